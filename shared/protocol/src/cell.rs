@@ -1,0 +1,55 @@
+//! Cell streams: what a zone publishes, per owned cell and per tick, to its subscribers
+//! (gateways building client views; later, neighbouring zones keeping ghosts).
+
+use mmo_world::{Body, CellId, EntityId, Epoch, Tick, ZoneId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What an entity is, for display.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EntityKind {
+    Player { name: Arc<str> },
+    Npc { species: u8 },
+}
+
+/// Pose bits: how an entity is drawn.
+pub mod pose {
+    pub const FACING_LEFT: u8 = 1;
+    pub const ATTACKING: u8 = 2;
+    pub const HURT: u8 = 4;
+    pub const DEAD: u8 = 8;
+    pub const ON_GROUND: u8 = 16;
+}
+
+/// The published state of one entity at one tick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityState {
+    pub id: EntityId,
+    pub kind: EntityKind,
+    pub body: Body,
+    pub hp: u16,
+    pub max_hp: u16,
+    pub pose: u8,
+    pub xp: u32,
+    pub level: u16,
+    pub last_input_seq: u32,
+}
+
+/// Something that happened in a cell during a tick, for everyone watching it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CellEvent {
+    Chat { from: EntityId, name: Arc<str>, text: Arc<str> },
+}
+
+/// One cell's state at the end of one tick. Frames carry the whole cell (a keyframe each
+/// tick): in one process they are shared by reference, so a subscriber that missed frames
+/// needs no resync. The networked link of the multi-process mode will send deltas instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellFrame {
+    pub cell: CellId,
+    pub zone: ZoneId,
+    pub epoch: Epoch,
+    pub tick: Tick,
+    pub entities: Vec<EntityState>,
+    pub events: Vec<CellEvent>,
+}

@@ -1,0 +1,88 @@
+//! Messages on the reliable control stream, one type per direction.
+//!
+//! Phases: the client sends `Hello` first, the server answers `Welcome` (or an `Error` with
+//! `VersionMismatch` and closes); then `Login`, answered by `Joined` (or `Error`); after that
+//! `Chat` either way, `Terrain` from the server for cells near the player.
+
+use crate::error::ErrorCode;
+use crate::limits::{MAX_CHAT_CHARS, NAME_CHARS};
+use mmo_world::{CellId, EntityId, SessionId, Tick, TickClock, WorldGeometry, ZoneId};
+use serde::{Deserialize, Serialize};
+
+/// Client to gateway, on the control stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientControl {
+    Hello { version: u16 },
+    Login { name: String },
+    Chat { text: String },
+}
+
+/// Gateway to client, on the control stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerControl {
+    Welcome { version: u16, session: SessionId, world: WorldInfo },
+    Joined { entity: EntityId, name: String, zone: ZoneId, tick: Tick },
+    /// The tiles of one cell, run-length encoded (`mmo_world::CellTerrain::to_rle`).
+    Terrain { cell: CellId, rle: Vec<u8> },
+    Chat { from: String, text: String },
+    Error { code: ErrorCode },
+}
+
+impl crate::codec::Message for ClientControl {
+    const KINDS: u8 = 3;
+}
+
+impl crate::codec::Message for ServerControl {
+    const KINDS: u8 = 5;
+}
+
+/// What a client needs to know about the world to play in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldInfo {
+    pub geometry: WorldGeometry,
+    pub clock: TickClock,
+}
+
+/// Checks a player name: 3 to 16 letters, digits, `_` or `-`.
+pub fn validate_name(name: &str) -> Result<(), ErrorCode> {
+    let ok = NAME_CHARS.contains(&name.chars().count())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ErrorCode::NameInvalid)
+    }
+}
+
+/// Checks a chat line: not blank, at most [`MAX_CHAT_CHARS`], no control characters.
+pub fn validate_chat(text: &str) -> Result<(), ErrorCode> {
+    let ok = !text.trim().is_empty() && text.chars().count() <= MAX_CHAT_CHARS && !text.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(ErrorCode::ChatInvalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_validated() {
+        assert!(validate_name("ada").is_ok());
+        assert!(validate_name("Player_01-x").is_ok());
+        assert_eq!(validate_name("ab"), Err(ErrorCode::NameInvalid));
+        assert_eq!(validate_name("a name"), Err(ErrorCode::NameInvalid));
+        assert_eq!(validate_name("seventeen_chars_x"), Err(ErrorCode::NameInvalid));
+        assert_eq!(validate_name("émile"), Err(ErrorCode::NameInvalid));
+    }
+
+    #[test]
+    fn chat_is_validated() {
+        assert!(validate_chat("hello there").is_ok());
+        assert_eq!(validate_chat("   "), Err(ErrorCode::ChatInvalid));
+        assert_eq!(validate_chat("bell\u{7}"), Err(ErrorCode::ChatInvalid));
+        assert_eq!(validate_chat(&"x".repeat(201)), Err(ErrorCode::ChatInvalid));
+    }
+}

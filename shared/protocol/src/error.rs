@@ -1,0 +1,45 @@
+//! Error codes sent to clients. The client shows a message per code; never free text.
+
+use serde::{Deserialize, Serialize};
+
+/// Why the server refused something or closed the session. Also used as the WebTransport close
+/// code (`code as u32 + 4000`) and the WebSocket close code (`4000 + code`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u16)]
+pub enum ErrorCode {
+    /// The client's protocol version differs from the server's.
+    VersionMismatch = 1,
+    /// A message could not be decoded.
+    MalformedMessage = 2,
+    /// A message of a kind the server does not know.
+    UnknownMessage = 3,
+    /// A frame larger than the limit for its channel.
+    FrameTooLarge = 4,
+    /// A message arrived in a phase where it is not allowed (e.g. input before login).
+    UnexpectedMessage = 5,
+    /// Far more inputs per second than a client sends.
+    InputFlood = 6,
+    /// Chat lines too fast; the line was dropped (the session stays open).
+    ChatFlood = 7,
+    NameTaken = 8,
+    NameInvalid = 9,
+    ChatInvalid = 10,
+    ServerFull = 11,
+    /// The zone that should simulate the player is not reachable.
+    ZoneUnavailable = 12,
+    /// The gateway is shutting down.
+    ShuttingDown = 13,
+    Internal = 14,
+}
+
+impl ErrorCode {
+    /// Close code used on both transports.
+    pub fn close_code(self) -> u32 {
+        4000 + self as u32
+    }
+
+    /// Whether the session is closed after this error is sent.
+    pub fn is_fatal(self) -> bool {
+        !matches!(self, ErrorCode::ChatFlood | ErrorCode::ChatInvalid | ErrorCode::NameTaken | ErrorCode::NameInvalid)
+    }
+}

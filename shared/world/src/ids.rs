@@ -1,0 +1,59 @@
+//! Newtype identifiers. Each prints short in `Debug` (`e42`, `z1`) so logs stay readable.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self, f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A simulated thing: a player's avatar or an NPC. Unique across the cluster: the zone
+    /// that creates an entity puts its own id in the high bits.
+    EntityId(u64), "e"
+);
+id_type!(
+    /// A zone server process.
+    ZoneId(u32), "z"
+);
+id_type!(
+    /// A gateway process.
+    GatewayId(u32), "g"
+);
+id_type!(
+    /// One client session on a gateway. It never changes while the client stays connected,
+    /// whichever zone simulates the player.
+    SessionId(u64), "s"
+);
+id_type!(
+    /// An ownership or authority epoch: only ever grows (the registry revision of the write).
+    Epoch(u64), "ep"
+);
+
+impl EntityId {
+    /// Bits of an entity id that hold the creating zone.
+    const ZONE_SHIFT: u32 = 40;
+
+    /// The `n`-th entity created by `zone`.
+    pub fn new(zone: ZoneId, n: u64) -> Self {
+        debug_assert!(n < 1 << Self::ZONE_SHIFT);
+        EntityId((u64::from(zone.0) << Self::ZONE_SHIFT) | n)
+    }
+}
