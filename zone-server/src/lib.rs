@@ -1,0 +1,7 @@
+//! Zone server: authoritative simulation of the cells it owns.
+//!
+//! - [`core`]: the sans-IO simulation (tick number, inputs and a seeded RNG in; cell frames out).
+//! - [`runtime`]: the tokio task that paces ticks on the global clock, feeds the core the
+//!   commands arriving from gateways and publishes cell frames to subscribers.
+
+pub mod core;
