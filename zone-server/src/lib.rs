@@ -5,3 +5,6 @@
 //!   commands arriving from gateways and publishes cell frames to subscribers.
 
 pub mod core;
+pub mod runtime;
+
+pub use runtime::ZoneRuntime;

@@ -67,8 +67,9 @@ pub fn decode<T: Message>(bytes: &[u8], limit: usize) -> Result<T, CodecError> {
         Some(&kind) if kind >= T::KINDS => return Err(CodecError::UnknownKind),
         Some(_) => {}
     }
-    let (msg, used) = bincode::serde::decode_from_slice(bytes, config().with_limit::<{ crate::limits::MAX_SERVER_CONTROL }>())
-        .map_err(|e| CodecError::Malformed(e.to_string()))?;
+    let (msg, used) =
+        bincode::serde::decode_from_slice(bytes, config().with_limit::<{ crate::limits::MAX_SERVER_CONTROL }>())
+            .map_err(|e| CodecError::Malformed(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::TrailingBytes(bytes.len() - used));
     }

@@ -20,12 +20,29 @@ pub enum ClientControl {
 /// Gateway to client, on the control stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServerControl {
-    Welcome { version: u16, session: SessionId, world: WorldInfo },
-    Joined { entity: EntityId, name: String, zone: ZoneId, tick: Tick },
+    Welcome {
+        version: u16,
+        session: SessionId,
+        world: WorldInfo,
+    },
+    Joined {
+        entity: EntityId,
+        name: String,
+        zone: ZoneId,
+        tick: Tick,
+    },
     /// The tiles of one cell, run-length encoded (`mmo_world::CellTerrain::to_rle`).
-    Terrain { cell: CellId, rle: Vec<u8> },
-    Chat { from: String, text: String },
-    Error { code: ErrorCode },
+    Terrain {
+        cell: CellId,
+        rle: Vec<u8>,
+    },
+    Chat {
+        from: String,
+        text: String,
+    },
+    Error {
+        code: ErrorCode,
+    },
 }
 
 impl crate::codec::Message for ClientControl {

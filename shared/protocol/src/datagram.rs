@@ -9,8 +9,8 @@
 //! whole and exact every time, for reconciliation.
 
 use crate::cell::EntityKind;
-use mmo_world::{Body, CellId, EntityId, Tick, ZoneId};
 use glam::IVec2;
+use mmo_world::{Body, CellId, EntityId, Tick, ZoneId};
 use serde::{Deserialize, Serialize};
 
 /// Sub-unit bits dropped when quantizing positions of other entities (1/16 tile).

@@ -88,7 +88,12 @@ pub fn messages() -> Value {
         sample(
             "ServerControl",
             "Joined",
-            &ServerControl::Joined { entity: EntityId::new(ZoneId(1), 1), name: "ada".into(), zone: ZoneId(1), tick: Tick(250) },
+            &ServerControl::Joined {
+                entity: EntityId::new(ZoneId(1), 1),
+                name: "ada".into(),
+                zone: ZoneId(1),
+                tick: Tick(250),
+            },
         ),
         sample("ServerControl", "Terrain", &ServerControl::Terrain { cell: terrain.cell, rle: terrain.to_rle() }),
         sample("ServerControl", "Chat", &ServerControl::Chat { from: "ada".into(), text: "hi".into() }),
@@ -99,9 +104,17 @@ pub fn messages() -> Value {
     out.push(sample(
         "ClientDatagram",
         "Input",
-        &ClientDatagram::Input(InputFrame { seq: 70_000, ack: Some(Tick(99)), buttons: vec![0, 1, 2, 4 | 8, Buttons::ALL] }),
+        &ClientDatagram::Input(InputFrame {
+            seq: 70_000,
+            ack: Some(Tick(99)),
+            buttons: vec![0, 1, 2, 4 | 8, Buttons::ALL],
+        }),
     ));
-    out.push(sample("ClientDatagram", "Input", &ClientDatagram::Input(InputFrame { seq: 0, ack: None, buttons: vec![] })));
+    out.push(sample(
+        "ClientDatagram",
+        "Input",
+        &ClientDatagram::Input(InputFrame { seq: 0, ack: None, buttons: vec![] }),
+    ));
     out.push(sample("ServerDatagram", "Snapshot", &ServerDatagram::Snapshot(snapshot)));
     out.push(sample("ServerDatagram", "Snapshot", &ServerDatagram::Snapshot(full)));
     json!({ "protocol_version": crate::PROTOCOL_VERSION, "messages": out })
@@ -111,8 +124,20 @@ pub fn messages() -> Value {
 pub fn all_error_codes() -> Vec<ErrorCode> {
     use ErrorCode::*;
     vec![
-        VersionMismatch, MalformedMessage, UnknownMessage, FrameTooLarge, UnexpectedMessage, InputFlood, ChatFlood,
-        NameTaken, NameInvalid, ChatInvalid, ServerFull, ZoneUnavailable, ShuttingDown, Internal,
+        VersionMismatch,
+        MalformedMessage,
+        UnknownMessage,
+        FrameTooLarge,
+        UnexpectedMessage,
+        InputFlood,
+        ChatFlood,
+        NameTaken,
+        NameInvalid,
+        ChatInvalid,
+        ServerFull,
+        ZoneUnavailable,
+        ShuttingDown,
+        Internal,
     ]
 }
 
@@ -181,7 +206,12 @@ pub fn physics() -> Value {
         m.push("######".into());
         m
     };
-    scenarios.push(scenario("terminal_fall", &tall, Body { pos: IVec2::new(2 * SUB, SUB * 2), vel: IVec2::ZERO, on_ground: false }, &[0; 40]));
+    scenarios.push(scenario(
+        "terminal_fall",
+        &tall,
+        Body { pos: IVec2::new(2 * SUB, SUB * 2), vel: IVec2::ZERO, on_ground: false },
+        &[0; 40],
+    ));
 
     let terrain = Terrain::new(42, WorldGeometry::default());
     let spawn = terrain.spawn_point(100);

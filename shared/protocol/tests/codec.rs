@@ -24,12 +24,15 @@ fn golden_messages_decode_to_their_values() {
     let golden = mmo_protocol::golden::messages();
     for m in golden["messages"].as_array().unwrap() {
         let hex = m["hex"].as_str().unwrap();
-        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let bytes: Vec<u8> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
         let value = match m["type"].as_str().unwrap() {
             "ClientControl" => serde_json::to_value(decode::<ClientControl>(&bytes, usize::MAX).unwrap()),
             "ServerControl" => serde_json::to_value(decode::<ServerControl>(&bytes, usize::MAX).unwrap()),
             "ClientDatagram" => serde_json::to_value(decode::<ClientDatagram>(&bytes, usize::MAX).unwrap()),
-            "ServerDatagram" => serde_json::to_value(decode::<mmo_protocol::ServerDatagram>(&bytes, usize::MAX).unwrap()),
+            "ServerDatagram" => {
+                serde_json::to_value(decode::<mmo_protocol::ServerDatagram>(&bytes, usize::MAX).unwrap())
+            }
             other => panic!("unknown type {other}"),
         }
         .unwrap();
@@ -47,7 +50,10 @@ fn unknown_variant_is_reported_as_unknown_kind() {
 #[test]
 fn truncated_and_trailing_bytes_are_malformed() {
     let bytes = encode(&ClientControl::Login { name: "ada".into() }, MAX_CLIENT_CONTROL).unwrap();
-    assert_eq!(decode::<ClientControl>(&bytes[..bytes.len() - 1], MAX_CLIENT_CONTROL).unwrap_err().code(), ErrorCode::MalformedMessage);
+    assert_eq!(
+        decode::<ClientControl>(&bytes[..bytes.len() - 1], MAX_CLIENT_CONTROL).unwrap_err().code(),
+        ErrorCode::MalformedMessage
+    );
     let mut longer = bytes.clone();
     longer.push(0);
     assert_eq!(decode::<ClientControl>(&longer, MAX_CLIENT_CONTROL), Err(CodecError::TrailingBytes(1)));

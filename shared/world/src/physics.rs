@@ -100,7 +100,8 @@ impl Body {
                 ((self.pos.x - HALF_WIDTH) >> SUB_SHIFT, (x - HALF_WIDTH) >> SUB_SHIFT)
             };
             if new_col != old_col && (top..=bottom).any(|row| tiles.tile(new_col, row) == Tile::Solid) {
-                self.pos.x = if d > 0 { (new_col << SUB_SHIFT) - HALF_WIDTH } else { ((new_col + 1) << SUB_SHIFT) + HALF_WIDTH };
+                self.pos.x =
+                    if d > 0 { (new_col << SUB_SHIFT) - HALF_WIDTH } else { ((new_col + 1) << SUB_SHIFT) + HALF_WIDTH };
                 self.vel.x = 0;
                 return;
             }

@@ -186,7 +186,7 @@ impl CellTerrain {
 
     /// Decodes [`CellTerrain::to_rle`] output for `cell`.
     pub fn from_rle(geometry: &WorldGeometry, cell: CellId, rle: &[u8]) -> Result<Self, TerrainError> {
-        if rle.len() % 2 != 0 {
+        if !rle.len().is_multiple_of(2) {
             return Err(TerrainError::Truncated);
         }
         let size = i32::from(geometry.cell_tiles);

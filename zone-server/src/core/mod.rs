@@ -1,11 +1,37 @@
 //! The sans-IO zone simulation: no sockets, no clock, no tokio. The runtime feeds it
 //! commands and tick numbers; it returns one [`CellFrame`] per owned cell per tick.
 //!
-//! API CONTRACT (the runtime in `../runtime.rs` calls exactly this).
+//! Same config, same commands, same ticks: same frames. All randomness comes from the
+//! configured seed (a [`SplitMix64`] for spawns, hashes of seed, entity and tick for NPC
+//! decisions), entities are kept sorted by id and every phase walks them in that order.
+//!
+//! Modules, by what they hold: [`rules`] (the numbers), `entities` (the entity table),
+//! `input` (per-player input queues), `ai` (NPC brains), `grid` (spatial buckets for
+//! neighbour queries), `combat`, [`spawn`] (standing places) and `publish` (cell frames).
 
-use mmo_protocol::CellFrame;
-use mmo_world::{Buttons, CellId, EntityId, Epoch, Tick, WorldGeometry, ZoneId};
+mod ai;
+mod combat;
+mod entities;
+mod grid;
+mod input;
+mod publish;
+pub mod rules;
+pub mod spawn;
+
+use ai::{Brain, Mind};
+use combat::Combat;
+use entities::{Entities, Entity, Role};
+use glam::IVec2;
+use grid::BucketGrid;
+use mmo_protocol::{CellFrame, EntityState};
+use mmo_world::rng::SplitMix64;
+use mmo_world::terrain::TerrainMap;
+use mmo_world::{Buttons, CellId, EntityId, Epoch, Terrain, Tick, WorldGeometry, ZoneId};
+use publish::OwnedCells;
 use std::sync::Arc;
+
+pub use input::{KEPT_AFTER_CUT, MAX_BACKLOG};
+pub use spawn::standing_spots;
 
 /// How a zone's simulation is set up.
 #[derive(Clone, Debug)]
@@ -18,7 +44,7 @@ pub struct ZoneConfig {
 }
 
 /// A tick phase, in the order they run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     Inputs,
     Ai,
@@ -28,9 +54,32 @@ pub enum Phase {
     Publish,
 }
 
-/// Told when each phase of a tick ends, so the runtime can time them without the core reading a clock.
+impl Phase {
+    pub const ALL: [Phase; 6] =
+        [Phase::Inputs, Phase::Ai, Phase::Physics, Phase::Combat, Phase::Respawn, Phase::Publish];
+
+    /// A short lowercase name, for metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Inputs => "inputs",
+            Phase::Ai => "ai",
+            Phase::Physics => "physics",
+            Phase::Combat => "combat",
+            Phase::Respawn => "respawn",
+            Phase::Publish => "publish",
+        }
+    }
+}
+
+/// Told when each phase of a tick ends, so the runtime can time them without the core
+/// reading a clock.
 pub trait PhaseTimer {
     fn phase_done(&mut self, phase: Phase);
+}
+
+/// No timing.
+impl PhaseTimer for () {
+    fn phase_done(&mut self, _phase: Phase) {}
 }
 
 /// Why a player could not join.
@@ -41,30 +90,252 @@ pub enum JoinError {
     NoCell,
 }
 
+/// Players join within this many columns of their zone's spawn column.
+const JOIN_SPREAD: u32 = 8;
+
+/// The simulation of the cells one zone owns.
 #[derive(Debug)]
-pub struct ZoneCore {}
+pub struct ZoneCore {
+    config: ZoneConfig,
+    generator: Terrain,
+    /// Terrain of the owned cells and their neighbours; anything else reads solid.
+    tiles: TerrainMap,
+    owned: OwnedCells,
+    entities: Entities,
+    next_id: u64,
+    rng: SplitMix64,
+    /// The tick last run (or running).
+    now: Tick,
+    /// Chat said since the last tick: (speaker, text), in arrival order.
+    chats: Vec<(EntityId, Arc<str>)>,
+    /// Reused buffers: living players' positions and a grid over them, for NPC chases.
+    targets: Vec<IVec2>,
+    target_grid: BucketGrid,
+    combat: Combat,
+    frame_slots: Vec<Option<u32>>,
+}
 
 impl ZoneCore {
-    pub fn new(_config: ZoneConfig) -> Self {
-        todo!()
+    pub fn new(config: ZoneConfig) -> Self {
+        ZoneCore {
+            generator: Terrain::new(config.seed, config.geometry),
+            tiles: TerrainMap::new(&config.geometry),
+            owned: OwnedCells::new(config.geometry),
+            entities: Entities::default(),
+            next_id: 1,
+            rng: SplitMix64::new(config.seed),
+            now: Tick(0),
+            chats: Vec::new(),
+            targets: Vec::new(),
+            target_grid: BucketGrid::default(),
+            combat: Combat::default(),
+            frame_slots: Vec::new(),
+            config,
+        }
     }
-    /// Takes a cell: generates its terrain (and its neighbours'), spawns its NPCs.
-    pub fn own_cell(&mut self, _cell: CellId, _epoch: Epoch) {
-        todo!()
+
+    pub fn config(&self) -> &ZoneConfig {
+        &self.config
     }
-    pub fn join_player(&mut self, _name: Arc<str>) -> Result<EntityId, JoinError> {
-        todo!()
+
+    /// The terrain the zone simulates on: its owned cells and their neighbours.
+    pub fn terrain(&self) -> &TerrainMap {
+        &self.tiles
     }
-    pub fn leave_player(&mut self, _id: EntityId) -> bool {
-        todo!()
+
+    /// Takes a cell: generates its terrain (and its neighbours'), spawns its NPCs on standing
+    /// places chosen with the zone's RNG. Taking a cell again only raises its epoch.
+    pub fn own_cell(&mut self, cell: CellId, epoch: Epoch) {
+        if !self.config.geometry.contains_cell(cell) || !self.owned.insert(cell, epoch) {
+            return;
+        }
+        for near in self.config.geometry.neighbourhood(cell) {
+            if !self.tiles.contains(near) {
+                self.tiles.insert(Arc::new(self.generator.generate_cell(near)));
+            }
+        }
+        // A cell with nowhere to stand (solid rock) gets no NPCs.
+        let spots = standing_spots(&self.tiles, &self.config.geometry, cell);
+        let npcs = if spots.is_empty() { 0 } else { self.config.npcs_per_cell };
+        tracing::debug!(zone = %self.config.zone, %cell, %epoch, npcs, "cell owned");
+        for _ in 0..npcs {
+            let pos = spots[self.rng.below(spots.len() as u32) as usize];
+            let species = u8::from(self.rng.below(10) >= 7);
+            self.spawn_npc(pos, species);
+        }
     }
-    pub fn push_input(&mut self, _id: EntityId, _seq: u32, _buttons: Buttons) {
-        todo!()
+
+    /// The owned cells and their epochs, in cell order.
+    pub fn owned_cells(&self) -> Vec<(CellId, Epoch)> {
+        self.owned.iter().collect()
     }
-    pub fn chat(&mut self, _id: EntityId, _text: Arc<str>) {
-        todo!()
+
+    fn new_id(&mut self) -> EntityId {
+        let id = EntityId::new(self.config.zone, self.next_id);
+        self.next_id += 1;
+        id
     }
-    pub fn tick(&mut self, _tick: Tick, _timer: &mut impl PhaseTimer) -> Vec<CellFrame> {
-        todo!()
+
+    /// Where a player (re)enters: on the ground of the first owned cell (in cell order) whose
+    /// middle column has its ground in an owned cell, a few random columns to either side; else
+    /// any standing place of an owned cell.
+    fn player_spawn(&mut self) -> Option<IVec2> {
+        let g = self.config.geometry;
+        let half = i32::from(g.cell_tiles) / 2;
+        let home = self.owned.iter().map(|(cell, _)| g.cell_origin(cell).x + half).find(|&x| {
+            let ground = g.cell_of_pos(self.generator.spawn_point(x));
+            self.owned.get(ground).is_some()
+        });
+        if let Some(x) = home {
+            let spread = self.rng.below(2 * JOIN_SPREAD + 1) as i32 - JOIN_SPREAD as i32;
+            return Some(self.generator.spawn_point(x + spread));
+        }
+        let cells: Vec<CellId> = self.owned.iter().map(|(c, _)| c).collect();
+        cells.into_iter().find_map(|cell| {
+            let spots = standing_spots(&self.tiles, &g, cell);
+            (!spots.is_empty()).then(|| spots[self.rng.below(spots.len() as u32) as usize])
+        })
+    }
+
+    /// Adds a player standing on the ground in an owned cell.
+    pub fn join_player(&mut self, name: Arc<str>) -> Result<EntityId, JoinError> {
+        let pos = self.player_spawn().ok_or(JoinError::NoCell)?;
+        let id = self.new_id();
+        tracing::debug!(zone = %self.config.zone, %id, %name, ?pos, "player joined");
+        self.entities.insert(Entity::player(id, name, pos));
+        Ok(id)
+    }
+
+    /// Removes a player; false if `id` is not a player here.
+    pub fn leave_player(&mut self, id: EntityId) -> bool {
+        if !self.entities.get(id).is_some_and(Entity::is_player) {
+            return false;
+        }
+        self.entities.remove(id);
+        tracing::debug!(zone = %self.config.zone, %id, "player left");
+        true
+    }
+
+    /// Queues a player's input for the coming ticks. Inputs whose `seq` is not newer than every
+    /// one seen before are dropped (clients resend recent inputs); gaps are fine.
+    pub fn push_input(&mut self, id: EntityId, seq: u32, buttons: Buttons) {
+        if let Some(Entity { role: Role::Player(p), .. }) = self.entities.get_mut(id) {
+            p.inputs.push(seq, buttons);
+        }
+    }
+
+    /// A player says something: a [`mmo_protocol::CellEvent::Chat`] in the next tick's frame of
+    /// the cell the player stands in.
+    pub fn chat(&mut self, id: EntityId, text: Arc<str>) {
+        if self.entities.get(id).is_some_and(Entity::is_player) {
+            self.chats.push((id, text));
+        }
+    }
+
+    /// Runs one tick and returns one frame per owned cell (in cell order, also for empty cells).
+    ///
+    /// Phases, in order; `timer.phase_done` is called after each:
+    /// 1. [`Phase::Inputs`]: every player takes one queued input (or repeats its last buttons
+    ///    when none came; a backlog over [`MAX_BACKLOG`] is first cut to [`KEPT_AFTER_CUT`]).
+    ///    The dead take theirs too but act on none.
+    /// 2. [`Phase::Ai`]: every living NPC picks its buttons: leash home, chase the nearest
+    ///    living player in range (found through a bucket grid), or patrol.
+    /// 3. [`Phase::Physics`]: [`mmo_world::Body::step`] for every living entity with its
+    ///    buttons against the zone's terrain; facing follows the direction held. Dead players
+    ///    fall without buttons; dead NPCs do not move.
+    /// 4. [`Phase::Combat`]: swings resolve in id order against a bucket grid of opponents:
+    ///    damage, hurt and death marks, XP for the killing blow.
+    /// 5. [`Phase::Respawn`]: players dead for [`rules::PLAYER_RESPAWN_TICKS`] come back at a
+    ///    spawn point, NPCs dead for [`rules::NPC_RESPAWN_TICKS`] at their own, both at full HP.
+    /// 6. [`Phase::Publish`]: the frames: every entity in the owned cell its feet are in, sorted
+    ///    by id (dead NPCs left out), and the chat said since the last tick.
+    pub fn tick(&mut self, tick: Tick, timer: &mut impl PhaseTimer) -> Vec<CellFrame> {
+        self.now = tick;
+
+        for e in self.entities.as_mut_slice() {
+            if let Role::Player(p) = &mut e.role {
+                let buttons = p.inputs.pop();
+                e.buttons = if e.died.is_none() { buttons } else { Buttons::default() };
+            }
+        }
+        timer.phase_done(Phase::Inputs);
+
+        self.think();
+        timer.phase_done(Phase::Ai);
+
+        for e in self.entities.as_mut_slice() {
+            e.step(&self.tiles);
+        }
+        timer.phase_done(Phase::Physics);
+
+        let summary = self.combat.resolve(self.entities.as_mut_slice(), tick);
+        if summary.kills > 0 {
+            tracing::trace!(zone = %self.config.zone, %tick, ?summary, "combat");
+        }
+        timer.phase_done(Phase::Combat);
+
+        self.respawn();
+        timer.phase_done(Phase::Respawn);
+
+        let frames = publish::frames(
+            self.config.zone,
+            tick,
+            &self.owned,
+            self.entities.as_slice(),
+            &mut self.chats,
+            &mut self.frame_slots,
+        );
+        timer.phase_done(Phase::Publish);
+        frames
+    }
+
+    fn think(&mut self) {
+        self.targets.clear();
+        let players = self.entities.as_slice().iter().filter(|e| e.is_player() && e.alive());
+        self.targets.extend(players.map(|e| e.body.pos));
+        self.target_grid.rebuild(self.targets.iter().enumerate().map(|(k, &p)| (k as u32, p)));
+        let mind = Mind { tiles: &self.tiles, seed: self.config.seed, now: self.now };
+        for e in self.entities.as_mut_slice() {
+            if e.is_player() || !e.alive() {
+                continue;
+            }
+            let target = ai::nearest_target(&self.target_grid, &self.targets, e.body.pos);
+            e.buttons = mind.decide(e, target);
+        }
+    }
+
+    fn respawn(&mut self) {
+        let now = self.now;
+        for i in 0..self.entities.len() {
+            let e = &self.entities.as_slice()[i];
+            let Some(died) = e.died else { continue };
+            let pos = match &e.role {
+                Role::Player(_) if now.since(died) >= rules::PLAYER_RESPAWN_TICKS => {
+                    let fallback = e.body.pos;
+                    self.player_spawn().unwrap_or(fallback)
+                }
+                Role::Npc(n) if now.since(died) >= rules::NPC_RESPAWN_TICKS => n.home,
+                _ => continue,
+            };
+            self.entities.as_mut_slice()[i].respawn(pos);
+        }
+    }
+
+    /// The state of one entity as of the last tick (also while dead).
+    pub fn entity(&self, id: EntityId) -> Option<EntityState> {
+        self.entities.get(id).map(|e| e.state(self.now))
+    }
+
+    /// Entities the zone holds, players and NPCs, dead ones waiting to respawn included.
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// Adds an NPC of `species` whose spawn point (home) is `pos`, walking a random way.
+    pub fn spawn_npc(&mut self, pos: IVec2, species: u8) -> EntityId {
+        let id = self.new_id();
+        let dir = if self.rng.below(2) == 0 { -1 } else { 1 };
+        self.entities.insert(Entity::npc(id, species, pos, Brain::new(dir)));
+        id
     }
 }

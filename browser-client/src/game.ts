@@ -1,0 +1,229 @@
+/**
+ * The running client: opens the transport, feeds the session, sends input every tick, draws
+ * every animation frame and keeps the HUD, chat and login screen in step with the session.
+ */
+
+import { ChatBox } from './chat';
+import { heightTiles, widthTiles } from './geometry';
+import { DebugOverlay, FpsCounter, Hud } from './hud';
+import { KeyboardInput } from './input';
+import { lerp } from './interpolation';
+import { LoginScreen } from './login';
+import { Buttons, SUB } from './physics';
+import { Pose, encodeClientControl, encodeClientDatagram, errorCodeValue } from './protocol';
+import type { Figure } from './render/figures';
+import { TILE_PX } from './render/palette';
+import { Renderer } from './render/renderer';
+import { Session } from './session';
+import { ConnectError, fetchConnectInfo, openTransport, type TransportPreference } from './transport/connect';
+import type { Transport, TransportKind } from './transport/types';
+
+export interface GameOptions {
+  autoName: string | null;
+  transport: TransportPreference;
+}
+
+/** Another entity as drawn now (interpolated), in tiles. */
+export interface OtherEntity {
+  id: number;
+  name: string | null;
+  kind: 'player' | 'npc';
+  x: number;
+  y: number;
+}
+
+/** Sub-units per world pixel. */
+const SUB_PER_PX = SUB / TILE_PX;
+/** Quantized units (1/16 tile) per world pixel. */
+const QUANT_PER_PX = 16 / TILE_PX;
+
+export class Game {
+  session: Session | null = null;
+  transport: Transport | null = null;
+
+  private readonly keyboard = new KeyboardInput(window);
+  private readonly renderer: Renderer;
+  private readonly hud = new Hud();
+  private readonly debug = new DebugOverlay();
+  private readonly fps = new FpsCounter();
+  private readonly chat: ChatBox;
+  private readonly login: LoginScreen;
+  private nextTickAt = 0;
+  private facingLeft = false;
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    private readonly options: GameOptions,
+  ) {
+    this.renderer = new Renderer(canvas);
+    this.chat = new ChatBox(
+      (text) => this.session?.sendChat(text) ?? false,
+      () => this.keyboard.clear(),
+      () => this.session?.status === 'playing',
+    );
+    this.login = new LoginScreen(() => this.session, options.autoName);
+  }
+
+  get transportKind(): TransportKind | null {
+    return this.transport?.kind ?? null;
+  }
+
+  async start(): Promise<void> {
+    this.scheduleFrames();
+    const session = new Session(
+      {
+        control: (msg) => this.transport?.sendControl(encodeClientControl(msg)),
+        datagram: (msg) => this.transport?.sendDatagram(encodeClientDatagram(msg)),
+        close: (code) => this.transport?.close(code === null ? undefined : 4000 + errorCodeValue(code)),
+      },
+      this.options.autoName,
+    );
+    this.session = session;
+    try {
+      const info = await fetchConnectInfo(window.location.origin);
+      this.transport = await openTransport(info, this.options.transport, window.location, {
+        onControl: (bytes) => session.handleControlBytes(bytes),
+        onDatagram: (bytes) => session.handleDatagramBytes(bytes, performance.now()),
+        onClose: (info) => session.handleClose(info.code),
+      });
+    } catch (e) {
+      console.error('connecting failed:', e);
+      if (!(e instanceof ConnectError)) {
+        throw e;
+      }
+      session.handleUnreachable();
+      return;
+    }
+    session.start();
+    this.scheduleTicks();
+  }
+
+  /** Input ticks on a timer (not animation frames) so they keep their pace. */
+  private scheduleTicks(): void {
+    this.nextTickAt = performance.now();
+    setInterval(() => {
+      const session = this.session;
+      if (session === null) {
+        return;
+      }
+      const now = performance.now();
+      const tickMs = session.tickMs;
+      if (now - this.nextTickAt > tickMs * 5) {
+        this.nextTickAt = now; // the page was suspended: do not send a burst
+      }
+      while (now >= this.nextTickAt) {
+        session.inputTick(this.currentButtons(), now);
+        this.nextTickAt += tickMs;
+      }
+    }, 5);
+  }
+
+  private currentButtons(): number {
+    if (this.chat.typing) {
+      return 0;
+    }
+    const b = this.keyboard.buttons();
+    const dir = ((b & Buttons.RIGHT) !== 0 ? 1 : 0) - ((b & Buttons.LEFT) !== 0 ? 1 : 0);
+    if (dir !== 0) {
+      this.facingLeft = dir < 0;
+    }
+    return b;
+  }
+
+  private scheduleFrames(): void {
+    const frame = (now: number): void => {
+      this.frame(now);
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }
+
+  private frame(now: number): void {
+    this.fps.frame(now);
+    const session = this.session;
+    this.login.update(session);
+    if (session === null) {
+      return;
+    }
+    this.hud.update(session, this.transportKind);
+    this.debug.update(session, this.fps.fps);
+    this.chat.update(session.chat, session.chatVersion, session.status === 'playing');
+    const world = session.world;
+    if (world === null) {
+      return;
+    }
+    const figures = this.figures(now);
+    const self = figures.find((f) => f.isSelf);
+    this.renderer.draw(
+      {
+        worldW: widthTiles(world.geometry),
+        worldH: heightTiles(world.geometry),
+        terrain: session.terrain,
+        focusX: self === undefined ? widthTiles(world.geometry) / 2 : self.x / TILE_PX,
+        focusY: self === undefined ? heightTiles(world.geometry) / 2 : self.y / TILE_PX - 1,
+        figures,
+      },
+      now,
+    );
+  }
+
+  /** Everything to draw: others interpolated, then the player between predicted ticks. */
+  private figures(now: number): Figure[] {
+    const session = this.session;
+    if (session === null) {
+      return [];
+    }
+    const figures: Figure[] = [];
+    const renderTick = session.renderTick(now);
+    if (renderTick !== null) {
+      for (const { id, item, pos } of session.others.sample(renderTick)) {
+        figures.push({
+          id,
+          kind: item.kind,
+          x: pos.x / QUANT_PER_PX,
+          y: pos.y / QUANT_PER_PX,
+          hp: item.hp,
+          maxHp: item.maxHp,
+          pose: item.pose,
+          isSelf: false,
+        });
+      }
+    }
+    const own = session.own;
+    const body = session.predictor?.body ?? null;
+    if (own !== null && body !== null && session.name !== null) {
+      const prev = session.predictor?.previousBody ?? body;
+      const alpha = Math.min(Math.max((now - session.lastStepAt) / session.tickMs, 0), 1);
+      const pos = lerp(prev.pos, body.pos, alpha);
+      const attacking = (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
+      const pose = (own.pose & ~Pose.FACING_LEFT) | (this.facingLeft ? Pose.FACING_LEFT : 0) | (attacking ? Pose.ATTACKING : 0);
+      figures.push({
+        id: own.entity,
+        kind: { type: 'Player', name: session.name },
+        x: pos.x / SUB_PER_PX,
+        y: pos.y / SUB_PER_PX,
+        hp: own.hp,
+        maxHp: own.maxHp,
+        pose,
+        isSelf: true,
+      });
+    }
+    return figures;
+  }
+
+  /** Others as drawn now, in tiles (for the test hook). */
+  others(now: number): OtherEntity[] {
+    const session = this.session;
+    const renderTick = session?.renderTick(now) ?? null;
+    if (session === null || renderTick === null) {
+      return [];
+    }
+    return session.others.sample(renderTick).map(({ id, item, pos }) => ({
+      id,
+      name: item.kind.type === 'Player' ? item.kind.name : null,
+      kind: item.kind.type === 'Player' ? 'player' : 'npc',
+      x: pos.x / 16,
+      y: pos.y / 16,
+    }));
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The TypeScript mirror of `shared/protocol` (control.rs, datagram.rs, cell.rs, error.rs):
+ * message types per channel and direction, and their encoders/decoders. Field order in every
+ * encoder/decoder is the Rust declaration order; the golden vectors pin it.
+ *
+ * Bump PROTOCOL_VERSION together with the Rust crate and the golden vectors.
+ */
+
+import { DecodeError, EncodeError, Reader, Writer } from './codec';
+import type { CellId, WorldGeometry } from './geometry';
+import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES } from './limits';
+import type { Body, Vec2 } from './physics';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Sub-unit bits dropped when quantizing positions of other entities (1/16 tile). */
+export const QUANT_SHIFT = 4;
+
+/** Error codes, in declaration order: the wire value is the index + 1. */
+export const ERROR_CODES = [
+  'VersionMismatch',
+  'MalformedMessage',
+  'UnknownMessage',
+  'FrameTooLarge',
+  'UnexpectedMessage',
+  'InputFlood',
+  'ChatFlood',
+  'NameTaken',
+  'NameInvalid',
+  'ChatInvalid',
+  'ServerFull',
+  'ZoneUnavailable',
+  'ShuttingDown',
+  'Internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The numeric value of a code (`ErrorCode as u16`). */
+export function errorCodeValue(code: ErrorCode): number {
+  return ERROR_CODES.indexOf(code) + 1;
+}
+
+/** The code behind a close code `4000 + value` on either transport, if it is one. */
+export function errorCodeFromClose(closeCode: number | null | undefined): ErrorCode | null {
+  if (closeCode === null || closeCode === undefined) {
+    return null;
+  }
+  return ERROR_CODES[closeCode - 4001] ?? null;
+}
+
+/** Whether the session is closed after this error (`ErrorCode::is_fatal`). */
+export function isFatal(code: ErrorCode): boolean {
+  return !(code === 'ChatFlood' || code === 'ChatInvalid' || code === 'NameTaken' || code === 'NameInvalid');
+}
+
+/** Pose bits: how an entity is drawn. */
+export const Pose = {
+  FACING_LEFT: 1,
+  ATTACKING: 2,
+  HURT: 4,
+  DEAD: 8,
+  ON_GROUND: 16,
+} as const;
+
+export interface TickClock {
+  /** Unix milliseconds of tick 0. */
+  epochMs: number;
+  /** Length of one tick in milliseconds. */
+  tickMs: number;
+}
+
+export interface WorldInfo {
+  geometry: WorldGeometry;
+  clock: TickClock;
+}
+
+export type EntityKind = { type: 'Player'; name: string } | { type: 'Npc'; species: number };
+
+export type ClientControl =
+  | { type: 'Hello'; version: number }
+  | { type: 'Login'; name: string }
+  | { type: 'Chat'; text: string };
+
+export type ServerControl =
+  | { type: 'Welcome'; version: number; session: number; world: WorldInfo }
+  | { type: 'Joined'; entity: number; name: string; zone: number; tick: number }
+  | { type: 'Terrain'; cell: CellId; rle: Uint8Array }
+  | { type: 'Chat'; from: string; text: string }
+  | { type: 'Error'; code: ErrorCode };
+
+export interface InputFrame {
+  /** Sequence number of the newest input in `buttons`. */
+  seq: number;
+  /** The newest snapshot tick the client has received. */
+  ack: number | null;
+  /** Button bit sets, oldest first; the last is input `seq`. */
+  buttons: number[];
+}
+
+export type ClientDatagram = { type: 'Input' } & InputFrame;
+
+/** The player's own avatar, exact. */
+export interface OwnState {
+  entity: number;
+  lastInputSeq: number;
+  body: Body;
+  hp: number;
+  maxHp: number;
+  xp: number;
+  level: number;
+  pose: number;
+  cell: CellId;
+  zone: number;
+}
+
+export interface EntitySpawn {
+  kind: EntityKind;
+  maxHp: number;
+}
+
+/** What changed about one entity since the baseline; null means unchanged. */
+export interface EntityDelta {
+  id: number;
+  spawn: EntitySpawn | null;
+  /** Quantized position: absolute with `spawn`, else the change since the baseline. */
+  pos: Vec2 | null;
+  hp: number | null;
+  pose: number | null;
+}
+
+export interface Snapshot {
+  tick: number;
+  /** The snapshot this one is a delta against; null for a full snapshot. */
+  baseline: number | null;
+  you: OwnState;
+  entities: EntityDelta[];
+  removed: number[];
+}
+
+export type ServerDatagram = { type: 'Snapshot' } & Snapshot;
+
+// ---- shared pieces -------------------------------------------------------------------------
+
+const readVec2 = (r: Reader): Vec2 => ({ x: r.i32(), y: r.i32() });
+const writeVec2 = (w: Writer, v: Vec2): void => void w.i32(v.x).i32(v.y);
+
+const readCell = (r: Reader): CellId => ({ x: r.u16(), y: r.u16(), depth: r.u8() });
+const writeCell = (w: Writer, c: CellId): void => void w.u16(c.x).u16(c.y).u8(c.depth);
+
+const readBody = (r: Reader): Body => ({ pos: readVec2(r), vel: readVec2(r), onGround: r.bool() });
+function writeBody(w: Writer, b: Body): void {
+  writeVec2(w, b.pos);
+  writeVec2(w, b.vel);
+  w.bool(b.onGround);
+}
+
+function readKind(r: Reader): EntityKind {
+  return r.variant(2, 'EntityKind') === 0 ? { type: 'Player', name: r.str() } : { type: 'Npc', species: r.u8() };
+}
+function writeKind(w: Writer, k: EntityKind): void {
+  if (k.type === 'Player') {
+    w.variant(0).str(k.name);
+  } else {
+    w.variant(1).u8(k.species);
+  }
+}
+
+/** Checks size and kind byte before decoding, like `mmo_protocol::codec::decode`. */
+function decodeWith<T>(bytes: Uint8Array, limit: number, kinds: number, read: (r: Reader) => T): T {
+  if (bytes.length > limit) {
+    throw new DecodeError('TooLarge', `message of ${bytes.length} bytes exceeds the limit of ${limit}`);
+  }
+  if (bytes.length === 0) {
+    throw new DecodeError('Malformed', 'malformed message: empty message');
+  }
+  if (bytes[0] >= kinds) {
+    throw new DecodeError('UnknownKind', 'unknown message kind');
+  }
+  const r = new Reader(bytes);
+  const msg = read(r);
+  r.finish();
+  return msg;
+}
+
+function encodeWith(limit: number, write: (w: Writer) => void): Uint8Array {
+  const w = new Writer();
+  write(w);
+  const bytes = w.finish();
+  if (bytes.length > limit) {
+    throw new EncodeError(`message of ${bytes.length} bytes exceeds the limit of ${limit}`);
+  }
+  return bytes;
+}
+
+// ---- control stream -------------------------------------------------------------------------
+
+export function encodeClientControl(msg: ClientControl): Uint8Array {
+  return encodeWith(MAX_CLIENT_CONTROL, (w) => {
+    switch (msg.type) {
+      case 'Hello':
+        w.variant(0).u16(msg.version);
+        break;
+      case 'Login':
+        w.variant(1).str(msg.name);
+        break;
+      case 'Chat':
+        w.variant(2).str(msg.text);
+        break;
+    }
+  });
+}
+
+export function decodeClientControl(bytes: Uint8Array): ClientControl {
+  return decodeWith(bytes, MAX_CLIENT_CONTROL, 3, (r): ClientControl => {
+    switch (r.variant(3, 'ClientControl')) {
+      case 0:
+        return { type: 'Hello', version: r.u16() };
+      case 1:
+        return { type: 'Login', name: r.str() };
+      default:
+        return { type: 'Chat', text: r.str() };
+    }
+  });
+}
+
+export function encodeServerControl(msg: ServerControl): Uint8Array {
+  return encodeWith(MAX_SERVER_CONTROL, (w) => {
+    switch (msg.type) {
+      case 'Welcome': {
+        const { geometry: g, clock } = msg.world;
+        w.variant(0).u16(msg.version).u64(msg.session);
+        w.u16(g.widthCells).u16(g.heightCells).u16(g.cellTiles);
+        w.u64(clock.epochMs).u32(clock.tickMs);
+        break;
+      }
+      case 'Joined':
+        w.variant(1).u64(msg.entity).str(msg.name).u32(msg.zone).u64(msg.tick);
+        break;
+      case 'Terrain':
+        w.variant(2);
+        writeCell(w, msg.cell);
+        w.bytesVec(msg.rle);
+        break;
+      case 'Chat':
+        w.variant(3).str(msg.from).str(msg.text);
+        break;
+      case 'Error':
+        w.variant(4).variant(errorCodeValue(msg.code) - 1);
+        break;
+    }
+  });
+}
+
+export function decodeServerControl(bytes: Uint8Array): ServerControl {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 5, (r): ServerControl => {
+    switch (r.variant(5, 'ServerControl')) {
+      case 0: {
+        const version = r.u16();
+        const session = r.u64();
+        const geometry: WorldGeometry = { widthCells: r.u16(), heightCells: r.u16(), cellTiles: r.u16() };
+        const clock: TickClock = { epochMs: r.u64(), tickMs: r.u32() };
+        return { type: 'Welcome', version, session, world: { geometry, clock } };
+      }
+      case 1:
+        return { type: 'Joined', entity: r.u64(), name: r.str(), zone: r.u32(), tick: r.u64() };
+      case 2:
+        return { type: 'Terrain', cell: readCell(r), rle: r.bytesVec() };
+      case 3:
+        return { type: 'Chat', from: r.str(), text: r.str() };
+      default:
+        return { type: 'Error', code: ERROR_CODES[r.variant(ERROR_CODES.length, 'ErrorCode')] };
+    }
+  });
+}
+
+// ---- datagrams -------------------------------------------------------------------------------
+
+export function encodeClientDatagram(msg: ClientDatagram): Uint8Array {
+  return encodeWith(MAX_CLIENT_DATAGRAM, (w) => {
+    w.variant(0).u32(msg.seq).option(msg.ack, (w, t) => w.u64(t));
+    w.bytesVec(msg.buttons);
+  });
+}
+
+export function decodeClientDatagram(bytes: Uint8Array): ClientDatagram {
+  return decodeWith(bytes, MAX_CLIENT_DATAGRAM, 1, (r): ClientDatagram => {
+    r.variant(1, 'ClientDatagram');
+    const seq = r.u32();
+    const ack = r.option((r) => r.u64());
+    return { type: 'Input', seq, ack, buttons: Array.from(r.bytesVec()) };
+  });
+}
+
+function writeOwnState(w: Writer, s: OwnState): void {
+  w.u64(s.entity).u32(s.lastInputSeq);
+  writeBody(w, s.body);
+  w.u16(s.hp).u16(s.maxHp).u32(s.xp).u16(s.level).u8(s.pose);
+  writeCell(w, s.cell);
+  w.u32(s.zone);
+}
+
+function readOwnState(r: Reader): OwnState {
+  return {
+    entity: r.u64(),
+    lastInputSeq: r.u32(),
+    body: readBody(r),
+    hp: r.u16(),
+    maxHp: r.u16(),
+    xp: r.u32(),
+    level: r.u16(),
+    pose: r.u8(),
+    cell: readCell(r),
+    zone: r.u32(),
+  };
+}
+
+function writeDelta(w: Writer, e: EntityDelta): void {
+  w.u64(e.id);
+  w.option(e.spawn, (w, s) => {
+    writeKind(w, s.kind);
+    w.u16(s.maxHp);
+  });
+  w.option(e.pos, writeVec2);
+  w.option(e.hp, (w, v) => w.u16(v));
+  w.option(e.pose, (w, v) => w.u8(v));
+}
+
+function readDelta(r: Reader): EntityDelta {
+  return {
+    id: r.u64(),
+    spawn: r.option((r) => ({ kind: readKind(r), maxHp: r.u16() })),
+    pos: r.option(readVec2),
+    hp: r.option((r) => r.u16()),
+    pose: r.option((r) => r.u8()),
+  };
+}
+
+export function encodeServerDatagram(msg: ServerDatagram): Uint8Array {
+  return encodeWith(MAX_SNAPSHOT_BYTES, (w) => {
+    w.variant(0).u64(msg.tick).option(msg.baseline, (w, t) => w.u64(t));
+    writeOwnState(w, msg.you);
+    w.vec(msg.entities, writeDelta);
+    w.vec(msg.removed, (w, id) => w.u64(id));
+  });
+}
+
+export function decodeServerDatagram(bytes: Uint8Array): ServerDatagram {
+  return decodeWith(bytes, MAX_SNAPSHOT_BYTES, 1, (r): ServerDatagram => {
+    r.variant(1, 'ServerDatagram');
+    return {
+      type: 'Snapshot',
+      tick: r.u64(),
+      baseline: r.option((r) => r.u64()),
+      you: readOwnState(r),
+      entities: r.vec(readDelta),
+      removed: r.vec((r) => r.u64()),
+    };
+  });
+}

@@ -1,0 +1,348 @@
+/**
+ * The client's session state machine, free of I/O: it takes decoded bytes, clock readings and
+ * player actions, and emits messages through `SessionOutput`. The transport, the tick timer
+ * and the DOM live around it (`game.ts`); the tests drive it directly.
+ *
+ * Phases: connecting (Hello sent, waiting for Welcome) -> login (Login sent on demand, NameTaken
+ * or NameInvalid keep the phase) -> playing (inputs every tick, snapshots, terrain, chat) ->
+ * error or closed.
+ */
+
+import { DecodeError } from './codec';
+import { BAD_SERVER_MESSAGE_TEXT, DISCONNECTED_TEXT, UNREACHABLE_TEXT, errorText } from './error-text';
+import type { CellId } from './geometry';
+import { InterpolationBuffer, ServerClock } from './interpolation';
+import { MAX_CHAT_CHARS, NAME_MAX_CHARS, NAME_MIN_CHARS } from './limits';
+import { Predictor } from './prediction';
+import {
+  PROTOCOL_VERSION,
+  decodeServerControl,
+  decodeServerDatagram,
+  errorCodeFromClose,
+  isFatal,
+  type ClientControl,
+  type ClientDatagram,
+  type ErrorCode,
+  type OwnState,
+  type ServerControl,
+  type Snapshot,
+  type WorldInfo,
+} from './protocol';
+import { SnapshotHistory, type EntityView } from './snapshots';
+import { TerrainError, TerrainMap, decodeRle } from './terrain';
+
+export type Status = 'connecting' | 'login' | 'playing' | 'error' | 'closed';
+
+/** Where the session's messages go (the transport, in the browser). */
+export interface SessionOutput {
+  control(msg: ClientControl): void;
+  datagram(msg: ClientDatagram): void;
+  /** Asks the transport to close, with the code of the reason when there is one. */
+  close(code: ErrorCode | null): void;
+}
+
+export interface ChatLine {
+  from: string;
+  text: string;
+  /** A line from the client itself (an error about chat), not from a player. */
+  system: boolean;
+}
+
+/** How many of the newest inputs each input datagram carries (the last is the newest). */
+export const INPUTS_PER_DATAGRAM = 4;
+const MAX_CHAT_LINES = 100;
+/** Ticks others are drawn behind the newest estimate of the server tick (~100 ms at 20 Hz). */
+export const INTERPOLATION_DELAY_MS = 100;
+
+const NAME_RE = /^[A-Za-z0-9_-]+$/;
+
+/** Checks a name like `validate_name`: 3 to 16 ASCII letters, digits, `_` or `-`. */
+export function validName(name: string): boolean {
+  return name.length >= NAME_MIN_CHARS && name.length <= NAME_MAX_CHARS && NAME_RE.test(name);
+}
+
+/** Checks a chat line like `validate_chat`: not blank, at most 200 chars, no control chars. */
+export function validChat(text: string): boolean {
+  return text.trim().length > 0 && [...text].length <= MAX_CHAT_CHARS && !/\p{Cc}/u.test(text);
+}
+
+export class Session {
+  status: Status = 'connecting';
+  /** What went wrong, for the player; null when nothing did. */
+  error: string | null = null;
+  world: WorldInfo | null = null;
+  sessionId: number | null = null;
+  selfId: number | null = null;
+  name: string | null = null;
+  /** The zone simulating the player. */
+  zone: number | null = null;
+  cell: CellId | null = null;
+  /** The newest snapshot tick applied. */
+  tick: number | null = null;
+  own: OwnState | null = null;
+  terrain: TerrainMap | null = null;
+  predictor: Predictor | null = null;
+  readonly history = new SnapshotHistory(32);
+  readonly others = new InterpolationBuffer<EntityView>(40);
+  readonly clock = new ServerClock(50);
+  readonly chat: ChatLine[] = [];
+  /** Input round trip in ms (smoothed), null before the first sample. */
+  ping: number | null = null;
+  lastSnapshotBytes = 0;
+  snapshotsDropped = 0;
+  /** Local time of the last predicted step, for drawing between ticks. */
+  lastStepAt = 0;
+  /** Bumped whenever the chat lines change, so the UI knows to redraw them. */
+  chatVersion = 0;
+
+  private seq = 0;
+  private recent: number[] = [];
+  private readonly sentAt = new Map<number, number>();
+
+  constructor(
+    private readonly out: SessionOutput,
+    private readonly autoName: string | null = null,
+  ) {}
+
+  get tickMs(): number {
+    return this.world?.clock.tickMs ?? 50;
+  }
+
+  get inputSeq(): number {
+    return this.seq;
+  }
+
+  /** The transport is open: introduce ourselves. */
+  start(): void {
+    this.out.control({ type: 'Hello', version: PROTOCOL_VERSION });
+  }
+
+  handleControlBytes(bytes: Uint8Array): void {
+    let msg: ServerControl;
+    try {
+      msg = decodeServerControl(bytes);
+    } catch (e) {
+      this.protocolFailure(e);
+      return;
+    }
+    this.handleControl(msg);
+  }
+
+  handleDatagramBytes(bytes: Uint8Array, nowMs: number): void {
+    let snap: Snapshot;
+    try {
+      snap = decodeServerDatagram(bytes);
+    } catch (e) {
+      this.protocolFailure(e);
+      return;
+    }
+    this.handleSnapshot(snap, bytes.length, nowMs);
+  }
+
+  handleControl(msg: ServerControl): void {
+    switch (msg.type) {
+      case 'Welcome':
+        if (msg.version !== PROTOCOL_VERSION) {
+          this.fail(errorText('VersionMismatch'), 'VersionMismatch');
+          return;
+        }
+        this.world = msg.world;
+        this.sessionId = msg.session;
+        this.terrain = new TerrainMap(msg.world.geometry.cellTiles);
+        this.predictor = new Predictor(this.terrain);
+        this.clock.setTickMs(msg.world.clock.tickMs);
+        this.status = 'login';
+        if (this.autoName !== null) {
+          this.login(this.autoName);
+        }
+        return;
+      case 'Joined':
+        this.selfId = msg.entity;
+        this.name = msg.name;
+        this.zone = msg.zone;
+        this.status = 'playing';
+        this.error = null;
+        return;
+      case 'Terrain':
+        this.addTerrain(msg.cell, msg.rle);
+        return;
+      case 'Chat':
+        this.addChat({ from: msg.from, text: msg.text, system: false });
+        return;
+      case 'Error':
+        this.handleError(msg.code);
+        return;
+    }
+  }
+
+  handleSnapshot(snap: Snapshot, size: number, nowMs: number): void {
+    if (this.world === null || this.predictor === null) {
+      return;
+    }
+    this.lastSnapshotBytes = size;
+    const outcome = this.history.apply(snap);
+    if (!outcome.ok) {
+      this.snapshotsDropped++;
+      return;
+    }
+    const view = outcome.view;
+    this.clock.observe(view.tick, nowMs);
+    this.others.push(view.tick, view.entities);
+    if (view.tick !== this.history.newestTick) {
+      return; // a late one: kept as a baseline and for interpolation only
+    }
+    const you = snap.you;
+    this.own = you;
+    this.selfId = you.entity;
+    this.zone = you.zone;
+    this.cell = you.cell;
+    this.tick = view.tick;
+    this.predictor.reconcile(you.body, you.lastInputSeq);
+    this.samplePing(you.lastInputSeq, nowMs);
+  }
+
+  /** The transport closed (code is the close code, if the transport reported one). */
+  handleClose(code: number | null): void {
+    if (this.status === 'error' || this.status === 'closed') {
+      return;
+    }
+    const reason = errorCodeFromClose(code);
+    if (reason !== null) {
+      this.status = 'error';
+      this.error = errorText(reason);
+    } else if (this.status === 'connecting') {
+      this.status = 'error';
+      this.error = UNREACHABLE_TEXT;
+    } else {
+      this.status = 'closed';
+      this.error = DISCONNECTED_TEXT;
+    }
+  }
+
+  /** No transport could be opened. */
+  handleUnreachable(): void {
+    this.status = 'error';
+    this.error = UNREACHABLE_TEXT;
+  }
+
+  /** Asks to join as `name`; returns false (and sets `error`) if the name is invalid. */
+  login(name: string): boolean {
+    if (this.status !== 'login') {
+      return false;
+    }
+    if (!validName(name)) {
+      this.error = errorText('NameInvalid');
+      return false;
+    }
+    this.error = null;
+    this.out.control({ type: 'Login', name });
+    return true;
+  }
+
+  /** Sends a chat line; returns false (with a system line) if it cannot be sent. */
+  sendChat(text: string): boolean {
+    if (this.status !== 'playing') {
+      return false;
+    }
+    if (!validChat(text)) {
+      this.addChat({ from: '', text: errorText('ChatInvalid'), system: true });
+      return false;
+    }
+    this.out.control({ type: 'Chat', text });
+    return true;
+  }
+
+  /** One client tick: record, predict and send this tick's buttons. */
+  inputTick(buttons: number, nowMs: number): void {
+    if (this.status !== 'playing' || this.predictor === null) {
+      return;
+    }
+    this.seq++;
+    this.predictor.push(this.seq, buttons);
+    this.lastStepAt = nowMs;
+    this.sentAt.set(this.seq, nowMs);
+    if (this.sentAt.size > 256) {
+      const oldest = this.sentAt.keys().next().value as number;
+      this.sentAt.delete(oldest);
+    }
+    this.recent.push(buttons);
+    if (this.recent.length > INPUTS_PER_DATAGRAM) {
+      this.recent.shift();
+    }
+    this.out.datagram({ type: 'Input', seq: this.seq, ack: this.history.newestTick, buttons: [...this.recent] });
+  }
+
+  /** The fractional server tick at which others are drawn. */
+  renderTick(nowMs: number): number | null {
+    const now = this.clock.tickAt(nowMs);
+    return now === null ? null : now - INTERPOLATION_DELAY_MS / this.tickMs;
+  }
+
+  private samplePing(lastInputSeq: number, nowMs: number): void {
+    let newest: number | null = null;
+    for (const [seq, at] of this.sentAt) {
+      if (seq > lastInputSeq) {
+        break;
+      }
+      newest = at;
+      this.sentAt.delete(seq);
+    }
+    if (newest !== null) {
+      const sample = nowMs - newest;
+      this.ping = this.ping === null ? sample : this.ping * 0.8 + sample * 0.2;
+    }
+  }
+
+  private addTerrain(cell: CellId, rle: Uint8Array): void {
+    if (this.world === null || this.terrain === null || cell.depth !== 0) {
+      return;
+    }
+    try {
+      this.terrain.insert(decodeRle(this.world.geometry, cell, rle));
+    } catch (e) {
+      if (e instanceof TerrainError) {
+        console.warn(`terrain of cell ${cell.x},${cell.y} ignored: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private addChat(line: ChatLine): void {
+    this.chat.push(line);
+    if (this.chat.length > MAX_CHAT_LINES) {
+      this.chat.splice(0, this.chat.length - MAX_CHAT_LINES);
+    }
+    this.chatVersion++;
+  }
+
+  private handleError(code: ErrorCode): void {
+    if (isFatal(code)) {
+      this.fail(errorText(code), null);
+    } else if (code === 'NameTaken' || code === 'NameInvalid') {
+      this.error = errorText(code);
+    } else {
+      this.addChat({ from: '', text: errorText(code), system: true });
+    }
+  }
+
+  private protocolFailure(e: unknown): void {
+    if (!(e instanceof DecodeError)) {
+      throw e;
+    }
+    console.error('undecodable message from the server:', e.message);
+    this.fail(BAD_SERVER_MESSAGE_TEXT, 'MalformedMessage');
+  }
+
+  /** Ends the session with `text`; closes the transport (with `code`) when we end it. */
+  private fail(text: string, code: ErrorCode | null): void {
+    if (this.status === 'error') {
+      return;
+    }
+    this.status = 'error';
+    this.error = text;
+    if (code !== null) {
+      this.out.close(code);
+    }
+  }
+}

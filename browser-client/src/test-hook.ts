@@ -1,0 +1,74 @@
+/**
+ * `window.__mmo`: a read-only view of the client for end-to-end tests and the console.
+ * Positions are in tiles; `entities()` is what is drawn (others, interpolated).
+ */
+
+import type { Game, OtherEntity } from './game';
+import { SUB } from './physics';
+import type { Status } from './session';
+import type { TransportKind } from './transport/types';
+
+export interface TestHook {
+  readonly status: Status;
+  readonly error: string | null;
+  readonly transport: TransportKind | null;
+  readonly transportObject: WebTransport | WebSocket | null;
+  readonly selfId: number | null;
+  readonly zone: number | null;
+  readonly cell: { x: number; y: number } | null;
+  readonly tick: number | null;
+  self(): { x: number; y: number } | null;
+  entities(): OtherEntity[];
+  chat(): { from: string; text: string }[];
+  sendChat(text: string): boolean;
+}
+
+declare global {
+  interface Window {
+    __mmo: TestHook;
+  }
+}
+
+export function installTestHook(game: Game): void {
+  const hook: TestHook = {
+    get status() {
+      return game.session?.status ?? 'connecting';
+    },
+    get error() {
+      return game.session?.error ?? null;
+    },
+    get transport() {
+      return game.transport?.kind ?? null;
+    },
+    get transportObject() {
+      return game.transport?.object ?? null;
+    },
+    get selfId() {
+      return game.session?.selfId ?? null;
+    },
+    get zone() {
+      return game.session?.zone ?? null;
+    },
+    get cell() {
+      const c = game.session?.cell ?? null;
+      return c === null ? null : { x: c.x, y: c.y };
+    },
+    get tick() {
+      return game.session?.tick ?? null;
+    },
+    self() {
+      const body = game.session?.predictor?.body ?? null;
+      return body === null ? null : { x: body.pos.x / SUB, y: body.pos.y / SUB };
+    },
+    entities() {
+      return game.others(performance.now());
+    },
+    chat() {
+      return (game.session?.chat ?? []).filter((l) => !l.system).map((l) => ({ from: l.from, text: l.text }));
+    },
+    sendChat(text: string) {
+      return game.session?.sendChat(text) ?? false;
+    },
+  };
+  Object.defineProperty(window, '__mmo', { value: Object.freeze(hook), writable: false, configurable: false });
+}

@@ -1,0 +1,133 @@
+/**
+ * WebTransport (HTTP/3) connection: one bidirectional stream opened by the client carries the
+ * control messages, each framed by a u32 LE length; datagrams carry one message each. The
+ * gateway's self-signed certificate is pinned with `serverCertificateHashes`.
+ */
+
+import { fromHex } from '../codec';
+import { FrameReader, frame } from '../framing';
+import { MAX_SERVER_CONTROL } from '../limits';
+import { withTimeout, type CloseInfo, type Transport, type TransportHandlers } from './types';
+
+export function webTransportAvailable(): boolean {
+  return typeof globalThis.WebTransport === 'function';
+}
+
+export async function openWebTransport(
+  url: string,
+  certSha256Hex: string,
+  handlers: TransportHandlers,
+  timeoutMs: number,
+): Promise<Transport> {
+  const hash = fromHex(certSha256Hex);
+  const wt = new WebTransport(url, {
+    serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }],
+  });
+  // Keep a rejected `closed` from surfacing as an unhandled rejection before we watch it.
+  wt.closed.catch(() => undefined);
+  let stream: WebTransportBidirectionalStream;
+  try {
+    await withTimeout(wt.ready, timeoutMs, 'WebTransport connection');
+    stream = await withTimeout(wt.createBidirectionalStream(), timeoutMs, 'WebTransport control stream');
+  } catch (e) {
+    try {
+      wt.close();
+    } catch {
+      // already failed
+    }
+    throw e;
+  }
+
+  const control = stream.writable.getWriter();
+  const datagrams = datagramWriter(wt);
+  let closed = false;
+  const finish = (info: CloseInfo): void => {
+    if (!closed) {
+      closed = true;
+      handlers.onClose(info);
+    }
+  };
+
+  void readControl(stream.readable, handlers, () => wt.close({ closeCode: 4004, reason: 'frame too large' }));
+  void readDatagrams(wt, handlers);
+  wt.closed.then(
+    (info) => finish({ code: info.closeCode ?? null, reason: info.reason ?? '' }),
+    (e: unknown) => finish({ code: closeCodeOf(e), reason: e instanceof Error ? e.message : String(e) }),
+  );
+
+  return {
+    kind: 'webtransport',
+    object: wt,
+    sendControl(bytes) {
+      if (!closed) {
+        control.write(frame(bytes)).catch(() => undefined);
+      }
+    },
+    sendDatagram(bytes) {
+      if (!closed) {
+        datagrams.write(bytes).catch(() => undefined);
+      }
+    },
+    close(code, reason = '') {
+      if (!closed) {
+        wt.close(code === undefined ? { reason } : { closeCode: code, reason });
+      }
+    },
+  };
+}
+
+function datagramWriter(wt: WebTransport): WritableStreamDefaultWriter<Uint8Array> {
+  const dg = wt.datagrams as WebTransportDatagramDuplexStream & {
+    createWritable?: () => WritableStream<Uint8Array>;
+  };
+  const writable = typeof dg.createWritable === 'function' ? dg.createWritable() : dg.writable;
+  return writable.getWriter();
+}
+
+async function readControl(
+  readable: ReadableStream<Uint8Array>,
+  handlers: TransportHandlers,
+  onTooLarge: () => void,
+): Promise<void> {
+  const frames = new FrameReader(MAX_SERVER_CONTROL);
+  const reader = readable.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        return;
+      }
+      frames.push(value);
+      for (let f = frames.nextFrame(); f !== null; f = frames.nextFrame()) {
+        handlers.onControl(f);
+      }
+    }
+  } catch (e) {
+    if (e instanceof Error && e.name === 'DecodeError') {
+      console.error('control stream:', e.message);
+      onTooLarge();
+    }
+    // Otherwise the stream ended with the session; `closed` reports why.
+  }
+}
+
+async function readDatagrams(wt: WebTransport, handlers: TransportHandlers): Promise<void> {
+  const reader = wt.datagrams.readable.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        return;
+      }
+      handlers.onDatagram(value as Uint8Array);
+    }
+  } catch {
+    // The session ended; `closed` reports why.
+  }
+}
+
+/** The session close code carried by a WebTransportError, if any. */
+function closeCodeOf(e: unknown): number | null {
+  const code = (e as { streamErrorCode?: unknown; closeCode?: unknown } | null)?.closeCode;
+  return typeof code === 'number' ? code : null;
+}

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { errorText } from '../src/error-text';
+import { Buttons } from '../src/physics';
+import {
+  encodeServerControl,
+  encodeServerDatagram,
+  type ClientControl,
+  type ClientDatagram,
+  type ErrorCode,
+  type ServerControl,
+} from '../src/protocol';
+import { Session, validChat, validName } from '../src/session';
+import { encodeRle } from '../src/terrain';
+import { ownState, snapshot, spawnPlayer } from './fixtures';
+
+const welcome: ServerControl = {
+  type: 'Welcome',
+  version: 1,
+  session: 9,
+  world: { geometry: { widthCells: 4, heightCells: 2, cellTiles: 16 }, clock: { epochMs: 0, tickMs: 50 } },
+};
+
+function harness(autoName: string | null = null) {
+  const control: ClientControl[] = [];
+  const datagrams: ClientDatagram[] = [];
+  const closed: (ErrorCode | null)[] = [];
+  const session = new Session(
+    { control: (m) => control.push(m), datagram: (m) => datagrams.push(m), close: (c) => closed.push(c) },
+    autoName,
+  );
+  const serve = (m: ServerControl) => session.handleControlBytes(encodeServerControl(m));
+  return { session, control, datagrams, closed, serve };
+}
+
+function playing() {
+  const h = harness('ada');
+  h.session.start();
+  h.serve(welcome);
+  h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100 });
+  return h;
+}
+
+describe('session phases', () => {
+  it('says hello, then logs in when asked', () => {
+    const h = harness();
+    h.session.start();
+    expect(h.control).toEqual([{ type: 'Hello', version: 1 }]);
+    expect(h.session.status).toBe('connecting');
+    h.serve(welcome);
+    expect(h.session.status).toBe('login');
+    expect(h.session.login('ada')).toBe(true);
+    expect(h.control.at(-1)).toEqual({ type: 'Login', name: 'ada' });
+    h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100 });
+    expect(h.session.status).toBe('playing');
+    expect([h.session.selfId, h.session.zone]).toEqual([1, 3]);
+  });
+
+  it('logs in at once with an automatic name', () => {
+    const h = harness('bob');
+    h.session.start();
+    h.serve(welcome);
+    expect(h.control.at(-1)).toEqual({ type: 'Login', name: 'bob' });
+  });
+
+  it('keeps the login open after NameTaken and refuses invalid names locally', () => {
+    const h = harness();
+    h.session.start();
+    h.serve(welcome);
+    expect(h.session.login('a b')).toBe(false);
+    expect(h.session.error).toBe(errorText('NameInvalid'));
+    expect(h.control).toHaveLength(1);
+    h.session.login('ada');
+    h.serve({ type: 'Error', code: 'NameTaken' });
+    expect(h.session.status).toBe('login');
+    expect(h.session.error).toBe(errorText('NameTaken'));
+    h.session.login('ada2');
+    expect(h.session.error).toBeNull();
+  });
+
+  it('shows a fatal error and a coded close', () => {
+    const h = harness();
+    h.session.start();
+    h.serve({ type: 'Error', code: 'VersionMismatch' });
+    expect(h.session.status).toBe('error');
+    expect(h.session.error).toBe(errorText('VersionMismatch'));
+    h.session.handleClose(4001);
+    expect(h.session.error).toBe(errorText('VersionMismatch'));
+
+    const g = playing();
+    g.session.handleClose(4000 + 11);
+    expect(g.session.status).toBe('error');
+    expect(g.session.error).toBe(errorText('ServerFull'));
+  });
+
+  it('tells apart an unreachable server from a plain disconnect', () => {
+    const h = harness();
+    h.session.handleClose(null);
+    expect(h.session.status).toBe('error');
+    expect(h.session.error).toMatch(/Cannot reach the game server/);
+    const g = playing();
+    g.session.handleClose(1006);
+    expect(g.session.status).toBe('closed');
+  });
+
+  it('closes with MalformedMessage when the server sends garbage', () => {
+    const h = playing();
+    h.session.handleControlBytes(new Uint8Array([9, 9]));
+    expect(h.session.status).toBe('error');
+    expect(h.closed).toEqual(['MalformedMessage']);
+  });
+});
+
+describe('playing', () => {
+  it('sends numbered inputs with the last four buttons and the newest snapshot tick', () => {
+    const h = playing();
+    const seq = [Buttons.RIGHT, Buttons.RIGHT, Buttons.JUMP, 0, Buttons.LEFT];
+    seq.forEach((b, i) => h.session.inputTick(b, i * 50));
+    expect(h.datagrams[0]).toEqual({ type: 'Input', seq: 1, ack: null, buttons: [Buttons.RIGHT] });
+    expect(h.datagrams[4]).toEqual({ type: 'Input', seq: 5, ack: null, buttons: [Buttons.RIGHT, Buttons.JUMP, 0, Buttons.LEFT] });
+    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...snapshot(200, null, [], [], ownState({ lastInputSeq: 3 })) }), 300);
+    h.session.inputTick(0, 310);
+    expect(h.datagrams.at(-1)).toMatchObject({ seq: 6, ack: 200 });
+  });
+
+  it('measures the input round trip', () => {
+    const h = playing();
+    h.session.inputTick(0, 1000);
+    h.session.inputTick(0, 1050);
+    h.session.handleSnapshot(snapshot(200, null, [], [], ownState({ lastInputSeq: 2 })), 50, 1130);
+    expect(h.session.ping).toBe(80);
+  });
+
+  it('reconciles its own body and exposes zone, cell and tick from the snapshot', () => {
+    const h = playing();
+    const you = ownState({ lastInputSeq: 0, zone: 7, cell: { x: 1, y: 0, depth: 0 } });
+    h.session.handleSnapshot(snapshot(200, null, [spawnPlayer(2, 'bob', 10, 20)], [], you), 80, 0);
+    expect(h.session.predictor!.body).toEqual(you.body);
+    expect([h.session.zone, h.session.cell, h.session.tick]).toEqual([7, { x: 1, y: 0, depth: 0 }, 200]);
+    expect(h.session.lastSnapshotBytes).toBe(80);
+    expect(h.session.others.sample(200).map((e) => e.id)).toEqual([2]);
+  });
+
+  it('loads terrain cells and ignores broken ones', () => {
+    const h = playing();
+    const tiles = new Uint8Array(16 * 16).fill(0);
+    h.serve({ type: 'Terrain', cell: { x: 1, y: 0, depth: 0 }, rle: encodeRle(tiles) });
+    h.serve({ type: 'Terrain', cell: { x: 2, y: 0, depth: 0 }, rle: new Uint8Array([0, 3]) });
+    expect(h.session.terrain!.contains(1, 0)).toBe(true);
+    expect(h.session.terrain!.contains(2, 0)).toBe(false);
+    expect(h.session.terrain!.tile(20, 5)).toBe(0);
+    expect(h.session.status).toBe('playing');
+  });
+
+  it('lists chat lines, validates outgoing chat and reports chat errors without closing', () => {
+    const h = playing();
+    h.serve({ type: 'Chat', from: 'bob', text: 'hi' });
+    expect(h.session.sendChat('hello')).toBe(true);
+    expect(h.control.at(-1)).toEqual({ type: 'Chat', text: 'hello' });
+    expect(h.session.sendChat('   ')).toBe(false);
+    h.serve({ type: 'Error', code: 'ChatFlood' });
+    expect(h.session.status).toBe('playing');
+    expect(h.session.chat.map((l) => [l.from, l.system])).toEqual([
+      ['bob', false],
+      ['', true],
+      ['', true],
+    ]);
+  });
+});
+
+describe('validation mirrors the server', () => {
+  it('names', () => {
+    expect(validName('ada')).toBe(true);
+    expect(validName('Player_01-x')).toBe(true);
+    expect(validName('ab')).toBe(false);
+    expect(validName('a name')).toBe(false);
+    expect(validName('seventeen_chars_x')).toBe(false);
+    expect(validName('émile')).toBe(false);
+  });
+
+  it('chat', () => {
+    expect(validChat('hello there')).toBe(true);
+    expect(validChat('   ')).toBe(false);
+    expect(validChat('bell\u0007')).toBe(false);
+    expect(validChat('x'.repeat(200))).toBe(true);
+    expect(validChat('x'.repeat(201))).toBe(false);
+    expect(validChat('✓'.repeat(200))).toBe(true);
+  });
+});

@@ -1,0 +1,203 @@
+//! The gateway's cache of the cells its players need, fed by cell streams.
+//!
+//! Sessions declare the cells around their player ([`CellCache::set_interest`]); the first
+//! interest in a cell subscribes to its owner zone, the last one leaving unsubscribes. One pump
+//! task ([`run_pump`]) files arriving frames and announces each tick once every cell of interest
+//! has reached it, so every client's snapshot of tick T is built from frames of tick T.
+
+use mmo_cluster::registry::AssignmentTable;
+use mmo_cluster::{SubscriberId, ZoneCommand, ZoneHandle};
+use mmo_protocol::{CellEvent, CellFrame};
+use mmo_world::{CellId, GatewayId, SessionId, Tick, ZoneId};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, warn};
+
+/// Ticks of events kept per cell for sessions that fall a little behind.
+const EVENT_TICKS: usize = 40;
+/// A cell this many ticks behind the newest is not waited for.
+const MAX_LAG_TICKS: u64 = 2;
+/// Frames buffered between zones and the pump.
+pub const FRAME_QUEUE: usize = 4096;
+
+/// Recent events of one cell, by tick.
+type EventLog = VecDeque<(Tick, Arc<[CellEvent]>)>;
+
+#[derive(Debug, Default)]
+struct State {
+    frames: HashMap<CellId, Arc<CellFrame>>,
+    events: HashMap<CellId, EventLog>,
+    interest: HashMap<CellId, HashSet<SessionId>>,
+    by_session: HashMap<SessionId, Vec<CellId>>,
+}
+
+/// Cell frames by cell, and who needs which cell.
+#[derive(Debug)]
+pub struct CellCache {
+    gateway: GatewayId,
+    state: Mutex<State>,
+    ticks: watch::Sender<Tick>,
+    frames_tx: mpsc::Sender<Arc<CellFrame>>,
+    zones: HashMap<ZoneId, ZoneHandle>,
+    assignments: watch::Receiver<AssignmentTable>,
+}
+
+impl CellCache {
+    /// A cache and the receiver its pump reads.
+    pub fn new(
+        gateway: GatewayId,
+        zones: HashMap<ZoneId, ZoneHandle>,
+        assignments: watch::Receiver<AssignmentTable>,
+    ) -> (Arc<Self>, mpsc::Receiver<Arc<CellFrame>>) {
+        let (frames_tx, frames_rx) = mpsc::channel(FRAME_QUEUE);
+        let cache = CellCache {
+            gateway,
+            state: Mutex::default(),
+            ticks: watch::Sender::new(Tick(0)),
+            frames_tx,
+            zones,
+            assignments,
+        };
+        (Arc::new(cache), frames_rx)
+    }
+
+    /// The zone owning `cell` now.
+    pub fn owner(&self, cell: CellId) -> Option<&ZoneHandle> {
+        let zone = self.assignments.borrow().get(&cell)?.zone;
+        self.zones.get(&zone)
+    }
+
+    /// Announces each tick whose frames are all in.
+    pub fn ticks(&self) -> watch::Receiver<Tick> {
+        self.ticks.subscribe()
+    }
+
+    /// Sets the cells `session` needs; subscribes and unsubscribes zones as counts change.
+    pub async fn set_interest(&self, session: SessionId, cells: &[CellId]) {
+        let (added, removed) = {
+            let mut st = self.state.lock().expect("cell cache lock");
+            let old: BTreeSet<CellId> = st.by_session.get(&session).into_iter().flatten().copied().collect();
+            let new: BTreeSet<CellId> = cells.iter().copied().collect();
+            let mut added = Vec::new();
+            let mut removed = Vec::new();
+            for &cell in new.difference(&old) {
+                let set = st.interest.entry(cell).or_default();
+                set.insert(session);
+                if set.len() == 1 {
+                    added.push(cell);
+                }
+            }
+            for &cell in old.difference(&new) {
+                if let Some(set) = st.interest.get_mut(&cell) {
+                    set.remove(&session);
+                    if set.is_empty() {
+                        st.interest.remove(&cell);
+                        st.frames.remove(&cell);
+                        st.events.remove(&cell);
+                        removed.push(cell);
+                    }
+                }
+            }
+            if new.is_empty() {
+                st.by_session.remove(&session);
+            } else {
+                st.by_session.insert(session, new.into_iter().collect());
+            }
+            (added, removed)
+        };
+        let subscriber = SubscriberId::Gateway(self.gateway);
+        for cell in added {
+            debug!(%cell, "subscribing");
+            match self.owner(cell) {
+                Some(zone) => {
+                    let cmd = ZoneCommand::Subscribe { cell, subscriber, frames: self.frames_tx.clone() };
+                    if zone.send(cmd).await.is_err() {
+                        warn!(%cell, zone = %zone.zone, "zone gone; cannot subscribe");
+                    }
+                }
+                None => warn!(%cell, "no owner for cell"),
+            }
+        }
+        for cell in removed {
+            if let Some(zone) = self.owner(cell) {
+                let _ = zone.send(ZoneCommand::Unsubscribe { cell, subscriber }).await;
+            }
+        }
+    }
+
+    /// The latest frames of `cells` (those that have one).
+    pub fn frames(&self, cells: &[CellId]) -> Vec<Arc<CellFrame>> {
+        let st = self.state.lock().expect("cell cache lock");
+        cells.iter().filter_map(|c| st.frames.get(c).cloned()).collect()
+    }
+
+    /// Events in `cells` after tick `after`, oldest first.
+    pub fn events_since(&self, cells: &[CellId], after: Tick) -> Vec<(Tick, CellEvent)> {
+        let st = self.state.lock().expect("cell cache lock");
+        let mut out: Vec<(Tick, CellEvent)> = cells
+            .iter()
+            .filter_map(|c| st.events.get(c))
+            .flat_map(|q| q.iter().filter(|(t, _)| *t > after))
+            .flat_map(|(t, evs)| evs.iter().map(move |e| (*t, e.clone())))
+            .collect();
+        out.sort_by_key(|(t, _)| *t);
+        out
+    }
+
+    /// Files one frame. Older frames than the one held are ignored.
+    fn insert(&self, frame: Arc<CellFrame>) {
+        let mut st = self.state.lock().expect("cell cache lock");
+        if !st.interest.contains_key(&frame.cell) {
+            return;
+        }
+        if st.frames.get(&frame.cell).is_some_and(|f| f.tick >= frame.tick) {
+            return;
+        }
+        if !frame.events.is_empty() {
+            let q = st.events.entry(frame.cell).or_default();
+            q.push_back((frame.tick, frame.events.clone().into()));
+            while q.len() > EVENT_TICKS {
+                q.pop_front();
+            }
+        }
+        st.frames.insert(frame.cell, frame);
+    }
+
+    /// The newest tick every cell of interest has reached (cells far behind are not waited for).
+    fn complete_tick(&self) -> Option<Tick> {
+        let st = self.state.lock().expect("cell cache lock");
+        let newest = st.frames.values().map(|f| f.tick).max()?;
+        st.frames.values().map(|f| f.tick).filter(|t| newest.since(*t) <= MAX_LAG_TICKS).min()
+    }
+}
+
+/// Files frames as they arrive and announces completed ticks, until `shutdown`.
+pub async fn run_pump(
+    cache: Arc<CellCache>,
+    mut frames: mpsc::Receiver<Arc<CellFrame>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let frame = tokio::select! {
+            f = frames.recv() => match f {
+                Some(f) => f,
+                None => return,
+            },
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        cache.insert(frame);
+        while let Ok(frame) = frames.try_recv() {
+            cache.insert(frame);
+        }
+        if let Some(tick) = cache.complete_tick() {
+            cache.ticks.send_if_modified(|t| {
+                let newer = tick > *t;
+                if newer {
+                    *t = tick;
+                }
+                newer
+            });
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Gateway: terminates client sessions (WebTransport, WebSocket fallback), keeps them pinned,
+//! routes input to the zone simulating each player, and builds each client's view from the
+//! cell streams of the cells around it.
+
+pub mod cells;
+pub mod cert;
+pub mod names;
+pub mod rate;
+pub mod session;
+pub mod state;
+pub mod terrain;
+pub mod transport;
+pub mod view;

@@ -1,0 +1,426 @@
+//! One client session, from hello to goodbye, over any [`Transport`].
+//!
+//! Phases: `Hello` (version check) -> `Login` (name; errors here let the client retry) ->
+//! playing. While playing, each completed tick of the cell cache produces one snapshot datagram
+//! for this client, plus terrain and chat on the control stream; input datagrams go to the zone
+//! simulating the player. Anything malformed, oversized, unknown, out of phase or flooding ends
+//! this session alone, with a coded error.
+
+use crate::rate::RateWindow;
+use crate::state::GatewayState;
+use crate::transport::{Inbound, Transport, TransportError};
+use crate::view::ClientView;
+use bytes::Bytes;
+use glam::IVec2;
+use mmo_cluster::{ZoneCommand, ZoneHandle};
+use mmo_protocol::control::{validate_chat, validate_name};
+use mmo_protocol::limits::{
+    MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_INPUTS_PER_FRAME, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES,
+};
+use mmo_protocol::{
+    codec, CellEvent, ClientControl, ClientDatagram, ErrorCode, InputFrame, OwnState, ServerControl, ServerDatagram,
+    PROTOCOL_VERSION,
+};
+use mmo_world::physics::SUB_SHIFT;
+use mmo_world::{Buttons, CellId, EntityId, SessionId, Tick};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tracing::{debug, info, info_span, warn, Instrument};
+
+/// Half the size of the area a client sees, in tiles (the viewport is about 80 x 45).
+const VIEW_HALF: IVec2 = IVec2::new(48, 30);
+/// Half the size of the area whose terrain the client is sent ahead of time.
+const TERRAIN_HALF: IVec2 = IVec2::new(110, 70);
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages per second a client may send (it sends 20 inputs a second).
+const FLOOD_LIMIT: u32 = 150;
+/// Chat lines per 5 seconds.
+const CHAT_LIMIT: u32 = 5;
+/// Ticks without seeing the player's entity before giving up on its zone.
+const MISSING_TICKS: u32 = 100;
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    ClientLeft,
+    Shutdown,
+    Error(ErrorCode),
+}
+
+impl From<ErrorCode> for End {
+    fn from(code: ErrorCode) -> Self {
+        End::Error(code)
+    }
+}
+
+impl From<TransportError> for End {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::FrameTooLarge { .. } => End::Error(ErrorCode::FrameTooLarge),
+            TransportError::Framing(_) => End::Error(ErrorCode::MalformedMessage),
+            TransportError::Closed | TransportError::Io(_) => End::ClientLeft,
+        }
+    }
+}
+
+/// Serves one client until it leaves, misbehaves or the gateway shuts down.
+pub async fn serve<T: Transport>(mut transport: T, state: Arc<GatewayState>, shutdown: watch::Receiver<bool>) {
+    let kind = transport.kind().label();
+    let Some(slot) = state.open_session() else {
+        metrics::counter!("mmo_gateway_disconnects_total", "reason" => "ServerFull").increment(1);
+        transport.close(ErrorCode::ServerFull.close_code(), "server full").await;
+        return;
+    };
+    let span = info_span!("session", session = %slot.id, transport = kind);
+    async move {
+        info!("session opened");
+        let mut session = Session {
+            id: slot.id,
+            state: state.clone(),
+            playing: None,
+            flood: RateWindow::new(FLOOD_LIMIT, 1000, Instant::now()),
+        };
+        let end = session.run(&mut transport, shutdown).await;
+        session.leave().await;
+        let reason = match end {
+            End::ClientLeft => "ClientLeft",
+            End::Shutdown => "Shutdown",
+            End::Error(code) => code_name(code),
+        };
+        metrics::counter!("mmo_gateway_disconnects_total", "reason" => reason).increment(1);
+        info!(reason, "session closed");
+        match end {
+            End::ClientLeft => transport.close(0, "bye").await,
+            End::Shutdown => {
+                send_control(&mut transport, &ServerControl::Error { code: ErrorCode::ShuttingDown }).await.ok();
+                transport.close(ErrorCode::ShuttingDown.close_code(), "shutting down").await
+            }
+            End::Error(code) => {
+                send_control(&mut transport, &ServerControl::Error { code }).await.ok();
+                transport.close(code.close_code(), code_name(code)).await
+            }
+        }
+        drop(slot);
+    }
+    .instrument(span)
+    .await
+}
+
+fn code_name(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::VersionMismatch => "VersionMismatch",
+        ErrorCode::MalformedMessage => "MalformedMessage",
+        ErrorCode::UnknownMessage => "UnknownMessage",
+        ErrorCode::FrameTooLarge => "FrameTooLarge",
+        ErrorCode::UnexpectedMessage => "UnexpectedMessage",
+        ErrorCode::InputFlood => "InputFlood",
+        ErrorCode::ChatFlood => "ChatFlood",
+        ErrorCode::NameTaken => "NameTaken",
+        ErrorCode::NameInvalid => "NameInvalid",
+        ErrorCode::ChatInvalid => "ChatInvalid",
+        ErrorCode::ServerFull => "ServerFull",
+        ErrorCode::ZoneUnavailable => "ZoneUnavailable",
+        ErrorCode::ShuttingDown => "ShuttingDown",
+        ErrorCode::Internal => "Internal",
+    }
+}
+
+async fn send_control<T: Transport>(t: &mut T, msg: &ServerControl) -> Result<(), End> {
+    let bytes = codec::encode(msg, MAX_SERVER_CONTROL).map_err(|_| End::Error(ErrorCode::Internal))?;
+    t.send_control(&bytes).await.map_err(End::from)
+}
+
+/// A logged-in player's part of the session.
+#[derive(Debug)]
+struct Playing {
+    entity: EntityId,
+    name: Arc<str>,
+    zone: ZoneHandle,
+    /// The next input sequence number to forward; older ones are repeats.
+    next_seq: u32,
+    ack: Option<Tick>,
+    last_snapshot: Tick,
+    interest: Vec<CellId>,
+    terrain_sent: HashSet<CellId>,
+    view: ClientView,
+    last_event_tick: Tick,
+    missing_ticks: u32,
+    chat: RateWindow,
+}
+
+struct Session {
+    id: SessionId,
+    state: Arc<GatewayState>,
+    playing: Option<Playing>,
+    flood: RateWindow,
+}
+
+impl Session {
+    async fn run<T: Transport>(&mut self, t: &mut T, mut shutdown: watch::Receiver<bool>) -> End {
+        let phases = async {
+            self.hello(t).await?;
+            self.login(t).await?;
+            self.play(t).await
+        };
+        tokio::select! {
+            end = phases => match end {
+                Ok(()) => End::ClientLeft,
+                Err(end) => end,
+            },
+            _ = shutdown.wait_for(|stop| *stop) => End::Shutdown,
+        }
+    }
+
+    /// Receives the next control message, dropping datagrams (inputs before login are moot).
+    async fn next_control<T: Transport>(&mut self, t: &mut T) -> Result<ClientControl, End> {
+        loop {
+            let inbound = t.recv().await?;
+            if !self.flood.allow(Instant::now()) {
+                return Err(ErrorCode::InputFlood.into());
+            }
+            match inbound {
+                Inbound::Control(bytes) => return Ok(codec::decode(&bytes, MAX_CLIENT_CONTROL).map_err(|e| e.code())?),
+                Inbound::Datagram(bytes) => {
+                    codec::decode::<ClientDatagram>(&bytes, MAX_CLIENT_DATAGRAM).map_err(|e| e.code())?;
+                }
+            }
+        }
+    }
+
+    async fn hello<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+        let msg = tokio::time::timeout(HELLO_TIMEOUT, self.next_control(t)).await.map_err(|_| End::ClientLeft)??;
+        match msg {
+            ClientControl::Hello { version } if version == PROTOCOL_VERSION => {
+                let welcome =
+                    ServerControl::Welcome { version: PROTOCOL_VERSION, session: self.id, world: self.state.world };
+                send_control(t, &welcome).await
+            }
+            ClientControl::Hello { version } => {
+                info!(client_version = version, "protocol version mismatch");
+                Err(ErrorCode::VersionMismatch.into())
+            }
+            _ => Err(ErrorCode::UnexpectedMessage.into()),
+        }
+    }
+
+    async fn login<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+        loop {
+            let ClientControl::Login { name } = self.next_control(t).await? else {
+                return Err(ErrorCode::UnexpectedMessage.into());
+            };
+            match self.join(&name).await {
+                Ok(playing) => {
+                    let joined = ServerControl::Joined {
+                        entity: playing.entity,
+                        name: name.clone(),
+                        zone: playing.zone.zone,
+                        tick: self.state.cells.ticks().borrow().to_owned(),
+                    };
+                    info!(%name, entity = %playing.entity, zone = %playing.zone.zone, "player joined");
+                    self.playing = Some(playing);
+                    return send_control(t, &joined).await;
+                }
+                Err(code) if !code.is_fatal() => send_control(t, &ServerControl::Error { code }).await?,
+                Err(code) => return Err(code.into()),
+            }
+        }
+    }
+
+    /// Claims the name and creates the avatar on the zone owning the start cell.
+    async fn join(&mut self, name: &str) -> Result<Playing, ErrorCode> {
+        validate_name(name)?;
+        if !self.state.names.claim(name) {
+            return Err(ErrorCode::NameTaken);
+        }
+        let name: Arc<str> = name.into();
+        let result = async {
+            let zone = self.state.cells.owner(self.state.start_cell()).ok_or(ErrorCode::ZoneUnavailable)?.clone();
+            let accepted = zone
+                .join(name.clone(), self.id)
+                .await
+                .map_err(|_| ErrorCode::ZoneUnavailable)?
+                .map_err(|_| ErrorCode::ZoneUnavailable)?;
+            let interest = self.state.cells_around(accepted.pos, VIEW_HALF);
+            self.state.cells.set_interest(self.id, &interest).await;
+            Ok(Playing {
+                entity: accepted.entity,
+                name: name.clone(),
+                zone,
+                next_seq: 1,
+                ack: None,
+                last_snapshot: Tick(0),
+                interest,
+                terrain_sent: HashSet::new(),
+                view: ClientView::default(),
+                last_event_tick: Tick(0),
+                missing_ticks: 0,
+                chat: RateWindow::new(CHAT_LIMIT, 5000, Instant::now()),
+            })
+        }
+        .await;
+        if result.is_err() {
+            self.state.names.release(&name);
+        }
+        result
+    }
+
+    async fn play<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+        let mut ticks = self.state.cells.ticks();
+        loop {
+            tokio::select! {
+                inbound = t.recv() => {
+                    let inbound = inbound?;
+                    if !self.flood.allow(Instant::now()) {
+                        warn!("input flood");
+                        return Err(ErrorCode::InputFlood.into());
+                    }
+                    self.on_inbound(t, inbound).await?;
+                }
+                changed = ticks.changed() => {
+                    if changed.is_err() {
+                        return Err(ErrorCode::ShuttingDown.into());
+                    }
+                    self.on_tick(t).await?;
+                }
+            }
+        }
+    }
+
+    async fn on_inbound<T: Transport>(&mut self, t: &mut T, inbound: Inbound) -> Result<(), End> {
+        let playing = self.playing.as_mut().expect("playing after login");
+        match inbound {
+            Inbound::Datagram(bytes) => {
+                let ClientDatagram::Input(frame) = codec::decode(&bytes, MAX_CLIENT_DATAGRAM).map_err(|e| e.code())?;
+                playing.on_input(frame)?;
+            }
+            Inbound::Control(bytes) => match codec::decode(&bytes, MAX_CLIENT_CONTROL).map_err(|e| e.code())? {
+                ClientControl::Chat { text } => {
+                    let refused = validate_chat(&text)
+                        .err()
+                        .or_else(|| (!playing.chat.allow(Instant::now())).then_some(ErrorCode::ChatFlood));
+                    match refused {
+                        Some(code) => send_control(t, &ServerControl::Error { code }).await?,
+                        None => {
+                            let _ =
+                                playing.zone.try_send(ZoneCommand::Chat { entity: playing.entity, text: text.into() });
+                        }
+                    }
+                }
+                ClientControl::Hello { .. } | ClientControl::Login { .. } => {
+                    return Err(ErrorCode::UnexpectedMessage.into())
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Sends this client's snapshot of the newest complete tick, new terrain and chat.
+    async fn on_tick<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+        let state = self.state.clone();
+        let playing = self.playing.as_mut().expect("playing after login");
+        let frames = state.cells.frames(&playing.interest);
+        let found = frames
+            .iter()
+            .find_map(|f| f.entities.binary_search_by_key(&playing.entity, |e| e.id).ok().map(|i| (f, &f.entities[i])));
+        let Some((own_frame, own)) = found else {
+            playing.missing_ticks += 1;
+            if playing.missing_ticks > MISSING_TICKS {
+                warn!(entity = %playing.entity, "player's entity missing from every cell stream");
+                return Err(ErrorCode::ZoneUnavailable.into());
+            }
+            return Ok(());
+        };
+        playing.missing_ticks = 0;
+        let tick = own_frame.tick;
+        if tick <= playing.last_snapshot {
+            return Ok(());
+        }
+        let pos = own.body.pos;
+        let tile = IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT);
+        let others: Vec<_> = frames
+            .iter()
+            .flat_map(|f| f.entities.iter())
+            .filter(|e| e.id != playing.entity)
+            .filter(|e| {
+                let d = IVec2::new(e.body.pos.x >> SUB_SHIFT, e.body.pos.y >> SUB_SHIFT) - tile;
+                d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
+            })
+            .collect();
+        let you = OwnState {
+            entity: own.id,
+            last_input_seq: own.last_input_seq,
+            body: own.body,
+            hp: own.hp,
+            max_hp: own.max_hp,
+            xp: own.xp,
+            level: own.level,
+            pose: own.pose,
+            cell: own_frame.cell,
+            zone: own_frame.zone,
+        };
+        let budget = MAX_SNAPSHOT_BYTES.min(t.max_datagram());
+        let snapshot = playing.view.build(tick, you, &others, playing.ack, budget);
+        let bytes =
+            codec::encode(&ServerDatagram::Snapshot(snapshot), budget).map_err(|_| End::Error(ErrorCode::Internal))?;
+        metrics::histogram!("mmo_gateway_snapshot_bytes").record(bytes.len() as f64);
+        metrics::counter!("mmo_gateway_snapshot_bytes_total").increment(bytes.len() as u64);
+        t.send_datagram(Bytes::from(bytes)).await?;
+        playing.last_snapshot = tick;
+        drop(frames);
+
+        let events = state.cells.events_since(&playing.interest, playing.last_event_tick);
+        playing.last_event_tick = tick;
+        for (_, event) in events {
+            let CellEvent::Chat { name, text, .. } = event;
+            send_control(t, &ServerControl::Chat { from: name.to_string(), text: text.to_string() }).await?;
+        }
+
+        let interest = state.cells_around(pos, VIEW_HALF);
+        if interest != playing.interest {
+            debug!(?interest, "interest changed");
+            state.cells.set_interest(self.id, &interest).await;
+            playing.interest = interest;
+        }
+        for cell in state.cells_around(pos, TERRAIN_HALF) {
+            if playing.terrain_sent.insert(cell) {
+                let rle = state.terrain.rle(cell).as_ref().clone();
+                send_control(t, &ServerControl::Terrain { cell, rle }).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the player out of the world and frees what the session held.
+    async fn leave(&mut self) {
+        if let Some(playing) = self.playing.take() {
+            let _ = playing.zone.send(ZoneCommand::Leave { entity: playing.entity }).await;
+            self.state.names.release(&playing.name);
+        }
+        self.state.cells.set_interest(self.id, &[]).await;
+    }
+}
+
+impl Playing {
+    /// Forwards the inputs of `frame` not forwarded yet, oldest first.
+    fn on_input(&mut self, frame: InputFrame) -> Result<(), ErrorCode> {
+        if frame.buttons.len() > MAX_INPUTS_PER_FRAME || frame.buttons.iter().any(|b| b & !Buttons::ALL != 0) {
+            return Err(ErrorCode::MalformedMessage);
+        }
+        if let Some(ack) = frame.ack {
+            if ack <= self.last_snapshot && self.ack.is_none_or(|a| ack > a) {
+                self.ack = Some(ack);
+            }
+        }
+        let n = frame.buttons.len() as u32;
+        for (i, &b) in frame.buttons.iter().enumerate() {
+            let Some(seq) = frame.seq.checked_sub(n - 1 - i as u32) else { continue };
+            if seq >= self.next_seq {
+                let _ = self.zone.try_send(ZoneCommand::Input { entity: self.entity, seq, buttons: Buttons(b) });
+                self.next_seq = seq + 1;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! What every session of a gateway shares.
+
+use crate::cells::CellCache;
+use crate::names::Names;
+use crate::terrain::TerrainCache;
+use mmo_protocol::WorldInfo;
+use mmo_world::{GatewayId, SessionId};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct GatewayState {
+    pub id: GatewayId,
+    pub world: WorldInfo,
+    pub cells: Arc<CellCache>,
+    pub terrain: TerrainCache,
+    pub names: Names,
+    pub max_sessions: usize,
+    sessions: AtomicUsize,
+    next_session: AtomicU64,
+}
+
+/// A counted place among the gateway's sessions; gives it back when dropped.
+#[derive(Debug)]
+pub struct SessionSlot {
+    pub id: SessionId,
+    state: Arc<GatewayState>,
+}
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        let now = self.state.sessions.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!("mmo_gateway_sessions").set(now as f64);
+    }
+}
+
+impl GatewayState {
+    pub fn new(
+        id: GatewayId,
+        world: WorldInfo,
+        cells: Arc<CellCache>,
+        terrain: TerrainCache,
+        max_sessions: usize,
+    ) -> Self {
+        GatewayState {
+            id,
+            world,
+            cells,
+            terrain,
+            names: Names::default(),
+            max_sessions,
+            sessions: AtomicUsize::new(0),
+            next_session: AtomicU64::new(1),
+        }
+    }
+
+    /// A new session id and its slot, or `None` when the gateway is full.
+    pub fn open_session(self: &Arc<Self>) -> Option<SessionSlot> {
+        let now = self.sessions.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = SessionId(self.next_session.fetch_add(1, Ordering::Relaxed));
+        let slot = SessionSlot { id, state: self.clone() };
+        metrics::gauge!("mmo_gateway_sessions").set(now as f64);
+        (now <= self.max_sessions).then_some(slot)
+    }
+}
+
+impl GatewayState {
+    /// The cell new players start in: where the middle of the world meets the ground.
+    pub fn start_cell(&self) -> mmo_world::CellId {
+        let terrain = self.terrain.terrain();
+        self.world.geometry.cell_of_pos(terrain.spawn_point(self.world.geometry.width_tiles() / 2))
+    }
+
+    /// The cells overlapping the rectangle of `half` tiles around the fixed-point `pos`.
+    pub fn cells_around(&self, pos: glam::IVec2, half: glam::IVec2) -> Vec<mmo_world::CellId> {
+        let shift = mmo_world::physics::SUB_SHIFT;
+        let tile = glam::IVec2::new(pos.x >> shift, pos.y >> shift);
+        self.world.geometry.cells_in_rect(tile - half, tile + half)
+    }
+}

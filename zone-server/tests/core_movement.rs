@@ -1,0 +1,122 @@
+//! Players move by their inputs only, exactly as the shared physics says, one input per tick.
+
+use mmo_protocol::cell::pose;
+use mmo_protocol::{CellFrame, EntityState};
+use mmo_world::{Body, Buttons, EntityId, Epoch, Tick, WorldGeometry, ZoneId};
+use mmo_zone::core::{ZoneConfig, ZoneCore};
+
+fn world() -> ZoneCore {
+    let geometry = WorldGeometry::default();
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(2), seed: 1234, geometry, npcs_per_cell: 0 });
+    for cell in geometry.cells() {
+        core.own_cell(cell, Epoch(1));
+    }
+    core
+}
+
+fn seen(frames: &[CellFrame], id: EntityId) -> EntityState {
+    let mut found = frames.iter().flat_map(|f| &f.entities).filter(|e| e.id == id);
+    let state = found.next().expect("the player is in a frame").clone();
+    assert!(found.next().is_none(), "and in only one");
+    state
+}
+
+#[test]
+fn a_new_player_stands_on_the_ground() {
+    let mut core = world();
+    let id = core.join_player("ada".into()).unwrap();
+    let start = core.entity(id).unwrap();
+    let frames = core.tick(Tick(1), &mut ());
+    let me = seen(&frames, id);
+    assert_eq!((me.hp, me.max_hp, me.level, me.xp), (100, 100, 1, 0));
+    assert!(me.body.on_ground);
+    assert_eq!(me.pose & pose::ON_GROUND, pose::ON_GROUND);
+    assert_eq!(me.body.pos, start.body.pos, "did not sink or fall");
+    for t in 2..40 {
+        core.tick(Tick(t), &mut ());
+    }
+    assert_eq!(core.entity(id).unwrap().body.pos, start.body.pos, "still standing there");
+}
+
+#[test]
+fn holding_right_moves_as_the_shared_physics_says() {
+    let mut core = world();
+    let id = core.join_player("ada".into()).unwrap();
+    core.tick(Tick(1), &mut ());
+    let mut expected: Body = core.entity(id).unwrap().body;
+    let start = expected.pos;
+    for t in 0..30u32 {
+        core.push_input(id, t + 1, Buttons(Buttons::RIGHT));
+        let frames = core.tick(Tick(u64::from(t) + 2), &mut ());
+        expected = expected.step(Buttons(Buttons::RIGHT), core.terrain());
+        let me = seen(&frames, id);
+        assert_eq!(me.body, expected, "tick {t}");
+        assert_eq!(me.last_input_seq, t + 1);
+        assert_eq!(me.pose & pose::FACING_LEFT, 0);
+    }
+    assert!(expected.pos.x > start.x + 4 * 256, "ran right: {start} -> {}", expected.pos);
+    core.push_input(id, 31, Buttons(Buttons::LEFT));
+    let frames = core.tick(Tick(40), &mut ());
+    assert_eq!(seen(&frames, id).pose & pose::FACING_LEFT, pose::FACING_LEFT);
+}
+
+#[test]
+fn stale_and_duplicate_inputs_are_ignored() {
+    let mut core = world();
+    let id = core.join_player("ada".into()).unwrap();
+    core.push_input(id, 1, Buttons(Buttons::RIGHT));
+    let frames = core.tick(Tick(1), &mut ());
+    assert_eq!(seen(&frames, id).last_input_seq, 1);
+
+    // A resend of seq 1 with other buttons, and an older seq: both dropped; the player keeps
+    // running right on its last buttons.
+    core.push_input(id, 1, Buttons(Buttons::LEFT));
+    core.push_input(id, 0, Buttons(Buttons::LEFT));
+    let frames = core.tick(Tick(2), &mut ());
+    let me = seen(&frames, id);
+    assert_eq!(me.last_input_seq, 1);
+    assert!(me.body.vel.x > 0, "still running right");
+    let before = me.body.vel.x;
+
+    // A gap is fine.
+    core.push_input(id, 5, Buttons(Buttons::LEFT));
+    core.push_input(id, 4, Buttons(Buttons::RIGHT));
+    let frames = core.tick(Tick(3), &mut ());
+    let me = seen(&frames, id);
+    assert_eq!(me.last_input_seq, 5);
+    assert!(me.body.vel.x < before, "turning left");
+}
+
+#[test]
+fn one_input_per_tick_and_no_banking() {
+    let mut core = world();
+    let id = core.join_player("ada".into()).unwrap();
+    for seq in 1..=3 {
+        core.push_input(id, seq, Buttons(Buttons::RIGHT));
+    }
+    let applied: Vec<u32> = (1..=4).map(|t| seen(&core.tick(Tick(t), &mut ()), id).last_input_seq).collect();
+    assert_eq!(applied, [1, 2, 3, 3], "one per tick, then the last one repeats");
+
+    // Six inputs in one go: the backlog is cut to the newest two.
+    for seq in 10..16 {
+        core.push_input(id, seq, Buttons(Buttons::LEFT));
+    }
+    let applied: Vec<u32> = (5..=7).map(|t| seen(&core.tick(Tick(t), &mut ()), id).last_input_seq).collect();
+    assert_eq!(applied, [14, 15, 15]);
+}
+
+#[test]
+fn unknown_ids_and_leaving_players() {
+    let mut core = world();
+    let id = core.join_player("ada".into()).unwrap();
+    let ghost = EntityId::new(ZoneId(2), 999);
+    core.push_input(ghost, 1, Buttons(Buttons::RIGHT));
+    core.chat(ghost, "boo".into());
+    assert!(!core.leave_player(ghost));
+    assert!(core.leave_player(id));
+    assert!(!core.leave_player(id), "only once");
+    let frames = core.tick(Tick(1), &mut ());
+    assert!(frames.iter().all(|f| f.entities.is_empty() && f.events.is_empty()));
+    assert_eq!(core.entity(id), None);
+    assert_eq!(core.entity_count(), 0);
+}
