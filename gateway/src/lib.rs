@@ -4,10 +4,14 @@
 
 pub mod cells;
 pub mod cert;
+pub mod http;
 pub mod names;
 pub mod rate;
+mod server;
 pub mod session;
 pub mod state;
 pub mod terrain;
 pub mod transport;
 pub mod view;
+
+pub use server::{Gateway, GatewayConfig, GatewayError};

@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn runs_right_until_the_wall() {
-        let b = run(standing(3), Buttons::RIGHT as u8, 40);
+        let b = run(standing(3), Buttons::RIGHT, 40);
         assert_eq!(b.pos.x, 12 * SUB - HALF_WIDTH, "stopped flush against the pillar at column 12");
         assert!(b.on_ground);
     }

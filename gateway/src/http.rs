@@ -1,0 +1,122 @@
+//! The gateway's HTTP side (TCP): the game page, how to connect, the WebSocket fallback, and
+//! the operator endpoints `/livez`, `/readyz`, `/metrics`.
+
+use crate::session;
+use crate::state::GatewayState;
+use crate::transport::websocket::{WebSocketClient, MAX_WS_MESSAGE};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// What the HTTP handlers need.
+#[derive(Clone, Debug)]
+pub struct HttpState {
+    pub gateway: Arc<GatewayState>,
+    pub quic_port: u16,
+    pub cert_sha256_hex: String,
+    pub metrics: Option<PrometheusHandle>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+#[derive(Serialize)]
+struct ConnectInfo {
+    protocol_version: u16,
+    webtransport: Option<WebTransportInfo>,
+    websocket: WebSocketInfo,
+}
+
+#[derive(Serialize)]
+struct WebTransportInfo {
+    url: String,
+    cert_sha256_hex: String,
+}
+
+#[derive(Serialize)]
+struct WebSocketInfo {
+    path: &'static str,
+}
+
+/// The routes; the client's files from `client_dir` at `/` when given.
+pub fn router(state: HttpState, client_dir: Option<PathBuf>) -> Router {
+    let router = Router::new()
+        .route("/api/connect", get(connect))
+        .route("/ws", get(websocket))
+        .route("/livez", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics));
+    let router = match client_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        }
+        None => router,
+    };
+    router.with_state(state)
+}
+
+/// The host name the page was loaded from, without the port.
+fn request_host(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => host[..i].to_string(),
+        _ => host.to_string(),
+    }
+}
+
+async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Json<ConnectInfo> {
+    let host = request_host(&headers);
+    Json(ConnectInfo {
+        protocol_version: mmo_protocol::PROTOCOL_VERSION,
+        webtransport: Some(WebTransportInfo {
+            url: format!("https://{host}:{}/play", state.quic_port),
+            cert_sha256_hex: state.cert_sha256_hex.clone(),
+        }),
+        websocket: WebSocketInfo { path: "/ws" },
+    })
+}
+
+async fn websocket(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .max_message_size(MAX_WS_MESSAGE)
+        .on_upgrade(move |socket| session::serve(WebSocketClient::new(socket), state.gateway, state.shutdown))
+}
+
+async fn ready(State(state): State<HttpState>) -> Response {
+    if state.gateway.cells.owner(state.gateway.start_cell()).is_some() {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "no zone owns the start cell").into_response()
+    }
+}
+
+async fn metrics(State(state): State<HttpState>) -> Response {
+    match &state.metrics {
+        Some(handle) => handle.render().into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics recorder not installed").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_without_port() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(request_host(&h), "127.0.0.1");
+        h.insert(header::HOST, "[::1]:8080".parse().unwrap());
+        assert_eq!(request_host(&h), "[::1]");
+        h.insert(header::HOST, "localhost".parse().unwrap());
+        assert_eq!(request_host(&h), "localhost");
+    }
+}

@@ -1,0 +1,172 @@
+//! Binding and running a gateway: the HTTP listener, the WebTransport endpoint, the cell pump
+//! and the sessions, all stopped by one shutdown signal.
+
+use crate::cells::{run_pump, CellCache};
+use crate::cert::{CertError, DevCertificate};
+use crate::http::{router, HttpState};
+use crate::session;
+use crate::state::GatewayState;
+use crate::terrain::TerrainCache;
+use crate::transport::webtransport::{endpoint, EndpointError, WebTransportClient};
+use metrics_exporter_prometheus::PrometheusHandle;
+use mmo_cluster::registry::AssignmentTable;
+use mmo_cluster::ZoneHandle;
+use mmo_protocol::{CellFrame, WorldInfo};
+use mmo_world::{GatewayId, Terrain, ZoneId};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tracing::{info, info_span, warn, Instrument};
+
+/// How long shutdown waits for sessions to say goodbye.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A gateway's settings.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    pub id: GatewayId,
+    pub http_addr: SocketAddr,
+    pub quic_addr: SocketAddr,
+    /// The built browser client to serve at `/`.
+    pub client_dir: Option<PathBuf>,
+    pub max_sessions: usize,
+    pub seed: u64,
+    pub world: WorldInfo,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    #[error("cannot listen on TCP {addr}: {source}")]
+    Http { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    WebTransport(#[from] EndpointError),
+    #[error(transparent)]
+    Certificate(#[from] CertError),
+}
+
+/// A gateway with its sockets bound, ready to run.
+pub struct Gateway {
+    http: TcpListener,
+    webtransport: web_transport_quinn::Server,
+    state: Arc<GatewayState>,
+    frames: mpsc::Receiver<Arc<CellFrame>>,
+    cert_sha256_hex: String,
+    client_dir: Option<PathBuf>,
+    metrics: Option<PrometheusHandle>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("id", &self.state.id).finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Binds both listeners and makes the development certificate.
+    pub async fn bind(
+        config: GatewayConfig,
+        zones: HashMap<ZoneId, ZoneHandle>,
+        assignments: watch::Receiver<AssignmentTable>,
+        metrics: Option<PrometheusHandle>,
+    ) -> Result<Self, GatewayError> {
+        let http = TcpListener::bind(config.http_addr)
+            .await
+            .map_err(|source| GatewayError::Http { addr: config.http_addr, source })?;
+        let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+        let cert = DevCertificate::generate(&names)?;
+        let webtransport = endpoint(config.quic_addr, &cert)?;
+        let (cells, frames) = CellCache::new(config.id, zones, assignments);
+        let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
+        let state = Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.max_sessions));
+        Ok(Gateway {
+            http,
+            webtransport,
+            state,
+            frames,
+            cert_sha256_hex: cert.sha256_hex(),
+            client_dir: config.client_dir,
+            metrics,
+        })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().expect("bound listener")
+    }
+
+    pub fn quic_addr(&self) -> SocketAddr {
+        self.webtransport.local_addr().expect("bound endpoint")
+    }
+
+    /// Serves until `shutdown` turns true, then closes every session with `ShuttingDown`.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), GatewayError> {
+        let span = info_span!("gateway", gateway = %self.state.id);
+        async move {
+            let quic_port = self.quic_addr().port();
+            info!(http = %self.http_addr(), quic = %self.quic_addr(), "gateway listening");
+            let pump = tokio::spawn(run_pump(self.state.cells.clone(), self.frames, shutdown.clone()));
+            let http_state = HttpState {
+                gateway: self.state.clone(),
+                quic_port,
+                cert_sha256_hex: self.cert_sha256_hex,
+                metrics: self.metrics,
+                shutdown: shutdown.clone(),
+            };
+            let app = router(http_state, self.client_dir);
+            let mut http_shutdown = shutdown.clone();
+            let http = tokio::spawn(async move {
+                axum::serve(self.http, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = http_shutdown.wait_for(|stop| *stop).await;
+                    })
+                    .await
+            });
+            accept_webtransport(self.webtransport, self.state, shutdown).await;
+            let _ = http.await;
+            let _ = pump.await;
+            info!("gateway stopped");
+            Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Accepts WebTransport sessions on `/play` until shutdown, then waits for them to close.
+async fn accept_webtransport(
+    mut server: web_transport_quinn::Server,
+    state: Arc<GatewayState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut sessions = JoinSet::new();
+    loop {
+        let request = tokio::select! {
+            r = server.accept() => match r {
+                Some(r) => r,
+                None => break,
+            },
+            _ = shutdown.wait_for(|stop| *stop) => break,
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+        };
+        let (state, shutdown) = (state.clone(), shutdown.clone());
+        sessions.spawn(async move {
+            if request.url.path() != "/play" {
+                let _ = request.reject(axum::http::StatusCode::NOT_FOUND).await;
+                return;
+            }
+            match request.ok().await {
+                Ok(session) => session::serve(WebTransportClient::new(session), state, shutdown).await,
+                Err(e) => warn!(error = %e, "WebTransport handshake failed"),
+            }
+        });
+    }
+    if tokio::time::timeout(DRAIN_TIMEOUT, async { while sessions.join_next().await.is_some() {} }).await.is_err() {
+        warn!(left = sessions.len(), "sessions did not close in time");
+    }
+    server.close(0u32.into(), b"shutdown");
+}

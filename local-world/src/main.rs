@@ -1,0 +1,95 @@
+//! `mmo-local`: runs the whole world in one process and prints the URL to open.
+
+use anyhow::Context;
+use clap::Parser;
+use mmo_local::{LocalWorld, LocalWorldConfig};
+use mmo_world::{TickClock, WorldGeometry};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tracing_subscriber::EnvFilter;
+
+/// A playable local world: coordinator, zone servers and a gateway in one process.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// TCP address of the web page, the WebSocket fallback and /metrics.
+    #[arg(long, env = "MMO_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    http_addr: SocketAddr,
+    /// UDP address of WebTransport (an IPv6 wildcard such as [::]:8443 also serves IPv4).
+    #[arg(long, env = "MMO_QUIC_ADDR", default_value = "127.0.0.1:8443")]
+    quic_addr: SocketAddr,
+    /// The built browser client (`npm run build` in browser-client/).
+    #[arg(long, env = "MMO_CLIENT_DIR", default_value = "browser-client/dist")]
+    client_dir: PathBuf,
+    /// Number of zone servers sharing the world's cells.
+    #[arg(long, env = "MMO_ZONES", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    zones: u32,
+    /// World size in cells, as WIDTHxHEIGHT.
+    #[arg(long, env = "MMO_WORLD", default_value = "4x2", value_parser = parse_world)]
+    world: (u16, u16),
+    /// Tiles per cell side.
+    #[arg(long, env = "MMO_CELL_TILES", default_value_t = 128, value_parser = clap::value_parser!(u16).range(32..=1024))]
+    cell_tiles: u16,
+    /// World seed: the same seed gives the same terrain.
+    #[arg(long, env = "MMO_SEED", default_value_t = 42)]
+    seed: u64,
+    #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 12)]
+    npcs_per_cell: u32,
+    #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 2000)]
+    max_sessions: usize,
+    /// Simulation tick length in milliseconds (50 = 20 Hz).
+    #[arg(long, env = "MMO_TICK_MS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(10..=1000))]
+    tick_ms: u32,
+}
+
+fn parse_world(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WIDTHxHEIGHT like 4x2, got {s:?}"))?;
+    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| (1..=256).contains(n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("width and height must be 1 to 256 cells, got {s:?}")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    if !args.client_dir.join("index.html").exists() {
+        anyhow::bail!(
+            "--client-dir {}: no index.html there; build the client first (./play.sh does it for you)",
+            args.client_dir.display()
+        );
+    }
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])
+        .context("metrics buckets")?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let config = LocalWorldConfig {
+        http_addr: args.http_addr,
+        quic_addr: args.quic_addr,
+        client_dir: Some(args.client_dir),
+        zones: args.zones,
+        geometry: WorldGeometry { width_cells: args.world.0, height_cells: args.world.1, cell_tiles: args.cell_tiles },
+        seed: args.seed,
+        npcs_per_cell: args.npcs_per_cell,
+        max_sessions: args.max_sessions,
+        clock: TickClock { tick_ms: args.tick_ms, ..LocalWorldConfig::for_tests().clock },
+    };
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let world = LocalWorld::start(config, Some(metrics), shutdown.clone()).await?;
+    // The one line a user (and the test harness) looks for.
+    writeln!(std::io::stdout(), "ready: http://{}/", world.http_addr())?;
+    std::io::stdout().flush()?;
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+    });
+    world.run(shutdown).await
+}

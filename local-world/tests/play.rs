@@ -1,0 +1,61 @@
+//! A player joins over each transport, holds right, and moves right; a second player sees it.
+
+mod support;
+
+use mmo_protocol::ServerControl;
+use mmo_world::physics::SUB;
+use mmo_world::Buttons;
+use support::{Client, Event, TestWorld};
+
+async fn walk_right_and_be_seen(mut a: Client, mut b: Client) {
+    let ServerControl::Joined { entity: a_id, .. } = a.join("walker").await else { unreachable!() };
+    b.join("watcher").await;
+    // Terrain for the cells around the player arrives on the control stream, snapshots as
+    // datagrams (in either order).
+    let (mut terrain, mut start) = (false, None);
+    while !terrain || start.is_none() {
+        match a.recv().await {
+            Event::Control(ServerControl::Terrain { .. }) => terrain = true,
+            Event::Snapshot(s) => start = Some(s.you.body.pos),
+            Event::Closed(code) => panic!("closed with {code:?}"),
+            Event::Control(_) => {}
+        }
+    }
+    let start = start.unwrap();
+
+    // Hold right for one second (20 inputs, one per tick), reading snapshots as they come.
+    let mut seen_by_b = Vec::new();
+    for _ in 0..20 {
+        a.send_input(Buttons::RIGHT).await;
+        let _ = a.snapshot().await;
+        b.send_input(0).await;
+        let s = b.snapshot().await;
+        seen_by_b.extend(s.entities.iter().filter(|d| d.id == a_id).filter_map(|d| d.pos));
+    }
+    let mut end = start;
+    for _ in 0..10 {
+        a.send_input(0).await;
+        end = a.snapshot().await.you.body.pos;
+    }
+    let moved_tiles = (end.x - start.x) as f64 / SUB as f64;
+    assert!(moved_tiles > 3.0, "walker moved {moved_tiles} tiles");
+    assert!(!seen_by_b.is_empty(), "the watcher got position updates of the walker");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webtransport_player_moves_and_is_seen() {
+    let world = TestWorld::start().await;
+    let a = Client::webtransport(&world).await;
+    let b = Client::webtransport(&world).await;
+    walk_right_and_be_seen(a, b).await;
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_player_moves_and_is_seen() {
+    let world = TestWorld::start().await;
+    let a = Client::websocket(&world).await;
+    let b = Client::websocket(&world).await;
+    walk_right_and_be_seen(a, b).await;
+    world.stop().await;
+}
