@@ -84,6 +84,7 @@ export class Game {
       this.transport = await openTransport(info, this.options.transport, window.location, {
         onControl: (bytes) => session.handleControlBytes(bytes),
         onDatagram: (bytes) => session.handleDatagramBytes(bytes, performance.now()),
+        onMalformed: (reason) => session.handleMalformed(reason),
         onClose: (info) => session.handleClose(info.code),
       });
     } catch (e) {

@@ -54,10 +54,14 @@ export class Hud {
 /** Frames per second over the last second. */
 export class FpsCounter {
   private frames = 0;
-  private since = 0;
+  private since: number | null = null;
   fps = 0;
 
   frame(nowMs: number): void {
+    if (this.since === null) {
+      this.since = nowMs;
+      return;
+    }
     this.frames++;
     if (nowMs - this.since >= 1000) {
       this.fps = (this.frames * 1000) / (nowMs - this.since);

@@ -219,6 +219,12 @@ export class Session {
     }
   }
 
+  /** The transport could not make sense of what the server sent. */
+  handleMalformed(reason: string): void {
+    console.error('malformed data from the server:', reason);
+    this.fail(BAD_SERVER_MESSAGE_TEXT, 'MalformedMessage');
+  }
+
   /** No transport could be opened. */
   handleUnreachable(): void {
     this.status = 'error';

@@ -107,6 +107,10 @@ describe('session phases', () => {
     h.session.handleControlBytes(new Uint8Array([9, 9]));
     expect(h.session.status).toBe('error');
     expect(h.closed).toEqual(['MalformedMessage']);
+
+    const g = playing();
+    g.session.handleMalformed('frame of 70000 bytes exceeds the limit of 65536');
+    expect([g.session.status, g.closed]).toEqual(['error', ['MalformedMessage']]);
   });
 });
 

@@ -366,7 +366,6 @@ impl Session {
             codec::encode(&ServerDatagram::Snapshot(snapshot), budget).map_err(|_| End::Error(ErrorCode::Internal))?;
         metrics::histogram!("mmo_gateway_snapshot_bytes").record(bytes.len() as f64);
         metrics::counter!("mmo_gateway_snapshot_bytes_total").increment(bytes.len() as u64);
-        tracing::trace!(tick = %tick, bytes = bytes.len(), budget, "snapshot");
         t.send_datagram(Bytes::from(bytes)).await?;
         playing.last_snapshot = tick;
         drop(frames);

@@ -23,10 +23,10 @@ async fn walk_right_and_be_seen(mut a: Client, mut b: Client) {
     }
     let start = start.unwrap();
 
-    // Hold right for one second (20 inputs, one per tick), reading snapshots as they come.
+    // Hold right (and jump, to clear steps in the ground) for one second, 20 inputs, one per tick.
     let mut seen_by_b = Vec::new();
     for _ in 0..20 {
-        a.send_input(Buttons::RIGHT).await;
+        a.send_input(Buttons::RIGHT | Buttons::JUMP).await;
         let _ = a.snapshot().await;
         b.send_input(0).await;
         let s = b.snapshot().await;

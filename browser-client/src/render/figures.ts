@@ -28,9 +28,14 @@ export function drawFigure(ctx: CanvasRenderingContext2D, f: Figure, cx: number,
   ctx.save();
   ctx.translate(cx, cy);
   if (dead) {
+    // Players fall over; NPCs flatten.
     ctx.globalAlpha = 0.45;
-    ctx.translate(0, -BODY_W / 2);
-    ctx.rotate(-facing * (Math.PI / 2));
+    if (f.kind.type === 'Player') {
+      ctx.translate(0, -BODY_W / 2);
+      ctx.rotate(-facing * (Math.PI / 2));
+    } else {
+      ctx.scale(1.2, 0.4);
+    }
   }
   // Hurt: the body flashes red-white.
   const tint = hurt ? (Math.floor(timeMs / 80) % 2 === 0 ? '#ff5a5a' : '#ffffff') : null;

@@ -13,6 +13,8 @@ export interface TransportHandlers {
   onControl(bytes: Uint8Array): void;
   /** One datagram (ServerDatagram bytes). */
   onDatagram(bytes: Uint8Array): void;
+  /** The server broke the transport's framing (an oversized frame, an unknown channel). */
+  onMalformed(reason: string): void;
   /** The connection ended; called once. */
   onClose(info: CloseInfo): void;
 }

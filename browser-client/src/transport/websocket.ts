@@ -23,7 +23,7 @@ export async function openWebSocket(url: string, handlers: TransportHandlers, ti
 
   ws.addEventListener('message', (e: MessageEvent) => {
     if (!(e.data instanceof ArrayBuffer) || e.data.byteLength === 0) {
-      console.error('WebSocket: ignoring a message that is not binary');
+      handlers.onMalformed('WebSocket message that is not binary or is empty');
       return;
     }
     const bytes = new Uint8Array(e.data);
@@ -36,8 +36,7 @@ export async function openWebSocket(url: string, handlers: TransportHandlers, ti
         handlers.onDatagram(payload);
         break;
       default:
-        console.error(`WebSocket: unknown channel ${bytes[0]}`);
-        ws.close(4002, 'unknown channel');
+        handlers.onMalformed(`WebSocket message on unknown channel ${bytes[0]}`);
     }
   });
   ws.addEventListener('close', (e: CloseEvent) => handlers.onClose({ code: e.code, reason: e.reason }), { once: true });

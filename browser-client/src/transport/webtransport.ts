@@ -4,7 +4,7 @@
  * gateway's self-signed certificate is pinned with `serverCertificateHashes`.
  */
 
-import { fromHex } from '../codec';
+import { DecodeError, fromHex } from '../codec';
 import { FrameReader, frame } from '../framing';
 import { MAX_SERVER_CONTROL } from '../limits';
 import { withTimeout, type CloseInfo, type Transport, type TransportHandlers } from './types';
@@ -48,7 +48,7 @@ export async function openWebTransport(
     }
   };
 
-  void readControl(stream.readable, handlers, () => wt.close({ closeCode: 4004, reason: 'frame too large' }));
+  void readControl(stream.readable, handlers);
   void readDatagrams(wt, handlers);
   wt.closed.then(
     (info) => finish({ code: info.closeCode ?? null, reason: info.reason ?? '' }),
@@ -84,11 +84,7 @@ function datagramWriter(wt: WebTransport): WritableStreamDefaultWriter<Uint8Arra
   return writable.getWriter();
 }
 
-async function readControl(
-  readable: ReadableStream<Uint8Array>,
-  handlers: TransportHandlers,
-  onTooLarge: () => void,
-): Promise<void> {
+async function readControl(readable: ReadableStream<Uint8Array>, handlers: TransportHandlers): Promise<void> {
   const frames = new FrameReader(MAX_SERVER_CONTROL);
   const reader = readable.getReader();
   try {
@@ -103,9 +99,8 @@ async function readControl(
       }
     }
   } catch (e) {
-    if (e instanceof Error && e.name === 'DecodeError') {
-      console.error('control stream:', e.message);
-      onTooLarge();
+    if (e instanceof DecodeError) {
+      handlers.onMalformed(`control stream: ${e.message}`);
     }
     // Otherwise the stream ended with the session; `closed` reports why.
   }

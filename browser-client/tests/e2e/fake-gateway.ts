@@ -1,6 +1,6 @@
 /**
- * A stand-in gateway for testing the page alone: serves dist/, answers /api/connect without
- * WebTransport, and speaks the protocol over the WebSocket fallback on a tiny flat world
+ * A stand-in gateway for testing the page alone: serves dist/, answers /api/connect (with no
+ * working WebTransport), and speaks the protocol over the WebSocket fallback on a tiny flat world
  * (simulated with this client's own physics port, one input per tick, full snapshots).
  * It checks the browser side (DOM, loop, transport, interpolation); the wire format itself is
  * pinned by the golden vectors, and the real gateway is tested by movement.e2e.ts.
@@ -48,6 +48,20 @@ function cellRle(cx: number): Uint8Array {
   return encodeRle(tiles);
 }
 
+/** NPCs standing still in every pose: alive, attacking (facing left), hurt, dead. */
+const NPCS = [
+  [9000, 0, 30, FLOOR_ROW, 20, 0],
+  [9001, 1, 34, 17, 30, 1 | 2],
+  [9002, 1, 40, 18, 12, 4],
+  [9003, 0, 44, FLOOR_ROW, 0, 8],
+].map(([id, species, x, y, hp, pose]) => ({
+  id,
+  spawn: { kind: { type: 'Npc' as const, species }, maxHp: 30 },
+  pos: { x: x * 16, y: y * 16 },
+  hp,
+  pose,
+}));
+
 interface Player {
   id: number;
   name: string;
@@ -65,7 +79,12 @@ export interface FakeGateway {
   stop(): Promise<void>;
 }
 
-export async function startFakeGateway(distDir: string): Promise<FakeGateway> {
+/** What `/api/connect` offers besides the WebSocket (the stand-in serves no WebTransport itself). */
+export interface FakeGatewayOptions {
+  webtransport?: { url: string; cert_sha256_hex: string } | null;
+}
+
+export async function startFakeGateway(distDir: string, options: FakeGatewayOptions = {}): Promise<FakeGateway> {
   const players = new Map<WebSocket, Player>();
   let nextId = 1;
   let tick = 1000;
@@ -74,7 +93,7 @@ export async function startFakeGateway(distDir: string): Promise<FakeGateway> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/api/connect') {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ protocol_version: 1, webtransport: null, websocket: { path: '/ws' } }));
+      res.end(JSON.stringify({ protocol_version: 1, webtransport: options.webtransport ?? null, websocket: { path: '/ws' } }));
       return;
     }
     const file = normalize(join(distDir, path === '/' ? 'index.html' : path));
@@ -179,8 +198,7 @@ export async function startFakeGateway(distDir: string): Promise<FakeGateway> {
             hp: 100,
             pose: 16,
           })),
-          { id: 9000, spawn: { kind: { type: 'Npc' as const, species: 0 }, maxHp: 30 }, pos: { x: 30 * 16, y: FLOOR_ROW * 16 }, hp: 20, pose: 0 },
-          { id: 9001, spawn: { kind: { type: 'Npc' as const, species: 1 }, maxHp: 30 }, pos: { x: 34 * 16, y: 17 * 16 }, hp: 30, pose: 1 },
+          ...NPCS,
         ],
         removed: [],
       });
@@ -194,7 +212,10 @@ export async function startFakeGateway(distDir: string): Promise<FakeGateway> {
     async stop() {
       clearInterval(timer);
       for (const ws of wss.clients) ws.terminate();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Also drop sockets that never sent a request (browser preconnects), or close waits a minute.
+      http.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -51,7 +51,7 @@ describe('the page against a stand-in gateway', () => {
     const settled = (await seenPlayer(bob, 'alice'))!;
     const own = (await alice.evaluate(() => window.__mmo.self()))!;
     expect(Math.abs(settled.x - own.x)).toBeLessThan(0.1);
-    expect(await bob.evaluate(() => window.__mmo.entities().filter((e) => e.kind === 'npc').length)).toBe(2);
+    expect(await bob.evaluate(() => window.__mmo.entities().filter((e) => e.kind === 'npc').length)).toBe(4);
     await screenshot(bob, 'fake-bob.png');
   });
 
@@ -117,6 +117,26 @@ describe('the page against a stand-in gateway', () => {
     await screenshot(page, 'fake-debug.png');
     await page.keyboard.press('Backquote');
     expect(await page.isHidden('#debug')).toBe(true);
+  });
+
+  it('falls back to the WebSocket when WebTransport is offered but fails, unless forced', async () => {
+    // A WebTransport address where nothing listens.
+    const broken = await startFakeGateway(DIST_DIR, {
+      webtransport: { url: 'https://127.0.0.1:9/play', cert_sha256_hex: 'ab'.repeat(32) },
+    });
+    try {
+      const page = await joinAs(browser, broken.url, 'gina');
+      pages = [page];
+      expect(await page.evaluate(() => window.__mmo.transport)).toBe('websocket');
+      const context = await browser.newContext();
+      const forced = await context.newPage();
+      pages.push(forced);
+      await forced.goto(`${broken.url}?name=hank&transport=webtransport`);
+      await waitForStatus(forced, 'error');
+      expect(await forced.evaluate(() => window.__mmo.error)).toMatch(/Cannot reach the game server/);
+    } finally {
+      await broken.stop();
+    }
   });
 
   it('reports an unreachable server', async () => {

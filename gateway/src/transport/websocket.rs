@@ -75,7 +75,9 @@ impl Transport for WebSocketClient {
     }
 
     async fn close(mut self, code: u32, reason: &'static str) {
-        let frame = CloseFrame { code: code as u16, reason: reason.into() };
+        // WebSocket has no close code 0: a normal goodbye is 1000.
+        let code = if code == 0 { 1000 } else { code as u16 };
+        let frame = CloseFrame { code, reason: reason.into() };
         let _ = self.socket.send(Message::Close(Some(frame))).await;
     }
 }

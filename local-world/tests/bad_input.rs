@@ -1,0 +1,165 @@
+//! Bad input closes the offending session with a coded error; a bystander keeps playing.
+
+mod support;
+
+use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, InputFrame, ServerControl};
+use mmo_world::Buttons;
+use support::{Client, Event, TestWorld};
+
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    WebTransport,
+    WebSocket,
+}
+
+async fn connect(world: &TestWorld, via: Via) -> Client {
+    match via {
+        Via::WebTransport => Client::webtransport(world).await,
+        Via::WebSocket => Client::websocket(world).await,
+    }
+}
+
+/// Reads until the session closes; returns the coded errors seen and the close code.
+async fn error_and_close(client: &mut Client) -> (Vec<ErrorCode>, Option<u32>) {
+    let mut errors = Vec::new();
+    let code = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match client.recv().await {
+                Event::Control(ServerControl::Error { code }) => errors.push(code),
+                Event::Closed(code) => return code,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the offending session is closed");
+    (errors, code)
+}
+
+/// The bystander still gets tick-contiguous snapshots and still moves when it presses right.
+async fn keeps_playing(b: &mut Client) {
+    let first = b.snapshot().await;
+    let mut last_tick = first.tick;
+    let mut pos = first.you.body.pos;
+    for _ in 0..15 {
+        b.send_input(Buttons::RIGHT | Buttons::JUMP).await;
+        let s = b.snapshot().await;
+        assert!(s.tick > last_tick, "snapshot ticks go forward");
+        last_tick = s.tick;
+        pos = s.you.body.pos;
+    }
+    assert!(pos.x > first.you.body.pos.x, "the bystander still moves");
+}
+
+/// One kind of bad behaviour.
+#[derive(Clone, Debug)]
+enum Misbehave {
+    Datagram(Vec<u8>),
+    Control(Vec<u8>),
+    /// Far more inputs than one per tick.
+    Flood,
+}
+
+impl Misbehave {
+    async fn on(&self, c: &mut Client) {
+        match self {
+            Misbehave::Datagram(bytes) => c.send_datagram_bytes(bytes).await,
+            Misbehave::Control(bytes) => c.send_control_bytes(bytes).await,
+            Misbehave::Flood => {
+                for _ in 0..400 {
+                    c.send_input(Buttons::LEFT).await;
+                }
+            }
+        }
+    }
+}
+
+/// Over each transport: one session misbehaves while another plays; the offender is closed
+/// with `expected`, the bystander is unaffected.
+async fn offender_closed_bystander_unaffected(expected: ErrorCode, login: bool, misbehave: Misbehave) {
+    for via in [Via::WebTransport, Via::WebSocket] {
+        let world = TestWorld::start().await;
+        let mut bystander = connect(&world, via).await;
+        bystander.join("bystander").await;
+        let mut offender = connect(&world, via).await;
+        if login {
+            offender.join("offender").await;
+        }
+        misbehave.on(&mut offender).await;
+        let (errors, code) = error_and_close(&mut offender).await;
+        assert_eq!(code, Some(expected.close_code()), "{via:?}: close code for {expected:?} (errors seen {errors:?})");
+        if matches!(via, Via::WebSocket) {
+            assert_eq!(errors.last(), Some(&expected), "{via:?}: the coded error arrives before the close");
+        }
+        keeps_playing(&mut bystander).await;
+        world.stop().await;
+    }
+}
+
+fn encoded<T: serde::Serialize>(msg: &T) -> Vec<u8> {
+    codec::encode(msg, usize::MAX).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_datagram() {
+    // An Input whose sequence number is cut short.
+    offender_closed_bystander_unaffected(ErrorCode::MalformedMessage, true, Misbehave::Datagram(vec![0, 0xfc, 1]))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_with_impossible_buttons() {
+    let input = ClientDatagram::Input(InputFrame { seq: 1, ack: None, buttons: vec![0xff] });
+    offender_closed_bystander_unaffected(ErrorCode::MalformedMessage, true, Misbehave::Datagram(encoded(&input))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_control_frame() {
+    let huge = ClientControl::Chat { text: "x".repeat(5000) };
+    offender_closed_bystander_unaffected(ErrorCode::FrameTooLarge, true, Misbehave::Control(encoded(&huge))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_message() {
+    offender_closed_bystander_unaffected(ErrorCode::UnknownMessage, true, Misbehave::Control(vec![200, 1, 2])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_protocol_version() {
+    let hello = ClientControl::Hello { version: 999 };
+    offender_closed_bystander_unaffected(ErrorCode::VersionMismatch, false, Misbehave::Control(encoded(&hello))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_flood() {
+    offender_closed_bystander_unaffected(ErrorCode::InputFlood, true, Misbehave::Flood).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_before_hello_is_out_of_phase() {
+    let login = ClientControl::Login { name: "early".into() };
+    offender_closed_bystander_unaffected(ErrorCode::UnexpectedMessage, false, Misbehave::Control(encoded(&login)))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn taken_and_invalid_names_can_be_retried() {
+    let world = TestWorld::start().await;
+    let mut a = Client::websocket(&world).await;
+    a.join("Ada").await;
+    let mut b = Client::webtransport(&world).await;
+    b.send_control(&ClientControl::Hello { version: mmo_protocol::PROTOCOL_VERSION }).await;
+    for (name, expected) in [("ada", ErrorCode::NameTaken), ("no spaces", ErrorCode::NameInvalid)] {
+        b.send_control(&ClientControl::Login { name: name.into() }).await;
+        let code = b
+            .until(5, |e| match e {
+                Event::Control(ServerControl::Error { code }) => Some(*code),
+                _ => None,
+            })
+            .await;
+        assert_eq!(code, expected, "{name}");
+    }
+    b.send_control(&ClientControl::Login { name: "Bea".into() }).await;
+    b.until(5, |e| matches!(e, Event::Control(ServerControl::Joined { .. })).then_some(())).await;
+    world.stop().await;
+}
