@@ -77,14 +77,16 @@ pub enum Event {
 }
 
 enum Link {
-    Wt {
-        _client: web_transport_quinn::Client,
-        session: web_transport_quinn::Session,
-        send: web_transport_quinn::SendStream,
-        recv: web_transport_quinn::RecvStream,
-        reader: FrameReader,
-    },
-    Ws(tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>),
+    Wt(Box<WtLink>),
+    Ws(Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>),
+}
+
+struct WtLink {
+    _client: web_transport_quinn::Client,
+    session: web_transport_quinn::Session,
+    send: web_transport_quinn::SendStream,
+    recv: web_transport_quinn::RecvStream,
+    reader: FrameReader,
 }
 
 pub struct Client {
@@ -105,22 +107,19 @@ impl Client {
         let url = url::Url::parse(wt["url"].as_str().unwrap()).unwrap();
         let session = client.connect(url).await.expect("webtransport connects");
         let (send, recv) = session.open_bi().await.expect("control stream");
-        Client {
-            link: Link::Wt { _client: client, session, send, recv, reader: FrameReader::new(MAX_SERVER_CONTROL) },
-            seq: 0,
-            last_tick: None,
-        }
+        let link = WtLink { _client: client, session, send, recv, reader: FrameReader::new(MAX_SERVER_CONTROL) };
+        Client { link: Link::Wt(Box::new(link)), seq: 0, last_tick: None }
     }
 
     pub async fn websocket(world: &TestWorld) -> Client {
         let (ws, _) =
             tokio_tungstenite::connect_async(format!("ws://{}/ws", world.http)).await.expect("websocket connects");
-        Client { link: Link::Ws(ws), seq: 0, last_tick: None }
+        Client { link: Link::Ws(Box::new(ws)), seq: 0, last_tick: None }
     }
 
     pub async fn send_control_bytes(&mut self, bytes: &[u8]) {
         match &mut self.link {
-            Link::Wt { send, .. } => send.write_all(&frame(bytes)).await.expect("write control"),
+            Link::Wt(wt) => wt.send.write_all(&frame(bytes)).await.expect("write control"),
             Link::Ws(ws) => {
                 let mut msg = vec![Channel::Control as u8];
                 msg.extend_from_slice(bytes);
@@ -132,7 +131,7 @@ impl Client {
     /// Writes raw bytes on the control stream (WebTransport) or a raw message (WebSocket).
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         match &mut self.link {
-            Link::Wt { send, .. } => send.write_all(bytes).await.expect("write raw"),
+            Link::Wt(wt) => wt.send.write_all(bytes).await.expect("write raw"),
             Link::Ws(ws) => ws.send(Message::Binary(bytes.to_vec().into())).await.expect("ws send"),
         }
     }
@@ -143,7 +142,7 @@ impl Client {
 
     pub async fn send_datagram_bytes(&mut self, bytes: &[u8]) {
         match &mut self.link {
-            Link::Wt { session, .. } => session.send_datagram(Bytes::copy_from_slice(bytes)).expect("send datagram"),
+            Link::Wt(wt) => wt.session.send_datagram(Bytes::copy_from_slice(bytes)).expect("send datagram"),
             Link::Ws(ws) => {
                 let mut msg = vec![Channel::Datagram as u8];
                 msg.extend_from_slice(bytes);
@@ -161,7 +160,8 @@ impl Client {
 
     pub async fn recv(&mut self) -> Event {
         match &mut self.link {
-            Link::Wt { session, recv, reader, .. } => loop {
+            Link::Wt(wt) => loop {
+                let WtLink { session, recv, reader, .. } = wt.as_mut();
                 if let Some(f) = reader.next_frame().expect("server frame within limit") {
                     return Event::Control(codec::decode(&f, MAX_SERVER_CONTROL).expect("server control decodes"));
                 }
