@@ -46,19 +46,8 @@ struct MetricsTimer {
 impl PhaseTimer for MetricsTimer {
     fn phase_done(&mut self, phase: Phase) {
         let now = Instant::now();
-        metrics::histogram!("mmo_zone_phase_seconds", "phase" => phase_name(phase)).record(now - self.last);
+        metrics::histogram!("mmo_zone_phase_seconds", "phase" => phase.name()).record(now - self.last);
         self.last = now;
-    }
-}
-
-fn phase_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Inputs => "inputs",
-        Phase::Ai => "ai",
-        Phase::Physics => "physics",
-        Phase::Combat => "combat",
-        Phase::Respawn => "respawn",
-        Phase::Publish => "publish",
     }
 }
 
