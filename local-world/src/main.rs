@@ -84,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let world = LocalWorld::start(config, Some(metrics), shutdown.clone()).await?;
     // The one line a user (and the test harness) looks for.
-    writeln!(std::io::stdout(), "ready: http://{}/", world.http_addr())?;
+    writeln!(std::io::stdout(), "ready: http://{}/  (open this URL in a browser to play)", world.http_addr())?;
     std::io::stdout().flush()?;
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
