@@ -1,6 +1,27 @@
 //! Pure assignment plans (no I/O).
 
+use mmo_cluster::Assignment;
 use mmo_world::{CellId, WorldGeometry, ZoneId};
+use std::collections::BTreeMap;
+
+/// Why a cell move was refused before anything was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MoveRefused {
+    #[error("{0} has no owner to move it from")]
+    NoOwner(CellId),
+    #[error("{cell} is owned by {zone} already")]
+    AlreadyThere { cell: CellId, zone: ZoneId },
+}
+
+/// Checks a move of `cell` to `to` against the current table; returns the zone it moves from.
+pub fn migration(table: &BTreeMap<CellId, Assignment>, cell: CellId, to: ZoneId) -> Result<ZoneId, MoveRefused> {
+    match table.get(&cell) {
+        None => Err(MoveRefused::NoOwner(cell)),
+        Some(a) if a.zone == to => Err(MoveRefused::AlreadyThere { cell, zone: to }),
+        Some(a) => Ok(a.zone),
+    }
+}
 
 /// Splits the world into one block of whole columns per zone, as even as possible, so each
 /// zone's cells are contiguous and borders between zones are few.
@@ -41,6 +62,17 @@ mod tests {
             let owners: Vec<ZoneId> = plan.iter().filter(|(c, _)| c.y == y).map(|(_, z)| *z).collect();
             assert!(owners.windows(2).all(|w| w[0] <= w[1]));
         }
+    }
+
+    #[test]
+    fn a_move_needs_an_owner_and_another_zone() {
+        use mmo_world::Epoch;
+        let cell = CellId::new(1, 0);
+        let mut table = BTreeMap::new();
+        assert_eq!(migration(&table, cell, ZoneId(2)), Err(MoveRefused::NoOwner(cell)));
+        table.insert(cell, Assignment { zone: ZoneId(1), epoch: Epoch(3) });
+        assert_eq!(migration(&table, cell, ZoneId(1)), Err(MoveRefused::AlreadyThere { cell, zone: ZoneId(1) }));
+        assert_eq!(migration(&table, cell, ZoneId(2)), Ok(ZoneId(1)));
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! interest in a cell subscribes to its owner zone, the last one leaving unsubscribes. One pump
 //! task ([`run_pump`]) files arriving frames and announces each tick once every cell of interest
 //! has reached it, so every client's snapshot of tick T is built from frames of tick T.
+//!
+//! When a cell changes owner (a migration), its subscribers move with it to the new owner, which
+//! sends its frames from the first tick it simulates the cell; the pump also follows the
+//! registry and subscribes each cell of interest at its new owner (idempotent). A frame from an
+//! older ownership epoch than the one held is ignored (fencing).
 
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{SubscriberId, ZoneCommand, ZoneHandle};
@@ -30,6 +35,8 @@ struct State {
     events: HashMap<CellId, EventLog>,
     interest: HashMap<CellId, HashSet<SessionId>>,
     by_session: HashMap<SessionId, Vec<CellId>>,
+    /// The zone each cell of interest was last subscribed at.
+    subscribed_at: HashMap<CellId, ZoneId>,
 }
 
 /// Cell frames by cell, and who needs which cell.
@@ -65,6 +72,11 @@ impl CellCache {
     /// The zone owning `cell` now.
     pub fn owner(&self, cell: CellId) -> Option<&ZoneHandle> {
         let zone = self.assignments.borrow().get(&cell)?.zone;
+        self.zones.get(&zone)
+    }
+
+    /// The handle of a zone.
+    pub fn zone(&self, zone: ZoneId) -> Option<&ZoneHandle> {
         self.zones.get(&zone)
     }
 
@@ -109,20 +121,51 @@ impl CellCache {
         let subscriber = SubscriberId::Gateway(self.gateway);
         for cell in added {
             debug!(%cell, "subscribing");
-            match self.owner(cell) {
-                Some(zone) => {
-                    let cmd = ZoneCommand::Subscribe { cell, subscriber, frames: self.frames_tx.clone() };
-                    if zone.send(cmd).await.is_err() {
-                        warn!(%cell, zone = %zone.zone, "zone gone; cannot subscribe");
-                    }
-                }
-                None => warn!(%cell, "no owner for cell"),
-            }
+            self.subscribe(cell).await;
         }
         for cell in removed {
-            if let Some(zone) = self.owner(cell) {
-                let _ = zone.send(ZoneCommand::Unsubscribe { cell, subscriber }).await;
+            let at = self.state.lock().expect("cell cache lock").subscribed_at.remove(&cell);
+            let owner = self.owner(cell).map(|z| z.zone);
+            for zone in at.into_iter().chain(owner.filter(|o| Some(*o) != at)) {
+                if let Some(handle) = self.zones.get(&zone) {
+                    let _ = handle.send(ZoneCommand::Unsubscribe { cell, subscriber }).await;
+                }
             }
+        }
+    }
+
+    /// Subscribes to a cell at its current owner.
+    async fn subscribe(&self, cell: CellId) {
+        let Some(zone) = self.owner(cell).cloned() else {
+            warn!(%cell, "no owner for cell");
+            return;
+        };
+        self.state.lock().expect("cell cache lock").subscribed_at.insert(cell, zone.zone);
+        let cmd = ZoneCommand::Subscribe {
+            cell,
+            subscriber: SubscriberId::Gateway(self.gateway),
+            frames: self.frames_tx.clone(),
+        };
+        if zone.send(cmd).await.is_err() {
+            warn!(%cell, zone = %zone.zone, "zone gone; cannot subscribe");
+        }
+    }
+
+    /// After a registry change: subscribes each cell of interest whose owner changed at its new
+    /// owner (the old owner moved the subscription along with the cell, or has stopped sending).
+    pub async fn follow_owners(&self) {
+        let moved: Vec<CellId> = {
+            let st = self.state.lock().expect("cell cache lock");
+            let table = self.assignments.borrow();
+            st.interest
+                .keys()
+                .filter(|cell| table.get(cell).map(|a| a.zone) != st.subscribed_at.get(cell).copied())
+                .copied()
+                .collect()
+        };
+        for cell in moved {
+            debug!(%cell, "cell changed owner; subscribing at the new one");
+            self.subscribe(cell).await;
         }
     }
 
@@ -145,13 +188,14 @@ impl CellCache {
         out
     }
 
-    /// Files one frame. Older frames than the one held are ignored.
+    /// Files one frame. Frames older than the one held, or from an older ownership epoch, are
+    /// ignored.
     fn insert(&self, frame: Arc<CellFrame>) {
         let mut st = self.state.lock().expect("cell cache lock");
         if !st.interest.contains_key(&frame.cell) {
             return;
         }
-        if st.frames.get(&frame.cell).is_some_and(|f| f.tick >= frame.tick) {
+        if st.frames.get(&frame.cell).is_some_and(|f| f.tick >= frame.tick || f.epoch > frame.epoch) {
             return;
         }
         if !frame.events.is_empty() {
@@ -178,13 +222,24 @@ pub async fn run_pump(
     mut frames: mpsc::Receiver<Arc<CellFrame>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let mut owners = cache.assignments.clone();
+    let mut following = true;
     loop {
         let frame = tokio::select! {
             f = frames.recv() => match f {
-                Some(f) => f,
+                Some(f) => Some(f),
                 None => return,
             },
+            changed = owners.changed(), if following => {
+                following = changed.is_ok();
+                None
+            }
             _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        let Some(frame) = frame else {
+            owners.borrow_and_update();
+            cache.follow_owners().await;
+            continue;
         };
         cache.insert(frame);
         while let Ok(frame) = frames.try_recv() {

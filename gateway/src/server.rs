@@ -59,6 +59,8 @@ pub struct Gateway {
     cert_sha256_hex: String,
     client_dir: Option<PathBuf>,
     metrics: Option<PrometheusHandle>,
+    /// Routes the embedding process adds (the local world's operator actions).
+    extra_routes: Option<axum::Router>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -92,7 +94,14 @@ impl Gateway {
             cert_sha256_hex: cert.sha256_hex(),
             client_dir: config.client_dir,
             metrics,
+            extra_routes: None,
         })
+    }
+
+    /// Serves `routes` on the HTTP listener too, next to the gateway's own.
+    pub fn with_routes(mut self, routes: axum::Router) -> Self {
+        self.extra_routes = Some(routes);
+        self
     }
 
     pub fn http_addr(&self) -> SocketAddr {
@@ -118,9 +127,17 @@ impl Gateway {
                 shutdown: shutdown.clone(),
             };
             let app = router(http_state, self.client_dir);
+            let app = match self.extra_routes {
+                Some(extra) => extra.merge(app),
+                None => app,
+            };
             let mut http_shutdown = shutdown.clone();
             let http = tokio::spawn(async move {
-                axum::serve(self.http, app)
+                // Snapshots ride the WebSocket fallback: no Nagle delay on them.
+                let listener = axum::serve::ListenerExt::tap_io(self.http, |tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
                         let _ = http_shutdown.wait_for(|stop| *stop).await;
                     })

@@ -5,6 +5,10 @@
 //! for this client, plus terrain and chat on the control stream; input datagrams go to the zone
 //! simulating the player. Anything malformed, oversized, unknown, out of phase or flooding ends
 //! this session alone, with a coded error.
+//!
+//! The player walks between zones without the session noticing: the frame holding the player's
+//! entity names the zone simulating it, and inputs follow that zone from the next tick on (the
+//! zone it left forwards what still reaches it).
 
 use crate::rate::RateWindow;
 use crate::state::GatewayState;
@@ -12,6 +16,7 @@ use crate::transport::{Inbound, Transport, TransportError};
 use crate::view::ClientView;
 use bytes::Bytes;
 use glam::IVec2;
+use mmo_cluster::peer::SessionRoute;
 use mmo_cluster::{ZoneCommand, ZoneHandle};
 use mmo_protocol::control::{validate_chat, validate_name};
 use mmo_protocol::limits::{
@@ -237,8 +242,9 @@ impl Session {
         let name: Arc<str> = name.into();
         let result = async {
             let zone = self.state.cells.owner(self.state.start_cell()).ok_or(ErrorCode::ZoneUnavailable)?.clone();
+            let route = SessionRoute { gateway: self.state.id, session: self.id };
             let accepted = zone
-                .join(name.clone(), self.id)
+                .join(name.clone(), route)
                 .await
                 .map_err(|_| ErrorCode::ZoneUnavailable)?
                 .map_err(|_| ErrorCode::ZoneUnavailable)?;
@@ -321,9 +327,16 @@ impl Session {
         let state = self.state.clone();
         let playing = self.playing.as_mut().expect("playing after login");
         let frames = state.cells.frames(&playing.interest);
+        // Frames of two ticks can be held while they come in; during a handoff the entity is in
+        // the old zone's frame of one tick and the new zone's of the next. Take the earliest
+        // tick after the last snapshot, so the stream stays contiguous.
         let found = frames
             .iter()
-            .find_map(|f| f.entities.binary_search_by_key(&playing.entity, |e| e.id).ok().map(|i| (f, &f.entities[i])));
+            .filter_map(|f| {
+                f.entities.binary_search_by_key(&playing.entity, |e| e.id).ok().map(|i| (f, &f.entities[i]))
+            })
+            .filter(|(f, _)| f.tick > playing.last_snapshot)
+            .min_by_key(|(f, _)| f.tick);
         let Some((own_frame, own)) = found else {
             playing.missing_ticks += 1;
             if playing.missing_ticks > MISSING_TICKS {
@@ -334,20 +347,31 @@ impl Session {
         };
         playing.missing_ticks = 0;
         let tick = own_frame.tick;
-        if tick <= playing.last_snapshot {
-            return Ok(());
+        if own_frame.zone != playing.zone.zone {
+            match state.cells.zone(own_frame.zone) {
+                Some(zone) => {
+                    debug!(from = %playing.zone.zone, to = %zone.zone, %tick, "player handed over; rerouting input");
+                    metrics::counter!("mmo_gateway_reroutes_total").increment(1);
+                    playing.zone = zone.clone();
+                }
+                None => warn!(zone = %own_frame.zone, "player simulated by an unknown zone"),
+            }
         }
         let pos = own.body.pos;
         let tile = IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT);
-        let others: Vec<_> = frames
+        let mut others: Vec<_> = frames
             .iter()
-            .flat_map(|f| f.entities.iter())
-            .filter(|e| e.id != playing.entity)
-            .filter(|e| {
+            .flat_map(|f| f.entities.iter().map(move |e| (f.tick, e)))
+            .filter(|(_, e)| e.id != playing.entity)
+            .filter(|(_, e)| {
                 let d = IVec2::new(e.body.pos.x >> SUB_SHIFT, e.body.pos.y >> SUB_SHIFT) - tile;
                 d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
             })
             .collect();
+        // An entity in handoff can be in two frames (two ticks): keep its newest state.
+        others.sort_by_key(|(t, e)| (e.id, std::cmp::Reverse(*t)));
+        others.dedup_by_key(|(_, e)| e.id);
+        let others: Vec<_> = others.into_iter().map(|(_, e)| e).collect();
         let you = OwnState {
             entity: own.id,
             last_input_seq: own.last_input_seq,
@@ -357,7 +381,7 @@ impl Session {
             xp: own.xp,
             level: own.level,
             pose: own.pose,
-            cell: own_frame.cell,
+            cell: state.world.geometry.cell_of_pos(own.body.pos),
             zone: own_frame.zone,
         };
         let budget = MAX_SNAPSHOT_BYTES.min(t.max_datagram());

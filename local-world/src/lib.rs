@@ -1,18 +1,31 @@
 //! The local world: a coordinator, several zone servers and a gateway in one process, on the
 //! in-memory registry, so one command gives a playable world with nothing else installed.
 //! Tests start it on `127.0.0.1:0` and read the bound addresses back.
+//!
+//! The zones are linked to each other (handoff transfers, cross-border hits, ghost
+//! subscriptions) through the same zone handles the gateway uses, and follow the registry.
+//! [`WorldControl`] is the operator's (and the tests') handle on them: move a cell to another
+//! zone, inspect what each zone holds, spawn NPCs. The gateway's HTTP listener serves the
+//! operator endpoints of [`admin`]: `POST /api/admin/move-cell?cell=X.Y&zone=N` and
+//! `GET /api/admin/cells`.
+
+pub mod admin;
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
+use mmo_cluster::peer::ZoneReport;
 use mmo_cluster::{MemoryRegistry, Registry, ZoneCommand, ZoneHandle};
+use mmo_coordinator::MigrateError;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
-use mmo_world::{GatewayId, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
+use mmo_zone::runtime::ZoneLinks;
 use mmo_zone::ZoneRuntime;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -35,13 +48,13 @@ pub struct LocalWorldConfig {
 }
 
 impl LocalWorldConfig {
-    /// Defaults for tests: loopback, port 0, no client files.
+    /// Defaults for tests: loopback, port 0, no client files, four zones.
     pub fn for_tests() -> Self {
         LocalWorldConfig {
             http_addr: "127.0.0.1:0".parse().expect("addr"),
             quic_addr: "127.0.0.1:0".parse().expect("addr"),
             client_dir: None,
-            zones: 1,
+            zones: 4,
             geometry: WorldGeometry::default(),
             seed: 42,
             npcs_per_cell: 6,
@@ -51,10 +64,50 @@ impl LocalWorldConfig {
     }
 }
 
+/// The operator's handle on a running local world: its registry and its zones.
+#[derive(Clone, Debug)]
+pub struct WorldControl {
+    registry: Arc<MemoryRegistry>,
+    zones: HashMap<ZoneId, ZoneHandle>,
+    geometry: WorldGeometry,
+}
+
+impl WorldControl {
+    pub fn registry(&self) -> &MemoryRegistry {
+        &self.registry
+    }
+
+    pub fn zones(&self) -> &HashMap<ZoneId, ZoneHandle> {
+        &self.zones
+    }
+
+    pub fn geometry(&self) -> WorldGeometry {
+        self.geometry
+    }
+
+    /// Migrates a cell with everything in it to zone `to` ([`mmo_coordinator::migrate_cell`]).
+    pub async fn move_cell(&self, cell: CellId, to: ZoneId) -> Result<Epoch, MigrateError> {
+        mmo_coordinator::migrate_cell(self.registry.as_ref(), &self.zones, cell, to).await
+    }
+
+    /// What every zone holds, in zone order (zones that do not answer are left out).
+    pub async fn inspect(&self) -> Vec<ZoneReport> {
+        let mut ids: Vec<ZoneId> = self.zones.keys().copied().collect();
+        ids.sort_unstable();
+        let mut reports = Vec::new();
+        for id in ids {
+            if let Ok(report) = self.zones[&id].inspect().await {
+                reports.push(report);
+            }
+        }
+        reports
+    }
+}
+
 /// A local world with its sockets bound.
 #[derive(Debug)]
 pub struct LocalWorld {
-    registry: MemoryRegistry,
+    control: WorldControl,
     gateway: Gateway,
     tasks: JoinSet<()>,
 }
@@ -66,19 +119,20 @@ impl LocalWorld {
         metrics: Option<PrometheusHandle>,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
-        let registry = MemoryRegistry::default();
+        let registry = Arc::new(MemoryRegistry::default());
         let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
-        let mut handles = HashMap::new();
+        let channels: Vec<_> = zone_ids.iter().map(|&zone| ZoneHandle::channel(zone, ZONE_QUEUE)).collect();
+        let handles: HashMap<ZoneId, ZoneHandle> = channels.iter().map(|(h, _)| (h.zone, h.clone())).collect();
         let mut tasks = JoinSet::new();
-        for &zone in &zone_ids {
-            let (handle, commands) = ZoneHandle::channel(zone, ZONE_QUEUE);
+        for (handle, commands) in channels {
+            let zone = handle.zone;
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
-            let runtime = ZoneRuntime::new(zone_config, commands, config.clock);
+            let links = ZoneLinks { peers: handles.clone(), assignments: registry.watch() };
+            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links);
             tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
-            handles.insert(zone, handle);
         }
-        let written = mmo_coordinator::assign_world(&registry, &config.geometry, &zone_ids).await?;
+        let written = mmo_coordinator::assign_world(registry.as_ref(), &config.geometry, &zone_ids).await?;
         for (cell, zone, epoch) in written {
             handles[&zone].send(ZoneCommand::OwnCell { cell, epoch }).await.context("zone stopped while starting")?;
         }
@@ -91,12 +145,20 @@ impl LocalWorld {
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
         };
-        let gateway = Gateway::bind(gateway_config, handles, registry.watch(), metrics).await?;
-        Ok(LocalWorld { registry, gateway, tasks })
+        let control = WorldControl { registry: registry.clone(), zones: handles.clone(), geometry: config.geometry };
+        let gateway = Gateway::bind(gateway_config, handles, registry.watch(), metrics)
+            .await?
+            .with_routes(admin::routes(control.clone()));
+        Ok(LocalWorld { control, gateway, tasks })
     }
 
     pub fn registry(&self) -> &MemoryRegistry {
-        &self.registry
+        self.control.registry()
+    }
+
+    /// The operator's handle on the zones and the registry.
+    pub fn control(&self) -> WorldControl {
+        self.control.clone()
     }
 
     pub fn http_addr(&self) -> SocketAddr {

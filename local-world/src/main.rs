@@ -1,4 +1,8 @@
 //! `mmo-local`: runs the whole world in one process and prints the URL to open.
+//!
+//! Operator actions on the same HTTP address (see `mmo_local::admin`):
+//! `curl -X POST 'http://127.0.0.1:8080/api/admin/move-cell?cell=2.1&zone=2'` moves a cell to
+//! another zone with everything in it; `curl http://127.0.0.1:8080/api/admin/cells` lists owners.
 
 use anyhow::Context;
 use clap::Parser;
@@ -22,8 +26,8 @@ struct Args {
     /// The built browser client (`npm run build` in browser-client/).
     #[arg(long, env = "MMO_CLIENT_DIR", default_value = "browser-client/dist")]
     client_dir: PathBuf,
-    /// Number of zone servers sharing the world's cells.
-    #[arg(long, env = "MMO_ZONES", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// Number of zone servers sharing the world's cells (each owns a block of columns).
+    #[arg(long, env = "MMO_ZONES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     zones: u32,
     /// World size in cells, as WIDTHxHEIGHT.
     #[arg(long, env = "MMO_WORLD", default_value = "4x2", value_parser = parse_world)]

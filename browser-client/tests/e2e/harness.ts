@@ -20,14 +20,15 @@ export interface RunningServer {
 
 /**
  * Starts the all-in-one server (`MMO_LOCAL_BIN`, default ../target/debug/mmo-local) on free
- * ports, serving dist/, and waits for its `ready: http://127.0.0.1:PORT/` line.
+ * ports, serving dist/, and waits for its `ready: http://127.0.0.1:PORT/` line. `extraArgs` go
+ * on its command line (e.g. `['--cell-tiles', '32']`).
  */
-export async function startLocalServer(timeoutMs = 60_000): Promise<RunningServer> {
+export async function startLocalServer(timeoutMs = 60_000, extraArgs: string[] = []): Promise<RunningServer> {
   const bin = resolve(CLIENT_DIR, process.env.MMO_LOCAL_BIN ?? '../target/debug/mmo-local');
   if (!existsSync(bin)) {
     throw new Error(`server binary ${bin} not found: build it (cargo build -p mmo-local-world) or set MMO_LOCAL_BIN`);
   }
-  const child = spawn(bin, ['--http-addr', '127.0.0.1:0', '--quic-addr', '127.0.0.1:0', '--client-dir', DIST_DIR], {
+  const child = spawn(bin, ['--http-addr', '127.0.0.1:0', '--quic-addr', '127.0.0.1:0', '--client-dir', DIST_DIR, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });

@@ -55,6 +55,9 @@ pub fn endpoint(addr: SocketAddr, cert: &DevCertificate) -> Result<web_transport
     transport.max_idle_timeout(Some(Duration::from_secs(15).try_into().expect("idle timeout")));
     transport.keep_alive_interval(Some(Duration::from_secs(4)));
     transport.datagram_receive_buffer_size(Some(256 * 1024));
+    // A few snapshots' worth: when a client cannot keep up, stale snapshots are dropped
+    // rather than queued (quinn's 1 MiB default let them pile up for seconds).
+    transport.datagram_send_buffer_size(16 * 1024);
     server_config.transport_config(Arc::new(transport));
     let socket = bind_udp(addr)?;
     let runtime = quinn::default_runtime().ok_or_else(|| EndpointError::Quic("no async runtime".into()))?;

@@ -1,11 +1,14 @@
 //! A test client speaking the real protocol over WebTransport or WebSocket, and a helper that
-//! starts a local world on port 0.
+//! starts a local world on port 0 (with the operator's handle on its zones, and an audit of
+//! every cell frame).
 
 #![allow(dead_code)]
 
+pub mod audit;
+
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use mmo_local::{LocalWorld, LocalWorldConfig};
+use mmo_local::{LocalWorld, LocalWorldConfig, WorldControl};
 use mmo_protocol::framing::{frame, Channel, FrameReader};
 use mmo_protocol::limits::{MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES};
 use mmo_protocol::{
@@ -21,6 +24,8 @@ use tokio_tungstenite::tungstenite::Message;
 /// A running local world; stops when dropped.
 pub struct TestWorld {
     pub http: SocketAddr,
+    /// The zones and the registry.
+    pub control: WorldControl,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -38,8 +43,9 @@ impl TestWorld {
         let (stop, shutdown) = watch::channel(false);
         let world = LocalWorld::start(config, None, shutdown.clone()).await.expect("local world starts");
         let http = world.http_addr();
+        let control = world.control();
         let task = tokio::spawn(world.run(shutdown));
-        TestWorld { http, stop, task: Some(task) }
+        TestWorld { http, control, stop, task: Some(task) }
     }
 
     /// Stops the world and waits for it.
@@ -58,6 +64,20 @@ impl TestWorld {
         let mut resp = String::new();
         stream.read_to_string(&mut resp).await.unwrap();
         resp.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
+    }
+
+    /// POSTs to `path` (no body) and returns the status line and the body.
+    pub async fn post(&self, path: &str) -> (String, String) {
+        let mut stream = tokio::net::TcpStream::connect(self.http).await.expect("http connect");
+        let req = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.http.port()
+        );
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let mut resp = String::new();
+        stream.read_to_string(&mut resp).await.unwrap();
+        let status = resp.lines().next().unwrap_or_default().to_string();
+        (status, resp.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default())
     }
 }
 

@@ -1,10 +1,17 @@
 //! Cluster plumbing shared by the services:
-//! - [`registry`]: who owns which cell, at which epoch (in memory now; etcd joins it later
-//!   behind the same trait);
-//! - [`link`]: the commands a gateway sends a zone, and the handle it sends them through.
+//! - [`registry`]: who is in the cluster (zones, gateways, under leases), who owns which cell
+//!   at which epoch, zone loads and the log of rebalancing decisions; in memory
+//!   ([`MemoryRegistry`]) or on etcd ([`etcd::EtcdRegistry`]) behind one trait;
+//! - [`link`]: the commands a gateway sends a zone, and the handle it sends them through;
+//! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits).
 
+pub mod etcd;
 pub mod link;
+mod memory;
+pub mod peer;
+pub mod records;
 pub mod registry;
 
 pub use link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
-pub use registry::{Assignment, MemoryRegistry, Registry, RegistryError};
+pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
+pub use registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, MemoryRegistry, Registry, RegistryError};

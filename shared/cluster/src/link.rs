@@ -1,16 +1,19 @@
-//! The link from gateways to a zone: typed commands over a bounded channel.
+//! The link to a zone: typed commands over a bounded channel, from gateways (join, input,
+//! chat, subscriptions), from the coordinator (cell ownership) and from other zones (handoff
+//! and cross-border messages, [`crate::peer`]).
 //!
 //! In one process the channel is a tokio mpsc; the multi-process mode puts the same commands on
 //! the wire. Frames flow back through the bounded sender a subscriber hands over: a zone never
 //! blocks on a slow subscriber, it drops the frame (frames are whole-cell keyframes, so the next
 //! one repairs the gap).
 
+use crate::peer::{PeerMessage, SessionRoute, ZoneReport};
 use mmo_protocol::CellFrame;
-use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, ZoneId};
+use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, ZoneId};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
-/// Who subscribed to a cell stream (a gateway now; a neighbouring zone later).
+/// Who subscribed to a cell stream: a gateway, or a neighbouring zone keeping ghosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SubscriberId {
     Gateway(GatewayId),
@@ -43,7 +46,7 @@ pub enum ZoneCommand {
     },
     Join {
         name: Arc<str>,
-        session: SessionId,
+        route: SessionRoute,
         reply: oneshot::Sender<Result<JoinAccepted, JoinRefused>>,
     },
     Input {
@@ -68,6 +71,42 @@ pub enum ZoneCommand {
         cell: CellId,
         subscriber: SubscriberId,
     },
+    /// The registry changed the owner of a cell (the zone also follows the registry itself;
+    /// this makes the change take effect at the next tick boundary without waiting for it).
+    CellOwner {
+        cell: CellId,
+        zone: ZoneId,
+        epoch: Epoch,
+    },
+    /// A message from another zone; `sent_us` is the sender's wall clock when it sent it (Unix
+    /// microseconds), for latency metrics.
+    Peer {
+        from: ZoneId,
+        msg: PeerMessage,
+        sent_us: u64,
+    },
+    /// The subscribers of a cell handed over in a migration, moving with it to its new owner.
+    Subscribers {
+        cell: CellId,
+        subscribers: Vec<(SubscriberId, mpsc::Sender<Arc<CellFrame>>)>,
+    },
+    /// A zone is gone for good (its lease expired and its cells were given away): transfers
+    /// still waiting for its answer are taken back.
+    PeerLost {
+        zone: ZoneId,
+    },
+    /// Operator and test hook: what the zone holds, as of its last tick.
+    Inspect {
+        reply: oneshot::Sender<ZoneReport>,
+    },
+    /// Operator and test hook: spawns `count` NPCs on standing places of an owned cell (or at
+    /// `at`, when given); replies with their ids.
+    SpawnNpcs {
+        cell: CellId,
+        count: u32,
+        at: Option<glam::IVec2>,
+        reply: oneshot::Sender<Vec<EntityId>>,
+    },
 }
 
 /// Why a command did not reach the zone.
@@ -80,7 +119,7 @@ pub enum LinkError {
     Closed,
 }
 
-/// A gateway's way to a zone.
+/// A way to a zone, for gateways, the coordinator and other zones.
 #[derive(Clone, Debug)]
 pub struct ZoneHandle {
     pub zone: ZoneId,
@@ -111,10 +150,29 @@ impl ZoneHandle {
     pub async fn join(
         &self,
         name: Arc<str>,
-        session: SessionId,
+        route: SessionRoute,
     ) -> Result<Result<JoinAccepted, JoinRefused>, LinkError> {
         let (reply, rx) = oneshot::channel();
-        self.send(ZoneCommand::Join { name, session, reply }).await?;
+        self.send(ZoneCommand::Join { name, route, reply }).await?;
+        rx.await.map_err(|_| LinkError::Closed)
+    }
+
+    /// What the zone holds, as of its last tick.
+    pub async fn inspect(&self) -> Result<ZoneReport, LinkError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(ZoneCommand::Inspect { reply }).await?;
+        rx.await.map_err(|_| LinkError::Closed)
+    }
+
+    /// Spawns NPCs in an owned cell (test and operator hook).
+    pub async fn spawn_npcs(
+        &self,
+        cell: CellId,
+        count: u32,
+        at: Option<glam::IVec2>,
+    ) -> Result<Vec<EntityId>, LinkError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(ZoneCommand::SpawnNpcs { cell, count, at, reply }).await?;
         rx.await.map_err(|_| LinkError::Closed)
     }
 }

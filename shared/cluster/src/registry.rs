@@ -1,12 +1,30 @@
-//! The registry of cell ownership: `cell -> {zone, epoch}`. Every write gets a new epoch from
-//! one counter that only grows (the etcd revision, in the etcd implementation), so a newer
-//! assignment always carries a larger epoch than any older one.
+//! The registry: who is in the cluster (zones and gateways, each under a lease), who owns which
+//! cell at which epoch, how loaded each zone is, and the log of rebalancing decisions.
+//!
+//! Two implementations: [`MemoryRegistry`] (the local world, fast tests) and
+//! [`EtcdRegistry`](crate::etcd::EtcdRegistry) (production); the same conformance suite runs
+//! against both (`tests/registry_conformance.rs`).
+//!
+//! Cell ownership: `cell -> {zone, epoch}`. Every write gets a new epoch from one counter that
+//! only grows (the etcd revision of the write), so a newer assignment always carries a larger
+//! epoch than any older one.
+//!
+//! Leases: a member registers with a time to live and must keep its lease alive
+//! ([`Registry::keep_alive`]); when it stops (crash, freeze, partition), the lease expires and its
+//! registration and load report disappear with it. That is how the coordinator learns that a
+//! zone died.
 
-use mmo_world::{CellId, Epoch, ZoneId};
-use std::collections::BTreeMap;
+use crate::records::{Event, GatewayInfo, LoadReport, ZoneInfo};
+use mmo_world::{CellId, Epoch, GatewayId, ZoneId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
+
+pub use crate::memory::MemoryRegistry;
 
 /// The owner of a cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,69 +36,130 @@ pub struct Assignment {
 /// All assignments, as of one registry revision.
 pub type AssignmentTable = Arc<BTreeMap<CellId, Assignment>>;
 
+/// A lease's id (the etcd lease id in the etcd registry).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LeaseId(pub i64);
+
+impl fmt::Debug for LeaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "lease:{:x}", self.0)
+    }
+}
+
+impl fmt::Display for LeaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Who holds a lease.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Member {
+    Zone(ZoneId),
+    Gateway(GatewayId),
+}
+
+/// A member's registration: it lasts while the member keeps it alive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    id: LeaseId,
+    ttl: Duration,
+    member: Member,
+}
+
+impl Lease {
+    pub(crate) fn new(id: LeaseId, ttl: Duration, member: Member) -> Self {
+        Lease { id, ttl, member }
+    }
+
+    pub fn id(&self) -> LeaseId {
+        self.id
+    }
+
+    /// The time to live the registry granted (etcd rounds up to whole seconds, at least its
+    /// minimum of 2 s with default settings).
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    pub fn member(&self) -> Member {
+        self.member
+    }
+
+    /// How often [`Registry::keep_alive`] refreshes: a third of the TTL, so two refreshes can
+    /// be lost before the lease expires.
+    pub fn refresh_interval(&self) -> Duration {
+        (self.ttl / 3).max(Duration::from_millis(50))
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegistryError {
     #[error("registry unavailable: {0}")]
     Unavailable(String),
+    /// The lease expired or was revoked: the member is no longer registered.
+    #[error("{0} expired")]
+    LeaseExpired(LeaseId),
+    /// Another live lease already registers this member.
+    #[error("{0:?} is already registered")]
+    AlreadyRegistered(Member),
+    /// The lease does not fit the call (a gateway's lease for a zone's load report).
+    #[error("{lease} belongs to {member:?}, not to a zone")]
+    NotAZoneLease { lease: LeaseId, member: Member },
+    /// A guarded write found that the writer no longer holds the leader key.
+    #[error("not the leader (leader key {key} is gone or was re-created)")]
+    NotLeader { key: String },
+    /// A stored value could not be read back.
+    #[error("malformed value at {key}: {reason}")]
+    Malformed { key: String, reason: String },
 }
 
-/// Where cell ownership is kept.
+/// Where cluster membership, cell ownership, loads and decisions are kept.
 pub trait Registry: Send + Sync {
-    /// Makes `zone` the owner of `cell`; returns the new epoch.
+    /// Makes `zone` the owner of `cell`; returns the new epoch. Unguarded: the local world's
+    /// single coordinator and tests. Elected coordinators write through a guarded transaction
+    /// instead ([`EtcdRegistry::assign_guarded`](crate::etcd::EtcdRegistry::assign_guarded)).
     fn assign(&self, cell: CellId, zone: ZoneId) -> impl Future<Output = Result<Epoch, RegistryError>> + Send;
     /// The current table.
     fn assignments(&self) -> AssignmentTable;
     /// Follows the table as it changes.
     fn watch(&self) -> watch::Receiver<AssignmentTable>;
-}
 
-/// The in-memory registry of the local world and of fast tests.
-#[derive(Debug)]
-pub struct MemoryRegistry {
-    revision: Mutex<u64>,
-    table: watch::Sender<AssignmentTable>,
-}
+    /// Registers a zone under a new lease of `ttl`. Fails with
+    /// [`RegistryError::AlreadyRegistered`] while another live lease holds the same zone id.
+    fn register_zone(&self, info: ZoneInfo, ttl: Duration)
+        -> impl Future<Output = Result<Lease, RegistryError>> + Send;
+    /// Registers a gateway under a new lease of `ttl`.
+    fn register_gateway(
+        &self,
+        info: GatewayInfo,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Lease, RegistryError>> + Send;
+    /// Keeps `lease` alive, refreshing it every [`Lease::refresh_interval`]; runs until the
+    /// lease is lost and then returns why (the member must stop acting as registered: its
+    /// cells are, or soon will be, someone else's). Spawn it or select on it.
+    fn keep_alive(&self, lease: &Lease) -> impl Future<Output = Result<Infallible, RegistryError>> + Send;
+    /// Ends a lease now, removing what was registered under it (a clean shutdown).
+    fn revoke(&self, lease: &Lease) -> impl Future<Output = Result<(), RegistryError>> + Send;
+    /// Zones with a live lease.
+    fn zones(&self) -> impl Future<Output = Result<BTreeMap<ZoneId, ZoneInfo>, RegistryError>> + Send;
+    /// Gateways with a live lease.
+    fn gateways(&self) -> impl Future<Output = Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError>> + Send;
 
-impl Default for MemoryRegistry {
-    fn default() -> Self {
-        MemoryRegistry { revision: Mutex::new(0), table: watch::Sender::new(Arc::default()) }
-    }
-}
+    /// Publishes a zone's load under its lease (replacing its previous report).
+    fn report_load(&self, lease: &Lease, report: LoadReport) -> impl Future<Output = Result<(), RegistryError>> + Send;
+    /// The latest report of every zone with a live lease.
+    fn loads(&self) -> impl Future<Output = Result<BTreeMap<ZoneId, LoadReport>, RegistryError>> + Send;
 
-impl Registry for MemoryRegistry {
-    async fn assign(&self, cell: CellId, zone: ZoneId) -> Result<Epoch, RegistryError> {
-        let mut revision = self.revision.lock().expect("registry lock");
-        *revision += 1;
-        let epoch = Epoch(*revision);
-        self.table.send_modify(|table| {
-            Arc::make_mut(table).insert(cell, Assignment { zone, epoch });
-        });
-        Ok(epoch)
-    }
+    /// Marks a zone as draining (it gives all of its cells away) or clears the mark. Kept
+    /// without a lease: the mark outlives coordinator failover and is cleared by an operator.
+    fn set_draining(&self, zone: ZoneId, draining: bool) -> impl Future<Output = Result<(), RegistryError>> + Send;
+    /// Zones marked as draining.
+    fn draining(&self) -> impl Future<Output = Result<BTreeSet<ZoneId>, RegistryError>> + Send;
 
-    fn assignments(&self) -> AssignmentTable {
-        self.table.borrow().clone()
-    }
-
-    fn watch(&self) -> watch::Receiver<AssignmentTable> {
-        self.table.subscribe()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn epochs_only_grow_and_watchers_see_changes() {
-        let reg = MemoryRegistry::default();
-        let mut watch = reg.watch();
-        let a = reg.assign(CellId::new(0, 0), ZoneId(1)).await.unwrap();
-        let b = reg.assign(CellId::new(0, 0), ZoneId(2)).await.unwrap();
-        assert!(b > a);
-        assert!(watch.has_changed().unwrap());
-        let table = watch.borrow_and_update().clone();
-        assert_eq!(table[&CellId::new(0, 0)], Assignment { zone: ZoneId(2), epoch: b });
-    }
+    /// Appends to the log of rebalancing decisions (bounded: the oldest entries go).
+    fn log_event(&self, event: Event) -> impl Future<Output = Result<(), RegistryError>> + Send;
+    /// The last `limit` events, oldest first.
+    fn events(&self, limit: usize) -> impl Future<Output = Result<Vec<Event>, RegistryError>> + Send;
 }

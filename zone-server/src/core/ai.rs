@@ -17,6 +17,7 @@ use super::entities::{Entity, Role};
 use super::grid::BucketGrid;
 use super::rules;
 use glam::IVec2;
+use mmo_cluster::peer::BrainRecord;
 use mmo_world::physics::{HALF_WIDTH, HEIGHT, SUB, SUB_SHIFT};
 use mmo_world::rng::hash3;
 use mmo_world::{Buttons, Tick, Tile, TileSource};
@@ -51,6 +52,14 @@ impl Brain {
 
     pub fn reset(&mut self) {
         *self = Brain::new(self.first_dir);
+    }
+
+    pub fn to_record(&self) -> BrainRecord {
+        BrainRecord { dir: self.dir, idle_until: self.idle_until, returning: self.returning, first_dir: self.first_dir }
+    }
+
+    pub fn from_record(r: BrainRecord) -> Self {
+        Brain { dir: r.dir, idle_until: r.idle_until, returning: r.returning, first_dir: r.first_dir }
     }
 }
 

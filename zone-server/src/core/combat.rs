@@ -7,13 +7,24 @@
 //! enemy standing inside the attacker is hit too. Swings are simultaneous: an attacker killed
 //! by an earlier swing of the same tick still lands its own. The blow that takes a target to
 //! 0 HP kills it; an NPC's XP goes to the player who struck that blow, once.
+//!
+//! Across a zone border: a swing that reaches a ghost becomes a [`HitRequest`] to the zone that
+//! owns the real entity ([`Combat::ghost_hits`]); that zone decides ([`Combat::apply_remote`]):
+//! it applies the hit in its next combat phase if the target is still alive and still near the
+//! hitbox, and for a kill sends the experience back to the attacker's zone, once.
 
 use super::entities::{Entity, Role};
+use super::ghosts::Ghost;
 use super::grid::BucketGrid;
 use super::rules;
 use glam::IVec2;
-use mmo_world::physics::{HALF_WIDTH, HEIGHT};
-use mmo_world::{Buttons, Tick};
+use mmo_cluster::peer::{HitRequest, PeerMessage};
+use mmo_world::physics::{HALF_WIDTH, HEIGHT, SUB};
+use mmo_world::{Buttons, EntityId, Tick, ZoneId};
+
+/// How far a remote hit's target may have moved from the hitbox its attacker saw (the ghost was
+/// a tick or two old): two tiles.
+const REMOTE_SLACK: i32 = 2 * SUB;
 
 #[derive(Clone, Copy, Debug)]
 struct Swing {
@@ -109,6 +120,81 @@ impl Combat {
             }
         }
         summary
+    }
+
+    /// After [`Combat::resolve`]: this tick's swings that reach ghosts, as requests to their
+    /// owners (one per swing and ghost).
+    pub fn ghost_hits(
+        &self,
+        entities: &[Entity],
+        ghosts: &[Ghost],
+        zone: ZoneId,
+        now: Tick,
+    ) -> Vec<(ZoneId, HitRequest)> {
+        let mut out = Vec::new();
+        if ghosts.is_empty() {
+            return out;
+        }
+        for s in &self.swings {
+            for g in ghosts {
+                if g.alive && g.is_player == s.hits_players && overlaps(g.pos, s.lo, s.hi) {
+                    let hit = HitRequest {
+                        attacker: entities[s.attacker].id,
+                        attacker_zone: zone,
+                        target: g.id,
+                        damage: s.damage,
+                        tick: now,
+                        lo: s.lo,
+                        hi: s.hi,
+                    };
+                    out.push((g.zone, hit));
+                }
+            }
+        }
+        out
+    }
+
+    /// Applies hits other zones asked for, in arrival order; returns the kill credits to send
+    /// (to the attacker's zone). Hits on the dead, the gone or the far moved are dropped.
+    pub fn apply_remote(
+        &mut self,
+        entities: &mut [Entity],
+        hits: &[HitRequest],
+        now: Tick,
+    ) -> (CombatSummary, Vec<(ZoneId, PeerMessage)>) {
+        let mut summary = CombatSummary::default();
+        let mut credits = Vec::new();
+        for hit in hits {
+            let Ok(i) = entities.binary_search_by_key(&hit.target, |e| e.id) else { continue };
+            let target = &mut entities[i];
+            let slack = IVec2::splat(REMOTE_SLACK);
+            if !target.alive() || !overlaps(target.body.pos, hit.lo - slack, hit.hi + slack) {
+                continue;
+            }
+            summary.hits += 1;
+            if !target.hurt(hit.damage, now) {
+                continue;
+            }
+            summary.kills += 1;
+            if let Role::Npc(n) = &target.role {
+                let xp = rules::species(n.species).xp;
+                let credit = PeerMessage::Credit { entity: hit.attacker, xp, victim: target.id };
+                credits.push((hit.attacker_zone, credit));
+            }
+        }
+        (summary, credits)
+    }
+}
+
+/// Credits a kill's experience to a player held here; false if `entity` is not one.
+pub(crate) fn credit(entities: &mut [Entity], entity: EntityId, xp: u32) -> bool {
+    let Ok(i) = entities.binary_search_by_key(&entity, |e| e.id) else { return false };
+    match &mut entities[i].role {
+        Role::Player(p) => {
+            p.xp = p.xp.saturating_add(xp);
+            true
+        }
+        Role::Npc(_) => false,
     }
 }
 

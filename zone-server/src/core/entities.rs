@@ -4,16 +4,21 @@ use super::ai::Brain;
 use super::input::InputQueue;
 use super::rules;
 use glam::IVec2;
+use mmo_cluster::peer::{Item, SessionRoute};
 use mmo_protocol::cell::pose;
 use mmo_protocol::{EntityKind, EntityState};
-use mmo_world::{Body, Buttons, EntityId, Tick, TileSource};
+use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, Tick, TileSource};
 use std::sync::Arc;
 
 /// One simulated thing.
 #[derive(Clone, Debug)]
 pub(crate) struct Entity {
     pub id: EntityId,
+    /// Raised by each handoff: the copy with the highest epoch is the real one.
+    pub epoch: Epoch,
     pub body: Body,
+    /// The owned cell whose frame it was last published in.
+    pub shown_in: Option<CellId>,
     /// The buttons of the current tick (from the input queue or the NPC's brain).
     pub buttons: Buttons,
     pub hp: u16,
@@ -36,7 +41,9 @@ pub(crate) enum Role {
 pub(crate) struct Player {
     pub name: Arc<str>,
     pub xp: u32,
+    pub items: Vec<Item>,
     pub inputs: InputQueue,
+    pub route: Option<SessionRoute>,
 }
 
 #[derive(Clone, Debug)]
@@ -54,7 +61,7 @@ fn within(at: Option<Tick>, now: Tick, ticks: u64) -> bool {
 
 impl Entity {
     pub fn player(id: EntityId, name: Arc<str>, pos: IVec2) -> Self {
-        let role = Role::Player(Player { name, xp: 0, inputs: InputQueue::default() });
+        let role = Role::Player(Player { name, xp: 0, items: Vec::new(), inputs: InputQueue::default(), route: None });
         Self::new(id, Body { pos, vel: IVec2::ZERO, on_ground: true }, rules::PLAYER_MAX_HP, role)
     }
 
@@ -66,7 +73,9 @@ impl Entity {
     fn new(id: EntityId, body: Body, max_hp: u16, role: Role) -> Self {
         Entity {
             id,
+            epoch: Epoch(1),
             body,
+            shown_in: None,
             buttons: Buttons::default(),
             hp: max_hp,
             max_hp,

@@ -5,6 +5,7 @@
 //! inputs to act several times in a tick or to play them out later in a burst: a backlog of
 //! more than [`MAX_BACKLOG`] is cut down to [`KEPT_AFTER_CUT`].
 
+use mmo_cluster::peer::InputRecord;
 use mmo_world::Buttons;
 use std::collections::VecDeque;
 
@@ -53,6 +54,25 @@ impl InputQueue {
     /// Sequence number of the input applied most recently (0 before the first).
     pub fn last_applied(&self) -> u32 {
         self.last_applied
+    }
+
+    /// The queue as plain data, to travel in a handoff.
+    pub fn to_record(&self) -> InputRecord {
+        InputRecord {
+            queued: self.queue.iter().copied().collect(),
+            newest_seen: self.newest_seen,
+            last_applied: self.last_applied,
+            last_buttons: self.last_buttons,
+        }
+    }
+
+    pub fn from_record(r: InputRecord) -> Self {
+        InputQueue {
+            queue: r.queued.into_iter().take(MAX_QUEUED).collect(),
+            newest_seen: r.newest_seen,
+            last_applied: r.last_applied,
+            last_buttons: r.last_buttons,
+        }
     }
 
     /// Forgets queued inputs and held buttons (on respawn), keeping the sequence numbers.

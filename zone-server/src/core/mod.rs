@@ -7,28 +7,51 @@
 //!
 //! Modules, by what they hold: [`rules`] (the numbers), `entities` (the entity table),
 //! `input` (per-player input queues), `ai` (NPC brains), `grid` (spatial buckets for
-//! neighbour queries), `combat`, [`spawn`] (standing places) and `publish` (cell frames).
+//! neighbour queries), `combat`, [`spawn`] (standing places), `publish` (cell frames),
+//! `owners` (who owns every cell), `ghosts` (entities across the border), [`handoff`] (the
+//! handoff state machine), `record` (entities as plain data for transfers) and `peer` (what the
+//! core does with messages from other zones, and when its entities and cells leave).
+//!
+//! # Authority
+//! The core simulates the entities whose feet are in the cells it owns. One that ends a tick in
+//! a cell another zone owns is published by this zone for that tick, then frozen and sent to
+//! the owner ([`handoff`]), which simulates it from the next tick on: each tick of each entity
+//! is simulated, and published, by exactly one zone. A cell given to another zone (migration)
+//! leaves the same way, with all its entities, at the end of the first tick after the core
+//! learns of it ([`ZoneCore::set_owner`]).
 
 mod ai;
 mod combat;
 mod entities;
+mod ghosts;
 mod grid;
+pub mod handoff;
 mod input;
+mod owners;
+mod peer;
 mod publish;
+mod record;
 pub mod rules;
 pub mod spawn;
 
 use ai::{Brain, Mind};
 use combat::Combat;
 use entities::{Entities, Entity, Role};
+use ghosts::Ghosts;
 use glam::IVec2;
 use grid::BucketGrid;
+use handoff::Handoff;
+use mmo_cluster::peer::{HitRequest, Item, PeerMessage, SessionRoute, Transfer};
 use mmo_protocol::{CellFrame, EntityState};
+use mmo_world::physics::SUB_SHIFT;
 use mmo_world::rng::SplitMix64;
 use mmo_world::terrain::TerrainMap;
 use mmo_world::{Buttons, CellId, EntityId, Epoch, Terrain, Tick, WorldGeometry, ZoneId};
-use publish::OwnedCells;
+use owners::Owners;
+use publish::{OwnedCells, Published};
 use std::sync::Arc;
+
+pub use peer::PeerOutcome;
 
 pub use input::{KEPT_AFTER_CUT, MAX_BACKLOG};
 pub use spawn::standing_spots;
@@ -51,12 +74,13 @@ pub enum Phase {
     Physics,
     Combat,
     Respawn,
+    Handoff,
     Publish,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] =
-        [Phase::Inputs, Phase::Ai, Phase::Physics, Phase::Combat, Phase::Respawn, Phase::Publish];
+    pub const ALL: [Phase; 7] =
+        [Phase::Inputs, Phase::Ai, Phase::Physics, Phase::Combat, Phase::Respawn, Phase::Handoff, Phase::Publish];
 
     /// A short lowercase name, for metric labels.
     pub fn name(self) -> &'static str {
@@ -66,6 +90,7 @@ impl Phase {
             Phase::Physics => "physics",
             Phase::Combat => "combat",
             Phase::Respawn => "respawn",
+            Phase::Handoff => "handoff",
             Phase::Publish => "publish",
         }
     }
@@ -90,8 +115,11 @@ pub enum JoinError {
     NoCell,
 }
 
-/// Players join within this many columns of their zone's spawn column.
+/// Players join within this many columns of the world's middle column (or of the owned column
+/// nearest to it).
 const JOIN_SPREAD: u32 = 8;
+/// What every player starts with (item kinds): a placeholder inventory that handoffs must carry.
+const STARTER_ITEMS: [u16; 2] = [1, 2];
 
 /// The simulation of the cells one zone owns.
 #[derive(Debug)]
@@ -113,6 +141,21 @@ pub struct ZoneCore {
     target_grid: BucketGrid,
     combat: Combat,
     frame_slots: Vec<Option<u32>>,
+    /// Who owns every cell, as far as the zone knows.
+    owners: Owners,
+    handoff: Handoff,
+    ghosts: Ghosts,
+    /// Messages for other zones besides the handoff's own.
+    outbox: Vec<(ZoneId, PeerMessage)>,
+    /// Hits other zones asked for, applied in the next combat phase.
+    remote_hits: Vec<HitRequest>,
+    /// Cells handed over at the end of the last tick, and to whom.
+    released: Vec<(CellId, ZoneId)>,
+    /// Accepted transfers that start at a later tick than the next one (this zone runs late):
+    /// an entity is simulated from the tick after the source's last, never twice in one tick.
+    arrivals: Vec<(Tick, Transfer)>,
+    /// Messages for entities among `arrivals`, replayed when they start.
+    held: Vec<PeerMessage>,
 }
 
 impl ZoneCore {
@@ -130,6 +173,14 @@ impl ZoneCore {
             target_grid: BucketGrid::default(),
             combat: Combat::default(),
             frame_slots: Vec::new(),
+            owners: Owners::new(config.geometry),
+            handoff: Handoff::new(config.zone),
+            ghosts: Ghosts::default(),
+            outbox: Vec::new(),
+            remote_hits: Vec::new(),
+            released: Vec::new(),
+            arrivals: Vec::new(),
+            held: Vec::new(),
             config,
         }
     }
@@ -146,14 +197,30 @@ impl ZoneCore {
     /// Takes a cell: generates its terrain (and its neighbours'), spawns its NPCs on standing
     /// places chosen with the zone's RNG. Taking a cell again only raises its epoch.
     pub fn own_cell(&mut self, cell: CellId, epoch: Epoch) {
-        if !self.config.geometry.contains_cell(cell) || !self.owned.insert(cell, epoch) {
-            return;
+        if self.take_cell(cell, epoch) {
+            self.spawn_cell_npcs(cell, epoch);
         }
+    }
+
+    /// Starts owning a cell (no NPCs: a migrated cell brings its own); true if it is new here.
+    fn take_cell(&mut self, cell: CellId, epoch: Epoch) -> bool {
+        if !self.config.geometry.contains_cell(cell) {
+            return false;
+        }
+        self.owners.set(cell, self.config.zone, epoch);
+        if !self.owned.insert(cell, epoch) {
+            return false;
+        }
+        self.ghosts.forget(cell);
         for near in self.config.geometry.neighbourhood(cell) {
             if !self.tiles.contains(near) {
                 self.tiles.insert(Arc::new(self.generator.generate_cell(near)));
             }
         }
+        true
+    }
+
+    fn spawn_cell_npcs(&mut self, cell: CellId, epoch: Epoch) {
         // A cell with nowhere to stand (solid rock) gets no NPCs.
         let spots = standing_spots(&self.tiles, &self.config.geometry, cell);
         let npcs = if spots.is_empty() { 0 } else { self.config.npcs_per_cell };
@@ -176,19 +243,26 @@ impl ZoneCore {
         id
     }
 
-    /// Where a player (re)enters: on the ground of the first owned cell (in cell order) whose
-    /// middle column has its ground in an owned cell, a few random columns to either side; else
-    /// any standing place of an owned cell.
+    /// Where a player (re)enters: on the ground near the world's middle column, a few random
+    /// columns to either side, moved into the owned cell (whose ground is owned too) nearest to
+    /// it; else any standing place of an owned cell. Players meet in the middle of the world,
+    /// where the zones' borders are.
     fn player_spawn(&mut self) -> Option<IVec2> {
         let g = self.config.geometry;
-        let half = i32::from(g.cell_tiles) / 2;
-        let home = self.owned.iter().map(|(cell, _)| g.cell_origin(cell).x + half).find(|&x| {
-            let ground = g.cell_of_pos(self.generator.spawn_point(x));
-            self.owned.get(ground).is_some()
-        });
-        if let Some(x) = home {
-            let spread = self.rng.below(2 * JOIN_SPREAD + 1) as i32 - JOIN_SPREAD as i32;
-            return Some(self.generator.spawn_point(x + spread));
+        let size = i32::from(g.cell_tiles);
+        let spread = self.rng.below(2 * JOIN_SPREAD + 1) as i32 - JOIN_SPREAD as i32;
+        let want = g.width_tiles() / 2 + spread;
+        let near = self
+            .owned
+            .iter()
+            .filter_map(|(cell, _)| {
+                let left = g.cell_origin(cell).x;
+                let spot = self.generator.spawn_point(want.clamp(left + 2, left + size - 3));
+                self.owned.get(g.cell_of_pos(spot)).map(|_| spot)
+            })
+            .min_by_key(|spot| ((spot.x >> SUB_SHIFT) - want).abs());
+        if near.is_some() {
+            return near;
         }
         let cells: Vec<CellId> = self.owned.iter().map(|(c, _)| c).collect();
         cells.into_iter().find_map(|cell| {
@@ -199,16 +273,35 @@ impl ZoneCore {
 
     /// Adds a player standing on the ground in an owned cell.
     pub fn join_player(&mut self, name: Arc<str>) -> Result<EntityId, JoinError> {
-        let pos = self.player_spawn().ok_or(JoinError::NoCell)?;
-        let id = self.new_id();
-        tracing::debug!(zone = %self.config.zone, %id, %name, ?pos, "player joined");
-        self.entities.insert(Entity::player(id, name, pos));
-        Ok(id)
+        self.join(name, None)
     }
 
-    /// Removes a player; false if `id` is not a player here.
+    /// Adds a player standing on the ground in an owned cell, playing from `route`, with the
+    /// starter items.
+    pub fn join(&mut self, name: Arc<str>, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
+        let pos = self.player_spawn().ok_or(JoinError::NoCell)?;
+        Ok(self.join_at(name, route, pos))
+    }
+
+    /// Adds a player standing at `pos` (tests and tools; [`ZoneCore::join`] picks the place).
+    pub fn join_at(&mut self, name: Arc<str>, route: Option<SessionRoute>, pos: IVec2) -> EntityId {
+        let id = self.new_id();
+        let items: Vec<Item> = STARTER_ITEMS.iter().map(|&kind| Item { id: self.new_id().0, kind }).collect();
+        tracing::debug!(zone = %self.config.zone, %id, %name, ?pos, "player joined");
+        let mut player = Entity::player(id, name, pos);
+        if let Role::Player(p) = &mut player.role {
+            p.items = items;
+            p.route = route;
+        }
+        self.entities.insert(player);
+        id
+    }
+
+    /// Removes a player; false if `id` is not a player here. A player this zone handed over
+    /// (or is handing over) is removed where it went.
     pub fn leave_player(&mut self, id: EntityId) -> bool {
         if !self.entities.get(id).is_some_and(Entity::is_player) {
+            self.deliver(PeerMessage::Leave { entity: id });
             return false;
         }
         self.entities.remove(id);
@@ -217,19 +310,16 @@ impl ZoneCore {
     }
 
     /// Queues a player's input for the coming ticks. Inputs whose `seq` is not newer than every
-    /// one seen before are dropped (clients resend recent inputs); gaps are fine.
+    /// one seen before are dropped (clients resend recent inputs); gaps are fine. Inputs for a
+    /// player that left for another zone are forwarded there.
     pub fn push_input(&mut self, id: EntityId, seq: u32, buttons: Buttons) {
-        if let Some(Entity { role: Role::Player(p), .. }) = self.entities.get_mut(id) {
-            p.inputs.push(seq, buttons);
-        }
+        self.deliver(PeerMessage::Input { entity: id, seq, buttons });
     }
 
     /// A player says something: a [`mmo_protocol::CellEvent::Chat`] in the next tick's frame of
     /// the cell the player stands in.
     pub fn chat(&mut self, id: EntityId, text: Arc<str>) {
-        if self.entities.get(id).is_some_and(Entity::is_player) {
-            self.chats.push((id, text));
-        }
+        self.deliver(PeerMessage::Chat { entity: id, text });
     }
 
     /// Runs one tick and returns one frame per owned cell (in cell order, also for empty cells).
@@ -244,13 +334,25 @@ impl ZoneCore {
     ///    buttons against the zone's terrain; facing follows the direction held. Dead players
     ///    fall without buttons; dead NPCs do not move.
     /// 4. [`Phase::Combat`]: swings resolve in id order against a bucket grid of opponents:
-    ///    damage, hurt and death marks, XP for the killing blow.
+    ///    damage, hurt and death marks, XP for the killing blow. Swings reaching ghosts become
+    ///    hit requests to their owners; hits other zones asked for are applied.
     /// 5. [`Phase::Respawn`]: players dead for [`rules::PLAYER_RESPAWN_TICKS`] come back at a
     ///    spawn point, NPCs dead for [`rules::NPC_RESPAWN_TICKS`] at their own, both at full HP.
-    /// 6. [`Phase::Publish`]: the frames: every entity in the owned cell its feet are in, sorted
-    ///    by id (dead NPCs left out), and the chat said since the last tick.
+    /// 6. [`Phase::Handoff`]: entities whose feet are in a cell another zone owns, and cells
+    ///    given to another zone, are marked to leave (an entity whose own arrival is not settled
+    ///    yet waits, simulated here, until it is).
+    /// 7. [`Phase::Publish`]: the frames: every entity in the owned cell its feet are in (one in
+    ///    another zone's cell in the cell it was last published in), sorted by id (dead NPCs left
+    ///    out), and the chat said since the last tick. Then the leaving entities and cells are
+    ///    frozen and sent ([`ZoneCore::drain_outbox`]), and unanswered transfers resent.
+    ///
+    /// First, transfers accepted for this tick start (see [`ZoneCore::handle_peer`]), and the
+    /// ghosts seen by AI and combat are rebuilt from the frames received since the last tick.
     pub fn tick(&mut self, tick: Tick, timer: &mut impl PhaseTimer) -> Vec<CellFrame> {
         self.now = tick;
+        self.start_arrivals();
+        let (entities, handoff) = (&self.entities, &self.handoff);
+        self.ghosts.rebuild(tick, |id| entities.get(id).is_some() || handoff.is_frozen(id));
 
         for e in self.entities.as_mut_slice() {
             if let Role::Player(p) = &mut e.role {
@@ -268,31 +370,44 @@ impl ZoneCore {
         }
         timer.phase_done(Phase::Physics);
 
-        let summary = self.combat.resolve(self.entities.as_mut_slice(), tick);
-        if summary.kills > 0 {
-            tracing::trace!(zone = %self.config.zone, %tick, ?summary, "combat");
-        }
+        self.combat_phase();
         timer.phase_done(Phase::Combat);
 
         self.respawn();
         timer.phase_done(Phase::Respawn);
 
-        let frames = publish::frames(
-            self.config.zone,
-            tick,
-            &self.owned,
-            self.entities.as_slice(),
-            &mut self.chats,
-            &mut self.frame_slots,
-        );
+        let plan = self.plan_departures();
+        timer.phase_done(Phase::Handoff);
+
+        let published = Published { zone: self.config.zone, now: tick, owned: &self.owned, away: &plan.away };
+        let frames = publish::frames(published, self.entities.as_mut_slice(), &mut self.chats, &mut self.frame_slots);
+        self.depart(plan);
         timer.phase_done(Phase::Publish);
         frames
+    }
+
+    fn combat_phase(&mut self) {
+        let zone = self.config.zone;
+        let summary = self.combat.resolve(self.entities.as_mut_slice(), self.now);
+        for (to, hit) in self.combat.ghost_hits(self.entities.as_slice(), self.ghosts.list(), zone, self.now) {
+            self.outbox.push((to, PeerMessage::Hit(hit)));
+        }
+        let hits = std::mem::take(&mut self.remote_hits);
+        let (remote, credits) = self.combat.apply_remote(self.entities.as_mut_slice(), &hits, self.now);
+        for (to, credit) in credits {
+            self.send_peer(to, credit);
+        }
+        if summary.kills + remote.kills > 0 {
+            tracing::trace!(zone = %zone, tick = %self.now, ?summary, ?remote, "combat");
+        }
     }
 
     fn think(&mut self) {
         self.targets.clear();
         let players = self.entities.as_slice().iter().filter(|e| e.is_player() && e.alive());
         self.targets.extend(players.map(|e| e.body.pos));
+        let ghosts = self.ghosts.list().iter().filter(|g| g.is_player && g.alive);
+        self.targets.extend(ghosts.map(|g| g.pos));
         self.target_grid.rebuild(self.targets.iter().enumerate().map(|(k, &p)| (k as u32, p)));
         let mind = Mind { tiles: &self.tiles, seed: self.config.seed, now: self.now };
         for e in self.entities.as_mut_slice() {
@@ -326,7 +441,8 @@ impl ZoneCore {
         self.entities.get(id).map(|e| e.state(self.now))
     }
 
-    /// Entities the zone holds, players and NPCs, dead ones waiting to respawn included.
+    /// Entities the zone simulates, players and NPCs, dead ones waiting to respawn included
+    /// (not those frozen in a transfer).
     pub fn entity_count(&self) -> usize {
         self.entities.len()
     }

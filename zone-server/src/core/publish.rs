@@ -1,5 +1,10 @@
 //! The publish phase: one [`CellFrame`] per owned cell, holding the entities whose feet are in
 //! it (sorted by id; dead NPCs are gone until they respawn) and the cell's events of the tick.
+//!
+//! An entity whose feet are in a cell another zone owns is still simulated here this tick (it
+//! leaves at the end of it, or waits until the handoff that brought it is settled): it is
+//! published in the frame of the owned cell it was last published in, so that every tick of
+//! every entity is published by exactly the zone that simulated it.
 
 use super::entities::{Entity, Role};
 use mmo_protocol::{CellEvent, CellFrame};
@@ -32,21 +37,37 @@ impl OwnedCells {
             return false;
         }
         self.cells.insert(cell, epoch);
+        self.reslot();
+        true
+    }
+
+    /// Gives a cell up; true if it was owned.
+    pub fn remove(&mut self, cell: CellId) -> bool {
+        let had = self.cells.remove(&cell).is_some();
+        if had {
+            self.reslot();
+        }
+        had
+    }
+
+    fn reslot(&mut self) {
         self.slots.fill(None);
         let indices: Vec<usize> = self.cells.keys().map(|c| self.index(*c)).collect();
         for (n, i) in indices.into_iter().enumerate() {
             self.slots[i] = Some(n as u32);
         }
-        true
+    }
+
+    pub fn contains(&self, cell: CellId) -> bool {
+        self.geometry.contains_cell(cell) && self.slots[self.index(cell)].is_some()
     }
 
     fn index(&self, cell: CellId) -> usize {
         usize::from(cell.y) * usize::from(self.geometry.width_cells) + usize::from(cell.x)
     }
 
-    /// The frame slot of the cell holding a position, if the zone owns it.
-    pub fn slot_of_pos(&self, pos: glam::IVec2) -> Option<usize> {
-        let cell = self.geometry.cell_of_pos(pos);
+    /// The frame slot of a cell, if the zone owns it.
+    fn slot(&self, cell: CellId) -> Option<usize> {
         self.slots[self.index(cell)].map(|s| s as usize)
     }
 
@@ -55,25 +76,45 @@ impl OwnedCells {
     }
 }
 
-/// Builds the frames of tick `now`, draining `chats` (speaker, text) into them.
+/// What a tick publishes from.
+pub(crate) struct Published<'a> {
+    pub zone: ZoneId,
+    pub now: Tick,
+    pub owned: &'a OwnedCells,
+    /// Indices (sorted) of the entities in cells other zones own (leaving or waiting to).
+    pub away: &'a [usize],
+}
+
+/// Builds the frames of tick `now`, draining `chats` (speaker, text) into them; remembers in
+/// each entity the cell it was published in.
 pub(crate) fn frames(
-    zone: ZoneId,
-    now: Tick,
-    owned: &OwnedCells,
-    entities: &[Entity],
+    p: Published<'_>,
+    entities: &mut [Entity],
     chats: &mut Vec<(EntityId, Arc<str>)>,
     slots: &mut Vec<Option<u32>>,
 ) -> Vec<CellFrame> {
+    let Published { zone, now, owned, away } = p;
     // Count first so every frame's list is allocated once.
     let mut counts = vec![0usize; owned.cells.len()];
     slots.clear();
-    slots.extend(entities.iter().map(|e| {
-        let slot = (e.alive() || e.is_player()).then(|| owned.slot_of_pos(e.body.pos)).flatten();
+    for (i, e) in entities.iter_mut().enumerate() {
+        let cell = owned.geometry.cell_of_pos(e.body.pos);
+        let (shown, slot) = match owned.slot(cell) {
+            Some(s) => (Some(cell), Some(s)),
+            None if away.binary_search(&i).is_ok() => match e.shown_in.and_then(|c| owned.slot(c).map(|s| (c, s))) {
+                Some((c, s)) => (Some(c), Some(s)),
+                None => (None, None),
+            },
+            None => (None, None),
+        };
+        e.shown_in = shown;
+        let slot = slot.filter(|_| e.alive() || e.is_player());
         if let Some(s) = slot {
             counts[s] += 1;
         }
-        slot.map(|s| s as u32)
-    }));
+        slots.push(slot.map(|s| s as u32));
+    }
+    let entities = &*entities;
     let mut frames: Vec<CellFrame> = owned
         .iter()
         .zip(&counts)

@@ -1,0 +1,68 @@
+//! `GET /api/connect`: where the gateway serves WebTransport (and its certificate hash) and
+//! the WebSocket fallback.
+
+use super::ClientError;
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ConnectInfo {
+    pub protocol_version: u16,
+    pub webtransport: Option<WebTransportInfo>,
+    pub websocket: WebSocketInfo,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WebTransportInfo {
+    pub url: String,
+    pub cert_sha256_hex: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WebSocketInfo {
+    pub path: String,
+}
+
+/// Largest response read.
+const MAX_RESPONSE: u64 = 64 * 1024;
+
+impl ConnectInfo {
+    /// Asks the gateway at `base` (an `http://` URL).
+    pub async fn fetch(base: &url::Url, timeout: Duration) -> Result<ConnectInfo, ClientError> {
+        let body = tokio::time::timeout(timeout, http_get(base, "/api/connect"))
+            .await
+            .map_err(|_| ClientError::Connect("GET /api/connect timed out".into()))??;
+        serde_json::from_str(&body).map_err(|e| ClientError::Connect(format!("/api/connect: {e}")))
+    }
+
+    /// The certificate hash as bytes.
+    pub fn cert_hash(&self) -> Result<Vec<u8>, ClientError> {
+        let hex = &self.webtransport.as_ref().ok_or(ClientError::NoWebTransport)?.cert_sha256_hex;
+        let bad = || ClientError::Connect(format!("bad certificate hash {hex:?}"));
+        if hex.len() != 64 {
+            return Err(bad());
+        }
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad())).collect()
+    }
+}
+
+/// A minimal HTTP/1.1 GET (the load tester needs nothing more).
+pub async fn http_get(base: &url::Url, path: &str) -> Result<String, ClientError> {
+    let host = base.host_str().ok_or_else(|| ClientError::Connect("target has no host".into()))?;
+    let port = base.port_or_known_default().unwrap_or(80);
+    let io = |e: std::io::Error| ClientError::Connect(format!("GET {path}: {e}"));
+    let mut stream = tokio::net::TcpStream::connect((host, port)).await.map_err(io)?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.map_err(io)?;
+    let mut resp = Vec::new();
+    stream.take(MAX_RESPONSE).read_to_end(&mut resp).await.map_err(io)?;
+    let resp = String::from_utf8_lossy(&resp);
+    let (head, body) =
+        resp.split_once("\r\n\r\n").ok_or_else(|| ClientError::Connect(format!("GET {path}: no HTTP response")))?;
+    let status = head.lines().next().unwrap_or_default();
+    if !status.contains(" 200 ") {
+        return Err(ClientError::Connect(format!("GET {path}: {status}")));
+    }
+    Ok(body.to_string())
+}

@@ -1,0 +1,146 @@
+//! The QUIC client side of WebTransport: a few UDP endpoints (bound by hand with large socket
+//! buffers) shared by every WebTransport bot, and certificate pinning by SHA-256 hash, as
+//! browsers do with `serverCertificateHashes`.
+
+use super::ClientError;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the kernel granted for the UDP socket buffers.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct UdpBuffers {
+    pub requested: usize,
+    pub recv: usize,
+    pub send: usize,
+}
+
+/// QUIC client endpoints handed out round-robin.
+#[derive(Debug)]
+pub struct Endpoints {
+    endpoints: Vec<quinn::Endpoint>,
+    config: quinn::ClientConfig,
+    next: AtomicUsize,
+    pub buffers: UdpBuffers,
+}
+
+impl Endpoints {
+    /// Binds `count` endpoints for reaching `remote`, pinning the certificate `cert_hash`.
+    pub fn bind(count: usize, remote: SocketAddr, cert_hash: Vec<u8>, buffer: usize) -> Result<Self, ClientError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = Arc::new(PinnedCertificate { hash: cert_hash, provider: provider.clone() });
+        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|e| ClientError::Endpoint(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        tls.alpn_protocols = vec![web_transport_quinn::ALPN.as_bytes().to_vec()];
+        let crypto =
+            quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| ClientError::Endpoint(e.to_string()))?;
+        let mut config = quinn::ClientConfig::new(Arc::new(crypto));
+        let mut transport = quinn::TransportConfig::default();
+        transport.max_idle_timeout(Some(Duration::from_secs(15).try_into().expect("idle timeout")));
+        transport.keep_alive_interval(Some(Duration::from_secs(4)));
+        config.transport_config(Arc::new(transport));
+
+        let runtime = quinn::default_runtime().ok_or_else(|| ClientError::Endpoint("no async runtime".into()))?;
+        let mut endpoints = Vec::with_capacity(count);
+        let mut buffers = UdpBuffers { requested: buffer, ..Default::default() };
+        for _ in 0..count.max(1) {
+            let (socket, granted) = bind_udp(remote, buffer)?;
+            buffers.recv = granted.recv;
+            buffers.send = granted.send;
+            let endpoint = quinn::Endpoint::new(quinn::EndpointConfig::default(), None, socket, runtime.clone())
+                .map_err(|e| ClientError::Endpoint(e.to_string()))?;
+            endpoints.push(endpoint);
+        }
+        Ok(Endpoints { endpoints, config, next: AtomicUsize::new(0), buffers })
+    }
+
+    /// A WebTransport client on the next endpoint.
+    pub fn client(&self) -> web_transport_quinn::Client {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.endpoints.len();
+        web_transport_quinn::Client::new(self.endpoints[i].clone(), self.config.clone())
+    }
+
+    /// Closes every endpoint and waits for their connections to finish.
+    pub async fn close(&self) {
+        for e in &self.endpoints {
+            e.close(0u32.into(), b"done");
+        }
+        for e in &self.endpoints {
+            let _ = tokio::time::timeout(Duration::from_secs(2), e.wait_idle()).await;
+        }
+    }
+}
+
+/// A UDP socket of the remote's address family on an ephemeral port, with large buffers.
+fn bind_udp(remote: SocketAddr, buffer: usize) -> Result<(std::net::UdpSocket, UdpBuffers), ClientError> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let err = |e: std::io::Error| ClientError::Endpoint(format!("binding a UDP socket: {e}"));
+    let local: SocketAddr = if remote.is_ipv6() { "[::]:0".parse() } else { "0.0.0.0:0".parse() }.expect("addr");
+    let socket = Socket::new(Domain::for_address(local), Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
+    // The kernel caps these at net.core.rmem_max / wmem_max; a smaller buffer still works.
+    let _ = socket.set_recv_buffer_size(buffer);
+    let _ = socket.set_send_buffer_size(buffer);
+    socket.bind(&local.into()).map_err(err)?;
+    let granted = UdpBuffers {
+        requested: buffer,
+        recv: socket.recv_buffer_size().unwrap_or(0),
+        send: socket.send_buffer_size().unwrap_or(0),
+    };
+    Ok((socket.into(), granted))
+}
+
+/// Accepts exactly the certificate whose SHA-256 hash is `hash` (signatures still checked).
+#[derive(Debug)]
+struct PinnedCertificate {
+    hash: Vec<u8>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinnedCertificate {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if Sha256::digest(end_entity.as_ref()).as_slice() == self.hash.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,345 @@
+//! The measurements every bot reports into, shared behind one mutex (each bot takes it about
+//! 20 times a second), and sampled once a second into the timeline of the report.
+
+use crate::client::Traffic;
+use crate::tracker::SnapshotOutcome;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Longest duration a histogram holds (µs); longer values are clamped to it.
+const HIST_MAX_US: u64 = 60_000_000;
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("histogram bounds")
+}
+
+fn record(h: &mut Histogram<u64>, d: Duration) {
+    let us = (d.as_micros() as u64).clamp(1, HIST_MAX_US);
+    h.record(us).expect("clamped into bounds");
+}
+
+/// Counters that the timeline and the totals both keep.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Counts {
+    pub msgs_out: u64,
+    pub msgs_in: u64,
+    pub bytes_out: u64,
+    pub bytes_in: u64,
+    pub snapshots: u64,
+    pub snapshot_gaps: u64,
+    pub missed_snapshots: u64,
+    pub late_snapshots: u64,
+    pub handoffs_seen: u64,
+    pub cell_crossings: u64,
+    pub joins: u64,
+    pub connect_failures: u64,
+    pub unexpected_disconnects: u64,
+    pub planned_disconnects: u64,
+    pub snapshot_timeouts: u64,
+    pub server_errors: u64,
+    pub protocol_errors: u64,
+    pub missing_baselines: u64,
+    pub chat_sent: u64,
+    pub chat_received: u64,
+    pub attacks: u64,
+}
+
+impl Counts {
+    fn add_traffic(&mut self, t: Traffic) {
+        self.msgs_out += t.msgs_out;
+        self.msgs_in += t.msgs_in;
+        self.bytes_out += t.bytes_out;
+        self.bytes_in += t.bytes_in;
+    }
+
+    fn add(&mut self, o: &Counts) {
+        let Counts {
+            msgs_out,
+            msgs_in,
+            bytes_out,
+            bytes_in,
+            snapshots,
+            snapshot_gaps,
+            missed_snapshots,
+            late_snapshots,
+            handoffs_seen,
+            cell_crossings,
+            joins,
+            connect_failures,
+            unexpected_disconnects,
+            planned_disconnects,
+            snapshot_timeouts,
+            server_errors,
+            protocol_errors,
+            missing_baselines,
+            chat_sent,
+            chat_received,
+            attacks,
+        } = self;
+        *msgs_out += o.msgs_out;
+        *msgs_in += o.msgs_in;
+        *bytes_out += o.bytes_out;
+        *bytes_in += o.bytes_in;
+        *snapshots += o.snapshots;
+        *snapshot_gaps += o.snapshot_gaps;
+        *missed_snapshots += o.missed_snapshots;
+        *late_snapshots += o.late_snapshots;
+        *handoffs_seen += o.handoffs_seen;
+        *cell_crossings += o.cell_crossings;
+        *joins += o.joins;
+        *connect_failures += o.connect_failures;
+        *unexpected_disconnects += o.unexpected_disconnects;
+        *planned_disconnects += o.planned_disconnects;
+        *snapshot_timeouts += o.snapshot_timeouts;
+        *server_errors += o.server_errors;
+        *protocol_errors += o.protocol_errors;
+        *missing_baselines += o.missing_baselines;
+        *chat_sent += o.chat_sent;
+        *chat_received += o.chat_received;
+        *attacks += o.attacks;
+    }
+
+    /// Everything that went wrong.
+    pub fn errors(&self) -> u64 {
+        self.connect_failures + self.unexpected_disconnects + self.server_errors + self.protocol_errors
+    }
+}
+
+/// What one bot reports about one received snapshot (and the traffic since its last report).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SnapshotReport {
+    pub outcome: SnapshotOutcome,
+    pub traffic: Traffic,
+    pub missing_baseline: bool,
+}
+
+#[derive(Debug)]
+struct Window {
+    counts: Counts,
+    rtt: Histogram<u64>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    window: Window,
+    total: Counts,
+    rtt: Histogram<u64>,
+    rtt_raw: Histogram<u64>,
+    connect: Histogram<u64>,
+    disconnects: BTreeMap<String, u64>,
+    server_errors: BTreeMap<String, u64>,
+    failures: BTreeMap<String, u64>,
+}
+
+/// Round-trip figures of one window or of the whole run, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub count: u64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Percentiles {
+    pub fn of(h: &Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return Percentiles::default();
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Percentiles {
+            count: h.len(),
+            p50: ms(h.value_at_quantile(0.5)),
+            p90: ms(h.value_at_quantile(0.9)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+            mean: h.mean() / 1000.0,
+        }
+    }
+}
+
+/// One second of the run, as sampled.
+#[derive(Clone, Debug, Serialize)]
+pub struct Window1s {
+    pub counts: Counts,
+    pub rtt: Percentiles,
+}
+
+/// The run's totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct Totals {
+    pub counts: Counts,
+    pub rtt: Percentiles,
+    pub rtt_raw: Percentiles,
+    pub connect: Percentiles,
+    pub disconnects_by_reason: BTreeMap<String, u64>,
+    pub server_errors_by_code: BTreeMap<String, u64>,
+    pub connect_failures_by_reason: BTreeMap<String, u64>,
+}
+
+/// Shared by every bot of a run.
+#[derive(Debug)]
+pub struct Recorder {
+    inner: Mutex<Inner>,
+    connected: AtomicU64,
+    started: AtomicU64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder {
+            inner: Mutex::new(Inner {
+                window: Window { counts: Counts::default(), rtt: histogram() },
+                total: Counts::default(),
+                rtt: histogram(),
+                rtt_raw: histogram(),
+                connect: histogram(),
+                disconnects: BTreeMap::new(),
+                server_errors: BTreeMap::new(),
+                failures: BTreeMap::new(),
+            }),
+            connected: AtomicU64::new(0),
+            started: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Recorder {
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut inner)
+    }
+
+    /// Bots connected (joined and not ended) now.
+    pub fn connected(&self) -> u64 {
+        self.connected.load(Ordering::Relaxed)
+    }
+
+    /// Bots started so far.
+    pub fn started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    pub fn bot_started(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn joined(&self, took: Duration, traffic: Traffic) {
+        self.connected.fetch_add(1, Ordering::Relaxed);
+        self.with(|i| {
+            record(&mut i.connect, took);
+            i.window.counts.joins += 1;
+            i.window.counts.add_traffic(traffic);
+        });
+    }
+
+    pub fn connect_failed(&self, reason: &str, traffic: Traffic) {
+        self.with(|i| {
+            i.window.counts.connect_failures += 1;
+            i.window.counts.add_traffic(traffic);
+            *i.failures.entry(reason.to_string()).or_default() += 1;
+        });
+    }
+
+    /// A joined bot's session ended; `planned` when the bot left on purpose.
+    pub fn ended(&self, reason: &str, planned: bool, snapshot_timeout: bool, traffic: Traffic) {
+        self.connected.fetch_sub(1, Ordering::Relaxed);
+        self.with(|i| {
+            let c = &mut i.window.counts;
+            c.add_traffic(traffic);
+            if planned {
+                c.planned_disconnects += 1;
+            } else {
+                c.unexpected_disconnects += 1;
+            }
+            c.snapshot_timeouts += u64::from(snapshot_timeout);
+            *i.disconnects.entry(reason.to_string()).or_default() += 1;
+        });
+    }
+
+    /// A snapshot arrived; `rtts` are the round trips it completed (corrected, raw).
+    pub fn snapshot(&self, report: SnapshotReport, rtts: &[(Duration, Duration)]) {
+        self.with(|i| {
+            let c = &mut i.window.counts;
+            c.add_traffic(report.traffic);
+            c.snapshots += 1;
+            let o = report.outcome;
+            c.snapshot_gaps += u64::from(o.missed > 0);
+            c.missed_snapshots += o.missed;
+            c.late_snapshots += u64::from(o.late);
+            c.cell_crossings += u64::from(o.crossed_cell);
+            c.handoffs_seen += u64::from(o.handed_off);
+            c.missing_baselines += u64::from(report.missing_baseline);
+            for &(corrected, raw) in rtts {
+                record(&mut i.window.rtt, corrected);
+                record(&mut i.rtt, corrected);
+                record(&mut i.rtt_raw, raw);
+            }
+        });
+    }
+
+    /// Other events: chat, attacks, control traffic.
+    pub fn event(&self, f: impl FnOnce(&mut Counts)) {
+        self.with(|i| f(&mut i.window.counts));
+    }
+
+    pub fn server_error(&self, code: &str) {
+        self.with(|i| {
+            i.window.counts.server_errors += 1;
+            *i.server_errors.entry(code.to_string()).or_default() += 1;
+        });
+    }
+
+    /// Ends the current window and starts the next.
+    pub fn take_window(&self) -> Window1s {
+        self.with(|i| {
+            let counts = std::mem::take(&mut i.window.counts);
+            let rtt = Percentiles::of(&i.window.rtt);
+            i.window.rtt.reset();
+            i.total.add(&counts);
+            Window1s { counts, rtt }
+        })
+    }
+
+    /// The totals so far (of closed windows).
+    pub fn totals(&self) -> Totals {
+        self.with(|i| Totals {
+            counts: i.total,
+            rtt: Percentiles::of(&i.rtt),
+            rtt_raw: Percentiles::of(&i.rtt_raw),
+            connect: Percentiles::of(&i.connect),
+            disconnects_by_reason: i.disconnects.clone(),
+            server_errors_by_code: i.server_errors.clone(),
+            connect_failures_by_reason: i.failures.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_roll_into_totals() {
+        let r = Recorder::default();
+        let ms = Duration::from_millis;
+        let gap = SnapshotOutcome { missed: 2, ..Default::default() };
+        r.snapshot(SnapshotReport { outcome: gap, ..Default::default() }, &[(ms(40), ms(30)), (ms(60), ms(50))]);
+        r.snapshot(SnapshotReport::default(), &[]);
+        let w = r.take_window();
+        assert_eq!((w.counts.snapshots, w.counts.snapshot_gaps, w.counts.missed_snapshots), (2, 1, 2));
+        assert_eq!(w.rtt.count, 2);
+        assert!((w.rtt.max - 60.0).abs() < 0.1);
+        assert_eq!(r.take_window().counts.snapshots, 0);
+        let t = r.totals();
+        assert_eq!(t.counts.snapshots, 2);
+        assert!((t.rtt_raw.max - 50.0).abs() < 0.1);
+    }
+}

@@ -1,0 +1,76 @@
+//! An audit of every cell frame every zone publishes: a subscriber to every cell (it follows the
+//! cells when they migrate, like any subscriber), so a test can check, tick by tick, who
+//! published what.
+
+use mmo_cluster::{Registry, SubscriberId, ZoneCommand};
+use mmo_local::WorldControl;
+use mmo_protocol::CellFrame;
+use mmo_world::{CellId, EntityId, GatewayId, Tick, ZoneId};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+pub struct Audit {
+    frames: Arc<Mutex<Vec<Arc<CellFrame>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Audit {
+    /// Subscribes to every cell at its owner.
+    pub async fn start(control: &WorldControl) -> Audit {
+        let (tx, mut rx) = mpsc::channel::<Arc<CellFrame>>(1 << 16);
+        let table = control.registry().assignments();
+        for cell in control.geometry().cells() {
+            let owner = table[&cell].zone;
+            let cmd =
+                ZoneCommand::Subscribe { cell, subscriber: SubscriberId::Gateway(GatewayId(900)), frames: tx.clone() };
+            control.zones()[&owner].send(cmd).await.expect("zone takes the subscription");
+        }
+        let frames = Arc::new(Mutex::new(Vec::new()));
+        let sink = frames.clone();
+        let task = tokio::spawn(async move {
+            while let Some(f) = rx.recv().await {
+                sink.lock().unwrap().push(f);
+            }
+        });
+        Audit { frames, task }
+    }
+
+    /// Every frame received so far, by tick.
+    pub fn by_tick(&self) -> BTreeMap<Tick, Vec<Arc<CellFrame>>> {
+        let mut out: BTreeMap<Tick, Vec<Arc<CellFrame>>> = BTreeMap::new();
+        for f in self.frames.lock().unwrap().iter() {
+            out.entry(f.tick).or_default().push(f.clone());
+        }
+        out
+    }
+
+    /// For each tick, the zones whose frames held `entity`.
+    pub fn publishers(&self, entity: EntityId) -> BTreeMap<Tick, Vec<ZoneId>> {
+        self.by_tick()
+            .into_iter()
+            .map(|(t, frames)| {
+                let zones = frames
+                    .iter()
+                    .filter(|f| f.entities.binary_search_by_key(&entity, |e| e.id).is_ok())
+                    .map(|f| f.zone)
+                    .collect();
+                (t, zones)
+            })
+            .collect()
+    }
+
+    /// For each tick, the zones that published `cell`.
+    pub fn cell_publishers(&self, cell: CellId) -> BTreeMap<Tick, Vec<ZoneId>> {
+        self.by_tick()
+            .into_iter()
+            .map(|(t, frames)| (t, frames.iter().filter(|f| f.cell == cell).map(|f| f.zone).collect()))
+            .collect()
+    }
+}
+
+impl Drop for Audit {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,398 @@
+//! The registry on etcd (v3 API over plain http/2, `etcd-client`), one key prefix per world;
+//! [`keys`] has the layout. Values are JSON so operators can read them with `etcdctl`.
+//!
+//! The epoch of an assignment is the etcd revision of its write (the cell key's
+//! `mod_revision`): it only grows, across all cells and all writers. An elected coordinator
+//! writes assignments with [`EtcdRegistry::assign_guarded`], a transaction that only applies
+//! while the writer's leader key still exists with the `create_revision` it won with.
+
+mod follow;
+pub mod keys;
+mod lease;
+
+pub use follow::AssignmentFollower;
+pub use keys::Keys;
+
+use crate::records::{Event, GatewayInfo, LoadReport, ZoneInfo};
+use crate::registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError};
+use etcd_client::{
+    Client, Compare, CompareOp, ConnectOptions, GetOptions, PutOptions, SortOrder, SortTarget, Txn, TxnOp,
+};
+use follow::Change;
+use mmo_world::{CellId, Epoch, GatewayId, ZoneId};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+/// How many events the log keeps; older ones are deleted now and then.
+const EVENT_RETENTION: i64 = 1000;
+/// Trim the log every this many events written through one handle.
+const EVENT_TRIM_EVERY: u64 = 64;
+
+/// Where and how to reach etcd.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtcdConfig {
+    /// Client URLs, e.g. `http://127.0.0.1:2379`.
+    pub endpoints: Vec<String>,
+    /// The world's name: its keys live under `/mmo/<world>/`.
+    pub world: String,
+    pub connect_timeout: Duration,
+    /// Limit for each unary request (not for watches, keep-alives or campaigns).
+    pub request_timeout: Duration,
+}
+
+impl EtcdConfig {
+    pub fn new(endpoints: impl IntoIterator<Item = impl Into<String>>, world: impl Into<String>) -> Self {
+        EtcdConfig {
+            endpoints: endpoints.into_iter().map(Into::into).collect(),
+            world: world.into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A cell key's value; the epoch is not in it, it is the key's `mod_revision`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CellRecord {
+    pub zone: ZoneId,
+}
+
+/// Proof of leadership for a guarded write: the leader key and the `create_revision` it was
+/// won with. A write guarded by it fails once the key is gone (lease expired, resigned) or was
+/// created again by someone else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderGuard {
+    pub key: String,
+    pub create_revision: i64,
+}
+
+/// A handle on one world's registry in etcd. Cheap to clone; clones share one connection and
+/// one assignment table.
+#[derive(Clone)]
+pub struct EtcdRegistry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    keys: Keys,
+    request_timeout: Duration,
+    table: watch::Sender<AssignmentTable>,
+    /// The revision up to which the follower has applied the watch.
+    seen: Mutex<i64>,
+    events_written: AtomicU64,
+}
+
+impl fmt::Debug for EtcdRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EtcdRegistry").field("prefix", &self.inner.keys.prefix()).finish_non_exhaustive()
+    }
+}
+
+impl EtcdRegistry {
+    /// Connects, reads the assignment table, and returns the handle with the follower that keeps
+    /// the table up to date (run it; see [`AssignmentFollower`]).
+    pub async fn connect(config: EtcdConfig) -> Result<(EtcdRegistry, AssignmentFollower), RegistryError> {
+        let keys = Keys::new(&config.world).map_err(RegistryError::Unavailable)?;
+        let options = ConnectOptions::new()
+            .with_connect_timeout(config.connect_timeout)
+            .with_keep_alive(Duration::from_secs(2), Duration::from_secs(2));
+        let connect = Client::connect(&config.endpoints, Some(options));
+        let client = match tokio::time::timeout(config.connect_timeout, connect).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(error)) => {
+                return Err(RegistryError::Unavailable(format!("connecting to {:?}: {error}", config.endpoints)))
+            }
+            Err(_) => {
+                return Err(RegistryError::Unavailable(format!("connecting to {:?} timed out", config.endpoints)))
+            }
+        };
+        let registry = EtcdRegistry {
+            inner: Arc::new(Inner {
+                client,
+                keys,
+                request_timeout: config.request_timeout,
+                table: watch::Sender::new(follow::empty()),
+                seen: Mutex::new(0),
+                events_written: AtomicU64::new(0),
+            }),
+        };
+        let (table, revision) = registry.read_table().await?;
+        registry.inner.replace(table, revision);
+        info!(endpoints = ?config.endpoints, prefix = registry.keys().prefix(), revision, "registry connected to etcd");
+        let follower = AssignmentFollower { registry: registry.clone(), revision };
+        Ok((registry, follower))
+    }
+
+    /// The etcd client (for the election API). Clones share the connection.
+    pub fn client(&self) -> Client {
+        self.inner.client.clone()
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
+    /// Runs one unary request with the request timeout.
+    pub(crate) async fn call<T>(
+        &self,
+        request: impl Future<Output = Result<T, etcd_client::Error>>,
+    ) -> Result<T, RegistryError> {
+        self.call_for(None, request).await
+    }
+
+    /// Like [`call`](Self::call), reporting "lease not found" as that lease's expiry.
+    pub(crate) async fn call_for<T>(
+        &self,
+        lease: Option<LeaseId>,
+        request: impl Future<Output = Result<T, etcd_client::Error>>,
+    ) -> Result<T, RegistryError> {
+        match tokio::time::timeout(self.request_timeout(), request).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => match lease {
+                Some(lease) if lease_not_found(&error) => Err(RegistryError::LeaseExpired(lease)),
+                _ => Err(RegistryError::Unavailable(error.to_string())),
+            },
+            Err(_) => {
+                Err(RegistryError::Unavailable(format!("etcd request timed out after {:?}", self.request_timeout())))
+            }
+        }
+    }
+
+    /// Makes `zone` the owner of `cell` if `guard` still holds: see [`LeaderGuard`]. Returns the
+    /// new epoch, or [`RegistryError::NotLeader`] without writing.
+    pub async fn assign_guarded(
+        &self,
+        cell: CellId,
+        zone: ZoneId,
+        guard: &LeaderGuard,
+    ) -> Result<Epoch, RegistryError> {
+        let value = to_json(&CellRecord { zone })?;
+        let txn = Txn::new()
+            .when([Compare::create_revision(guard.key.as_str(), CompareOp::Equal, guard.create_revision)])
+            .and_then([TxnOp::put(self.keys().cell(cell), value, None)]);
+        let mut client = self.client();
+        let response = self.call(client.txn(txn)).await?;
+        if !response.succeeded() {
+            warn!(%cell, %zone, leader_key = %guard.key, "guarded assignment refused: not the leader");
+            return Err(RegistryError::NotLeader { key: guard.key.clone() });
+        }
+        let epoch = header_epoch(response.header())?;
+        self.inner.apply(vec![Change::Put(cell, Assignment { zone, epoch })], None);
+        debug!(%cell, %zone, %epoch, "cell assigned (guarded)");
+        Ok(epoch)
+    }
+
+    /// Puts `value` under `key` only if the key does not exist; returns whether it did not.
+    async fn create(&self, key: String, value: String, lease: LeaseId) -> Result<bool, RegistryError> {
+        let txn = Txn::new().when([Compare::version(key.as_str(), CompareOp::Equal, 0)]).and_then([TxnOp::put(
+            key,
+            value,
+            Some(PutOptions::new().with_lease(lease.0)),
+        )]);
+        let mut client = self.client();
+        Ok(self.call_for(Some(lease), client.txn(txn)).await?.succeeded())
+    }
+
+    async fn register(
+        &self,
+        member: Member,
+        key: String,
+        value: String,
+        ttl: Duration,
+    ) -> Result<Lease, RegistryError> {
+        let (id, granted) = self.grant_lease(ttl).await?;
+        match self.create(key, value, id).await {
+            Ok(true) => {
+                info!(?member, lease = %id, ttl = ?granted, "registered");
+                Ok(Lease::new(id, granted, member))
+            }
+            outcome => {
+                self.revoke_lease(id).await.ok();
+                outcome.and(Err(RegistryError::AlreadyRegistered(member)))
+            }
+        }
+    }
+
+    /// Every value under `prefix`, decoded; malformed ones are logged and skipped.
+    async fn list<T: DeserializeOwned>(&self, prefix: String) -> Result<Vec<T>, RegistryError> {
+        let mut client = self.client();
+        let response = self.call(client.get(prefix, Some(GetOptions::new().with_prefix()))).await?;
+        Ok(response.kvs().iter().filter_map(|kv| decode(kv.key(), kv.value())).collect())
+    }
+
+    async fn trim_events(&self) -> Result<(), RegistryError> {
+        let mut client = self.client();
+        let count = GetOptions::new().with_prefix().with_count_only();
+        let total = self.call(client.get(self.keys().events(), Some(count))).await?.count();
+        let excess = total - EVENT_RETENTION;
+        if excess <= 0 {
+            return Ok(());
+        }
+        // Keys start with the time, so the first ones by key are the oldest; at most 100 per
+        // round (etcd caps a transaction's operations at 128 by default).
+        let oldest = GetOptions::new().with_prefix().with_keys_only().with_limit(excess.min(100));
+        let doomed = self.call(client.get(self.keys().events(), Some(oldest))).await?;
+        let deletes: Vec<TxnOp> = doomed.kvs().iter().map(|kv| TxnOp::delete(kv.key().to_vec(), None)).collect();
+        self.call(client.txn(Txn::new().and_then(deletes))).await?;
+        Ok(())
+    }
+}
+
+impl Registry for EtcdRegistry {
+    async fn assign(&self, cell: CellId, zone: ZoneId) -> Result<Epoch, RegistryError> {
+        let value = to_json(&CellRecord { zone })?;
+        let mut client = self.client();
+        let response = self.call(client.put(self.keys().cell(cell), value, None)).await?;
+        let epoch = header_epoch(response.header())?;
+        self.inner.apply(vec![Change::Put(cell, Assignment { zone, epoch })], None);
+        debug!(%cell, %zone, %epoch, "cell assigned");
+        Ok(epoch)
+    }
+
+    fn assignments(&self) -> AssignmentTable {
+        self.inner.table.borrow().clone()
+    }
+
+    fn watch(&self) -> watch::Receiver<AssignmentTable> {
+        self.inner.table.subscribe()
+    }
+
+    async fn register_zone(&self, info: ZoneInfo, ttl: Duration) -> Result<Lease, RegistryError> {
+        let (member, key, value) = (Member::Zone(info.id), self.keys().zone(info.id), to_json(&info)?);
+        self.register(member, key, value, ttl).await
+    }
+
+    async fn register_gateway(&self, info: GatewayInfo, ttl: Duration) -> Result<Lease, RegistryError> {
+        let (member, key, value) = (Member::Gateway(info.id), self.keys().gateway(info.id), to_json(&info)?);
+        self.register(member, key, value, ttl).await
+    }
+
+    async fn keep_alive(&self, lease: &Lease) -> Result<Infallible, RegistryError> {
+        self.keep_lease_alive(lease.id(), lease.ttl()).await
+    }
+
+    async fn revoke(&self, lease: &Lease) -> Result<(), RegistryError> {
+        self.revoke_lease(lease.id()).await
+    }
+
+    async fn zones(&self) -> Result<BTreeMap<ZoneId, ZoneInfo>, RegistryError> {
+        Ok(self.list::<ZoneInfo>(self.keys().zones()).await?.into_iter().map(|z| (z.id, z)).collect())
+    }
+
+    async fn gateways(&self) -> Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError> {
+        Ok(self.list::<GatewayInfo>(self.keys().gateways()).await?.into_iter().map(|g| (g.id, g)).collect())
+    }
+
+    async fn report_load(&self, lease: &Lease, report: LoadReport) -> Result<(), RegistryError> {
+        let Member::Zone(zone) = lease.member() else {
+            return Err(RegistryError::NotAZoneLease { lease: lease.id(), member: lease.member() });
+        };
+        let options = PutOptions::new().with_lease(lease.id().0);
+        let mut client = self.client();
+        self.call_for(Some(lease.id()), client.put(self.keys().load(zone), to_json(&report)?, Some(options))).await?;
+        Ok(())
+    }
+
+    async fn loads(&self) -> Result<BTreeMap<ZoneId, LoadReport>, RegistryError> {
+        let mut client = self.client();
+        let response = self.call(client.get(self.keys().loads(), Some(GetOptions::new().with_prefix()))).await?;
+        let prefix = self.keys().loads();
+        let zone_of = |key: &[u8]| std::str::from_utf8(key).ok()?.strip_prefix(&prefix)?.parse().ok().map(ZoneId);
+        Ok(response.kvs().iter().filter_map(|kv| Some((zone_of(kv.key())?, decode(kv.key(), kv.value())?))).collect())
+    }
+
+    async fn set_draining(&self, zone: ZoneId, draining: bool) -> Result<(), RegistryError> {
+        let mut client = self.client();
+        if draining {
+            self.call(client.put(self.keys().drain(zone), to_json(&CellRecord { zone })?, None)).await?;
+        } else {
+            self.call(client.delete(self.keys().drain(zone), None)).await?;
+        }
+        info!(%zone, draining, "drain mark set");
+        Ok(())
+    }
+
+    async fn draining(&self) -> Result<BTreeSet<ZoneId>, RegistryError> {
+        Ok(self.list::<CellRecord>(self.keys().draining()).await?.into_iter().map(|r| r.zone).collect())
+    }
+
+    async fn log_event(&self, event: Event) -> Result<(), RegistryError> {
+        let written = self.inner.events_written.fetch_add(1, Ordering::Relaxed);
+        let key = self.keys().event(event.at_unix_ms, nonce(written));
+        let mut client = self.client();
+        self.call(client.put(key, to_json(&event)?, None)).await?;
+        if written % EVENT_TRIM_EVERY == EVENT_TRIM_EVERY - 1 {
+            if let Err(error) = self.trim_events().await {
+                warn!(%error, "could not trim the event log");
+            }
+        }
+        Ok(())
+    }
+
+    async fn events(&self, limit: usize) -> Result<Vec<Event>, RegistryError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let newest =
+            GetOptions::new().with_prefix().with_sort(SortTarget::Create, SortOrder::Descend).with_limit(limit);
+        let mut client = self.client();
+        let response = self.call(client.get(self.keys().events(), Some(newest))).await?;
+        let mut events: Vec<Event> = response.kvs().iter().filter_map(|kv| decode(kv.key(), kv.value())).collect();
+        events.reverse();
+        Ok(events)
+    }
+}
+
+/// Whether etcd answered that a lease does not exist (expired or revoked).
+pub(crate) fn lease_not_found(error: &etcd_client::Error) -> bool {
+    let text = error.to_string();
+    text.contains("lease not found")
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, RegistryError> {
+    serde_json::to_string(value)
+        .map_err(|e| RegistryError::Malformed { key: String::from("(new value)"), reason: e.to_string() })
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Option<T> {
+    match serde_json::from_slice(value) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            warn!(key = %String::from_utf8_lossy(key), %error, "malformed registry value; ignored");
+            None
+        }
+    }
+}
+
+/// The revision a write produced: its epoch.
+fn header_epoch(header: Option<&etcd_client::ResponseHeader>) -> Result<Epoch, RegistryError> {
+    let revision =
+        header.map(|h| h.revision()).ok_or_else(|| RegistryError::Unavailable("etcd reply without header".into()))?;
+    Ok(Epoch(u64::try_from(revision).unwrap_or(0)))
+}
+
+/// Makes event keys written in the same millisecond distinct across handles and processes.
+fn nonce(sequence: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(sequence);
+    hasher.write_u32(std::process::id());
+    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.finish()
+}

@@ -1,0 +1,106 @@
+//! Hot state for failover: the latest checkpoint of each cell (written every N ticks by the
+//! cell's owner, read by the zone that takes the cell over after its owner died) and the set
+//! of online players (each entry under a time to live its gateway refreshes).
+
+use crate::error::Result;
+use mmo_world::{CellId, GatewayId, Tick};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// A cell's state as of `tick`, opaque bytes in the zone's checkpoint format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub cell: CellId,
+    pub tick: Tick,
+    pub bytes: Vec<u8>,
+}
+
+/// A player who is online, and the gateway holding their session.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OnlineSession {
+    pub name: String,
+    pub gateway: GatewayId,
+}
+
+/// Where checkpoints and online sessions live: Redis in production ([`crate::RedisHot`]),
+/// memory in the local world ([`MemoryHot`]).
+pub trait HotState: Send + Sync {
+    /// Keeps `bytes` as `cell`'s checkpoint unless one of a later tick is already kept (a
+    /// late write from a zone that lost the cell never replaces a newer checkpoint).
+    fn put_checkpoint(&self, cell: CellId, tick: Tick, bytes: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
+
+    /// The newest checkpoint of `cell`.
+    fn latest_checkpoint(&self, cell: CellId) -> impl Future<Output = Result<Option<Checkpoint>>> + Send;
+
+    /// Marks `name` online at `gateway` for `ttl` (call again to refresh).
+    fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> impl Future<Output = Result<()>> + Send;
+
+    /// Marks `name` offline (logout).
+    fn set_offline(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Everyone online now, sorted by name.
+    fn online(&self) -> impl Future<Output = Result<Vec<OnlineSession>>> + Send;
+}
+
+/// In-memory [`HotState`]; clones share state. Time to live uses tokio's clock, so tests
+/// with a paused clock can expire sessions.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryHot {
+    state: Arc<Mutex<MemoryHotState>>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryHotState {
+    checkpoints: HashMap<CellId, Checkpoint>,
+    online: HashMap<String, (GatewayId, Instant)>,
+}
+
+impl MemoryHot {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, MemoryHotState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl HotState for MemoryHot {
+    async fn put_checkpoint(&self, cell: CellId, tick: Tick, bytes: Vec<u8>) -> Result<()> {
+        let mut state = self.lock();
+        if state.checkpoints.get(&cell).is_none_or(|kept| kept.tick < tick) {
+            state.checkpoints.insert(cell, Checkpoint { cell, tick, bytes });
+        }
+        Ok(())
+    }
+
+    async fn latest_checkpoint(&self, cell: CellId) -> Result<Option<Checkpoint>> {
+        Ok(self.lock().checkpoints.get(&cell).cloned())
+    }
+
+    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
+        self.lock().online.insert(name.to_owned(), (gateway, Instant::now() + ttl));
+        Ok(())
+    }
+
+    async fn set_offline(&self, name: &str) -> Result<()> {
+        self.lock().online.remove(name);
+        Ok(())
+    }
+
+    async fn online(&self) -> Result<Vec<OnlineSession>> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.online.retain(|_, (_, expires)| *expires > now);
+        let mut online: Vec<_> = state
+            .online
+            .iter()
+            .map(|(name, (gateway, _))| OnlineSession { name: name.clone(), gateway: *gateway })
+            .collect();
+        online.sort();
+        Ok(online)
+    }
+}

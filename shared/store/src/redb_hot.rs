@@ -1,0 +1,88 @@
+//! [`RedbHot`]: the embedded hot state. Cell checkpoints go to the redb file of a
+//! [`RedbStore`] (so a restarted local world can bring NPCs and ground items back); online
+//! sessions stay in memory, as they mean nothing after a restart.
+
+use crate::error::{Result, StoreError};
+use crate::hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
+use crate::redb_store::RedbStore;
+use mmo_world::{CellId, GatewayId, Tick};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// (x, y, depth) -> (tick, bytes)
+const CHECKPOINTS: TableDefinition<(u16, u16, u8), (u64, &[u8])> = TableDefinition::new("checkpoints");
+
+/// [`HotState`] with checkpoints in redb and sessions in memory; clones share state.
+#[derive(Clone, Debug)]
+pub struct RedbHot {
+    store: RedbStore,
+    sessions: MemoryHot,
+}
+
+fn db_error(error: impl Into<redb::Error>) -> StoreError {
+    StoreError::unavailable(error.into())
+}
+
+impl RedbHot {
+    /// Hot state in the same file as `store`.
+    pub fn new(store: RedbStore) -> RedbHot {
+        RedbHot { store, sessions: MemoryHot::new() }
+    }
+
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Database) -> Result<T> + Send + 'static) -> Result<T> {
+        let db: Arc<Database> = self.store.database();
+        tokio::task::spawn_blocking(move || f(&db)).await.map_err(StoreError::unavailable)?
+    }
+}
+
+fn key(cell: CellId) -> (u16, u16, u8) {
+    (cell.x, cell.y, cell.depth)
+}
+
+impl HotState for RedbHot {
+    async fn put_checkpoint(&self, cell: CellId, tick: Tick, bytes: Vec<u8>) -> Result<()> {
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(db_error)?;
+            {
+                let mut table = txn.open_table(CHECKPOINTS).map_err(db_error)?;
+                let kept = table.get(key(cell)).map_err(db_error)?.map(|guard| guard.value().0);
+                if kept.is_some_and(|kept| kept >= tick.0) {
+                    return Ok(());
+                }
+                table.insert(key(cell), (tick.0, bytes.as_slice())).map_err(db_error)?;
+            }
+            txn.commit().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn latest_checkpoint(&self, cell: CellId) -> Result<Option<Checkpoint>> {
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(db_error)?;
+            let table = match txn.open_table(CHECKPOINTS) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(error) => return Err(db_error(error)),
+            };
+            let found = table.get(key(cell)).map_err(db_error)?;
+            Ok(found.map(|guard| {
+                let (tick, bytes) = guard.value();
+                Checkpoint { cell, tick: Tick(tick), bytes: bytes.to_vec() }
+            }))
+        })
+        .await
+    }
+
+    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
+        self.sessions.set_online(name, gateway, ttl).await
+    }
+
+    async fn set_offline(&self, name: &str) -> Result<()> {
+        self.sessions.set_offline(name).await
+    }
+
+    async fn online(&self) -> Result<Vec<OnlineSession>> {
+        self.sessions.online().await
+    }
+}

@@ -1,0 +1,137 @@
+//! [`RedisHot`]: hot state in Redis. A checkpoint is a hash `<prefix>ckpt:<cell>` (`t`: tick,
+//! `d`: bytes) replaced by a Lua script only by a later tick; an online session is a key
+//! `<prefix>online:<name>` holding the gateway id, with a millisecond time to live.
+
+use crate::error::Result;
+use crate::hot::{Checkpoint, HotState, OnlineSession};
+use crate::redis_store::{connect, redis_error};
+use mmo_world::{CellId, GatewayId, Tick};
+use redis::aio::ConnectionManager;
+use redis::Script;
+use std::time::Duration;
+
+/// Replaces checkpoint hash KEYS[1] with (ARGV[1] tick, ARGV[2] bytes) unless it holds a
+/// later or equal tick.
+const PUT_CHECKPOINT: &str = r"
+local kept = redis.call('HGET', KEYS[1], 't')
+if kept and tonumber(kept) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'd', ARGV[2])
+return 1
+";
+
+/// [`HotState`] in Redis; clones share one auto-reconnecting connection.
+#[derive(Clone)]
+pub struct RedisHot {
+    conn: ConnectionManager,
+    prefix: String,
+    put_checkpoint: Script,
+}
+
+impl std::fmt::Debug for RedisHot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisHot").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl RedisHot {
+    /// Connects to the Redis at `url`; every key starts with `prefix` (e.g. `mmo:`).
+    pub async fn connect(url: &str, prefix: &str) -> Result<RedisHot> {
+        Ok(RedisHot {
+            conn: connect(url).await?,
+            prefix: prefix.to_owned(),
+            put_checkpoint: Script::new(PUT_CHECKPOINT),
+        })
+    }
+
+    fn checkpoint_key(&self, cell: CellId) -> String {
+        format!("{}ckpt:{}.{}.{}", self.prefix, cell.x, cell.y, cell.depth)
+    }
+
+    fn online_prefix(&self) -> String {
+        format!("{}online:", self.prefix)
+    }
+}
+
+impl HotState for RedisHot {
+    async fn put_checkpoint(&self, cell: CellId, tick: Tick, bytes: Vec<u8>) -> Result<()> {
+        let _: i64 = self
+            .put_checkpoint
+            .key(self.checkpoint_key(cell))
+            .arg(tick.0)
+            .arg(bytes)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)?;
+        Ok(())
+    }
+
+    async fn latest_checkpoint(&self, cell: CellId) -> Result<Option<Checkpoint>> {
+        let (tick, bytes): (Option<u64>, Option<Vec<u8>>) = redis::cmd("HMGET")
+            .arg(self.checkpoint_key(cell))
+            .arg("t")
+            .arg("d")
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)?;
+        Ok(tick.map(|tick| Checkpoint { cell, tick: Tick(tick), bytes: bytes.unwrap_or_default() }))
+    }
+
+    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        redis::cmd("SET")
+            .arg(format!("{}{name}", self.online_prefix()))
+            .arg(gateway.0)
+            .arg("PX")
+            .arg(millis)
+            .query_async::<()>(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)
+    }
+
+    async fn set_offline(&self, name: &str) -> Result<()> {
+        redis::cmd("DEL")
+            .arg(format!("{}{name}", self.online_prefix()))
+            .query_async::<()>(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)
+    }
+
+    async fn online(&self) -> Result<Vec<OnlineSession>> {
+        let prefix = self.online_prefix();
+        let mut conn = self.conn.clone();
+        let mut keys = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{prefix}*"))
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_error)?;
+            keys.extend(batch);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let gateways: Vec<Option<u32>> =
+            redis::cmd("MGET").arg(&keys).query_async(&mut conn).await.map_err(redis_error)?;
+        let mut online: Vec<OnlineSession> = keys
+            .iter()
+            .zip(gateways)
+            // A key that expired between SCAN and MGET reads as nil: not online.
+            .filter_map(|(key, gateway)| {
+                Some(OnlineSession { name: key.strip_prefix(&prefix)?.to_owned(), gateway: GatewayId(gateway?) })
+            })
+            .collect();
+        online.sort();
+        online.dedup();
+        Ok(online)
+    }
+}
