@@ -48,6 +48,11 @@ pub struct CellCache {
     frames_tx: mpsc::Sender<Arc<CellFrame>>,
     zones: HashMap<ZoneId, ZoneHandle>,
     assignments: watch::Receiver<AssignmentTable>,
+    /// Held while deciding and sending (un)subscriptions, so that the commands of two sessions
+    /// reach a zone in the order their decisions were made: without it, one session's
+    /// unsubscribe could overtake another's later subscribe of the same cell and leave the
+    /// gateway deaf to a cell it believes it follows.
+    subscribing: tokio::sync::Mutex<()>,
 }
 
 impl CellCache {
@@ -65,6 +70,7 @@ impl CellCache {
             frames_tx,
             zones,
             assignments,
+            subscribing: tokio::sync::Mutex::new(()),
         };
         (Arc::new(cache), frames_rx)
     }
@@ -87,6 +93,7 @@ impl CellCache {
 
     /// Sets the cells `session` needs; subscribes and unsubscribes zones as counts change.
     pub async fn set_interest(&self, session: SessionId, cells: &[CellId]) {
+        let _order = self.subscribing.lock().await;
         let (added, removed) = {
             let mut st = self.state.lock().expect("cell cache lock");
             let old: BTreeSet<CellId> = st.by_session.get(&session).into_iter().flatten().copied().collect();
@@ -154,6 +161,7 @@ impl CellCache {
     /// After a registry change: subscribes each cell of interest whose owner changed at its new
     /// owner (the old owner moved the subscription along with the cell, or has stopped sending).
     pub async fn follow_owners(&self) {
+        let _order = self.subscribing.lock().await;
         let moved: Vec<CellId> = {
             let st = self.state.lock().expect("cell cache lock");
             let table = self.assignments.borrow();
