@@ -30,6 +30,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+/// How many times [`WorldControl::inspect`] asks for reports of one tick before it settles for
+/// reports of several.
+const INSPECT_TRIES: usize = 20;
+
 /// Commands a zone may have queued before it reads them.
 const ZONE_QUEUE: usize = 16 * 1024;
 
@@ -90,14 +94,20 @@ impl WorldControl {
         mmo_coordinator::migrate_cell(self.registry.as_ref(), &self.zones, cell, to).await
     }
 
-    /// What every zone holds, in zone order (zones that do not answer are left out).
+    /// What every zone holds, in zone order (zones that do not answer are left out), as of one
+    /// tick: every zone is asked at once and asked again (a few times at most) until all answer
+    /// from the same tick, so an entity crossing between two zones is counted once (frozen at
+    /// one of them) and not once by a zone that answered before it left and once by a zone that
+    /// answered after it arrived.
     pub async fn inspect(&self) -> Vec<ZoneReport> {
         let mut ids: Vec<ZoneId> = self.zones.keys().copied().collect();
         ids.sort_unstable();
         let mut reports = Vec::new();
-        for id in ids {
-            if let Ok(report) = self.zones[&id].inspect().await {
-                reports.push(report);
+        for _ in 0..INSPECT_TRIES {
+            let asks = ids.iter().map(|id| self.zones[id].inspect());
+            reports = futures::future::join_all(asks).await.into_iter().filter_map(Result::ok).collect();
+            if reports.windows(2).all(|w| w[0].tick == w[1].tick) {
+                break;
             }
         }
         reports

@@ -5,7 +5,6 @@
 
 mod support;
 
-use mmo_cluster::peer::ZoneReport;
 use mmo_local::LocalWorldConfig;
 use mmo_protocol::{ServerControl, Snapshot};
 use mmo_world::physics::SUB;
@@ -23,12 +22,6 @@ fn narrow_world() -> LocalWorldConfig {
     }
 }
 
-/// Every zone's report, asked at once (so they are of the same tick, mostly).
-async fn reports(world: &TestWorld) -> Vec<ZoneReport> {
-    let asks = world.control.zones().values().map(|z| z.inspect());
-    futures::future::join_all(asks).await.into_iter().map(|r| r.expect("zone answers")).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_player_walks_across_ten_borders_without_noticing() {
     let world = TestWorld::start_with(narrow_world()).await;
@@ -37,7 +30,8 @@ async fn a_player_walks_across_ten_borders_without_noticing() {
     let ServerControl::Joined { entity, zone: joined_zone, .. } = client.join("walker").await else { unreachable!() };
 
     let first = client.snapshot().await;
-    let start_items = reports(&world).await.into_iter().flat_map(|r| r.entities).find(|e| e.id == entity).unwrap();
+    let start_items =
+        world.control.inspect().await.into_iter().flat_map(|r| r.entities).find(|e| e.id == entity).unwrap();
     let mut snapshots: Vec<Snapshot> = vec![first];
     let (mut left, mut crossings, mut sweeps_checked) = (true, 0, 0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
@@ -58,7 +52,7 @@ async fn a_player_walks_across_ten_borders_without_noticing() {
         snapshots.push(s);
         // Now and then, every zone's own account: exactly one simulates the player.
         if snapshots.len().is_multiple_of(25) {
-            let rs = reports(&world).await;
+            let rs = world.control.inspect().await;
             if rs.iter().all(|r| r.tick == rs[0].tick) {
                 let holders: Vec<ZoneId> = rs
                     .iter()
@@ -83,7 +77,7 @@ async fn a_player_walks_across_ten_borders_without_noticing() {
     let zones_seen: std::collections::BTreeSet<ZoneId> = snapshots.iter().map(|s| s.you.zone).collect();
     assert!(zones_seen.len() >= 3, "walked through zones {zones_seen:?}");
     assert_eq!(snapshots[0].you.zone, joined_zone);
-    let skipped: u64 = reports(&world).await.iter().map(|r| r.ticks_skipped).sum();
+    let skipped: u64 = world.control.inspect().await.iter().map(|r| r.ticks_skipped).sum();
     assert!(gaps.is_empty(), "snapshot gaps {gaps:?} over {} snapshots (zones skipped {skipped} ticks)", ticks.len());
 
     // Every tick of the walk was published by exactly one zone (the one simulating it), and the
@@ -107,7 +101,7 @@ async fn a_player_walks_across_ten_borders_without_noticing() {
     }
     assert!(sweeps_checked > 0, "zone reports were compared at least once");
 
-    let end = reports(&world).await;
+    let end = world.control.inspect().await;
     let holders: Vec<_> = end.iter().flat_map(|r| r.entities.iter()).filter(|e| e.id == entity && !e.frozen).collect();
     assert_eq!(holders.len(), 1, "one zone simulates it: {holders:?}");
     let me = holders[0];
@@ -141,7 +135,7 @@ async fn the_gateway_reroutes_input_to_the_new_zone() {
     }
     assert_eq!(after, 40, "crossed into another zone");
     assert!(client.seq - last.you.last_input_seq <= 4, "inputs keep being applied after the crossing");
-    let reports = reports(&world).await;
+    let reports = world.control.inspect().await;
     let simulating: Vec<ZoneId> =
         reports.iter().filter(|r| r.entities.iter().any(|e| e.id == entity && !e.frozen)).map(|r| r.zone).collect();
     assert_eq!(simulating, [last.you.zone]);

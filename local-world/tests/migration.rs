@@ -40,7 +40,6 @@ async fn play(mut client: Client, name: String, ticks: usize) -> (EntityId, Vec<
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "KNOWN BUG (issue 3 left open): on a fresh CI checkout one of ~245 entities is simulated twice during the migration; run with --ignored to reproduce"]
 async fn a_cell_of_200_entities_moves_to_another_zone_without_loss_or_gap() {
     let world = TestWorld::start_with(LocalWorldConfig::for_tests()).await;
     let control = world.control.clone();
