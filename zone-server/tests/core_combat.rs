@@ -94,10 +94,11 @@ fn attacks_reach_only_in_front() {
     core.tick(Tick(1), &mut ());
     assert_eq!(core.entity(behind).unwrap().hp, 60);
     assert_eq!(core.entity(far).unwrap().hp, 60);
-    // Facing left, the one behind is in reach.
+    // Facing left, the one behind is in reach (attack held until the cooldown allows a swing).
     core.push_input(hero, 2, Buttons(Buttons::LEFT));
-    core.push_input(hero, 3, Buttons(Buttons::ATTACK));
-    for t in 2..=9 {
+    core.tick(Tick(2), &mut ());
+    for t in 3..=9 {
+        core.push_input(hero, t as u32, Buttons(Buttons::ATTACK));
         core.tick(Tick(t), &mut ());
     }
     assert_eq!(core.entity(behind).unwrap().hp, 48);

@@ -3,7 +3,7 @@
 use mmo_protocol::cell::pose;
 use mmo_protocol::{CellFrame, EntityState};
 use mmo_world::{Body, Buttons, EntityId, Epoch, Tick, WorldGeometry, ZoneId};
-use mmo_zone::core::{ZoneConfig, ZoneCore};
+use mmo_zone::core::{ZoneConfig, ZoneCore, MAX_BACKLOG};
 
 fn world() -> ZoneCore {
     let geometry = WorldGeometry::default();
@@ -70,41 +70,50 @@ fn stale_and_duplicate_inputs_are_ignored() {
     let frames = core.tick(Tick(1), &mut ());
     assert_eq!(seen(&frames, id).last_input_seq, 1);
 
-    // A resend of seq 1 with other buttons, and an older seq: both dropped; the player keeps
-    // running right on its last buttons.
+    // A resend of seq 1 with other buttons, and an older seq: both dropped; without a new
+    // input the player waits where it is (no step is invented).
+    let before = seen(&frames, id).body;
     core.push_input(id, 1, Buttons(Buttons::LEFT));
     core.push_input(id, 0, Buttons(Buttons::LEFT));
     let frames = core.tick(Tick(2), &mut ());
     let me = seen(&frames, id);
-    assert_eq!(me.last_input_seq, 1);
-    assert!(me.body.vel.x > 0, "still running right");
-    let before = me.body.vel.x;
+    assert_eq!((me.last_input_seq, me.body), (1, before));
 
-    // A gap is fine.
+    // A gap is fine: both inputs step, in sequence order, catching up the tick without input.
     core.push_input(id, 5, Buttons(Buttons::LEFT));
     core.push_input(id, 4, Buttons(Buttons::RIGHT));
     let frames = core.tick(Tick(3), &mut ());
     let me = seen(&frames, id);
     assert_eq!(me.last_input_seq, 5);
-    assert!(me.body.vel.x < before, "turning left");
+    assert_eq!(me.body, before.step(Buttons(Buttons::LEFT), core.terrain()), "4 was older than 5: dropped");
 }
 
 #[test]
-fn one_input_per_tick_and_no_banking() {
+fn one_step_per_input_caught_up_after_a_stall_and_no_speed_up() {
     let mut core = world();
     let id = core.join_player("ada".into()).unwrap();
-    for seq in 1..=3 {
-        core.push_input(id, seq, Buttons(Buttons::RIGHT));
+    core.tick(Tick(1), &mut ());
+    let mut expected: Body = core.entity(id).unwrap().body;
+    let run = Buttons(Buttons::RIGHT | Buttons::JUMP);
+    // Four ticks without input, then five inputs at once: all five step in one tick, exactly
+    // as the client predicted them (one step per input).
+    for t in 2..=4 {
+        assert_eq!(seen(&core.tick(Tick(t), &mut ()), id).body, expected, "waits for its inputs");
     }
-    let applied: Vec<u32> = (1..=4).map(|t| seen(&core.tick(Tick(t), &mut ()), id).last_input_seq).collect();
-    assert_eq!(applied, [1, 2, 3, 3], "one per tick, then the last one repeats");
+    for seq in 1..=5 {
+        core.push_input(id, seq, run);
+        expected = expected.step(run, core.terrain());
+    }
+    let me = seen(&core.tick(Tick(5), &mut ()), id);
+    assert_eq!((me.last_input_seq, me.body), (5, expected));
 
-    // Six inputs in one go: the backlog is cut to the newest two.
-    for seq in 10..16 {
+    // A flood with no budget banked: one step per tick, and a backlog over the bound is cut.
+    for seq in 10..20 {
         core.push_input(id, seq, Buttons(Buttons::LEFT));
     }
-    let applied: Vec<u32> = (5..=7).map(|t| seen(&core.tick(Tick(t), &mut ()), id).last_input_seq).collect();
-    assert_eq!(applied, [14, 15, 15]);
+    let applied: Vec<u32> = (6..=9).map(|t| seen(&core.tick(Tick(t), &mut ()), id).last_input_seq).collect();
+    let kept = MAX_BACKLOG as u32;
+    assert_eq!(applied, [10, 20 - kept, 21 - kept, 22 - kept]);
 }
 
 #[test]

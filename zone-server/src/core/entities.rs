@@ -1,7 +1,7 @@
 //! The zone's entities (players and NPCs) and the table that holds them sorted by id.
 
 use super::ai::Brain;
-use super::input::InputQueue;
+use super::input::{InputQueue, TickSteps};
 use super::rules;
 use glam::IVec2;
 use mmo_cluster::peer::{Item, SessionRoute};
@@ -43,6 +43,8 @@ pub(crate) struct Player {
     pub xp: u32,
     pub items: Vec<Item>,
     pub inputs: InputQueue,
+    /// The steps of the current tick, taken from `inputs`.
+    pub steps: TickSteps,
     pub route: Option<SessionRoute>,
 }
 
@@ -61,7 +63,14 @@ fn within(at: Option<Tick>, now: Tick, ticks: u64) -> bool {
 
 impl Entity {
     pub fn player(id: EntityId, name: Arc<str>, pos: IVec2) -> Self {
-        let role = Role::Player(Player { name, xp: 0, items: Vec::new(), inputs: InputQueue::default(), route: None });
+        let role = Role::Player(Player {
+            name,
+            xp: 0,
+            items: Vec::new(),
+            inputs: InputQueue::default(),
+            steps: TickSteps::default(),
+            route: None,
+        });
         Self::new(id, Body { pos, vel: IVec2::ZERO, on_ground: true }, rules::PLAYER_MAX_HP, role)
     }
 
@@ -106,7 +115,23 @@ impl Entity {
         !within(self.last_attack, now, self.attack_cooldown())
     }
 
-    /// Moves the body one tick under its buttons; the facing follows the direction held.
+    /// Moves the body through the tick: a living player one step per input of the tick (none
+    /// while its inputs are late), anything else one step under its buttons.
+    pub fn advance(&mut self, tiles: &impl TileSource) {
+        match &self.role {
+            Role::Player(p) if self.alive() => {
+                let steps = p.steps;
+                for buttons in steps.iter() {
+                    self.buttons = buttons;
+                    self.step(tiles);
+                }
+                self.buttons = steps.held();
+            }
+            _ => self.step(tiles),
+        }
+    }
+
+    /// Moves the body one step under its buttons; the facing follows the direction held.
     /// A dead player's body still falls (no buttons) so it lies on the ground; dead NPCs are
     /// gone and do not move.
     pub fn step(&mut self, tiles: &impl TileSource) {

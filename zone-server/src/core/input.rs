@@ -1,20 +1,55 @@
-//! A player's queue of inputs: one is applied per tick, whatever the network does.
+//! A player's queue of inputs: each input is one physics step, whatever the network does.
+//!
+//! The client predicts its own body by stepping once per input it sends; the server steps once
+//! per input it receives, so the body it reports after input `seq` is exactly what the client
+//! predicted for `seq` (reconciliation corrects nothing unless an input was lost). When inputs
+//! arrive late (jitter, a stall), the player waits (no step is invented) and then catches up: a
+//! tick may step several queued inputs, bounded by a budget that grows by one step per tick up
+//! to [`MAX_STEPS_PER_TICK`], so over time a client never gets more steps than ticks passed
+//! (no speed-up by banking inputs or flooding) and a late burst does not linger as latency.
 //!
 //! Clients resend their last few inputs in every datagram against loss, so duplicates and
-//! stale sequence numbers are normal and ignored; gaps are tolerated. A client cannot bank
-//! inputs to act several times in a tick or to play them out later in a burst: a backlog of
-//! more than [`MAX_BACKLOG`] is cut down to [`KEPT_AFTER_CUT`].
+//! stale sequence numbers are normal and ignored; gaps are tolerated. A client whose clock runs
+//! ahead builds a backlog; more than [`MAX_BACKLOG`] queued inputs are cut, oldest first.
 
 use mmo_cluster::peer::InputRecord;
 use mmo_world::Buttons;
 use std::collections::VecDeque;
 
-/// More queued inputs than this at a tick means the client is ahead or was flooding.
+/// Steps a player may take in one tick to catch up after its inputs were late (a stall of up to
+/// this many ticks is absorbed without losing an input).
+pub const MAX_STEPS_PER_TICK: usize = 5;
+/// Queued inputs kept at most after a tick's steps: a client running ahead of the clock loses
+/// its oldest ones rather than playing with ever more latency.
 pub const MAX_BACKLOG: usize = 4;
-/// What is left of a backlog after it is cut: the newest inputs.
-pub const KEPT_AFTER_CUT: usize = 2;
 /// Hard bound between two ticks, whatever arrives.
 const MAX_QUEUED: usize = 32;
+
+/// The buttons of each step a player takes this tick, oldest first (none while its inputs are
+/// late).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TickSteps {
+    buttons: [Buttons; MAX_STEPS_PER_TICK],
+    len: usize,
+}
+
+impl TickSteps {
+    pub fn iter(&self) -> impl Iterator<Item = Buttons> + '_ {
+        self.buttons[..self.len].iter().copied()
+    }
+
+    /// The buttons the tick is remembered by (facing, combat): the last step's, with an attack
+    /// if any step attacked; none without steps.
+    pub fn held(&self) -> Buttons {
+        let Some(&last) = self.buttons[..self.len].last() else { return Buttons::default() };
+        let attacked = self.iter().any(|b| b.has(Buttons::ATTACK));
+        if attacked {
+            Buttons(last.0 | Buttons::ATTACK)
+        } else {
+            last
+        }
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InputQueue {
@@ -22,6 +57,8 @@ pub(crate) struct InputQueue {
     newest_seen: Option<u32>,
     last_applied: u32,
     last_buttons: Buttons,
+    /// Steps the player may take this tick (grows by one per tick, up to the cap).
+    budget: usize,
 }
 
 impl InputQueue {
@@ -37,18 +74,24 @@ impl InputQueue {
         self.queue.push_back((seq, buttons));
     }
 
-    /// The buttons for this tick: the oldest queued input, or the last buttons again when the
-    /// queue is empty (a late or lost packet should not stop a running player).
-    pub fn pop(&mut self) -> Buttons {
-        if self.queue.len() > MAX_BACKLOG {
-            let drop = self.queue.len() - KEPT_AFTER_CUT;
-            self.queue.drain(..drop);
-        }
-        if let Some((seq, buttons)) = self.queue.pop_front() {
+    /// The steps of this tick: the oldest queued inputs, as many as the budget allows (none
+    /// when none arrived: the player waits for its inputs).
+    pub fn take_tick(&mut self) -> TickSteps {
+        self.budget = (self.budget + 1).min(MAX_STEPS_PER_TICK);
+        let mut steps = TickSteps::default();
+        while steps.len < self.budget {
+            let Some((seq, buttons)) = self.queue.pop_front() else { break };
             self.last_applied = seq;
             self.last_buttons = buttons;
+            steps.buttons[steps.len] = buttons;
+            steps.len += 1;
         }
-        self.last_buttons
+        self.budget -= steps.len;
+        if self.queue.len() > MAX_BACKLOG {
+            let drop = self.queue.len() - MAX_BACKLOG;
+            self.queue.drain(..drop);
+        }
+        steps
     }
 
     /// Sequence number of the input applied most recently (0 before the first).
@@ -66,16 +109,18 @@ impl InputQueue {
         }
     }
 
+    /// The queue from a handoff; the step budget starts afresh (one step on the first tick).
     pub fn from_record(r: InputRecord) -> Self {
         InputQueue {
             queue: r.queued.into_iter().take(MAX_QUEUED).collect(),
             newest_seen: r.newest_seen,
             last_applied: r.last_applied,
             last_buttons: r.last_buttons,
+            budget: 0,
         }
     }
 
-    /// Forgets queued inputs and held buttons (on respawn), keeping the sequence numbers.
+    /// Forgets queued inputs (on respawn), keeping the sequence numbers.
     pub fn clear(&mut self) {
         self.queue.clear();
         self.last_buttons = Buttons::default();
@@ -89,15 +134,58 @@ mod tests {
     const R: Buttons = Buttons(Buttons::RIGHT);
     const L: Buttons = Buttons(Buttons::LEFT);
 
+    fn steps(q: &mut InputQueue) -> Vec<Buttons> {
+        q.take_tick().iter().collect()
+    }
+
     #[test]
-    fn one_input_per_pop_and_repeat_when_empty() {
+    fn one_step_per_input_and_none_without_input() {
         let mut q = InputQueue::default();
-        assert_eq!(q.pop(), Buttons::default());
+        assert_eq!(steps(&mut q), []);
         q.push(1, R);
+        assert_eq!((steps(&mut q), q.last_applied()), (vec![R], 1));
         q.push(2, L);
-        assert_eq!((q.pop(), q.last_applied()), (R, 1));
-        assert_eq!((q.pop(), q.last_applied()), (L, 2));
-        assert_eq!((q.pop(), q.last_applied()), (L, 2), "repeats the last buttons");
+        assert_eq!((steps(&mut q), q.last_applied()), (vec![L], 2));
+        assert_eq!((steps(&mut q), q.last_applied()), (vec![], 2), "no input, no step");
+    }
+
+    #[test]
+    fn late_inputs_are_caught_up_within_the_budget() {
+        let mut q = InputQueue::default();
+        q.push(1, R);
+        steps(&mut q);
+        // Two ticks without input, then three inputs at once: all three step now.
+        assert_eq!(steps(&mut q), []);
+        assert_eq!(steps(&mut q), []);
+        for seq in 2..=4 {
+            q.push(seq, L);
+        }
+        assert_eq!((steps(&mut q).len(), q.last_applied()), (3, 4));
+        // With no budget banked, a burst steps one per tick: no speed-up by flooding.
+        for seq in 5..=7 {
+            q.push(seq, R);
+        }
+        assert_eq!(steps(&mut q).len(), 1);
+        assert_eq!(steps(&mut q).len(), 1);
+        assert_eq!(steps(&mut q).len(), 1);
+        assert_eq!(q.last_applied(), 7);
+    }
+
+    #[test]
+    fn the_budget_is_capped_and_a_backlog_cut() {
+        let mut q = InputQueue::default();
+        for _ in 0..20 {
+            steps(&mut q);
+        }
+        for seq in 1..=12 {
+            q.push(seq, Buttons(seq as u8));
+        }
+        let first: Vec<Buttons> = steps(&mut q);
+        assert_eq!(first.len(), MAX_STEPS_PER_TICK, "a long stall banks at most {MAX_STEPS_PER_TICK} steps");
+        assert_eq!(first[0], Buttons(1));
+        // 7 were left; the oldest 3 were cut to keep 4: the next step is input 9.
+        assert_eq!(steps(&mut q), [Buttons(9)]);
+        assert_eq!(q.last_applied(), 9);
     }
 
     #[test]
@@ -106,26 +194,22 @@ mod tests {
         q.push(5, R);
         q.push(5, L);
         q.push(3, L);
+        assert_eq!(steps(&mut q), [R]);
         q.push(9, L);
-        assert_eq!((q.pop(), q.last_applied()), (R, 5));
-        assert_eq!((q.pop(), q.last_applied()), (L, 9));
         q.push(9, R);
-        assert_eq!(q.pop(), L);
+        assert_eq!((steps(&mut q), q.last_applied()), (vec![L], 9));
     }
 
     #[test]
-    fn a_backlog_is_cut_to_the_newest_two() {
+    fn an_attack_in_any_step_of_a_tick_is_held() {
         let mut q = InputQueue::default();
-        for seq in 1..=5 {
-            q.push(seq, Buttons(seq as u8));
-        }
-        assert_eq!((q.pop(), q.last_applied()), (Buttons(4), 4));
-        assert_eq!((q.pop(), q.last_applied()), (Buttons(5), 5));
-        for seq in 6..=9 {
-            q.push(seq, Buttons(seq as u8));
-        }
-        assert_eq!(q.last_applied(), 5);
-        assert_eq!(q.pop(), Buttons(6), "four queued is not a backlog");
+        steps(&mut q);
+        q.push(1, Buttons(Buttons::ATTACK));
+        q.push(2, L);
+        let tick = q.take_tick();
+        assert_eq!(tick.iter().count(), 2);
+        assert!(tick.held().has(Buttons::ATTACK) && tick.held().direction() < 0);
+        assert_eq!(TickSteps::default().held(), Buttons::default());
     }
 
     #[test]
@@ -135,7 +219,7 @@ mod tests {
             q.push(seq, R);
         }
         assert!(q.queue.len() <= MAX_QUEUED);
-        q.pop();
-        assert_eq!(q.last_applied(), 999);
+        steps(&mut q);
+        assert_eq!(q.last_applied(), 969);
     }
 }

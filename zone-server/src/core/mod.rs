@@ -53,7 +53,7 @@ use std::sync::Arc;
 
 pub use peer::PeerOutcome;
 
-pub use input::{KEPT_AFTER_CUT, MAX_BACKLOG};
+pub use input::{MAX_BACKLOG, MAX_STEPS_PER_TICK};
 pub use spawn::standing_spots;
 
 /// How a zone's simulation is set up.
@@ -325,14 +325,16 @@ impl ZoneCore {
     /// Runs one tick and returns one frame per owned cell (in cell order, also for empty cells).
     ///
     /// Phases, in order; `timer.phase_done` is called after each:
-    /// 1. [`Phase::Inputs`]: every player takes one queued input (or repeats its last buttons
-    ///    when none came; a backlog over [`MAX_BACKLOG`] is first cut to [`KEPT_AFTER_CUT`]).
-    ///    The dead take theirs too but act on none.
+    /// 1. [`Phase::Inputs`]: every player takes the inputs it steps through this tick: one
+    ///    per input received, none while its inputs are late, up to [`MAX_STEPS_PER_TICK`] to
+    ///    catch up after a stall (a budget of one step per tick; a backlog over
+    ///    [`MAX_BACKLOG`] is cut). The dead take theirs too but act on none.
     /// 2. [`Phase::Ai`]: every living NPC picks its buttons: leash home, chase the nearest
     ///    living player in range (found through a bucket grid), or patrol.
-    /// 3. [`Phase::Physics`]: [`mmo_world::Body::step`] for every living entity with its
-    ///    buttons against the zone's terrain; facing follows the direction held. Dead players
-    ///    fall without buttons; dead NPCs do not move.
+    /// 3. [`Phase::Physics`]: [`mmo_world::Body::step`] for every living entity against the
+    ///    zone's terrain: a player once per input of the tick, an NPC once with its buttons;
+    ///    facing follows the direction held. Dead players fall without buttons; dead NPCs do
+    ///    not move.
     /// 4. [`Phase::Combat`]: swings resolve in id order against a bucket grid of opponents:
     ///    damage, hurt and death marks, XP for the killing blow. Swings reaching ghosts become
     ///    hit requests to their owners; hits other zones asked for are applied.
@@ -356,8 +358,8 @@ impl ZoneCore {
 
         for e in self.entities.as_mut_slice() {
             if let Role::Player(p) = &mut e.role {
-                let buttons = p.inputs.pop();
-                e.buttons = if e.died.is_none() { buttons } else { Buttons::default() };
+                p.steps = p.inputs.take_tick();
+                e.buttons = if e.died.is_none() { p.steps.held() } else { Buttons::default() };
             }
         }
         timer.phase_done(Phase::Inputs);
@@ -366,7 +368,7 @@ impl ZoneCore {
         timer.phase_done(Phase::Ai);
 
         for e in self.entities.as_mut_slice() {
-            e.step(&self.tiles);
+            e.advance(&self.tiles);
         }
         timer.phase_done(Phase::Physics);
 

@@ -4,7 +4,7 @@
 
 use super::ai::Brain;
 use super::entities::{Entity, Npc, Player, Role};
-use super::input::InputQueue;
+use super::input::{InputQueue, TickSteps};
 use mmo_cluster::peer::{EntityRecord, NpcRecord, PlayerRecord, RecordKind};
 use mmo_world::Buttons;
 
@@ -41,6 +41,7 @@ impl Entity {
                 xp: p.xp,
                 items: p.items,
                 inputs: InputQueue::from_record(p.inputs),
+                steps: TickSteps::default(),
                 route: p.route,
             }),
             RecordKind::Npc(n) => {
@@ -82,7 +83,7 @@ mod tests {
             pl.items = vec![Item { id: 5, kind: 1 }];
             pl.route = Some(SessionRoute { gateway: GatewayId(1), session: SessionId(3) });
             pl.inputs.push(4, Buttons(Buttons::RIGHT));
-            pl.inputs.pop();
+            pl.inputs.take_tick();
             pl.inputs.push(5, Buttons(Buttons::JUMP));
         }
         let r = p.to_record();
