@@ -1,13 +1,21 @@
 //! Coordinator: decides which zone owns which cell and writes it to the registry.
 //!
-//! Today it makes the initial assignment of the local world; leader election, rebalancing by
-//! load and zone join/drain/death build on the same [`plan`] + registry write.
+//! - [`plan`]: the initial assignment and move checks (pure);
+//! - [`policy`]: the rebalancing policy (pure): dead, draining, new and hot zones;
+//! - [`service`]: the loop that reads the registry each period, runs the policy and writes its
+//!   moves through a [`writer::CellWriter`] (plain, or guarded by the [`election`]'s leader key);
+//! - [`api`]: the operators' JSON API and the dashboard page.
+//!
+//! The `mmo-coordinator` binary runs the service on etcd (`run`) and is the operators' CLI.
 
+pub mod api;
 pub mod election;
 pub mod plan;
 pub mod policy;
+pub mod service;
+pub mod writer;
 
-use mmo_cluster::{Registry, RegistryError, ZoneCommand, ZoneHandle};
+use mmo_cluster::{Registry, RegistryError, ZoneHandle};
 use mmo_world::{CellId, Epoch, WorldGeometry, ZoneId};
 use std::collections::HashMap;
 use tracing::info;
@@ -59,12 +67,6 @@ pub async fn migrate_cell(
         return Err(MigrateError::UnknownZone(to));
     }
     let epoch = registry.assign(cell, to).await?;
-    info!(%cell, %from, %to, %epoch, "cell migrating");
-    for zone in [from, to] {
-        if let Some(handle) = zones.get(&zone) {
-            // A zone that is gone learns nothing; the registry holds the truth either way.
-            let _ = handle.send(ZoneCommand::CellOwner { cell, zone: to, epoch }).await;
-        }
-    }
+    writer::notify(zones, cell, Some(from), to, epoch, true).await;
     Ok(epoch)
 }
