@@ -10,7 +10,7 @@ use std::time::Duration;
 #[derive(Clone, Debug, clap::Args)]
 pub struct PolicyArgs {
     /// Whether the coordinator moves cells by itself (`on`) or only operators do (`off`).
-    #[arg(long, env = "MMO_REBALANCE", default_value = "on", value_parser = parse_on_off)]
+    #[arg(long, env = "MMO_REBALANCE", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub rebalance: bool,
     /// How often the policy runs, in milliseconds.
     #[arg(long, env = "MMO_REBALANCE_PERIOD_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=60_000))]
