@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { describeEvent, gridRows, heat, loadPercent, ownerChanges, reasonText, zoneColour, type WorldState } from '../src/dashboard/model';
+
+function world(owners: (number | null)[], width = 2): WorldState {
+  return {
+    world: { width, height: owners.length / width },
+    leader: { name: 'a', epoch: 7 },
+    leading: true,
+    rebalance: true,
+    cells: owners.map((zone, i) => ({
+      cell: `${i % width}.${Math.floor(i / width)}`,
+      x: i % width,
+      y: Math.floor(i / width),
+      zone,
+      epoch: zone === null ? null : i + 1,
+      entities: i * 3,
+    })),
+    zones: [],
+    gateways: [],
+    draining: [],
+    migrations: [],
+  };
+}
+
+describe('dashboard model', () => {
+  it('gives each zone its own colour, and unowned cells grey', () => {
+    const colours = [1, 2, 3, 4, 5, 6, 7, 8].map(zoneColour);
+    expect(new Set(colours).size).toBe(8);
+    expect(zoneColour(3)).toBe(zoneColour(3));
+    expect(zoneColour(null)).toMatch(/0%/);
+  });
+
+  it('scales heat to the busiest cell, never above 1', () => {
+    expect(heat(0, 100)).toBe(0);
+    expect(heat(50, 100)).toBe(0.5);
+    expect(heat(100, 100)).toBe(1);
+    expect(heat(5, 0)).toBe(0.25); // an empty world does not make one NPC glow
+    expect(loadPercent(0.42)).toBe(42);
+    expect(loadPercent(1.7)).toBe(100);
+  });
+
+  it('lays cells out in rows by y, each sorted by x', () => {
+    const state = world([1, 1, 2, 2]);
+    state.cells.reverse();
+    const rows = gridRows(state);
+    expect(rows.map((r) => r.map((c) => c.cell))).toEqual([
+      ['0.0', '1.0'],
+      ['0.1', '1.1'],
+    ]);
+  });
+
+  it('finds the cells whose owner changed between polls', () => {
+    expect(ownerChanges(null, world([1, 2])).size).toBe(0);
+    const changes = ownerChanges(world([1, 2, 2, 3]), world([1, 3, 2, null]));
+    expect([...changes]).toEqual([
+      ['1.0', [2, 3]],
+      ['1.1', [3, null]],
+    ]);
+  });
+
+  it('describes decisions with their reasons', () => {
+    const moved = describeEvent({
+      at_unix_ms: 0,
+      kind: 'cell_moved',
+      cell: { x: 2, y: 1, depth: 0 },
+      from: 2,
+      to: 3,
+      epoch: 40,
+      reason: { type: 'hotspot', from_load: 0.9, to_load: 0.3 },
+    });
+    expect(moved).toBe('cell 2.1: zone 2 -> zone 3 (epoch 40): hotspot (load 0.90 -> neighbour at 0.30)');
+    expect(describeEvent({ at_unix_ms: 0, kind: 'zone_died', zone: 4 })).toContain('zone 4 died');
+    expect(describeEvent({ at_unix_ms: 0, kind: 'leader_elected', leader: 'b', epoch: 9 })).toBe('b elected leader (epoch 9)');
+    expect(reasonText({ type: 'drain' })).toContain('draining');
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The operators' dashboard against a real local world (the mmo-local binary, four zones, 4 x 2
+ * cells, rebalancing off so only the operator moves cells): every cell is shown with its owner,
+ * as the coordinator's API states it, and a cell moved by hand through the page changes colour
+ * and owner.
+ */
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, startLocalServer, type RunningServer } from './harness';
+
+interface ApiCell {
+  cell: string;
+  zone: number | null;
+}
+
+let browser: Browser;
+let server: RunningServer;
+let page: Page | undefined;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  server = await startLocalServer(60_000, ['--zones', '4', '--world', '4x2', '--rebalance', 'off']);
+});
+
+afterAll(async () => {
+  await page?.context().close();
+  await server?.stop();
+  await browser?.close();
+});
+
+afterEach(async () => {
+  if (page !== undefined) {
+    await screenshot(page, 'dashboard.png').catch(() => undefined);
+  }
+});
+
+/** What the page shows for each cell: its owner (data-zone) and its colour. */
+async function shownCells(p: Page): Promise<Map<string, { zone: string; colour: string }>> {
+  const cells = await p.$$eval('#grid .cell', (els) =>
+    els.map((el) => ({ cell: (el as HTMLElement).dataset.cell ?? '', zone: (el as HTMLElement).dataset.zone ?? '', colour: getComputedStyle(el).backgroundColor })),
+  );
+  return new Map(cells.map((c) => [c.cell, { zone: c.zone, colour: c.colour }]));
+}
+
+describe('the dashboard', () => {
+  it('shows every cell with its owner, and a cell moved by hand changes colour', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    const logs: string[] = [];
+    page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+    await page.goto(`${server.url}dashboard`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 15_000 }).catch((e: unknown) => {
+      throw new Error(`dashboard did not load: ${String(e)}\n${logs.join('\n')}`);
+    });
+
+    const api = (await (await fetch(`${server.url}api/state`)).json()) as { cells: ApiCell[] };
+    expect(api.cells).toHaveLength(8);
+    const shown = await shownCells(page);
+    expect(shown.size).toBe(8);
+    for (const cell of api.cells) {
+      expect(cell.zone, `cell ${cell.cell} has an owner`).not.toBeNull();
+      expect(shown.get(cell.cell)?.zone, `cell ${cell.cell} shown with its owner`).toBe(String(cell.zone));
+      await expect(page.locator(`#grid .cell[data-cell="${cell.cell}"]`)).toBeDefined();
+    }
+    // Different owners, different colours.
+    const zoneColours = new Map([...shown.values()].map((c) => [c.zone, c.colour]));
+    expect(new Set(zoneColours.values()).size).toBe(zoneColours.size);
+
+    // Move cell 0.0 by hand to another zone, through the page.
+    const before = shown.get('0.0');
+    expect(before).toBeDefined();
+    const target = [...zoneColours.keys()].find((z) => z !== before?.zone) ?? '';
+    await page.click('#grid .cell[data-cell="0.0"]');
+    await page.selectOption('#target-zone', target);
+    await page.click('#move');
+    await page.waitForFunction(
+      (zone) => (document.querySelector('#grid .cell[data-cell="0.0"]') as HTMLElement | null)?.dataset.zone === zone,
+      target,
+      { timeout: 10_000 },
+    );
+    const after = (await shownCells(page)).get('0.0');
+    expect(after?.zone).toBe(target);
+    expect(after?.colour).not.toBe(before?.colour);
+    expect(after?.colour).toBe(zoneColours.get(target));
+    await expect(page.textContent('#action-result')).resolves.toContain(`moved to zone ${target}`);
+
+    // The API agrees, and the decision log shows the operator's move.
+    const moved = (await (await fetch(`${server.url}api/state`)).json()) as { cells: ApiCell[] };
+    expect(moved.cells.find((c) => c.cell === '0.0')?.zone).toBe(Number(target));
+    await page.waitForFunction(() => document.querySelector('#events')?.textContent?.includes('moved by an operator') === true, undefined, { timeout: 5000 });
+  });
+});
