@@ -1,8 +1,8 @@
 /**
  * The operators' dashboard: polls the coordinator's `/api/state` and `/api/events` twice a
  * second and shows the cell grid coloured by owning zone (entity heat as a glow, migrations
- * outlined, owner changes flashed), per-zone load bars with a drain button, the leader and the
- * decision log; a cell picked in the grid can be moved to a chosen zone.
+ * outlined, owner changes flashed), per-zone load bars with a drain button, the leader, the
+ * gateways and the decision log; a cell picked in the grid can be moved to a chosen zone.
  */
 
 import './dashboard.css';
@@ -34,6 +34,7 @@ const zonesList = byId<HTMLUListElement>('zones');
 const eventsList = byId<HTMLOListElement>('events');
 const leader = byId<HTMLSpanElement>('leader');
 const rebalance = byId<HTMLSpanElement>('rebalance');
+const gateways = byId<HTMLSpanElement>('gateways');
 const pollStatus = byId<HTMLSpanElement>('poll-status');
 const pickedCell = byId<HTMLElement>('picked-cell');
 const targetZone = byId<HTMLSelectElement>('target-zone');
@@ -154,6 +155,7 @@ async function poll(): Promise<void> {
     renderZones(state);
     leader.textContent = state.leader === null ? 'leader: none' : `leader: ${state.leader.name} (epoch ${state.leader.epoch})`;
     rebalance.textContent = `rebalancing ${state.rebalance ? 'on' : 'off'}`;
+    gateways.textContent = `gateways: ${state.gateways.map((g) => `${g.id} (${g.address})`).join(', ') || 'none'}`;
     eventsList.replaceChildren(
       ...events
         .slice()

@@ -19,7 +19,8 @@ let pages: Page[] = [];
 beforeAll(async () => {
   browser = await launchChromium();
   // Few NPCs: with cells this small the default dozen per cell would crowd (and kill) the walker.
-  server = await startLocalServer(60_000, ['--cell-tiles', String(CELL_TILES), '--zones', '4', '--npcs-per-cell', '2']);
+  // Rebalancing off: the test relies on the initial layout (one column of cells per zone).
+  server = await startLocalServer(60_000, ['--cell-tiles', String(CELL_TILES), '--zones', '4', '--npcs-per-cell', '2', '--rebalance', 'off']);
 });
 
 afterAll(async () => {
