@@ -3,11 +3,13 @@
 //!   at which epoch, zone loads and the log of rebalancing decisions; in memory
 //!   ([`MemoryRegistry`]) or on etcd ([`etcd::EtcdRegistry`]) behind one trait;
 //! - [`link`]: the commands a gateway sends a zone, and the handle it sends them through;
-//! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits).
+//! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits);
+//! - [`net`]: the zone link over TCP, for the multi-process mode.
 
 pub mod etcd;
 pub mod link;
 mod memory;
+pub mod net;
 pub mod peer;
 pub mod records;
 pub mod registry;
