@@ -89,6 +89,7 @@ mod tests {
             budget_ms: 50.0,
             entities: cells.iter().map(|c| c.1).sum(),
             entities_per_cell: cells.iter().copied().collect(),
+            capacity: 0,
         }
     }
 

@@ -77,6 +77,7 @@ impl Sim {
                 budget_ms: 50.0,
                 entities: cells.values().sum(),
                 entities_per_cell: cells,
+                capacity: 0,
             };
             self.reports.insert(zone, report);
         }

@@ -32,6 +32,7 @@ fn load(entities: u32) -> LoadReport {
         budget_ms: 50.0,
         entities,
         entities_per_cell: BTreeMap::from([(CellId::new(0, 0), entities)]),
+        capacity: 1000,
     }
 }
 

@@ -9,12 +9,16 @@
 //! ghosts of.
 
 mod links;
+mod load;
 mod subscribers;
 
 pub use links::ZoneLinks;
+pub use load::{DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 
 use crate::core::{PeerOutcome, Phase, PhaseTimer, ZoneConfig, ZoneCore};
 use links::Links;
+use load::LoadMeter;
+use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_world::{Tick, TickClock, WorldGeometry, ZoneId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -50,6 +54,7 @@ pub struct ZoneRuntime {
     arrivals: Vec<(Tick, Tick, u64)>,
     /// (ticks, microseconds) from a transfer's sending to its first tick here.
     latencies: Vec<(u64, u64)>,
+    load: LoadMeter,
 }
 
 impl std::fmt::Debug for ZoneRuntime {
@@ -84,7 +89,28 @@ impl ZoneRuntime {
             ticks_skipped: 0,
             arrivals: Vec::new(),
             latencies: Vec::new(),
+            load: LoadMeter::new(clock.tick_ms, DEFAULT_REPORT_PERIOD, DEFAULT_CAPACITY),
         }
+    }
+
+    /// Sets how often the zone reports its load (default [`DEFAULT_REPORT_PERIOD`]).
+    pub fn with_report_period(mut self, period: Duration) -> Self {
+        self.load.set_period(period);
+        self
+    }
+
+    /// Sets the entity capacity the load reports carry (default [`DEFAULT_CAPACITY`]); give the
+    /// same as the zone's `ZoneInfo::capacity`.
+    pub fn with_capacity(mut self, capacity: u32) -> Self {
+        self.load.set_capacity(capacity);
+        self
+    }
+
+    /// Follows the zone's load: one [`LoadReport`] per reporting period (p99 tick time against
+    /// the tick budget, entities per owned cell, capacity). The host publishes it in the
+    /// registry under the zone's lease.
+    pub fn load_reports(&self) -> watch::Receiver<LoadReport> {
+        self.load.subscribe()
     }
 
     /// Runs until `shutdown` turns true or every command sender is gone.
@@ -215,6 +241,8 @@ impl ZoneRuntime {
         }
         let mut timer = MetricsTimer { last: started };
         let frames = self.core.tick(tick, &mut timer);
+        let cells: Vec<_> =
+            frames.iter().map(|f| (f.cell, u32::try_from(f.entities.len()).unwrap_or(u32::MAX))).collect();
         self.subscribers.publish(frames);
         self.links.send_outbox(&mut self.core);
         for (cell, to) in self.core.take_released() {
@@ -222,7 +250,9 @@ impl ZoneRuntime {
             self.links.hand_over_subscribers(cell, to, moving);
         }
         self.links.update_ghost_subscriptions(&self.core);
-        metrics::histogram!("mmo_zone_tick_seconds").record(started.elapsed());
+        let took = started.elapsed();
+        metrics::histogram!("mmo_zone_tick_seconds").record(took);
+        self.load.record(unix_ms(), took, cells);
         metrics::gauge!("mmo_zone_entities", "zone" => self.zone.to_string()).set(self.core.entity_count() as f64);
         metrics::gauge!("mmo_zone_transfers_pending", "zone" => self.zone.to_string())
             .set(self.core.transfers_pending() as f64);
