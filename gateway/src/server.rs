@@ -10,10 +10,9 @@ use crate::terrain::TerrainCache;
 use crate::transport::webtransport::{endpoint, EndpointError, WebTransportClient};
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::ZoneHandle;
+use mmo_cluster::ZoneDirectory;
 use mmo_protocol::{CellFrame, WorldInfo};
-use mmo_world::{GatewayId, Terrain, ZoneId};
-use std::collections::HashMap;
+use mmo_world::{GatewayId, Terrain};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,7 +72,7 @@ impl Gateway {
     /// Binds both listeners and makes the development certificate.
     pub async fn bind(
         config: GatewayConfig,
-        zones: HashMap<ZoneId, ZoneHandle>,
+        zones: ZoneDirectory,
         assignments: watch::Receiver<AssignmentTable>,
         metrics: Option<PrometheusHandle>,
     ) -> Result<Self, GatewayError> {

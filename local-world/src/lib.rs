@@ -138,7 +138,7 @@ impl LocalWorld {
             let zone = handle.zone;
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
-            let links = ZoneLinks { peers: handles.clone(), assignments: registry.watch() };
+            let links = ZoneLinks { peers: handles.clone().into(), assignments: registry.watch() };
             let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links);
             tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
         }
@@ -156,7 +156,7 @@ impl LocalWorld {
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
         };
         let control = WorldControl { registry: registry.clone(), zones: handles.clone(), geometry: config.geometry };
-        let gateway = Gateway::bind(gateway_config, handles, registry.watch(), metrics)
+        let gateway = Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics)
             .await?
             .with_routes(admin::routes(control.clone()));
         Ok(LocalWorld { control, gateway, tasks })

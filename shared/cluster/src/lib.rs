@@ -6,6 +6,7 @@
 //! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits);
 //! - [`net`]: the zone link over TCP, for the multi-process mode.
 
+pub mod directory;
 pub mod etcd;
 pub mod link;
 mod memory;
@@ -14,6 +15,7 @@ pub mod peer;
 pub mod records;
 pub mod registry;
 
+pub use directory::ZoneDirectory;
 pub use link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
 pub use registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, MemoryRegistry, Registry, RegistryError};

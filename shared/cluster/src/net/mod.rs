@@ -5,8 +5,10 @@
 
 pub mod client;
 pub mod codec;
+mod follow;
 mod server;
 pub mod wire;
 
 pub use client::connect;
+pub use follow::{follow_zones, FOLLOW_PERIOD};
 pub use server::{LinkServer, STREAM_QUEUE};
