@@ -107,6 +107,11 @@ impl Gateway {
         self.http.local_addr().expect("bound listener")
     }
 
+    /// The SHA-256 of the WebTransport certificate (64 hex digits), which browsers pin.
+    pub fn cert_sha256_hex(&self) -> &str {
+        &self.cert_sha256_hex
+    }
+
     pub fn quic_addr(&self) -> SocketAddr {
         self.webtransport.local_addr().expect("bound endpoint")
     }

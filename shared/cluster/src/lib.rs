@@ -6,6 +6,7 @@
 //! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits);
 //! - [`net`]: the zone link over TCP, for the multi-process mode.
 
+pub mod cli;
 pub mod directory;
 pub mod etcd;
 pub mod link;
