@@ -18,6 +18,11 @@
 //!    lowers the pair's maximum most, and only moves after which the receiver is still no hotter
 //!    than the giver (no overshoot, so the pair never trades the cell back).
 //!
+//! A zone's load is [`LoadReport::load`]: the larger of its p99 tick time per tick budget and its
+//! entities per capacity. The entity term makes a crowded zone read as loaded on any machine
+//! (tick time on a shared machine is noisy, and only rises near the limit); the tick term still
+//! catches a zone that is slow for other reasons.
+//!
 //! Anti-flapping: loads are projected on the planned assignment ([`estimate`]), so a move counts
 //! at once even though reports lag; a migrated cell is not moved again by steps 3–4 for
 //! `cell_cooldown_ms`; a zone must stay hot for `sustain_periods` before it is relieved, and a
@@ -45,7 +50,8 @@ pub enum ZoneState {
     Dead,
 }
 
-/// The policy's knobs. Loads are tick time per budget (1.0 = the whole tick).
+/// The policy's knobs. Loads are [`LoadReport::load`]: the larger of tick time per budget and
+/// entities per capacity (1.0 = full).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyConfig {
     /// Relieve a zone only above this load.
@@ -216,6 +222,12 @@ impl Policy {
             self.last_moved.insert(step.cell, input.now_ms);
         }
         plan.moves
+    }
+
+    /// Starts `cell`'s cooldown as if the policy had just moved it (an operator's move: the
+    /// policy leaves the cell where the operator put it for `cell_cooldown_ms`).
+    pub fn hold(&mut self, cell: CellId, now_ms: u64) {
+        self.last_moved.insert(cell, now_ms);
     }
 
     fn cooling(&self, cell: CellId, now_ms: u64) -> bool {

@@ -3,32 +3,45 @@
 //! Tests start it on `127.0.0.1:0` and read the bound addresses back.
 //!
 //! The zones are linked to each other (handoff transfers, cross-border hits, ghost
-//! subscriptions) through the same zone handles the gateway uses, and follow the registry.
-//! [`WorldControl`] is the operator's (and the tests') handle on them: move a cell to another
-//! zone, inspect what each zone holds, spawn NPCs. The gateway's HTTP listener serves the
-//! operator endpoints of [`admin`]: `POST /api/admin/move-cell?cell=X.Y&zone=N` and
-//! `GET /api/admin/cells`.
-
-pub mod admin;
+//! subscriptions) through the same zone handles the gateway uses, and follow the registry. Each
+//! zone registers under a lease and publishes its load reports; the coordinator service
+//! ([`mmo_coordinator::service`]) runs in-process as the only (so always leading) coordinator,
+//! rebalancing by load when `rebalance` is on. [`WorldControl`] is the operator's (and the
+//! tests') handle: move a cell to another zone, inspect what each zone holds, spawn NPCs. The
+//! gateway's HTTP listener also serves the coordinator's operator API and `/dashboard`
+//! ([`mmo_coordinator::api`]).
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::peer::ZoneReport;
-use mmo_cluster::{MemoryRegistry, Registry, ZoneCommand, ZoneHandle};
-use mmo_coordinator::MigrateError;
+use mmo_cluster::{
+    CertHash, Event, EventKind, GatewayInfo, Lease, LoadReport, MemoryRegistry, Registry, ZoneCommand, ZoneHandle,
+    ZoneInfo,
+};
+use mmo_coordinator::api::{self, ApiState};
+use mmo_coordinator::service::{Coordinator, LeaderView, ServiceConfig, ServiceError, ServiceHandle};
+use mmo_coordinator::writer::RegistryWriter;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
 use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
-use mmo_zone::runtime::ZoneLinks;
+use mmo_zone::runtime::{ZoneLinks, DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 use mmo_zone::ZoneRuntime;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tracing::Instrument;
+use tracing::{warn, Instrument};
+
+/// The leases of the in-process zones and gateway: they are kept alive until shutdown, so only
+/// a stopped zone's would expire.
+const LEASE_TTL: Duration = Duration::from_secs(5);
+
+/// The in-process coordinator's name, shown as the leader.
+const LEADER: &str = "local";
 
 /// How many times [`WorldControl::inspect`] asks for reports of one tick before it settles for
 /// reports of several.
@@ -49,6 +62,13 @@ pub struct LocalWorldConfig {
     pub npcs_per_cell: u32,
     pub max_sessions: usize,
     pub clock: TickClock,
+    /// The coordinator service (rebalancing on or off, its period and policy). Its geometry
+    /// is replaced by `geometry`.
+    pub coordinator: ServiceConfig,
+    /// Entities each zone is sized for (its registration and its load reports).
+    pub zone_capacity: u32,
+    /// How often zones report their load.
+    pub report_period: Duration,
 }
 
 impl LocalWorldConfig {
@@ -64,16 +84,22 @@ impl LocalWorldConfig {
             npcs_per_cell: 6,
             max_sessions: 1000,
             clock: TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS },
+            // Tests keep the initial ownership unless they move cells themselves.
+            coordinator: ServiceConfig { rebalance: false, ..ServiceConfig::new(WorldGeometry::default()) },
+            zone_capacity: DEFAULT_CAPACITY,
+            report_period: DEFAULT_REPORT_PERIOD,
         }
     }
 }
 
-/// The operator's handle on a running local world: its registry and its zones.
+/// The operator's handle on a running local world: its registry, its zones and its
+/// coordinator.
 #[derive(Clone, Debug)]
 pub struct WorldControl {
     registry: Arc<MemoryRegistry>,
     zones: HashMap<ZoneId, ZoneHandle>,
     geometry: WorldGeometry,
+    coordinator: ServiceHandle,
 }
 
 impl WorldControl {
@@ -89,9 +115,14 @@ impl WorldControl {
         self.geometry
     }
 
-    /// Migrates a cell with everything in it to zone `to` ([`mmo_coordinator::migrate_cell`]).
-    pub async fn move_cell(&self, cell: CellId, to: ZoneId) -> Result<Epoch, MigrateError> {
-        mmo_coordinator::migrate_cell(self.registry.as_ref(), &self.zones, cell, to).await
+    /// The coordinator service (what `/api/...` uses).
+    pub fn coordinator(&self) -> &ServiceHandle {
+        &self.coordinator
+    }
+
+    /// Migrates a cell with everything in it to zone `to`, as an operator does.
+    pub async fn move_cell(&self, cell: CellId, to: ZoneId) -> Result<Epoch, ServiceError> {
+        self.coordinator.move_cell(cell, to).await
     }
 
     /// What every zone holds, in zone order (zones that do not answer are left out), as of one
@@ -123,7 +154,8 @@ pub struct LocalWorld {
 }
 
 impl LocalWorld {
-    /// Starts the zones, assigns the cells, binds the gateway.
+    /// Starts the zones (registered under leases, reporting their load), assigns the cells,
+    /// starts the coordinator service, binds the gateway (serving the operator API too).
     pub async fn start(
         config: LocalWorldConfig,
         metrics: Option<PrometheusHandle>,
@@ -139,26 +171,79 @@ impl LocalWorld {
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
             let links = ZoneLinks { peers: handles.clone().into(), assignments: registry.watch() };
-            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links);
+            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
+                .with_capacity(config.zone_capacity)
+                .with_report_period(config.report_period);
+            let info = ZoneInfo {
+                id: zone,
+                address: format!("in-process:{zone}"),
+                cert_hash: CertHash::default(),
+                capacity: config.zone_capacity,
+            };
+            let lease = registry.register_zone(info, LEASE_TTL).await.context("registering a zone")?;
+            let span = tracing::info_span!("zone", %zone);
+            tasks.spawn(
+                keep_registered(registry.clone(), lease, runtime.load_reports(), shutdown.clone()).instrument(span),
+            );
             tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
         }
         let written = mmo_coordinator::assign_world(registry.as_ref(), &config.geometry, &zone_ids).await?;
         for (cell, zone, epoch) in written {
             handles[&zone].send(ZoneCommand::OwnCell { cell, epoch }).await.context("zone stopped while starting")?;
         }
+
+        let service_config = ServiceConfig { geometry: config.geometry, ..config.coordinator.clone() };
+        let (mut coordinator, service) = Coordinator::new(registry.clone(), service_config);
+        service.set_leader(Some(LeaderView { name: LEADER.into(), epoch: Epoch(0) }));
+        let elected = EventKind::LeaderElected { leader: LEADER.into(), epoch: Epoch(0) };
+        registry.log_event(Event { at_unix_ms: mmo_zone::runtime::unix_ms(), kind: elected }).await?;
+        let writer = RegistryWriter::new(registry.clone(), handles.clone());
+        let mut stop = shutdown.clone();
+        tasks.spawn(
+            async move {
+                let until = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(error) = coordinator.lead(&writer, until).await {
+                    warn!(%error, "the coordinator stopped");
+                }
+            }
+            .instrument(tracing::info_span!("coordinator")),
+        );
+
         let gateway_config = GatewayConfig {
             id: GatewayId(1),
             http_addr: config.http_addr,
             quic_addr: config.quic_addr,
-            client_dir: config.client_dir,
+            client_dir: config.client_dir.clone(),
             max_sessions: config.max_sessions,
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
         };
-        let control = WorldControl { registry: registry.clone(), zones: handles.clone(), geometry: config.geometry };
-        let gateway = Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics)
-            .await?
-            .with_routes(admin::routes(control.clone()));
+        let control = WorldControl {
+            registry: registry.clone(),
+            zones: handles.clone(),
+            geometry: config.geometry,
+            coordinator: service.clone(),
+        };
+        let operator = api::routes(
+            ApiState { registry: registry.clone(), service, geometry: config.geometry },
+            config.client_dir.clone(),
+        );
+        let gateway = Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics).await?.with_routes(operator);
+        let info = GatewayInfo {
+            id: GatewayId(1),
+            address: gateway.http_addr().to_string(),
+            cert_hash: CertHash::default(),
+            capacity: u32::try_from(config.max_sessions).unwrap_or(u32::MAX),
+        };
+        let lease = registry.register_gateway(info, LEASE_TTL).await.context("registering the gateway")?;
+        tasks.spawn(keep_registered(
+            registry.clone(),
+            lease,
+            watch::channel(LoadReport::default()).1,
+            shutdown.clone(),
+        ));
         Ok(LocalWorld { control, gateway, tasks })
     }
 
@@ -184,5 +269,34 @@ impl LocalWorld {
         self.gateway.run(shutdown).await?;
         while self.tasks.join_next().await.is_some() {}
         Ok(())
+    }
+}
+
+/// Keeps a member's lease alive and publishes its load reports (zones) until shutdown; then
+/// revokes the lease.
+async fn keep_registered(
+    registry: Arc<MemoryRegistry>,
+    lease: Lease,
+    mut reports: watch::Receiver<LoadReport>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let publish = async {
+        while reports.changed().await.is_ok() {
+            let report = reports.borrow_and_update().clone();
+            if let Err(error) = registry.report_load(&lease, report).await {
+                warn!(%error, "could not publish a load report");
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        lost = registry.keep_alive(&lease) => {
+            let Err(error) = lost;
+            warn!(%error, "registration lost");
+        }
+        () = publish => {}
+        () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
+            let _ = registry.revoke(&lease).await;
+        }
     }
 }

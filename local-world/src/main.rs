@@ -1,11 +1,13 @@
-//! `mmo-local`: runs the whole world in one process and prints the URL to open.
+//! `mmo-local`: runs the whole world in one process and prints the URL to open, then the
+//! dashboard's.
 //!
-//! Operator actions on the same HTTP address (see `mmo_local::admin`):
-//! `curl -X POST 'http://127.0.0.1:8080/api/admin/move-cell?cell=2.1&zone=2'` moves a cell to
-//! another zone with everything in it; `curl http://127.0.0.1:8080/api/admin/cells` lists owners.
+//! The coordinator's operator API is served on the same HTTP address (see
+//! `mmo_coordinator::api`), e.g. `mmo-coordinator state --api http://127.0.0.1:8080` or
+//! `curl -X POST http://127.0.0.1:8080/api/move-cell -d '{"cell":"2.1","zone":2}'`.
 
 use anyhow::Context;
 use clap::Parser;
+use mmo_coordinator::config::PolicyArgs;
 use mmo_local::{LocalWorld, LocalWorldConfig};
 use mmo_world::{TickClock, WorldGeometry};
 use std::io::Write;
@@ -45,6 +47,12 @@ struct Args {
     /// Simulation tick length in milliseconds (50 = 20 Hz).
     #[arg(long, env = "MMO_TICK_MS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(10..=1000))]
     tick_ms: u32,
+    /// Entities each zone is sized for (its load counts entities against it).
+    #[arg(long, env = "MMO_ZONE_CAPACITY", default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY, value_parser = clap::value_parser!(u32).range(1..))]
+    zone_capacity: u32,
+    /// The coordinator: rebalancing on/off and the policy's knobs.
+    #[command(flatten)]
+    coordinator: PolicyArgs,
 }
 
 fn parse_world(s: &str) -> Result<(u16, u16), String> {
@@ -74,22 +82,29 @@ async fn main() -> anyhow::Result<()> {
         .context("metrics buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;
+    let geometry = WorldGeometry { width_cells: args.world.0, height_cells: args.world.1, cell_tiles: args.cell_tiles };
     let config = LocalWorldConfig {
         http_addr: args.http_addr,
         quic_addr: args.quic_addr,
         client_dir: Some(args.client_dir),
         zones: args.zones,
-        geometry: WorldGeometry { width_cells: args.world.0, height_cells: args.world.1, cell_tiles: args.cell_tiles },
+        geometry,
         seed: args.seed,
         npcs_per_cell: args.npcs_per_cell,
         max_sessions: args.max_sessions,
         clock: TickClock { tick_ms: args.tick_ms, ..LocalWorldConfig::for_tests().clock },
+        coordinator: args.coordinator.service_config(geometry),
+        zone_capacity: args.zone_capacity,
+        ..LocalWorldConfig::for_tests()
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let world = LocalWorld::start(config, Some(metrics), shutdown.clone()).await?;
     // The one line a user (and the test harness) looks for.
-    writeln!(std::io::stdout(), "ready: http://{}/  (open this URL in a browser to play)", world.http_addr())?;
-    std::io::stdout().flush()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready: http://{}/  (open this URL in a browser to play)", world.http_addr())?;
+    writeln!(out, "dashboard: http://{}/dashboard  (cells, zones, loads, rebalancing)", world.http_addr())?;
+    out.flush()?;
+    drop(out);
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");

@@ -1,5 +1,5 @@
 //! A cell holding 200 entities (ten players walking, over real WebTransport sessions, and NPCs)
-//! moves to another zone, triggered like an operator does (`POST /api/admin/move-cell`): no
+//! moves to another zone, triggered like an operator does (`POST /api/move-cell`): no
 //! entity lost or duplicated at any tick, the cell published by exactly one zone at every tick
 //! (the old owner up to the tick it handed over, the new one from the next), and no player's
 //! snapshot stream with a gap longer than one tick.
@@ -65,7 +65,7 @@ async fn a_cell_of_200_entities_moves_to_another_zone_without_loss_or_gap() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // Move it, as an operator would.
-    let (status, body) = world.post("/api/admin/move-cell?cell=2.1&zone=2").await;
+    let (status, body) = world.post("/api/move-cell", r#"{"cell":"2.1","zone":2}"#).await;
     assert!(status.contains("200"), "move-cell answered {status}: {body}");
     let moved: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(moved["zone"], 2);

@@ -66,12 +66,13 @@ impl TestWorld {
         resp.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
     }
 
-    /// POSTs to `path` (no body) and returns the status line and the body.
-    pub async fn post(&self, path: &str) -> (String, String) {
+    /// POSTs `body` (JSON) to `path` and returns the status line and the body.
+    pub async fn post(&self, path: &str, body: &str) -> (String, String) {
         let mut stream = tokio::net::TcpStream::connect(self.http).await.expect("http connect");
         let req = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.http.port()
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.http.port(),
+            body.len()
         );
         stream.write_all(req.as_bytes()).await.unwrap();
         let mut resp = String::new();

@@ -1,0 +1,340 @@
+//! The operators' JSON API (and the dashboard page), served by the coordinator binary and
+//! mounted on the local world's gateway HTTP listener. Cells are written `X.Y`.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /api/state` | the world size; cells with owner, epoch and entity count; zones with state (`active`, `draining`, `dead`), load, capacity, address; gateways; draining zones; the leader; migrations in flight |
+//! | `GET /api/events?limit=N` | the last N (default 100, at most 1000) logged decisions and membership changes, oldest first |
+//! | `POST /api/move-cell` `{"cell":"2.1","zone":2}` | moves a cell with everything in it (the leader only): `{"cell":"2.1","zone":2,"epoch":9}` |
+//! | `POST /api/drain` `{"zone":2}` / `{"zone":2,"undo":true}` | marks a zone as draining (it gives all of its cells away), or clears the mark |
+//! | `GET /dashboard` | the dashboard page (when the client's files are given) |
+//!
+//! Errors are JSON `{"error": message, "code": ..., "field": ...}`: 400 `bad_request` naming the
+//! field at fault, 409 `conflict` (the cell is there already, the zone is draining), 503
+//! `not_leader` (with the leader's name when known) or `unavailable` (registry).
+
+use crate::service::{LeaderView, Migration, ServiceError, ServiceHandle};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mmo_cluster::{Event, Registry, RegistryError};
+use mmo_world::{CellId, Epoch, GatewayId, WorldGeometry, ZoneId};
+use serde::{Serialize, Serializer};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeFile;
+
+/// Events `GET /api/events` returns at most.
+pub const MAX_EVENTS: usize = 1000;
+
+/// What the API serves from.
+#[derive(Debug)]
+pub struct ApiState<R> {
+    pub registry: Arc<R>,
+    pub service: ServiceHandle,
+    pub geometry: WorldGeometry,
+}
+
+impl<R> Clone for ApiState<R> {
+    fn clone(&self) -> Self {
+        ApiState { registry: self.registry.clone(), service: self.service.clone(), geometry: self.geometry }
+    }
+}
+
+/// The operator routes (`/api/...`), and `/dashboard` from `client_dir` when given.
+pub fn routes<R: Registry + 'static>(state: ApiState<R>, client_dir: Option<PathBuf>) -> Router {
+    let router = Router::new()
+        .route("/api/state", get(world_state::<R>))
+        .route("/api/events", get(events::<R>))
+        .route("/api/move-cell", post(move_cell::<R>))
+        .route("/api/drain", post(drain::<R>))
+        .with_state(state);
+    match client_dir {
+        Some(dir) => router.route_service("/dashboard", ServeFile::new(dir.join("dashboard.html"))),
+        None => router,
+    }
+}
+
+/// Parses a cell written `X.Y`.
+pub fn parse_cell(s: &str) -> Option<CellId> {
+    let (x, y) = s.split_once('.')?;
+    Some(CellId::new(x.parse().ok()?, y.parse().ok()?))
+}
+
+/// A cell written `X.Y`.
+pub fn cell_name(cell: CellId) -> String {
+    format!("{}.{}", cell.x, cell.y)
+}
+
+pub(crate) fn ser_cell<S: Serializer>(cell: &CellId, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_args!("{}.{}", cell.x, cell.y))
+}
+
+/// An API error: status, code, message, and the request field at fault.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<&'static str>,
+    leader: Option<String>,
+}
+
+impl ApiError {
+    fn bad(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+            field: Some(field),
+            leader: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message, "code": self.code });
+        if let Some(field) = self.field {
+            body["field"] = json!(field);
+        }
+        if let Some(leader) = self.leader {
+            body["leader"] = json!(leader);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> Self {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "unavailable",
+            message: error.to_string(),
+            field: None,
+            leader: None,
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        let message = error.to_string();
+        let (status, code, field, leader) = match error {
+            ServiceError::NoSuchCell(_) => (StatusCode::BAD_REQUEST, "bad_request", Some("cell"), None),
+            ServiceError::NoSuchZone(_) => (StatusCode::BAD_REQUEST, "bad_request", Some("zone"), None),
+            ServiceError::ZoneDraining(_) | ServiceError::Refused(_) => (StatusCode::CONFLICT, "conflict", None, None),
+            ServiceError::NotLeader { leader } => (StatusCode::SERVICE_UNAVAILABLE, "not_leader", None, leader),
+            _ => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None, None),
+        };
+        ApiError { status, code, message, field, leader }
+    }
+}
+
+/// `GET /api/state`.
+#[derive(Debug, Serialize)]
+pub struct WorldState {
+    pub world: WorldSize,
+    pub leader: Option<LeaderView>,
+    /// Whether the coordinator answering leads.
+    pub leading: bool,
+    pub rebalance: bool,
+    pub cells: Vec<CellView>,
+    pub zones: Vec<ZoneView>,
+    pub gateways: Vec<GatewayView>,
+    pub draining: Vec<ZoneId>,
+    pub migrations: Vec<Migration>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorldSize {
+    pub width: u16,
+    pub height: u16,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CellView {
+    #[serde(serialize_with = "ser_cell")]
+    pub cell: CellId,
+    pub x: u16,
+    pub y: u16,
+    pub zone: Option<ZoneId>,
+    pub epoch: Option<Epoch>,
+    /// From the owner's latest load report (0 when it has not reported the cell yet).
+    pub entities: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ZoneView {
+    pub id: ZoneId,
+    /// `active`, `draining` or `dead` (owns cells but has no lease).
+    pub state: &'static str,
+    pub load: f32,
+    pub tick_time_ms_p99: f32,
+    pub budget_ms: f32,
+    pub entities: u32,
+    pub capacity: u32,
+    pub cells: usize,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GatewayView {
+    pub id: GatewayId,
+    pub address: String,
+    pub capacity: u32,
+}
+
+async fn world_state<R: Registry>(State(state): State<ApiState<R>>) -> Result<Json<WorldState>, ApiError> {
+    let table = state.registry.assignments();
+    let live = state.registry.zones().await?;
+    let loads = state.registry.loads().await?;
+    let draining = state.registry.draining().await?;
+    let gateways = state.registry.gateways().await?;
+    let status = state.service.status();
+
+    let cells: Vec<CellView> = state
+        .geometry
+        .cells()
+        .map(|cell| {
+            let owner = table.get(&cell);
+            let entities = owner
+                .and_then(|a| loads.get(&a.zone))
+                .and_then(|r| r.entities_per_cell.get(&cell).copied())
+                .unwrap_or(0);
+            CellView {
+                cell,
+                x: cell.x,
+                y: cell.y,
+                zone: owner.map(|a| a.zone),
+                epoch: owner.map(|a| a.epoch),
+                entities,
+            }
+        })
+        .collect();
+    let mut zone_ids: Vec<ZoneId> = live.keys().copied().collect();
+    zone_ids.extend(table.values().map(|a| a.zone));
+    zone_ids.sort_unstable();
+    zone_ids.dedup();
+    let mut counts: BTreeMap<ZoneId, usize> = BTreeMap::new();
+    for a in table.values() {
+        *counts.entry(a.zone).or_default() += 1;
+    }
+    let zones = zone_ids
+        .into_iter()
+        .map(|id| {
+            let info = live.get(&id);
+            let report = loads.get(&id);
+            let state = match (info, draining.contains(&id)) {
+                (None, _) => "dead",
+                (Some(_), true) => "draining",
+                (Some(_), false) => "active",
+            };
+            ZoneView {
+                id,
+                state,
+                load: report.map_or(0.0, |r| r.load()),
+                tick_time_ms_p99: report.map_or(0.0, |r| r.tick_time_ms_p99),
+                budget_ms: report.map_or(0.0, |r| r.budget_ms),
+                entities: report.map_or(0, |r| r.entities),
+                capacity: info.map_or(0, |i| i.capacity),
+                cells: counts.get(&id).copied().unwrap_or(0),
+                address: info.map(|i| i.address.clone()),
+            }
+        })
+        .collect();
+    let gateways =
+        gateways.into_values().map(|g| GatewayView { id: g.id, address: g.address, capacity: g.capacity }).collect();
+    Ok(Json(WorldState {
+        world: WorldSize { width: state.geometry.width_cells, height: state.geometry.height_cells },
+        leader: status.leader,
+        leading: status.leading,
+        rebalance: status.rebalance,
+        cells,
+        zones,
+        gateways,
+        draining: draining.into_iter().collect(),
+        migrations: status.migrations,
+    }))
+}
+
+async fn events<R: Registry>(
+    State(state): State<ApiState<R>>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    let limit = match query.get("limit") {
+        None => 100,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_EVENTS).contains(n))
+            .ok_or_else(|| ApiError::bad("limit", format!("limit must be 1 to {MAX_EVENTS}, got {text:?}")))?,
+    };
+    Ok(Json(state.registry.events(limit).await?))
+}
+
+/// The JSON object of a POST body.
+fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad("body", "the body must be a JSON object")),
+        Err(error) => Err(ApiError::bad("body", format!("the body is not JSON: {error}"))),
+    }
+}
+
+fn zone_field(body: &serde_json::Map<String, Value>) -> Result<ZoneId, ApiError> {
+    let value = body.get("zone").ok_or_else(|| ApiError::bad("zone", "zone is missing"))?;
+    value
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .map(ZoneId)
+        .ok_or_else(|| ApiError::bad("zone", format!("zone must be a zone number, got {value}")))
+}
+
+async fn move_cell<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = body_object(&body)?;
+    let cell = match body.get("cell") {
+        None => return Err(ApiError::bad("cell", "cell is missing")),
+        Some(Value::String(text)) => parse_cell(text)
+            .filter(|c| state.geometry.contains_cell(*c))
+            .ok_or_else(|| ApiError::bad("cell", format!("no cell {text:?} in this world (write X.Y)")))?,
+        Some(other) => return Err(ApiError::bad("cell", format!("cell must be a string X.Y, got {other}"))),
+    };
+    let zone = zone_field(&body)?;
+    let epoch = state.service.move_cell(cell, zone).await?;
+    Ok(Json(json!({ "cell": cell_name(cell), "zone": zone, "epoch": epoch })))
+}
+
+async fn drain<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = body_object(&body)?;
+    let zone = zone_field(&body)?;
+    let undo = match body.get("undo") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(ApiError::bad("undo", format!("undo must be true or false, got {other}"))),
+    };
+    if !undo && !state.registry.zones().await?.contains_key(&zone) {
+        return Err(ServiceError::NoSuchZone(zone).into());
+    }
+    state.registry.set_draining(zone, !undo).await?;
+    Ok(Json(json!({ "zone": zone, "draining": !undo })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_parse_as_x_dot_y() {
+        assert_eq!(parse_cell("1.0"), Some(CellId::new(1, 0)));
+        assert_eq!(parse_cell("12.3"), Some(CellId::new(12, 3)));
+        assert_eq!(parse_cell("1"), None);
+        assert_eq!(parse_cell("a.b"), None);
+        assert_eq!(cell_name(CellId::new(12, 3)), "12.3");
+    }
+}

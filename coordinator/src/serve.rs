@@ -1,0 +1,199 @@
+//! `mmo-coordinator run`: one coordinator replica on etcd. It campaigns ([`Election::run`]),
+//! runs the service loop while it leads (moves written through the leader-guarded
+//! transaction), answers operators in both roles, and serves the API, the dashboard,
+//! `/metrics`, `/livez` and `/readyz`.
+
+use anyhow::{bail, Context};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
+use mmo_coordinator::api::{self, ApiState};
+use mmo_coordinator::config::PolicyArgs;
+use mmo_coordinator::election::{Election, ElectionConfig, Role};
+use mmo_coordinator::service::{Coordinator, ServiceHandle};
+use mmo_coordinator::writer::LeaderWriter;
+use mmo_world::WorldGeometry;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tower_http::services::ServeDir;
+use tracing::{info, warn};
+
+/// `run`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// etcd client URLs, comma-separated.
+    #[arg(long, env = "MMO_ETCD", value_delimiter = ',', required = true)]
+    etcd: Vec<String>,
+    /// The world (keys under `/mmo/<world>/`).
+    #[arg(long, env = "MMO_WORLD_NAME", default_value = "dev")]
+    world: String,
+    /// This replica's name, shown as the leader.
+    #[arg(long, env = "MMO_CANDIDATE")]
+    candidate: String,
+    /// Where the API, the dashboard and /metrics are served.
+    #[arg(long, env = "MMO_HTTP", default_value = "127.0.0.1:8090")]
+    http: SocketAddr,
+    /// The leader lease's time to live in seconds (how long a dead leader keeps leadership).
+    #[arg(long, env = "MMO_LEADER_TTL_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
+    leader_ttl_secs: u64,
+    /// World size in cells, as WIDTHxHEIGHT (as the zones and gateways run it).
+    #[arg(long, env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = parse_size)]
+    world_size: (u16, u16),
+    /// Tiles per cell side.
+    #[arg(long, env = "MMO_CELL_TILES", default_value_t = 128)]
+    cell_tiles: u16,
+    /// The built browser client (for `/dashboard`); none: no dashboard.
+    #[arg(long, env = "MMO_CLIENT_DIR")]
+    client_dir: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WIDTHxHEIGHT like 4x2, got {s:?}"))?;
+    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| (1..=256).contains(n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("width and height must be 1 to 256 cells, got {s:?}")),
+    }
+}
+
+#[derive(Clone)]
+struct Health {
+    metrics: PrometheusHandle,
+    service: ServiceHandle,
+}
+
+/// `/metrics`, `/livez`, `/readyz`: ready once it leads and ran a period, or stands by and
+/// knows the leader.
+fn health_routes(health: Health) -> Router {
+    Router::new()
+        .route("/livez", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(|State(h): State<Health>| async move { h.metrics.render() }))
+        .with_state(health)
+}
+
+async fn ready(State(health): State<Health>) -> Response {
+    let status = health.service.status();
+    if (status.leading && status.last_step_unix_ms > 0) || (!status.leading && status.leader.is_some()) {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "no leader known yet").into_response()
+    }
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.candidate.trim().is_empty() {
+        bail!("--candidate must not be empty");
+    }
+    if !(32..=1024).contains(&args.cell_tiles) {
+        bail!("--cell-tiles must be 32 to 1024, got {}", args.cell_tiles);
+    }
+    if let Some(dir) = &args.client_dir {
+        if !dir.join("dashboard.html").exists() {
+            bail!("--client-dir {}: no dashboard.html there; build the client first", dir.display());
+        }
+    }
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])
+        .context("metrics buckets")?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let geometry =
+        WorldGeometry { width_cells: args.world_size.0, height_cells: args.world_size.1, cell_tiles: args.cell_tiles };
+    let (registry, follower) = EtcdRegistry::connect(EtcdConfig::new(args.etcd.clone(), args.world.as_str()))
+        .await
+        .with_context(|| format!("--etcd {}", args.etcd.join(",")))?;
+    let registry = Arc::new(registry);
+    let election = Election::new(
+        (*registry).clone(),
+        ElectionConfig { candidate: args.candidate.clone(), ttl: Duration::from_secs(args.leader_ttl_secs) },
+    );
+    let (mut coordinator, service) = Coordinator::new(registry.clone(), args.policy.service_config(geometry));
+
+    let state = ApiState { registry: registry.clone(), service: service.clone(), geometry };
+    let mut router =
+        api::routes(state, args.client_dir.clone()).merge(health_routes(Health { metrics, service: service.clone() }));
+    if let Some(dir) = &args.client_dir {
+        router = router.fallback_service(ServeDir::new(dir));
+    }
+    let listener = tokio::net::TcpListener::bind(args.http).await.with_context(|| format!("--http {}", args.http))?;
+    let addr = listener.local_addr()?;
+
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        info!("shutting down");
+        let _ = stop.send(true);
+    });
+    let http = axum::serve(listener, router).with_graceful_shutdown(wait(shutdown.clone()));
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "ready: http://{addr}/  (dashboard: http://{addr}/dashboard)")?;
+        out.flush()?;
+    }
+    info!(%addr, candidate = %args.candidate, world = %args.world, "coordinator serving");
+    let follow = follower.run();
+    let roles = drive(&election, &mut coordinator, &service, shutdown.clone());
+    tokio::select! {
+        served = http => served.context("serving HTTP")?,
+        never = follow => match never {},
+        () = async { tokio::join!(election.run(wait(shutdown.clone())), roles); } => {}
+    }
+    Ok(())
+}
+
+/// Runs the service in the role the election gives this replica, until shutdown.
+async fn drive(
+    election: &Election,
+    coordinator: &mut Coordinator<EtcdRegistry>,
+    service: &ServiceHandle,
+    shutdown: watch::Receiver<bool>,
+) {
+    let mut roles = election.role();
+    while !*shutdown.borrow() {
+        let role = roles.borrow_and_update().clone();
+        let changed = role_changed(&roles, &shutdown);
+        match role {
+            Role::Leader(leadership) => {
+                service.set_leader(Some(leadership.info().into()));
+                let writer = LeaderWriter::new(election, leadership);
+                if let Err(error) = coordinator.lead(&writer, changed).await {
+                    warn!(%error, "stopped leading; standing by until the election notices");
+                    coordinator.stand_by(role_changed(&roles, &shutdown)).await;
+                }
+            }
+            Role::Standby { leader } => {
+                service.set_leader(leader.map(Into::into));
+                coordinator.stand_by(changed).await;
+            }
+        }
+    }
+}
+
+/// Completes when the role changes or at shutdown.
+fn role_changed(
+    roles: &watch::Receiver<Role>,
+    shutdown: &watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> {
+    let (mut roles, mut shutdown) = (roles.clone(), shutdown.clone());
+    async move {
+        tokio::select! {
+            _ = roles.changed() => {}
+            _ = shutdown.wait_for(|s| *s) => {}
+        }
+    }
+}
+
+async fn wait(mut shutdown: watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|s| *s).await;
+}

@@ -1,0 +1,127 @@
+//! How the coordinator writes a cell's new owner: [`RegistryWriter`] (a plain registry write, the
+//! local world's single coordinator and tests) or [`LeaderWriter`] (a transaction guarded by the
+//! leader key on etcd, so a deposed leader cannot write).
+
+use crate::election::{Election, ElectionError, Leadership};
+use mmo_cluster::{Registry, RegistryError, ZoneCommand, ZoneHandle};
+use mmo_world::{CellId, Epoch, ZoneId};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use tracing::info;
+
+/// Why a write did not happen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// This replica no longer leads: nothing was written.
+    #[error("not the leader")]
+    NotLeader,
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Election(ElectionError),
+}
+
+impl From<ElectionError> for WriteError {
+    fn from(error: ElectionError) -> Self {
+        match error {
+            ElectionError::NotLeader | ElectionError::Lost(_) => WriteError::NotLeader,
+            ElectionError::Registry(e) => WriteError::Registry(e),
+            other => WriteError::Election(other),
+        }
+    }
+}
+
+/// Writes cell owners for the coordinator.
+pub trait CellWriter: Send + Sync {
+    /// Makes `to` the owner of `cell` (taken from `from`, or from nobody); returns the new
+    /// epoch. `migration`: `from` is alive and hands the cell over (else `to` starts it afresh).
+    fn write(
+        &self,
+        cell: CellId,
+        from: Option<ZoneId>,
+        to: ZoneId,
+        migration: bool,
+    ) -> impl Future<Output = Result<Epoch, WriteError>> + Send;
+}
+
+/// Plain registry writes, and the in-process zones told at once (they also follow the registry,
+/// this only saves them a tick): both sides of a migration learn the new owner; the receiver of
+/// a cell nobody simulates is told to own it.
+#[derive(Debug)]
+pub struct RegistryWriter<R> {
+    registry: Arc<R>,
+    zones: HashMap<ZoneId, ZoneHandle>,
+}
+
+impl<R: Registry> RegistryWriter<R> {
+    /// `zones`: the in-process zones to notify (none in tests of the policy loop alone).
+    pub fn new(registry: Arc<R>, zones: HashMap<ZoneId, ZoneHandle>) -> Self {
+        RegistryWriter { registry, zones }
+    }
+}
+
+impl<R: Registry> CellWriter for RegistryWriter<R> {
+    async fn write(
+        &self,
+        cell: CellId,
+        from: Option<ZoneId>,
+        to: ZoneId,
+        migration: bool,
+    ) -> Result<Epoch, WriteError> {
+        let epoch = self.registry.assign(cell, to).await?;
+        notify(&self.zones, cell, from, to, epoch, migration).await;
+        Ok(epoch)
+    }
+}
+
+/// Tells in-process zones about a new owner (see [`RegistryWriter`]).
+pub(crate) async fn notify(
+    zones: &HashMap<ZoneId, ZoneHandle>,
+    cell: CellId,
+    from: Option<ZoneId>,
+    to: ZoneId,
+    epoch: Epoch,
+    migration: bool,
+) {
+    info!(%cell, ?from, %to, %epoch, migration, "cell assigned");
+    // A zone that is gone learns nothing; the registry holds the truth either way.
+    if migration {
+        for zone in from.into_iter().chain([to]) {
+            if let Some(handle) = zones.get(&zone) {
+                let _ = handle.send(ZoneCommand::CellOwner { cell, zone: to, epoch }).await;
+            }
+        }
+    } else if let Some(handle) = zones.get(&to) {
+        let _ = handle.send(ZoneCommand::OwnCell { cell, epoch }).await;
+    }
+}
+
+/// Writes guarded by the leadership this replica won: refused ([`WriteError::NotLeader`]) once
+/// the leader key is gone. Zones in other processes learn the new owner from the registry.
+#[derive(Debug)]
+pub struct LeaderWriter<'a> {
+    election: &'a Election,
+    leadership: Leadership,
+}
+
+impl<'a> LeaderWriter<'a> {
+    pub fn new(election: &'a Election, leadership: Leadership) -> Self {
+        LeaderWriter { election, leadership }
+    }
+}
+
+impl CellWriter for LeaderWriter<'_> {
+    async fn write(
+        &self,
+        cell: CellId,
+        from: Option<ZoneId>,
+        to: ZoneId,
+        migration: bool,
+    ) -> Result<Epoch, WriteError> {
+        let epoch = self.election.assign_as_leader(&self.leadership, cell, to).await?;
+        info!(%cell, ?from, %to, %epoch, migration, leader_epoch = %self.leadership.epoch(), "cell assigned as leader");
+        Ok(epoch)
+    }
+}
