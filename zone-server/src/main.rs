@@ -61,8 +61,12 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move {
         axum::serve(http, app).with_graceful_shutdown(async move { drop(http_shutdown.wait_for(|s| *s).await) }).await
     });
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
         let _ = stop.send(true);
     });
     let config = HostConfig {

@@ -16,7 +16,7 @@ pub struct RegistryArgs {
     #[arg(long, env = "MMO_ETCD", value_delimiter = ',', default_value = "http://127.0.0.1:2379")]
     pub etcd: Vec<String>,
     /// The world's name (its keys live under /mmo/<world>/).
-    #[arg(long, env = "MMO_WORLD", default_value = "dev")]
+    #[arg(long, env = "MMO_WORLD_NAME", default_value = "dev")]
     pub world: String,
     /// Time to live of this service's registry lease, in seconds (etcd's minimum is 2).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
@@ -37,10 +37,10 @@ impl RegistryArgs {
 #[derive(Clone, Debug, clap::Args)]
 pub struct WorldArgs {
     /// World size in cells, `WxH`.
-    #[arg(long = "world-cells", default_value = "4x2", value_parser = parse_size)]
+    #[arg(long = "world-size", env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = parse_size)]
     pub cells: (u16, u16),
     /// Cell size in tiles.
-    #[arg(long, default_value_t = WorldGeometry::default().cell_tiles)]
+    #[arg(long, env = "MMO_CELL_TILES", default_value_t = WorldGeometry::default().cell_tiles, value_parser = clap::value_parser!(u16).range(32..=1024))]
     pub cell_tiles: u16,
     /// Terrain seed.
     #[arg(long, default_value_t = 42)]
