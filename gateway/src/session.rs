@@ -19,10 +19,10 @@ use glam::IVec2;
 use mmo_cluster::peer::SessionRoute;
 use mmo_cluster::{ZoneCommand, ZoneHandle};
 use mmo_protocol::control::{validate_chat, validate_name};
-use mmo_protocol::EntityState;
 use mmo_protocol::limits::{
     MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_INPUTS_PER_FRAME, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES,
 };
+use mmo_protocol::EntityState;
 use mmo_protocol::{
     codec, CellEvent, ClientControl, ClientDatagram, ErrorCode, InputFrame, OwnState, ServerControl, ServerDatagram,
     PROTOCOL_VERSION,

@@ -138,9 +138,17 @@ impl Cluster {
         }
         for n in 1..=config.gateways {
             let mut args = common(&cluster);
-            let (http, quic) =
-                if n == 1 { (config.http.clone(), config.quic.clone()) } else { ("127.0.0.1:0".into(), "127.0.0.1:0".into()) };
-            args.extend([format!("--id={n}"), format!("--lease-ttl={}", config.lease_ttl), format!("--http={http}"), format!("--quic={quic}")]);
+            let (http, quic) = if n == 1 {
+                (config.http.clone(), config.quic.clone())
+            } else {
+                ("127.0.0.1:0".into(), "127.0.0.1:0".into())
+            };
+            args.extend([
+                format!("--id={n}"),
+                format!("--lease-ttl={}", config.lease_ttl),
+                format!("--http={http}"),
+                format!("--quic={quic}"),
+            ]);
             if let Some(dir) = &config.client_dir {
                 args.push(format!("--client-dir={}", dir.display()));
             }
@@ -149,7 +157,13 @@ impl Cluster {
         Ok(cluster)
     }
 
-    async fn start(&mut self, config: &ClusterConfig, binary: &str, role: Role, args: Vec<String>) -> anyhow::Result<()> {
+    async fn start(
+        &mut self,
+        config: &ClusterConfig,
+        binary: &str,
+        role: Role,
+        args: Vec<String>,
+    ) -> anyhow::Result<()> {
         let path = config.bin_dir.join(binary);
         if !path.is_file() {
             bail!("{} not found (build it: cargo build --bins; or pass --bin-dir)", path.display());
@@ -183,7 +197,9 @@ impl Cluster {
         .await;
         let ready = match ready {
             Ok(Ok(Some(ready))) => ready,
-            Ok(Ok(None)) | Ok(Err(_)) => bail!("{name} exited before it was ready; see {}:\n{}", log.display(), tail(&log)),
+            Ok(Ok(None)) | Ok(Err(_)) => {
+                bail!("{name} exited before it was ready; see {}:\n{}", log.display(), tail(&log))
+            }
             Err(_) => bail!("{name} not ready within {READY_TIMEOUT:?}; see {}:\n{}", log.display(), tail(&log)),
         };
         // Keep draining stdout so the service never blocks on it.
@@ -217,7 +233,8 @@ impl Cluster {
 
     /// The first coordinator's dashboard URL.
     pub fn dashboard_url(&self) -> Option<String> {
-        let base = self.service(&Role::Coordinator(1))?.ready.split_whitespace().next()?.trim_end_matches('/').to_string();
+        let base =
+            self.service(&Role::Coordinator(1))?.ready.split_whitespace().next()?.trim_end_matches('/').to_string();
         Some(format!("{base}/dashboard"))
     }
 

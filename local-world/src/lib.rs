@@ -230,7 +230,8 @@ impl LocalWorld {
             ApiState { registry: registry.clone(), service, geometry: config.geometry },
             config.client_dir.clone(),
         );
-        let gateway = Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics).await?.with_routes(operator);
+        let gateway =
+            Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics).await?.with_routes(operator);
         let info = GatewayInfo {
             id: GatewayId(1),
             address: gateway.http_addr().to_string(),

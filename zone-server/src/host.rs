@@ -74,7 +74,8 @@ pub async fn run_zone(
     tasks.spawn(link.run(handle.clone(), stopped.clone()).in_current_span());
     let (lost_tx, lost_rx) = mpsc::unbounded_channel();
     {
-        let (registry, directory, handle, stopped) = (registry.clone(), directory.clone(), handle.clone(), stopped.clone());
+        let (registry, directory, handle, stopped) =
+            (registry.clone(), directory.clone(), handle.clone(), stopped.clone());
         tasks.spawn(async move { follow_zones(&registry, directory, Some(handle), Some(lost_tx), stopped).await });
     }
     tasks.spawn(take_cells(registry.clone(), handle.clone(), lost_rx, stopped.clone()).in_current_span());
