@@ -151,7 +151,7 @@ async fn a_killed_zones_cells_are_owned_again_and_its_players_keep_playing() {
         assert!(!task.is_finished(), "the session stayed open");
         resumed.push(after.0 - killed_at);
     }
-    println!(
+    eprintln!(
         "zone {victim} killed: its {} cells owned again after {} ms (lease TTL {LEASE_TTL} s); players' snapshots resumed after {:?} ms",
         victim_cells.len(),
         reowned.as_millis(),
