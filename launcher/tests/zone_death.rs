@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 const PLAYERS: usize = 3;
 const LEASE_TTL: u64 = 2;
+const POLICY_PERIOD_MS: u64 = 250;
 /// Bound on waiting for things that should happen within seconds (a hang must not stall CI).
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -88,7 +89,13 @@ async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_zones_cells_are_owned_again_and_its_players_keep_playing() {
-    let config = ClusterConfig { lease_ttl: LEASE_TTL, ..ClusterConfig::new(bin_dir()) };
+    // The policy runs every 250 ms (default 1 s): a dead zone is noticed within that of its
+    // lease expiring.
+    let config = ClusterConfig {
+        lease_ttl: LEASE_TTL,
+        coordinator_args: vec![format!("--period-ms={POLICY_PERIOD_MS}")],
+        ..ClusterConfig::new(bin_dir())
+    };
     let mut cluster = Cluster::up(&config).await.expect("cluster up");
     let dashboard = cluster.dashboard_url().unwrap();
     let coordinator = url::Url::parse(dashboard.trim_end_matches("dashboard")).unwrap();
@@ -152,7 +159,7 @@ async fn a_killed_zones_cells_are_owned_again_and_its_players_keep_playing() {
         resumed.push(after.0 - killed_at);
     }
     eprintln!(
-        "zone {victim} killed: its {} cells owned again after {} ms (lease TTL {LEASE_TTL} s); players' snapshots resumed after {:?} ms",
+        "zone {victim} killed: its {} cells owned again after {} ms (lease TTL {LEASE_TTL} s, policy period {POLICY_PERIOD_MS} ms); players' snapshots resumed after {:?} ms",
         victim_cells.len(),
         reowned.as_millis(),
         resumed.iter().map(|d| d.as_millis()).collect::<Vec<_>>()
