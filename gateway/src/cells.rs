@@ -11,7 +11,7 @@
 //! older ownership epoch than the one held is ignored (fencing).
 
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::{SubscriberId, ZoneCommand, ZoneHandle};
+use mmo_cluster::{SubscriberId, ZoneCommand, ZoneDirectory, ZoneHandle};
 use mmo_protocol::{CellEvent, CellFrame};
 use mmo_world::{CellId, GatewayId, SessionId, Tick, ZoneId};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -46,7 +46,7 @@ pub struct CellCache {
     state: Mutex<State>,
     ticks: watch::Sender<Tick>,
     frames_tx: mpsc::Sender<Arc<CellFrame>>,
-    zones: HashMap<ZoneId, ZoneHandle>,
+    zones: ZoneDirectory,
     assignments: watch::Receiver<AssignmentTable>,
     /// Held while deciding and sending (un)subscriptions, so that the commands of two sessions
     /// reach a zone in the order their decisions were made: without it, one session's
@@ -59,7 +59,7 @@ impl CellCache {
     /// A cache and the receiver its pump reads.
     pub fn new(
         gateway: GatewayId,
-        zones: HashMap<ZoneId, ZoneHandle>,
+        zones: ZoneDirectory,
         assignments: watch::Receiver<AssignmentTable>,
     ) -> (Arc<Self>, mpsc::Receiver<Arc<CellFrame>>) {
         let (frames_tx, frames_rx) = mpsc::channel(FRAME_QUEUE);
@@ -76,14 +76,19 @@ impl CellCache {
     }
 
     /// The zone owning `cell` now.
-    pub fn owner(&self, cell: CellId) -> Option<&ZoneHandle> {
+    pub fn owner(&self, cell: CellId) -> Option<ZoneHandle> {
         let zone = self.assignments.borrow().get(&cell)?.zone;
-        self.zones.get(&zone)
+        self.zones.get(zone)
+    }
+
+    /// The ownership epoch of `cell` now.
+    pub fn epoch(&self, cell: CellId) -> Option<mmo_world::Epoch> {
+        Some(self.assignments.borrow().get(&cell)?.epoch)
     }
 
     /// The handle of a zone.
-    pub fn zone(&self, zone: ZoneId) -> Option<&ZoneHandle> {
-        self.zones.get(&zone)
+    pub fn zone(&self, zone: ZoneId) -> Option<ZoneHandle> {
+        self.zones.get(zone)
     }
 
     /// Announces each tick whose frames are all in.
@@ -134,7 +139,7 @@ impl CellCache {
             let at = self.state.lock().expect("cell cache lock").subscribed_at.remove(&cell);
             let owner = self.owner(cell).map(|z| z.zone);
             for zone in at.into_iter().chain(owner.filter(|o| Some(*o) != at)) {
-                if let Some(handle) = self.zones.get(&zone) {
+                if let Some(handle) = self.zones.get(zone) {
                     let _ = handle.send(ZoneCommand::Unsubscribe { cell, subscriber }).await;
                 }
             }
@@ -143,7 +148,7 @@ impl CellCache {
 
     /// Subscribes to a cell at its current owner.
     async fn subscribe(&self, cell: CellId) {
-        let Some(zone) = self.owner(cell).cloned() else {
+        let Some(zone) = self.owner(cell) else {
             warn!(%cell, "no owner for cell");
             return;
         };

@@ -7,6 +7,7 @@ pub mod cert;
 pub mod http;
 pub mod names;
 pub mod rate;
+pub mod revive;
 mod server;
 pub mod session;
 pub mod state;

@@ -10,10 +10,9 @@ use crate::terrain::TerrainCache;
 use crate::transport::webtransport::{endpoint, EndpointError, WebTransportClient};
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::ZoneHandle;
+use mmo_cluster::ZoneDirectory;
 use mmo_protocol::{CellFrame, WorldInfo};
-use mmo_world::{GatewayId, Terrain, ZoneId};
-use std::collections::HashMap;
+use mmo_world::{GatewayId, Terrain};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,7 +72,7 @@ impl Gateway {
     /// Binds both listeners and makes the development certificate.
     pub async fn bind(
         config: GatewayConfig,
-        zones: HashMap<ZoneId, ZoneHandle>,
+        zones: ZoneDirectory,
         assignments: watch::Receiver<AssignmentTable>,
         metrics: Option<PrometheusHandle>,
     ) -> Result<Self, GatewayError> {
@@ -106,6 +105,11 @@ impl Gateway {
 
     pub fn http_addr(&self) -> SocketAddr {
         self.http.local_addr().expect("bound listener")
+    }
+
+    /// The SHA-256 of the WebTransport certificate (64 hex digits), which browsers pin.
+    pub fn cert_sha256_hex(&self) -> &str {
+        &self.cert_sha256_hex
     }
 
     pub fn quic_addr(&self) -> SocketAddr {

@@ -22,6 +22,7 @@ use mmo_protocol::control::{validate_chat, validate_name};
 use mmo_protocol::limits::{
     MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_INPUTS_PER_FRAME, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES,
 };
+use mmo_protocol::EntityState;
 use mmo_protocol::{
     codec, CellEvent, ClientControl, ClientDatagram, ErrorCode, InputFrame, OwnState, ServerControl, ServerDatagram,
     PROTOCOL_VERSION,
@@ -45,6 +46,8 @@ const FLOOD_LIMIT: u32 = 150;
 const CHAT_LIMIT: u32 = 5;
 /// Ticks without seeing the player's entity before giving up on its zone.
 const MISSING_TICKS: u32 = 100;
+/// Ticks to wait for a dead zone's cells to get a new owner that takes the player back.
+const ORPHAN_TICKS: u32 = 1200;
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +155,8 @@ struct Playing {
     view: ClientView,
     last_event_tick: Tick,
     missing_ticks: u32,
+    /// The player's last published state and its tick, to re-create it if its zone dies.
+    last_seen: Option<(EntityState, Tick)>,
     chat: RateWindow,
 }
 
@@ -241,7 +246,7 @@ impl Session {
         }
         let name: Arc<str> = name.into();
         let result = async {
-            let zone = self.state.cells.owner(self.state.start_cell()).ok_or(ErrorCode::ZoneUnavailable)?.clone();
+            let zone = self.state.cells.owner(self.state.start_cell()).ok_or(ErrorCode::ZoneUnavailable)?;
             let route = SessionRoute { gateway: self.state.id, session: self.id };
             let accepted = zone
                 .join(name.clone(), route)
@@ -262,6 +267,7 @@ impl Session {
                 view: ClientView::default(),
                 last_event_tick: Tick(0),
                 missing_ticks: 0,
+                last_seen: None,
                 chat: RateWindow::new(CHAT_LIMIT, 5000, Instant::now()),
             })
         }
@@ -339,6 +345,18 @@ impl Session {
             .min_by_key(|(f, _)| f.tick);
         let Some((own_frame, own)) = found else {
             playing.missing_ticks += 1;
+            // Its zone left the registry (lease expired): wait for the new owner and restore.
+            if state.cells.zone(playing.zone.zone).is_none() {
+                if revive(&state, self.id, playing).await {
+                    playing.missing_ticks = 0;
+                    return Ok(());
+                }
+                if playing.missing_ticks > ORPHAN_TICKS {
+                    warn!(entity = %playing.entity, "no zone took the player back after its zone died");
+                    return Err(ErrorCode::ZoneUnavailable.into());
+                }
+                return Ok(());
+            }
             if playing.missing_ticks > MISSING_TICKS {
                 warn!(entity = %playing.entity, "player's entity missing from every cell stream");
                 return Err(ErrorCode::ZoneUnavailable.into());
@@ -346,13 +364,14 @@ impl Session {
             return Ok(());
         };
         playing.missing_ticks = 0;
+        playing.last_seen = Some((own.clone(), own_frame.tick));
         let tick = own_frame.tick;
         if own_frame.zone != playing.zone.zone {
             match state.cells.zone(own_frame.zone) {
                 Some(zone) => {
                     debug!(from = %playing.zone.zone, to = %zone.zone, %tick, "player handed over; rerouting input");
                     metrics::counter!("mmo_gateway_reroutes_total").increment(1);
-                    playing.zone = zone.clone();
+                    playing.zone = zone;
                 }
                 None => warn!(zone = %own_frame.zone, "player simulated by an unknown zone"),
             }
@@ -446,5 +465,35 @@ impl Playing {
             }
         }
         Ok(())
+    }
+}
+
+/// Re-creates the player on the new owner of the cell it was last seen in, once that cell has
+/// an owner other than the dead zone; true when the new owner took it (inputs go there now).
+async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing) -> bool {
+    let Some((last, tick)) = &playing.last_seen else { return false };
+    let cell = state.world.geometry.cell_of_pos(last.body.pos);
+    let Some(owner) = state.cells.owner(cell) else { return false };
+    if owner.zone == playing.zone.zone {
+        return false;
+    }
+    let epoch = state.cells.epoch(cell).unwrap_or_default();
+    let route = SessionRoute { gateway: state.id, session };
+    let Some(record) = crate::revive::record_from_state(last, *tick, route, epoch) else { return false };
+    match owner.restore(record).await {
+        Ok(Ok(accepted)) => {
+            info!(entity = %accepted.entity, from = %playing.zone.zone, to = %owner.zone, %cell, "player restored after its zone died");
+            metrics::counter!("mmo_gateway_players_restored_total").increment(1);
+            playing.zone = owner;
+            true
+        }
+        Ok(Err(refused)) => {
+            debug!(%refused, to = %owner.zone, "new owner cannot take the player yet");
+            false
+        }
+        Err(error) => {
+            debug!(%error, to = %owner.zone, "new owner unreachable");
+            false
+        }
     }
 }

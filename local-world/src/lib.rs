@@ -170,7 +170,7 @@ impl LocalWorld {
             let zone = handle.zone;
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
-            let links = ZoneLinks { peers: handles.clone(), assignments: registry.watch() };
+            let links = ZoneLinks { peers: handles.clone().into(), assignments: registry.watch() };
             let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
                 .with_capacity(config.zone_capacity)
                 .with_report_period(config.report_period);
@@ -230,7 +230,8 @@ impl LocalWorld {
             ApiState { registry: registry.clone(), service, geometry: config.geometry },
             config.client_dir.clone(),
         );
-        let gateway = Gateway::bind(gateway_config, handles, registry.watch(), metrics).await?.with_routes(operator);
+        let gateway =
+            Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics).await?.with_routes(operator);
         let info = GatewayInfo {
             id: GatewayId(1),
             address: gateway.http_addr().to_string(),

@@ -3,8 +3,12 @@
 //! - [`core`]: the sans-IO simulation (tick number, inputs and a seeded RNG in; cell frames out).
 //! - [`runtime`]: the tokio task that paces ticks on the global clock, feeds the core the
 //!   commands arriving from gateways and publishes cell frames to subscribers.
+//! - [`host`]: the zone as its own process (`mmo-zone`): registry lease, network link, taking
+//!   cells of dead zones; [`ops`]: its operator endpoints.
 
 pub mod core;
+pub mod host;
+pub mod ops;
 pub mod runtime;
 
 pub use runtime::ZoneRuntime;

@@ -1,1 +1,98 @@
-fn main() {}
+//! `mmo-zone`: one zone server as its own process, against etcd. Prints
+//! `ready: link=HOST:PORT http=HOST:PORT` once registered.
+
+use anyhow::Context;
+use clap::Parser;
+use mmo_cluster::cli::{RegistryArgs, WorldArgs};
+use mmo_cluster::etcd::EtcdRegistry;
+use mmo_cluster::net::LinkServer;
+use mmo_world::ZoneId;
+use mmo_zone::core::ZoneConfig;
+use mmo_zone::host::{run_zone, HostConfig};
+use mmo_zone::ops::{self, Readiness};
+use std::io::Write;
+use std::net::SocketAddr;
+use tracing_subscriber::EnvFilter;
+
+/// A zone server: simulates the cells the coordinator assigns it.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    world: WorldArgs,
+    /// This zone's id (unique in the world, > 0).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    id: u32,
+    /// TCP address of the zone link (gateways and other zones connect here).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    link: SocketAddr,
+    /// TCP address of /metrics, /livez and /readyz.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    http: SocketAddr,
+    /// NPCs spawned in each cell the zone takes fresh.
+    #[arg(long, default_value_t = 6)]
+    npcs_per_cell: u32,
+    /// Entities the zone is sized for (in its load reports and registration).
+    #[arg(long, default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY)]
+    capacity: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let metrics = ops::install_metrics()?;
+    let (registry, follower) = EtcdRegistry::connect(args.registry.etcd_config())
+        .await
+        .with_context(|| format!("--etcd {:?}", args.registry.etcd))?;
+    tokio::spawn(follower.run());
+    let link = LinkServer::bind(args.link).await.with_context(|| format!("--link {}", args.link))?;
+    let http = tokio::net::TcpListener::bind(args.http).await.with_context(|| format!("--http {}", args.http))?;
+    let (link_addr, http_addr) = (link.local_addr(), http.local_addr()?);
+    let ready = Readiness::default();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let app = ops::router(metrics, ready.clone());
+    let mut http_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        axum::serve(http, app).with_graceful_shutdown(async move { drop(http_shutdown.wait_for(|s| *s).await) }).await
+    });
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        let _ = stop.send(true);
+    });
+    let config = HostConfig {
+        zone: ZoneConfig {
+            zone: ZoneId(args.id),
+            seed: args.world.seed,
+            geometry: args.world.geometry(),
+            npcs_per_cell: args.npcs_per_cell,
+        },
+        clock: args.world.clock(),
+        capacity: args.capacity,
+        lease_ttl: args.registry.lease_ttl(),
+    };
+    let zone = run_zone(registry, config, link, ready.clone(), shutdown.clone());
+    tokio::pin!(zone);
+    // Registration takes a moment: announce readiness when it happens.
+    let result = loop {
+        tokio::select! {
+            result = &mut zone => break result,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(10)), if !ready.get() => {}
+            _ = std::future::ready(()), if ready.get() => {
+                writeln!(std::io::stdout(), "ready: link={link_addr} http={http_addr}")?;
+                std::io::stdout().flush()?;
+                break zone.await;
+            }
+        }
+    };
+    result.context("zone")
+}

@@ -3,15 +3,20 @@
 //!   at which epoch, zone loads and the log of rebalancing decisions; in memory
 //!   ([`MemoryRegistry`]) or on etcd ([`etcd::EtcdRegistry`]) behind one trait;
 //! - [`link`]: the commands a gateway sends a zone, and the handle it sends them through;
-//! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits).
+//! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits);
+//! - [`net`]: the zone link over TCP, for the multi-process mode.
 
+pub mod cli;
+pub mod directory;
 pub mod etcd;
 pub mod link;
 mod memory;
+pub mod net;
 pub mod peer;
 pub mod records;
 pub mod registry;
 
+pub use directory::ZoneDirectory;
 pub use link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
 pub use registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, MemoryRegistry, Registry, RegistryError};

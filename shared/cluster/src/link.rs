@@ -7,21 +7,22 @@
 //! blocks on a slow subscriber, it drops the frame (frames are whole-cell keyframes, so the next
 //! one repairs the gap).
 
-use crate::peer::{PeerMessage, SessionRoute, ZoneReport};
+use crate::peer::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_protocol::CellFrame;
 use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, ZoneId};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Who subscribed to a cell stream: a gateway, or a neighbouring zone keeping ghosts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SubscriberId {
     Gateway(GatewayId),
     Zone(ZoneId),
 }
 
 /// A player's avatar was created.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinAccepted {
     pub entity: EntityId,
     pub cell: CellId,
@@ -29,11 +30,13 @@ pub struct JoinAccepted {
 }
 
 /// Why a zone refused a player.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum JoinRefused {
     #[error("the zone owns no cell to spawn in")]
     NoCell,
+    #[error("the zone does not own the cell the player stands in")]
+    NotOwner,
 }
 
 /// What a zone is asked to do.
@@ -95,6 +98,13 @@ pub enum ZoneCommand {
     PeerLost {
         zone: ZoneId,
     },
+    /// Re-creates a player whose zone died, from the last state its gateway saw (same entity
+    /// id, so its client sees no change). Refused unless the zone owns the cell the record
+    /// stands in.
+    Restore {
+        record: EntityRecord,
+        reply: oneshot::Sender<Result<JoinAccepted, JoinRefused>>,
+    },
     /// Operator and test hook: what the zone holds, as of its last tick.
     Inspect {
         reply: oneshot::Sender<ZoneReport>,
@@ -154,6 +164,13 @@ impl ZoneHandle {
     ) -> Result<Result<JoinAccepted, JoinRefused>, LinkError> {
         let (reply, rx) = oneshot::channel();
         self.send(ZoneCommand::Join { name, route, reply }).await?;
+        rx.await.map_err(|_| LinkError::Closed)
+    }
+
+    /// Re-creates a player from its last known state ([`ZoneCommand::Restore`]).
+    pub async fn restore(&self, record: EntityRecord) -> Result<Result<JoinAccepted, JoinRefused>, LinkError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(ZoneCommand::Restore { record, reply }).await?;
         rx.await.map_err(|_| LinkError::Closed)
     }
 

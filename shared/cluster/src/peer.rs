@@ -6,11 +6,12 @@
 
 use glam::IVec2;
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, Tick, ZoneId};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
 /// One transfer, unique in the cluster: the sending zone and its counter.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TransferId {
     pub zone: ZoneId,
     pub n: u64,
@@ -29,14 +30,14 @@ impl fmt::Display for TransferId {
 }
 
 /// An item a player carries. Unique by `id` across the cluster, so a test can count them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Item {
     pub id: u64,
     pub kind: u16,
 }
 
 /// Where a player's client is connected: it never changes while the player walks between zones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SessionRoute {
     pub gateway: GatewayId,
     pub session: SessionId,
@@ -44,7 +45,7 @@ pub struct SessionRoute {
 
 /// The full state of one entity, as it moves between zones: everything the simulation needs to
 /// go on exactly where the previous zone stopped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityRecord {
     pub id: EntityId,
     /// Grows by one with every handoff; the copy with the highest epoch is the real one.
@@ -59,13 +60,13 @@ pub struct EntityRecord {
     pub kind: RecordKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordKind {
     Player(PlayerRecord),
     Npc(NpcRecord),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerRecord {
     pub name: Arc<str>,
     pub xp: u32,
@@ -75,7 +76,7 @@ pub struct PlayerRecord {
 }
 
 /// A player's input queue: the inputs not applied yet and the sequence numbers seen.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputRecord {
     pub queued: Vec<(u32, Buttons)>,
     pub newest_seen: Option<u32>,
@@ -84,7 +85,7 @@ pub struct InputRecord {
     pub last_buttons: Buttons,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NpcRecord {
     pub species: u8,
     pub home: IVec2,
@@ -92,7 +93,7 @@ pub struct NpcRecord {
 }
 
 /// An NPC's memory between ticks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrainRecord {
     pub dir: i32,
     pub idle_until: Tick,
@@ -128,7 +129,7 @@ impl EntityRecord {
 
 /// Authority over entities moving from one zone to another. Idempotent: the destination decides
 /// once per `id` and gives the same answer to every copy.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
     pub id: TransferId,
     /// The tick at whose end the source froze its copies.
@@ -144,7 +145,7 @@ pub struct Transfer {
 }
 
 /// A swing on one zone that reached an entity owned by another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HitRequest {
     pub attacker: EntityId,
     /// Where the attacker is simulated (the kill credit goes there).
@@ -159,7 +160,7 @@ pub struct HitRequest {
 }
 
 /// What zones tell each other.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PeerMessage {
     Transfer(Transfer),
     /// The destination's one decision about a transfer (resent while an acceptance is not
@@ -211,7 +212,7 @@ impl PeerMessage {
 }
 
 /// One entity as a zone holds it, for tests and operators.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityReport {
     pub id: EntityId,
     pub authority_epoch: Epoch,
@@ -226,7 +227,7 @@ pub struct EntityReport {
 }
 
 /// What a zone holds, as of the last tick it ran.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneReport {
     pub zone: ZoneId,
     pub tick: Tick,

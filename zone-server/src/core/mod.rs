@@ -41,7 +41,7 @@ use ghosts::Ghosts;
 use glam::IVec2;
 use grid::BucketGrid;
 use handoff::Handoff;
-use mmo_cluster::peer::{HitRequest, Item, PeerMessage, SessionRoute, Transfer};
+use mmo_cluster::peer::{EntityRecord, HitRequest, Item, PeerMessage, SessionRoute, Transfer};
 use mmo_protocol::{CellFrame, EntityState};
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::rng::SplitMix64;
@@ -295,6 +295,19 @@ impl ZoneCore {
         }
         self.entities.insert(player);
         id
+    }
+
+    /// Re-creates a player whose zone died from the last state its gateway saw, under the same
+    /// id (zone death: no handover came). Refused unless the player stands in an owned cell.
+    pub fn restore(&mut self, record: EntityRecord) -> Result<EntityId, JoinError> {
+        let cell = self.config.geometry.cell_of_pos(record.body.pos);
+        if self.owned.get(cell).is_none() {
+            return Err(JoinError::NoCell);
+        }
+        let id = record.id;
+        tracing::info!(zone = %self.config.zone, %id, %cell, "player restored after its zone died");
+        self.entities.insert(Entity::from_record(record));
+        Ok(id)
     }
 
     /// Removes a player; false if `id` is not a player here. A player this zone handed over

@@ -9,10 +9,10 @@
 use super::unix_us;
 use crate::core::ZoneCore;
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::{SubscriberId, ZoneCommand, ZoneHandle};
+use mmo_cluster::{SubscriberId, ZoneCommand, ZoneDirectory};
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, ZoneId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, warn};
@@ -24,7 +24,7 @@ const GHOST_QUEUE: usize = 1024;
 #[derive(Debug)]
 pub struct ZoneLinks {
     /// Every zone of the cluster by id (this zone's own handle may be among them).
-    pub peers: HashMap<ZoneId, ZoneHandle>,
+    pub peers: ZoneDirectory,
     /// The registry's table of cell owners, followed as it changes.
     pub assignments: watch::Receiver<AssignmentTable>,
 }
@@ -33,14 +33,14 @@ impl ZoneLinks {
     /// No other zone and no registry: a zone on its own (tests, tools).
     pub fn alone() -> Self {
         let (_, assignments) = watch::channel(AssignmentTable::default());
-        ZoneLinks { peers: HashMap::new(), assignments }
+        ZoneLinks { peers: ZoneDirectory::default(), assignments }
     }
 }
 
 #[derive(Debug)]
 pub(super) struct Links {
     zone: ZoneId,
-    peers: HashMap<ZoneId, ZoneHandle>,
+    peers: ZoneDirectory,
     assignments: watch::Receiver<AssignmentTable>,
     /// The table was read at least once.
     synced: bool,
@@ -84,7 +84,7 @@ impl Links {
     }
 
     fn send(&self, to: ZoneId, cmd: ZoneCommand) {
-        let Some(peer) = self.peers.get(&to) else {
+        let Some(peer) = self.peers.get(to) else {
             warn!(%to, "no link to zone; message dropped");
             metrics::counter!("mmo_zone_peer_messages_dropped_total", "reason" => "unknown").increment(1);
             return;

@@ -179,6 +179,15 @@ impl ZoneRuntime {
                 debug!(session = %route.session, %name, ?result, "join");
                 let _ = reply.send(result);
             }
+            ZoneCommand::Restore { record, reply } => {
+                let result = self.core.restore(record).map_err(|_| JoinRefused::NotOwner).and_then(|entity| {
+                    let state = self.core.entity(entity).ok_or(JoinRefused::NotOwner)?;
+                    let cell = self.geometry.cell_of_pos(state.body.pos);
+                    Ok(JoinAccepted { entity, cell, pos: state.body.pos })
+                });
+                info!(?result, "restore");
+                let _ = reply.send(result);
+            }
             ZoneCommand::Input { entity, seq, buttons } => self.core.push_input(entity, seq, buttons),
             ZoneCommand::Chat { entity, text } => self.core.chat(entity, text),
             ZoneCommand::Leave { entity } => {

@@ -1,0 +1,268 @@
+//! A local multi-process cluster: etcd (Debian `etcd-server`, free ports, temporary data
+//! directory), coordinators, zone servers and gateways, each its own process started from the
+//! workspace's binaries (`mmo-coordinator`, `mmo-zone`, `mmo-gateway`). Each service is waited
+//! for on the `ready: ...` line it prints (no sleeps); logs go to files in a temporary run
+//! directory. Dropping the [`Cluster`] (or [`Cluster::stop`]) ends every process it started.
+
+use anyhow::{bail, Context};
+use mmo_test_services::Etcd;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tracing::{info, warn};
+
+/// How long a service may take to print its ready line.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a service may take to exit after SIGTERM before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// Where `mmo-zone`, `mmo-gateway` and `mmo-coordinator` are.
+    pub bin_dir: PathBuf,
+    pub coordinators: u32,
+    pub zones: u32,
+    pub gateways: u32,
+    /// The first gateway's HTTP and WebTransport addresses (port 0: any free port); further
+    /// gateways take any free ports.
+    pub http: String,
+    pub quic: String,
+    /// The built browser client (served by gateways and the coordinators' dashboard).
+    pub client_dir: Option<PathBuf>,
+    /// Lease time to live of every service, in seconds.
+    pub lease_ttl: u64,
+    /// World name, size and cell size, passed to every service.
+    pub world: String,
+    pub world_size: String,
+    pub cell_tiles: u16,
+    pub npcs_per_cell: u32,
+    /// Extra flags for the coordinators (e.g. `--rebalance off`).
+    pub coordinator_args: Vec<String>,
+}
+
+impl ClusterConfig {
+    /// Two coordinators, four zones, one gateway on free ports, binaries next to this program.
+    pub fn new(bin_dir: PathBuf) -> Self {
+        ClusterConfig {
+            bin_dir,
+            coordinators: 2,
+            zones: 4,
+            gateways: 1,
+            http: "127.0.0.1:0".into(),
+            quic: "127.0.0.1:0".into(),
+            client_dir: None,
+            lease_ttl: 2,
+            world: "local".into(),
+            world_size: "4x2".into(),
+            cell_tiles: 128,
+            npcs_per_cell: 6,
+            coordinator_args: Vec::new(),
+        }
+    }
+}
+
+/// What a service is, in a cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Coordinator(u32),
+    Zone(u32),
+    Gateway(u32),
+}
+
+/// One running service.
+#[derive(Debug)]
+pub struct Service {
+    pub role: Role,
+    /// What its ready line said after `ready: `.
+    pub ready: String,
+    pub log: PathBuf,
+    child: Child,
+}
+
+impl Service {
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+}
+
+/// A running cluster.
+#[derive(Debug)]
+pub struct Cluster {
+    etcd: Etcd,
+    run_dir: PathBuf,
+    services: Vec<Service>,
+}
+
+impl Cluster {
+    /// Starts etcd, then the coordinators, the zones and the gateways, each once the previous
+    /// is ready.
+    pub async fn up(config: &ClusterConfig) -> anyhow::Result<Cluster> {
+        let etcd = tokio::task::spawn_blocking(Etcd::start).await?.context("starting etcd (Debian etcd-server)")?;
+        let run_dir = std::env::temp_dir().join(format!("mmo-cluster-{}", std::process::id()));
+        std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+        let mut cluster = Cluster { etcd, run_dir, services: Vec::new() };
+        info!(etcd = cluster.etcd.endpoint(), "etcd ready");
+        let common = |c: &Cluster| {
+            vec![
+                format!("--etcd={}", c.etcd.endpoint()),
+                format!("--world={}", config.world),
+                format!("--world-size={}", config.world_size),
+                format!("--cell-tiles={}", config.cell_tiles),
+            ]
+        };
+        for n in 1..=config.coordinators {
+            let mut args = vec!["run".to_string()];
+            args.extend(common(&cluster));
+            args.extend([
+                format!("--candidate=coordinator-{n}"),
+                "--http=127.0.0.1:0".into(),
+                format!("--leader-ttl-secs={}", config.lease_ttl),
+            ]);
+            if let Some(dir) = &config.client_dir {
+                args.push(format!("--client-dir={}", dir.display()));
+            }
+            args.extend(config.coordinator_args.iter().cloned());
+            cluster.start(config, "mmo-coordinator", Role::Coordinator(n), args).await?;
+        }
+        for n in 1..=config.zones {
+            let mut args = common(&cluster);
+            args.extend([
+                format!("--id={n}"),
+                format!("--lease-ttl={}", config.lease_ttl),
+                format!("--npcs-per-cell={}", config.npcs_per_cell),
+            ]);
+            cluster.start(config, "mmo-zone", Role::Zone(n), args).await?;
+        }
+        for n in 1..=config.gateways {
+            let mut args = common(&cluster);
+            let (http, quic) = if n == 1 {
+                (config.http.clone(), config.quic.clone())
+            } else {
+                ("127.0.0.1:0".into(), "127.0.0.1:0".into())
+            };
+            args.extend([
+                format!("--id={n}"),
+                format!("--lease-ttl={}", config.lease_ttl),
+                format!("--http={http}"),
+                format!("--quic={quic}"),
+            ]);
+            if let Some(dir) = &config.client_dir {
+                args.push(format!("--client-dir={}", dir.display()));
+            }
+            cluster.start(config, "mmo-gateway", Role::Gateway(n), args).await?;
+        }
+        Ok(cluster)
+    }
+
+    async fn start(
+        &mut self,
+        config: &ClusterConfig,
+        binary: &str,
+        role: Role,
+        args: Vec<String>,
+    ) -> anyhow::Result<()> {
+        let path = config.bin_dir.join(binary);
+        if !path.is_file() {
+            bail!("{} not found (build it: cargo build --bins; or pass --bin-dir)", path.display());
+        }
+        let name = match &role {
+            Role::Coordinator(n) => format!("coordinator-{n}"),
+            Role::Zone(n) => format!("zone-{n}"),
+            Role::Gateway(n) => format!("gateway-{n}"),
+        };
+        let log = self.run_dir.join(format!("{name}.log"));
+        let log_file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let mut child = Command::new(&path)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", path.display()))?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let started = Instant::now();
+        let ready = tokio::time::timeout(READY_TIMEOUT, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.strip_prefix("ready: ") {
+                    return Ok::<_, std::io::Error>(Some(rest.to_string()));
+                }
+            }
+            Ok(None)
+        })
+        .await;
+        let ready = match ready {
+            Ok(Ok(Some(ready))) => ready,
+            Ok(Ok(None)) | Ok(Err(_)) => {
+                bail!("{name} exited before it was ready; see {}:\n{}", log.display(), tail(&log))
+            }
+            Err(_) => bail!("{name} not ready within {READY_TIMEOUT:?}; see {}:\n{}", log.display(), tail(&log)),
+        };
+        // Keep draining stdout so the service never blocks on it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        info!(%name, %ready, took_ms = started.elapsed().as_millis() as u64, "ready");
+        self.services.push(Service { role, ready, log, child });
+        Ok(())
+    }
+
+    pub fn etcd_endpoint(&self) -> &str {
+        self.etcd.endpoint()
+    }
+
+    /// Where the services' logs are.
+    pub fn run_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    pub fn service(&self, role: &Role) -> Option<&Service> {
+        self.services.iter().find(|s| &s.role == role)
+    }
+
+    /// The first gateway's play URL.
+    pub fn play_url(&self) -> Option<String> {
+        self.service(&Role::Gateway(1)).map(|s| s.ready.clone())
+    }
+
+    /// The first coordinator's dashboard URL.
+    pub fn dashboard_url(&self) -> Option<String> {
+        let base =
+            self.service(&Role::Coordinator(1))?.ready.split_whitespace().next()?.trim_end_matches('/').to_string();
+        Some(format!("{base}/dashboard"))
+    }
+
+    /// Kills a service with SIGKILL (a crash) and waits for it to be gone.
+    pub async fn kill(&mut self, role: &Role) -> anyhow::Result<()> {
+        let service = self.services.iter_mut().find(|s| &s.role == role).context("no such service")?;
+        service.child.kill().await.context("killing")?;
+        Ok(())
+    }
+
+    /// Stops every service (SIGTERM, then SIGKILL after a while), newest first, then etcd.
+    pub async fn stop(mut self) {
+        for service in self.services.iter_mut().rev() {
+            let Some(pid) = service.child.id() else { continue };
+            if let Err(error) = mmo_test_services::signal(pid, mmo_test_services::Signal::Term) {
+                warn!(%error, pid, "could not send SIGTERM");
+            }
+            if tokio::time::timeout(STOP_TIMEOUT, service.child.wait()).await.is_err() {
+                warn!(role = ?service.role, "did not stop in time; killing");
+                let _ = service.child.kill().await;
+            }
+        }
+        self.services.clear();
+    }
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let start = text.len().saturating_sub(3000);
+    text.get(start..).unwrap_or_default().to_string()
+}

@@ -1,0 +1,67 @@
+//! Command-line flags every multi-process service shares (clap): where etcd is, the world's
+//! name, its geometry, seed and tick clock, and the lease's time to live. All services of one
+//! world must be started with the same world flags.
+
+use crate::etcd::EtcdConfig;
+use mmo_world::{TickClock, WorldGeometry};
+use std::time::Duration;
+
+/// Unix milliseconds of tick 0 for every service (the local world's value).
+pub const CLOCK_EPOCH_MS: u64 = 1_767_225_600_000;
+
+/// Where the registry is, and which world.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RegistryArgs {
+    /// etcd client URLs, comma-separated.
+    #[arg(long, env = "MMO_ETCD", value_delimiter = ',', default_value = "http://127.0.0.1:2379")]
+    pub etcd: Vec<String>,
+    /// The world's name (its keys live under /mmo/<world>/).
+    #[arg(long, env = "MMO_WORLD_NAME", default_value = "dev")]
+    pub world: String,
+    /// Time to live of this service's registry lease, in seconds (etcd's minimum is 2).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub lease_ttl: u64,
+}
+
+impl RegistryArgs {
+    pub fn etcd_config(&self) -> EtcdConfig {
+        EtcdConfig::new(self.etcd.clone(), self.world.clone())
+    }
+
+    pub fn lease_ttl(&self) -> Duration {
+        Duration::from_secs(self.lease_ttl)
+    }
+}
+
+/// The world every service of a cluster simulates or shows.
+#[derive(Clone, Debug, clap::Args)]
+pub struct WorldArgs {
+    /// World size in cells, `WxH`.
+    #[arg(long = "world-size", env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = parse_size)]
+    pub cells: (u16, u16),
+    /// Cell size in tiles.
+    #[arg(long, env = "MMO_CELL_TILES", default_value_t = WorldGeometry::default().cell_tiles, value_parser = clap::value_parser!(u16).range(32..=1024))]
+    pub cell_tiles: u16,
+    /// Terrain seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Tick length in milliseconds.
+    #[arg(long, default_value_t = TickClock::DEFAULT_TICK_MS, value_parser = clap::value_parser!(u32).range(10..=1000))]
+    pub tick_ms: u32,
+}
+
+impl WorldArgs {
+    pub fn geometry(&self) -> WorldGeometry {
+        WorldGeometry { width_cells: self.cells.0, height_cells: self.cells.1, cell_tiles: self.cell_tiles }
+    }
+
+    pub fn clock(&self) -> TickClock {
+        TickClock { epoch_ms: CLOCK_EPOCH_MS, tick_ms: self.tick_ms }
+    }
+}
+
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WxH, got {s:?}"))?;
+    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(|| format!("bad size {s:?}"));
+    Ok((parse(w)?, parse(h)?))
+}

@@ -1,0 +1,238 @@
+//! A [`ZoneHandle`] to a zone in another process: the handle's commands are read by a task
+//! that keeps a TCP connection to the zone's [`LinkServer`](super::LinkServer), reconnecting
+//! (with backoff) when it breaks.
+//!
+//! Replies are matched by request id; a request in flight when the connection breaks, or sent
+//! while it is down, fails with [`LinkError::Closed`](crate::link::LinkError::Closed). Frames
+//! go to the subscriber's sender without waiting (a full subscriber loses the frame, as in one
+//! process). Subscriptions are kept and sent again on every new connection. A zone on the
+//! other side drops commands sent while the connection is down (inputs, chat: clients resend;
+//! peer messages: transfers are resent until answered).
+//!
+//! [`ZoneCommand::Subscribers`] (a migrated cell's subscribers moving to its new owner) carries
+//! channels that cannot cross processes: it is not sent; remote subscribers follow the registry
+//! and subscribe at the new owner themselves (gateways' `follow_owners`, zones' ghost
+//! subscriptions).
+
+use super::codec::{self, MAX_MESSAGE};
+use super::server::{next_message, ConnectionEnd};
+use super::wire::{FromZone, JoinRequest, Reply, RequestId, RestoreRequest, StreamId, ToZone};
+use crate::link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
+use crate::peer::ZoneReport;
+use mmo_protocol::framing::FrameReader;
+use mmo_protocol::CellFrame;
+use mmo_world::{CellId, EntityId, ZoneId};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn, Instrument};
+
+/// Commands a remote handle queues before the link task reads them.
+pub const REMOTE_QUEUE: usize = 16 * 1024;
+const BACKOFF_MIN: Duration = Duration::from_millis(50);
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+type JoinReply = oneshot::Sender<Result<JoinAccepted, JoinRefused>>;
+
+/// A reply channel waiting for its answer.
+enum Pending {
+    Join(JoinReply),
+    Inspect(oneshot::Sender<ZoneReport>),
+    SpawnNpcs(oneshot::Sender<Vec<EntityId>>),
+    Restore(JoinReply),
+}
+
+/// One subscription, kept across reconnections.
+struct Stream {
+    cell: CellId,
+    subscriber: SubscriberId,
+    frames: mpsc::Sender<Arc<CellFrame>>,
+}
+
+/// Connects to the zone `zone` at `addr` (`host:port`), in the background: the handle works at
+/// once; commands sent during the first connection attempt wait for it, later ones while the
+/// link is down are handled as described in the module's documentation. The link task ends
+/// when every clone of the handle is dropped.
+pub fn connect(zone: ZoneId, addr: String) -> ZoneHandle {
+    let (handle, commands) = ZoneHandle::channel(zone, REMOTE_QUEUE);
+    let span = tracing::info_span!("remote_zone", %zone, %addr);
+    tokio::spawn(RemoteLink::new(addr, commands).run().instrument(span));
+    handle
+}
+
+struct RemoteLink {
+    addr: String,
+    commands: mpsc::Receiver<ZoneCommand>,
+    next_id: u64,
+    pending: HashMap<RequestId, Pending>,
+    streams: HashMap<StreamId, Stream>,
+}
+
+impl RemoteLink {
+    fn new(addr: String, commands: mpsc::Receiver<ZoneCommand>) -> Self {
+        RemoteLink { addr, commands, next_id: 1, pending: HashMap::new(), streams: HashMap::new() }
+    }
+
+    async fn run(mut self) {
+        let mut backoff = BACKOFF_MIN;
+        let mut first = true;
+        loop {
+            // Commands wait in the queue during the first attempt (none is lost to a link that
+            // is just starting); later, they are handled as sent while the link is down.
+            let stream = if std::mem::take(&mut first) {
+                TcpStream::connect(&self.addr).await
+            } else {
+                tokio::select! {
+                s = TcpStream::connect(&self.addr) => s,
+                cmd = self.commands.recv() => match cmd {
+                    Some(cmd) => { self.offline(cmd); continue; }
+                    None => return,
+                },
+                }
+            };
+            match stream {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    info!("zone link connected");
+                    backoff = BACKOFF_MIN;
+                    match self.connected(stream).await {
+                        Ok(()) => return,
+                        Err(end) => warn!(reason = %end, "zone link lost; reconnecting"),
+                    }
+                    metrics::counter!("mmo_link_reconnects_total").increment(1);
+                    // Requests in flight will never be answered.
+                    self.pending.clear();
+                }
+                Err(error) => {
+                    debug!(%error, "zone link connection failed");
+                    let wait = tokio::time::sleep(backoff);
+                    tokio::pin!(wait);
+                    loop {
+                        tokio::select! {
+                            _ = &mut wait => break,
+                            cmd = self.commands.recv() => match cmd {
+                                Some(cmd) => self.offline(cmd),
+                                None => return,
+                            },
+                        }
+                    }
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+    }
+
+    /// Serves one connection. `Ok` when every handle is gone.
+    async fn connected(&mut self, stream: TcpStream) -> Result<(), ConnectionEnd> {
+        let (mut reader, mut writer) = stream.into_split();
+        let resubscribe: Vec<ToZone> = self
+            .streams
+            .iter()
+            .map(|(&stream, s)| ToZone::Subscribe { cell: s.cell, subscriber: s.subscriber, stream })
+            .collect();
+        for msg in resubscribe {
+            writer.write_all(&codec::encode_framed(&msg)?).await?;
+        }
+        let mut frames = FrameReader::new(MAX_MESSAGE);
+        let mut buf = Vec::with_capacity(64 * 1024);
+        loop {
+            tokio::select! {
+                cmd = self.commands.recv() => {
+                    let Some(cmd) = cmd else { return Ok(()) };
+                    if let Some(msg) = self.wire_form(cmd) {
+                        writer.write_all(&codec::encode_framed(&msg)?).await?;
+                    }
+                }
+                msg = next_message::<FromZone>(&mut reader, &mut frames, &mut buf) => self.received(msg?),
+            }
+        }
+    }
+
+    fn received(&mut self, msg: FromZone) {
+        match msg {
+            FromZone::Reply { req, reply } => match (self.pending.remove(&req), reply) {
+                (Some(Pending::Join(tx)), Reply::Join(r)) => drop(tx.send(r)),
+                (Some(Pending::Restore(tx)), Reply::Restore(r)) => drop(tx.send(r)),
+                (Some(Pending::Inspect(tx)), Reply::Inspect(r)) => drop(tx.send(*r)),
+                (Some(Pending::SpawnNpcs(tx)), Reply::SpawnNpcs(r)) => drop(tx.send(r)),
+                (_, reply) => warn!(req, ?reply, "reply to no request of its kind; ignored"),
+            },
+            FromZone::Frame { stream, frame } => {
+                let Some(s) = self.streams.get(&stream) else { return };
+                match s.frames.try_send(frame) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        metrics::counter!("mmo_link_frames_dropped_total").increment(1);
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        self.streams.remove(&stream);
+                    }
+                }
+            }
+        }
+    }
+
+    fn request(&mut self, pending: Pending) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.pending.insert(id, pending);
+        id
+    }
+
+    /// Forgets the stream of `(cell, subscriber)`, if any.
+    fn drop_stream(&mut self, cell: CellId, subscriber: SubscriberId) {
+        self.streams.retain(|_, s| !(s.cell == cell && s.subscriber == subscriber));
+    }
+
+    /// The wire form of a command (none for those that cannot cross processes).
+    fn wire_form(&mut self, cmd: ZoneCommand) -> Option<ToZone> {
+        Some(match cmd {
+            ZoneCommand::OwnCell { cell, epoch } => ToZone::OwnCell { cell, epoch },
+            ZoneCommand::Join { name, route, reply } => {
+                ToZone::Join(JoinRequest { req: self.request(Pending::Join(reply)), name, route })
+            }
+            ZoneCommand::Restore { record, reply } => {
+                ToZone::Restore(RestoreRequest { req: self.request(Pending::Restore(reply)), record })
+            }
+            ZoneCommand::Input { entity, seq, buttons } => ToZone::Input { entity, seq, buttons },
+            ZoneCommand::Chat { entity, text } => ToZone::Chat { entity, text },
+            ZoneCommand::Leave { entity } => ToZone::Leave { entity },
+            ZoneCommand::Subscribe { cell, subscriber, frames } => {
+                self.drop_stream(cell, subscriber);
+                let stream = self.next_id;
+                self.next_id += 1;
+                self.streams.insert(stream, Stream { cell, subscriber, frames });
+                ToZone::Subscribe { cell, subscriber, stream }
+            }
+            ZoneCommand::Unsubscribe { cell, subscriber } => {
+                self.drop_stream(cell, subscriber);
+                ToZone::Unsubscribe { cell, subscriber }
+            }
+            ZoneCommand::CellOwner { cell, zone, epoch } => ToZone::CellOwner { cell, zone, epoch },
+            ZoneCommand::Peer { from, msg, sent_us } => ToZone::Peer { from, msg, sent_us },
+            ZoneCommand::PeerLost { zone } => ToZone::PeerLost { zone },
+            ZoneCommand::Inspect { reply } => ToZone::Inspect { req: self.request(Pending::Inspect(reply)) },
+            ZoneCommand::SpawnNpcs { cell, count, at, reply } => {
+                ToZone::SpawnNpcs { req: self.request(Pending::SpawnNpcs(reply)), cell, count, at }
+            }
+            ZoneCommand::Subscribers { cell, subscribers } => {
+                debug!(%cell, n = subscribers.len(), "subscribers do not cross processes; they resubscribe");
+                return None;
+            }
+        })
+    }
+
+    /// A command sent while the connection is down: requests fail at once (their reply channel
+    /// is dropped), subscriptions are kept for the next connection, the rest is dropped.
+    fn offline(&mut self, cmd: ZoneCommand) {
+        match cmd {
+            ZoneCommand::Subscribe { .. } | ZoneCommand::Unsubscribe { .. } => {
+                let _ = self.wire_form(cmd);
+            }
+            _ => metrics::counter!("mmo_link_commands_dropped_total").increment(1),
+        }
+    }
+}

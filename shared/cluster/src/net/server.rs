@@ -1,0 +1,212 @@
+//! Serving a zone's [`ZoneHandle`] on a TCP socket: every connection's messages become
+//! [`ZoneCommand`]s on the local handle, with local reply channels whose answers go back under
+//! the request's id, and local frame channels whose frames go back under the stream's id.
+//!
+//! The zone never waits on the network: each subscription gets its own small bounded channel
+//! that the zone fills without waiting (a full one loses the frame, as in one process); a task
+//! per subscription moves its frames to the connection's writer.
+
+use super::codec::{self, WireError, MAX_MESSAGE};
+use super::wire::{FromZone, Reply, RequestId, ToZone};
+use crate::link::{ZoneCommand, ZoneHandle};
+use mmo_protocol::framing::FrameReader;
+use mmo_protocol::CellFrame;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+use tracing::{debug, info, warn, Instrument};
+
+/// Frames one subscription may have waiting for the socket before the zone drops its frames.
+pub const STREAM_QUEUE: usize = 8;
+/// Messages a connection may have waiting for the socket.
+const OUT_QUEUE: usize = 1024;
+
+/// A zone's listening link.
+#[derive(Debug)]
+pub struct LinkServer {
+    listener: TcpListener,
+}
+
+impl LinkServer {
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+        Ok(LinkServer { listener: TcpListener::bind(addr).await? })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    /// Accepts connections and serves `zone` on each until `shutdown` turns true (then drops
+    /// every connection).
+    pub async fn run(self, zone: ZoneHandle, mut shutdown: watch::Receiver<bool>) {
+        let mut connections = JoinSet::new();
+        info!(addr = %self.local_addr(), zone = %zone.zone, "zone link listening");
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        let span = tracing::info_span!("link", %peer);
+                        connections.spawn(serve_connection(stream, zone.clone()).instrument(span));
+                    }
+                    Err(error) => warn!(%error, "accepting a link connection failed"),
+                },
+                _ = shutdown.wait_for(|stop| *stop) => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+    }
+}
+
+/// Why a connection ended.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ConnectionEnd {
+    #[error("peer closed the connection")]
+    Closed,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    #[error("zone is gone")]
+    ZoneGone,
+}
+
+async fn serve_connection(stream: TcpStream, zone: ZoneHandle) {
+    let (mut reader, writer) = stream.into_split();
+    let (out_tx, out_rx) = mpsc::channel::<FromZone>(OUT_QUEUE);
+    let mut tasks = JoinSet::new();
+    tasks.spawn(write_loop(writer, out_rx));
+    let mut frames = FrameReader::new(MAX_MESSAGE);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let end = loop {
+        let msg = match next_message::<ToZone>(&mut reader, &mut frames, &mut buf).await {
+            Ok(msg) => msg,
+            Err(end) => break end,
+        };
+        while tasks.try_join_next().is_some() {}
+        let cmd = to_command(msg, &out_tx, &mut tasks);
+        if zone.send(cmd).await.is_err() {
+            break ConnectionEnd::ZoneGone;
+        }
+    };
+    match &end {
+        ConnectionEnd::Wire(error) => {
+            metrics::counter!("mmo_link_bad_messages_total", "code" => error.code()).increment(1);
+            warn!(code = error.code(), %error, "dropping a link peer that sent a bad message");
+        }
+        ConnectionEnd::Closed => debug!("link peer left"),
+        other => info!(reason = %other, "link connection ended"),
+    }
+    // Dropping the tasks drops every subscription's channel: the zone forgets them.
+}
+
+/// Reads the next whole message. Cancel-safe: bytes read stay in `frames`.
+pub(super) async fn next_message<T: serde::de::DeserializeOwned>(
+    reader: &mut (impl AsyncReadExt + Unpin),
+    frames: &mut FrameReader,
+    buf: &mut Vec<u8>,
+) -> Result<T, ConnectionEnd> {
+    loop {
+        match frames.next_frame() {
+            Ok(Some(bytes)) => return Ok(codec::decode(&bytes)?),
+            Ok(None) => {}
+            Err(e) => return Err(WireError::TooLarge { size: e.size, limit: e.limit }.into()),
+        }
+        buf.clear();
+        if reader.read_buf(buf).await? == 0 {
+            return Err(ConnectionEnd::Closed);
+        }
+        frames.push(buf);
+    }
+}
+
+async fn write_loop(writer: tokio::net::tcp::OwnedWriteHalf, mut out: mpsc::Receiver<FromZone>) {
+    let mut writer = BufWriter::new(writer);
+    while let Some(msg) = out.recv().await {
+        if write_one(&mut writer, &msg).await.is_err() {
+            return;
+        }
+        while let Ok(msg) = out.try_recv() {
+            if write_one(&mut writer, &msg).await.is_err() {
+                return;
+            }
+        }
+        if writer.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn write_one(writer: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>, msg: &FromZone) -> std::io::Result<()> {
+    match codec::encode_framed(msg) {
+        Ok(bytes) => writer.write_all(&bytes).await,
+        Err(error) => {
+            warn!(code = error.code(), %error, "link message not sent");
+            Ok(())
+        }
+    }
+}
+
+/// Sends a reply back when the zone answers.
+fn forward_reply<T: Send + 'static>(
+    req: RequestId,
+    rx: oneshot::Receiver<T>,
+    wrap: fn(T) -> Reply,
+    out: &mpsc::Sender<FromZone>,
+    tasks: &mut JoinSet<()>,
+) {
+    let out = out.clone();
+    tasks.spawn(async move {
+        if let Ok(value) = rx.await {
+            let _ = out.send(FromZone::Reply { req, reply: wrap(value) }).await;
+        }
+    });
+}
+
+fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>) -> ZoneCommand {
+    match msg {
+        ToZone::OwnCell { cell, epoch } => ZoneCommand::OwnCell { cell, epoch },
+        ToZone::Join(j) => {
+            let (reply, rx) = oneshot::channel();
+            forward_reply(j.req, rx, Reply::Join, out, tasks);
+            ZoneCommand::Join { name: j.name, route: j.route, reply }
+        }
+        ToZone::Restore(r) => {
+            let (reply, rx) = oneshot::channel();
+            forward_reply(r.req, rx, Reply::Restore, out, tasks);
+            ZoneCommand::Restore { record: r.record, reply }
+        }
+        ToZone::Input { entity, seq, buttons } => ZoneCommand::Input { entity, seq, buttons },
+        ToZone::Chat { entity, text } => ZoneCommand::Chat { entity, text },
+        ToZone::Leave { entity } => ZoneCommand::Leave { entity },
+        ToZone::Subscribe { cell, subscriber, stream } => {
+            let (frames, mut rx) = mpsc::channel::<Arc<CellFrame>>(STREAM_QUEUE);
+            let out = out.clone();
+            tasks.spawn(async move {
+                while let Some(frame) = rx.recv().await {
+                    if out.send(FromZone::Frame { stream, frame }).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            ZoneCommand::Subscribe { cell, subscriber, frames }
+        }
+        ToZone::Unsubscribe { cell, subscriber } => ZoneCommand::Unsubscribe { cell, subscriber },
+        ToZone::CellOwner { cell, zone, epoch } => ZoneCommand::CellOwner { cell, zone, epoch },
+        ToZone::Peer { from, msg, sent_us } => ZoneCommand::Peer { from, msg, sent_us },
+        ToZone::PeerLost { zone } => ZoneCommand::PeerLost { zone },
+        ToZone::Inspect { req } => {
+            let (reply, rx) = oneshot::channel();
+            forward_reply(req, rx, |r| Reply::Inspect(Box::new(r)), out, tasks);
+            ZoneCommand::Inspect { reply }
+        }
+        ToZone::SpawnNpcs { req, cell, count, at } => {
+            let (reply, rx) = oneshot::channel();
+            forward_reply(req, rx, Reply::SpawnNpcs, out, tasks);
+            ZoneCommand::SpawnNpcs { cell, count, at, reply }
+        }
+    }
+}

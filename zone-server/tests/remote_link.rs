@@ -1,0 +1,250 @@
+//! The zone link over TCP against a real zone runtime: a remote handle does what an in-process
+//! one does (every command kind, replies, frame streams), a peer sending garbage is dropped
+//! without harming anyone else, and a broken connection comes back with its subscriptions.
+
+use mmo_cluster::net::{self, LinkServer};
+use mmo_cluster::peer::{EntityRecord, PeerMessage, PlayerRecord, RecordKind, SessionRoute};
+use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
+use mmo_protocol::{CellEvent, CellFrame};
+use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, TickClock, WorldGeometry, ZoneId};
+use mmo_zone::core::ZoneConfig;
+use mmo_zone::runtime::ZoneLinks;
+use mmo_zone::ZoneRuntime;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+
+const ZONE: ZoneId = ZoneId(1);
+/// Generous bound on waiting for something that should come within a few ticks (not a timed
+/// assertion: a hang would otherwise stall CI).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+struct Running {
+    local: ZoneHandle,
+    addr: SocketAddr,
+    stop_server: watch::Sender<bool>,
+    _stop_zone: watch::Sender<bool>,
+}
+
+async fn start_zone() -> Running {
+    let geometry = WorldGeometry::default();
+    let (local, commands) = ZoneHandle::channel(ZONE, 1024);
+    let config = ZoneConfig { zone: ZONE, seed: 7, geometry, npcs_per_cell: 0 };
+    let clock = TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS };
+    let (stop_zone, zone_shutdown) = watch::channel(false);
+    tokio::spawn(ZoneRuntime::new(config, commands, clock, ZoneLinks::alone()).run(zone_shutdown));
+    let (stop_server, addr) = serve(local.clone(), "127.0.0.1:0".parse().unwrap()).await;
+    Running { local, addr, stop_server, _stop_zone: stop_zone }
+}
+
+async fn serve(zone: ZoneHandle, addr: SocketAddr) -> (watch::Sender<bool>, SocketAddr) {
+    let server = LinkServer::bind(addr).await.unwrap();
+    let addr = server.local_addr();
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(server.run(zone, shutdown));
+    (stop, addr)
+}
+
+async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(PATIENCE, f).await.unwrap_or_else(|_| panic!("{what}: nothing within {PATIENCE:?}"))
+}
+
+/// The next frame that satisfies `pred`.
+async fn frame_where(
+    rx: &mut mpsc::Receiver<Arc<CellFrame>>,
+    what: &str,
+    pred: impl Fn(&CellFrame) -> bool,
+) -> Arc<CellFrame> {
+    within(what, async {
+        loop {
+            let frame = rx.recv().await.expect("stream open");
+            if pred(&frame) {
+                return frame;
+            }
+        }
+    })
+    .await
+}
+
+fn player_record(id: EntityId, pos: glam::IVec2, route: SessionRoute) -> EntityRecord {
+    EntityRecord {
+        id,
+        authority_epoch: Epoch(3),
+        body: Body { pos, ..Body::default() },
+        hp: 40,
+        max_hp: 100,
+        facing_left: false,
+        last_attack: None,
+        last_hurt: None,
+        died: None,
+        kind: RecordKind::Player(PlayerRecord {
+            name: "bob".into(),
+            xp: 12,
+            items: Vec::new(),
+            inputs: Default::default(),
+            route: Some(route),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_remote_handle_round_trips_every_command_kind() {
+    let zone = start_zone().await;
+    let remote = net::connect(ZONE, zone.addr.to_string());
+    let geometry = WorldGeometry::default();
+
+    for cell in geometry.cells() {
+        remote.send(ZoneCommand::OwnCell { cell, epoch: Epoch(5) }).await.unwrap();
+    }
+    let report = within("inspect", remote.inspect()).await.unwrap();
+    assert_eq!(report.zone, ZONE);
+    assert_eq!(report.owned.len(), geometry.cell_count(), "every OwnCell arrived");
+
+    let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
+    let ada = within("join", remote.join("ada".into(), route)).await.unwrap().expect("joined");
+    let cell = ada.cell;
+    let npcs = within("spawn", remote.spawn_npcs(cell, 3, None)).await.unwrap();
+    assert_eq!(npcs.len(), 3);
+
+    let (frames_tx, mut frames) = mpsc::channel(64);
+    let me = SubscriberId::Gateway(GatewayId(3));
+    remote.send(ZoneCommand::Subscribe { cell, subscriber: me, frames: frames_tx }).await.unwrap();
+    let first = frame_where(&mut frames, "a frame with the player and the NPCs", |f| {
+        f.entities.iter().any(|e| e.id == ada.entity) && npcs.iter().all(|n| f.entities.iter().any(|e| e.id == *n))
+    })
+    .await;
+    assert_eq!((first.cell, first.zone), (cell, ZONE));
+
+    remote.send(ZoneCommand::Input { entity: ada.entity, seq: 1, buttons: Buttons(Buttons::RIGHT) }).await.unwrap();
+    frame_where(&mut frames, "the input applied", |f| {
+        f.entities.iter().any(|e| e.id == ada.entity && e.last_input_seq == 1)
+    })
+    .await;
+
+    let said = |f: &CellFrame, text: &str| {
+        f.events
+            .iter()
+            .any(|e| matches!(e, CellEvent::Chat { from, text: t, .. } if *from == ada.entity && &**t == text))
+    };
+    remote.send(ZoneCommand::Chat { entity: ada.entity, text: "hello".into() }).await.unwrap();
+    frame_where(&mut frames, "the chat", |f| said(f, "hello")).await;
+    let msg = PeerMessage::Chat { entity: ada.entity, text: "from a peer".into() };
+    remote.send(ZoneCommand::Peer { from: ZoneId(2), msg, sent_us: 0 }).await.unwrap();
+    frame_where(&mut frames, "the peer's chat", |f| said(f, "from a peer")).await;
+
+    remote.send(ZoneCommand::CellOwner { cell, zone: ZONE, epoch: Epoch(50) }).await.unwrap();
+    remote.send(ZoneCommand::PeerLost { zone: ZoneId(2) }).await.unwrap();
+    let report = within("inspect", remote.inspect()).await.unwrap();
+    assert!(report.owned.contains(&(cell, Epoch(50))), "CellOwner raised the epoch");
+
+    // A player restored under its own id, where it stood.
+    let bob = EntityId::new(ZoneId(4), 77);
+    let record = player_record(bob, ada.pos, route);
+    let restored = within("restore", remote.restore(record)).await.unwrap().expect("restored");
+    assert_eq!(restored.entity, bob);
+    frame_where(&mut frames, "the restored player", |f| f.entities.iter().any(|e| e.id == bob && e.xp == 12)).await;
+
+    remote.send(ZoneCommand::Leave { entity: ada.entity }).await.unwrap();
+    let report = within("inspect", remote.inspect()).await.unwrap();
+    assert!(!report.entities.iter().any(|e| e.id == ada.entity), "Leave removed the player");
+    assert!(report.entities.iter().any(|e| e.id == bob));
+
+    remote.send(ZoneCommand::Unsubscribe { cell, subscriber: me }).await.unwrap();
+    let tick = within("inspect", remote.inspect()).await.unwrap().tick;
+    wait_ticks(&remote, tick, 3).await;
+    while frames.try_recv().is_ok() {}
+    wait_ticks(&remote, tick, 6).await;
+    assert!(frames.try_recv().is_err(), "no frame after unsubscribing");
+    drop(zone.stop_server);
+}
+
+/// Waits (through the link) until the zone has run `n` ticks after `from`.
+async fn wait_ticks(remote: &ZoneHandle, from: mmo_world::Tick, n: u64) {
+    within("ticks", async {
+        loop {
+            let now = remote.inspect().await.unwrap().tick;
+            if now.since(from) >= n {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_peer_sending_garbage_is_dropped_and_nobody_else_notices() {
+    let zone = start_zone().await;
+    zone.local.send(ZoneCommand::OwnCell { cell: CellId::new(0, 0), epoch: Epoch(1) }).await.unwrap();
+    let good = net::connect(ZONE, zone.addr.to_string());
+    let (frames_tx, mut frames) = mpsc::channel(64);
+    let cell = CellId::new(0, 0);
+    good.send(ZoneCommand::Subscribe { cell, subscriber: SubscriberId::Zone(ZoneId(2)), frames: frames_tx })
+        .await
+        .unwrap();
+    frame_where(&mut frames, "a frame before the garbage", |_| true).await;
+
+    for junk in [&[3u8, 0, 0, 0, 0xff, 0xfe, 0xfd][..], &[0xff, 0xff, 0xff, 0x7f, 1, 2, 3][..]] {
+        let mut bad = tokio::net::TcpStream::connect(zone.addr).await.unwrap();
+        bad.write_all(junk).await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = within("the server closing the bad connection", bad.read(&mut buf)).await.unwrap_or(0);
+        assert_eq!(n, 0, "the server sends nothing to a bad peer and closes");
+    }
+
+    let report = within("inspect", good.inspect()).await.expect("the good link still works");
+    // A restore where the zone owns nothing is refused with its reason.
+    let elsewhere = (WorldGeometry::default().cell_origin(CellId::new(1, 1)) + 2) << mmo_world::physics::SUB_SHIFT;
+    let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
+    let refused = within("restore", good.restore(player_record(EntityId::new(ZoneId(4), 1), elsewhere, route))).await;
+    assert_eq!(refused.unwrap(), Err(JoinRefused::NotOwner));
+    assert_eq!(report.owned, vec![(cell, Epoch(1))]);
+    let last = frames.try_recv().ok().map(|f| f.tick);
+    frame_where(&mut frames, "frames still flowing", |f| Some(f.tick) > last).await;
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
+    let zone = start_zone().await;
+    let cell = CellId::new(1, 1);
+    zone.local.send(ZoneCommand::OwnCell { cell, epoch: Epoch(1) }).await.unwrap();
+    let remote = net::connect(ZONE, zone.addr.to_string());
+    let (frames_tx, mut frames) = mpsc::channel(64);
+    remote
+        .send(ZoneCommand::Subscribe { cell, subscriber: SubscriberId::Gateway(GatewayId(1)), frames: frames_tx })
+        .await
+        .unwrap();
+    frame_where(&mut frames, "a first frame", |_| true).await;
+
+    // The server goes away (every connection dropped) and comes back on the same address.
+    zone.stop_server.send(true).unwrap();
+    let (_stop, addr) = within("rebinding", async {
+        loop {
+            match LinkServer::bind(zone.addr).await {
+                Ok(server) => {
+                    let addr = server.local_addr();
+                    let (stop, shutdown) = watch::channel(false);
+                    tokio::spawn(server.run(zone.local.clone(), shutdown));
+                    return (stop, addr);
+                }
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+    })
+    .await;
+    assert_eq!(addr, zone.addr);
+
+    let report = within("inspect after reconnecting", async {
+        loop {
+            if let Ok(report) = remote.inspect().await {
+                return report;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    // Frames published after the reconnection reach the old subscription.
+    frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
+}
