@@ -1,7 +1,11 @@
 //! One client session, from hello to goodbye, over any [`Transport`].
 //!
-//! Phases: `Hello` (version check) -> `Login` (name; errors here let the client retry) ->
-//! playing. While playing, each completed tick of the cell cache produces one snapshot datagram
+//! Phases: `Hello` (version check) -> `Login` (name, and a password for an account) or `Resume`
+//! (a session token), checked against the player store ([`crate::accounts`]); errors here let
+//! the client retry -> playing, from the player's saved record (the zone that owns the cell of
+//! the saved position creates the avatar). `Joined` carries a fresh session token. At the end
+//! the session logs the player out and waits (at most [`LEAVE_SAVE_TIMEOUT`]) until the zone has
+//! saved the record before it frees the name, so a login right after reads the newest record. While playing, each completed tick of the cell cache produces one snapshot datagram
 //! for this client, plus terrain and chat on the control stream; input datagrams go to the zone
 //! simulating the player. Anything malformed, oversized, unknown, out of phase or flooding ends
 //! this session alone, with a coded error.
@@ -45,6 +49,10 @@ const FLOOD_LIMIT: u32 = 150;
 const CHAT_LIMIT: u32 = 5;
 /// Ticks without seeing the player's entity before giving up on its zone.
 const MISSING_TICKS: u32 = 100;
+/// How long a resumed session waits for the old session of the same player to log out.
+const RESUME_WAIT: Duration = Duration::from_secs(5);
+/// How long a logout waits for the zone to save the player before freeing the name.
+pub const LEAVE_SAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +137,12 @@ fn code_name(code: ErrorCode) -> &'static str {
         ErrorCode::ZoneUnavailable => "ZoneUnavailable",
         ErrorCode::ShuttingDown => "ShuttingDown",
         ErrorCode::Internal => "Internal",
+        ErrorCode::WrongPassword => "WrongPassword",
+        ErrorCode::PasswordInvalid => "PasswordInvalid",
+        ErrorCode::TokenInvalid => "TokenInvalid",
+        ErrorCode::TokenExpired => "TokenExpired",
+        ErrorCode::CharacterCorrupt => "CharacterCorrupt",
+        ErrorCode::StoreUnavailable => "StoreUnavailable",
     }
 }
 
@@ -212,39 +226,73 @@ impl Session {
 
     async fn login<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
         loop {
-            let ClientControl::Login { name } = self.next_control(t).await? else {
-                return Err(ErrorCode::UnexpectedMessage.into());
+            let result = match self.next_control(t).await? {
+                ClientControl::Login { name, password } => self.login_with(&name, password.as_deref()).await,
+                ClientControl::Resume { token } => self.resume(&token).await,
+                _ => return Err(ErrorCode::UnexpectedMessage.into()),
             };
-            match self.join(&name).await {
+            match result {
                 Ok(playing) => {
                     let joined = ServerControl::Joined {
                         entity: playing.entity,
-                        name: name.clone(),
+                        name: playing.name.to_string(),
                         zone: playing.zone.zone,
                         tick: self.state.cells.ticks().borrow().to_owned(),
+                        token: self.state.accounts.issue_token(&playing.name),
                     };
-                    info!(%name, entity = %playing.entity, zone = %playing.zone.zone, "player joined");
+                    info!(name = %playing.name, entity = %playing.entity, zone = %playing.zone.zone, "player joined");
                     self.playing = Some(playing);
                     return send_control(t, &joined).await;
                 }
-                Err(code) if !code.is_fatal() => send_control(t, &ServerControl::Error { code }).await?,
+                Err(code) if !code.is_fatal() => {
+                    metrics::counter!("mmo_gateway_login_refused_total", "reason" => code_name(code)).increment(1);
+                    send_control(t, &ServerControl::Error { code }).await?
+                }
                 Err(code) => return Err(code.into()),
             }
         }
     }
 
-    /// Claims the name and creates the avatar on the zone owning the start cell.
-    async fn join(&mut self, name: &str) -> Result<Playing, ErrorCode> {
+    /// `Login`: claims the name, checks the password, loads (or creates) the character.
+    async fn login_with(&mut self, name: &str, password: Option<&str>) -> Result<Playing, ErrorCode> {
         validate_name(name)?;
         if !self.state.names.claim(name) {
             return Err(ErrorCode::NameTaken);
         }
-        let name: Arc<str> = name.into();
+        let state = self.state.clone();
+        let record = state.accounts.login(name, password, state.start_point(), state.start_cell()).await;
+        self.join_claimed(name, record).await
+    }
+
+    /// `Resume`: the token names the character; waits for an old session of it to log out.
+    async fn resume(&mut self, token: &str) -> Result<Playing, ErrorCode> {
+        let name = self.state.accounts.verify_token(token)?;
+        if !self.state.names.claim_within(&name, RESUME_WAIT).await {
+            return Err(ErrorCode::NameTaken);
+        }
+        let record = self.state.accounts.resume(token).await;
+        self.join_claimed(&name, record).await
+    }
+
+    /// With `name` claimed: creates the avatar from `record` on the zone owning the cell of its
+    /// position (a new character: the start cell). Frees the name on failure.
+    async fn join_claimed(
+        &mut self,
+        name: &str,
+        record: Result<mmo_store::PlayerRecord, ErrorCode>,
+    ) -> Result<Playing, ErrorCode> {
         let result = async {
-            let zone = self.state.cells.owner(self.state.start_cell()).ok_or(ErrorCode::ZoneUnavailable)?.clone();
+            let record = record?;
+            let name: Arc<str> = record.name.as_str().into();
+            let cell = if record.version == 0 {
+                self.state.start_cell()
+            } else {
+                self.state.world.geometry.cell_of_pos(record.position)
+            };
+            let zone = self.state.cells.owner(cell).ok_or(ErrorCode::ZoneUnavailable)?.clone();
             let route = SessionRoute { gateway: self.state.id, session: self.id };
             let accepted = zone
-                .join(name.clone(), route)
+                .join(record, route)
                 .await
                 .map_err(|_| ErrorCode::ZoneUnavailable)?
                 .map_err(|_| ErrorCode::ZoneUnavailable)?;
@@ -267,7 +315,7 @@ impl Session {
         }
         .await;
         if result.is_err() {
-            self.state.names.release(&name);
+            self.state.names.release(name);
         }
         result
     }
@@ -314,7 +362,7 @@ impl Session {
                         }
                     }
                 }
-                ClientControl::Hello { .. } | ClientControl::Login { .. } => {
+                ClientControl::Hello { .. } | ClientControl::Login { .. } | ClientControl::Resume { .. } => {
                     return Err(ErrorCode::UnexpectedMessage.into())
                 }
             },
@@ -416,10 +464,15 @@ impl Session {
         Ok(())
     }
 
-    /// Takes the player out of the world and frees what the session held.
+    /// Takes the player out of the world (waiting for the zone to save it) and frees what the
+    /// session held.
     async fn leave(&mut self) {
         if let Some(playing) = self.playing.take() {
-            let _ = playing.zone.send(ZoneCommand::Leave { entity: playing.entity }).await;
+            match tokio::time::timeout(LEAVE_SAVE_TIMEOUT, playing.zone.leave_saved(playing.entity)).await {
+                Ok(Ok(())) => debug!(name = %playing.name, "player saved at logout"),
+                Ok(Err(_)) => debug!(name = %playing.name, "logout forwarded; not waiting for its save"),
+                Err(_) => warn!(name = %playing.name, "logout save not confirmed in time"),
+            }
             self.state.names.release(&playing.name);
         }
         self.state.cells.set_interest(self.id, &[]).await;

@@ -8,6 +8,11 @@
 //! zone, inspect what each zone holds, spawn NPCs. The gateway's HTTP listener serves the
 //! operator endpoints of [`admin`]: `POST /api/admin/move-cell?cell=X.Y&zone=N` and
 //! `GET /api/admin/cells`.
+//!
+//! Persistence: one durable store ([`LocalWorldConfig::durable`], redb in the data folder by
+//! default) holds accounts and player records; the gateway loads a player's record at login,
+//! the zones save through one write-behind [`Saver`] whose driver runs among the world's tasks
+//! and finishes after the zones' last saves at shutdown.
 
 pub mod admin;
 
@@ -16,8 +21,11 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::peer::ZoneReport;
 use mmo_cluster::{MemoryRegistry, Registry, ZoneCommand, ZoneHandle};
 use mmo_coordinator::MigrateError;
+use mmo_gateway::accounts::Accounts;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
+use mmo_store::token::TokenKey;
+use mmo_store::{AnyStore, Saver, SaverConfig, StoreSpec};
 use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::runtime::ZoneLinks;
@@ -49,6 +57,12 @@ pub struct LocalWorldConfig {
     pub npcs_per_cell: u32,
     pub max_sessions: usize,
     pub clock: TickClock,
+    /// Where accounts and player records live (`redb:<data dir>` for `mmo-local`).
+    pub durable: StoreSpec,
+    /// Signs session tokens; `None`: a random key for this process.
+    pub token_key: Option<TokenKey>,
+    pub token_ttl: std::time::Duration,
+    pub saver: SaverConfig,
 }
 
 impl LocalWorldConfig {
@@ -64,6 +78,10 @@ impl LocalWorldConfig {
             npcs_per_cell: 6,
             max_sessions: 1000,
             clock: TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS },
+            durable: StoreSpec::Memory,
+            token_key: None,
+            token_ttl: mmo_gateway::accounts::DEFAULT_TOKEN_TTL,
+            saver: SaverConfig::default(),
         }
     }
 }
@@ -118,6 +136,7 @@ impl WorldControl {
 #[derive(Debug)]
 pub struct LocalWorld {
     control: WorldControl,
+    store: AnyStore,
     gateway: Gateway,
     tasks: JoinSet<()>,
 }
@@ -129,19 +148,25 @@ impl LocalWorld {
         metrics: Option<PrometheusHandle>,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
+        let store = AnyStore::open(&config.durable)
+            .await
+            .with_context(|| format!("opening the player store {:?}", config.durable))?;
+        let (saver, saver_driver) = Saver::new(store.clone(), config.saver.clone());
         let registry = Arc::new(MemoryRegistry::default());
         let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
         let channels: Vec<_> = zone_ids.iter().map(|&zone| ZoneHandle::channel(zone, ZONE_QUEUE)).collect();
         let handles: HashMap<ZoneId, ZoneHandle> = channels.iter().map(|(h, _)| (h.zone, h.clone())).collect();
         let mut tasks = JoinSet::new();
+        tasks.spawn(saver_driver.run().in_current_span());
         for (handle, commands) in channels {
             let zone = handle.zone;
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
             let links = ZoneLinks { peers: handles.clone(), assignments: registry.watch() };
-            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links);
+            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links).with_saver(saver.clone());
             tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
         }
+        drop(saver);
         let written = mmo_coordinator::assign_world(registry.as_ref(), &config.geometry, &zone_ids).await?;
         for (cell, zone, epoch) in written {
             handles[&zone].send(ZoneCommand::OwnCell { cell, epoch }).await.context("zone stopped while starting")?;
@@ -154,12 +179,18 @@ impl LocalWorld {
             max_sessions: config.max_sessions,
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
+            accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
         };
         let control = WorldControl { registry: registry.clone(), zones: handles.clone(), geometry: config.geometry };
         let gateway = Gateway::bind(gateway_config, handles, registry.watch(), metrics)
             .await?
             .with_routes(admin::routes(control.clone()));
-        Ok(LocalWorld { control, gateway, tasks })
+        Ok(LocalWorld { control, store, gateway, tasks })
+    }
+
+    /// The durable player store (tests look at saved records through it).
+    pub fn store(&self) -> &AnyStore {
+        &self.store
     }
 
     pub fn registry(&self) -> &MemoryRegistry {

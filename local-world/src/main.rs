@@ -7,6 +7,8 @@
 use anyhow::Context;
 use clap::Parser;
 use mmo_local::{LocalWorld, LocalWorldConfig};
+use mmo_store::token::TokenKey;
+use mmo_store::StoreSpec;
 use mmo_world::{TickClock, WorldGeometry};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -45,6 +47,29 @@ struct Args {
     /// Simulation tick length in milliseconds (50 = 20 Hz).
     #[arg(long, env = "MMO_TICK_MS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(10..=1000))]
     tick_ms: u32,
+    /// Folder of the embedded player store (redb), kept across restarts.
+    #[arg(long, env = "MMO_DATA_DIR", default_value = "mmo-data")]
+    data_dir: PathBuf,
+    /// The durable store of accounts and player records instead of the data folder:
+    /// `redb:PATH`, `redis://HOST:PORT`, `scylla://HOST:PORT/KEYSPACE` (feature `scylla`) or
+    /// `memory` (lost on exit).
+    #[arg(long, env = "MMO_DURABLE", value_parser = parse_store)]
+    durable: Option<StoreSpec>,
+    /// Secret that signs session tokens (at least 32 bytes); a random one per run by default,
+    /// so tokens do not outlive the process.
+    #[arg(long, env = "MMO_TOKEN_KEY", value_parser = parse_token_key, hide_env_values = true)]
+    token_key: Option<TokenKey>,
+    /// How long a session token stays valid, in seconds.
+    #[arg(long, env = "MMO_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    token_ttl_secs: u64,
+}
+
+fn parse_store(s: &str) -> Result<StoreSpec, String> {
+    StoreSpec::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_token_key(s: &str) -> Result<TokenKey, String> {
+    TokenKey::new(s.as_bytes().to_vec()).map_err(|e| e.to_string())
 }
 
 fn parse_world(s: &str) -> Result<(u16, u16), String> {
@@ -84,6 +109,10 @@ async fn main() -> anyhow::Result<()> {
         npcs_per_cell: args.npcs_per_cell,
         max_sessions: args.max_sessions,
         clock: TickClock { tick_ms: args.tick_ms, ..LocalWorldConfig::for_tests().clock },
+        durable: args.durable.unwrap_or(StoreSpec::Redb(args.data_dir)),
+        token_key: args.token_key,
+        token_ttl: std::time::Duration::from_secs(args.token_ttl_secs),
+        ..LocalWorldConfig::for_tests()
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let world = LocalWorld::start(config, Some(metrics), shutdown.clone()).await?;

@@ -72,6 +72,17 @@ pub struct PlayerRecord {
     pub items: Vec<Item>,
     pub inputs: InputRecord,
     pub route: Option<SessionRoute>,
+    pub persist: Persistence,
+}
+
+/// What a zone keeps to save a player's durable record (`mmo_store::PlayerRecord`) besides the
+/// simulated state: it travels with the player between zones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Persistence {
+    /// The account's password hash (`None` for a guest), written back unchanged with each save.
+    pub credentials: Option<Arc<str>>,
+    /// The version of the newest record taken for saving; the next save carries one more.
+    pub version: u64,
 }
 
 /// A player's input queue: the inputs not applied yet and the sequence numbers seen.

@@ -74,8 +74,14 @@ pub fn messages() -> Value {
     let full = Snapshot { baseline: None, entities: vec![], removed: vec![], ..snapshot.clone() };
     let mut out = vec![
         sample("ClientControl", "Hello", &ClientControl::Hello { version: crate::PROTOCOL_VERSION }),
-        sample("ClientControl", "Login", &ClientControl::Login { name: "ada".into() }),
+        sample("ClientControl", "Login", &ClientControl::Login { name: "ada".into(), password: None }),
+        sample(
+            "ClientControl",
+            "Login",
+            &ClientControl::Login { name: "ada".into(), password: Some("correct horse ✓".into()) },
+        ),
         sample("ClientControl", "Chat", &ClientControl::Chat { text: "héllo wörld ✓".into() }),
+        sample("ClientControl", "Resume", &ClientControl::Resume { token: "YWRh.1767225660.c2ln".into() }),
         sample(
             "ServerControl",
             "Welcome",
@@ -93,6 +99,7 @@ pub fn messages() -> Value {
                 name: "ada".into(),
                 zone: ZoneId(1),
                 tick: Tick(250),
+                token: "YWRh.1767225660.c2lnbmF0dXJl".into(),
             },
         ),
         sample("ServerControl", "Terrain", &ServerControl::Terrain { cell: terrain.cell, rle: terrain.to_rle() }),
@@ -138,6 +145,12 @@ pub fn all_error_codes() -> Vec<ErrorCode> {
         ZoneUnavailable,
         ShuttingDown,
         Internal,
+        WrongPassword,
+        PasswordInvalid,
+        TokenInvalid,
+        TokenExpired,
+        CharacterCorrupt,
+        StoreUnavailable,
     ]
 }
 

@@ -4,7 +4,7 @@ use super::ai::Brain;
 use super::input::InputQueue;
 use super::rules;
 use glam::IVec2;
-use mmo_cluster::peer::{Item, SessionRoute};
+use mmo_cluster::peer::{Item, Persistence, SessionRoute};
 use mmo_protocol::cell::pose;
 use mmo_protocol::{EntityKind, EntityState};
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, Tick, TileSource};
@@ -44,6 +44,10 @@ pub(crate) struct Player {
     pub items: Vec<Item>,
     pub inputs: InputQueue,
     pub route: Option<SessionRoute>,
+    /// Credentials and version for saving the player's durable record.
+    pub persist: Persistence,
+    /// What the last record taken for saving held (`None`: never taken on this zone).
+    pub saved: Option<super::persist::SavedState>,
 }
 
 #[derive(Clone, Debug)]
@@ -61,7 +65,15 @@ fn within(at: Option<Tick>, now: Tick, ticks: u64) -> bool {
 
 impl Entity {
     pub fn player(id: EntityId, name: Arc<str>, pos: IVec2) -> Self {
-        let role = Role::Player(Player { name, xp: 0, items: Vec::new(), inputs: InputQueue::default(), route: None });
+        let role = Role::Player(Player {
+            name,
+            xp: 0,
+            items: Vec::new(),
+            inputs: InputQueue::default(),
+            route: None,
+            persist: Persistence::default(),
+            saved: None,
+        });
         Self::new(id, Body { pos, vel: IVec2::ZERO, on_ground: true }, rules::PLAYER_MAX_HP, role)
     }
 

@@ -9,8 +9,9 @@
 //! `input` (per-player input queues), `ai` (NPC brains), `grid` (spatial buckets for
 //! neighbour queries), `combat`, [`spawn`] (standing places), `publish` (cell frames),
 //! `owners` (who owns every cell), `ghosts` (entities across the border), [`handoff`] (the
-//! handoff state machine), `record` (entities as plain data for transfers) and `peer` (what the
-//! core does with messages from other zones, and when its entities and cells leave).
+//! handoff state machine), `record` (entities as plain data for transfers), `peer` (what the
+//! core does with messages from other zones, and when its entities and cells leave) and
+//! `persist` (joining from a saved player record, and the records to save).
 //!
 //! # Authority
 //! The core simulates the entities whose feet are in the cells it owns. One that ends a tick in
@@ -29,6 +30,7 @@ pub mod handoff;
 mod input;
 mod owners;
 mod peer;
+mod persist;
 mod publish;
 mod record;
 pub mod rules;
@@ -156,6 +158,8 @@ pub struct ZoneCore {
     arrivals: Vec<(Tick, Transfer)>,
     /// Messages for entities among `arrivals`, replayed when they start.
     held: Vec<PeerMessage>,
+    /// Final records of players whose forwarded leave reached them here, to save at once.
+    logged_out: Vec<mmo_store::PlayerRecord>,
 }
 
 impl ZoneCore {
@@ -181,6 +185,7 @@ impl ZoneCore {
             released: Vec::new(),
             arrivals: Vec::new(),
             held: Vec::new(),
+            logged_out: Vec::new(),
             config,
         }
     }
@@ -300,13 +305,7 @@ impl ZoneCore {
     /// Removes a player; false if `id` is not a player here. A player this zone handed over
     /// (or is handing over) is removed where it went.
     pub fn leave_player(&mut self, id: EntityId) -> bool {
-        if !self.entities.get(id).is_some_and(Entity::is_player) {
-            self.deliver(PeerMessage::Leave { entity: id });
-            return false;
-        }
-        self.entities.remove(id);
-        tracing::debug!(zone = %self.config.zone, %id, "player left");
-        true
+        self.leave_saved(id).is_some()
     }
 
     /// Queues a player's input for the coming ticks. Inputs whose `seq` is not newer than every

@@ -221,7 +221,10 @@ impl ZoneCore {
             }
             PeerMessage::Leave { .. } => {
                 if entity.is_player() {
-                    self.entities.remove(id);
+                    let geometry = self.config.geometry;
+                    let record =
+                        self.entities.remove(id).and_then(|mut e| super::persist::next_record(&mut e, &geometry));
+                    self.logged_out.extend(record);
                     tracing::debug!(zone = %self.config.zone, %id, "player left");
                 }
             }
