@@ -163,7 +163,8 @@ impl LocalWorld {
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
             let links = ZoneLinks { peers: handles.clone(), assignments: registry.watch() };
-            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links).with_saver(saver.clone());
+            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
+                .with_persistence(store.clone(), saver.clone());
             tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
         }
         drop(saver);

@@ -248,4 +248,8 @@ pub struct ZoneReport {
     /// Handoffs this zone took: (ticks from the source's freeze to the first tick simulated
     /// here, microseconds from the source sending to that tick starting here).
     pub handoff_latencies: Vec<(u64, u64)>,
+    /// Items on the ground of the zone (`id` is the serial).
+    pub ground_items: Vec<Item>,
+    /// Serials the zone put into play (NPC drops) since it started.
+    pub minted: Vec<u64>,
 }

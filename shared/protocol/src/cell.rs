@@ -41,6 +41,16 @@ pub enum CellEvent {
     Chat { from: EntityId, name: Arc<str>, text: Arc<str> },
 }
 
+/// An item lying on the ground of a cell (picked up by walking over it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundItem {
+    /// The item's unique serial (from the player store).
+    pub serial: u64,
+    pub kind: u16,
+    /// Fixed-point position.
+    pub pos: glam::IVec2,
+}
+
 /// One cell's state at the end of one tick. Frames carry the whole cell (a keyframe each
 /// tick): in one process they are shared by reference, so a subscriber that missed frames
 /// needs no resync. The networked link of the multi-process mode will send deltas instead.
@@ -52,4 +62,7 @@ pub struct CellFrame {
     pub tick: Tick,
     pub entities: Vec<EntityState>,
     pub events: Vec<CellEvent>,
+    /// Items on the ground of the cell, by serial.
+    #[serde(default)]
+    pub items: Vec<GroundItem>,
 }

@@ -108,6 +108,7 @@ mod tests {
             tick: Tick(tick),
             entities,
             events: Vec::new(),
+            items: Vec::new(),
         })
     }
 

@@ -28,6 +28,7 @@ mod ghosts;
 mod grid;
 pub mod handoff;
 mod input;
+mod items;
 mod owners;
 mod peer;
 mod persist;
@@ -53,6 +54,7 @@ use owners::Owners;
 use publish::{OwnedCells, Published};
 use std::sync::Arc;
 
+pub use items::{ItemGive, SERIAL_BLOCK};
 pub use peer::PeerOutcome;
 
 pub use input::{KEPT_AFTER_CUT, MAX_BACKLOG};
@@ -160,6 +162,8 @@ pub struct ZoneCore {
     held: Vec<PeerMessage>,
     /// Final records of players whose forwarded leave reached them here, to save at once.
     logged_out: Vec<mmo_store::PlayerRecord>,
+    /// Ground items, serials in hand, inventory changes to save.
+    items: items::Items,
 }
 
 impl ZoneCore {
@@ -186,6 +190,7 @@ impl ZoneCore {
             arrivals: Vec::new(),
             held: Vec::new(),
             logged_out: Vec::new(),
+            items: items::Items::default(),
             config,
         }
     }
@@ -331,10 +336,12 @@ impl ZoneCore {
     ///    living player in range (found through a bucket grid), or patrol.
     /// 3. [`Phase::Physics`]: [`mmo_world::Body::step`] for every living entity with its
     ///    buttons against the zone's terrain; facing follows the direction held. Dead players
-    ///    fall without buttons; dead NPCs do not move.
+    ///    fall without buttons; dead NPCs do not move. Living players then pick up the ground
+    ///    items at their feet.
     /// 4. [`Phase::Combat`]: swings resolve in id order against a bucket grid of opponents:
     ///    damage, hurt and death marks, XP for the killing blow. Swings reaching ghosts become
-    ///    hit requests to their owners; hits other zones asked for are applied.
+    ///    hit requests to their owners; hits other zones asked for are applied. Every NPC that
+    ///    died drops an item (a fresh serial) where it fell.
     /// 5. [`Phase::Respawn`]: players dead for [`rules::PLAYER_RESPAWN_TICKS`] come back at a
     ///    spawn point, NPCs dead for [`rules::NPC_RESPAWN_TICKS`] at their own, both at full HP.
     /// 6. [`Phase::Handoff`]: entities whose feet are in a cell another zone owns, and cells
@@ -342,7 +349,7 @@ impl ZoneCore {
     ///    yet waits, simulated here, until it is).
     /// 7. [`Phase::Publish`]: the frames: every entity in the owned cell its feet are in (one in
     ///    another zone's cell in the cell it was last published in), sorted by id (dead NPCs left
-    ///    out), and the chat said since the last tick. Then the leaving entities and cells are
+    ///    out), the chat said since the last tick and the cell's ground items. Then the leaving entities and cells are
     ///    frozen and sent ([`ZoneCore::drain_outbox`]), and unanswered transfers resent.
     ///
     /// First, transfers accepted for this tick start (see [`ZoneCore::handle_peer`]), and the
@@ -367,9 +374,11 @@ impl ZoneCore {
         for e in self.entities.as_mut_slice() {
             e.step(&self.tiles);
         }
+        self.pick_up();
         timer.phase_done(Phase::Physics);
 
         self.combat_phase();
+        self.drop_loot();
         timer.phase_done(Phase::Combat);
 
         self.respawn();
@@ -379,7 +388,13 @@ impl ZoneCore {
         timer.phase_done(Phase::Handoff);
 
         let published = Published { zone: self.config.zone, now: tick, owned: &self.owned, away: &plan.away };
-        let frames = publish::frames(published, self.entities.as_mut_slice(), &mut self.chats, &mut self.frame_slots);
+        let mut frames =
+            publish::frames(published, self.entities.as_mut_slice(), &mut self.chats, &mut self.frame_slots);
+        if !self.items.ground.is_empty() {
+            for frame in &mut frames {
+                frame.items = self.ground_in(frame.cell);
+            }
+        }
         self.depart(plan);
         timer.phase_done(Phase::Publish);
         frames

@@ -215,7 +215,7 @@ impl ZoneCore {
                 }
             }
             PeerMessage::Chat { text, .. } => {
-                if entity.is_player() {
+                if entity.is_player() && !self.item_command(id, &text) {
                     self.chats.push((id, text));
                 }
             }
@@ -354,6 +354,12 @@ impl ZoneCore {
             tick: self.now,
             owned: self.owned_cells(),
             entities,
+            ground_items: self
+                .ground_items()
+                .into_iter()
+                .map(|(id, kind, _)| mmo_cluster::peer::Item { id, kind })
+                .collect(),
+            minted: self.minted_serials().to_vec(),
             ..ZoneReport::default()
         }
     }

@@ -92,6 +92,18 @@ impl ZoneCore {
             .collect()
     }
 
+    /// The records of the players `ids` simulated here (inventory changes), one version newer.
+    pub fn take_saves_of(&mut self, ids: &[EntityId]) -> Vec<PlayerRecord> {
+        let geometry = self.config.geometry;
+        let mut records = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(record) = self.entities.get_mut(id).and_then(|e| next_record(e, &geometry)) {
+                records.push(record);
+            }
+        }
+        records
+    }
+
     /// The record of every player simulated here, changed or not (shutdown).
     pub fn take_all_saves(&mut self) -> Vec<PlayerRecord> {
         let geometry = self.config.geometry;

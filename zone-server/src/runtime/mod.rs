@@ -23,7 +23,7 @@ pub use links::ZoneLinks;
 use crate::core::{PeerOutcome, Phase, PhaseTimer, ZoneConfig, ZoneCore};
 use links::Links;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
-use mmo_store::{PlayerRecord, Saver, SubmitError};
+use mmo_store::{AnyStore, DurableStore, PlayerRecord, Saver, StoreError, SubmitError};
 use mmo_world::{Tick, TickClock, WorldGeometry, ZoneId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
@@ -64,6 +64,10 @@ pub struct ZoneRuntime {
     /// (ticks, microseconds) from a transfer's sending to its first tick here.
     latencies: Vec<(u64, u64)>,
     saver: Option<Saver>,
+    /// The durable store: item serials and item transfers between players.
+    store: Option<AnyStore>,
+    /// A block of serials being allocated.
+    allocating: Option<tokio::task::JoinHandle<mmo_store::Result<std::ops::Range<u64>>>>,
     /// Records the saver's queue had no room for, submitted first in the next round.
     deferred: Vec<PlayerRecord>,
     /// Flushes under way (logouts); each answers its waiter when durable.
@@ -109,14 +113,18 @@ impl ZoneRuntime {
             arrivals: Vec::new(),
             latencies: Vec::new(),
             saver: None,
+            store: None,
+            allocating: None,
             deferred: Vec::new(),
             flushes: JoinSet::new(),
         }
     }
 
-    /// Saves players through `saver` (see the module docs); without one nothing is saved.
-    pub fn with_saver(mut self, saver: Saver) -> Self {
+    /// Saves players through `saver` into `store`, and takes item serials from `store` (see the
+    /// module docs); without them nothing is saved and NPCs drop nothing.
+    pub fn with_persistence(mut self, store: AnyStore, saver: Saver) -> Self {
         self.saver = Some(saver);
+        self.store = Some(store);
         self
     }
 
@@ -157,10 +165,12 @@ impl ZoneRuntime {
             for record in self.core.take_logged_out() {
                 self.flush(record, None);
             }
+            self.refill_serials().await;
             // Answers to transfers go out at once, not after the tick.
             self.links.send_outbox(&mut self.core);
             self.links.file_ghost_frames(&mut self.core);
             self.step(tick);
+            self.save_items();
             if tick.0 % SAVE_EVERY_TICKS == 0 {
                 self.save_changed();
             }
@@ -184,6 +194,53 @@ impl ZoneRuntime {
                 Err(error) => warn!(%error, "saver gone; save dropped"),
             }
         }
+    }
+
+    /// Asks the store for item serials when the core runs low, and hands over a block that came.
+    async fn refill_serials(&mut self) {
+        if let Some(task) = self.allocating.take_if(|task| task.is_finished()) {
+            match task.await {
+                Ok(Ok(serials)) => self.core.add_serials(serials),
+                Ok(Err(error)) => warn!(%error, "allocating item serials failed; retrying"),
+                Err(error) => warn!(%error, "serial allocation task failed"),
+            }
+        }
+        let wanted = self.core.serials_wanted();
+        if let (Some(store), None, true) = (&self.store, &self.allocating, wanted > 0) {
+            let store = store.clone();
+            self.allocating = Some(tokio::spawn(async move { store.allocate_serials(wanted).await }));
+        }
+    }
+
+    /// Makes this tick's item moves durable: gives as one store transaction each (the zone then
+    /// saves both players at newer versions), every other changed inventory flushed at once.
+    fn save_items(&mut self) {
+        let gives = self.core.take_gives();
+        let changed = self.core.take_inventory_changes();
+        if self.saver.is_none() || (gives.is_empty() && changed.is_empty()) {
+            return;
+        }
+        let records = self.core.take_saves_of(&changed);
+        let (Some(store), Some(saver)) = (self.store.clone(), self.saver.clone()) else { return };
+        self.flushes.spawn(async move {
+            // A give first moves the item in the stored records, so the item is never in two
+            // stored inventories; if the store refuses (the item was not saved with the giver
+            // yet), the flushes below carry the move, giver first.
+            for give in gives {
+                match store.transfer_item(&give.from, &give.to, mmo_store::ItemSerial(give.serial)).await {
+                    Ok(_) => debug!(from = %give.from, to = %give.to, serial = give.serial, "give stored"),
+                    Err(StoreError::ItemNotHeld { .. }) => {}
+                    Err(error) => warn!(%error, from = %give.from, to = %give.to, "give not stored as a transfer"),
+                }
+            }
+            for record in records {
+                let (name, version) = (record.name.clone(), record.version);
+                match saver.flush_now(record).await {
+                    Ok(outcome) => debug!(player = %name, version, ?outcome, "inventory saved"),
+                    Err(error) => warn!(player = %name, version, %error, "inventory flush failed"),
+                }
+            }
+        });
     }
 
     /// Flushes `record` at once; `saved` is answered once it is durable.
