@@ -8,7 +8,7 @@ use mmo_local::LocalWorldConfig;
 use mmo_protocol::{ErrorCode, OwnState, ServerControl};
 use mmo_store::{AnyStore, DurableStore, StoreSpec};
 use mmo_world::{Buttons, EntityId};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use support::{Client, TestWorld};
 
 /// A fresh folder for one test's redb store.
@@ -17,8 +17,8 @@ fn data_dir(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!("mmo-persistence-{tag}-{}-{nanos}", std::process::id()))
 }
 
-fn world_in(dir: &PathBuf) -> LocalWorldConfig {
-    LocalWorldConfig { durable: StoreSpec::Redb(dir.clone()), ..LocalWorldConfig::for_tests() }
+fn world_in(dir: &Path) -> LocalWorldConfig {
+    LocalWorldConfig { durable: StoreSpec::Redb(dir.to_path_buf()), ..LocalWorldConfig::for_tests() }
 }
 
 /// Sends no input until the player stands still on the ground for 5 snapshots in a row.

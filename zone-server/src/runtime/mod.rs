@@ -171,7 +171,7 @@ impl ZoneRuntime {
             self.links.file_ghost_frames(&mut self.core);
             self.step(tick);
             self.save_items();
-            if tick.0 % SAVE_EVERY_TICKS == 0 {
+            if tick.0.is_multiple_of(SAVE_EVERY_TICKS) {
                 self.save_changed();
             }
         }
