@@ -139,6 +139,9 @@ export async function startFakeGateway(distDir: string, options: FakeGatewayOpti
             control(ws, { type: 'Terrain', cell: { x: 0, y: 0, depth: 0 }, rle: cellRle(0) });
             control(ws, { type: 'Terrain', cell: { x: 1, y: 0, depth: 0 }, rle: cellRle(1) });
           }
+        } else if (msg.type === 'Resume') {
+          // The stand-in keeps no characters: every token is unknown here.
+          control(ws, { type: 'Error', code: 'TokenInvalid' });
         } else if (msg.type === 'Chat') {
           const from = players.get(ws);
           if (from === undefined || !validChat(msg.text)) {
