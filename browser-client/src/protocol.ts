@@ -111,7 +111,14 @@ export type ServerControl =
   | { type: 'Joined'; entity: number; name: string; zone: number; tick: number; token: string }
   | { type: 'Terrain'; cell: CellId; rle: Uint8Array }
   | { type: 'Chat'; from: string; text: string }
-  | { type: 'Error'; code: ErrorCode };
+  | { type: 'Error'; code: ErrorCode }
+  | { type: 'Inventory'; items: InventoryItem[] };
+
+/** One item a player carries: its unique serial and its kind. */
+export interface InventoryItem {
+  serial: number;
+  kind: number;
+}
 
 export interface InputFrame {
   /** Sequence number of the newest input in `buttons`. */
@@ -277,13 +284,16 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
       case 'Error':
         w.variant(4).variant(errorCodeValue(msg.code) - 1);
         break;
+      case 'Inventory':
+        w.variant(5).vec(msg.items, (w, item) => w.u64(item.serial).u16(item.kind));
+        break;
     }
   });
 }
 
 export function decodeServerControl(bytes: Uint8Array): ServerControl {
-  return decodeWith(bytes, MAX_SERVER_CONTROL, 5, (r): ServerControl => {
-    switch (r.variant(5, 'ServerControl')) {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 6, (r): ServerControl => {
+    switch (r.variant(6, 'ServerControl')) {
       case 0: {
         const version = r.u16();
         const session = r.u64();
@@ -297,8 +307,10 @@ export function decodeServerControl(bytes: Uint8Array): ServerControl {
         return { type: 'Terrain', cell: readCell(r), rle: r.bytesVec() };
       case 3:
         return { type: 'Chat', from: r.str(), text: r.str() };
-      default:
+      case 4:
         return { type: 'Error', code: ERROR_CODES[r.variant(ERROR_CODES.length, 'ErrorCode')] };
+      default:
+        return { type: 'Inventory', items: r.vec((r): InventoryItem => ({ serial: r.u64(), kind: r.u16() })) };
     }
   });
 }

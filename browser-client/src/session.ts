@@ -28,6 +28,7 @@ import {
   type ClientControl,
   type ClientDatagram,
   type ErrorCode,
+  type InventoryItem,
   type OwnState,
   type ServerControl,
   type Snapshot,
@@ -106,6 +107,8 @@ export class Session {
   /** The newest snapshot tick applied. */
   tick: number | null = null;
   own: OwnState | null = null;
+  /** The player's inventory, as the server last sent it. */
+  inventory: InventoryItem[] = [];
   terrain: TerrainMap | null = null;
   predictor: Predictor | null = null;
   readonly history = new SnapshotHistory(32);
@@ -205,6 +208,9 @@ export class Session {
         return;
       case 'Error':
         this.handleError(msg.code);
+        return;
+      case 'Inventory':
+        this.inventory = msg.items;
         return;
     }
   }

@@ -125,6 +125,8 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
       return { Terrain: { cell: cellToSerde(msg.cell), rle: Array.from(msg.rle) } };
     case 'Error':
       return { Error: { code: msg.code } };
+    case 'Inventory':
+      return { Inventory: { items: msg.items.map((i) => ({ serial: i.serial, kind: i.kind })) } };
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':

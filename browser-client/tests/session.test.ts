@@ -42,6 +42,15 @@ function playing() {
   return h;
 }
 
+describe('inventory', () => {
+  it('keeps the inventory the server sends', () => {
+    const h = playing();
+    expect(h.session.inventory).toEqual([]);
+    h.serve({ type: 'Inventory', items: [{ serial: 7, kind: 1 }, { serial: 9, kind: 11 }] });
+    expect(h.session.inventory).toEqual([{ serial: 7, kind: 1 }, { serial: 9, kind: 11 }]);
+  });
+});
+
 describe('session tokens', () => {
   it('keeps the token of Joined and resumes with it on the next connection', () => {
     const tokens = memoryTokenStore();

@@ -167,6 +167,8 @@ struct Playing {
     last_event_tick: Tick,
     missing_ticks: u32,
     chat: RateWindow,
+    /// The inventory last sent to the client (`None`: not sent yet).
+    inventory: Option<Vec<mmo_protocol::InventoryItem>>,
 }
 
 struct Session {
@@ -311,6 +313,7 @@ impl Session {
                 last_event_tick: Tick(0),
                 missing_ticks: 0,
                 chat: RateWindow::new(CHAT_LIMIT, 5000, Instant::now()),
+                inventory: None,
             })
         }
         .await;
@@ -405,6 +408,7 @@ impl Session {
                 None => warn!(zone = %own_frame.zone, "player simulated by an unknown zone"),
             }
         }
+        let inventory = (playing.inventory.as_ref() != Some(&own.items)).then(|| own.items.clone());
         let pos = own.body.pos;
         let tile = IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT);
         let mut others: Vec<_> = frames
@@ -441,6 +445,10 @@ impl Session {
         t.send_datagram(Bytes::from(bytes)).await?;
         playing.last_snapshot = tick;
         drop(frames);
+        if let Some(items) = inventory {
+            playing.inventory = Some(items.clone());
+            send_control(t, &ServerControl::Inventory { items }).await?;
+        }
 
         let events = state.cells.events_since(&playing.interest, playing.last_event_tick);
         playing.last_event_tick = tick;

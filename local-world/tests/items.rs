@@ -56,7 +56,17 @@ async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
     let mut bea = Client::websocket(&world).await;
     let ServerControl::Joined { entity: ann_id, .. } = ann.join("ann").await else { unreachable!() };
     let ServerControl::Joined { entity: bea_id, .. } = bea.join("bea").await else { unreachable!() };
+    // The client is told its inventory (the HUD shows it).
+    let shown = ann
+        .until(5, |e| match e {
+            support::Event::Control(ServerControl::Inventory { items }) => Some(items.clone()),
+            _ => None,
+        })
+        .await;
     let (start, _, _) = holdings(&world).await;
+    let mut shown: Vec<u64> = shown.iter().map(|i| i.serial).collect();
+    shown.sort_unstable();
+    assert_eq!(shown, inventory(&start, ann_id), "the inventory sent to the client is the zone's");
     let starters: BTreeSet<u64> = start.iter().flat_map(|(_, items)| items.iter().copied()).collect();
     assert_eq!(starters.len(), 4, "two starter items each, four serials");
 

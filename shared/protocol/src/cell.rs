@@ -33,6 +33,16 @@ pub struct EntityState {
     pub xp: u32,
     pub level: u16,
     pub last_input_seq: u32,
+    /// A player's inventory (empty for NPCs).
+    #[serde(default)]
+    pub items: Vec<InventoryItem>,
+}
+
+/// One item a player carries: its unique serial and its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InventoryItem {
+    pub serial: u64,
+    pub kind: u16,
 }
 
 /// Something that happened in a cell during a tick, for everyone watching it.

@@ -61,6 +61,10 @@ pub enum ServerControl {
     Error {
         code: ErrorCode,
     },
+    /// The player's inventory, sent after `Joined` and whenever it changes.
+    Inventory {
+        items: Vec<crate::cell::InventoryItem>,
+    },
 }
 
 impl crate::codec::Message for ClientControl {
@@ -68,7 +72,7 @@ impl crate::codec::Message for ClientControl {
 }
 
 impl crate::codec::Message for ServerControl {
-    const KINDS: u8 = 5;
+    const KINDS: u8 = 6;
 }
 
 /// What a client needs to know about the world to play in it.

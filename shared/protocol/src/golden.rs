@@ -108,6 +108,12 @@ pub fn messages() -> Value {
     for code in all_error_codes() {
         out.push(sample("ServerControl", "Error", &ServerControl::Error { code }));
     }
+    let items = vec![
+        crate::cell::InventoryItem { serial: 1, kind: 1 },
+        crate::cell::InventoryItem { serial: (1 << 53) - 1, kind: 11 },
+    ];
+    out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items }));
+    out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items: vec![] }));
     out.push(sample(
         "ClientDatagram",
         "Input",

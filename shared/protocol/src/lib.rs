@@ -24,7 +24,7 @@ pub mod framing;
 pub mod golden;
 pub mod limits;
 
-pub use cell::{CellEvent, CellFrame, EntityKind, EntityState, GroundItem};
+pub use cell::{CellEvent, CellFrame, EntityKind, EntityState, GroundItem, InventoryItem};
 pub use codec::{decode, encode, CodecError};
 pub use control::{ClientControl, ServerControl, WorldInfo};
 pub use datagram::{ClientDatagram, EntityDelta, EntitySpawn, InputFrame, OwnState, ServerDatagram, Snapshot};

@@ -6,7 +6,7 @@ use super::rules;
 use glam::IVec2;
 use mmo_cluster::peer::{Item, Persistence, SessionRoute};
 use mmo_protocol::cell::pose;
-use mmo_protocol::{EntityKind, EntityState};
+use mmo_protocol::{EntityKind, EntityState, InventoryItem};
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, Tick, TileSource};
 use std::sync::Arc;
 
@@ -184,9 +184,14 @@ impl Entity {
 
     /// What subscribers see of it at the end of tick `now`.
     pub fn state(&self, now: Tick) -> EntityState {
-        let (kind, xp, last_input_seq) = match &self.role {
-            Role::Player(p) => (EntityKind::Player { name: p.name.clone() }, p.xp, p.inputs.last_applied()),
-            Role::Npc(n) => (EntityKind::Npc { species: n.species }, 0, 0),
+        let (kind, xp, last_input_seq, items) = match &self.role {
+            Role::Player(p) => (
+                EntityKind::Player { name: p.name.clone() },
+                p.xp,
+                p.inputs.last_applied(),
+                p.items.iter().map(|i| InventoryItem { serial: i.id, kind: i.kind }).collect(),
+            ),
+            Role::Npc(n) => (EntityKind::Npc { species: n.species }, 0, 0, Vec::new()),
         };
         EntityState {
             id: self.id,
@@ -198,6 +203,7 @@ impl Entity {
             xp,
             level: rules::level(xp),
             last_input_seq,
+            items,
         }
     }
 }
