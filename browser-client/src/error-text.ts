@@ -17,6 +17,12 @@ const TEXT: Record<ErrorCode, string> = {
   ZoneUnavailable: 'The part of the world you are in is unavailable right now. Try again shortly.',
   ShuttingDown: 'The server is shutting down. Try again in a few minutes.',
   Internal: 'The server hit an internal error. Try again.',
+  WrongPassword: 'Wrong password for this character (guest characters have none).',
+  PasswordInvalid: 'Passwords are 8 to 128 characters.',
+  TokenInvalid: 'Your saved session is not valid any more. Log in again.',
+  TokenExpired: 'Your saved session has expired. Log in again.',
+  CharacterCorrupt: 'This character’s saved data cannot be read. Contact the operators, or play another name.',
+  StoreUnavailable: 'Saved characters are unavailable right now. Try again shortly.',
 };
 
 export function errorText(code: ErrorCode): string {

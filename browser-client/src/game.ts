@@ -14,7 +14,7 @@ import { Pose, encodeClientControl, encodeClientDatagram, errorCodeValue } from 
 import type { Figure } from './render/figures';
 import { TILE_PX } from './render/palette';
 import { Renderer } from './render/renderer';
-import { Session } from './session';
+import { Session, memoryTokenStore, type TokenStore } from './session';
 import { ConnectError, fetchConnectInfo, openTransport, type TransportPreference } from './transport/connect';
 import type { Transport, TransportKind } from './transport/types';
 
@@ -30,6 +30,24 @@ export interface OtherEntity {
   kind: 'player' | 'npc';
   x: number;
   y: number;
+}
+
+/** Reconnect attempts after a dropped connection before giving up (each waits a bit longer). */
+const RECONNECT_TRIES = 5;
+const TOKEN_KEY = 'mmo.sessionToken';
+
+/** The session token in `sessionStorage` (per tab), or in memory when storage is unavailable. */
+function browserTokenStore(): TokenStore {
+  try {
+    const storage = window.sessionStorage;
+    return {
+      get: () => storage.getItem(TOKEN_KEY),
+      set: (token) => storage.setItem(TOKEN_KEY, token),
+      clear: () => storage.removeItem(TOKEN_KEY),
+    };
+  } catch {
+    return memoryTokenStore();
+  }
 }
 
 /** Sub-units per world pixel. */
@@ -50,6 +68,9 @@ export class Game {
   private readonly login: LoginScreen;
   private nextTickAt = 0;
   private facingLeft = false;
+  private readonly tokens = browserTokenStore();
+  private reconnects = 0;
+  private ticking = false;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -70,6 +91,14 @@ export class Game {
 
   async start(): Promise<void> {
     this.scheduleFrames();
+    await this.connect();
+  }
+
+  /**
+   * Opens a transport and a session on it. A session that was playing and lost its connection
+   * (closed without an error code) reconnects and resumes with the stored token.
+   */
+  private async connect(): Promise<void> {
     const session = new Session(
       {
         control: (msg) => this.transport?.sendControl(encodeClientControl(msg)),
@@ -77,6 +106,7 @@ export class Game {
         close: (code) => this.transport?.close(code === null ? undefined : 4000 + errorCodeValue(code)),
       },
       this.options.autoName,
+      this.tokens,
     );
     this.session = session;
     try {
@@ -85,7 +115,13 @@ export class Game {
         onControl: (bytes) => session.handleControlBytes(bytes),
         onDatagram: (bytes) => session.handleDatagramBytes(bytes, performance.now()),
         onMalformed: (reason) => session.handleMalformed(reason),
-        onClose: (info) => session.handleClose(info.code),
+        onClose: (info) => {
+          const wasPlaying = session.status === 'playing';
+          session.handleClose(info.code);
+          if (wasPlaying && session.status === 'closed' && this.tokens.get() !== null) {
+            this.reconnect();
+          }
+        },
       });
     } catch (e) {
       console.error('connecting failed:', e);
@@ -96,7 +132,28 @@ export class Game {
       return;
     }
     session.start();
-    this.scheduleTicks();
+    if (!this.ticking) {
+      this.ticking = true;
+      this.scheduleTicks();
+    }
+  }
+
+  /** Connects again after a dropped connection; the new session resumes with the token. */
+  private reconnect(): void {
+    if (this.reconnects >= RECONNECT_TRIES) {
+      return;
+    }
+    this.reconnects++;
+    const delay = 250 * this.reconnects;
+    setTimeout(() => {
+      this.connect()
+        .then(() => {
+          if (this.session?.status !== 'error') {
+            this.reconnects = 0;
+          }
+        })
+        .catch((e: unknown) => console.error('reconnecting failed:', e));
+    }, delay);
   }
 
   /** Input ticks on a timer (not animation frames) so they keep their pace. */

@@ -1,4 +1,4 @@
-/** The heads-up display (HP, XP and level, ping, transport) and the F3 debug overlay. */
+/** The heads-up display (HP, XP and level, inventory, ping, transport) and the F3 debug overlay. */
 
 import { SUB } from './physics';
 import type { Session } from './session';
@@ -30,6 +30,7 @@ export class Hud {
   private readonly hpText = byId('hud-hp-text');
   private readonly level = byId('hud-level');
   private readonly ping = byId('hud-ping');
+  private readonly items = byId('hud-items');
   private readonly transport = byId('hud-transport');
 
   update(session: Session, transport: TransportKind | null): void {
@@ -46,9 +47,18 @@ export class Hud {
       setText(this.hpText, `HP ${own.hp} / ${own.maxHp}`);
       setText(this.level, `Lv ${own.level} · ${own.xp} XP`);
     }
+    setText(this.items, inventoryText(session.inventory));
     setText(this.ping, session.ping === null ? 'ping –' : `ping ${Math.round(session.ping)} ms`);
     setText(this.transport, transport === null ? '' : TRANSPORT_LABEL[transport]);
   }
+}
+
+/** The inventory line: item count and kinds, e.g. `Items 3: #1 #2 #11`. */
+export function inventoryText(items: readonly { kind: number }[]): string {
+  if (items.length === 0) {
+    return 'No items';
+  }
+  return `Items ${items.length}: ${items.map((i) => `#${i.kind}`).join(' ')}`;
 }
 
 /** Frames per second over the last second. */

@@ -1,4 +1,4 @@
-/** The login screen (name, Play, error line) and the connecting / error overlay. */
+/** The login screen (name, optional password, Play, error line) and the connecting / error overlay. */
 
 import type { Session } from './session';
 
@@ -6,6 +6,7 @@ export class LoginScreen {
   private readonly root = document.getElementById('login') as HTMLElement;
   private readonly form = document.getElementById('login-form') as HTMLFormElement;
   private readonly name = document.getElementById('login-name') as HTMLInputElement;
+  private readonly password = document.getElementById('login-password') as HTMLInputElement | null;
   private readonly error = document.getElementById('login-error') as HTMLElement;
   private readonly status = document.getElementById('status') as HTMLElement;
   private readonly statusText = document.getElementById('status-text') as HTMLElement;
@@ -21,7 +22,8 @@ export class LoginScreen {
     }
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.session()?.login(this.name.value.trim());
+      const password = this.password?.value ?? '';
+      this.session()?.login(this.name.value.trim(), password === '' ? null : password);
     });
     this.reload.addEventListener('click', () => window.location.reload());
   }

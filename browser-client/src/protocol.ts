@@ -11,7 +11,7 @@ import type { CellId, WorldGeometry } from './geometry';
 import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES } from './limits';
 import type { Body, Vec2 } from './physics';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Sub-unit bits dropped when quantizing positions of other entities (1/16 tile). */
 export const QUANT_SHIFT = 4;
@@ -32,6 +32,12 @@ export const ERROR_CODES = [
   'ZoneUnavailable',
   'ShuttingDown',
   'Internal',
+  'WrongPassword',
+  'PasswordInvalid',
+  'TokenInvalid',
+  'TokenExpired',
+  'CharacterCorrupt',
+  'StoreUnavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -50,7 +56,25 @@ export function errorCodeFromClose(closeCode: number | null | undefined): ErrorC
 
 /** Whether the session is closed after this error (`ErrorCode::is_fatal`). */
 export function isFatal(code: ErrorCode): boolean {
-  return !(code === 'ChatFlood' || code === 'ChatInvalid' || code === 'NameTaken' || code === 'NameInvalid');
+  return !RETRYABLE.has(code);
+}
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ChatFlood',
+  'ChatInvalid',
+  'NameTaken',
+  'NameInvalid',
+  'WrongPassword',
+  'PasswordInvalid',
+  'TokenInvalid',
+  'TokenExpired',
+  'CharacterCorrupt',
+  'StoreUnavailable',
+]);
+
+/** Whether a login error means the saved session token is no use any more. */
+export function isTokenError(code: ErrorCode): boolean {
+  return code === 'TokenInvalid' || code === 'TokenExpired';
 }
 
 /** Pose bits: how an entity is drawn. */
@@ -78,15 +102,23 @@ export type EntityKind = { type: 'Player'; name: string } | { type: 'Npc'; speci
 
 export type ClientControl =
   | { type: 'Hello'; version: number }
-  | { type: 'Login'; name: string }
-  | { type: 'Chat'; text: string };
+  | { type: 'Login'; name: string; password: string | null }
+  | { type: 'Chat'; text: string }
+  | { type: 'Resume'; token: string };
 
 export type ServerControl =
   | { type: 'Welcome'; version: number; session: number; world: WorldInfo }
-  | { type: 'Joined'; entity: number; name: string; zone: number; tick: number }
+  | { type: 'Joined'; entity: number; name: string; zone: number; tick: number; token: string }
   | { type: 'Terrain'; cell: CellId; rle: Uint8Array }
   | { type: 'Chat'; from: string; text: string }
-  | { type: 'Error'; code: ErrorCode };
+  | { type: 'Error'; code: ErrorCode }
+  | { type: 'Inventory'; items: InventoryItem[] };
+
+/** One item a player carries: its unique serial and its kind. */
+export interface InventoryItem {
+  serial: number;
+  kind: number;
+}
 
 export interface InputFrame {
   /** Sequence number of the newest input in `buttons`. */
@@ -201,24 +233,29 @@ export function encodeClientControl(msg: ClientControl): Uint8Array {
         w.variant(0).u16(msg.version);
         break;
       case 'Login':
-        w.variant(1).str(msg.name);
+        w.variant(1).str(msg.name).option(msg.password, (w, p) => w.str(p));
         break;
       case 'Chat':
         w.variant(2).str(msg.text);
+        break;
+      case 'Resume':
+        w.variant(3).str(msg.token);
         break;
     }
   });
 }
 
 export function decodeClientControl(bytes: Uint8Array): ClientControl {
-  return decodeWith(bytes, MAX_CLIENT_CONTROL, 3, (r): ClientControl => {
-    switch (r.variant(3, 'ClientControl')) {
+  return decodeWith(bytes, MAX_CLIENT_CONTROL, 4, (r): ClientControl => {
+    switch (r.variant(4, 'ClientControl')) {
       case 0:
         return { type: 'Hello', version: r.u16() };
       case 1:
-        return { type: 'Login', name: r.str() };
-      default:
+        return { type: 'Login', name: r.str(), password: r.option((r) => r.str()) };
+      case 2:
         return { type: 'Chat', text: r.str() };
+      default:
+        return { type: 'Resume', token: r.str() };
     }
   });
 }
@@ -234,7 +271,7 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
         break;
       }
       case 'Joined':
-        w.variant(1).u64(msg.entity).str(msg.name).u32(msg.zone).u64(msg.tick);
+        w.variant(1).u64(msg.entity).str(msg.name).u32(msg.zone).u64(msg.tick).str(msg.token);
         break;
       case 'Terrain':
         w.variant(2);
@@ -247,13 +284,16 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
       case 'Error':
         w.variant(4).variant(errorCodeValue(msg.code) - 1);
         break;
+      case 'Inventory':
+        w.variant(5).vec(msg.items, (w, item) => w.u64(item.serial).u16(item.kind));
+        break;
     }
   });
 }
 
 export function decodeServerControl(bytes: Uint8Array): ServerControl {
-  return decodeWith(bytes, MAX_SERVER_CONTROL, 5, (r): ServerControl => {
-    switch (r.variant(5, 'ServerControl')) {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 6, (r): ServerControl => {
+    switch (r.variant(6, 'ServerControl')) {
       case 0: {
         const version = r.u16();
         const session = r.u64();
@@ -262,13 +302,15 @@ export function decodeServerControl(bytes: Uint8Array): ServerControl {
         return { type: 'Welcome', version, session, world: { geometry, clock } };
       }
       case 1:
-        return { type: 'Joined', entity: r.u64(), name: r.str(), zone: r.u32(), tick: r.u64() };
+        return { type: 'Joined', entity: r.u64(), name: r.str(), zone: r.u32(), tick: r.u64(), token: r.str() };
       case 2:
         return { type: 'Terrain', cell: readCell(r), rle: r.bytesVec() };
       case 3:
         return { type: 'Chat', from: r.str(), text: r.str() };
-      default:
+      case 4:
         return { type: 'Error', code: ERROR_CODES[r.variant(ERROR_CODES.length, 'ErrorCode')] };
+      default:
+        return { type: 'Inventory', items: r.vec((r): InventoryItem => ({ serial: r.u64(), kind: r.u16() })) };
     }
   });
 }

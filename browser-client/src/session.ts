@@ -3,9 +3,13 @@
  * player actions, and emits messages through `SessionOutput`. The transport, the tick timer
  * and the DOM live around it (`game.ts`); the tests drive it directly.
  *
- * Phases: connecting (Hello sent, waiting for Welcome) -> login (Login sent on demand, NameTaken
- * or NameInvalid keep the phase) -> playing (inputs every tick, snapshots, terrain, chat) ->
- * error or closed.
+ * Phases: connecting (Hello sent, waiting for Welcome) -> login (Login sent on demand, or at once
+ * `Resume` with the session token kept from an earlier `Joined`; NameTaken, NameInvalid,
+ * WrongPassword, token errors and the like keep the phase) -> playing (inputs every tick,
+ * snapshots, terrain, chat) -> error or closed.
+ *
+ * The token of every `Joined` goes to the `TokenStore` (`sessionStorage` in the browser), so a
+ * page whose connection dropped reconnects and resumes its character without logging in again.
  */
 
 import { DecodeError } from './codec';
@@ -20,9 +24,11 @@ import {
   decodeServerDatagram,
   errorCodeFromClose,
   isFatal,
+  isTokenError,
   type ClientControl,
   type ClientDatagram,
   type ErrorCode,
+  type InventoryItem,
   type OwnState,
   type ServerControl,
   type Snapshot,
@@ -39,6 +45,27 @@ export interface SessionOutput {
   datagram(msg: ClientDatagram): void;
   /** Asks the transport to close, with the code of the reason when there is one. */
   close(code: ErrorCode | null): void;
+}
+
+/** Where the session token is kept between connections (`sessionStorage` in the browser). */
+export interface TokenStore {
+  get(): string | null;
+  set(token: string): void;
+  clear(): void;
+}
+
+/** A token store that forgets everything (tests, and pages without storage). */
+export function memoryTokenStore(): TokenStore {
+  let token: string | null = null;
+  return {
+    get: () => token,
+    set: (t) => {
+      token = t;
+    },
+    clear: () => {
+      token = null;
+    },
+  };
 }
 
 export interface ChatLine {
@@ -80,6 +107,8 @@ export class Session {
   /** The newest snapshot tick applied. */
   tick: number | null = null;
   own: OwnState | null = null;
+  /** The player's inventory, as the server last sent it. */
+  inventory: InventoryItem[] = [];
   terrain: TerrainMap | null = null;
   predictor: Predictor | null = null;
   readonly history = new SnapshotHistory(32);
@@ -99,9 +128,13 @@ export class Session {
   private recent: number[] = [];
   private readonly sentAt = new Map<number, number>();
 
+  /** Whether the login in flight is a `Resume` with the stored token. */
+  resuming = false;
+
   constructor(
     private readonly out: SessionOutput,
     private readonly autoName: string | null = null,
+    private readonly tokens: TokenStore = memoryTokenStore(),
   ) {}
 
   get tickMs(): number {
@@ -152,11 +185,15 @@ export class Session {
         this.predictor = new Predictor(this.terrain);
         this.clock.setTickMs(msg.world.clock.tickMs);
         this.status = 'login';
-        if (this.autoName !== null) {
+        if (this.tokens.get() !== null) {
+          this.resume();
+        } else if (this.autoName !== null) {
           this.login(this.autoName);
         }
         return;
       case 'Joined':
+        this.tokens.set(msg.token);
+        this.resuming = false;
         this.selfId = msg.entity;
         this.name = msg.name;
         this.zone = msg.zone;
@@ -171,6 +208,9 @@ export class Session {
         return;
       case 'Error':
         this.handleError(msg.code);
+        return;
+      case 'Inventory':
+        this.inventory = msg.items;
         return;
     }
   }
@@ -231,8 +271,11 @@ export class Session {
     this.error = UNREACHABLE_TEXT;
   }
 
-  /** Asks to join as `name`; returns false (and sets `error`) if the name is invalid. */
-  login(name: string): boolean {
+  /**
+   * Asks to join as `name` (with `password` an account, without a guest); returns false (and
+   * sets `error`) if the name or password is invalid.
+   */
+  login(name: string, password: string | null = null): boolean {
     if (this.status !== 'login') {
       return false;
     }
@@ -240,9 +283,23 @@ export class Session {
       this.error = errorText('NameInvalid');
       return false;
     }
+    if (password !== null && (password.length < 8 || password.length > 128)) {
+      this.error = errorText('PasswordInvalid');
+      return false;
+    }
     this.error = null;
-    this.out.control({ type: 'Login', name });
+    this.out.control({ type: 'Login', name, password });
     return true;
+  }
+
+  /** Resumes the character of the stored token (after a reconnect). */
+  private resume(): void {
+    const token = this.tokens.get();
+    if (token === null) {
+      return;
+    }
+    this.resuming = true;
+    this.out.control({ type: 'Resume', token });
   }
 
   /** Sends a chat line; returns false (with a system line) if it cannot be sent. */
@@ -325,7 +382,16 @@ export class Session {
   private handleError(code: ErrorCode): void {
     if (isFatal(code)) {
       this.fail(errorText(code), null);
-    } else if (code === 'NameTaken' || code === 'NameInvalid') {
+    } else if (this.status === 'login') {
+      if (isTokenError(code) || this.resuming) {
+        // The saved session is no use: forget it and let the player log in.
+        this.tokens.clear();
+        this.resuming = false;
+        if (this.autoName !== null && isTokenError(code)) {
+          this.login(this.autoName);
+          return;
+        }
+      }
       this.error = errorText(code);
     } else {
       this.addChat({ from: '', text: errorText(code), system: true });

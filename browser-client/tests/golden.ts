@@ -101,7 +101,9 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
     case 'Hello':
       return { Hello: { version: msg.version } };
     case 'Login':
-      return { Login: { name: msg.name } };
+      return { Login: { name: msg.name, password: msg.password } };
+    case 'Resume':
+      return { Resume: { token: msg.token } };
     case 'Chat':
       return 'from' in msg ? { Chat: { from: msg.from, text: msg.text } } : { Chat: { text: msg.text } };
     case 'Welcome': {
@@ -118,11 +120,13 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
       };
     }
     case 'Joined':
-      return { Joined: { entity: msg.entity, name: msg.name, zone: msg.zone, tick: msg.tick } };
+      return { Joined: { entity: msg.entity, name: msg.name, zone: msg.zone, tick: msg.tick, token: msg.token } };
     case 'Terrain':
       return { Terrain: { cell: cellToSerde(msg.cell), rle: Array.from(msg.rle) } };
     case 'Error':
       return { Error: { code: msg.code } };
+    case 'Inventory':
+      return { Inventory: { items: msg.items.map((i) => ({ serial: i.serial, kind: i.kind })) } };
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorText } from '../src/error-text';
 import { Buttons } from '../src/physics';
 import {
+  PROTOCOL_VERSION,
   encodeServerControl,
   encodeServerDatagram,
   type ClientControl,
@@ -9,24 +10,25 @@ import {
   type ErrorCode,
   type ServerControl,
 } from '../src/protocol';
-import { Session, validChat, validName } from '../src/session';
+import { Session, memoryTokenStore, validChat, validName, type TokenStore } from '../src/session';
 import { encodeRle } from '../src/terrain';
 import { ownState, snapshot, spawnPlayer } from './fixtures';
 
 const welcome: ServerControl = {
   type: 'Welcome',
-  version: 1,
+  version: PROTOCOL_VERSION,
   session: 9,
   world: { geometry: { widthCells: 4, heightCells: 2, cellTiles: 16 }, clock: { epochMs: 0, tickMs: 50 } },
 };
 
-function harness(autoName: string | null = null) {
+function harness(autoName: string | null = null, tokens: TokenStore = memoryTokenStore()) {
   const control: ClientControl[] = [];
   const datagrams: ClientDatagram[] = [];
   const closed: (ErrorCode | null)[] = [];
   const session = new Session(
     { control: (m) => control.push(m), datagram: (m) => datagrams.push(m), close: (c) => closed.push(c) },
     autoName,
+    tokens,
   );
   const serve = (m: ServerControl) => session.handleControlBytes(encodeServerControl(m));
   return { session, control, datagrams, closed, serve };
@@ -36,21 +38,77 @@ function playing() {
   const h = harness('ada');
   h.session.start();
   h.serve(welcome);
-  h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100 });
+  h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100, token: 'tok-1' });
   return h;
 }
+
+describe('inventory', () => {
+  it('keeps the inventory the server sends', () => {
+    const h = playing();
+    expect(h.session.inventory).toEqual([]);
+    h.serve({ type: 'Inventory', items: [{ serial: 7, kind: 1 }, { serial: 9, kind: 11 }] });
+    expect(h.session.inventory).toEqual([{ serial: 7, kind: 1 }, { serial: 9, kind: 11 }]);
+  });
+});
+
+describe('session tokens', () => {
+  it('keeps the token of Joined and resumes with it on the next connection', () => {
+    const tokens = memoryTokenStore();
+    const first = harness(null, tokens);
+    first.session.start();
+    first.serve(welcome);
+    expect(first.session.login('ada', 'correct horse')).toBe(true);
+    expect(first.control.at(-1)).toEqual({ type: 'Login', name: 'ada', password: 'correct horse' });
+    first.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100, token: 'tok-ada' });
+    expect(tokens.get()).toBe('tok-ada');
+
+    const second = harness(null, tokens);
+    second.session.start();
+    second.serve(welcome);
+    expect(second.control.at(-1)).toEqual({ type: 'Resume', token: 'tok-ada' });
+    second.serve({ type: 'Joined', entity: 5, name: 'ada', zone: 1, tick: 300, token: 'tok-2' });
+    expect(second.session.status).toBe('playing');
+    expect(tokens.get()).toBe('tok-2');
+  });
+
+  it('forgets an expired token and lets the player log in', () => {
+    const tokens = memoryTokenStore();
+    tokens.set('old');
+    const h = harness(null, tokens);
+    h.session.start();
+    h.serve(welcome);
+    expect(h.control.at(-1)).toEqual({ type: 'Resume', token: 'old' });
+    h.serve({ type: 'Error', code: 'TokenExpired' });
+    expect(h.session.status).toBe('login');
+    expect(h.session.error).toBe(errorText('TokenExpired'));
+    expect(tokens.get()).toBeNull();
+    expect(h.closed).toEqual([]);
+  });
+
+  it('refuses a short password locally and keeps the login open after WrongPassword', () => {
+    const h = harness();
+    h.session.start();
+    h.serve(welcome);
+    expect(h.session.login('ada', 'short')).toBe(false);
+    expect(h.session.error).toBe(errorText('PasswordInvalid'));
+    expect(h.session.login('ada', 'long enough')).toBe(true);
+    h.serve({ type: 'Error', code: 'WrongPassword' });
+    expect(h.session.status).toBe('login');
+    expect(h.session.error).toBe(errorText('WrongPassword'));
+  });
+});
 
 describe('session phases', () => {
   it('says hello, then logs in when asked', () => {
     const h = harness();
     h.session.start();
-    expect(h.control).toEqual([{ type: 'Hello', version: 1 }]);
+    expect(h.control).toEqual([{ type: 'Hello', version: PROTOCOL_VERSION }]);
     expect(h.session.status).toBe('connecting');
     h.serve(welcome);
     expect(h.session.status).toBe('login');
     expect(h.session.login('ada')).toBe(true);
-    expect(h.control.at(-1)).toEqual({ type: 'Login', name: 'ada' });
-    h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100 });
+    expect(h.control.at(-1)).toEqual({ type: 'Login', name: 'ada', password: null });
+    h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100, token: 'tok-1' });
     expect(h.session.status).toBe('playing');
     expect([h.session.selfId, h.session.zone]).toEqual([1, 3]);
   });
@@ -59,7 +117,7 @@ describe('session phases', () => {
     const h = harness('bob');
     h.session.start();
     h.serve(welcome);
-    expect(h.control.at(-1)).toEqual({ type: 'Login', name: 'bob' });
+    expect(h.control.at(-1)).toEqual({ type: 'Login', name: 'bob', password: null });
   });
 
   it('keeps the login open after NameTaken and refuses invalid names locally', () => {

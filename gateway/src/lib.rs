@@ -2,6 +2,7 @@
 //! routes input to the zone simulating each player, and builds each client's view from the
 //! cell streams of the cells around it.
 
+pub mod accounts;
 pub mod cells;
 pub mod cert;
 pub mod http;

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use mmo_cluster::cli::{RegistryArgs, WorldArgs};
+use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::follow_zones;
 use mmo_cluster::{GatewayInfo, Registry, ZoneDirectory};
@@ -25,6 +25,8 @@ struct Args {
     registry: RegistryArgs,
     #[command(flatten)]
     world: WorldArgs,
+    #[command(flatten)]
+    store: StoreArgs,
     /// This gateway's id (unique in the world, > 0).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     id: u32,
@@ -67,7 +69,13 @@ async fn main() -> anyhow::Result<()> {
         let (registry, directory, shutdown) = (registry.clone(), directory.clone(), shutdown.clone());
         tokio::spawn(async move { follow_zones(&registry, directory, None, None, shutdown).await });
     }
+    let store = mmo_store::AnyStore::open(&args.store.durable)
+        .await
+        .with_context(|| format!("--durable {:?}", args.store.durable))?;
+    let token_key = args.store.token_key.clone().unwrap_or_else(mmo_store::token::TokenKey::random);
+    let token_ttl = std::time::Duration::from_secs(args.store.token_ttl_secs);
     let config = GatewayConfig {
+        accounts: mmo_gateway::accounts::Accounts::new(store, token_key, token_ttl),
         id: GatewayId(args.id),
         http_addr: args.http,
         quic_addr: args.quic,

@@ -36,6 +36,8 @@ pub struct GatewayConfig {
     pub max_sessions: usize,
     pub seed: u64,
     pub world: WorldInfo,
+    /// The player store and the session-token key.
+    pub accounts: crate::accounts::Accounts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +86,8 @@ impl Gateway {
         let webtransport = endpoint(config.quic_addr, &cert)?;
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
-        let state = Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.max_sessions));
+        let state =
+            Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, config.max_sessions));
         Ok(Gateway {
             http,
             webtransport,

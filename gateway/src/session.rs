@@ -1,7 +1,11 @@
 //! One client session, from hello to goodbye, over any [`Transport`].
 //!
-//! Phases: `Hello` (version check) -> `Login` (name; errors here let the client retry) ->
-//! playing. While playing, each completed tick of the cell cache produces one snapshot datagram
+//! Phases: `Hello` (version check) -> `Login` (name, and a password for an account) or `Resume`
+//! (a session token), checked against the player store ([`crate::accounts`]); errors here let
+//! the client retry -> playing, from the player's saved record (the zone that owns the cell of
+//! the saved position creates the avatar). `Joined` carries a fresh session token. At the end
+//! the session logs the player out and waits (at most [`LEAVE_SAVE_TIMEOUT`]) until the zone has
+//! saved the record before it frees the name, so a login right after reads the newest record. While playing, each completed tick of the cell cache produces one snapshot datagram
 //! for this client, plus terrain and chat on the control stream; input datagrams go to the zone
 //! simulating the player. Anything malformed, oversized, unknown, out of phase or flooding ends
 //! this session alone, with a coded error.
@@ -22,11 +26,12 @@ use mmo_protocol::control::{validate_chat, validate_name};
 use mmo_protocol::limits::{
     MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_INPUTS_PER_FRAME, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES,
 };
-use mmo_protocol::EntityState;
 use mmo_protocol::{
     codec, CellEvent, ClientControl, ClientDatagram, ErrorCode, InputFrame, OwnState, ServerControl, ServerDatagram,
     PROTOCOL_VERSION,
 };
+use mmo_protocol::{EntityKind, EntityState};
+use mmo_store::DurableStore;
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::{Buttons, CellId, EntityId, SessionId, Tick};
 use std::collections::HashSet;
@@ -48,6 +53,10 @@ const CHAT_LIMIT: u32 = 5;
 const MISSING_TICKS: u32 = 100;
 /// Ticks to wait for a dead zone's cells to get a new owner that takes the player back.
 const ORPHAN_TICKS: u32 = 1200;
+/// How long a resumed session waits for the old session of the same player to log out.
+const RESUME_WAIT: Duration = Duration::from_secs(5);
+/// How long a logout waits for the zone to save the player before freeing the name.
+pub const LEAVE_SAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +141,12 @@ fn code_name(code: ErrorCode) -> &'static str {
         ErrorCode::ZoneUnavailable => "ZoneUnavailable",
         ErrorCode::ShuttingDown => "ShuttingDown",
         ErrorCode::Internal => "Internal",
+        ErrorCode::WrongPassword => "WrongPassword",
+        ErrorCode::PasswordInvalid => "PasswordInvalid",
+        ErrorCode::TokenInvalid => "TokenInvalid",
+        ErrorCode::TokenExpired => "TokenExpired",
+        ErrorCode::CharacterCorrupt => "CharacterCorrupt",
+        ErrorCode::StoreUnavailable => "StoreUnavailable",
     }
 }
 
@@ -158,6 +173,8 @@ struct Playing {
     /// The player's last published state and its tick, to re-create it if its zone dies.
     last_seen: Option<(EntityState, Tick)>,
     chat: RateWindow,
+    /// The inventory last sent to the client (`None`: not sent yet).
+    inventory: Option<Vec<mmo_protocol::InventoryItem>>,
 }
 
 struct Session {
@@ -217,39 +234,73 @@ impl Session {
 
     async fn login<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
         loop {
-            let ClientControl::Login { name } = self.next_control(t).await? else {
-                return Err(ErrorCode::UnexpectedMessage.into());
+            let result = match self.next_control(t).await? {
+                ClientControl::Login { name, password } => self.login_with(&name, password.as_deref()).await,
+                ClientControl::Resume { token } => self.resume(&token).await,
+                _ => return Err(ErrorCode::UnexpectedMessage.into()),
             };
-            match self.join(&name).await {
+            match result {
                 Ok(playing) => {
                     let joined = ServerControl::Joined {
                         entity: playing.entity,
-                        name: name.clone(),
+                        name: playing.name.to_string(),
                         zone: playing.zone.zone,
                         tick: self.state.cells.ticks().borrow().to_owned(),
+                        token: self.state.accounts.issue_token(&playing.name),
                     };
-                    info!(%name, entity = %playing.entity, zone = %playing.zone.zone, "player joined");
+                    info!(name = %playing.name, entity = %playing.entity, zone = %playing.zone.zone, "player joined");
                     self.playing = Some(playing);
                     return send_control(t, &joined).await;
                 }
-                Err(code) if !code.is_fatal() => send_control(t, &ServerControl::Error { code }).await?,
+                Err(code) if !code.is_fatal() => {
+                    metrics::counter!("mmo_gateway_login_refused_total", "reason" => code_name(code)).increment(1);
+                    send_control(t, &ServerControl::Error { code }).await?
+                }
                 Err(code) => return Err(code.into()),
             }
         }
     }
 
-    /// Claims the name and creates the avatar on the zone owning the start cell.
-    async fn join(&mut self, name: &str) -> Result<Playing, ErrorCode> {
+    /// `Login`: claims the name, checks the password, loads (or creates) the character.
+    async fn login_with(&mut self, name: &str, password: Option<&str>) -> Result<Playing, ErrorCode> {
         validate_name(name)?;
         if !self.state.names.claim(name) {
             return Err(ErrorCode::NameTaken);
         }
-        let name: Arc<str> = name.into();
+        let state = self.state.clone();
+        let record = state.accounts.login(name, password, state.start_point(), state.start_cell()).await;
+        self.join_claimed(name, record).await
+    }
+
+    /// `Resume`: the token names the character; waits for an old session of it to log out.
+    async fn resume(&mut self, token: &str) -> Result<Playing, ErrorCode> {
+        let name = self.state.accounts.verify_token(token)?;
+        if !self.state.names.claim_within(&name, RESUME_WAIT).await {
+            return Err(ErrorCode::NameTaken);
+        }
+        let record = self.state.accounts.resume(token).await;
+        self.join_claimed(&name, record).await
+    }
+
+    /// With `name` claimed: creates the avatar from `record` on the zone owning the cell of its
+    /// position (a new character: the start cell). Frees the name on failure.
+    async fn join_claimed(
+        &mut self,
+        name: &str,
+        record: Result<mmo_store::PlayerRecord, ErrorCode>,
+    ) -> Result<Playing, ErrorCode> {
         let result = async {
-            let zone = self.state.cells.owner(self.state.start_cell()).ok_or(ErrorCode::ZoneUnavailable)?;
+            let record = record?;
+            let name: Arc<str> = record.name.as_str().into();
+            let cell = if record.version == 0 {
+                self.state.start_cell()
+            } else {
+                self.state.world.geometry.cell_of_pos(record.position)
+            };
+            let zone = self.state.cells.owner(cell).ok_or(ErrorCode::ZoneUnavailable)?;
             let route = SessionRoute { gateway: self.state.id, session: self.id };
             let accepted = zone
-                .join(name.clone(), route)
+                .join(record, route)
                 .await
                 .map_err(|_| ErrorCode::ZoneUnavailable)?
                 .map_err(|_| ErrorCode::ZoneUnavailable)?;
@@ -269,11 +320,12 @@ impl Session {
                 missing_ticks: 0,
                 last_seen: None,
                 chat: RateWindow::new(CHAT_LIMIT, 5000, Instant::now()),
+                inventory: None,
             })
         }
         .await;
         if result.is_err() {
-            self.state.names.release(&name);
+            self.state.names.release(name);
         }
         result
     }
@@ -320,7 +372,7 @@ impl Session {
                         }
                     }
                 }
-                ClientControl::Hello { .. } | ClientControl::Login { .. } => {
+                ClientControl::Hello { .. } | ClientControl::Login { .. } | ClientControl::Resume { .. } => {
                     return Err(ErrorCode::UnexpectedMessage.into())
                 }
             },
@@ -376,6 +428,7 @@ impl Session {
                 None => warn!(zone = %own_frame.zone, "player simulated by an unknown zone"),
             }
         }
+        let inventory = (playing.inventory.as_ref() != Some(&own.items)).then(|| own.items.clone());
         let pos = own.body.pos;
         let tile = IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT);
         let mut others: Vec<_> = frames
@@ -412,6 +465,10 @@ impl Session {
         t.send_datagram(Bytes::from(bytes)).await?;
         playing.last_snapshot = tick;
         drop(frames);
+        if let Some(items) = inventory {
+            playing.inventory = Some(items.clone());
+            send_control(t, &ServerControl::Inventory { items }).await?;
+        }
 
         let events = state.cells.events_since(&playing.interest, playing.last_event_tick);
         playing.last_event_tick = tick;
@@ -435,10 +492,15 @@ impl Session {
         Ok(())
     }
 
-    /// Takes the player out of the world and frees what the session held.
+    /// Takes the player out of the world (waiting for the zone to save it) and frees what the
+    /// session held.
     async fn leave(&mut self) {
         if let Some(playing) = self.playing.take() {
-            let _ = playing.zone.send(ZoneCommand::Leave { entity: playing.entity }).await;
+            match tokio::time::timeout(LEAVE_SAVE_TIMEOUT, playing.zone.leave_saved(playing.entity)).await {
+                Ok(Ok(())) => debug!(name = %playing.name, "player saved at logout"),
+                Ok(Err(_)) => debug!(name = %playing.name, "logout forwarded; not waiting for its save"),
+                Err(_) => warn!(name = %playing.name, "logout save not confirmed in time"),
+            }
             self.state.names.release(&playing.name);
         }
         self.state.cells.set_interest(self.id, &[]).await;
@@ -479,7 +541,17 @@ async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing)
     }
     let epoch = state.cells.epoch(cell).unwrap_or_default();
     let route = SessionRoute { gateway: state.id, session };
-    let Some(record) = crate::revive::record_from_state(last, *tick, route, epoch) else { return false };
+    let EntityKind::Player { name } = &last.kind else { return false };
+    let saved = match state.accounts.store().load(name).await {
+        Ok(saved) => saved,
+        Err(error) => {
+            warn!(%error, player = %name, "stored record unreadable; the player comes back without items");
+            None
+        }
+    };
+    let Some(record) = crate::revive::record_from_state(last, *tick, route, epoch, saved.as_ref()) else {
+        return false;
+    };
     match owner.restore(record).await {
         Ok(Ok(accepted)) => {
             info!(entity = %accepted.entity, from = %playing.zone.zone, to = %owner.zone, %cell, "player restored after its zone died");

@@ -1,5 +1,6 @@
 //! What every session of a gateway shares.
 
+use crate::accounts::Accounts;
 use crate::cells::CellCache;
 use crate::names::Names;
 use crate::terrain::TerrainCache;
@@ -15,6 +16,8 @@ pub struct GatewayState {
     pub cells: Arc<CellCache>,
     pub terrain: TerrainCache,
     pub names: Names,
+    /// Player records and session tokens.
+    pub accounts: Accounts,
     pub max_sessions: usize,
     sessions: AtomicUsize,
     next_session: AtomicU64,
@@ -40,6 +43,7 @@ impl GatewayState {
         world: WorldInfo,
         cells: Arc<CellCache>,
         terrain: TerrainCache,
+        accounts: Accounts,
         max_sessions: usize,
     ) -> Self {
         GatewayState {
@@ -48,6 +52,7 @@ impl GatewayState {
             cells,
             terrain,
             names: Names::default(),
+            accounts,
             max_sessions,
             sessions: AtomicUsize::new(0),
             next_session: AtomicU64::new(1),
@@ -67,8 +72,12 @@ impl GatewayState {
 impl GatewayState {
     /// The cell new players start in: where the middle of the world meets the ground.
     pub fn start_cell(&self) -> mmo_world::CellId {
-        let terrain = self.terrain.terrain();
-        self.world.geometry.cell_of_pos(terrain.spawn_point(self.world.geometry.width_tiles() / 2))
+        self.world.geometry.cell_of_pos(self.start_point())
+    }
+
+    /// Where the middle of the world meets the ground (fixed-point), the new players' area.
+    pub fn start_point(&self) -> glam::IVec2 {
+        self.terrain.terrain().spawn_point(self.world.geometry.width_tiles() / 2)
     }
 
     /// The cells overlapping the rectangle of `half` tiles around the fixed-point `pos`.

@@ -156,6 +156,7 @@ mod tests {
             xp: 0,
             level: 1,
             last_input_seq: 0,
+            items: Vec::new(),
         }
     }
 

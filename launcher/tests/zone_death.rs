@@ -52,7 +52,7 @@ type Seen = watch::Receiver<Option<(Instant, Tick, EntityId)>>;
 async fn play(ws: String, name: String) -> (EntityId, Seen, tokio::task::JoinHandle<Option<u32>>) {
     let mut client = Client::websocket(&ws).await.expect("websocket");
     client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await.unwrap();
-    client.send_control(&ClientControl::Login { name }).await.unwrap();
+    client.send_control(&ClientControl::Login { name, password: None }).await.unwrap();
     let (tx, rx) = watch::channel(None);
     let entity = loop {
         match client.recv().await.unwrap() {

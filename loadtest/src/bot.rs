@@ -171,7 +171,7 @@ async fn join(spec: &BotSpec, ctx: &BotContext) -> Result<(Client, WorldInfo), J
             Err(_) => return Err(failed("ProtocolError", &client)),
         }
     };
-    let sent = client.send_control(&ClientControl::Login { name: spec.name.clone() }).await;
+    let sent = client.send_control(&ClientControl::Login { name: spec.name.clone(), password: None }).await;
     sent.map_err(|_| failed("SendError", &client))?;
     loop {
         match client.recv().await {

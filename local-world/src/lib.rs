@@ -10,6 +10,11 @@
 //! tests') handle: move a cell to another zone, inspect what each zone holds, spawn NPCs. The
 //! gateway's HTTP listener also serves the coordinator's operator API and `/dashboard`
 //! ([`mmo_coordinator::api`]).
+//!
+//! Persistence: one durable store ([`LocalWorldConfig::durable`], redb in the data folder by
+//! default) holds accounts and player records; the gateway loads a player's record at login,
+//! the zones save through one write-behind [`Saver`] whose driver runs among the world's tasks
+//! and finishes after the zones' last saves at shutdown.
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -21,8 +26,11 @@ use mmo_cluster::{
 use mmo_coordinator::api::{self, ApiState};
 use mmo_coordinator::service::{Coordinator, LeaderView, ServiceConfig, ServiceError, ServiceHandle};
 use mmo_coordinator::writer::RegistryWriter;
+use mmo_gateway::accounts::Accounts;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
+use mmo_store::token::TokenKey;
+use mmo_store::{AnyStore, Saver, SaverConfig, StoreSpec};
 use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::runtime::{ZoneLinks, DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
@@ -69,6 +77,12 @@ pub struct LocalWorldConfig {
     pub zone_capacity: u32,
     /// How often zones report their load.
     pub report_period: Duration,
+    /// Where accounts and player records live (`redb:<data dir>` for `mmo-local`).
+    pub durable: StoreSpec,
+    /// Signs session tokens; `None`: a random key for this process.
+    pub token_key: Option<TokenKey>,
+    pub token_ttl: std::time::Duration,
+    pub saver: SaverConfig,
 }
 
 impl LocalWorldConfig {
@@ -88,6 +102,10 @@ impl LocalWorldConfig {
             coordinator: ServiceConfig { rebalance: false, ..ServiceConfig::new(WorldGeometry::default()) },
             zone_capacity: DEFAULT_CAPACITY,
             report_period: DEFAULT_REPORT_PERIOD,
+            durable: StoreSpec::Memory,
+            token_key: None,
+            token_ttl: mmo_gateway::accounts::DEFAULT_TOKEN_TTL,
+            saver: SaverConfig::default(),
         }
     }
 }
@@ -149,6 +167,7 @@ impl WorldControl {
 #[derive(Debug)]
 pub struct LocalWorld {
     control: WorldControl,
+    store: AnyStore,
     gateway: Gateway,
     tasks: JoinSet<()>,
 }
@@ -161,11 +180,16 @@ impl LocalWorld {
         metrics: Option<PrometheusHandle>,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
+        let store = AnyStore::open(&config.durable)
+            .await
+            .with_context(|| format!("opening the player store {:?}", config.durable))?;
+        let (saver, saver_driver) = Saver::new(store.clone(), config.saver.clone());
         let registry = Arc::new(MemoryRegistry::default());
         let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
         let channels: Vec<_> = zone_ids.iter().map(|&zone| ZoneHandle::channel(zone, ZONE_QUEUE)).collect();
         let handles: HashMap<ZoneId, ZoneHandle> = channels.iter().map(|(h, _)| (h.zone, h.clone())).collect();
         let mut tasks = JoinSet::new();
+        tasks.spawn(saver_driver.run().in_current_span());
         for (handle, commands) in channels {
             let zone = handle.zone;
             let zone_config =
@@ -173,7 +197,8 @@ impl LocalWorld {
             let links = ZoneLinks { peers: handles.clone().into(), assignments: registry.watch() };
             let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
                 .with_capacity(config.zone_capacity)
-                .with_report_period(config.report_period);
+                .with_report_period(config.report_period)
+                .with_persistence(store.clone(), saver.clone());
             let info = ZoneInfo {
                 id: zone,
                 address: format!("in-process:{zone}"),
@@ -187,6 +212,7 @@ impl LocalWorld {
             );
             tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
         }
+        drop(saver);
         let written = mmo_coordinator::assign_world(registry.as_ref(), &config.geometry, &zone_ids).await?;
         for (cell, zone, epoch) in written {
             handles[&zone].send(ZoneCommand::OwnCell { cell, epoch }).await.context("zone stopped while starting")?;
@@ -219,6 +245,7 @@ impl LocalWorld {
             max_sessions: config.max_sessions,
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
+            accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
         };
         let control = WorldControl {
             registry: registry.clone(),
@@ -245,7 +272,12 @@ impl LocalWorld {
             watch::channel(LoadReport::default()).1,
             shutdown.clone(),
         ));
-        Ok(LocalWorld { control, gateway, tasks })
+        Ok(LocalWorld { control, store, gateway, tasks })
+    }
+
+    /// The durable player store (tests look at saved records through it).
+    pub fn store(&self) -> &AnyStore {
+        &self.store
     }
 
     pub fn registry(&self) -> &MemoryRegistry {

@@ -9,6 +9,8 @@ use anyhow::Context;
 use clap::Parser;
 use mmo_coordinator::config::PolicyArgs;
 use mmo_local::{LocalWorld, LocalWorldConfig};
+use mmo_store::token::TokenKey;
+use mmo_store::StoreSpec;
 use mmo_world::{TickClock, WorldGeometry};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -53,6 +55,21 @@ struct Args {
     /// The coordinator: rebalancing on/off and the policy's knobs.
     #[command(flatten)]
     coordinator: PolicyArgs,
+    /// Folder of the embedded player store (redb), kept across restarts.
+    #[arg(long, env = "MMO_DATA_DIR", default_value = "mmo-data")]
+    data_dir: PathBuf,
+    /// The durable store of accounts and player records instead of the data folder:
+    /// `redb:PATH`, `redis://HOST:PORT`, `scylla://HOST:PORT/KEYSPACE` (feature `scylla`) or
+    /// `memory` (lost on exit).
+    #[arg(long, env = "MMO_DURABLE", value_parser = mmo_cluster::cli::parse_store)]
+    durable: Option<StoreSpec>,
+    /// Secret that signs session tokens (at least 32 bytes); a random one per run by default,
+    /// so tokens do not outlive the process.
+    #[arg(long, env = "MMO_TOKEN_KEY", value_parser = mmo_cluster::cli::parse_token_key, hide_env_values = true)]
+    token_key: Option<TokenKey>,
+    /// How long a session token stays valid, in seconds.
+    #[arg(long, env = "MMO_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    token_ttl_secs: u64,
 }
 
 fn parse_world(s: &str) -> Result<(u16, u16), String> {
@@ -95,6 +112,9 @@ async fn main() -> anyhow::Result<()> {
         clock: TickClock { tick_ms: args.tick_ms, ..LocalWorldConfig::for_tests().clock },
         coordinator: args.coordinator.service_config(geometry),
         zone_capacity: args.zone_capacity,
+        durable: args.durable.unwrap_or(StoreSpec::Redb(args.data_dir)),
+        token_key: args.token_key,
+        token_ttl: std::time::Duration::from_secs(args.token_ttl_secs),
         ..LocalWorldConfig::for_tests()
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -137,7 +137,7 @@ async fn input_flood() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_before_hello_is_out_of_phase() {
-    let login = ClientControl::Login { name: "early".into() };
+    let login = ClientControl::Login { name: "early".into(), password: None };
     offender_closed_bystander_unaffected(ErrorCode::UnexpectedMessage, false, Misbehave::Control(encoded(&login)))
         .await;
 }
@@ -150,7 +150,7 @@ async fn taken_and_invalid_names_can_be_retried() {
     let mut b = Client::webtransport(&world).await;
     b.send_control(&ClientControl::Hello { version: mmo_protocol::PROTOCOL_VERSION }).await;
     for (name, expected) in [("ada", ErrorCode::NameTaken), ("no spaces", ErrorCode::NameInvalid)] {
-        b.send_control(&ClientControl::Login { name: name.into() }).await;
+        b.send_control(&ClientControl::Login { name: name.into(), password: None }).await;
         let code = b
             .until(5, |e| match e {
                 Event::Control(ServerControl::Error { code }) => Some(*code),
@@ -159,7 +159,7 @@ async fn taken_and_invalid_names_can_be_retried() {
             .await;
         assert_eq!(code, expected, "{name}");
     }
-    b.send_control(&ClientControl::Login { name: "Bea".into() }).await;
+    b.send_control(&ClientControl::Login { name: "Bea".into(), password: None }).await;
     b.until(5, |e| matches!(e, Event::Control(ServerControl::Joined { .. })).then_some(())).await;
     world.stop().await;
 }

@@ -18,6 +18,7 @@ use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{follow_zones, LinkServer};
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{CertHash, Registry, RegistryError, ZoneCommand, ZoneDirectory, ZoneHandle, ZoneInfo};
+use mmo_store::{AnyStore, Saver, SaverConfig, StoreSpec};
 use mmo_world::{TickClock, ZoneId};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct HostConfig {
     pub clock: TickClock,
     pub capacity: u32,
     pub lease_ttl: Duration,
+    /// Where the zone saves players (through a write-behind [`Saver`]) and takes item serials.
+    pub durable: StoreSpec,
 }
 
 /// Why a hosted zone stopped.
@@ -45,6 +48,8 @@ pub enum HostError {
     Registry(#[from] RegistryError),
     #[error("zone {0} lost its lease; it stopped acting")]
     LeaseLost(ZoneId),
+    #[error("player store: {0}")]
+    Store(mmo_store::StoreError),
 }
 
 /// Runs a zone registered in `registry` until `shutdown` (then revokes its lease) or until its
@@ -65,11 +70,17 @@ pub async fn run_zone(
     let lease = registry.register_zone(info, config.lease_ttl).await?;
     info!(zone = %me, %address, lease = %lease.id(), "zone registered");
 
+    let store = AnyStore::open(&config.durable).await.map_err(HostError::Store)?;
+    let (saver, saver_driver) = Saver::new(store.clone(), SaverConfig::default());
     let (stop, stopped) = watch::channel(false);
     let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
-    let runtime = ZoneRuntime::new(config.zone.clone(), commands, config.clock, links).with_capacity(config.capacity);
+    let runtime = ZoneRuntime::new(config.zone.clone(), commands, config.clock, links)
+        .with_capacity(config.capacity)
+        .with_persistence(store, saver);
     let mut loads = runtime.load_reports();
     let mut tasks = JoinSet::new();
+    // Ends after the zone's last saves (when the runtime drops its saver).
+    tasks.spawn(saver_driver.run().in_current_span());
     tasks.spawn(runtime.run(stopped.clone()).in_current_span());
     tasks.spawn(link.run(handle.clone(), stopped.clone()).in_current_span());
     let (lost_tx, lost_rx) = mpsc::unbounded_channel();

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use mmo_cluster::cli::{RegistryArgs, WorldArgs};
+use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::LinkServer;
 use mmo_world::ZoneId;
@@ -22,6 +22,9 @@ struct Args {
     registry: RegistryArgs,
     #[command(flatten)]
     world: WorldArgs,
+    /// The durable store the zone saves players into (`--token-*` flags are not used here).
+    #[command(flatten)]
+    store: StoreArgs,
     /// This zone's id (unique in the world, > 0).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     id: u32,
@@ -79,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
         clock: args.world.clock(),
         capacity: args.capacity,
         lease_ttl: args.registry.lease_ttl(),
+        durable: args.store.durable.clone(),
     };
     let zone = run_zone(registry, config, link, ready.clone(), shutdown.clone());
     tokio::pin!(zone);

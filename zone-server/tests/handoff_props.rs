@@ -101,6 +101,7 @@ fn record(id: EntityId, items: Vec<Item>) -> EntityRecord {
             items,
             inputs: InputRecord::default(),
             route: None,
+            persist: Default::default(),
         }),
     }
 }

@@ -85,6 +85,7 @@ fn player_record(id: EntityId, pos: glam::IVec2, route: SessionRoute) -> EntityR
             items: Vec::new(),
             inputs: Default::default(),
             route: Some(route),
+            persist: Default::default(),
         }),
     }
 }
@@ -103,7 +104,13 @@ async fn a_remote_handle_round_trips_every_command_kind() {
     assert_eq!(report.owned.len(), geometry.cell_count(), "every OwnCell arrived");
 
     let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
-    let ada = within("join", remote.join("ada".into(), route)).await.unwrap().expect("joined");
+    let ada = within(
+        "join",
+        remote.join(mmo_store::PlayerRecord::new("ada", None, glam::IVec2::ZERO, CellId::new(0, 0)), route),
+    )
+    .await
+    .unwrap()
+    .expect("joined");
     let cell = ada.cell;
     let npcs = within("spawn", remote.spawn_npcs(cell, 3, None)).await.unwrap();
     assert_eq!(npcs.len(), 3);
@@ -146,7 +153,7 @@ async fn a_remote_handle_round_trips_every_command_kind() {
     assert_eq!(restored.entity, bob);
     frame_where(&mut frames, "the restored player", |f| f.entities.iter().any(|e| e.id == bob && e.xp == 12)).await;
 
-    remote.send(ZoneCommand::Leave { entity: ada.entity }).await.unwrap();
+    within("leave, answered once saved", remote.leave_saved(ada.entity)).await.unwrap();
     let report = within("inspect", remote.inspect()).await.unwrap();
     assert!(!report.entities.iter().any(|e| e.id == ada.entity), "Leave removed the player");
     assert!(report.entities.iter().any(|e| e.id == bob));

@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Channel, tagChannel } from '../../src/framing';
 import { SUB, bodyAt, step, type Body } from '../../src/physics';
 import {
+  PROTOCOL_VERSION,
   decodeClientControl,
   decodeClientDatagram,
   encodeServerControl,
@@ -124,7 +125,7 @@ export async function startFakeGateway(distDir: string, options: FakeGatewayOpti
       if (bytes[0] === Channel.Control) {
         const msg = decodeClientControl(payload);
         if (msg.type === 'Hello') {
-          control(ws, { type: 'Welcome', version: 1, session: nextId, world: { geometry: GEOMETRY, clock: { epochMs: 0, tickMs: 50 } } });
+          control(ws, { type: 'Welcome', version: PROTOCOL_VERSION, session: nextId, world: { geometry: GEOMETRY, clock: { epochMs: 0, tickMs: 50 } } });
         } else if (msg.type === 'Login') {
           if (!validName(msg.name)) {
             control(ws, { type: 'Error', code: 'NameInvalid' });
@@ -134,10 +135,13 @@ export async function startFakeGateway(distDir: string, options: FakeGatewayOpti
             const id = nextId++;
             const body = bodyAt({ x: (8 + 2 * players.size) * SUB + SUB / 2, y: FLOOR_ROW * SUB });
             players.set(ws, { id, name: msg.name, socket: ws, body, queue: [], lastSeq: 0, ack: null });
-            control(ws, { type: 'Joined', entity: id, name: msg.name, zone: 1, tick });
+            control(ws, { type: 'Joined', entity: id, name: msg.name, zone: 1, tick, token: `fake.${id}` });
             control(ws, { type: 'Terrain', cell: { x: 0, y: 0, depth: 0 }, rle: cellRle(0) });
             control(ws, { type: 'Terrain', cell: { x: 1, y: 0, depth: 0 }, rle: cellRle(1) });
           }
+        } else if (msg.type === 'Resume') {
+          // The stand-in keeps no characters: every token is unknown here.
+          control(ws, { type: 'Error', code: 'TokenInvalid' });
         } else if (msg.type === 'Chat') {
           const from = players.get(ws);
           if (from === undefined || !validChat(msg.text)) {

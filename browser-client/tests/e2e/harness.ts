@@ -28,7 +28,8 @@ export async function startLocalServer(timeoutMs = 60_000, extraArgs: string[] =
   if (!existsSync(bin)) {
     throw new Error(`server binary ${bin} not found: build it (cargo build -p mmo-local-world) or set MMO_LOCAL_BIN`);
   }
-  const child = spawn(bin, ['--http-addr', '127.0.0.1:0', '--quic-addr', '127.0.0.1:0', '--client-dir', DIST_DIR, ...extraArgs], {
+  // `--durable memory`: every test run starts with no saved characters and leaves no data folder.
+  const child = spawn(bin, ['--http-addr', '127.0.0.1:0', '--quic-addr', '127.0.0.1:0', '--client-dir', DIST_DIR, '--durable', 'memory', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });

@@ -69,3 +69,34 @@ describe('two players in the local world', () => {
     await walkAndWatch('websocket');
   });
 });
+
+describe('a dropped connection', () => {
+  it('reconnects and resumes the same character with the session token, without the login form', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    pages = [page];
+    // An account (name and password), logged in through the form: after the drop only the
+    // token can bring the character back, since the page does not keep the password.
+    await page.goto(`${server.url}?transport=websocket`);
+    await page.waitForFunction(() => window.__mmo.status === 'login', undefined, { timeout: 15_000 });
+    await page.fill('#login-name', 'dora');
+    await page.fill('#login-password', 'correct horse');
+    await page.evaluate(() => document.querySelector<HTMLFormElement>('#login-form')!.requestSubmit());
+    await page.waitForFunction(() => window.__mmo.status === 'playing' && window.__mmo.self() !== null, undefined, { timeout: 15_000 });
+    await page.waitForTimeout(500); // land
+    const before = (await page.evaluate(() => window.__mmo.self()))!;
+    expect(await page.evaluate(() => sessionStorage.getItem('mmo.sessionToken'))).not.toBeNull();
+    const oldTransport: JSHandle = await page.evaluateHandle(() => window.__mmo.transportObject);
+
+    await page.evaluate(() => (window.__mmo.transportObject as WebSocket).close());
+    await page.waitForFunction(
+      (old) => window.__mmo.transportObject !== old && window.__mmo.status === 'playing' && window.__mmo.self() !== null,
+      oldTransport,
+      { timeout: 15_000 },
+    );
+    const after = (await page.evaluate(() => window.__mmo.self()))!;
+    expect(await page.locator('#login').isHidden()).toBe(true);
+    expect(Math.abs(after.x - before.x), `resumed at x=${after.x}, left at x=${before.x}`).toBeLessThan(1.5);
+    expect(Math.abs(after.y - before.y)).toBeLessThan(1.5);
+  });
+});

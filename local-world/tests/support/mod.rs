@@ -26,6 +26,8 @@ pub struct TestWorld {
     pub http: SocketAddr,
     /// The zones and the registry.
     pub control: WorldControl,
+    /// The player store (dropped by `stop`, so a restarted world can open the same folder).
+    pub store: mmo_store::AnyStore,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -44,8 +46,9 @@ impl TestWorld {
         let world = LocalWorld::start(config, None, shutdown.clone()).await.expect("local world starts");
         let http = world.http_addr();
         let control = world.control();
+        let store = world.store().clone();
         let task = tokio::spawn(world.run(shutdown));
-        TestWorld { http, control, stop, task: Some(task) }
+        TestWorld { http, control, store, stop, task: Some(task) }
     }
 
     /// Stops the world and waits for it.
@@ -234,12 +237,36 @@ impl Client {
 
     /// Hello + Login; returns the Joined message.
     pub async fn join(&mut self, name: &str) -> ServerControl {
+        self.hello().await;
+        self.login(name, None).await.unwrap_or_else(|code| panic!("login refused: {code:?}"))
+    }
+
+    /// Hello, answered by Welcome.
+    pub async fn hello(&mut self) {
         self.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await;
         self.until(5, |e| matches!(e, Event::Control(ServerControl::Welcome { .. })).then_some(())).await;
-        self.send_control(&ClientControl::Login { name: name.into() }).await;
-        self.until(5, |e| match e {
-            Event::Control(m @ ServerControl::Joined { .. }) => Some(m.clone()),
-            Event::Control(ServerControl::Error { code }) => panic!("login refused: {code:?}"),
+    }
+
+    /// Login (after `hello`): the Joined message, or the error code of a refusal.
+    pub async fn login(
+        &mut self,
+        name: &str,
+        password: Option<&str>,
+    ) -> Result<ServerControl, mmo_protocol::ErrorCode> {
+        self.send_control(&ClientControl::Login { name: name.into(), password: password.map(Into::into) }).await;
+        self.joined().await
+    }
+
+    /// Resume with a session token (after `hello`): Joined, or the error code of a refusal.
+    pub async fn resume(&mut self, token: &str) -> Result<ServerControl, mmo_protocol::ErrorCode> {
+        self.send_control(&ClientControl::Resume { token: token.into() }).await;
+        self.joined().await
+    }
+
+    async fn joined(&mut self) -> Result<ServerControl, mmo_protocol::ErrorCode> {
+        self.until(10, |e| match e {
+            Event::Control(m @ ServerControl::Joined { .. }) => Some(Ok(m.clone())),
+            Event::Control(ServerControl::Error { code }) => Some(Err(*code)),
             _ => None,
         })
         .await

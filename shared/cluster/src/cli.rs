@@ -65,3 +65,31 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     let parse = |v: &str| v.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(|| format!("bad size {s:?}"));
     Ok((parse(w)?, parse(h)?))
 }
+
+/// Where players' records and accounts live, and the key that signs session tokens. Every
+/// gateway and zone of one world must name the same durable store (e.g. one Redis) and
+/// gateways the same token key, or players lose what they saved and their tokens.
+#[derive(Clone, Debug, clap::Args)]
+pub struct StoreArgs {
+    /// The durable store of accounts and player records: `redis://HOST:PORT`,
+    /// `scylla://HOST:PORT/KEYSPACE` (feature `scylla`), `redb:PATH` (one process only) or
+    /// `memory` (this process only, lost on exit).
+    #[arg(long, env = "MMO_DURABLE", default_value = "memory", value_parser = parse_store)]
+    pub durable: mmo_store::StoreSpec,
+    /// Secret that signs session tokens (at least 32 bytes); a random one per process by default.
+    #[arg(long, env = "MMO_TOKEN_KEY", value_parser = parse_token_key, hide_env_values = true)]
+    pub token_key: Option<mmo_store::token::TokenKey>,
+    /// How long a session token stays valid, in seconds.
+    #[arg(long, env = "MMO_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub token_ttl_secs: u64,
+}
+
+/// Parses a `--durable` value.
+pub fn parse_store(s: &str) -> Result<mmo_store::StoreSpec, String> {
+    mmo_store::StoreSpec::parse(s).map_err(|e| e.to_string())
+}
+
+/// Parses a `--token-key` value.
+pub fn parse_token_key(s: &str) -> Result<mmo_store::token::TokenKey, String> {
+    mmo_store::token::TokenKey::new(s.as_bytes().to_vec()).map_err(|e| e.to_string())
+}

@@ -47,8 +47,10 @@ pub enum ZoneCommand {
         cell: CellId,
         epoch: Epoch,
     },
+    /// Create a player's avatar from its saved record (position, HP, XP, inventory, version;
+    /// a record of version 0 is a new character, placed at a spawn point).
     Join {
-        name: Arc<str>,
+        record: Box<mmo_store::PlayerRecord>,
         route: SessionRoute,
         reply: oneshot::Sender<Result<JoinAccepted, JoinRefused>>,
     },
@@ -61,8 +63,11 @@ pub enum ZoneCommand {
         entity: EntityId,
         text: Arc<str>,
     },
+    /// The player logs out: the zone saves its record at once; `saved` (if given) is answered
+    /// once that save is durable (dropped unanswered if the player is not on this zone).
     Leave {
         entity: EntityId,
+        saved: Option<oneshot::Sender<()>>,
     },
     /// Send every frame of `cell` to `frames`, starting with the latest.
     Subscribe {
@@ -156,14 +161,22 @@ impl ZoneHandle {
         self.tx.send(cmd).await.map_err(|_| LinkError::Closed)
     }
 
-    /// Creates a player's avatar on this zone.
+    /// Creates a player's avatar on this zone from its saved record.
     pub async fn join(
         &self,
-        name: Arc<str>,
+        record: mmo_store::PlayerRecord,
         route: SessionRoute,
     ) -> Result<Result<JoinAccepted, JoinRefused>, LinkError> {
         let (reply, rx) = oneshot::channel();
-        self.send(ZoneCommand::Join { name, route, reply }).await?;
+        self.send(ZoneCommand::Join { record: Box::new(record), route, reply }).await?;
+        rx.await.map_err(|_| LinkError::Closed)
+    }
+
+    /// Logs a player out and waits until the zone has saved its record (`Err` if the zone is
+    /// gone or the player was not there).
+    pub async fn leave_saved(&self, entity: EntityId) -> Result<(), LinkError> {
+        let (saved, rx) = oneshot::channel();
+        self.send(ZoneCommand::Leave { entity, saved: Some(saved) }).await?;
         rx.await.map_err(|_| LinkError::Closed)
     }
 

@@ -73,6 +73,17 @@ pub struct PlayerRecord {
     pub items: Vec<Item>,
     pub inputs: InputRecord,
     pub route: Option<SessionRoute>,
+    pub persist: Persistence,
+}
+
+/// What a zone keeps to save a player's durable record (`mmo_store::PlayerRecord`) besides the
+/// simulated state: it travels with the player between zones.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Persistence {
+    /// The account's password hash (`None` for a guest), written back unchanged with each save.
+    pub credentials: Option<Arc<str>>,
+    /// The version of the newest record taken for saving; the next save carries one more.
+    pub version: u64,
 }
 
 /// A player's input queue: the inputs not applied yet and the sequence numbers seen.
@@ -238,4 +249,8 @@ pub struct ZoneReport {
     /// Handoffs this zone took: (ticks from the source's freeze to the first tick simulated
     /// here, microseconds from the source sending to that tick starting here).
     pub handoff_latencies: Vec<(u64, u64)>,
+    /// Items on the ground of the zone (`id` is the serial).
+    pub ground_items: Vec<Item>,
+    /// Serials the zone put into play (NPC drops) since it started.
+    pub minted: Vec<u64>,
 }

@@ -33,12 +33,32 @@ pub struct EntityState {
     pub xp: u32,
     pub level: u16,
     pub last_input_seq: u32,
+    /// A player's inventory (empty for NPCs).
+    #[serde(default)]
+    pub items: Vec<InventoryItem>,
+}
+
+/// One item a player carries: its unique serial and its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InventoryItem {
+    pub serial: u64,
+    pub kind: u16,
 }
 
 /// Something that happened in a cell during a tick, for everyone watching it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CellEvent {
     Chat { from: EntityId, name: Arc<str>, text: Arc<str> },
+}
+
+/// An item lying on the ground of a cell (picked up by walking over it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundItem {
+    /// The item's unique serial (from the player store).
+    pub serial: u64,
+    pub kind: u16,
+    /// Fixed-point position.
+    pub pos: glam::IVec2,
 }
 
 /// One cell's state at the end of one tick. Frames carry the whole cell (a keyframe each
@@ -52,4 +72,7 @@ pub struct CellFrame {
     pub tick: Tick,
     pub entities: Vec<EntityState>,
     pub events: Vec<CellEvent>,
+    /// Items on the ground of the cell, by serial.
+    #[serde(default)]
+    pub items: Vec<GroundItem>,
 }

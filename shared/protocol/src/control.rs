@@ -1,8 +1,11 @@
 //! Messages on the reliable control stream, one type per direction.
 //!
 //! Phases: the client sends `Hello` first, the server answers `Welcome` (or an `Error` with
-//! `VersionMismatch` and closes); then `Login`, answered by `Joined` (or `Error`); after that
-//! `Chat` either way, `Terrain` from the server for cells near the player.
+//! `VersionMismatch` and closes); then `Login` (a name, with a password for an account or
+//! without for a guest) or `Resume` (a session token from an earlier `Joined`), answered by
+//! `Joined` carrying a fresh token (or an `Error`: `WrongPassword`, `PasswordInvalid`,
+//! `TokenInvalid`, `TokenExpired`, `NameTaken`, `CharacterCorrupt` let the client retry); after
+//! that `Chat` either way, `Terrain` from the server for cells near the player.
 
 use crate::error::ErrorCode;
 use crate::limits::{MAX_CHAT_CHARS, NAME_CHARS};
@@ -12,9 +15,22 @@ use serde::{Deserialize, Serialize};
 /// Client to gateway, on the control stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientControl {
-    Hello { version: u16 },
-    Login { name: String },
-    Chat { text: String },
+    Hello {
+        version: u16,
+    },
+    /// Plays the character `name`: with `password` an account (created on first login, the
+    /// password then required), without one a guest character (which has no password).
+    Login {
+        name: String,
+        password: Option<String>,
+    },
+    Chat {
+        text: String,
+    },
+    /// Plays the character a session token (from `Joined`) was issued for, without a password.
+    Resume {
+        token: String,
+    },
 }
 
 /// Gateway to client, on the control stream.
@@ -30,6 +46,8 @@ pub enum ServerControl {
         name: String,
         zone: ZoneId,
         tick: Tick,
+        /// A short-lived signed token for `Resume` after a lost connection.
+        token: String,
     },
     /// The tiles of one cell, run-length encoded (`mmo_world::CellTerrain::to_rle`).
     Terrain {
@@ -43,14 +61,18 @@ pub enum ServerControl {
     Error {
         code: ErrorCode,
     },
+    /// The player's inventory, sent after `Joined` and whenever it changes.
+    Inventory {
+        items: Vec<crate::cell::InventoryItem>,
+    },
 }
 
 impl crate::codec::Message for ClientControl {
-    const KINDS: u8 = 3;
+    const KINDS: u8 = 4;
 }
 
 impl crate::codec::Message for ServerControl {
-    const KINDS: u8 = 5;
+    const KINDS: u8 = 6;
 }
 
 /// What a client needs to know about the world to play in it.

@@ -30,6 +30,19 @@ pub enum ErrorCode {
     /// The gateway is shutting down.
     ShuttingDown = 13,
     Internal = 14,
+    /// The password does not match the account's (or a guest character was given one, or an
+    /// account none).
+    WrongPassword = 15,
+    /// A password outside 8 to 128 bytes.
+    PasswordInvalid = 16,
+    /// A session token that is malformed or whose signature does not match.
+    TokenInvalid = 17,
+    /// A session token past its expiry: log in again.
+    TokenExpired = 18,
+    /// The character's stored record cannot be read; nobody else is affected.
+    CharacterCorrupt = 19,
+    /// The player store cannot be reached: try again shortly.
+    StoreUnavailable = 20,
 }
 
 impl ErrorCode {
@@ -40,6 +53,18 @@ impl ErrorCode {
 
     /// Whether the session is closed after this error is sent.
     pub fn is_fatal(self) -> bool {
-        !matches!(self, ErrorCode::ChatFlood | ErrorCode::ChatInvalid | ErrorCode::NameTaken | ErrorCode::NameInvalid)
+        !matches!(
+            self,
+            ErrorCode::ChatFlood
+                | ErrorCode::ChatInvalid
+                | ErrorCode::NameTaken
+                | ErrorCode::NameInvalid
+                | ErrorCode::WrongPassword
+                | ErrorCode::PasswordInvalid
+                | ErrorCode::TokenInvalid
+                | ErrorCode::TokenExpired
+                | ErrorCode::CharacterCorrupt
+                | ErrorCode::StoreUnavailable
+        )
     }
 }

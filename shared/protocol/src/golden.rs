@@ -74,8 +74,14 @@ pub fn messages() -> Value {
     let full = Snapshot { baseline: None, entities: vec![], removed: vec![], ..snapshot.clone() };
     let mut out = vec![
         sample("ClientControl", "Hello", &ClientControl::Hello { version: crate::PROTOCOL_VERSION }),
-        sample("ClientControl", "Login", &ClientControl::Login { name: "ada".into() }),
+        sample("ClientControl", "Login", &ClientControl::Login { name: "ada".into(), password: None }),
+        sample(
+            "ClientControl",
+            "Login",
+            &ClientControl::Login { name: "ada".into(), password: Some("correct horse ✓".into()) },
+        ),
         sample("ClientControl", "Chat", &ClientControl::Chat { text: "héllo wörld ✓".into() }),
+        sample("ClientControl", "Resume", &ClientControl::Resume { token: "YWRh.1767225660.c2ln".into() }),
         sample(
             "ServerControl",
             "Welcome",
@@ -93,6 +99,7 @@ pub fn messages() -> Value {
                 name: "ada".into(),
                 zone: ZoneId(1),
                 tick: Tick(250),
+                token: "YWRh.1767225660.c2lnbmF0dXJl".into(),
             },
         ),
         sample("ServerControl", "Terrain", &ServerControl::Terrain { cell: terrain.cell, rle: terrain.to_rle() }),
@@ -101,6 +108,12 @@ pub fn messages() -> Value {
     for code in all_error_codes() {
         out.push(sample("ServerControl", "Error", &ServerControl::Error { code }));
     }
+    let items = vec![
+        crate::cell::InventoryItem { serial: 1, kind: 1 },
+        crate::cell::InventoryItem { serial: (1 << 53) - 1, kind: 11 },
+    ];
+    out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items }));
+    out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items: vec![] }));
     out.push(sample(
         "ClientDatagram",
         "Input",
@@ -138,6 +151,12 @@ pub fn all_error_codes() -> Vec<ErrorCode> {
         ZoneUnavailable,
         ShuttingDown,
         Internal,
+        WrongPassword,
+        PasswordInvalid,
+        TokenInvalid,
+        TokenExpired,
+        CharacterCorrupt,
+        StoreUnavailable,
     ]
 }
 

@@ -24,11 +24,11 @@ pub mod framing;
 pub mod golden;
 pub mod limits;
 
-pub use cell::{CellEvent, CellFrame, EntityKind, EntityState};
+pub use cell::{CellEvent, CellFrame, EntityKind, EntityState, GroundItem, InventoryItem};
 pub use codec::{decode, encode, CodecError};
 pub use control::{ClientControl, ServerControl, WorldInfo};
 pub use datagram::{ClientDatagram, EntityDelta, EntitySpawn, InputFrame, OwnState, ServerDatagram, Snapshot};
 pub use error::ErrorCode;
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;

@@ -49,7 +49,7 @@ fn unknown_variant_is_reported_as_unknown_kind() {
 
 #[test]
 fn truncated_and_trailing_bytes_are_malformed() {
-    let bytes = encode(&ClientControl::Login { name: "ada".into() }, MAX_CLIENT_CONTROL).unwrap();
+    let bytes = encode(&ClientControl::Login { name: "ada".into(), password: None }, MAX_CLIENT_CONTROL).unwrap();
     assert_eq!(
         decode::<ClientControl>(&bytes[..bytes.len() - 1], MAX_CLIENT_CONTROL).unwrap_err().code(),
         ErrorCode::MalformedMessage

@@ -54,6 +54,7 @@
 //! ```
 
 pub mod accounts;
+mod any;
 mod durable;
 mod error;
 mod hot;
@@ -71,6 +72,7 @@ pub mod token;
 #[cfg(feature = "testing")]
 pub mod conformance;
 
+pub use any::{AnyStore, BadStoreSpec, StoreSpec};
 pub use durable::{apply_transfer, newer, DurableStore, SaveOutcome, Transfer};
 pub use error::{Result, StoreError};
 pub use hot::{Checkpoint, HotState, MemoryHot, OnlineSession};

@@ -48,6 +48,15 @@ impl TokenKey {
         Ok(TokenKey { key })
     }
 
+    /// A fresh random key (from the OS): tokens it signs are only valid for this process, so
+    /// a single-process world needs no configured secret.
+    pub fn random() -> TokenKey {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut key = vec![0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        TokenKey { key }
+    }
+
     fn mac(&self, name: &str, expiry: u64) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(name.as_bytes());

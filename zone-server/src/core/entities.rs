@@ -4,9 +4,9 @@ use super::ai::Brain;
 use super::input::{InputQueue, TickSteps};
 use super::rules;
 use glam::IVec2;
-use mmo_cluster::peer::{Item, SessionRoute};
+use mmo_cluster::peer::{Item, Persistence, SessionRoute};
 use mmo_protocol::cell::pose;
-use mmo_protocol::{EntityKind, EntityState};
+use mmo_protocol::{EntityKind, EntityState, InventoryItem};
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, Tick, TileSource};
 use std::sync::Arc;
 
@@ -46,6 +46,10 @@ pub(crate) struct Player {
     /// The steps of the current tick, taken from `inputs`.
     pub steps: TickSteps,
     pub route: Option<SessionRoute>,
+    /// Credentials and version for saving the player's durable record.
+    pub persist: Persistence,
+    /// What the last record taken for saving held (`None`: never taken on this zone).
+    pub saved: Option<super::persist::SavedState>,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +74,8 @@ impl Entity {
             inputs: InputQueue::default(),
             steps: TickSteps::default(),
             route: None,
+            persist: Persistence::default(),
+            saved: None,
         });
         Self::new(id, Body { pos, vel: IVec2::ZERO, on_ground: true }, rules::PLAYER_MAX_HP, role)
     }
@@ -197,9 +203,14 @@ impl Entity {
 
     /// What subscribers see of it at the end of tick `now`.
     pub fn state(&self, now: Tick) -> EntityState {
-        let (kind, xp, last_input_seq) = match &self.role {
-            Role::Player(p) => (EntityKind::Player { name: p.name.clone() }, p.xp, p.inputs.last_applied()),
-            Role::Npc(n) => (EntityKind::Npc { species: n.species }, 0, 0),
+        let (kind, xp, last_input_seq, items) = match &self.role {
+            Role::Player(p) => (
+                EntityKind::Player { name: p.name.clone() },
+                p.xp,
+                p.inputs.last_applied(),
+                p.items.iter().map(|i| InventoryItem { serial: i.id, kind: i.kind }).collect(),
+            ),
+            Role::Npc(n) => (EntityKind::Npc { species: n.species }, 0, 0, Vec::new()),
         };
         EntityState {
             id: self.id,
@@ -211,6 +222,7 @@ impl Entity {
             xp,
             level: rules::level(xp),
             last_input_seq,
+            items,
         }
     }
 }

@@ -99,6 +99,7 @@ mod tests {
                 xp: 0,
                 level: 1,
                 last_input_seq: 0,
+                items: Vec::new(),
             })
             .collect();
         Arc::new(CellFrame {
@@ -108,6 +109,7 @@ mod tests {
             tick: Tick(tick),
             entities,
             events: Vec::new(),
+            items: Vec::new(),
         })
     }
 

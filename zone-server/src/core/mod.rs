@@ -9,8 +9,9 @@
 //! `input` (per-player input queues), `ai` (NPC brains), `grid` (spatial buckets for
 //! neighbour queries), `combat`, [`spawn`] (standing places), `publish` (cell frames),
 //! `owners` (who owns every cell), `ghosts` (entities across the border), [`handoff`] (the
-//! handoff state machine), `record` (entities as plain data for transfers) and `peer` (what the
-//! core does with messages from other zones, and when its entities and cells leave).
+//! handoff state machine), `record` (entities as plain data for transfers), `peer` (what the
+//! core does with messages from other zones, and when its entities and cells leave) and
+//! `persist` (joining from a saved player record, and the records to save).
 //!
 //! # Authority
 //! The core simulates the entities whose feet are in the cells it owns. One that ends a tick in
@@ -27,8 +28,10 @@ mod ghosts;
 mod grid;
 pub mod handoff;
 mod input;
+mod items;
 mod owners;
 mod peer;
+mod persist;
 mod publish;
 mod record;
 pub mod rules;
@@ -51,6 +54,7 @@ use owners::Owners;
 use publish::{OwnedCells, Published};
 use std::sync::Arc;
 
+pub use items::{ItemGive, SERIAL_BLOCK};
 pub use peer::PeerOutcome;
 
 pub use input::{MAX_BACKLOG, MAX_STEPS_PER_TICK};
@@ -156,6 +160,10 @@ pub struct ZoneCore {
     arrivals: Vec<(Tick, Transfer)>,
     /// Messages for entities among `arrivals`, replayed when they start.
     held: Vec<PeerMessage>,
+    /// Final records of players whose forwarded leave reached them here, to save at once.
+    logged_out: Vec<mmo_store::PlayerRecord>,
+    /// Ground items, serials in hand, inventory changes to save.
+    items: items::Items,
 }
 
 impl ZoneCore {
@@ -181,6 +189,8 @@ impl ZoneCore {
             released: Vec::new(),
             arrivals: Vec::new(),
             held: Vec::new(),
+            logged_out: Vec::new(),
+            items: items::Items::default(),
             config,
         }
     }
@@ -313,13 +323,7 @@ impl ZoneCore {
     /// Removes a player; false if `id` is not a player here. A player this zone handed over
     /// (or is handing over) is removed where it went.
     pub fn leave_player(&mut self, id: EntityId) -> bool {
-        if !self.entities.get(id).is_some_and(Entity::is_player) {
-            self.deliver(PeerMessage::Leave { entity: id });
-            return false;
-        }
-        self.entities.remove(id);
-        tracing::debug!(zone = %self.config.zone, %id, "player left");
-        true
+        self.leave_saved(id).is_some()
     }
 
     /// Queues a player's input for the coming ticks. Inputs whose `seq` is not newer than every
@@ -347,10 +351,11 @@ impl ZoneCore {
     /// 3. [`Phase::Physics`]: [`mmo_world::Body::step`] for every living entity against the
     ///    zone's terrain: a player once per input of the tick, an NPC once with its buttons;
     ///    facing follows the direction held. Dead players fall without buttons; dead NPCs do
-    ///    not move.
+    ///    not move. Living players then pick up the ground items at their feet.
     /// 4. [`Phase::Combat`]: swings resolve in id order against a bucket grid of opponents:
     ///    damage, hurt and death marks, XP for the killing blow. Swings reaching ghosts become
-    ///    hit requests to their owners; hits other zones asked for are applied.
+    ///    hit requests to their owners; hits other zones asked for are applied. Every NPC that
+    ///    died drops an item (a fresh serial) where it fell.
     /// 5. [`Phase::Respawn`]: players dead for [`rules::PLAYER_RESPAWN_TICKS`] come back at a
     ///    spawn point, NPCs dead for [`rules::NPC_RESPAWN_TICKS`] at their own, both at full HP.
     /// 6. [`Phase::Handoff`]: entities whose feet are in a cell another zone owns, and cells
@@ -358,7 +363,7 @@ impl ZoneCore {
     ///    yet waits, simulated here, until it is).
     /// 7. [`Phase::Publish`]: the frames: every entity in the owned cell its feet are in (one in
     ///    another zone's cell in the cell it was last published in), sorted by id (dead NPCs left
-    ///    out), and the chat said since the last tick. Then the leaving entities and cells are
+    ///    out), the chat said since the last tick and the cell's ground items. Then the leaving entities and cells are
     ///    frozen and sent ([`ZoneCore::drain_outbox`]), and unanswered transfers resent.
     ///
     /// First, transfers accepted for this tick start (see [`ZoneCore::handle_peer`]), and the
@@ -383,9 +388,11 @@ impl ZoneCore {
         for e in self.entities.as_mut_slice() {
             e.advance(&self.tiles);
         }
+        self.pick_up();
         timer.phase_done(Phase::Physics);
 
         self.combat_phase();
+        self.drop_loot();
         timer.phase_done(Phase::Combat);
 
         self.respawn();
@@ -395,7 +402,13 @@ impl ZoneCore {
         timer.phase_done(Phase::Handoff);
 
         let published = Published { zone: self.config.zone, now: tick, owned: &self.owned, away: &plan.away };
-        let frames = publish::frames(published, self.entities.as_mut_slice(), &mut self.chats, &mut self.frame_slots);
+        let mut frames =
+            publish::frames(published, self.entities.as_mut_slice(), &mut self.chats, &mut self.frame_slots);
+        if !self.items.ground.is_empty() {
+            for frame in &mut frames {
+                frame.items = self.ground_in(frame.cell);
+            }
+        }
         self.depart(plan);
         timer.phase_done(Phase::Publish);
         frames

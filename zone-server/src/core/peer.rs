@@ -215,13 +215,16 @@ impl ZoneCore {
                 }
             }
             PeerMessage::Chat { text, .. } => {
-                if entity.is_player() {
+                if entity.is_player() && !self.item_command(id, &text) {
                     self.chats.push((id, text));
                 }
             }
             PeerMessage::Leave { .. } => {
                 if entity.is_player() {
-                    self.entities.remove(id);
+                    let geometry = self.config.geometry;
+                    let record =
+                        self.entities.remove(id).and_then(|mut e| super::persist::next_record(&mut e, &geometry));
+                    self.logged_out.extend(record);
                     tracing::debug!(zone = %self.config.zone, %id, "player left");
                 }
             }
@@ -351,6 +354,12 @@ impl ZoneCore {
             tick: self.now,
             owned: self.owned_cells(),
             entities,
+            ground_items: self
+                .ground_items()
+                .into_iter()
+                .map(|(id, kind, _)| mmo_cluster::peer::Item { id, kind })
+                .collect(),
+            minted: self.minted_serials().to_vec(),
             ..ZoneReport::default()
         }
     }

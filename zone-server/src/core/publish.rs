@@ -125,6 +125,7 @@ pub(crate) fn frames(
             tick: now,
             entities: Vec::with_capacity(n),
             events: Vec::new(),
+            items: Vec::new(),
         })
         .collect();
     for (e, slot) in entities.iter().zip(slots.iter()) {

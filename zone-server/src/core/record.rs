@@ -17,6 +17,7 @@ impl Entity {
                 items: p.items.clone(),
                 inputs: p.inputs.to_record(),
                 route: p.route,
+                persist: p.persist.clone(),
             }),
             Role::Npc(n) => RecordKind::Npc(NpcRecord { species: n.species, home: n.home, brain: n.brain.to_record() }),
         };
@@ -43,6 +44,8 @@ impl Entity {
                 inputs: InputQueue::from_record(p.inputs),
                 steps: TickSteps::default(),
                 route: p.route,
+                persist: p.persist,
+                saved: None,
             }),
             RecordKind::Npc(n) => {
                 Role::Npc(Npc { species: n.species, home: n.home, brain: Brain::from_record(n.brain) })

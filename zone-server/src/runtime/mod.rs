@@ -5,8 +5,15 @@
 //!
 //! One tick, in order: follow the registry (cell owners), apply queued commands, file ghost
 //! frames, run the core's tick, publish its frames, send its messages to other zones, move the
-//! subscribers of cells handed over, and (re)subscribe to the neighbouring cells it keeps
-//! ghosts of.
+//! subscribers of cells handed over, (re)subscribe to the neighbouring cells it keeps
+//! ghosts of, and every [`SAVE_EVERY_TICKS`] hand the changed players' records to the saver.
+//!
+//! Saving (with [`ZoneRuntime::with_saver`]): periodic saves go through
+//! [`Saver::try_submit`](mmo_store::Saver::try_submit) (write-behind, coalesced; a full queue
+//! keeps the record for the next round, `mmo_zone_saves_deferred_total`); a logout is flushed at
+//! once ([`Saver::flush_now`](mmo_store::Saver::flush_now)) and the gateway's `Leave` answered
+//! once it is durable; at shutdown every player is flushed before the runtime returns. Flushes
+//! run in a `JoinSet` the runtime owns and drains.
 
 mod links;
 mod load;
@@ -20,14 +27,20 @@ use links::Links;
 use load::LoadMeter;
 use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
+use mmo_store::{AnyStore, DurableStore, PlayerRecord, Saver, StoreError, SubmitError};
 use mmo_world::{Tick, TickClock, WorldGeometry, ZoneId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 use tracing::{debug, info, instrument, warn};
 
 /// Handoff latencies a zone keeps for [`mmo_cluster::peer::ZoneReport`].
 const LATENCY_SAMPLES: usize = 100_000;
+/// Ticks between two rounds of write-behind saves (1 s at 20 Hz).
+pub const SAVE_EVERY_TICKS: u64 = 20;
+/// How long shutdown waits for the last saves.
+const FINAL_SAVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Milliseconds since the Unix epoch, from the system clock.
 pub fn unix_ms() -> u64 {
@@ -55,6 +68,15 @@ pub struct ZoneRuntime {
     /// (ticks, microseconds) from a transfer's sending to its first tick here.
     latencies: Vec<(u64, u64)>,
     load: LoadMeter,
+    saver: Option<Saver>,
+    /// The durable store: item serials and item transfers between players.
+    store: Option<AnyStore>,
+    /// A block of serials being allocated.
+    allocating: Option<tokio::task::JoinHandle<mmo_store::Result<std::ops::Range<u64>>>>,
+    /// Records the saver's queue had no room for, submitted first in the next round.
+    deferred: Vec<PlayerRecord>,
+    /// Flushes under way (logouts); each answers its waiter when durable.
+    flushes: JoinSet<()>,
 }
 
 impl std::fmt::Debug for ZoneRuntime {
@@ -76,6 +98,12 @@ impl PhaseTimer for MetricsTimer {
     }
 }
 
+fn log_flush(done: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = done {
+        warn!(%error, "a save task failed");
+    }
+}
+
 impl ZoneRuntime {
     pub fn new(config: ZoneConfig, commands: mpsc::Receiver<ZoneCommand>, clock: TickClock, links: ZoneLinks) -> Self {
         ZoneRuntime {
@@ -90,7 +118,20 @@ impl ZoneRuntime {
             arrivals: Vec::new(),
             latencies: Vec::new(),
             load: LoadMeter::new(clock.tick_ms, DEFAULT_REPORT_PERIOD, DEFAULT_CAPACITY),
+            saver: None,
+            store: None,
+            allocating: None,
+            deferred: Vec::new(),
+            flushes: JoinSet::new(),
         }
+    }
+
+    /// Saves players through `saver` into `store`, and takes item serials from `store` (see the
+    /// module docs); without them nothing is saved and NPCs drop nothing.
+    pub fn with_persistence(mut self, store: AnyStore, saver: Saver) -> Self {
+        self.saver = Some(saver);
+        self.store = Some(store);
+        self
     }
 
     /// Sets how often the zone reports its load (default [`DEFAULT_REPORT_PERIOD`]).
@@ -131,9 +172,13 @@ impl ZoneRuntime {
                 tick = current;
             } else {
                 let wait = Duration::from_millis(start_ms.saturating_sub(now_ms));
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = shutdown.changed() => {}
+                let deadline = tokio::time::Instant::now() + wait;
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(deadline) => break,
+                        _ = shutdown.changed() => break,
+                        Some(done) = self.flushes.join_next(), if !self.flushes.is_empty() => log_flush(done),
+                    }
                 }
             }
             if *shutdown.borrow() {
@@ -143,12 +188,127 @@ impl ZoneRuntime {
             if !self.drain_commands() {
                 break;
             }
+            for record in self.core.take_logged_out() {
+                self.flush(record, None);
+            }
+            self.refill_serials().await;
             // Answers to transfers go out at once, not after the tick.
             self.links.send_outbox(&mut self.core);
             self.links.file_ghost_frames(&mut self.core);
             self.step(tick);
+            self.save_items();
+            if tick.0.is_multiple_of(SAVE_EVERY_TICKS) {
+                self.save_changed();
+            }
         }
+        self.final_saves().await;
         info!("zone stopped");
+    }
+
+    /// Hands the players that changed since their last save to the saver (write-behind).
+    fn save_changed(&mut self) {
+        let Some(saver) = &self.saver else { return };
+        let mut records = std::mem::take(&mut self.deferred);
+        records.extend(self.core.take_saves());
+        for record in records {
+            match saver.try_submit(record) {
+                Ok(()) => {}
+                Err(SubmitError::Full(record)) => {
+                    metrics::counter!("mmo_zone_saves_deferred_total").increment(1);
+                    self.deferred.push(record);
+                }
+                Err(error) => warn!(%error, "saver gone; save dropped"),
+            }
+        }
+    }
+
+    /// Asks the store for item serials when the core runs low, and hands over a block that came.
+    async fn refill_serials(&mut self) {
+        if let Some(task) = self.allocating.take_if(|task| task.is_finished()) {
+            match task.await {
+                Ok(Ok(serials)) => self.core.add_serials(serials),
+                Ok(Err(error)) => warn!(%error, "allocating item serials failed; retrying"),
+                Err(error) => warn!(%error, "serial allocation task failed"),
+            }
+        }
+        let wanted = self.core.serials_wanted();
+        if let (Some(store), None, true) = (&self.store, &self.allocating, wanted > 0) {
+            let store = store.clone();
+            self.allocating = Some(tokio::spawn(async move { store.allocate_serials(wanted).await }));
+        }
+    }
+
+    /// Makes this tick's item moves durable: gives as one store transaction each (the zone then
+    /// saves both players at newer versions), every other changed inventory flushed at once.
+    fn save_items(&mut self) {
+        let gives = self.core.take_gives();
+        let changed = self.core.take_inventory_changes();
+        if self.saver.is_none() || (gives.is_empty() && changed.is_empty()) {
+            return;
+        }
+        let records = self.core.take_saves_of(&changed);
+        let (Some(store), Some(saver)) = (self.store.clone(), self.saver.clone()) else { return };
+        self.flushes.spawn(async move {
+            // A give first moves the item in the stored records, so the item is never in two
+            // stored inventories; if the store refuses (the item was not saved with the giver
+            // yet), the flushes below carry the move, giver first.
+            for give in gives {
+                match store.transfer_item(&give.from, &give.to, mmo_store::ItemSerial(give.serial)).await {
+                    Ok(_) => debug!(from = %give.from, to = %give.to, serial = give.serial, "give stored"),
+                    Err(StoreError::ItemNotHeld { .. }) => {}
+                    Err(error) => warn!(%error, from = %give.from, to = %give.to, "give not stored as a transfer"),
+                }
+            }
+            for record in records {
+                let (name, version) = (record.name.clone(), record.version);
+                match saver.flush_now(record).await {
+                    Ok(outcome) => debug!(player = %name, version, ?outcome, "inventory saved"),
+                    Err(error) => warn!(player = %name, version, %error, "inventory flush failed"),
+                }
+            }
+        });
+    }
+
+    /// Flushes `record` at once; `saved` is answered once it is durable.
+    fn flush(&mut self, record: PlayerRecord, saved: Option<oneshot::Sender<()>>) {
+        let Some(saver) = self.saver.clone() else {
+            if let Some(saved) = saved {
+                let _ = saved.send(());
+            }
+            return;
+        };
+        self.flushes.spawn(async move {
+            let (name, version) = (record.name.clone(), record.version);
+            match saver.flush_now(record).await {
+                Ok(outcome) => debug!(player = %name, version, ?outcome, "player saved"),
+                Err(error) => warn!(player = %name, version, %error, "flush failed"),
+            }
+            if let Some(saved) = saved {
+                let _ = saved.send(());
+            }
+        });
+    }
+
+    /// At shutdown: flushes every player still here and waits for all flushes.
+    async fn final_saves(&mut self) {
+        if self.saver.is_none() {
+            return;
+        }
+        let records: Vec<PlayerRecord> =
+            std::mem::take(&mut self.deferred).into_iter().chain(self.core.take_all_saves()).collect();
+        info!(players = records.len(), "saving players before stopping");
+        for record in records {
+            self.flush(record, None);
+        }
+        let drained = tokio::time::timeout(FINAL_SAVE_TIMEOUT, async {
+            while let Some(done) = self.flushes.join_next().await {
+                log_flush(done);
+            }
+        });
+        if drained.await.is_err() {
+            warn!(pending = self.flushes.len(), "gave up waiting for the last saves");
+        }
+        self.saver = None;
     }
 
     /// Applies every queued command. False when no sender is left.
@@ -169,9 +329,10 @@ impl ZoneRuntime {
                 self.core.own_cell(cell, epoch);
             }
             ZoneCommand::CellOwner { cell, zone, epoch } => self.core.set_owner(cell, zone, epoch),
-            ZoneCommand::Join { name, route, reply } => {
+            ZoneCommand::Join { record, route, reply } => {
+                let name = record.name.clone();
                 let result =
-                    self.core.join(name.clone(), Some(route)).map_err(|_| JoinRefused::NoCell).and_then(|entity| {
+                    self.core.join_saved(*record, Some(route)).map_err(|_| JoinRefused::NoCell).and_then(|entity| {
                         let state = self.core.entity(entity).ok_or(JoinRefused::NoCell)?;
                         let cell = self.geometry.cell_of_pos(state.body.pos);
                         Ok(JoinAccepted { entity, cell, pos: state.body.pos })
@@ -190,8 +351,10 @@ impl ZoneRuntime {
             }
             ZoneCommand::Input { entity, seq, buttons } => self.core.push_input(entity, seq, buttons),
             ZoneCommand::Chat { entity, text } => self.core.chat(entity, text),
-            ZoneCommand::Leave { entity } => {
-                self.core.leave_player(entity);
+            ZoneCommand::Leave { entity, saved } => {
+                if let Some(record) = self.core.leave_saved(entity) {
+                    self.flush(record, saved);
+                }
             }
             ZoneCommand::Subscribe { cell, subscriber, frames } => self.subscribers.add(cell, subscriber, frames),
             ZoneCommand::Unsubscribe { cell, subscriber } => self.subscribers.remove(cell, subscriber),

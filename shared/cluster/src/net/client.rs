@@ -43,6 +43,7 @@ enum Pending {
     Inspect(oneshot::Sender<ZoneReport>),
     SpawnNpcs(oneshot::Sender<Vec<EntityId>>),
     Restore(JoinReply),
+    Saved(oneshot::Sender<()>),
 }
 
 /// One subscription, kept across reconnections.
@@ -158,6 +159,7 @@ impl RemoteLink {
                 (Some(Pending::Restore(tx)), Reply::Restore(r)) => drop(tx.send(r)),
                 (Some(Pending::Inspect(tx)), Reply::Inspect(r)) => drop(tx.send(*r)),
                 (Some(Pending::SpawnNpcs(tx)), Reply::SpawnNpcs(r)) => drop(tx.send(r)),
+                (Some(Pending::Saved(tx)), Reply::Saved) => drop(tx.send(())),
                 (_, reply) => warn!(req, ?reply, "reply to no request of its kind; ignored"),
             },
             FromZone::Frame { stream, frame } => {
@@ -191,15 +193,17 @@ impl RemoteLink {
     fn wire_form(&mut self, cmd: ZoneCommand) -> Option<ToZone> {
         Some(match cmd {
             ZoneCommand::OwnCell { cell, epoch } => ToZone::OwnCell { cell, epoch },
-            ZoneCommand::Join { name, route, reply } => {
-                ToZone::Join(JoinRequest { req: self.request(Pending::Join(reply)), name, route })
+            ZoneCommand::Join { record, route, reply } => {
+                ToZone::Join(JoinRequest { req: self.request(Pending::Join(reply)), record, route })
             }
             ZoneCommand::Restore { record, reply } => {
                 ToZone::Restore(RestoreRequest { req: self.request(Pending::Restore(reply)), record })
             }
             ZoneCommand::Input { entity, seq, buttons } => ToZone::Input { entity, seq, buttons },
             ZoneCommand::Chat { entity, text } => ToZone::Chat { entity, text },
-            ZoneCommand::Leave { entity } => ToZone::Leave { entity },
+            ZoneCommand::Leave { entity, saved } => {
+                ToZone::Leave { entity, saved: saved.map(|tx| self.request(Pending::Saved(tx))) }
+            }
             ZoneCommand::Subscribe { cell, subscriber, frames } => {
                 self.drop_stream(cell, subscriber);
                 let stream = self.next_id;

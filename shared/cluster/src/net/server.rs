@@ -172,7 +172,7 @@ fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>
         ToZone::Join(j) => {
             let (reply, rx) = oneshot::channel();
             forward_reply(j.req, rx, Reply::Join, out, tasks);
-            ZoneCommand::Join { name: j.name, route: j.route, reply }
+            ZoneCommand::Join { record: j.record, route: j.route, reply }
         }
         ToZone::Restore(r) => {
             let (reply, rx) = oneshot::channel();
@@ -181,7 +181,14 @@ fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>
         }
         ToZone::Input { entity, seq, buttons } => ZoneCommand::Input { entity, seq, buttons },
         ToZone::Chat { entity, text } => ZoneCommand::Chat { entity, text },
-        ToZone::Leave { entity } => ZoneCommand::Leave { entity },
+        ToZone::Leave { entity, saved } => {
+            let saved = saved.map(|req| {
+                let (tx, rx) = oneshot::channel();
+                forward_reply(req, rx, |()| Reply::Saved, out, tasks);
+                tx
+            });
+            ZoneCommand::Leave { entity, saved }
+        }
         ToZone::Subscribe { cell, subscriber, stream } => {
             let (frames, mut rx) = mpsc::channel::<Arc<CellFrame>>(STREAM_QUEUE);
             let out = out.clone();

@@ -20,7 +20,7 @@ pub type StreamId = u64;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JoinRequest {
     pub req: RequestId,
-    pub name: Arc<str>,
+    pub record: Box<mmo_store::PlayerRecord>,
     pub route: SessionRoute,
 }
 
@@ -38,7 +38,7 @@ pub enum ToZone {
     Join(JoinRequest),
     Input { entity: EntityId, seq: u32, buttons: Buttons },
     Chat { entity: EntityId, text: Arc<str> },
-    Leave { entity: EntityId },
+    Leave { entity: EntityId, saved: Option<RequestId> },
     Subscribe { cell: CellId, subscriber: SubscriberId, stream: StreamId },
     Unsubscribe { cell: CellId, subscriber: SubscriberId },
     CellOwner { cell: CellId, zone: ZoneId, epoch: Epoch },
@@ -56,6 +56,8 @@ pub enum Reply {
     Inspect(Box<ZoneReport>),
     SpawnNpcs(Vec<EntityId>),
     Restore(Result<JoinAccepted, JoinRefused>),
+    /// A logout's save is durable.
+    Saved,
 }
 
 /// A zone's message to a caller.

@@ -1,0 +1,166 @@
+//! Items in play keep their serials: over a scripted session (NPC kills dropping items, pick-ups
+//! by walking over them, `/drop`, `/give`), every serial is in exactly one place, checked
+//! against the zone and, after both players logged out, against the store.
+
+mod support;
+
+use mmo_local::LocalWorldConfig;
+use mmo_protocol::{ClientControl, OwnState, ServerControl};
+use mmo_store::{DurableStore, StoreSpec};
+use mmo_world::physics::SUB;
+use mmo_world::{Buttons, EntityId};
+use std::collections::BTreeSet;
+use support::{Client, TestWorld};
+
+/// Every serial the zones hold: in inventories (by player) and on the ground. Fails on a
+/// serial held twice.
+async fn holdings(world: &TestWorld) -> (Vec<(EntityId, Vec<u64>)>, Vec<u64>, BTreeSet<u64>) {
+    let reports = world.control.inspect().await;
+    let mut all = BTreeSet::new();
+    let mut inventories = Vec::new();
+    let mut ground = Vec::new();
+    for report in &reports {
+        for e in report.entities.iter().filter(|e| e.is_player) {
+            let ids: Vec<u64> = e.items.iter().map(|i| i.id).collect();
+            for &id in &ids {
+                assert!(all.insert(id), "serial {id} held twice");
+            }
+            inventories.push((e.id, ids));
+        }
+        for item in &report.ground_items {
+            assert!(all.insert(item.id), "serial {} held twice", item.id);
+            ground.push(item.id);
+        }
+    }
+    let minted = reports.iter().flat_map(|r| r.minted.iter().copied()).collect();
+    (inventories, ground, minted)
+}
+
+fn inventory(holdings: &[(EntityId, Vec<u64>)], id: EntityId) -> Vec<u64> {
+    holdings.iter().find(|(e, _)| *e == id).map(|(_, items)| items.clone()).unwrap_or_default()
+}
+
+async fn idle(client: &mut Client) -> OwnState {
+    client.send_input(0).await;
+    client.snapshot().await.you
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
+    let dir = std::env::temp_dir().join(format!("mmo-items-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    // One zone: a give needs both players on the same zone.
+    let config = LocalWorldConfig { zones: 1, durable: StoreSpec::Redb(dir.clone()), ..LocalWorldConfig::for_tests() };
+    let world = TestWorld::start_with(config).await;
+    let mut ann = Client::websocket(&world).await;
+    let mut bea = Client::websocket(&world).await;
+    let ServerControl::Joined { entity: ann_id, .. } = ann.join("ann").await else { unreachable!() };
+    let ServerControl::Joined { entity: bea_id, .. } = bea.join("bea").await else { unreachable!() };
+    // The client is told its inventory (the HUD shows it).
+    let shown = ann
+        .until(5, |e| match e {
+            support::Event::Control(ServerControl::Inventory { items }) => Some(items.clone()),
+            _ => None,
+        })
+        .await;
+    let (start, _, _) = holdings(&world).await;
+    let mut shown: Vec<u64> = shown.iter().map(|i| i.serial).collect();
+    shown.sort_unstable();
+    assert_eq!(shown, inventory(&start, ann_id), "the inventory sent to the client is the zone's");
+    let starters: BTreeSet<u64> = start.iter().flat_map(|(_, items)| items.iter().copied()).collect();
+    assert_eq!(starters.len(), 4, "two starter items each, four serials");
+
+    // Bea walks to Ann.
+    for _ in 0..400 {
+        let a = idle(&mut ann).await.body.pos;
+        let b = idle(&mut bea).await.body.pos;
+        let dx = a.x - b.x;
+        if dx.abs() <= 2 * SUB {
+            break;
+        }
+        bea.send_input(if dx > 0 { Buttons::RIGHT } else { Buttons::LEFT } | Buttons::JUMP).await;
+        bea.snapshot().await;
+    }
+
+    // Ann fights NPCs spawned on her until she has picked up two drops.
+    let you = idle(&mut ann).await;
+    world.control.zones()[&you.zone].spawn_npcs(you.cell, 4, Some(you.body.pos)).await.unwrap();
+    let mut picked = false;
+    for i in 0..1200u32 {
+        let facing = if (i / 10) % 2 == 0 { Buttons::LEFT } else { Buttons::RIGHT };
+        ann.send_input(Buttons::ATTACK | if i % 10 == 0 { facing } else { 0 }).await;
+        ann.snapshot().await;
+        idle(&mut bea).await;
+        if i % 20 == 19 {
+            let (now, _, minted) = holdings(&world).await;
+            if minted.len() >= 2 && inventory(&now, ann_id).len() >= 4 {
+                picked = true;
+                break;
+            }
+        }
+    }
+    assert!(picked, "Ann killed NPCs and picked up what they dropped");
+    settle_fight(&mut ann, &mut bea).await;
+
+    // Ann drops one item and gives one to Bea.
+    let (before, _, _) = holdings(&world).await;
+    let ann_before = inventory(&before, ann_id);
+    let bea_before = inventory(&before, bea_id);
+    ann.send_control(&ClientControl::Chat { text: "/drop".into() }).await;
+    ann.send_control(&ClientControl::Chat { text: "/give bea".into() }).await;
+    let mut moved = false;
+    for _ in 0..100 {
+        idle(&mut ann).await;
+        idle(&mut bea).await;
+        let (now, ground, _) = holdings(&world).await;
+        if inventory(&now, ann_id).len() == ann_before.len() - 2
+            && inventory(&now, bea_id).len() == bea_before.len() + 1
+        {
+            assert!(ground.contains(ann_before.last().unwrap()), "the dropped item lies on the ground");
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "the drop and the give happened");
+
+    let (_, _, minted) = holdings(&world).await;
+    let expected: BTreeSet<u64> = starters.union(&minted).copied().collect();
+    let (held_inv, held_ground, _) = holdings(&world).await;
+    let held: BTreeSet<u64> =
+        held_inv.iter().flat_map(|(_, items)| items.iter().copied()).chain(held_ground.iter().copied()).collect();
+    assert_eq!(held, expected, "every serial in play is held exactly once, none lost");
+
+    // Both log out; then the store and the ground hold every serial, once.
+    drop(ann);
+    drop(bea);
+    let mut ground = Vec::new();
+    for _ in 0..200 {
+        let (players, g, _) = holdings(&world).await;
+        if players.is_empty() {
+            ground = g;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let store = world.store.clone();
+    world.stop().await;
+    let mut stored: Vec<u64> = Vec::new();
+    for name in ["ann", "bea"] {
+        let record = store.load(name).await.unwrap().expect("saved");
+        stored.extend(record.inventory.iter().map(|i| i.serial.0));
+    }
+    drop(store);
+    let total = stored.len() + ground.len();
+    let all: BTreeSet<u64> = stored.into_iter().chain(ground).collect();
+    assert_eq!(all.len(), total, "no serial both stored and on the ground, or stored twice");
+    assert_eq!(all, expected, "no serial lost between the zone and the store");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Keeps both players idle for a second (the last NPC swings and drops settle).
+async fn settle_fight(ann: &mut Client, bea: &mut Client) {
+    for _ in 0..20 {
+        idle(ann).await;
+        idle(bea).await;
+    }
+}

@@ -1,0 +1,178 @@
+//! Player records in play: a restarted world (same data folder) gives a player back where they
+//! left with the same XP and items; a session token resumes the same character without a
+//! password; a corrupt record refuses only that player, with its code, while others play on.
+
+mod support;
+
+use mmo_local::LocalWorldConfig;
+use mmo_protocol::{ErrorCode, OwnState, ServerControl};
+use mmo_store::{AnyStore, DurableStore, StoreSpec};
+use mmo_world::{Buttons, EntityId};
+use std::path::{Path, PathBuf};
+use support::{Client, TestWorld};
+
+/// A fresh folder for one test's redb store.
+fn data_dir(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    std::env::temp_dir().join(format!("mmo-persistence-{tag}-{}-{nanos}", std::process::id()))
+}
+
+fn world_in(dir: &Path) -> LocalWorldConfig {
+    LocalWorldConfig { durable: StoreSpec::Redb(dir.to_path_buf()), ..LocalWorldConfig::for_tests() }
+}
+
+/// Sends no input until the player stands still on the ground for 5 snapshots in a row.
+async fn settle(client: &mut Client) -> OwnState {
+    let mut last: Option<OwnState> = None;
+    let mut still = 0;
+    for _ in 0..400 {
+        client.send_input(0).await;
+        let you = client.snapshot().await.you;
+        if last.is_some_and(|l| l.body.pos == you.body.pos) && you.body.on_ground {
+            still += 1;
+            if still >= 5 {
+                return you;
+            }
+        } else {
+            still = 0;
+        }
+        last = Some(you);
+    }
+    panic!("the player never came to rest");
+}
+
+/// The item ids a zone reports for player `entity`, sorted.
+async fn items_of(world: &TestWorld, entity: EntityId) -> Vec<u64> {
+    for report in world.control.inspect().await {
+        if let Some(e) = report.entities.iter().find(|e| e.id == entity && !e.frozen) {
+            let mut ids: Vec<u64> = e.items.iter().map(|i| i.id).collect();
+            ids.sort_unstable();
+            return ids;
+        }
+    }
+    panic!("no zone simulates {entity}");
+}
+
+/// Fights NPCs spawned on the player until it has some XP.
+async fn earn_xp(world: &TestWorld, client: &mut Client) -> OwnState {
+    let you = settle(client).await;
+    let zone = &world.control.zones()[&you.zone];
+    zone.spawn_npcs(you.cell, 3, Some(you.body.pos)).await.expect("spawn NPCs");
+    for i in 0..600u32 {
+        let facing = if (i / 10) % 2 == 0 { Buttons::LEFT } else { Buttons::RIGHT };
+        client.send_input(Buttons::ATTACK | if i % 10 == 0 { facing } else { 0 }).await;
+        if client.snapshot().await.you.xp > 0 {
+            return settle(client).await;
+        }
+    }
+    panic!("no kill in 600 ticks");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_world_gives_the_player_back_where_they_left() {
+    let dir = data_dir("restart");
+    let world = TestWorld::start_with(world_in(&dir)).await;
+    let mut ann = Client::websocket(&world).await;
+    ann.hello().await;
+    let Ok(ServerControl::Joined { entity, .. }) = ann.login("ann", Some("correct horse")).await else {
+        panic!("first login refused")
+    };
+    for _ in 0..15 {
+        ann.send_input(Buttons::RIGHT | Buttons::JUMP).await;
+        ann.snapshot().await;
+    }
+    assert_eq!(items_of(&world, entity).await.len(), 2, "a new character has the two starter items");
+    let before = earn_xp(&world, &mut ann).await;
+    // Kills drop items, which Ann picks up standing there.
+    let items = items_of(&world, before.entity).await;
+    assert!(before.xp > 0);
+    drop(ann);
+    world.stop().await;
+
+    let store = AnyStore::open(&StoreSpec::Redb(dir.clone())).await.unwrap();
+    let saved = store.load("ann").await.unwrap().expect("ann's record was saved");
+    assert_eq!((saved.position, saved.xp), (before.body.pos, u64::from(before.xp)));
+    let mut saved_items: Vec<u64> = saved.inventory.iter().map(|i| i.serial.0).collect();
+    saved_items.sort_unstable();
+    assert_eq!(saved_items, items);
+    assert!(saved.version > 0);
+    drop(store);
+
+    let world = TestWorld::start_with(world_in(&dir)).await;
+    let mut ann = Client::websocket(&world).await;
+    ann.hello().await;
+    assert_eq!(ann.login("ann", Some("wrong horse")).await.unwrap_err(), ErrorCode::WrongPassword);
+    assert_eq!(ann.login("ann", None).await.unwrap_err(), ErrorCode::WrongPassword);
+    let Ok(ServerControl::Joined { entity: again, .. }) = ann.login("ann", Some("correct horse")).await else {
+        panic!("second login refused")
+    };
+    let after = ann.snapshot().await.you;
+    assert_eq!(after.body.pos, before.body.pos, "back where they left");
+    assert_eq!((after.xp, after.level), (before.xp, before.level));
+    assert_eq!(items_of(&world, again).await, items, "same items, same serials");
+    drop(ann);
+    world.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_token_resumes_the_same_character_without_a_password() {
+    let world = TestWorld::start().await;
+    let mut bob = Client::webtransport(&world).await;
+    bob.hello().await;
+    let Ok(ServerControl::Joined { token, .. }) = bob.login("bob", Some("hunter2hunter2")).await else {
+        panic!("login refused")
+    };
+    for _ in 0..15 {
+        bob.send_input(Buttons::LEFT | Buttons::JUMP).await;
+        bob.snapshot().await;
+    }
+    let before = settle(&mut bob).await;
+    let items = items_of(&world, before.entity).await;
+    drop(bob); // the connection drops
+
+    let mut back = Client::webtransport(&world).await;
+    back.hello().await;
+    assert_eq!(back.resume("Ym9i.99999999999.AAAA").await.unwrap_err(), ErrorCode::TokenInvalid);
+    let forged = token.replacen("Ym9i", "ZXZl", 1); // the name swapped for "eve"
+    assert_eq!(back.resume(&forged).await.unwrap_err(), ErrorCode::TokenInvalid);
+    let Ok(ServerControl::Joined { name, entity, token: fresh, .. }) = back.resume(&token).await else {
+        panic!("resume refused")
+    };
+    assert_eq!(name, "bob");
+    assert!(!fresh.is_empty());
+    let after = back.snapshot().await.you;
+    assert_eq!(after.body.pos, before.body.pos, "the same character, where it was");
+    assert_eq!(after.xp, before.xp);
+    assert_eq!(items_of(&world, entity).await, items);
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_record_refuses_that_player_only() {
+    let dir = data_dir("corrupt");
+    let world = TestWorld::start_with(world_in(&dir)).await;
+    let mut bystander = Client::websocket(&world).await;
+    bystander.join("bystander").await;
+    bystander.snapshot().await;
+
+    let AnyStore::Redb(redb) = &world.store else { panic!("a redb store") };
+    redb.put_raw("zed", 3, b"MPR\x01\xff\xff garbage".to_vec()).await.unwrap();
+    let mut zed = Client::websocket(&world).await;
+    zed.hello().await;
+    assert_eq!(zed.login("zed", None).await.unwrap_err(), ErrorCode::CharacterCorrupt);
+    // The session stays open: the same client can play another character.
+    let joined = zed.login("zed2", None).await;
+    assert!(matches!(joined, Ok(ServerControl::Joined { .. })), "{joined:?}");
+    zed.snapshot().await;
+
+    // Everyone else keeps playing.
+    let start = bystander.snapshot().await.tick;
+    for _ in 0..10 {
+        bystander.send_input(Buttons::RIGHT).await;
+        bystander.snapshot().await;
+    }
+    assert!(bystander.snapshot().await.tick > start);
+    world.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,0 +1,220 @@
+//! Items in play: NPCs drop an item (a fresh serial) where they die, walking over a ground item
+//! picks it up, and chat commands let a player drop an item (`/drop`) or give one to a player
+//! standing near (`/give NAME`).
+//!
+//! An item is in exactly one place at any tick: one inventory or the ground of this zone. The
+//! moves happen inside one tick of the core, and each one names the players whose inventory
+//! changed ([`ZoneCore::take_inventory_changes`]) so the runtime saves them at once; a give is
+//! also reported as an [`ItemGive`] so the runtime can make it one store transaction.
+//!
+//! Serials come from the durable store: the runtime hands the core blocks of them
+//! ([`ZoneCore::add_serials`]) and asks for more when [`ZoneCore::serials_wanted`] says so; with
+//! none in hand an NPC drops nothing. Ground items are shown in the frame of the cell they lie
+//! in ([`mmo_protocol::GroundItem`]); they are not saved (a zone that dies loses the ground
+//! items of its cells until cell checkpoints exist), and they stay with the zone when their
+//! cell migrates.
+
+use super::entities::Role;
+use super::ZoneCore;
+use glam::IVec2;
+use mmo_cluster::peer::Item;
+use mmo_protocol::GroundItem;
+use mmo_world::physics::SUB;
+use mmo_world::{CellId, EntityId, Tick};
+use std::collections::VecDeque;
+
+/// Serials kept in hand; below half of it the zone asks for another block.
+pub const SERIAL_BLOCK: u64 = 64;
+/// How near (in fixed-point units, each axis) a player's feet must be to pick an item up.
+const PICKUP_REACH: IVec2 = IVec2::new(SUB, 2 * SUB);
+/// How near a player must stand to be given an item.
+const GIVE_REACH: i32 = 6 * SUB;
+/// Ticks during which a player cannot pick up an item they dropped (3 s at 20 Hz).
+const DROP_GRACE: u64 = 60;
+/// Item kind dropped by an NPC of species `s`.
+const fn loot_kind(species: u8) -> u16 {
+    10 + species as u16
+}
+
+/// One item on the ground.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Ground {
+    pub serial: u64,
+    pub kind: u16,
+    pub pos: IVec2,
+    /// Who dropped it and when: they cannot pick it up again at once.
+    pub dropped: Option<(EntityId, Tick)>,
+}
+
+/// A give between two players, for the runtime to make durable as one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemGive {
+    pub from: String,
+    pub to: String,
+    pub serial: u64,
+}
+
+/// The zone's item state.
+#[derive(Debug, Default)]
+pub(crate) struct Items {
+    pub ground: Vec<Ground>,
+    pool: VecDeque<u64>,
+    /// Serials this zone put into play (NPC drops), ever.
+    pub minted: Vec<u64>,
+    /// Players whose inventory changed since the runtime last asked.
+    changed: Vec<EntityId>,
+    gives: Vec<ItemGive>,
+}
+
+impl ZoneCore {
+    /// Serials for NPC drops (a block from the store's `allocate_serials`).
+    pub fn add_serials(&mut self, serials: std::ops::Range<u64>) {
+        self.items.pool.extend(serials);
+    }
+
+    /// How many serials to ask the store for now (0: enough in hand).
+    pub fn serials_wanted(&self) -> u64 {
+        if (self.items.pool.len() as u64) < SERIAL_BLOCK / 2 {
+            SERIAL_BLOCK
+        } else {
+            0
+        }
+    }
+
+    /// Players whose inventory changed since the last call (to save at once).
+    pub fn take_inventory_changes(&mut self) -> Vec<EntityId> {
+        let mut ids = std::mem::take(&mut self.items.changed);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Gives between players since the last call.
+    pub fn take_gives(&mut self) -> Vec<ItemGive> {
+        std::mem::take(&mut self.items.gives)
+    }
+
+    /// The items on the ground of this zone: (serial, kind, position).
+    pub fn ground_items(&self) -> Vec<(u64, u16, IVec2)> {
+        self.items.ground.iter().map(|g| (g.serial, g.kind, g.pos)).collect()
+    }
+
+    /// The serials this zone has put into play (NPC drops), in order.
+    pub fn minted_serials(&self) -> &[u64] {
+        &self.items.minted
+    }
+
+    /// Combat phase, after the swings: every NPC that died this tick drops an item.
+    pub(crate) fn drop_loot(&mut self) {
+        let now = self.now;
+        for e in self.entities.as_slice() {
+            let Role::Npc(npc) = &e.role else { continue };
+            if e.died != Some(now) {
+                continue;
+            }
+            let Some(serial) = self.items.pool.pop_front() else {
+                tracing::debug!(zone = %self.config.zone, "no serials in hand; no drop");
+                continue;
+            };
+            self.items.minted.push(serial);
+            self.items.ground.push(Ground { serial, kind: loot_kind(npc.species), pos: e.body.pos, dropped: None });
+        }
+    }
+
+    /// After physics: living players pick up the ground items at their feet.
+    pub(crate) fn pick_up(&mut self) {
+        if self.items.ground.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let Items { ground, changed, .. } = &mut self.items;
+        for e in self.entities.as_mut_slice() {
+            if !e.alive() {
+                continue;
+            }
+            let (id, pos) = (e.id, e.body.pos);
+            let Role::Player(p) = &mut e.role else { continue };
+            ground.retain(|g| {
+                let d = (g.pos - pos).abs();
+                let grace = g.dropped.is_some_and(|(by, at)| by == id && now.since(at) < DROP_GRACE);
+                if d.x > PICKUP_REACH.x || d.y > PICKUP_REACH.y || grace {
+                    return true;
+                }
+                p.items.push(Item { id: g.serial, kind: g.kind });
+                changed.push(id);
+                tracing::debug!(player = %id, serial = g.serial, "item picked up");
+                false
+            });
+        }
+    }
+
+    /// A chat line that is an item command (`/drop`, `/give NAME`); true if it was one (it is
+    /// then not said in chat).
+    pub(crate) fn item_command(&mut self, id: EntityId, text: &str) -> bool {
+        let mut words = text.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some("/drop"), None, _) => {
+                self.drop_item(id);
+                true
+            }
+            (Some("/give"), Some(name), None) => {
+                self.give_item(id, name);
+                true
+            }
+            (Some("/drop" | "/give"), _, _) => true,
+            _ => false,
+        }
+    }
+
+    /// The player's newest item goes to the ground at its feet.
+    fn drop_item(&mut self, id: EntityId) {
+        let now = self.now;
+        let Some(e) = self.entities.get_mut(id) else { return };
+        let pos = e.body.pos;
+        let Role::Player(p) = &mut e.role else { return };
+        let Some(item) = p.items.pop() else { return };
+        self.items.ground.push(Ground { serial: item.id, kind: item.kind, pos, dropped: Some((id, now)) });
+        self.items.changed.push(id);
+        tracing::debug!(player = %id, serial = item.id, "item dropped");
+    }
+
+    /// The player's newest item goes to the living player `name` standing within reach here.
+    fn give_item(&mut self, id: EntityId, name: &str) {
+        let Some(giver) = self.entities.get(id) else { return };
+        let from_pos = giver.body.pos;
+        let Role::Player(from) = &giver.role else { return };
+        if from.items.is_empty() {
+            return;
+        }
+        let from_name = from.name.to_string();
+        let to = self.entities.as_slice().iter().find(|e| {
+            e.id != id
+                && e.alive()
+                && matches!(&e.role, Role::Player(p) if &*p.name == name)
+                && (e.body.pos - from_pos).abs().max_element() <= GIVE_REACH
+        });
+        let Some(to_id) = to.map(|e| e.id) else {
+            tracing::debug!(player = %id, to = name, "nobody of that name within reach");
+            return;
+        };
+        let Some(Role::Player(from)) = self.entities.get_mut(id).map(|e| &mut e.role) else { return };
+        let Some(item) = from.items.pop() else { return };
+        if let Some(Role::Player(to)) = self.entities.get_mut(to_id).map(|e| &mut e.role) {
+            to.items.push(item);
+        }
+        self.items.changed.extend([id, to_id]);
+        self.items.gives.push(ItemGive { from: from_name, to: name.to_owned(), serial: item.id });
+        tracing::debug!(player = %id, to = name, serial = item.id, "item given");
+    }
+
+    /// The ground items lying in `cell`, for its frame.
+    pub(crate) fn ground_in(&self, cell: CellId) -> Vec<GroundItem> {
+        let g = self.config.geometry;
+        self.items
+            .ground
+            .iter()
+            .filter(|item| g.cell_of_pos(item.pos) == cell)
+            .map(|item| GroundItem { serial: item.serial, kind: item.kind, pos: item.pos })
+            .collect()
+    }
+}
