@@ -1,11 +1,13 @@
 //! A local multi-process cluster: etcd (Debian `etcd-server`, free ports, temporary data
-//! directory), coordinators, zone servers and gateways, each its own process started from the
+//! directory), Redis (Debian `redis-server`, likewise: the durable store of accounts and player
+//! records every zone and gateway shares, with one token key), coordinators, zone servers and
+//! gateways, each its own process started from the
 //! workspace's binaries (`mmo-coordinator`, `mmo-zone`, `mmo-gateway`). Each service is waited
 //! for on the `ready: ...` line it prints (no sleeps); logs go to files in a temporary run
 //! directory. Dropping the [`Cluster`] (or [`Cluster::stop`]) ends every process it started.
 
 use anyhow::{bail, Context};
-use mmo_test_services::Etcd;
+use mmo_test_services::{Etcd, Redis};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -92,6 +94,9 @@ impl Service {
 #[derive(Debug)]
 pub struct Cluster {
     etcd: Etcd,
+    redis: Redis,
+    /// The key every gateway signs session tokens with (hex).
+    token_key: String,
     run_dir: PathBuf,
     services: Vec<Service>,
 }
@@ -101,9 +106,11 @@ impl Cluster {
     /// is ready.
     pub async fn up(config: &ClusterConfig) -> anyhow::Result<Cluster> {
         let etcd = tokio::task::spawn_blocking(Etcd::start).await?.context("starting etcd (Debian etcd-server)")?;
+        let redis = tokio::task::spawn_blocking(Redis::start).await?.context("starting Redis (Debian redis-server)")?;
+        let token_key = random_hex(32).context("a token key from /dev/urandom")?;
         let run_dir = std::env::temp_dir().join(format!("mmo-cluster-{}", std::process::id()));
         std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
-        let mut cluster = Cluster { etcd, run_dir, services: Vec::new() };
+        let mut cluster = Cluster { etcd, redis, token_key, run_dir, services: Vec::new() };
         info!(etcd = cluster.etcd.endpoint(), "etcd ready");
         let common = |c: &Cluster| {
             vec![
@@ -127,8 +134,10 @@ impl Cluster {
             args.extend(config.coordinator_args.iter().cloned());
             cluster.start(config, "mmo-coordinator", Role::Coordinator(n), args).await?;
         }
+        let store = |c: &Cluster| vec![format!("--durable={}", c.redis.url()), format!("--token-key={}", c.token_key)];
         for n in 1..=config.zones {
             let mut args = common(&cluster);
+            args.extend(store(&cluster));
             args.extend([
                 format!("--id={n}"),
                 format!("--lease-ttl={}", config.lease_ttl),
@@ -138,6 +147,7 @@ impl Cluster {
         }
         for n in 1..=config.gateways {
             let mut args = common(&cluster);
+            args.extend(store(&cluster));
             let (http, quic) = if n == 1 {
                 (config.http.clone(), config.quic.clone())
             } else {
@@ -265,4 +275,12 @@ fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let start = text.len().saturating_sub(3000);
     text.get(start..).unwrap_or_default().to_string()
+}
+
+/// `bytes` random bytes from `/dev/urandom`, as lowercase hex.
+fn random_hex(bytes: usize) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
