@@ -13,7 +13,6 @@ mod client;
 mod serve;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(version, about = "The MMO coordinator: cell assignment, rebalancing, operator API and CLI")]
@@ -61,10 +60,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    mmo_cluster::cli::init_logging("info");
     match Cli::parse().command {
         Command::Run(args) => serve::run(*args).await,
         Command::State(api) => client::print(api.get("/api/state").await?),

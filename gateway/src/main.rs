@@ -15,7 +15,6 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing::{info, warn};
-use tracing_subscriber::EnvFilter;
 
 /// A gateway: terminates players' sessions and routes them to zones.
 #[derive(Parser, Debug)]
@@ -46,10 +45,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    mmo_cluster::cli::init_logging("info");
     let args = Args::parse();
     if let Some(dir) = &args.client_dir {
         anyhow::ensure!(dir.join("index.html").exists(), "--client-dir {}: no index.html there", dir.display());

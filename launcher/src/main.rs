@@ -7,7 +7,6 @@ use mmo_launcher::{Cluster, ClusterConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
 #[command(version, about)]
@@ -52,10 +51,7 @@ struct UpArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    mmo_cluster::cli::init_logging("info");
     let Cmd::Up(args) = Cli::parse().command;
     let bin_dir = match args.bin_dir {
         Some(dir) => dir,

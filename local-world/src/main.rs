@@ -15,7 +15,6 @@ use mmo_world::{TickClock, WorldGeometry};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use tracing_subscriber::EnvFilter;
 
 /// A playable local world: coordinator, zone servers and a gateway in one process.
 #[derive(Parser, Debug)]
@@ -83,10 +82,7 @@ fn parse_world(s: &str) -> Result<(u16, u16), String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    mmo_cluster::cli::init_logging("info");
     let args = Args::parse();
     if !args.client_dir.join("index.html").exists() {
         anyhow::bail!(

@@ -12,7 +12,6 @@ use mmo_zone::host::{run_zone, HostConfig};
 use mmo_zone::ops::{self, Readiness};
 use std::io::Write;
 use std::net::SocketAddr;
-use tracing_subscriber::EnvFilter;
 
 /// A zone server: simulates the cells the coordinator assigns it.
 #[derive(Parser, Debug)]
@@ -44,10 +43,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    mmo_cluster::cli::init_logging("info");
     let args = Args::parse();
     let metrics = ops::install_metrics()?;
     let (registry, follower) = EtcdRegistry::connect(args.registry.etcd_config())

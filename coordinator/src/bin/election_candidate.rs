@@ -19,7 +19,6 @@ use mmo_coordinator::election::{Election, ElectionConfig, ElectionError};
 use mmo_world::{CellId, ZoneId};
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(about = "Joins the coordinator election and probes the leader-guarded write")]
@@ -61,10 +60,7 @@ fn say(line: &str) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
-        .with_writer(std::io::stderr)
-        .init();
+    mmo_cluster::cli::init_logging("warn");
     let config = Config::parse();
     let (registry, _follower) =
         EtcdRegistry::connect(EtcdConfig::new([config.etcd.as_str()], config.world.as_str())).await?;

@@ -93,3 +93,11 @@ pub fn parse_store(s: &str) -> Result<mmo_store::StoreSpec, String> {
 pub fn parse_token_key(s: &str) -> Result<mmo_store::token::TokenKey, String> {
     mmo_store::token::TokenKey::new(s.as_bytes().to_vec()).map_err(|e| e.to_string())
 }
+
+/// Logs to stderr with `RUST_LOG`'s filter, or `default` (e.g. `"info"`) when it is not set:
+/// the same for every service binary.
+pub fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
