@@ -150,8 +150,14 @@ impl Gateway {
                     })
                     .await
             });
+            let state = self.state.clone();
             accept_webtransport(self.webtransport, self.state, shutdown).await;
             let _ = http.await;
+            // WebSocket sessions run outside the HTTP server's graceful shutdown: wait for them
+            // too, so their last saves are done when the gateway returns.
+            if tokio::time::timeout(DRAIN_TIMEOUT, state.sessions_closed()).await.is_err() {
+                warn!("WebSocket sessions still open after the drain timeout");
+            }
             let _ = pump.await;
             info!("gateway stopped");
             Ok(())

@@ -20,6 +20,8 @@ pub struct GatewayState {
     pub accounts: Accounts,
     pub max_sessions: usize,
     sessions: AtomicUsize,
+    /// Woken whenever a session ends.
+    session_ended: tokio::sync::Notify,
     next_session: AtomicU64,
 }
 
@@ -34,6 +36,7 @@ impl Drop for SessionSlot {
     fn drop(&mut self) {
         let now = self.state.sessions.fetch_sub(1, Ordering::Relaxed) - 1;
         metrics::gauge!("mmo_gateway_sessions").set(now as f64);
+        self.state.session_ended.notify_waiters();
     }
 }
 
@@ -55,7 +58,21 @@ impl GatewayState {
             accounts,
             max_sessions,
             sessions: AtomicUsize::new(0),
+            session_ended: tokio::sync::Notify::new(),
             next_session: AtomicU64::new(1),
+        }
+    }
+
+    /// Resolves once no session is open (at shutdown, after sessions were told to close).
+    pub async fn sessions_closed(&self) {
+        loop {
+            let ended = self.session_ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self.sessions.load(Ordering::Relaxed) == 0 {
+                return;
+            }
+            ended.await;
         }
     }
 

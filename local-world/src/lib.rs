@@ -20,8 +20,7 @@ use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::peer::ZoneReport;
 use mmo_cluster::{
-    CertHash, Event, EventKind, GatewayInfo, Lease, LoadReport, MemoryRegistry, Registry, ZoneCommand, ZoneHandle,
-    ZoneInfo,
+    CertHash, Event, EventKind, GatewayInfo, Lease, LoadReport, MemoryRegistry, Registry, ZoneHandle, ZoneInfo,
 };
 use mmo_coordinator::api::{self, ApiState};
 use mmo_coordinator::service::{Coordinator, LeaderView, ServiceConfig, ServiceError, ServiceHandle};
@@ -30,7 +29,7 @@ use mmo_gateway::accounts::Accounts;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
 use mmo_store::token::TokenKey;
-use mmo_store::{AnyStore, Saver, SaverConfig, StoreSpec};
+use mmo_store::{AnyHot, AnyStore, HotSpec, Saver, SaverConfig, StoreSpec};
 use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::runtime::{ZoneLinks, DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
@@ -183,6 +182,9 @@ impl LocalWorld {
         let store = AnyStore::open(&config.durable)
             .await
             .with_context(|| format!("opening the player store {:?}", config.durable))?;
+        // Checkpoints go beside the player store (the redb file by default), so a restarted world
+        // brings its NPCs and ground items back.
+        let hot = AnyHot::open(&HotSpec::Durable, &store).await.context("opening hot state beside the player store")?;
         let (saver, saver_driver) = Saver::new(store.clone(), config.saver.clone());
         let registry = Arc::new(MemoryRegistry::default());
         let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
@@ -198,7 +200,8 @@ impl LocalWorld {
             let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
                 .with_capacity(config.zone_capacity)
                 .with_report_period(config.report_period)
-                .with_persistence(store.clone(), saver.clone());
+                .with_persistence(store.clone(), saver.clone())
+                .with_hot(hot.clone());
             let info = ZoneInfo {
                 id: zone,
                 address: format!("in-process:{zone}"),
@@ -215,7 +218,8 @@ impl LocalWorld {
         drop(saver);
         let written = mmo_coordinator::assign_world(registry.as_ref(), &config.geometry, &zone_ids).await?;
         for (cell, zone, epoch) in written {
-            handles[&zone].send(ZoneCommand::OwnCell { cell, epoch }).await.context("zone stopped while starting")?;
+            let take = mmo_zone::restore::take_cell(cell, epoch, &hot, &store).await;
+            handles[&zone].send(take).await.context("zone stopped while starting")?;
         }
 
         let service_config = ServiceConfig { geometry: config.geometry, ..config.coordinator.clone() };

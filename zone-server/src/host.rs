@@ -4,9 +4,10 @@
 //!
 //! Taking a cell: a cell newly assigned to this zone whose previous owner is alive arrives by
 //! migration (a transfer from that owner). One with no previous owner (a fresh world) or whose
-//! previous owner's lease is gone (zone death: no handover will come) is taken here, with fresh
-//! NPCs: until checkpoints exist, a dead zone's state is lost, except its players, whom
-//! gateways re-create ([`mmo_cluster::ZoneCommand::Restore`]). The core is told
+//! previous owner's lease is gone (zone death: no handover will come) is taken here, from the
+//! cell's latest checkpoint (its NPCs and ground items, [`crate::restore`]) or, without one,
+//! with fresh NPCs. The dead zone's players are re-created by their gateways
+//! ([`mmo_cluster::ZoneCommand::Restore`]). The core is told
 //! [`PeerLost`](mmo_cluster::ZoneCommand::PeerLost) about each dead zone, so it takes back the
 //! transfers it sent there.
 
@@ -18,7 +19,7 @@ use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{follow_zones, LinkServer};
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{CertHash, Registry, RegistryError, ZoneCommand, ZoneDirectory, ZoneHandle, ZoneInfo};
-use mmo_store::{AnyStore, Saver, SaverConfig, StoreSpec};
+use mmo_store::{AnyHot, AnyStore, HotSpec, Saver, SaverConfig, StoreSpec};
 use mmo_world::{TickClock, ZoneId};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -38,6 +39,8 @@ pub struct HostConfig {
     pub lease_ttl: Duration,
     /// Where the zone saves players (through a write-behind [`Saver`]) and takes item serials.
     pub durable: StoreSpec,
+    /// Where the zone writes its cells' checkpoints and reads those of cells it takes over.
+    pub hot: HotSpec,
 }
 
 /// Why a hosted zone stopped.
@@ -71,12 +74,14 @@ pub async fn run_zone(
     info!(zone = %me, %address, lease = %lease.id(), "zone registered");
 
     let store = AnyStore::open(&config.durable).await.map_err(HostError::Store)?;
+    let hot = AnyHot::open(&config.hot, &store).await.map_err(HostError::Store)?;
     let (saver, saver_driver) = Saver::new(store.clone(), SaverConfig::default());
     let (stop, stopped) = watch::channel(false);
     let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
     let runtime = ZoneRuntime::new(config.zone.clone(), commands, config.clock, links)
         .with_capacity(config.capacity)
-        .with_persistence(store, saver);
+        .with_persistence(store.clone(), saver)
+        .with_hot(hot.clone());
     let mut loads = runtime.load_reports();
     let mut tasks = JoinSet::new();
     // Ends after the zone's last saves (when the runtime drops its saver).
@@ -89,7 +94,8 @@ pub async fn run_zone(
             (registry.clone(), directory.clone(), handle.clone(), stopped.clone());
         tasks.spawn(async move { follow_zones(&registry, directory, Some(handle), Some(lost_tx), stopped).await });
     }
-    tasks.spawn(take_cells(registry.clone(), handle.clone(), lost_rx, stopped.clone()).in_current_span());
+    let stores = (hot, store);
+    tasks.spawn(take_cells(registry.clone(), handle.clone(), stores, lost_rx, stopped.clone()).in_current_span());
     {
         let (registry, lease, mut stopped) = (registry.clone(), lease.clone(), stopped.clone());
         tasks.spawn(async move {
@@ -133,6 +139,7 @@ pub async fn run_zone(
 async fn take_cells(
     registry: EtcdRegistry,
     zone: ZoneHandle,
+    (hot, store): (AnyHot, AnyStore),
     mut lost: mpsc::UnboundedReceiver<ZoneId>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -165,7 +172,7 @@ async fn take_cells(
             }
             info!(%cell, epoch = %a.epoch, previous = ?previous, "taking a cell no live zone hands over");
             metrics::counter!("mmo_zone_cells_taken_total").increment(1);
-            if zone.send(ZoneCommand::OwnCell { cell: *cell, epoch: a.epoch }).await.is_err() {
+            if zone.send(crate::restore::take_cell(*cell, a.epoch, &hot, &store).await).await.is_err() {
                 return;
             }
         }

@@ -4,11 +4,13 @@
 //! - [`runtime`]: the tokio task that paces ticks on the global clock, feeds the core the
 //!   commands arriving from gateways and publishes cell frames to subscribers.
 //! - [`host`]: the zone as its own process (`mmo-zone`): registry lease, network link, taking
-//!   cells of dead zones; [`ops`]: its operator endpoints.
+//!   cells of dead zones; [`ops`]: its operator endpoints; [`restore`]: taking a cell from its
+//!   latest checkpoint.
 
 pub mod core;
 pub mod host;
 pub mod ops;
+pub mod restore;
 pub mod runtime;
 
 pub use runtime::ZoneRuntime;

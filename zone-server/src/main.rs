@@ -79,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
         capacity: args.capacity,
         lease_ttl: args.registry.lease_ttl(),
         durable: args.store.durable.clone(),
+        hot: args.store.hot.clone(),
     };
     let zone = run_zone(registry, config, link, ready.clone(), shutdown.clone());
     tokio::pin!(zone);

@@ -76,6 +76,11 @@ pub struct StoreArgs {
     /// `memory` (this process only, lost on exit).
     #[arg(long, env = "MMO_DURABLE", default_value = "memory", value_parser = parse_store)]
     pub durable: mmo_store::StoreSpec,
+    /// Hot state (cell checkpoints for failover, online sessions): `durable` (beside the
+    /// durable store: its Redis, its redb file, or memory), `redis://HOST:PORT` or `memory`.
+    /// Every zone of one world must name the same one.
+    #[arg(long, env = "MMO_HOT", default_value = "durable", value_parser = parse_hot)]
+    pub hot: mmo_store::HotSpec,
     /// Secret that signs session tokens (at least 32 bytes); a random one per process by default.
     #[arg(long, env = "MMO_TOKEN_KEY", value_parser = parse_token_key, hide_env_values = true)]
     pub token_key: Option<mmo_store::token::TokenKey>,
@@ -87,6 +92,11 @@ pub struct StoreArgs {
 /// Parses a `--durable` value.
 pub fn parse_store(s: &str) -> Result<mmo_store::StoreSpec, String> {
     mmo_store::StoreSpec::parse(s).map_err(|e| e.to_string())
+}
+
+/// Parses a `--hot` value.
+pub fn parse_hot(s: &str) -> Result<mmo_store::HotSpec, String> {
+    mmo_store::HotSpec::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses a `--token-key` value.

@@ -4,8 +4,10 @@
 //!   ([`MemoryRegistry`]) or on etcd ([`etcd::EtcdRegistry`]) behind one trait;
 //! - [`link`]: the commands a gateway sends a zone, and the handle it sends them through;
 //! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits);
-//! - [`net`]: the zone link over TCP, for the multi-process mode.
+//! - [`net`]: the zone link over TCP, for the multi-process mode;
+//! - [`checkpoint`]: cell checkpoints, written for failover and restored after a zone died.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod directory;
 pub mod etcd;

@@ -47,6 +47,13 @@ pub enum ZoneCommand {
         cell: CellId,
         epoch: Epoch,
     },
+    /// Take a cell whose owner died, with what its latest checkpoint brings back (NPCs and ground
+    /// items, [`crate::checkpoint::CellCheckpoint::resolve`]) instead of fresh NPCs.
+    RestoreCell {
+        cell: CellId,
+        epoch: Epoch,
+        restored: Box<crate::checkpoint::RestoredCell>,
+    },
     /// Create a player's avatar from its saved record (position, HP, XP, inventory, version;
     /// a record of version 0 is a new character, placed at a spawn point).
     Join {

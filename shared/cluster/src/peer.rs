@@ -153,6 +153,8 @@ pub struct Transfer {
     pub entities: Vec<EntityRecord>,
     /// A whole-cell migration: the destination owns this cell from this epoch on.
     pub cell: Option<(CellId, Epoch)>,
+    /// A migrating cell's items: they move with the cell.
+    pub items: crate::checkpoint::CellItems,
 }
 
 /// A swing on one zone that reached an entity owned by another.

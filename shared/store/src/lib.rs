@@ -55,6 +55,7 @@
 
 pub mod accounts;
 mod any;
+mod any_hot;
 mod durable;
 mod error;
 mod hot;
@@ -73,6 +74,7 @@ pub mod token;
 pub mod conformance;
 
 pub use any::{AnyStore, BadStoreSpec, StoreSpec};
+pub use any_hot::{AnyHot, HotSpec};
 pub use durable::{apply_transfer, newer, DurableStore, SaveOutcome, Transfer};
 pub use error::{Result, StoreError};
 pub use hot::{Checkpoint, HotState, MemoryHot, OnlineSession};

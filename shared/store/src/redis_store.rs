@@ -54,6 +54,7 @@ const TRANSFER_ATTEMPTS: usize = 16;
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
+    url: String,
     prefix: String,
     save: Script,
     create: Script,
@@ -91,11 +92,17 @@ impl RedisStore {
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisStore> {
         Ok(RedisStore {
             conn: connect(url).await?,
+            url: url.to_owned(),
             prefix: prefix.to_owned(),
             save: Script::new(SAVE),
             create: Script::new(CREATE),
             swap2: Script::new(SWAP2),
         })
+    }
+
+    /// The Redis this store is in, and its key prefix (hot state goes beside it).
+    pub fn location(&self) -> (&str, &str) {
+        (&self.url, &self.prefix)
     }
 
     fn key(&self, name: &str) -> String {

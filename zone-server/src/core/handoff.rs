@@ -28,6 +28,7 @@
 //! taking back is safe then too, because an entity whose transfer the source has not settled
 //! cannot have been handed on by the destination: its only other copy died with that zone.
 
+use mmo_cluster::checkpoint::CellItems;
 use mmo_cluster::peer::{EntityRecord, PeerMessage, Transfer, TransferId};
 use mmo_world::{CellId, EntityId, Epoch, Tick, ZoneId};
 use std::collections::{BTreeMap, HashMap};
@@ -66,7 +67,7 @@ pub enum Settled {
     /// The destination has them; nothing is left to do here.
     Accepted { to: ZoneId, entities: usize },
     /// Refused (or the destination was lost): simulate `entities` again, then apply `kept`.
-    TakenBack { entities: Vec<EntityRecord>, cell: Option<(CellId, Epoch)>, kept: Vec<PeerMessage> },
+    TakenBack { entities: Vec<EntityRecord>, cell: Option<(CellId, Epoch)>, items: CellItems, kept: Vec<PeerMessage> },
 }
 
 /// What happened to a message for an entity that is not simulated here.
@@ -127,12 +128,13 @@ impl Handoff {
     }
 
     /// Freezes `entities` (the caller stops simulating them) and sends them to `to`, with the
-    /// authority epoch of each raised by one. At the end of tick `now`.
+    /// authority epoch of each raised by one; with a migrating cell, its epoch and items. At the
+    /// end of tick `now`.
     pub fn send(
         &mut self,
         to: ZoneId,
         mut entities: Vec<EntityRecord>,
-        cell: Option<(CellId, Epoch)>,
+        cell: Option<(CellId, Epoch, CellItems)>,
         now: Tick,
     ) -> TransferId {
         let id = TransferId { zone: self.zone, n: self.next_id };
@@ -143,7 +145,12 @@ impl Handoff {
             self.frozen.insert(e.id, id);
             self.moved.remove(&e.id);
         }
-        let transfer = Transfer { id, sent_at: now, deadline: Tick(now.0 + DEADLINE_TICKS), entities, cell };
+        let (cell, items) = match cell {
+            Some((cell, epoch, items)) => (Some((cell, epoch)), items),
+            None => (None, CellItems::default()),
+        };
+        let deadline = Tick(now.0 + DEADLINE_TICKS);
+        let transfer = Transfer { id, sent_at: now, deadline, entities, cell, items };
         tracing::debug!(zone = %self.zone, %id, %to, entities = transfer.entities.len(), ?cell, "transfer sent");
         self.out.push((to, PeerMessage::Transfer(transfer.clone())));
         self.outgoing.insert(id, Outgoing { to, transfer, last_sent: now, kept: Vec::new() });
@@ -230,7 +237,7 @@ impl Handoff {
             // Back to the epoch it had: the raised one was never used.
             e.authority_epoch = Epoch(e.authority_epoch.0 - 1);
         }
-        Some(Settled::TakenBack { entities, cell: o.transfer.cell, kept: o.kept })
+        Some(Settled::TakenBack { entities, cell: o.transfer.cell, items: o.transfer.items, kept: o.kept })
     }
 
     /// The source confirmed it dropped its copies: the entities may leave again.

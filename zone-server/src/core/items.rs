@@ -10,18 +10,20 @@
 //! Serials come from the durable store: the runtime hands the core blocks of them
 //! ([`ZoneCore::add_serials`]) and asks for more when [`ZoneCore::serials_wanted`] says so; with
 //! none in hand an NPC drops nothing. Ground items are shown in the frame of the cell they lie
-//! in ([`mmo_protocol::GroundItem`]); they are not saved (a zone that dies loses the ground
-//! items of its cells until cell checkpoints exist), and they stay with the zone when their
-//! cell migrates.
+//! in ([`mmo_protocol::GroundItem`]), move with their cell when it migrates, and are kept in
+//! the cell's checkpoints (`checkpoint`) with who dropped them and who picked up what lately, so
+//! that a zone restoring the cell after its owner died puts each item back exactly once.
 
 use super::entities::Role;
 use super::ZoneCore;
 use glam::IVec2;
+use mmo_cluster::checkpoint::{CellItems, GroundRecord, Picked};
 use mmo_cluster::peer::Item;
 use mmo_protocol::GroundItem;
 use mmo_world::physics::SUB;
 use mmo_world::{CellId, EntityId, Tick};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 
 /// Serials kept in hand; below half of it the zone asks for another block.
 pub const SERIAL_BLOCK: u64 = 64;
@@ -31,6 +33,9 @@ const PICKUP_REACH: IVec2 = IVec2::new(SUB, 2 * SUB);
 const GIVE_REACH: i32 = 6 * SUB;
 /// Ticks during which a player cannot pick up an item they dropped (3 s at 20 Hz).
 const DROP_GRACE: u64 = 60;
+/// Ticks a pickup stays in its cell's checkpoints (10 s at 20 Hz): by then the picker's save is
+/// long durable (inventory changes are flushed at once).
+pub const PICKED_KEEP_TICKS: u64 = 200;
 /// Item kind dropped by an NPC of species `s`.
 const fn loot_kind(species: u8) -> u16 {
     10 + species as u16
@@ -44,6 +49,22 @@ pub(crate) struct Ground {
     pub pos: IVec2,
     /// Who dropped it and when: they cannot pick it up again at once.
     pub dropped: Option<(EntityId, Tick)>,
+    /// The name of who dropped it, for checkpoints.
+    pub dropped_by: Option<Arc<str>>,
+}
+
+impl Ground {
+    fn record(&self) -> GroundRecord {
+        GroundRecord {
+            item: Item { id: self.serial, kind: self.kind },
+            pos: self.pos,
+            dropped_by: self.dropped_by.clone(),
+        }
+    }
+
+    fn from_record(g: GroundRecord) -> Ground {
+        Ground { serial: g.item.id, kind: g.item.kind, pos: g.pos, dropped: None, dropped_by: g.dropped_by }
+    }
 }
 
 /// A give between two players, for the runtime to make durable as one transaction.
@@ -61,6 +82,10 @@ pub(crate) struct Items {
     pool: VecDeque<u64>,
     /// Serials this zone put into play (NPC drops), ever.
     pub minted: Vec<u64>,
+    /// Items picked up lately, and when (see [`PICKED_KEEP_TICKS`]).
+    picked: Vec<(Picked, Tick)>,
+    /// Cells whose items changed since the last checkpoints were taken.
+    pub dirty: BTreeSet<CellId>,
     /// Players whose inventory changed since the runtime last asked.
     changed: Vec<EntityId>,
     gives: Vec<ItemGive>,
@@ -117,7 +142,9 @@ impl ZoneCore {
                 continue;
             };
             self.items.minted.push(serial);
-            self.items.ground.push(Ground { serial, kind: loot_kind(npc.species), pos: e.body.pos, dropped: None });
+            self.items.dirty.insert(self.config.geometry.cell_of_pos(e.body.pos));
+            let kind = loot_kind(npc.species);
+            self.items.ground.push(Ground { serial, kind, pos: e.body.pos, dropped: None, dropped_by: None });
         }
     }
 
@@ -126,8 +153,8 @@ impl ZoneCore {
         if self.items.ground.is_empty() {
             return;
         }
-        let now = self.now;
-        let Items { ground, changed, .. } = &mut self.items;
+        let (now, geometry) = (self.now, self.config.geometry);
+        let Items { ground, changed, picked, dirty, .. } = &mut self.items;
         for e in self.entities.as_mut_slice() {
             if !e.alive() {
                 continue;
@@ -140,8 +167,11 @@ impl ZoneCore {
                 if d.x > PICKUP_REACH.x || d.y > PICKUP_REACH.y || grace {
                     return true;
                 }
-                p.items.push(Item { id: g.serial, kind: g.kind });
+                let item = Item { id: g.serial, kind: g.kind };
+                p.items.push(item);
                 changed.push(id);
+                dirty.insert(geometry.cell_of_pos(g.pos));
+                picked.push((Picked { item, pos: g.pos, by: p.name.clone() }, now));
                 tracing::debug!(player = %id, serial = g.serial, "item picked up");
                 false
             });
@@ -173,8 +203,10 @@ impl ZoneCore {
         let pos = e.body.pos;
         let Role::Player(p) = &mut e.role else { return };
         let Some(item) = p.items.pop() else { return };
-        self.items.ground.push(Ground { serial: item.id, kind: item.kind, pos, dropped: Some((id, now)) });
+        let dropped_by = Some(p.name.clone());
+        self.items.ground.push(Ground { serial: item.id, kind: item.kind, pos, dropped: Some((id, now)), dropped_by });
         self.items.changed.push(id);
+        self.items.dirty.insert(self.config.geometry.cell_of_pos(pos));
         tracing::debug!(player = %id, serial = item.id, "item dropped");
     }
 
@@ -216,5 +248,41 @@ impl ZoneCore {
             .filter(|item| g.cell_of_pos(item.pos) == cell)
             .map(|item| GroundItem { serial: item.serial, kind: item.kind, pos: item.pos })
             .collect()
+    }
+
+    /// The items of `cell` (on its ground, picked up there lately), for its checkpoint; forgets
+    /// pickups older than [`PICKED_KEEP_TICKS`].
+    pub(crate) fn cell_items(&mut self, cell: CellId) -> CellItems {
+        let (now, g) = (self.now, self.config.geometry);
+        self.items.picked.retain(|(_, at)| now.since(*at) < PICKED_KEEP_TICKS);
+        let ground = self.items.ground.iter().filter(|i| g.cell_of_pos(i.pos) == cell).map(Ground::record).collect();
+        let picked = self.items.picked.iter().filter(|(p, _)| g.cell_of_pos(p.pos) == cell).map(|(p, _)| p.clone());
+        CellItems { ground, picked: picked.collect() }
+    }
+
+    /// Removes and returns the items of a cell leaving this zone (they go with it).
+    pub(crate) fn take_cell_items(&mut self, cell: CellId) -> CellItems {
+        let items = self.cell_items(cell);
+        let g = self.config.geometry;
+        self.items.ground.retain(|i| g.cell_of_pos(i.pos) != cell);
+        self.items.picked.retain(|(p, _)| g.cell_of_pos(p.pos) != cell);
+        self.items.dirty.remove(&cell);
+        items
+    }
+
+    /// Adds the items of a cell that arrived (migration, a transfer taken back, a restore);
+    /// a serial already here is not added twice.
+    pub(crate) fn add_cell_items(&mut self, items: CellItems) {
+        let now = self.now;
+        let g = self.config.geometry;
+        for record in items.ground {
+            if self.items.ground.iter().any(|i| i.serial == record.item.id) {
+                tracing::warn!(zone = %self.config.zone, serial = record.item.id, "ground item already here; not added twice");
+                continue;
+            }
+            self.items.dirty.insert(g.cell_of_pos(record.pos));
+            self.items.ground.push(Ground::from_record(record));
+        }
+        self.items.picked.extend(items.picked.into_iter().map(|p| (p, now)));
     }
 }

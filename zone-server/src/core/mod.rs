@@ -11,7 +11,8 @@
 //! `owners` (who owns every cell), `ghosts` (entities across the border), [`handoff`] (the
 //! handoff state machine), `record` (entities as plain data for transfers), `peer` (what the
 //! core does with messages from other zones, and when its entities and cells leave) and
-//! `persist` (joining from a saved player record, and the records to save).
+//! `persist` (joining from a saved player record, and the records to save), `items` (loot,
+//! pickups, drops and gives) and `checkpoint` (cell checkpoints for failover, and restoring them).
 //!
 //! # Authority
 //! The core simulates the entities whose feet are in the cells it owns. One that ends a tick in
@@ -22,6 +23,7 @@
 //! learns of it ([`ZoneCore::set_owner`]).
 
 mod ai;
+mod checkpoint;
 mod combat;
 mod entities;
 mod ghosts;
@@ -54,7 +56,8 @@ use owners::Owners;
 use publish::{OwnedCells, Published};
 use std::sync::Arc;
 
-pub use items::{ItemGive, SERIAL_BLOCK};
+pub use checkpoint::CHECKPOINT_EVERY_TICKS;
+pub use items::{ItemGive, PICKED_KEEP_TICKS, SERIAL_BLOCK};
 pub use peer::PeerOutcome;
 
 pub use input::{MAX_BACKLOG, MAX_STEPS_PER_TICK};

@@ -138,6 +138,7 @@ impl ZoneCore {
             tracing::info!(zone = %self.config.zone, %cell, %epoch, id = %transfer.id, entities, "cell taken over");
             self.take_cell(cell, epoch);
         }
+        self.add_cell_items(transfer.items);
         for record in transfer.entities {
             self.admit(record);
         }
@@ -176,7 +177,8 @@ impl ZoneCore {
     }
 
     fn settle(&mut self, settled: Settled) {
-        if let Settled::TakenBack { entities, cell, kept } = settled {
+        if let Settled::TakenBack { entities, cell, items, kept } = settled {
+            self.add_cell_items(items);
             tracing::info!(zone = %self.config.zone, entities = entities.len(), ?cell, "transfer refused; taken back");
             for record in entities {
                 self.admit(record);
@@ -302,7 +304,8 @@ impl ZoneCore {
                 ids.into_iter().filter_map(|id| self.entities.remove(id)).map(|e| e.to_record()).collect();
             tracing::info!(zone = %self.config.zone, %cell, to = %zone, %epoch, entities = records.len(), "cell handed over");
             self.owned.remove(cell);
-            self.handoff.send(zone, records, Some((cell, epoch)), now);
+            let items = self.take_cell_items(cell);
+            self.handoff.send(zone, records, Some((cell, epoch, items)), now);
             self.released.push((cell, zone));
         }
         self.handoff.poll(now);

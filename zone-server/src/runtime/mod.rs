@@ -14,6 +14,10 @@
 //! once ([`Saver::flush_now`](mmo_store::Saver::flush_now)) and the gateway's `Leave` answered
 //! once it is durable; at shutdown every player is flushed before the runtime returns. Flushes
 //! run in a `JoinSet` the runtime owns and drains.
+//!
+//! Checkpoints (with [`ZoneRuntime::with_hot`]): after each tick the core's cell checkpoints
+//! ([`ZoneCore::take_checkpoints`]) are written to hot state, in the same task as that tick's
+//! item moves and before them (see [`mmo_cluster::checkpoint`] for why that order).
 
 mod links;
 mod load;
@@ -25,9 +29,10 @@ pub use load::{DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 use crate::core::{PeerOutcome, Phase, PhaseTimer, ZoneConfig, ZoneCore};
 use links::Links;
 use load::LoadMeter;
+use mmo_cluster::checkpoint::CellCheckpoint;
 use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
-use mmo_store::{AnyStore, DurableStore, PlayerRecord, Saver, StoreError, SubmitError};
+use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
 use mmo_world::{Tick, TickClock, WorldGeometry, ZoneId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
@@ -77,6 +82,8 @@ pub struct ZoneRuntime {
     deferred: Vec<PlayerRecord>,
     /// Flushes under way (logouts); each answers its waiter when durable.
     flushes: JoinSet<()>,
+    /// Where cell checkpoints go.
+    hot: Option<AnyHot>,
 }
 
 impl std::fmt::Debug for ZoneRuntime {
@@ -95,6 +102,28 @@ impl PhaseTimer for MetricsTimer {
         let now = Instant::now();
         metrics::histogram!("mmo_zone_phase_seconds", "phase" => phase.name()).record(now - self.last);
         self.last = now;
+    }
+}
+
+/// Writes `checkpoints` to hot state (a failed write is logged and counted; the next one, a
+/// second later at most, replaces it).
+async fn write_checkpoints(hot: &AnyHot, checkpoints: Vec<CellCheckpoint>) {
+    for checkpoint in checkpoints {
+        let (cell, tick) = (checkpoint.cell, checkpoint.tick);
+        let written = match checkpoint.encode() {
+            Ok(bytes) => {
+                metrics::histogram!("mmo_zone_checkpoint_bytes").record(bytes.len() as f64);
+                hot.put_checkpoint(cell, tick, bytes).await.map_err(|e| e.to_string())
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        match written {
+            Ok(()) => metrics::counter!("mmo_zone_checkpoints_written_total").increment(1),
+            Err(error) => {
+                metrics::counter!("mmo_zone_checkpoint_failures_total").increment(1);
+                warn!(%cell, %tick, %error, "checkpoint not written");
+            }
+        }
     }
 }
 
@@ -123,6 +152,7 @@ impl ZoneRuntime {
             allocating: None,
             deferred: Vec::new(),
             flushes: JoinSet::new(),
+            hot: None,
         }
     }
 
@@ -131,6 +161,12 @@ impl ZoneRuntime {
     pub fn with_persistence(mut self, store: AnyStore, saver: Saver) -> Self {
         self.saver = Some(saver);
         self.store = Some(store);
+        self
+    }
+
+    /// Writes cell checkpoints to `hot` (see the module docs).
+    pub fn with_hot(mut self, hot: AnyHot) -> Self {
+        self.hot = Some(hot);
         self
     }
 
@@ -238,17 +274,23 @@ impl ZoneRuntime {
         }
     }
 
-    /// Makes this tick's item moves durable: gives as one store transaction each (the zone then
-    /// saves both players at newer versions), every other changed inventory flushed at once.
+    /// Makes this tick's checkpoints and item moves durable, in that order: checkpoints to hot
+    /// state, then gives as one store transaction each (the zone then saves both players at
+    /// newer versions), then every other changed inventory flushed at once.
     fn save_items(&mut self) {
+        let checkpoints = if self.hot.is_some() { self.core.take_checkpoints() } else { Vec::new() };
         let gives = self.core.take_gives();
         let changed = self.core.take_inventory_changes();
-        if self.saver.is_none() || (gives.is_empty() && changed.is_empty()) {
+        let records = if self.saver.is_some() { self.core.take_saves_of(&changed) } else { Vec::new() };
+        if checkpoints.is_empty() && gives.is_empty() && records.is_empty() {
             return;
         }
-        let records = self.core.take_saves_of(&changed);
-        let (Some(store), Some(saver)) = (self.store.clone(), self.saver.clone()) else { return };
+        let (hot, store, saver) = (self.hot.clone(), self.store.clone(), self.saver.clone());
         self.flushes.spawn(async move {
+            if let Some(hot) = hot {
+                write_checkpoints(&hot, checkpoints).await;
+            }
+            let (Some(store), Some(saver)) = (store, saver) else { return };
             // A give first moves the item in the stored records, so the item is never in two
             // stored inventories; if the store refuses (the item was not saved with the giver
             // yet), the flushes below carry the move, giver first.
@@ -291,6 +333,9 @@ impl ZoneRuntime {
 
     /// At shutdown: flushes every player still here and waits for all flushes.
     async fn final_saves(&mut self) {
+        if let Some(allocating) = self.allocating.take() {
+            let _ = allocating.await;
+        }
         if self.saver.is_none() {
             return;
         }
@@ -328,6 +373,7 @@ impl ZoneRuntime {
                 info!(%cell, %epoch, "owning cell");
                 self.core.own_cell(cell, epoch);
             }
+            ZoneCommand::RestoreCell { cell, epoch, restored } => self.core.restore_cell(cell, epoch, *restored),
             ZoneCommand::CellOwner { cell, zone, epoch } => self.core.set_owner(cell, zone, epoch),
             ZoneCommand::Join { record, route, reply } => {
                 let name = record.name.clone();

@@ -193,6 +193,9 @@ impl RemoteLink {
     fn wire_form(&mut self, cmd: ZoneCommand) -> Option<ToZone> {
         Some(match cmd {
             ZoneCommand::OwnCell { cell, epoch } => ToZone::OwnCell { cell, epoch },
+            ZoneCommand::RestoreCell { cell, epoch, restored } => {
+                ToZone::RestoreCell { cell, epoch, npcs: restored.npcs, ground: restored.ground }
+            }
             ZoneCommand::Join { record, route, reply } => {
                 ToZone::Join(JoinRequest { req: self.request(Pending::Join(reply)), record, route })
             }

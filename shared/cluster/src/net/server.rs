@@ -8,6 +8,7 @@
 
 use super::codec::{self, WireError, MAX_MESSAGE};
 use super::wire::{FromZone, Reply, RequestId, ToZone};
+use crate::checkpoint::RestoredCell;
 use crate::link::{ZoneCommand, ZoneHandle};
 use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
@@ -169,6 +170,9 @@ fn forward_reply<T: Send + 'static>(
 fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>) -> ZoneCommand {
     match msg {
         ToZone::OwnCell { cell, epoch } => ZoneCommand::OwnCell { cell, epoch },
+        ToZone::RestoreCell { cell, epoch, npcs, ground } => {
+            ZoneCommand::RestoreCell { cell, epoch, restored: Box::new(RestoredCell { npcs, ground }) }
+        }
         ToZone::Join(j) => {
             let (reply, rx) = oneshot::channel();
             forward_reply(j.req, rx, Reply::Join, out, tasks);

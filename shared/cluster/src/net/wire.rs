@@ -4,6 +4,7 @@
 //! Commands with many fields travel as their own struct (e.g. [`JoinRequest`]) so a field
 //! added to the command is one field added here and one line in each mapping.
 
+use crate::checkpoint::GroundRecord;
 use crate::link::{JoinAccepted, JoinRefused, SubscriberId};
 use crate::peer::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_protocol::CellFrame;
@@ -35,6 +36,7 @@ pub struct RestoreRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToZone {
     OwnCell { cell: CellId, epoch: Epoch },
+    RestoreCell { cell: CellId, epoch: Epoch, npcs: Vec<EntityRecord>, ground: Vec<GroundRecord> },
     Join(JoinRequest),
     Input { entity: EntityId, seq: u32, buttons: Buttons },
     Chat { entity: EntityId, text: Arc<str> },

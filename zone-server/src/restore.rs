@@ -1,0 +1,112 @@
+//! Taking a cell no live zone hands over (its owner died, or the whole world restarted): from
+//! the cell's latest checkpoint in hot state when there is one, resolved against the stored
+//! inventories of the players it names ([`CellCheckpoint::resolve`]), else with fresh NPCs.
+
+use mmo_cluster::checkpoint::{CellCheckpoint, RestoredCell};
+use mmo_cluster::ZoneCommand;
+use mmo_store::{AnyHot, AnyStore, DurableStore, HotState};
+use mmo_world::{CellId, Epoch};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::warn;
+
+/// Tries at reading a checkpoint and the inventories it needs while the stores fail.
+const ATTEMPTS: u32 = 10;
+const RETRY: Duration = Duration::from_millis(200);
+
+/// Why a checkpoint could not be used.
+#[derive(Debug, thiserror::Error)]
+enum RestoreError {
+    #[error("store: {0}")]
+    Store(#[from] mmo_store::StoreError),
+    #[error("undecodable checkpoint: {0}")]
+    Corrupt(#[from] mmo_cluster::net::codec::WireError),
+}
+
+/// The command that takes `cell` at `epoch`: [`ZoneCommand::RestoreCell`] from its checkpoint,
+/// or [`ZoneCommand::OwnCell`] (fresh NPCs) when it has none or it cannot be read (logged, and
+/// counted in `mmo_zone_restore_failures_total`: that cell's ground items are then lost).
+pub async fn take_cell(cell: CellId, epoch: Epoch, hot: &AnyHot, store: &AnyStore) -> ZoneCommand {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match restored(cell, hot, store).await {
+            Ok(Some(restored)) => return ZoneCommand::RestoreCell { cell, epoch, restored: Box::new(restored) },
+            Ok(None) => return ZoneCommand::OwnCell { cell, epoch },
+            Err(RestoreError::Store(error)) if attempt < ATTEMPTS => {
+                warn!(%cell, %error, attempt, "cannot read the cell's checkpoint yet; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+            Err(error) => {
+                metrics::counter!("mmo_zone_restore_failures_total").increment(1);
+                warn!(%cell, %error, "checkpoint unusable: taking the cell with fresh NPCs");
+                return ZoneCommand::OwnCell { cell, epoch };
+            }
+        }
+    }
+}
+
+async fn restored(cell: CellId, hot: &AnyHot, store: &AnyStore) -> Result<Option<RestoredCell>, RestoreError> {
+    let Some(latest) = hot.latest_checkpoint(cell).await? else { return Ok(None) };
+    let checkpoint = CellCheckpoint::decode(&latest.bytes)?;
+    let mut held: HashMap<Arc<str>, BTreeSet<u64>> = HashMap::new();
+    for name in checkpoint.players() {
+        let record = store.load(&name).await?;
+        held.insert(name, record.iter().flat_map(|r| &r.inventory).map(|item| item.serial.0).collect());
+    }
+    Ok(Some(checkpoint.resolve(|name, serial| held.get(name).is_some_and(|serials| serials.contains(&serial)))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glam::IVec2;
+    use mmo_cluster::checkpoint::{CellItems, GroundRecord};
+    use mmo_cluster::peer::Item;
+    use mmo_store::{HotSpec, ItemSerial, PlayerRecord, StoreSpec};
+    use mmo_world::Tick;
+
+    #[tokio::test]
+    async fn a_checkpoint_comes_back_without_the_items_a_player_holds() {
+        let store = AnyStore::open(&StoreSpec::Memory).await.unwrap();
+        let hot = AnyHot::open(&HotSpec::Durable, &store).await.unwrap();
+        let cell = CellId::new(2, 1);
+        assert!(matches!(take_cell(cell, Epoch(1), &hot, &store).await, ZoneCommand::OwnCell { .. }));
+
+        let mut ann = PlayerRecord::new("ann", None, IVec2::ZERO, cell);
+        ann.inventory.push(mmo_store::Item { serial: ItemSerial(7), kind: 10, count: 1 });
+        store.create_account(&ann).await.unwrap();
+        let ground = |id, by: Option<&str>| GroundRecord {
+            item: Item { id, kind: 10 },
+            pos: IVec2::ZERO,
+            dropped_by: by.map(Into::into),
+        };
+        let checkpoint = CellCheckpoint {
+            cell,
+            tick: Tick(20),
+            npcs: Vec::new(),
+            // 7: ann's drop never became durable; 8: ann's drop did; 9: loot
+            items: CellItems {
+                ground: vec![ground(7, Some("ann")), ground(8, Some("ann")), ground(9, None)],
+                picked: Vec::new(),
+            },
+        };
+        hot.put_checkpoint(cell, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
+        let ZoneCommand::RestoreCell { restored, epoch, .. } = take_cell(cell, Epoch(2), &hot, &store).await else {
+            panic!("the cell has a checkpoint")
+        };
+        assert_eq!(epoch, Epoch(2));
+        let serials: Vec<u64> = restored.ground.iter().map(|g| g.item.id).collect();
+        assert_eq!(serials, vec![8, 9]);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_checkpoint_gives_fresh_npcs() {
+        let store = AnyStore::open(&StoreSpec::Memory).await.unwrap();
+        let hot = AnyHot::open(&HotSpec::Memory, &store).await.unwrap();
+        let cell = CellId::new(0, 0);
+        hot.put_checkpoint(cell, Tick(3), vec![0xff; 5]).await.unwrap();
+        assert!(matches!(take_cell(cell, Epoch(1), &hot, &store).await, ZoneCommand::OwnCell { .. }));
+    }
+}
