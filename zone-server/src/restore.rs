@@ -81,6 +81,7 @@ mod tests {
             item: Item { id, kind: 10 },
             pos: IVec2::ZERO,
             dropped_by: by.map(Into::into),
+            dropped_at: None,
         };
         let checkpoint = CellCheckpoint {
             cell,

@@ -19,7 +19,7 @@
 use crate::net::codec::{self, WireError};
 use crate::peer::{EntityRecord, Item};
 use glam::IVec2;
-use mmo_world::{CellId, Tick};
+use mmo_world::{CellId, EntityId, Tick};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub struct GroundRecord {
     pub pos: IVec2,
     /// The player who dropped it (an NPC's loot has none).
     pub dropped_by: Option<Arc<str>>,
+    /// That player's entity and the tick of the drop: they cannot pick it up again at once.
+    pub dropped_at: Option<(EntityId, Tick)>,
 }
 
 /// An item a player picked up from the ground lately (see the module docs).
@@ -103,6 +105,7 @@ impl CellCheckpoint {
             item: p.item,
             pos: p.pos,
             dropped_by: None,
+            dropped_at: None,
         });
         for g in lying.chain(lost_pickups) {
             if seen.insert(g.item.id) {
@@ -122,7 +125,7 @@ mod tests {
     }
 
     fn ground(id: u64, by: Option<&str>) -> GroundRecord {
-        GroundRecord { item: item(id), pos: IVec2::new(id as i32, 0), dropped_by: by.map(Into::into) }
+        GroundRecord { item: item(id), pos: IVec2::new(id as i32, 0), dropped_by: by.map(Into::into), dropped_at: None }
     }
 
     fn checkpoint() -> CellCheckpoint {

@@ -59,11 +59,12 @@ impl Ground {
             item: Item { id: self.serial, kind: self.kind },
             pos: self.pos,
             dropped_by: self.dropped_by.clone(),
+            dropped_at: self.dropped,
         }
     }
 
     fn from_record(g: GroundRecord) -> Ground {
-        Ground { serial: g.item.id, kind: g.item.kind, pos: g.pos, dropped: None, dropped_by: g.dropped_by }
+        Ground { serial: g.item.id, kind: g.item.kind, pos: g.pos, dropped: g.dropped_at, dropped_by: g.dropped_by }
     }
 }
 
