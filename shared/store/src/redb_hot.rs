@@ -43,7 +43,10 @@ fn key(cell: CellId) -> (u16, u16, u8) {
 impl HotState for RedbHot {
     async fn put_checkpoint(&self, cell: CellId, tick: Tick, bytes: Vec<u8>) -> Result<()> {
         self.blocking(move |db| {
-            let txn = db.begin_write().map_err(db_error)?;
+            let mut txn = db.begin_write().map_err(db_error)?;
+            // No fsync of its own: the next durable commit (a player save, which the zone makes
+            // after the checkpoint of the same tick) persists it too.
+            txn.set_durability(redb::Durability::None).map_err(StoreError::unavailable)?;
             {
                 let mut table = txn.open_table(CHECKPOINTS).map_err(db_error)?;
                 let kept = table.get(key(cell)).map_err(db_error)?.map(|guard| guard.value().0);
