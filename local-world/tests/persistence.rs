@@ -1,11 +1,12 @@
 //! Player records in play: a restarted world (same data folder) gives a player back where they
-//! left with the same XP and items; a session token resumes the same character without a
+//! left with the same XP and items, and the item they dropped lies on the ground again (cell
+//! checkpoints in the same redb file); a session token resumes the same character without a
 //! password; a corrupt record refuses only that player, with its code, while others play on.
 
 mod support;
 
 use mmo_local::LocalWorldConfig;
-use mmo_protocol::{ErrorCode, OwnState, ServerControl};
+use mmo_protocol::{ClientControl, ErrorCode, OwnState, ServerControl};
 use mmo_store::{AnyStore, DurableStore, StoreSpec};
 use mmo_world::{Buttons, EntityId};
 use std::path::{Path, PathBuf};
@@ -53,6 +54,11 @@ async fn items_of(world: &TestWorld, entity: EntityId) -> Vec<u64> {
     panic!("no zone simulates {entity}");
 }
 
+/// The serials on the ground of every zone.
+async fn ground(world: &TestWorld) -> Vec<u64> {
+    world.control.inspect().await.iter().flat_map(|r| r.ground_items.iter().map(|i| i.id)).collect()
+}
+
 /// Fights NPCs spawned on the player until it has some XP.
 async fn earn_xp(world: &TestWorld, client: &mut Client) -> OwnState {
     let you = settle(client).await;
@@ -86,6 +92,20 @@ async fn a_restarted_world_gives_the_player_back_where_they_left() {
     // Kills drop items, which Ann picks up standing there.
     let items = items_of(&world, before.entity).await;
     assert!(before.xp > 0);
+    // Ann drops one item at her feet (she cannot pick it up again for 3 s).
+    ann.send_control(&ClientControl::Chat { text: "/drop".into() }).await;
+    let mut kept = items.clone();
+    for _ in 0..200 {
+        ann.send_input(0).await;
+        ann.snapshot().await;
+        kept = items_of(&world, before.entity).await;
+        if kept.len() < items.len() {
+            break;
+        }
+    }
+    let dropped: Vec<u64> = items.iter().copied().filter(|s| !kept.contains(s)).collect();
+    assert_eq!(dropped.len(), 1, "one item dropped");
+    assert!(ground(&world).await.contains(&dropped[0]), "on the ground");
     drop(ann);
     world.stop().await;
 
@@ -94,7 +114,7 @@ async fn a_restarted_world_gives_the_player_back_where_they_left() {
     assert_eq!((saved.position, saved.xp), (before.body.pos, u64::from(before.xp)));
     let mut saved_items: Vec<u64> = saved.inventory.iter().map(|i| i.serial.0).collect();
     saved_items.sort_unstable();
-    assert_eq!(saved_items, items);
+    assert_eq!(saved_items, kept);
     assert!(saved.version > 0);
     drop(store);
 
@@ -109,7 +129,14 @@ async fn a_restarted_world_gives_the_player_back_where_they_left() {
     let after = ann.snapshot().await.you;
     assert_eq!(after.body.pos, before.body.pos, "back where they left");
     assert_eq!((after.xp, after.level), (before.xp, before.level));
-    assert_eq!(items_of(&world, again).await, items, "same items, same serials");
+    // The dropped item lies where it was (or Ann, standing there, picked it up again once her
+    // 3 s were over): either way once, and nothing else changed.
+    let on_ground = ground(&world).await.iter().filter(|s| **s == dropped[0]).count();
+    let mut now_held = items_of(&world, again).await;
+    let held_again = now_held.contains(&dropped[0]);
+    assert_eq!(on_ground + usize::from(held_again), 1, "the dropped item came back exactly once");
+    now_held.retain(|s| *s != dropped[0]);
+    assert_eq!(now_held, kept, "same items, same serials");
     drop(ann);
     world.stop().await;
     std::fs::remove_dir_all(dir).ok();
