@@ -131,7 +131,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     let (stop, shutdown) = watch::channel(false);
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        mmo_cluster::cli::stop_requested().await;
         info!("shutting down");
         let _ = stop.send(true);
     });

@@ -94,11 +94,9 @@ async fn main() -> anyhow::Result<()> {
     writeln!(std::io::stdout(), "ready: http://{http_addr}/")?;
     std::io::stdout().flush()?;
     let run = tokio::spawn(gateway.run(shutdown));
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let lost = tokio::select! {
         lost = registry.keep_alive(&lease) => Some(match lost { Err(error) => error, Ok(never) => match never {} }),
-        _ = tokio::signal::ctrl_c() => None,
-        _ = term.recv() => None,
+        () = mmo_cluster::cli::stop_requested() => None,
     };
     let _ = stop.send(true);
     run.await.context("gateway task")?.context("gateway")?;

@@ -79,13 +79,13 @@ async fn main() -> anyhow::Result<()> {
     writeln!(out, "etcd:      {}   logs: {}", cluster.etcd_endpoint(), cluster.run_dir().display())?;
     writeln!(out, "ready: type `stop` or press Ctrl-C to stop everything")?;
     out.flush()?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = mmo_cluster::cli::stop_requested();
+    tokio::pin!(stop);
     let mut stdin = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
+            () = &mut stop => break,
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) if line.trim() == "stop" => break,
                 Ok(Some(_)) => writeln!(out, "type `stop` to stop the cluster")?,

@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        mmo_cluster::cli::stop_requested().await;
         tracing::info!("shutting down");
         let _ = stop.send(true);
     });

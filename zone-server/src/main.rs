@@ -60,12 +60,8 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move {
         axum::serve(http, app).with_graceful_shutdown(async move { drop(http_shutdown.wait_for(|s| *s).await) }).await
     });
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::spawn(async move {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
+        mmo_cluster::cli::stop_requested().await;
         let _ = stop.send(true);
     });
     let config = HostConfig {

@@ -104,6 +104,21 @@ pub fn parse_token_key(s: &str) -> Result<mmo_store::token::TokenKey, String> {
     mmo_store::token::TokenKey::new(s.as_bytes().to_vec()).map_err(|e| e.to_string())
 }
 
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT) or SIGTERM (what `kill`,
+/// systemd and container runtimes send). Every service binary stops cleanly on either.
+pub async fn stop_requested() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        },
+        Err(error) => {
+            tracing::warn!(%error, "cannot watch for SIGTERM; only Ctrl-C stops this process");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 /// Logs to stderr with `RUST_LOG`'s filter, or `default` (e.g. `"info"`) when it is not set:
 /// the same for every service binary.
 pub fn init_logging(default: &str) {
