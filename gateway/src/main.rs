@@ -50,11 +50,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = &args.client_dir {
         anyhow::ensure!(dir.join("index.html").exists(), "--client-dir {}: no index.html there", dir.display());
     }
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])
-        .context("metrics buckets")?
-        .install_recorder()
-        .context("installing the metrics recorder")?;
+    let metrics = mmo_cluster::cli::install_metrics().context("installing the metrics recorder")?;
     let (registry, follower) = EtcdRegistry::connect(args.registry.etcd_config())
         .await
         .with_context(|| format!("--etcd {:?}", args.registry.etcd))?;

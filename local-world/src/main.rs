@@ -90,11 +90,7 @@ async fn main() -> anyhow::Result<()> {
             args.client_dir.display()
         );
     }
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])
-        .context("metrics buckets")?
-        .install_recorder()
-        .context("installing the metrics recorder")?;
+    let metrics = mmo_cluster::cli::install_metrics().context("installing the metrics recorder")?;
     let geometry = WorldGeometry { width_cells: args.world.0, height_cells: args.world.1, cell_tiles: args.cell_tiles };
     let config = LocalWorldConfig {
         http_addr: args.http_addr,

@@ -45,7 +45,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     mmo_cluster::cli::init_logging("info");
     let args = Args::parse();
-    let metrics = ops::install_metrics()?;
+    let metrics = mmo_cluster::cli::install_metrics().context("installing the metrics recorder")?;
     let (registry, follower) = EtcdRegistry::connect(args.registry.etcd_config())
         .await
         .with_context(|| format!("--etcd {:?}", args.registry.etcd))?;

@@ -41,13 +41,3 @@ pub fn router(metrics: PrometheusHandle, ready: Readiness) -> Router {
         )
         .route("/metrics", get(move || std::future::ready(metrics.render())))
 }
-
-/// Installs the process's Prometheus recorder with the cluster's histogram buckets.
-pub fn install_metrics() -> anyhow::Result<PrometheusHandle> {
-    use anyhow::Context;
-    metrics_exporter_prometheus::PrometheusBuilder::new()
-        .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0])
-        .context("metrics buckets")?
-        .install_recorder()
-        .context("installing the metrics recorder")
-}

@@ -119,6 +119,25 @@ pub async fn stop_requested() {
     }
 }
 
+/// Buckets of every histogram in seconds (the default).
+const SECONDS_BUCKETS: [f64; 11] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+/// Buckets of the histograms in bytes (names ending in `_bytes`).
+const BYTES_BUCKETS: [f64; 10] = [64.0, 128.0, 256.0, 512.0, 1024.0, 1500.0, 4096.0, 16_384.0, 65_536.0, 262_144.0];
+/// Buckets of the histograms in ticks (names ending in `_ticks`).
+const TICKS_BUCKETS: [f64; 8] = [0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0];
+
+/// Installs the process's Prometheus recorder, with the same histogram buckets in every
+/// service: seconds by default, bytes for `*_bytes`, ticks for `*_ticks`.
+pub fn install_metrics(
+) -> Result<metrics_exporter_prometheus::PrometheusHandle, metrics_exporter_prometheus::BuildError> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    PrometheusBuilder::new()
+        .set_buckets(&SECONDS_BUCKETS)?
+        .set_buckets_for_metric(Matcher::Suffix("_bytes".into()), &BYTES_BUCKETS)?
+        .set_buckets_for_metric(Matcher::Suffix("_ticks".into()), &TICKS_BUCKETS)?
+        .install_recorder()
+}
+
 /// Logs to stderr with `RUST_LOG`'s filter, or `default` (e.g. `"info"`) when it is not set:
 /// the same for every service binary.
 pub fn init_logging(default: &str) {
