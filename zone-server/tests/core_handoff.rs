@@ -158,3 +158,52 @@ fn a_migrated_cell_keeps_every_entity_and_misses_no_tick() {
     let east = cluster.core(EAST);
     assert!(npcs.iter().filter(|n| east.authority(**n).is_some()).count() > 100, "the NPCs moved with the cell");
 }
+
+#[test]
+fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_new_owner() {
+    let geometry = WorldGeometry::default();
+    let half = geometry.width_cells / 2;
+    let mut west =
+        mmo_zone::core::ZoneCore::new(mmo_zone::core::ZoneConfig { zone: WEST, seed: 3, geometry, npcs_per_cell: 0 });
+    for (i, cell) in geometry.cells().enumerate() {
+        let epoch = mmo_world::Epoch(i as u64 + 1);
+        if cell.x < half {
+            west.own_cell(cell, epoch);
+        }
+        west.set_owner(cell, if cell.x < half { WEST } else { EAST }, epoch);
+    }
+    let id = west.join_player("walker".into()).unwrap();
+    let mut to_east = 0;
+    let mut now = mmo_world::Tick(0);
+    let mut seq = 0;
+    // Walk east; east never answers (it died with the transfer).
+    while to_east == 0 {
+        now = now.next();
+        seq += 1;
+        west.push_input(id, seq, Buttons(Buttons::RIGHT | Buttons::JUMP));
+        west.tick(now, &mut ());
+        to_east += west.drain_outbox().iter().filter(|(to, _)| *to == EAST).count();
+        assert!(now.0 < 2000, "never reached the border");
+    }
+    assert!(west.is_frozen(id), "frozen in the unanswered transfer");
+    west.zone_lost(EAST);
+    assert!(west.authority(id).is_some(), "taken back when east is declared lost");
+    for _ in 0..40 {
+        now = now.next();
+        seq += 1;
+        west.push_input(id, seq, Buttons(Buttons::RIGHT));
+        let frames = west.tick(now, &mut ());
+        assert_eq!(shown_in(&frames, id).len(), 1, "published every tick at {now}");
+        assert!(west.drain_outbox().iter().all(|(to, _)| *to != EAST), "nothing is handed to a lost zone");
+        assert!(west.authority(id).is_some());
+    }
+    // The coordinator gives east's cells to a third zone: the walker goes there.
+    let heir = ZoneId(3);
+    for cell in geometry.cells().filter(|c| c.x >= half) {
+        west.set_owner(cell, heir, mmo_world::Epoch(1000));
+    }
+    now = now.next();
+    west.tick(now, &mut ());
+    assert!(west.drain_outbox().iter().any(|(to, _)| *to == heir), "handed to the cell's new owner");
+    assert!(west.is_frozen(id));
+}

@@ -167,6 +167,9 @@ pub struct ZoneCore {
     logged_out: Vec<mmo_store::PlayerRecord>,
     /// Ground items, serials in hand, inventory changes to save.
     items: items::Items,
+    /// Zones declared gone ([`ZoneCore::zone_lost`]) and not given a cell since: nothing is
+    /// handed to them.
+    lost: std::collections::BTreeSet<ZoneId>,
 }
 
 impl ZoneCore {
@@ -194,6 +197,7 @@ impl ZoneCore {
             held: Vec::new(),
             logged_out: Vec::new(),
             items: items::Items::default(),
+            lost: std::collections::BTreeSet::new(),
             config,
         }
     }

@@ -42,6 +42,10 @@ impl ZoneCore {
     /// at the end of the next tick, with its entities; a cell given to this zone is taken when
     /// its previous owner hands it over (or [`ZoneCore::own_cell`] for a cell nobody had).
     pub fn set_owner(&mut self, cell: CellId, zone: ZoneId, epoch: Epoch) {
+        // Only live zones are given cells: a lost zone given one is back (restarted).
+        if self.owners.get(cell).is_none_or(|(_, known)| known < epoch) && self.lost.remove(&zone) {
+            tracing::info!(zone = %self.config.zone, back = %zone, %cell, "a lost zone was given a cell: it is back");
+        }
         if self.owners.set(cell, zone, epoch) && zone == self.config.zone && self.owned.contains(cell) {
             self.owned.insert(cell, epoch);
         }
@@ -189,8 +193,11 @@ impl ZoneCore {
         }
     }
 
-    /// A zone is gone for good: transfers waiting for its answer are taken back.
+    /// A zone is gone for good: transfers waiting for its answer are taken back, and nothing is
+    /// handed to it any more (an entity in one of its cells stays here, simulated and published,
+    /// until the cell has a new owner).
     pub fn zone_lost(&mut self, zone: ZoneId) {
+        self.lost.insert(zone);
         for settled in self.handoff.zone_lost(zone, self.now) {
             self.settle(settled);
         }
@@ -282,7 +289,7 @@ impl ZoneCore {
             } else if !owned {
                 if let Some((zone, _)) = self.owners.get(cell).filter(|(z, _)| *z != me) {
                     plan.away.push(i);
-                    if can_leave {
+                    if can_leave && !self.lost.contains(&zone) {
                         plan.singles.push((e.id, zone));
                     }
                 }

@@ -74,6 +74,15 @@ impl OwnedCells {
     pub fn iter(&self) -> impl Iterator<Item = (CellId, Epoch)> + '_ {
         self.cells.iter().map(|(c, e)| (*c, *e))
     }
+
+    /// An owned cell next to `cell` (else any owned cell) and its frame slot: where an entity
+    /// outside the owned cells is shown when it was never shown here before (taken back from a
+    /// transfer to a zone that died).
+    fn near(&self, cell: CellId) -> Option<(CellId, usize)> {
+        let beside = self.geometry.neighbourhood(cell).into_iter().find(|c| self.contains(*c));
+        let c = beside.or_else(|| self.cells.keys().next().copied())?;
+        Some((c, self.slot(c)?))
+    }
 }
 
 /// What a tick publishes from.
@@ -101,10 +110,12 @@ pub(crate) fn frames(
         let cell = owned.geometry.cell_of_pos(e.body.pos);
         let (shown, slot) = match owned.slot(cell) {
             Some(s) => (Some(cell), Some(s)),
-            None if away.binary_search(&i).is_ok() => match e.shown_in.and_then(|c| owned.slot(c).map(|s| (c, s))) {
-                Some((c, s)) => (Some(c), Some(s)),
-                None => (None, None),
-            },
+            None if away.binary_search(&i).is_ok() => {
+                match e.shown_in.and_then(|c| owned.slot(c).map(|s| (c, s))).or_else(|| owned.near(cell)) {
+                    Some((c, s)) => (Some(c), Some(s)),
+                    None => (None, None),
+                }
+            }
             None => (None, None),
         };
         e.shown_in = shown;
