@@ -111,7 +111,7 @@ const OUTAGE: Duration = Duration::from_millis(500);
 
 /// The buttons that move a player at `x` toward `target` (jumping over bumps), none within a tile.
 fn toward(x: i32, target: i32, tick: Tick) -> u8 {
-    let jump = if tick.0 % 8 == 0 { Buttons::JUMP } else { 0 };
+    let jump = if tick.0.is_multiple_of(8) { Buttons::JUMP } else { 0 };
     if x < target - SUB {
         Buttons::RIGHT | jump
     } else if x > target + SUB {
