@@ -93,6 +93,10 @@ impl HotState for AnyHot {
         each!(self, hot => hot.latest_checkpoint(cell).await)
     }
 
+    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
+        each!(self, hot => hot.claim_online(name, gateway, ttl).await)
+    }
+
     async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
         each!(self, hot => hot.set_online(name, gateway, ttl).await)
     }

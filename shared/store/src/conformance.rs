@@ -237,6 +237,19 @@ pub async fn hot_state<H: HotState>(hot: &H) {
     hot.put_checkpoint(CellId { x: 3, y: 1, depth: 1 }, Tick(5), vec![0; 100_000]).await.unwrap();
     assert_eq!(hot.latest_checkpoint(cell).await.unwrap().unwrap().tick, Tick(30));
 
+    let minute = Duration::from_secs(60);
+    assert_eq!(hot.claim_online("on-cy", GatewayId(1), minute).await.unwrap(), None, "a free name is claimed");
+    assert_eq!(hot.claim_online("on-cy", GatewayId(1), minute).await.unwrap(), None, "claimed again by its holder");
+    assert_eq!(hot.claim_online("on-cy", GatewayId(2), minute).await.unwrap(), Some(GatewayId(1)), "held elsewhere");
+    hot.set_offline("on-cy").await.unwrap();
+    assert_eq!(hot.claim_online("on-cy", GatewayId(2), Duration::from_millis(100)).await.unwrap(), None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while hot.claim_online("on-cy", GatewayId(3), minute).await.unwrap().is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "a claim outlived its time to live");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    hot.set_offline("on-cy").await.unwrap();
+
     hot.set_online("on-ann", GatewayId(1), Duration::from_secs(60)).await.unwrap();
     hot.set_online("on-bob", GatewayId(2), Duration::from_secs(60)).await.unwrap();
     hot.set_online("on-brief", GatewayId(2), Duration::from_millis(150)).await.unwrap();

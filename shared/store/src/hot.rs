@@ -35,6 +35,16 @@ pub trait HotState: Send + Sync {
     /// The newest checkpoint of `cell`.
     fn latest_checkpoint(&self, cell: CellId) -> impl Future<Output = Result<Option<Checkpoint>>> + Send;
 
+    /// Marks `name` online at `gateway` for `ttl` unless another gateway has it online: `None`
+    /// if it is now `gateway`'s (also when it was already), else the gateway holding it.
+    /// Atomic: of two gateways claiming one name at once, one gets it.
+    fn claim_online(
+        &self,
+        name: &str,
+        gateway: GatewayId,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<GatewayId>>> + Send;
+
     /// Marks `name` online at `gateway` for `ttl` (call again to refresh).
     fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> impl Future<Output = Result<()>> + Send;
 
@@ -79,6 +89,18 @@ impl HotState for MemoryHot {
 
     async fn latest_checkpoint(&self, cell: CellId) -> Result<Option<Checkpoint>> {
         Ok(self.lock().checkpoints.get(&cell).cloned())
+    }
+
+    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        match state.online.get(name) {
+            Some((holder, expires)) if *holder != gateway && *expires > now => Ok(Some(*holder)),
+            _ => {
+                state.online.insert(name.to_owned(), (gateway, now + ttl));
+                Ok(None)
+            }
+        }
     }
 
     async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {

@@ -77,6 +77,10 @@ impl HotState for RedbHot {
         .await
     }
 
+    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
+        self.sessions.claim_online(name, gateway, ttl).await
+    }
+
     async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
         self.sessions.set_online(name, gateway, ttl).await
     }

@@ -19,12 +19,22 @@ redis.call('HSET', KEYS[1], 't', ARGV[1], 'd', ARGV[2])
 return 1
 ";
 
+/// Sets KEYS[1] to ARGV[1] (a gateway) for ARGV[2] ms unless another gateway holds it; returns
+/// the holder's id, or -1 when ARGV[1] holds it now.
+const CLAIM_ONLINE: &str = r"
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return tonumber(holder) end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return -1
+";
+
 /// [`HotState`] in Redis; clones share one auto-reconnecting connection.
 #[derive(Clone)]
 pub struct RedisHot {
     conn: ConnectionManager,
     prefix: String,
     put_checkpoint: Script,
+    claim_online: Script,
 }
 
 impl std::fmt::Debug for RedisHot {
@@ -40,6 +50,7 @@ impl RedisHot {
             conn: connect(url).await?,
             prefix: prefix.to_owned(),
             put_checkpoint: Script::new(PUT_CHECKPOINT),
+            claim_online: Script::new(CLAIM_ONLINE),
         })
     }
 
@@ -76,13 +87,24 @@ impl HotState for RedisHot {
         Ok(tick.map(|tick| Checkpoint { cell, tick: Tick(tick), bytes: bytes.unwrap_or_default() }))
     }
 
+    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
+        let holder: i64 = self
+            .claim_online
+            .key(format!("{}{name}", self.online_prefix()))
+            .arg(gateway.0)
+            .arg(millis(ttl))
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)?;
+        Ok(u32::try_from(holder).ok().map(GatewayId))
+    }
+
     async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
-        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         redis::cmd("SET")
             .arg(format!("{}{name}", self.online_prefix()))
             .arg(gateway.0)
             .arg("PX")
-            .arg(millis)
+            .arg(millis(ttl))
             .query_async::<()>(&mut self.conn.clone())
             .await
             .map_err(redis_error)
@@ -134,4 +156,9 @@ impl HotState for RedisHot {
         online.dedup();
         Ok(online)
     }
+}
+
+/// A time to live in whole milliseconds, at least one.
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
