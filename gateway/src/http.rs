@@ -45,10 +45,26 @@ struct WebSocketInfo {
     path: &'static str,
 }
 
+/// Everyone online in the world (`[{"name": …, "gateway": …}]`, sorted by name); 503 while hot
+/// state cannot be read.
+async fn online(State(state): State<HttpState>) -> Response {
+    match state.gateway.online.list().await {
+        Ok(online) => {
+            let rows: Vec<serde_json::Value> =
+                online.iter().map(|s| serde_json::json!({ "name": s.name, "gateway": s.gateway.0 })).collect();
+            Json(rows).into_response()
+        }
+        Err(error) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "error": error.to_string() }))).into_response()
+        }
+    }
+}
+
 /// The routes; the client's files from `client_dir` at `/` when given.
 pub fn router(state: HttpState, client_dir: Option<PathBuf>) -> Router {
     let router = Router::new()
         .route("/api/connect", get(connect))
+        .route("/api/online", get(online))
         .route("/ws", get(websocket))
         .route("/livez", get(|| async { "ok" }))
         .route("/readyz", get(ready))

@@ -7,6 +7,7 @@ pub mod cells;
 pub mod cert;
 pub mod http;
 pub mod names;
+pub mod online;
 pub mod rate;
 pub mod revive;
 mod server;

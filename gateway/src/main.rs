@@ -64,10 +64,14 @@ async fn main() -> anyhow::Result<()> {
     let store = mmo_store::AnyStore::open(&args.store.durable)
         .await
         .with_context(|| format!("--durable {:?}", args.store.durable))?;
+    let hot = mmo_store::AnyHot::open(&args.store.hot, &store)
+        .await
+        .with_context(|| format!("--hot {:?}", args.store.hot))?;
     let token_key = args.store.token_key.clone().unwrap_or_else(mmo_store::token::TokenKey::random);
     let token_ttl = std::time::Duration::from_secs(args.store.token_ttl_secs);
     let config = GatewayConfig {
         accounts: mmo_gateway::accounts::Accounts::new(store, token_key, token_ttl),
+        hot,
         id: GatewayId(args.id),
         http_addr: args.http,
         quic_addr: args.quic,

@@ -32,6 +32,11 @@ impl Names {
         self.taken.lock().expect("names lock").insert(name.to_ascii_lowercase())
     }
 
+    /// Every name taken here (lowercase).
+    pub fn all(&self) -> Vec<String> {
+        self.taken.lock().expect("names lock").iter().cloned().collect()
+    }
+
     pub fn release(&self, name: &str) {
         self.taken.lock().expect("names lock").remove(&name.to_ascii_lowercase());
         self.released.notify_waiters();

@@ -38,6 +38,8 @@ pub struct GatewayConfig {
     pub world: WorldInfo,
     /// The player store and the session-token key.
     pub accounts: crate::accounts::Accounts,
+    /// Where the world's gateways mark who is online (shared by all of them: Redis).
+    pub hot: mmo_store::AnyHot,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,8 +88,16 @@ impl Gateway {
         let webtransport = endpoint(config.quic_addr, &cert)?;
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
-        let state =
-            Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, config.max_sessions));
+        let online = crate::online::Online::new(config.hot, config.id);
+        let state = Arc::new(GatewayState::new(
+            config.id,
+            config.world,
+            cells,
+            terrain,
+            config.accounts,
+            online,
+            config.max_sessions,
+        ));
         Ok(Gateway {
             http,
             webtransport,
@@ -126,6 +136,7 @@ impl Gateway {
             let quic_port = self.quic_addr().port();
             info!(http = %self.http_addr(), quic = %self.quic_addr(), "gateway listening");
             let pump = tokio::spawn(run_pump(self.state.cells.clone(), self.frames, shutdown.clone()));
+            let refresh = tokio::spawn(refresh_online(self.state.clone(), shutdown.clone()));
             let http_state = HttpState {
                 gateway: self.state.clone(),
                 quic_port,
@@ -159,11 +170,25 @@ impl Gateway {
                 warn!("WebSocket sessions still open after the drain timeout");
             }
             let _ = pump.await;
+            let _ = refresh.await;
             info!("gateway stopped");
             Ok(())
         }
         .instrument(span)
         .await
+    }
+}
+
+/// Refreshes this gateway's online marks until shutdown.
+async fn refresh_online(state: Arc<GatewayState>, mut shutdown: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(crate::online::REFRESH_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        state.online.refresh(&state.names.all()).await;
     }
 }
 

@@ -267,6 +267,10 @@ impl Session {
         if !self.state.names.claim(name) {
             return Err(ErrorCode::NameTaken);
         }
+        if let Err(code) = self.state.online.claim(name).await {
+            self.state.names.release(name);
+            return Err(code);
+        }
         let state = self.state.clone();
         let record = state.accounts.login(name, password, state.start_point(), state.start_cell()).await;
         self.join_claimed(name, record).await
@@ -277,6 +281,10 @@ impl Session {
         let name = self.state.accounts.verify_token(token)?;
         if !self.state.names.claim_within(&name, RESUME_WAIT).await {
             return Err(ErrorCode::NameTaken);
+        }
+        if let Err(code) = self.state.online.claim_within(&name, RESUME_WAIT).await {
+            self.state.names.release(&name);
+            return Err(code);
         }
         let record = self.state.accounts.resume(token).await;
         self.join_claimed(&name, record).await
@@ -326,6 +334,7 @@ impl Session {
         .await;
         if result.is_err() {
             self.state.names.release(name);
+            self.state.online.release(name).await;
         }
         result
     }
@@ -502,6 +511,7 @@ impl Session {
                 Err(_) => warn!(name = %playing.name, "logout save not confirmed in time"),
             }
             self.state.names.release(&playing.name);
+            self.state.online.release(&playing.name).await;
         }
         self.state.cells.set_interest(self.id, &[]).await;
     }

@@ -16,6 +16,8 @@ pub struct GatewayState {
     pub cells: Arc<CellCache>,
     pub terrain: TerrainCache,
     pub names: Names,
+    /// Names online across the world's gateways.
+    pub online: crate::online::Online,
     /// Player records and session tokens.
     pub accounts: Accounts,
     pub max_sessions: usize,
@@ -47,6 +49,7 @@ impl GatewayState {
         cells: Arc<CellCache>,
         terrain: TerrainCache,
         accounts: Accounts,
+        online: crate::online::Online,
         max_sessions: usize,
     ) -> Self {
         GatewayState {
@@ -55,6 +58,7 @@ impl GatewayState {
             cells,
             terrain,
             names: Names::default(),
+            online,
             accounts,
             max_sessions,
             sessions: AtomicUsize::new(0),

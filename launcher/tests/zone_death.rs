@@ -18,33 +18,25 @@
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::{Registry, ZoneHandle};
 use mmo_launcher::{Cluster, ClusterConfig, Role};
-use mmo_loadtest::client::{http_get, Client, Event};
-use mmo_protocol::{ClientControl, InputFrame, OwnState, ServerControl, PROTOCOL_VERSION};
+use mmo_loadtest::client::{http_get, Event};
+use mmo_protocol::{ClientControl, InputFrame, OwnState};
 use mmo_world::physics::SUB;
 use mmo_world::{Buttons, CellId, EntityId, Tick, WorldGeometry, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
+mod support;
+
+use support::{bin_dir, login, websocket_url, within};
+
 const LEASE_TTL: u64 = 2;
 const POLICY_PERIOD_MS: u64 = 250;
-/// Bound on waiting for things that should happen within seconds (a hang must not stall CI).
-const PATIENCE: Duration = Duration::from_secs(60);
 /// The stated loss window: a player's restored state misses at most this many ticks of its
 /// inputs (1 s at 20 Hz). The gateway restores from the last frame it saw, a tick or two old.
 const LOSS_WINDOW_TICKS: u32 = 20;
 const TICK_MS: u32 = 50;
-
-fn bin_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("MMO_BIN_DIR") {
-        return dir.into();
-    }
-    // target/<profile>/deps/<test> -> target/<profile>
-    let exe = std::env::current_exe().expect("test executable");
-    exe.parent().and_then(|d| d.parent()).expect("target directory").to_path_buf()
-}
 
 /// The coordinator's view: cell -> owning zone, and migrations in flight.
 async fn owners(base: &url::Url) -> (BTreeMap<CellId, u32>, usize) {
@@ -123,17 +115,7 @@ fn toward(x: i32, target: i32, tick: Tick) -> u8 {
 
 /// Logs `name` in over WebSocket and plays: one input per snapshot, following the test's orders.
 async fn play(ws: &str, name: &str) -> Player {
-    let mut client = Client::websocket(ws).await.expect("websocket");
-    client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await.unwrap();
-    client.send_control(&ClientControl::Login { name: name.into(), password: None }).await.unwrap();
-    let entity = loop {
-        match client.recv().await.unwrap() {
-            Event::Control(ServerControl::Joined { entity, .. }) => break entity,
-            Event::Control(ServerControl::Error { code }) => panic!("login refused: {code:?}"),
-            Event::Closed(code) => panic!("closed before joining: {code:?}"),
-            _ => {}
-        }
-    };
+    let (mut client, entity) = login(ws, name).await.unwrap_or_else(|code| panic!("{name}: login refused: {code:?}"));
     let (tx, seen) = watch::channel::<Option<Seen>>(None);
     let (outage_tx, outage) = watch::channel(None);
     let (orders, mut todo) = mpsc::unbounded_channel();
@@ -187,10 +169,6 @@ async fn play(ws: &str, name: &str) -> Player {
     Player { name: name.into(), entity, seen, orders, task, outage }
 }
 
-async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(PATIENCE, f).await.unwrap_or_else(|_| panic!("{what}: nothing within {PATIENCE:?}"))
-}
-
 /// Every item serial in the world and how many times it is held (inventories of the players
 /// simulated, and ground items), asked of every live zone until each player is simulated by
 /// exactly one of them (none in a transfer): the zones' reports then describe one state.
@@ -236,8 +214,7 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     let mut cluster = Cluster::up(&config).await.expect("cluster up");
     let dashboard = cluster.dashboard_url().unwrap();
     let coordinator = url::Url::parse(dashboard.trim_end_matches("dashboard")).unwrap();
-    let gateway = url::Url::parse(&cluster.play_url().unwrap()).unwrap();
-    let ws = format!("ws://{}:{}/ws", gateway.host_str().unwrap(), gateway.port().unwrap());
+    let ws = websocket_url(&cluster.play_url().unwrap());
     let (registry, _follower) =
         EtcdRegistry::connect(EtcdConfig::new([cluster.etcd_endpoint()], config.world.clone())).await.unwrap();
 

@@ -250,6 +250,7 @@ impl LocalWorld {
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
             accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
+            hot: hot.clone(),
         };
         let control = WorldControl {
             registry: registry.clone(),

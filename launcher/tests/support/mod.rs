@@ -1,0 +1,49 @@
+//! What the multi-process tests share: where the service binaries are, bounded waits, and a
+//! WebSocket login.
+
+#![allow(dead_code)]
+
+use mmo_loadtest::client::{Client, Event};
+use mmo_protocol::{ClientControl, ErrorCode, ServerControl, PROTOCOL_VERSION};
+use mmo_world::EntityId;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Bound on waiting for things that should happen within seconds (a hang must not stall CI).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Where `mmo-zone`, `mmo-gateway` and `mmo-coordinator` are: `$MMO_BIN_DIR`, else next to the
+/// test's target directory (`cargo build --bins`).
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MMO_BIN_DIR") {
+        return dir.into();
+    }
+    // target/<profile>/deps/<test> -> target/<profile>
+    let exe = std::env::current_exe().expect("test executable");
+    exe.parent().and_then(|d| d.parent()).expect("target directory").to_path_buf()
+}
+
+pub async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(PATIENCE, f).await.unwrap_or_else(|_| panic!("{what}: nothing within {PATIENCE:?}"))
+}
+
+/// The WebSocket URL of a gateway whose play URL is `play`.
+pub fn websocket_url(play: &str) -> String {
+    let url = url::Url::parse(play).expect("play URL");
+    format!("ws://{}:{}/ws", url.host_str().unwrap(), url.port().unwrap())
+}
+
+/// Logs in as guest `name` over WebSocket; the client and its entity, or the error code.
+pub async fn login(ws: &str, name: &str) -> Result<(Client, EntityId), ErrorCode> {
+    let mut client = Client::websocket(ws).await.expect("websocket");
+    client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await.unwrap();
+    client.send_control(&ClientControl::Login { name: name.into(), password: None }).await.unwrap();
+    loop {
+        match client.recv().await.unwrap() {
+            Event::Control(ServerControl::Joined { entity, .. }) => return Ok((client, entity)),
+            Event::Control(ServerControl::Error { code }) => return Err(code),
+            Event::Closed(code) => panic!("closed before joining: {code:?}"),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Two gateways in one multi-process cluster (Redis holds who is online): players on either
+//! see each other, a name plays on one gateway at a time (a second login elsewhere is refused
+//! with `NameTaken` while the first plays, and allowed once it left), and every gateway's
+//! `/api/online` lists the world's players with their gateway.
+
+mod support;
+
+use mmo_launcher::{Cluster, ClusterConfig, Role};
+use mmo_loadtest::client::{http_get, Client, Event};
+use mmo_protocol::{ErrorCode, InputFrame};
+use mmo_world::EntityId;
+use std::time::Duration;
+use support::{bin_dir, login, websocket_url, within};
+
+/// Plays (one idle input per snapshot) until a snapshot shows `other`.
+async fn sees(client: &mut Client, other: EntityId) {
+    let mut seq = 0;
+    loop {
+        match client.recv().await.unwrap() {
+            Event::Snapshot(s) => {
+                if s.entities.iter().any(|e| e.id == other) {
+                    return;
+                }
+                seq += 1;
+                client.send_input(InputFrame { seq, ack: Some(s.tick), buttons: vec![0] }).await.unwrap();
+            }
+            Event::Closed(code) => panic!("closed: {code:?}"),
+            Event::Control(_) => {}
+        }
+    }
+}
+
+/// `/api/online` of a gateway: (name, gateway) pairs.
+async fn online(play: &str) -> Vec<(String, u64)> {
+    let text = http_get(&url::Url::parse(play).unwrap(), "/api/online").await.expect("/api/online");
+    let rows: serde_json::Value = serde_json::from_str(&text).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_owned(), r["gateway"].as_u64().unwrap()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_share_the_world_and_a_name_plays_on_one_at_a_time() {
+    let config = ClusterConfig { gateways: 2, ..ClusterConfig::new(bin_dir()) };
+    let cluster = Cluster::up(&config).await.expect("cluster up");
+    let plays: Vec<String> =
+        [1, 2].iter().map(|n| cluster.service(&Role::Gateway(*n)).expect("gateway").ready.clone()).collect();
+    let (one, two) = (websocket_url(&plays[0]), websocket_url(&plays[1]));
+
+    // Logins wait for the coordinator to assign the cells (ZoneUnavailable until then).
+    let (mut ann, ann_id) = within("ann on gateway 1", async {
+        loop {
+            match login(&one, "ann").await {
+                Err(ErrorCode::ZoneUnavailable) => tokio::time::sleep(Duration::from_millis(100)).await,
+                joined => return joined.expect("ann on gateway 1"),
+            }
+        }
+    })
+    .await;
+    let (mut bob, bob_id) = login(&two, "bob").await.expect("bob on gateway 2");
+    within("each sees the other across gateways", async {
+        tokio::join!(sees(&mut ann, bob_id), sees(&mut bob, ann_id));
+    })
+    .await;
+    for play in &plays {
+        assert_eq!(online(play).await, vec![("ann".into(), 1), ("bob".into(), 2)], "{play}/api/online");
+    }
+
+    assert_eq!(login(&two, "ANN").await.err(), Some(ErrorCode::NameTaken), "ann plays on gateway 1");
+    ann.close().await;
+    let again = within("ann on gateway 2 once she left gateway 1", async {
+        loop {
+            match login(&two, "ann").await {
+                Ok(joined) => return joined,
+                Err(ErrorCode::NameTaken) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(code) => panic!("refused: {code:?}"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(online(&plays[0]).await, vec![("ann".into(), 2), ("bob".into(), 2)]);
+    drop(again);
+    drop(bob);
+    cluster.stop().await;
+}
