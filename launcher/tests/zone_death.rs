@@ -297,7 +297,13 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     assert_eq!(before.values().sum::<usize>(), 2 * players.len(), "the starter items, each once");
     assert!(before.values().all(|n| *n == 1), "no serial twice before the kill: {before:?}");
 
-    // The give and a drop happen as the zone dies.
+    // The kill comes as the walker, on the victim's side, is about to cross the border (when it
+    // gets there within 10 s: terrain can hold it up), as the giver gives and the walker drops.
+    let mut walker = players[3].seen.clone();
+    let at_border = |s: &Option<Seen>| {
+        s.as_ref().is_some_and(|s| s.you.zone == ZoneId(victim) && (s.you.body.pos.x - border).abs() <= 2 * SUB)
+    };
+    let crossing = tokio::time::timeout(Duration::from_secs(10), walker.wait_for(at_border)).await.is_ok();
     players[0].orders.send(Do::Say("/give taker".into())).unwrap();
     players[3].orders.send(Do::Say("/drop".into())).unwrap();
     let mut giver = players[0].seen.clone();
@@ -372,6 +378,10 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
             None => eprintln!("  {name}: no outage (simulated by another zone at the kill)"),
         }
     }
+    eprintln!(
+        "  the walker was {}at the border, on the victim's side, at the kill",
+        if crossing { "" } else { "not " }
+    );
     eprintln!(
         "  items: {} before, {} after; lost {lost:?}, twice {twice:?}, new {appeared:?}",
         before.len(),
