@@ -219,6 +219,7 @@ export class Game {
         terrain: session.terrain,
         focusX: self === undefined ? widthTiles(world.geometry) / 2 : self.x / TILE_PX,
         focusY: self === undefined ? heightTiles(world.geometry) / 2 : self.y / TILE_PX - 1,
+        items: session.ground.map((g) => ({ x: g.pos.x / SUB_PER_PX, y: g.pos.y / SUB_PER_PX, kind: g.kind })),
         figures,
       },
       now,

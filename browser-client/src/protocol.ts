@@ -11,7 +11,7 @@ import type { CellId, WorldGeometry } from './geometry';
 import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES } from './limits';
 import type { Body, Vec2 } from './physics';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Sub-unit bits dropped when quantizing positions of other entities (1/16 tile). */
 export const QUANT_SHIFT = 4;
@@ -112,12 +112,20 @@ export type ServerControl =
   | { type: 'Terrain'; cell: CellId; rle: Uint8Array }
   | { type: 'Chat'; from: string; text: string }
   | { type: 'Error'; code: ErrorCode }
-  | { type: 'Inventory'; items: InventoryItem[] };
+  | { type: 'Inventory'; items: InventoryItem[] }
+  | { type: 'Ground'; items: GroundItem[] };
 
 /** One item a player carries: its unique serial and its kind. */
 export interface InventoryItem {
   serial: number;
   kind: number;
+}
+
+/** An item lying on the ground (fixed-point position), picked up by walking over it. */
+export interface GroundItem {
+  serial: number;
+  kind: number;
+  pos: Vec2;
 }
 
 export interface InputFrame {
@@ -287,13 +295,19 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
       case 'Inventory':
         w.variant(5).vec(msg.items, (w, item) => w.u64(item.serial).u16(item.kind));
         break;
+      case 'Ground':
+        w.variant(6).vec(msg.items, (w, item) => {
+          w.u64(item.serial).u16(item.kind);
+          writeVec2(w, item.pos);
+        });
+        break;
     }
   });
 }
 
 export function decodeServerControl(bytes: Uint8Array): ServerControl {
-  return decodeWith(bytes, MAX_SERVER_CONTROL, 6, (r): ServerControl => {
-    switch (r.variant(6, 'ServerControl')) {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 7, (r): ServerControl => {
+    switch (r.variant(7, 'ServerControl')) {
       case 0: {
         const version = r.u16();
         const session = r.u64();
@@ -309,8 +323,13 @@ export function decodeServerControl(bytes: Uint8Array): ServerControl {
         return { type: 'Chat', from: r.str(), text: r.str() };
       case 4:
         return { type: 'Error', code: ERROR_CODES[r.variant(ERROR_CODES.length, 'ErrorCode')] };
-      default:
+      case 5:
         return { type: 'Inventory', items: r.vec((r): InventoryItem => ({ serial: r.u64(), kind: r.u16() })) };
+      default:
+        return {
+          type: 'Ground',
+          items: r.vec((r): GroundItem => ({ serial: r.u64(), kind: r.u16(), pos: readVec2(r) })),
+        };
     }
   });
 }

@@ -28,6 +28,7 @@ import {
   type ClientControl,
   type ClientDatagram,
   type ErrorCode,
+  type GroundItem,
   type InventoryItem,
   type OwnState,
   type ServerControl,
@@ -109,6 +110,8 @@ export class Session {
   own: OwnState | null = null;
   /** The player's inventory, as the server last sent it. */
   inventory: InventoryItem[] = [];
+  /** The items on the ground in view, by serial. */
+  ground: GroundItem[] = [];
   terrain: TerrainMap | null = null;
   predictor: Predictor | null = null;
   readonly history = new SnapshotHistory(32);
@@ -195,6 +198,7 @@ export class Session {
         this.tokens.set(msg.token);
         this.resuming = false;
         this.selfId = msg.entity;
+        this.ground = [];
         this.name = msg.name;
         this.zone = msg.zone;
         this.status = 'playing';
@@ -211,6 +215,9 @@ export class Session {
         return;
       case 'Inventory':
         this.inventory = msg.items;
+        return;
+      case 'Ground':
+        this.ground = msg.items;
         return;
     }
   }

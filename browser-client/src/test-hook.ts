@@ -20,6 +20,10 @@ export interface TestHook {
   self(): { x: number; y: number } | null;
   entities(): OtherEntity[];
   chat(): { from: string; text: string }[];
+  /** Items on the ground in view: serial, kind and position in tiles. */
+  ground(): { serial: number; kind: number; x: number; y: number }[];
+  /** The player's items (serials). */
+  inventory(): number[];
   sendChat(text: string): boolean;
 }
 
@@ -65,6 +69,12 @@ export function installTestHook(game: Game): void {
     },
     chat() {
       return (game.session?.chat ?? []).filter((l) => !l.system).map((l) => ({ from: l.from, text: l.text }));
+    },
+    ground() {
+      return (game.session?.ground ?? []).map((g) => ({ serial: g.serial, kind: g.kind, x: g.pos.x / SUB, y: g.pos.y / SUB }));
+    },
+    inventory() {
+      return (game.session?.inventory ?? []).map((i) => i.serial);
     },
     sendChat(text: string) {
       return game.session?.sendChat(text) ?? false;

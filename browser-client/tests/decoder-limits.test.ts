@@ -50,7 +50,7 @@ describe('decoder limits (shared/protocol/src/limits.rs)', () => {
   });
 
   it('rejects unknown message kinds by their first byte', () => {
-    expect(failure(() => decodeServerControl(fromHex('06'))).kind).toBe('UnknownKind');
+    expect(failure(() => decodeServerControl(fromHex('07'))).kind).toBe('UnknownKind');
     expect(failure(() => decodeServerDatagram(fromHex('01'))).kind).toBe('UnknownKind');
     expect(failure(() => decodeClientControl(fromHex('04'))).kind).toBe('UnknownKind');
   });

@@ -127,6 +127,10 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
       return { Error: { code: msg.code } };
     case 'Inventory':
       return { Inventory: { items: msg.items.map((i) => ({ serial: i.serial, kind: i.kind })) } };
+    case 'Ground':
+      return {
+        Ground: { items: msg.items.map((i) => ({ serial: i.serial, kind: i.kind, pos: [i.pos.x, i.pos.y] })) },
+      };
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':

@@ -51,6 +51,21 @@ describe('inventory', () => {
   });
 });
 
+describe('ground items', () => {
+  it('keeps the items in view the server sends, and forgets them on a new join', () => {
+    const h = playing();
+    expect(h.session.ground).toEqual([]);
+    const gem = { serial: 42, kind: 10, pos: { x: 300 * 256, y: 70 * 256 } };
+    h.serve({ type: 'Ground', items: [gem] });
+    expect(h.session.ground).toEqual([gem]);
+    h.serve({ type: 'Ground', items: [] });
+    expect(h.session.ground).toEqual([]);
+    h.serve({ type: 'Ground', items: [gem] });
+    h.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 200, token: 'tok-2' });
+    expect(h.session.ground, 'a new session sends its own').toEqual([]);
+  });
+});
+
 describe('session tokens', () => {
   it('keeps the token of Joined and resumes with it on the next connection', () => {
     const tokens = memoryTokenStore();

@@ -175,6 +175,8 @@ struct Playing {
     chat: RateWindow,
     /// The inventory last sent to the client (`None`: not sent yet).
     inventory: Option<Vec<mmo_protocol::InventoryItem>>,
+    /// The ground items in view last sent to the client, by serial.
+    ground: Vec<mmo_protocol::GroundItem>,
 }
 
 struct Session {
@@ -329,6 +331,7 @@ impl Session {
                 last_seen: None,
                 chat: RateWindow::new(CHAT_LIMIT, 5000, Instant::now()),
                 inventory: None,
+                ground: Vec::new(),
             })
         }
         .await;
@@ -453,6 +456,8 @@ impl Session {
         others.sort_by_key(|(t, e)| (e.id, std::cmp::Reverse(*t)));
         others.dedup_by_key(|(_, e)| e.id);
         let others: Vec<_> = others.into_iter().map(|(_, e)| e).collect();
+        let ground = ground_in_view(&frames, tile);
+        let ground = (ground != playing.ground).then_some(ground);
         let you = OwnState {
             entity: own.id,
             last_input_seq: own.last_input_seq,
@@ -477,6 +482,10 @@ impl Session {
         if let Some(items) = inventory {
             playing.inventory = Some(items.clone());
             send_control(t, &ServerControl::Inventory { items }).await?;
+        }
+        if let Some(items) = ground {
+            playing.ground = items.clone();
+            send_control(t, &ServerControl::Ground { items }).await?;
         }
 
         let events = state.cells.events_since(&playing.interest, playing.last_event_tick);
@@ -578,4 +587,23 @@ async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing)
             false
         }
     }
+}
+
+/// The ground items within view of `tile`, by serial, from the newest frame of each cell.
+fn ground_in_view(frames: &[Arc<mmo_protocol::CellFrame>], tile: IVec2) -> Vec<mmo_protocol::GroundItem> {
+    let mut newest: Vec<&mmo_protocol::CellFrame> = frames.iter().map(|f| &**f).collect();
+    newest.sort_by_key(|f| (f.cell, std::cmp::Reverse(f.tick)));
+    newest.dedup_by_key(|f| f.cell);
+    let mut items: Vec<mmo_protocol::GroundItem> = newest
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter(|g| {
+            let d = IVec2::new(g.pos.x >> SUB_SHIFT, g.pos.y >> SUB_SHIFT) - tile;
+            d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
+        })
+        .copied()
+        .collect();
+    items.sort_unstable_by_key(|g| g.serial);
+    items.dedup_by_key(|g| g.serial);
+    items
 }

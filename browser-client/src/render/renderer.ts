@@ -6,6 +6,7 @@
 import type { TerrainMap } from '../terrain';
 import { cameraAt } from './camera';
 import { drawFigure, type Figure } from './figures';
+import { drawItem, type GroundSprite } from './items';
 import { TILE_PX, VIEW_TILES_X, VIEW_TILES_Y } from './palette';
 import { drawSky, drawTiles } from './tiles';
 
@@ -17,6 +18,8 @@ export interface Scene {
   /** Where the camera looks, in tiles. */
   focusX: number;
   focusY: number;
+  /** Items on the ground, drawn in front of the figures (loot at someone's feet stays visible). */
+  items: GroundSprite[];
   /** Others first, the player last (drawn on top). */
   figures: Figure[];
 }
@@ -67,6 +70,13 @@ export class Renderer {
         continue;
       }
       drawFigure(ctx, f, cx, cy, timeMs);
+    }
+    for (const item of scene.items) {
+      const cx = item.x - cam.left;
+      const cy = item.y - cam.top;
+      if (cx >= -10 && cy >= -10 && cx <= cam.widthPx + 10 && cy <= cam.heightPx + 10) {
+        drawItem(ctx, item, cx, cy, timeMs);
+      }
     }
   }
 }

@@ -65,6 +65,11 @@ pub enum ServerControl {
     Inventory {
         items: Vec<crate::cell::InventoryItem>,
     },
+    /// The items lying on the ground in the player's view, by serial, sent when they change
+    /// (rarely: a drop, a pickup, loot), so they ride the reliable stream, not the snapshots.
+    Ground {
+        items: Vec<crate::cell::GroundItem>,
+    },
 }
 
 impl crate::codec::Message for ClientControl {
@@ -72,7 +77,7 @@ impl crate::codec::Message for ClientControl {
 }
 
 impl crate::codec::Message for ServerControl {
-    const KINDS: u8 = 6;
+    const KINDS: u8 = 7;
 }
 
 /// What a client needs to know about the world to play in it.

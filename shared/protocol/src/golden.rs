@@ -114,6 +114,12 @@ pub fn messages() -> Value {
     ];
     out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items }));
     out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items: vec![] }));
+    let ground = vec![
+        crate::cell::GroundItem { serial: 7, kind: 10, pos: IVec2::new(300 * 256, -5) },
+        crate::cell::GroundItem { serial: (1 << 53) - 1, kind: 11, pos: IVec2::new(-1, i32::MAX) },
+    ];
+    out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: ground }));
+    out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: vec![] }));
     out.push(sample(
         "ClientDatagram",
         "Input",
