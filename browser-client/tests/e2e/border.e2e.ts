@@ -7,7 +7,7 @@
 
 import type { Browser, JSHandle, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { joinAs, launchChromium, screenshot, seenPlayer, startLocalServer, waitForPlayer, type RunningServer, type SeenEntity } from './harness';
+import { closeAll, joinAs, launchChromium, screenshotAll, seenPlayer, startLocalServer, waitForPlayer, type RunningServer, type SeenEntity } from './harness';
 
 /** Tiles per cell side in this world; the zones own one column of cells each (4 x 2 cells). */
 const CELL_TILES = 32;
@@ -23,19 +23,9 @@ beforeAll(async () => {
   server = await startLocalServer(60_000, ['--cell-tiles', String(CELL_TILES), '--zones', '4', '--npcs-per-cell', '2', '--rebalance', 'off']);
 });
 
-afterAll(async () => {
-  for (const page of pages) {
-    await page.context().close();
-  }
-  await server?.stop();
-  await browser?.close();
-});
+afterAll(() => closeAll(pages, server, browser));
 
-afterEach(async () => {
-  for (const page of pages) {
-    await screenshot(page, `border-${pages.indexOf(page)}.png`).catch(() => undefined);
-  }
-});
+afterEach(() => screenshotAll(pages, 'border'));
 
 describe('a zone border in the local world', () => {
   it('is crossed without a reconnect, the overlay shows the new zone, and others keep seeing the walker', async () => {

@@ -138,3 +138,19 @@ export async function screenshot(page: Page, file: string): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   await page.screenshot({ path: resolve(RESULTS_DIR, file) });
 }
+
+/** Screenshots every page as `<prefix>-<n>.png` (after a test, pass or fail). */
+export async function screenshotAll(pages: Page[], prefix: string): Promise<void> {
+  for (const [n, page] of pages.entries()) {
+    await screenshot(page, `${prefix}-${n}.png`).catch(() => undefined);
+  }
+}
+
+/** Closes the pages' contexts, stops the server and closes the browser (after all tests). */
+export async function closeAll(pages: Page[], server: RunningServer | undefined, browser: Browser | undefined): Promise<void> {
+  for (const page of pages) {
+    await page.context().close();
+  }
+  await server?.stop();
+  await browser?.close();
+}

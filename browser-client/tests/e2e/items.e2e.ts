@@ -5,7 +5,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { joinAs, launchChromium, screenshot, startLocalServer, type RunningServer } from './harness';
+import { closeAll, joinAs, launchChromium, screenshotAll, startLocalServer, type RunningServer } from './harness';
 
 let browser: Browser;
 let server: RunningServer;
@@ -16,19 +16,9 @@ beforeAll(async () => {
   server = await startLocalServer(60_000, ['--npcs-per-cell', '0']);
 });
 
-afterAll(async () => {
-  for (const page of pages) {
-    await page.context().close();
-  }
-  await server?.stop();
-  await browser?.close();
-});
+afterAll(() => closeAll(pages, server, browser));
 
-afterEach(async () => {
-  for (const page of pages) {
-    await screenshot(page, `items-${pages.indexOf(page)}.png`).catch(() => undefined);
-  }
-});
+afterEach(() => screenshotAll(pages, 'items'));
 
 /** Polls `read` on `page` until `done` holds for its value (or the time is up); the last value. */
 async function until<T>(page: Page, read: () => T, done: (v: T) => boolean, ms = 10_000): Promise<T> {
