@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
-use mmo_cluster::net::follow_zones;
+use mmo_cluster::net::{follow_zones, Follower, LinkIdentity};
 use mmo_cluster::{GatewayInfo, Registry, ZoneDirectory};
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
@@ -57,10 +57,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(follower.run());
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let directory = ZoneDirectory::default();
-    {
-        let (registry, directory, shutdown) = (registry.clone(), directory.clone(), shutdown.clone());
-        tokio::spawn(async move { follow_zones(&registry, directory, None, None, shutdown).await });
-    }
+    let identity = std::sync::Arc::new(LinkIdentity::generate().context("making the zone link certificate")?);
     let store = mmo_store::AnyStore::open(&args.store.durable)
         .await
         .with_context(|| format!("--durable {:?}", args.store.durable))?;
@@ -80,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
         seed: args.world.seed,
         world: WorldInfo { geometry: args.world.geometry(), clock: args.world.clock() },
     };
-    let gateway = Gateway::bind(config, directory, registry.watch(), Some(metrics))
+    let gateway = Gateway::bind(config, directory.clone(), registry.watch(), Some(metrics))
         .await
         .with_context(|| format!("--http {} / --quic {}", args.http, args.quic))?;
     let http_addr = gateway.http_addr();
@@ -88,9 +85,16 @@ async fn main() -> anyhow::Result<()> {
         id: GatewayId(args.id),
         address: http_addr.to_string(),
         cert_hash: gateway.cert_sha256_hex().parse().map_err(anyhow::Error::msg)?,
+        link_cert_hash: identity.hash(),
         capacity: u32::try_from(args.max_sessions).unwrap_or(u32::MAX),
     };
     let lease = registry.register_gateway(info, args.registry.lease_ttl()).await.context("registering the gateway")?;
+    // Registered first: zones accept the gateway's link certificate once they see it.
+    {
+        let (registry, directory, shutdown) = (registry.clone(), directory.clone(), shutdown.clone());
+        let follower = Follower { identity, local: None, lost: None };
+        tokio::spawn(async move { follow_zones(&registry, directory, follower, shutdown).await });
+    }
     writeln!(std::io::stdout(), "ready: http://{http_addr}/")?;
     std::io::stdout().flush()?;
     let run = tokio::spawn(gateway.run(shutdown));

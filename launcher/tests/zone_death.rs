@@ -16,12 +16,13 @@
 //! `etcd-server`) and Redis (`redis-server`): the cluster's durable store and hot state.
 
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
-use mmo_cluster::{Registry, ZoneHandle};
+use mmo_cluster::net::LinkIdentity;
+use mmo_cluster::{CertHash, GatewayInfo, Registry, ZoneHandle};
 use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{http_get, Event};
 use mmo_protocol::{ClientControl, InputFrame, OwnState};
 use mmo_world::physics::SUB;
-use mmo_world::{Buttons, CellId, EntityId, Tick, WorldGeometry, ZoneId};
+use mmo_world::{Buttons, CellId, EntityId, GatewayId, Tick, WorldGeometry, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -169,19 +170,42 @@ async fn play(ws: &str, name: &str) -> Player {
     Player { name: name.into(), entity, seen, orders, task, outage }
 }
 
+/// The test's own member of the cluster, to ask zones for their reports over their links:
+/// registered like a gateway without sessions, so that zones accept its link certificate.
+struct Inspector {
+    identity: LinkIdentity,
+    links: BTreeMap<ZoneId, ZoneHandle>,
+}
+
+impl Inspector {
+    async fn register(registry: &EtcdRegistry) -> Self {
+        let identity = LinkIdentity::generate().unwrap();
+        let info = GatewayInfo {
+            id: GatewayId(99),
+            address: "zone_death test".into(),
+            cert_hash: CertHash::default(),
+            link_cert_hash: identity.hash(),
+            capacity: 0,
+        };
+        let lease =
+            registry.register_gateway(info, Duration::from_secs(LEASE_TTL)).await.expect("registering the inspector");
+        let registry = registry.clone();
+        tokio::spawn(async move { registry.keep_alive(&lease).await });
+        Inspector { identity, links: BTreeMap::new() }
+    }
+}
+
 /// Every item serial in the world and how many times it is held (inventories of the players
 /// simulated, and ground items), asked of every live zone until each player is simulated by
 /// exactly one of them (none in a transfer): the zones' reports then describe one state.
-async fn world_items(
-    registry: &EtcdRegistry,
-    links: &mut BTreeMap<ZoneId, ZoneHandle>,
-    players: &[EntityId],
-) -> BTreeMap<u64, usize> {
+async fn world_items(registry: &EtcdRegistry, inspector: &mut Inspector, players: &[EntityId]) -> BTreeMap<u64, usize> {
     loop {
         let zones = registry.zones().await.expect("registry zones");
         let mut reports = Vec::new();
         for (id, info) in &zones {
-            let link = links.entry(*id).or_insert_with(|| mmo_cluster::net::connect(*id, info.address.clone()));
+            let identity = &inspector.identity;
+            let link =
+                inspector.links.entry(*id).or_insert_with(|| mmo_cluster::net::connect(info, identity).expect("link"));
             if let Ok(Ok(report)) = tokio::time::timeout(Duration::from_secs(2), link.inspect()).await {
                 reports.push(report);
             }
@@ -292,8 +316,8 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     })
     .await;
 
-    let mut links = BTreeMap::new();
-    let before = within("the world's items before the kill", world_items(&registry, &mut links, &entities)).await;
+    let mut inspector = Inspector::register(&registry).await;
+    let before = within("the world's items before the kill", world_items(&registry, &mut inspector, &entities)).await;
     assert_eq!(before.values().sum::<usize>(), 2 * players.len(), "the starter items, each once");
     assert!(before.values().all(|n| *n == 1), "no serial twice before the kill: {before:?}");
 
@@ -313,7 +337,7 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     let victim_cells: Vec<CellId> = cells.iter().filter(|(_, z)| **z == victim).map(|(c, _)| *c).collect();
     let killed_at = Instant::now();
     cluster.kill(&Role::Zone(victim)).await.unwrap();
-    links.remove(&ZoneId(victim));
+    inspector.links.remove(&ZoneId(victim));
 
     let reowned = within("the dead zone's cells owned again", async {
         loop {
@@ -357,7 +381,7 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
         );
     }
 
-    let after = within("the world's items after recovery", world_items(&registry, &mut links, &entities)).await;
+    let after = within("the world's items after recovery", world_items(&registry, &mut inspector, &entities)).await;
     let twice: Vec<u64> = after.iter().filter(|(_, n)| **n > 1).map(|(s, _)| *s).collect();
     let lost: Vec<u64> = before.keys().filter(|s| !after.contains_key(s)).copied().collect();
     let appeared: Vec<u64> = after.keys().filter(|s| !before.contains_key(s)).copied().collect();

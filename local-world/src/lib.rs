@@ -268,6 +268,8 @@ impl LocalWorld {
             id: GatewayId(1),
             address: gateway.http_addr().to_string(),
             cert_hash: CertHash::default(),
+            // In one process: no zone link.
+            link_cert_hash: CertHash::default(),
             capacity: u32::try_from(config.max_sessions).unwrap_or(u32::MAX),
         };
         let lease = registry.register_gateway(info, LEASE_TTL).await.context("registering the gateway")?;

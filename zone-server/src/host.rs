@@ -1,5 +1,5 @@
 //! A zone server as its own process (the `mmo-zone` binary): registered in the registry under
-//! a lease, serving its link on TCP, following cell assignments, connecting to the other zones
+//! a lease, serving its link on TCP over TLS, following cell assignments, connecting to the other zones
 //! it finds in the registry, publishing its load, and taking the cells of dead zones.
 //!
 //! Taking a cell: a cell newly assigned to this zone whose previous owner is alive arrives by
@@ -16,9 +16,9 @@ use crate::ops::Readiness;
 use crate::runtime::ZoneLinks;
 use crate::ZoneRuntime;
 use mmo_cluster::etcd::EtcdRegistry;
-use mmo_cluster::net::{follow_zones, LinkServer};
+use mmo_cluster::net::{follow_trusted, follow_zones, Follower, LinkServer};
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::{CertHash, Registry, RegistryError, ZoneCommand, ZoneDirectory, ZoneHandle, ZoneInfo};
+use mmo_cluster::{Registry, RegistryError, ZoneCommand, ZoneDirectory, ZoneHandle, ZoneInfo};
 use mmo_store::{AnyHot, AnyStore, HotSpec, Saver, SaverConfig, StoreSpec};
 use mmo_world::{TickClock, ZoneId};
 use std::collections::BTreeSet;
@@ -69,7 +69,8 @@ pub async fn run_zone(
     let address = link.local_addr().to_string();
     let (handle, commands) = ZoneHandle::channel(me, ZONE_QUEUE);
     let directory = ZoneDirectory::default();
-    let info = ZoneInfo { id: me, address: address.clone(), cert_hash: CertHash::default(), capacity: config.capacity };
+    let (identity, trusted) = (link.identity(), link.trusted());
+    let info = ZoneInfo { id: me, address: address.clone(), cert_hash: identity.hash(), capacity: config.capacity };
     let lease = registry.register_zone(info, config.lease_ttl).await?;
     info!(zone = %me, %address, lease = %lease.id(), "zone registered");
 
@@ -92,7 +93,12 @@ pub async fn run_zone(
     {
         let (registry, directory, handle, stopped) =
             (registry.clone(), directory.clone(), handle.clone(), stopped.clone());
-        tasks.spawn(async move { follow_zones(&registry, directory, Some(handle), Some(lost_tx), stopped).await });
+        let follower = Follower { identity, local: Some(handle), lost: Some(lost_tx) };
+        tasks.spawn(async move { follow_zones(&registry, directory, follower, stopped).await });
+    }
+    {
+        let (registry, stopped) = (registry.clone(), stopped.clone());
+        tasks.spawn(async move { follow_trusted(&registry, trusted, stopped).await });
     }
     let stores = (hot, store);
     tasks.spawn(take_cells(registry.clone(), handle.clone(), stores, lost_rx, stopped.clone()).in_current_span());

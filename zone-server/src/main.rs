@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::Parser;
 use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
-use mmo_cluster::net::LinkServer;
+use mmo_cluster::net::{LinkIdentity, LinkServer};
 use mmo_world::ZoneId;
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::host::{run_zone, HostConfig};
@@ -27,7 +27,8 @@ struct Args {
     /// This zone's id (unique in the world, > 0).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     id: u32,
-    /// TCP address of the zone link (gateways and other zones connect here).
+    /// TCP address of the zone link (gateways and other zones connect here, over TLS with the
+    /// certificate the zone registers).
     #[arg(long, default_value = "127.0.0.1:0")]
     link: SocketAddr,
     /// TCP address of /metrics, /livez and /readyz.
@@ -50,7 +51,8 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("--etcd {:?}", args.registry.etcd))?;
     tokio::spawn(follower.run());
-    let link = LinkServer::bind(args.link).await.with_context(|| format!("--link {}", args.link))?;
+    let identity = std::sync::Arc::new(LinkIdentity::generate().context("making the zone link certificate")?);
+    let link = LinkServer::bind(args.link, identity).await.with_context(|| format!("--link {}", args.link))?;
     let http = tokio::net::TcpListener::bind(args.http).await.with_context(|| format!("--http {}", args.http))?;
     let (link_addr, http_addr) = (link.local_addr(), http.local_addr()?);
     let ready = Readiness::default();

@@ -1,10 +1,11 @@
-//! The zone link over TCP against a real zone runtime: a remote handle does what an in-process
-//! one does (every command kind, replies, frame streams), a peer sending garbage is dropped
-//! without harming anyone else, and a broken connection comes back with its subscriptions.
+//! The zone link over TCP and TLS against a real zone runtime: a remote handle does what an
+//! in-process one does (every command kind, replies, frame streams), a peer sending garbage is
+//! dropped without harming anyone else, a member the zone does not trust and a zone that is not
+//! the registered one are refused, and a broken connection comes back with its subscriptions.
 
-use mmo_cluster::net::{self, LinkServer};
+use mmo_cluster::net::{self, LinkIdentity, LinkServer};
 use mmo_cluster::peer::{EntityRecord, PeerMessage, PlayerRecord, RecordKind, SessionRoute};
-use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
+use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle, ZoneInfo};
 use mmo_protocol::{CellEvent, CellFrame};
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
@@ -24,8 +25,26 @@ const PATIENCE: Duration = Duration::from_secs(20);
 struct Running {
     local: ZoneHandle,
     addr: SocketAddr,
+    /// The zone's link certificate.
+    identity: Arc<LinkIdentity>,
+    /// A member the zone trusts (as if registered).
+    member: Arc<LinkIdentity>,
+    /// Whom the zone trusts.
+    trusted: net::TrustedPeers,
     stop_server: watch::Sender<bool>,
     _stop_zone: watch::Sender<bool>,
+}
+
+impl Running {
+    /// The zone as the registry has it.
+    fn info(&self) -> ZoneInfo {
+        ZoneInfo { id: ZONE, address: self.addr.to_string(), cert_hash: self.identity.hash(), capacity: 100 }
+    }
+
+    /// A remote handle of the trusted member.
+    fn connect(&self) -> ZoneHandle {
+        net::connect(&self.info(), &self.member).unwrap()
+    }
 }
 
 async fn start_zone() -> Running {
@@ -35,16 +54,26 @@ async fn start_zone() -> Running {
     let clock = TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS };
     let (stop_zone, zone_shutdown) = watch::channel(false);
     tokio::spawn(ZoneRuntime::new(config, commands, clock, ZoneLinks::alone()).run(zone_shutdown));
-    let (stop_server, addr) = serve(local.clone(), "127.0.0.1:0".parse().unwrap()).await;
-    Running { local, addr, stop_server, _stop_zone: stop_zone }
+    let identity = Arc::new(LinkIdentity::generate().unwrap());
+    let member = Arc::new(LinkIdentity::generate().unwrap());
+    let (stop_server, addr, trusted) =
+        serve(local.clone(), "127.0.0.1:0".parse().unwrap(), &identity, &member).await.unwrap();
+    Running { local, addr, identity, member, trusted, stop_server, _stop_zone: stop_zone }
 }
 
-async fn serve(zone: ZoneHandle, addr: SocketAddr) -> (watch::Sender<bool>, SocketAddr) {
-    let server = LinkServer::bind(addr).await.unwrap();
-    let addr = server.local_addr();
+/// Serves `zone`'s link on `addr` as `identity`, trusting `member`.
+async fn serve(
+    zone: ZoneHandle,
+    addr: SocketAddr,
+    identity: &Arc<LinkIdentity>,
+    member: &LinkIdentity,
+) -> Result<(watch::Sender<bool>, SocketAddr, net::TrustedPeers), net::BindError> {
+    let server = LinkServer::bind(addr, identity.clone()).await?;
+    server.trusted().set([member.hash()]);
+    let (addr, trusted) = (server.local_addr(), server.trusted());
     let (stop, shutdown) = watch::channel(false);
     tokio::spawn(server.run(zone, shutdown));
-    (stop, addr)
+    Ok((stop, addr, trusted))
 }
 
 async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
@@ -93,7 +122,7 @@ fn player_record(id: EntityId, pos: glam::IVec2, route: SessionRoute) -> EntityR
 #[tokio::test]
 async fn a_remote_handle_round_trips_every_command_kind() {
     let zone = start_zone().await;
-    let remote = net::connect(ZONE, zone.addr.to_string());
+    let remote = zone.connect();
     let geometry = WorldGeometry::default();
 
     for cell in geometry.cells() {
@@ -185,7 +214,7 @@ async fn wait_ticks(remote: &ZoneHandle, from: mmo_world::Tick, n: u64) {
 async fn a_peer_sending_garbage_is_dropped_and_nobody_else_notices() {
     let zone = start_zone().await;
     zone.local.send(ZoneCommand::OwnCell { cell: CellId::new(0, 0), epoch: Epoch(1) }).await.unwrap();
-    let good = net::connect(ZONE, zone.addr.to_string());
+    let good = zone.connect();
     let (frames_tx, mut frames) = mpsc::channel(64);
     let cell = CellId::new(0, 0);
     good.send(ZoneCommand::Subscribe { cell, subscriber: SubscriberId::Zone(ZoneId(2)), frames: frames_tx })
@@ -194,11 +223,15 @@ async fn a_peer_sending_garbage_is_dropped_and_nobody_else_notices() {
     frame_where(&mut frames, "a frame before the garbage", |_| true).await;
 
     for junk in [&[3u8, 0, 0, 0, 0xff, 0xfe, 0xfd][..], &[0xff, 0xff, 0xff, 0x7f, 1, 2, 3][..]] {
+        // Garbage instead of TLS: the zone ends the connection (`within` fails the test if not).
         let mut bad = tokio::net::TcpStream::connect(zone.addr).await.unwrap();
         bad.write_all(junk).await.unwrap();
-        let mut buf = [0u8; 64];
-        let n = within("the server closing the bad connection", bad.read(&mut buf)).await.unwrap_or(0);
-        assert_eq!(n, 0, "the server sends nothing to a bad peer and closes");
+        let _ = within("the server closing the non-TLS connection", bad.read_to_end(&mut Vec::new())).await;
+        // Garbage from a trusted member, inside TLS: the zone ends that connection too.
+        let mut bad = trusted_tls(&zone).await;
+        bad.write_all(junk).await.unwrap();
+        bad.flush().await.unwrap();
+        let _ = within("the server closing the bad member's connection", bad.read_to_end(&mut Vec::new())).await;
     }
 
     let report = within("inspect", good.inspect()).await.expect("the good link still works");
@@ -217,7 +250,7 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
     let zone = start_zone().await;
     let cell = CellId::new(1, 1);
     zone.local.send(ZoneCommand::OwnCell { cell, epoch: Epoch(1) }).await.unwrap();
-    let remote = net::connect(ZONE, zone.addr.to_string());
+    let remote = zone.connect();
     let (frames_tx, mut frames) = mpsc::channel(64);
     remote
         .send(ZoneCommand::Subscribe { cell, subscriber: SubscriberId::Gateway(GatewayId(1)), frames: frames_tx })
@@ -227,15 +260,10 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
 
     // The server goes away (every connection dropped) and comes back on the same address.
     zone.stop_server.send(true).unwrap();
-    let (_stop, addr) = within("rebinding", async {
+    let (_stop, addr, _) = within("rebinding", async {
         loop {
-            match LinkServer::bind(zone.addr).await {
-                Ok(server) => {
-                    let addr = server.local_addr();
-                    let (stop, shutdown) = watch::channel(false);
-                    tokio::spawn(server.run(zone.local.clone(), shutdown));
-                    return (stop, addr);
-                }
+            match serve(zone.local.clone(), zone.addr, &zone.identity, &zone.member).await {
+                Ok(served) => return served,
                 Err(_) => tokio::task::yield_now().await,
             }
         }
@@ -254,4 +282,50 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
     .await;
     // Frames published after the reconnection reach the old subscription.
     frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
+}
+
+/// A raw TLS connection as the trusted member (to send what a remote handle never would).
+async fn trusted_tls(zone: &Running) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let config = zone.member.client_config(zone.identity.hash()).unwrap();
+    let tcp = tokio::net::TcpStream::connect(zone.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(net::tls::LINK_SERVER_NAME).unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_member_the_zone_does_not_trust_is_refused_until_it_registers() {
+    let zone = start_zone().await;
+    let stranger = LinkIdentity::generate().unwrap();
+    let remote = net::connect(&zone.info(), &stranger).unwrap();
+    let refused = within("an answer to the stranger", remote.inspect()).await;
+    assert!(refused.is_err(), "a member the zone does not trust gets no answer: {refused:?}");
+
+    // Once trusted (as when it registers), the same handle gets through on a later attempt.
+    zone.trusted.set([zone.member.hash(), stranger.hash()]);
+    let report = within("an answer once trusted", async {
+        loop {
+            if let Ok(report) = remote.inspect().await {
+                return report;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(report.zone, ZONE);
+}
+
+#[tokio::test]
+async fn a_zone_that_is_not_the_registered_one_is_not_talked_to() {
+    let zone = start_zone().await;
+    // The registry names another certificate for this address: the link is not the zone's.
+    let impostor = LinkIdentity::generate().unwrap();
+    let registered = ZoneInfo { cert_hash: impostor.hash(), ..zone.info() };
+    let remote = net::connect(&registered, &zone.member).unwrap();
+    let answer = within("an answer through the link", remote.inspect()).await;
+    assert!(answer.is_err(), "nothing is sent to a zone presenting an unregistered certificate: {answer:?}");
+    // The right certificate and another zone id at that address: refused as well.
+    let other_id = ZoneInfo { id: ZoneId(2), ..zone.info() };
+    let answer =
+        within("an answer from the wrong zone", net::connect(&other_id, &zone.member).unwrap().inspect()).await;
+    assert!(answer.is_err(), "a zone welcoming as another id is not talked to: {answer:?}");
 }

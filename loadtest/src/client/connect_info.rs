@@ -2,6 +2,7 @@
 //! the WebSocket fallback.
 
 use super::ClientError;
+use mmo_cluster::CertHash;
 use serde::Deserialize;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,14 +37,10 @@ impl ConnectInfo {
         serde_json::from_str(&body).map_err(|e| ClientError::Connect(format!("/api/connect: {e}")))
     }
 
-    /// The certificate hash as bytes.
-    pub fn cert_hash(&self) -> Result<Vec<u8>, ClientError> {
+    /// The certificate hash the gateway asks clients to pin.
+    pub fn cert_hash(&self) -> Result<CertHash, ClientError> {
         let hex = &self.webtransport.as_ref().ok_or(ClientError::NoWebTransport)?.cert_sha256_hex;
-        let bad = || ClientError::Connect(format!("bad certificate hash {hex:?}"));
-        if hex.len() != 64 {
-            return Err(bad());
-        }
-        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad())).collect()
+        hex.parse().map_err(|e| ClientError::Connect(format!("bad certificate hash {hex:?}: {e}")))
     }
 }
 

@@ -3,11 +3,9 @@
 //! browsers do with `serverCertificateHashes`.
 
 use super::ClientError;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use mmo_cluster::net::tls::PinnedCertificate;
+use mmo_cluster::CertHash;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -32,9 +30,9 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Binds `count` endpoints for reaching `remote`, pinning the certificate `cert_hash`.
-    pub fn bind(count: usize, remote: SocketAddr, cert_hash: Vec<u8>, buffer: usize) -> Result<Self, ClientError> {
+    pub fn bind(count: usize, remote: SocketAddr, cert_hash: CertHash, buffer: usize) -> Result<Self, ClientError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Arc::new(PinnedCertificate { hash: cert_hash, provider: provider.clone() });
+        let verifier = Arc::new(PinnedCertificate::new(cert_hash));
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(|e| ClientError::Endpoint(e.to_string()))?
@@ -97,50 +95,4 @@ fn bind_udp(remote: SocketAddr, buffer: usize) -> Result<(std::net::UdpSocket, U
         send: socket.send_buffer_size().unwrap_or(0),
     };
     Ok((socket.into(), granted))
-}
-
-/// Accepts exactly the certificate whose SHA-256 hash is `hash` (signatures still checked).
-#[derive(Debug)]
-struct PinnedCertificate {
-    hash: Vec<u8>,
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl ServerCertVerifier for PinnedCertificate {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if Sha256::digest(end_entity.as_ref()).as_slice() == self.hash.as_slice() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
 }

@@ -59,7 +59,8 @@ pub struct ZoneInfo {
     pub id: ZoneId,
     /// Where gateways and neighbouring zones reach it (`host:port`).
     pub address: String,
-    /// The certificate its link presents.
+    /// The certificate its link presents, as a server to callers and as a client to other
+    /// zones ([`crate::net::tls`]).
     pub cert_hash: CertHash,
     /// How many entities it is sized for; the policy weighs zones by it later.
     pub capacity: u32,
@@ -74,6 +75,9 @@ pub struct GatewayInfo {
     pub address: String,
     /// The certificate browsers pin (`serverCertificateHashes`).
     pub cert_hash: CertHash,
+    /// The certificate it presents to zone links (zones accept it while it is registered).
+    #[serde(default)]
+    pub link_cert_hash: CertHash,
     /// How many sessions it accepts.
     pub capacity: u32,
 }

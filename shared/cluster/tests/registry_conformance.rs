@@ -99,6 +99,7 @@ mod suite {
             id: GatewayId(1),
             address: "127.0.0.1:4443".into(),
             cert_hash: CertHash([7; 32]),
+            link_cert_hash: CertHash([8; 32]),
             capacity: 1000,
         };
         let gateway_lease = a.register_gateway(gateway.clone(), TTL).await.unwrap();

@@ -1,6 +1,7 @@
 //! A [`ZoneHandle`] to a zone in another process: the handle's commands are read by a task
-//! that keeps a TCP connection to the zone's [`LinkServer`](super::LinkServer), reconnecting
-//! (with backoff) when it breaks.
+//! that keeps a TLS connection to the zone's [`LinkServer`](super::LinkServer), reconnecting
+//! (with backoff) when it breaks. The zone must present the certificate it registered; the
+//! client presents its own member's ([`super::tls`]).
 //!
 //! Replies are matched by request id; a request in flight when the connection breaks, or sent
 //! while it is down, fails with [`LinkError::Closed`](crate::link::LinkError::Closed). Frames
@@ -16,9 +17,11 @@
 
 use super::codec::{self, MAX_MESSAGE};
 use super::server::{next_message, ConnectionEnd};
+use super::tls::{LinkIdentity, TlsError, LINK_SERVER_NAME};
 use super::wire::{FromZone, JoinRequest, Reply, RequestId, RestoreRequest, StreamId, ToZone};
 use crate::link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
 use crate::peer::ZoneReport;
+use crate::records::ZoneInfo;
 use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, EntityId, ZoneId};
@@ -28,12 +31,27 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_rustls::TlsConnector;
 use tracing::{debug, info, warn, Instrument};
 
 /// Commands a remote handle queues before the link task reads them.
 pub const REMOTE_QUEUE: usize = 16 * 1024;
 const BACKOFF_MIN: Duration = Duration::from_millis(50);
 const BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// How long commands wait in the queue for the first connection (a zone that has just
+/// registered may not trust a new member for one registry read, about 200 ms).
+const FIRST_CONNECTION_PATIENCE: Duration = Duration::from_secs(2);
+/// How long a zone has to welcome a new connection.
+const WELCOME_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection the zone has welcomed.
+struct Connection {
+    reader: tokio::io::ReadHalf<tokio_rustls::client::TlsStream<TcpStream>>,
+    writer: tokio::io::WriteHalf<tokio_rustls::client::TlsStream<TcpStream>>,
+    frames: FrameReader,
+    buf: Vec<u8>,
+}
 
 type JoinReply = oneshot::Sender<Result<JoinAccepted, JoinRefused>>;
 
@@ -53,19 +71,23 @@ struct Stream {
     frames: mpsc::Sender<Arc<CellFrame>>,
 }
 
-/// Connects to the zone `zone` at `addr` (`host:port`), in the background: the handle works at
-/// once; commands sent during the first connection attempt wait for it, later ones while the
-/// link is down are handled as described in the module's documentation. The link task ends
-/// when every clone of the handle is dropped.
-pub fn connect(zone: ZoneId, addr: String) -> ZoneHandle {
-    let (handle, commands) = ZoneHandle::channel(zone, REMOTE_QUEUE);
-    let span = tracing::info_span!("remote_zone", %zone, %addr);
-    tokio::spawn(RemoteLink::new(addr, commands).run().instrument(span));
-    handle
+/// Connects to the zone `zone` registered as `info` (its address and certificate), as the
+/// member `identity`, in the background: the handle works at once; commands sent before the
+/// first connection wait for it (up to 2 s), later ones while the link is down are handled as
+/// described in the module's documentation. The link task ends when every clone of the handle
+/// is dropped.
+pub fn connect(info: &ZoneInfo, identity: &LinkIdentity) -> Result<ZoneHandle, TlsError> {
+    let tls = TlsConnector::from(Arc::new(identity.client_config(info.cert_hash)?));
+    let (handle, commands) = ZoneHandle::channel(info.id, REMOTE_QUEUE);
+    let span = tracing::info_span!("remote_zone", zone = %info.id, addr = %info.address);
+    tokio::spawn(RemoteLink::new(info.id, info.address.clone(), tls, commands).run().instrument(span));
+    Ok(handle)
 }
 
 struct RemoteLink {
+    zone: ZoneId,
     addr: String,
+    tls: TlsConnector,
     commands: mpsc::Receiver<ZoneCommand>,
     next_id: u64,
     pending: HashMap<RequestId, Pending>,
@@ -73,21 +95,26 @@ struct RemoteLink {
 }
 
 impl RemoteLink {
-    fn new(addr: String, commands: mpsc::Receiver<ZoneCommand>) -> Self {
-        RemoteLink { addr, commands, next_id: 1, pending: HashMap::new(), streams: HashMap::new() }
+    fn new(zone: ZoneId, addr: String, tls: TlsConnector, commands: mpsc::Receiver<ZoneCommand>) -> Self {
+        RemoteLink { zone, addr, tls, commands, next_id: 1, pending: HashMap::new(), streams: HashMap::new() }
     }
 
     async fn run(mut self) {
         let mut backoff = BACKOFF_MIN;
-        let mut first = true;
+        let patience = Instant::now() + FIRST_CONNECTION_PATIENCE;
+        let mut connected_once = false;
         loop {
-            // Commands wait in the queue during the first attempt (none is lost to a link that
-            // is just starting); later, they are handled as sent while the link is down.
-            let stream = if std::mem::take(&mut first) {
-                TcpStream::connect(&self.addr).await
+            // Commands wait in the queue until the first connection (none is lost to a link
+            // that is just starting); later, they are handled as sent while the link is down.
+            let waiting = !connected_once && Instant::now() < patience;
+            let stream = if waiting {
+                match tokio::time::timeout_at(patience, dial(self.zone, &self.addr, &self.tls)).await {
+                    Ok(result) => result,
+                    Err(_) => continue,
+                }
             } else {
                 tokio::select! {
-                s = TcpStream::connect(&self.addr) => s,
+                s = dial(self.zone, &self.addr, &self.tls) => s,
                 cmd = self.commands.recv() => match cmd {
                     Some(cmd) => { self.offline(cmd); continue; }
                     None => return,
@@ -96,7 +123,7 @@ impl RemoteLink {
             };
             match stream {
                 Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
+                    connected_once = true;
                     info!("zone link connected");
                     backoff = BACKOFF_MIN;
                     match self.connected(stream).await {
@@ -111,15 +138,20 @@ impl RemoteLink {
                     debug!(%error, "zone link connection failed");
                     let wait = tokio::time::sleep(backoff);
                     tokio::pin!(wait);
-                    loop {
-                        tokio::select! {
-                            _ = &mut wait => break,
-                            cmd = self.commands.recv() => match cmd {
-                                Some(cmd) => self.offline(cmd),
-                                None => return,
-                            },
+                    // While waiting for the first connection, commands stay queued.
+                    if !waiting {
+                        loop {
+                            tokio::select! {
+                                biased;
+                                _ = &mut wait => break,
+                                cmd = self.commands.recv() => match cmd {
+                                    Some(cmd) => self.offline(cmd),
+                                    None => return,
+                                },
+                            }
                         }
                     }
+                    wait.await;
                     backoff = (backoff * 2).min(BACKOFF_MAX);
                 }
             }
@@ -127,8 +159,8 @@ impl RemoteLink {
     }
 
     /// Serves one connection. `Ok` when every handle is gone.
-    async fn connected(&mut self, stream: TcpStream) -> Result<(), ConnectionEnd> {
-        let (mut reader, mut writer) = stream.into_split();
+    async fn connected(&mut self, connection: Connection) -> Result<(), ConnectionEnd> {
+        let Connection { mut reader, mut writer, mut frames, mut buf } = connection;
         let resubscribe: Vec<ToZone> = self
             .streams
             .iter()
@@ -137,8 +169,6 @@ impl RemoteLink {
         for msg in resubscribe {
             writer.write_all(&codec::encode_framed(&msg)?).await?;
         }
-        let mut frames = FrameReader::new(MAX_MESSAGE);
-        let mut buf = Vec::with_capacity(64 * 1024);
         loop {
             tokio::select! {
                 cmd = self.commands.recv() => {
@@ -154,6 +184,7 @@ impl RemoteLink {
 
     fn received(&mut self, msg: FromZone) {
         match msg {
+            FromZone::Welcome { zone } => warn!(%zone, "a second welcome; ignored"),
             FromZone::Reply { req, reply } => match (self.pending.remove(&req), reply) {
                 (Some(Pending::Join(tx)), Reply::Join(r)) => drop(tx.send(r)),
                 (Some(Pending::Restore(tx)), Reply::Restore(r)) => drop(tx.send(r)),
@@ -241,5 +272,26 @@ impl RemoteLink {
             }
             _ => metrics::counter!("mmo_link_commands_dropped_total").increment(1),
         }
+    }
+}
+
+/// A TCP connection, its TLS handshake, and the zone's welcome (which tells that the zone
+/// trusts this member, and that it is the zone dialled).
+async fn dial(zone: ZoneId, addr: &str, tls: &TlsConnector) -> Result<Connection, ConnectionEnd> {
+    let stream = TcpStream::connect(addr).await?;
+    let _ = stream.set_nodelay(true);
+    let name = rustls::pki_types::ServerName::try_from(LINK_SERVER_NAME).expect("a valid server name");
+    let (mut reader, writer) = tokio::io::split(tls.connect(name, stream).await?);
+    let mut frames = FrameReader::new(MAX_MESSAGE);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let welcome = tokio::time::timeout(WELCOME_TIMEOUT, next_message::<FromZone>(&mut reader, &mut frames, &mut buf));
+    match welcome.await {
+        Ok(Ok(FromZone::Welcome { zone: welcomed })) if welcomed == zone => {
+            Ok(Connection { reader, writer, frames, buf })
+        }
+        Ok(Ok(FromZone::Welcome { zone: welcomed })) => Err(ConnectionEnd::WrongZone(welcomed)),
+        Ok(Ok(_)) => Err(ConnectionEnd::NoWelcome),
+        Ok(Err(end)) => Err(end),
+        Err(_) => Err(ConnectionEnd::NoWelcome),
     }
 }

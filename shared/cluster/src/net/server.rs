@@ -1,4 +1,5 @@
-//! Serving a zone's [`ZoneHandle`] on a TCP socket: every connection's messages become
+//! Serving a zone's [`ZoneHandle`] on a TCP socket, over TLS with registered peers only
+//! ([`super::tls`]): every connection's messages become
 //! [`ZoneCommand`]s on the local handle, with local reply channels whose answers go back under
 //! the request's id, and local frame channels whose frames go back under the stream's id.
 //!
@@ -7,6 +8,7 @@
 //! per subscription moves its frames to the connection's writer.
 
 use super::codec::{self, WireError, MAX_MESSAGE};
+use super::tls::{LinkIdentity, TlsError, TrustedPeers};
 use super::wire::{FromZone, Reply, RequestId, ToZone};
 use crate::checkpoint::RestoredCell;
 use crate::link::{ZoneCommand, ZoneHandle};
@@ -14,26 +16,56 @@ use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn, Instrument};
 
 /// Frames one subscription may have waiting for the socket before the zone drops its frames.
 pub const STREAM_QUEUE: usize = 8;
 /// Messages a connection may have waiting for the socket.
 const OUT_QUEUE: usize = 1024;
+/// How long a connecting peer has to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a link could not start listening.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
 
 /// A zone's listening link.
 #[derive(Debug)]
 pub struct LinkServer {
     listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    identity: Arc<LinkIdentity>,
+    trusted: TrustedPeers,
 }
 
 impl LinkServer {
-    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
-        Ok(LinkServer { listener: TcpListener::bind(addr).await? })
+    /// Listens on `addr`, presenting `identity` and accepting the peers in [`Self::trusted`]
+    /// (none at first).
+    pub async fn bind(addr: SocketAddr, identity: Arc<LinkIdentity>) -> Result<Self, BindError> {
+        let trusted = TrustedPeers::default();
+        let tls = Arc::new(identity.server_config(trusted.clone())?);
+        Ok(LinkServer { listener: TcpListener::bind(addr).await?, tls, identity, trusted })
+    }
+
+    /// The certificate the link presents (the zone registers its hash).
+    pub fn identity(&self) -> Arc<LinkIdentity> {
+        self.identity.clone()
+    }
+
+    /// The peers the link accepts ([`super::follow_trusted`] keeps them current).
+    pub fn trusted(&self) -> TrustedPeers {
+        self.trusted.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -51,7 +83,7 @@ impl LinkServer {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
                         let span = tracing::info_span!("link", %peer);
-                        connections.spawn(serve_connection(stream, zone.clone()).instrument(span));
+                        connections.spawn(handshake(TlsAcceptor::from(self.tls.clone()), stream, zone.clone()).instrument(span));
                     }
                     Err(error) => warn!(%error, "accepting a link connection failed"),
                 },
@@ -73,11 +105,30 @@ pub(super) enum ConnectionEnd {
     Wire(#[from] WireError),
     #[error("zone is gone")]
     ZoneGone,
+    #[error("the zone at that address is zone {0}, not the one dialled")]
+    WrongZone(mmo_world::ZoneId),
+    #[error("the zone did not welcome the connection (it does not trust this member yet?)")]
+    NoWelcome,
 }
 
-async fn serve_connection(stream: TcpStream, zone: ZoneHandle) {
-    let (mut reader, writer) = stream.into_split();
+/// Serves a connection once its peer proved it holds a registered certificate.
+async fn handshake(tls: TlsAcceptor, stream: TcpStream, zone: ZoneHandle) {
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+        Ok(Ok(stream)) => serve_connection(stream, zone).await,
+        Ok(Err(error)) => refused("link_tls_refused", &error),
+        Err(_) => refused("link_tls_timeout", &"no TLS handshake within 5 s"),
+    }
+}
+
+fn refused(code: &'static str, error: &dyn std::fmt::Display) {
+    metrics::counter!("mmo_link_refused_total", "code" => code).increment(1);
+    warn!(code, %error, "refused a link peer (not a registered member, or not speaking TLS)");
+}
+
+async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, zone: ZoneHandle) {
+    let (mut reader, writer) = tokio::io::split(stream);
     let (out_tx, out_rx) = mpsc::channel::<FromZone>(OUT_QUEUE);
+    let _ = out_tx.try_send(FromZone::Welcome { zone: zone.zone });
     let mut tasks = JoinSet::new();
     tasks.spawn(write_loop(writer, out_rx));
     let mut frames = FrameReader::new(MAX_MESSAGE);
@@ -124,7 +175,7 @@ pub(super) async fn next_message<T: serde::de::DeserializeOwned>(
     }
 }
 
-async fn write_loop(writer: tokio::net::tcp::OwnedWriteHalf, mut out: mpsc::Receiver<FromZone>) {
+async fn write_loop(writer: impl AsyncWrite + Unpin, mut out: mpsc::Receiver<FromZone>) {
     let mut writer = BufWriter::new(writer);
     while let Some(msg) = out.recv().await {
         if write_one(&mut writer, &msg).await.is_err() {
@@ -141,7 +192,7 @@ async fn write_loop(writer: tokio::net::tcp::OwnedWriteHalf, mut out: mpsc::Rece
     }
 }
 
-async fn write_one(writer: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>, msg: &FromZone) -> std::io::Result<()> {
+async fn write_one(writer: &mut BufWriter<impl AsyncWrite + Unpin>, msg: &FromZone) -> std::io::Result<()> {
     match codec::encode_framed(msg) {
         Ok(bytes) => writer.write_all(&bytes).await,
         Err(error) => {

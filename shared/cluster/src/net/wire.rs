@@ -65,6 +65,16 @@ pub enum Reply {
 /// A zone's message to a caller.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromZone {
-    Reply { req: RequestId, reply: Reply },
-    Frame { stream: StreamId, frame: Arc<CellFrame> },
+    /// The first message on every connection, once the peer is trusted: which zone this is.
+    Welcome {
+        zone: ZoneId,
+    },
+    Reply {
+        req: RequestId,
+        reply: Reply,
+    },
+    Frame {
+        stream: StreamId,
+        frame: Arc<CellFrame>,
+    },
 }

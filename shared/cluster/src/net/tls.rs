@@ -1,0 +1,201 @@
+//! TLS on the zone link, trust rooted in the registry: every member (zone, gateway) makes a
+//! self-signed certificate at start ([`LinkIdentity`]) and registers its SHA-256 under its lease.
+//! A client accepts exactly the certificate registered for the zone it dials
+//! ([`PinnedCertificate`]); a zone accepts a client whose certificate is registered by a live
+//! member ([`TrustedPeers`]). No certificate authority, no certificate files: a member that
+//! is not in the registry cannot talk to a zone, and a zone cannot be impersonated.
+
+use crate::records::CertHash;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+/// The name every link certificate carries and every client asks for (the hash, not the name,
+/// is what is checked).
+pub const LINK_SERVER_NAME: &str = "mmo-link";
+
+/// Why TLS could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("could not make the link certificate: {0}")]
+    Certificate(#[from] rcgen::Error),
+    #[error("could not configure TLS: {0}")]
+    Config(#[from] rustls::Error),
+}
+
+/// A member's link certificate and key, made at start.
+#[derive(Debug)]
+pub struct LinkIdentity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    hash: CertHash,
+}
+
+impl LinkIdentity {
+    /// A fresh self-signed ECDSA P-256 certificate for [`LINK_SERVER_NAME`].
+    pub fn generate() -> Result<Self, TlsError> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let cert = rcgen::CertificateParams::new(vec![LINK_SERVER_NAME.to_string()])?.self_signed(&key)?;
+        let der = CertificateDer::from(cert.der().to_vec());
+        let hash = hash_of(&der);
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        Ok(LinkIdentity { chain: vec![der], key, hash })
+    }
+
+    /// What the member registers (`ZoneInfo::cert_hash`, `GatewayInfo::link_cert_hash`).
+    pub fn hash(&self) -> CertHash {
+        self.hash
+    }
+
+    /// The configuration of a zone's listening side: it presents this identity and accepts
+    /// clients whose certificates are in `trusted`.
+    pub fn server_config(&self, trusted: TrustedPeers) -> Result<rustls::ServerConfig, TlsError> {
+        let verifier = Arc::new(TrustedClients { trusted, provider: provider() });
+        Ok(rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(self.chain.clone(), self.key.clone_key())?)
+    }
+
+    /// The configuration of a client dialling the zone whose registered certificate is
+    /// `pinned`: it presents this identity.
+    pub fn client_config(&self, pinned: CertHash) -> Result<rustls::ClientConfig, TlsError> {
+        Ok(rustls::ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedCertificate::new(pinned)))
+            .with_client_auth_cert(self.chain.clone(), self.key.clone_key())?)
+    }
+}
+
+/// The SHA-256 of a certificate.
+pub fn hash_of(cert: &CertificateDer<'_>) -> CertHash {
+    CertHash(Sha256::digest(cert.as_ref()).into())
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The certificates of the registry's live members, which a zone's link accepts; kept current
+/// by [`super::follow_trusted`].
+#[derive(Clone, Debug, Default)]
+pub struct TrustedPeers(Arc<RwLock<HashSet<CertHash>>>);
+
+impl TrustedPeers {
+    /// Replaces the trusted set.
+    pub fn set(&self, hashes: impl IntoIterator<Item = CertHash>) {
+        let hashes: HashSet<CertHash> = hashes.into_iter().collect();
+        *self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = hashes;
+    }
+
+    pub fn contains(&self, hash: &CertHash) -> bool {
+        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(hash)
+    }
+}
+
+/// Accepts exactly the certificate whose SHA-256 is the pinned hash (its handshake signature is
+/// still checked), as browsers do with `serverCertificateHashes`.
+#[derive(Debug)]
+pub struct PinnedCertificate {
+    hash: CertHash,
+    provider: Arc<CryptoProvider>,
+}
+
+impl PinnedCertificate {
+    pub fn new(hash: CertHash) -> Self {
+        PinnedCertificate { hash, provider: provider() }
+    }
+}
+
+impl ServerCertVerifier for PinnedCertificate {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if hash_of(end_entity) == self.hash {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Accepts a client certificate registered by a live member.
+#[derive(Debug)]
+struct TrustedClients {
+    trusted: TrustedPeers,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ClientCertVerifier for TrustedClients {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        if self.trusted.contains(&hash_of(end_entity)) {
+            Ok(ClientCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
