@@ -135,7 +135,13 @@ impl RemoteLink {
                     self.pending.clear();
                 }
                 Err(error) => {
-                    debug!(%error, "zone link connection failed");
+                    // The first failure of a streak is worth an operator's eye (a zone that
+                    // refuses this member, a wrong address); the retries are not.
+                    if backoff == BACKOFF_MIN {
+                        warn!(%error, "zone link connection failed; retrying with backoff");
+                    } else {
+                        debug!(%error, "zone link connection failed");
+                    }
                     let wait = tokio::time::sleep(backoff);
                     tokio::pin!(wait);
                     // While waiting for the first connection, commands stay queued.
