@@ -1,4 +1,5 @@
-//! A test client speaking the real protocol over WebTransport or WebSocket, and a helper that
+//! A test client speaking the real protocol over WebTransport or WebSocket (the load tester's,
+//! with failures as panics), and a helper that
 //! starts a local world on port 0 (with the operator's handle on its zones, and an audit of
 //! every cell frame).
 
@@ -6,20 +7,14 @@
 
 pub mod audit;
 
-use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
+use mmo_loadtest::client::ConnectInfo;
 use mmo_local::{LocalWorld, LocalWorldConfig, WorldControl};
-use mmo_protocol::framing::{frame, Channel, FrameReader};
-use mmo_protocol::limits::{MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES};
-use mmo_protocol::{
-    codec, ClientControl, ClientDatagram, InputFrame, ServerControl, ServerDatagram, Snapshot, PROTOCOL_VERSION,
-};
+use mmo_protocol::{ClientControl, InputFrame, ServerControl, Snapshot, PROTOCOL_VERSION};
 use mmo_world::Tick;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
-use tokio_tungstenite::tungstenite::Message;
 
 /// A running local world; stops when dropped.
 pub struct TestWorld {
@@ -91,131 +86,66 @@ impl Drop for TestWorld {
     }
 }
 
-/// What the server sent.
-#[derive(Debug)]
-pub enum Event {
-    Control(ServerControl),
-    Snapshot(Snapshot),
-    /// The session closed, with its close code if there was one.
-    Closed(Option<u32>),
-}
+pub use mmo_loadtest::client::Event;
 
-enum Link {
-    Wt(Box<WtLink>),
-    Ws(Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>),
-}
-
-struct WtLink {
-    _client: web_transport_quinn::Client,
-    session: web_transport_quinn::Session,
-    send: web_transport_quinn::SendStream,
-    recv: web_transport_quinn::RecvStream,
-    reader: FrameReader,
-}
-
+/// A protocol client for tests: [`mmo_loadtest::client::Client`] with the input sequence and
+/// the last snapshot's tick kept, and failures as panics.
 pub struct Client {
-    link: Link,
+    inner: mmo_loadtest::client::Client,
     pub seq: u32,
     pub last_tick: Option<Tick>,
 }
 
 impl Client {
     pub async fn webtransport(world: &TestWorld) -> Client {
-        let info: serde_json::Value = serde_json::from_str(&world.get("/api/connect").await).expect("connect info");
-        let wt = &info["webtransport"];
-        let hex = wt["cert_sha256_hex"].as_str().unwrap();
-        let hash: Vec<u8> =
-            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let base = url::Url::parse(&format!("http://{}/", world.http)).unwrap();
+        let info = ConnectInfo::fetch(&base, Duration::from_secs(5)).await.expect("connect info");
+        let hash = info.cert_hash().expect("certificate hash").0.to_vec();
         let client =
             web_transport_quinn::ClientBuilder::new().with_server_certificate_hashes(vec![hash]).expect("client");
-        let url = url::Url::parse(wt["url"].as_str().unwrap()).unwrap();
-        let session = client.connect(url).await.expect("webtransport connects");
-        let (send, recv) = session.open_bi().await.expect("control stream");
-        let link = WtLink { _client: client, session, send, recv, reader: FrameReader::new(MAX_SERVER_CONTROL) };
-        Client { link: Link::Wt(Box::new(link)), seq: 0, last_tick: None }
+        let url = url::Url::parse(&info.webtransport.expect("webtransport offered").url).unwrap();
+        Self::from(mmo_loadtest::client::Client::webtransport(client, &url).await.expect("webtransport connects"))
     }
 
     pub async fn websocket(world: &TestWorld) -> Client {
-        let (ws, _) =
-            tokio_tungstenite::connect_async(format!("ws://{}/ws", world.http)).await.expect("websocket connects");
-        Client { link: Link::Ws(Box::new(ws)), seq: 0, last_tick: None }
+        let url = format!("ws://{}/ws", world.http);
+        Self::from(mmo_loadtest::client::Client::websocket(&url).await.expect("websocket connects"))
+    }
+
+    fn from(inner: mmo_loadtest::client::Client) -> Client {
+        Client { inner, seq: 0, last_tick: None }
     }
 
     pub async fn send_control_bytes(&mut self, bytes: &[u8]) {
-        match &mut self.link {
-            Link::Wt(wt) => wt.send.write_all(&frame(bytes)).await.expect("write control"),
-            Link::Ws(ws) => {
-                let mut msg = vec![Channel::Control as u8];
-                msg.extend_from_slice(bytes);
-                ws.send(Message::Binary(msg.into())).await.expect("ws send");
-            }
-        }
+        self.inner.send_control_bytes(bytes).await.expect("send control");
     }
 
     /// Writes raw bytes on the control stream (WebTransport) or a raw message (WebSocket).
     pub async fn send_raw(&mut self, bytes: &[u8]) {
-        match &mut self.link {
-            Link::Wt(wt) => wt.send.write_all(bytes).await.expect("write raw"),
-            Link::Ws(ws) => ws.send(Message::Binary(bytes.to_vec().into())).await.expect("ws send"),
-        }
+        self.inner.send_raw(bytes).await.expect("send raw");
     }
 
     pub async fn send_control(&mut self, msg: &ClientControl) {
-        self.send_control_bytes(&codec::encode(msg, usize::MAX).unwrap()).await;
+        self.inner.send_control(msg).await.expect("send control");
     }
 
     pub async fn send_datagram_bytes(&mut self, bytes: &[u8]) {
-        match &mut self.link {
-            Link::Wt(wt) => wt.session.send_datagram(Bytes::copy_from_slice(bytes)).expect("send datagram"),
-            Link::Ws(ws) => {
-                let mut msg = vec![Channel::Datagram as u8];
-                msg.extend_from_slice(bytes);
-                ws.send(Message::Binary(msg.into())).await.expect("ws send");
-            }
-        }
+        self.inner.send_datagram_bytes(bytes).await.expect("send datagram");
     }
 
     /// Sends the next input (with the previous ones repeated, as the browser does).
     pub async fn send_input(&mut self, buttons: u8) {
         self.seq += 1;
-        let msg = ClientDatagram::Input(InputFrame { seq: self.seq, ack: self.last_tick, buttons: vec![buttons] });
-        self.send_datagram_bytes(&codec::encode(&msg, usize::MAX).unwrap()).await;
+        let input = InputFrame { seq: self.seq, ack: self.last_tick, buttons: vec![buttons] };
+        self.inner.send_input(input).await.expect("send input");
     }
 
     pub async fn recv(&mut self) -> Event {
-        match &mut self.link {
-            Link::Wt(wt) => loop {
-                let WtLink { session, recv, reader, .. } = wt.as_mut();
-                if let Some(f) = reader.next_frame().expect("server frame within limit") {
-                    return Event::Control(codec::decode(&f, MAX_SERVER_CONTROL).expect("server control decodes"));
-                }
-                let mut buf = [0u8; 8192];
-                tokio::select! {
-                    d = session.read_datagram() => match d {
-                        Ok(d) => return snapshot_event(&d, &mut self.last_tick),
-                        Err(e) => return Event::Closed(close_code(&e)),
-                    },
-                    n = recv.read(&mut buf) => match n {
-                        Ok(Some(n)) => reader.push(&buf[..n]),
-                        _ => return Event::Closed(close_code(&session.closed().await)),
-                    },
-                }
-            },
-            Link::Ws(ws) => loop {
-                match ws.next().await {
-                    Some(Ok(Message::Binary(b))) => match Channel::from_u8(b[0]) {
-                        Some(Channel::Control) => {
-                            return Event::Control(codec::decode(&b[1..], MAX_SERVER_CONTROL).unwrap())
-                        }
-                        Some(Channel::Datagram) => return snapshot_event(&b[1..], &mut self.last_tick),
-                        None => panic!("unknown channel"),
-                    },
-                    Some(Ok(Message::Close(frame))) => return Event::Closed(frame.map(|f| u16::from(f.code) as u32)),
-                    Some(Ok(_)) => continue,
-                    Some(Err(_)) | None => return Event::Closed(None),
-                }
-            },
+        let event = self.inner.recv().await.expect("a well-formed server message");
+        if let Event::Snapshot(s) = &event {
+            self.last_tick = Some(s.tick);
         }
+        event
     }
 
     /// Receives until `pick` accepts an event, failing after `secs`.
@@ -292,22 +222,5 @@ impl Client {
         })
         .await
         .expect("session should close")
-    }
-}
-
-fn snapshot_event(bytes: &[u8], last: &mut Option<Tick>) -> Event {
-    assert!(bytes.len() <= MAX_SNAPSHOT_BYTES, "snapshot of {} bytes", bytes.len());
-    let ServerDatagram::Snapshot(s) = codec::decode(bytes, MAX_SNAPSHOT_BYTES).expect("snapshot decodes");
-    *last = Some(s.tick);
-    Event::Snapshot(s)
-}
-
-fn close_code(e: &web_transport_quinn::SessionError) -> Option<u32> {
-    match e {
-        web_transport_quinn::SessionError::WebTransportError(web_transport_quinn::WebTransportError::Closed(
-            code,
-            _,
-        )) => Some(*code),
-        _ => None,
     }
 }
