@@ -1,7 +1,8 @@
 //! The zone link over TCP and TLS against a real zone runtime: a remote handle does what an
 //! in-process one does (every command kind, replies, frame streams), a peer sending garbage is
 //! dropped without harming anyone else, a member the zone does not trust and a zone that is not
-//! the registered one are refused, and a broken connection comes back with its subscriptions.
+//! the registered one are refused, and a broken connection comes back with its subscriptions
+//! while commands keep coming.
 
 use mmo_cluster::net::{self, LinkIdentity, LinkServer};
 use mmo_cluster::peer::{EntityRecord, PeerMessage, PlayerRecord, RecordKind, SessionRoute};
@@ -246,7 +247,7 @@ async fn a_peer_sending_garbage_is_dropped_and_nobody_else_notices() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
+async fn a_dropped_connection_is_re_established_with_its_subscriptions_under_a_stream_of_inputs() {
     let zone = start_zone().await;
     let cell = CellId::new(1, 1);
     zone.local.send(ZoneCommand::OwnCell { cell, epoch: Epoch(1) }).await.unwrap();
@@ -257,6 +258,21 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
         .await
         .unwrap();
     frame_where(&mut frames, "a first frame", |_| true).await;
+
+    // Inputs keep coming all along (a busy gateway): they must not keep the link from
+    // reconnecting (each one arriving while the link dials is dropped, the dial goes on).
+    let flood = {
+        let remote = remote.clone();
+        tokio::spawn(async move {
+            for seq in 0u32.. {
+                let input = ZoneCommand::Input { entity: EntityId::new(ZONE, 1), seq, buttons: Buttons(0) };
+                if remote.send(input).await.is_err() {
+                    return;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
 
     // The server goes away (every connection dropped) and comes back on the same address.
     zone.stop_server.send(true).unwrap();
@@ -282,6 +298,7 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions() {
     .await;
     // Frames published after the reconnection reach the old subscription.
     frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
+    flood.abort();
 }
 
 /// A raw TLS connection as the trusted member (to send what a remote handle never would).

@@ -42,8 +42,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// How long commands wait in the queue for the first connection (a zone that has just
 /// registered may not trust a new member for one registry read, about 200 ms).
 const FIRST_CONNECTION_PATIENCE: Duration = Duration::from_secs(2);
-/// How long a zone has to welcome a new connection.
-const WELCOME_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long connecting, the TLS handshake and the zone's welcome may take together.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection the zone has welcomed.
 struct Connection {
@@ -107,18 +107,24 @@ impl RemoteLink {
             // Commands wait in the queue until the first connection (none is lost to a link
             // that is just starting); later, they are handled as sent while the link is down.
             let waiting = !connected_once && Instant::now() < patience;
+            // The dial owns what it needs, so commands can be handled while it runs: one
+            // arriving must not restart a handshake in progress.
+            let dialling = dial(self.zone, self.addr.clone(), self.tls.clone());
+            tokio::pin!(dialling);
             let stream = if waiting {
-                match tokio::time::timeout_at(patience, dial(self.zone, &self.addr, &self.tls)).await {
+                match tokio::time::timeout_at(patience, &mut dialling).await {
                     Ok(result) => result,
                     Err(_) => continue,
                 }
             } else {
-                tokio::select! {
-                s = dial(self.zone, &self.addr, &self.tls) => s,
-                cmd = self.commands.recv() => match cmd {
-                    Some(cmd) => { self.offline(cmd); continue; }
-                    None => return,
-                },
+                loop {
+                    tokio::select! {
+                        s = &mut dialling => break s,
+                        cmd = self.commands.recv() => match cmd {
+                            Some(cmd) => self.offline(cmd),
+                            None => return,
+                        },
+                    }
                 }
             };
             match stream {
@@ -282,22 +288,20 @@ impl RemoteLink {
 }
 
 /// A TCP connection, its TLS handshake, and the zone's welcome (which tells that the zone
-/// trusts this member, and that it is the zone dialled).
-async fn dial(zone: ZoneId, addr: &str, tls: &TlsConnector) -> Result<Connection, ConnectionEnd> {
-    let stream = TcpStream::connect(addr).await?;
-    let _ = stream.set_nodelay(true);
-    let name = rustls::pki_types::ServerName::try_from(LINK_SERVER_NAME).expect("a valid server name");
-    let (mut reader, writer) = tokio::io::split(tls.connect(name, stream).await?);
-    let mut frames = FrameReader::new(MAX_MESSAGE);
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let welcome = tokio::time::timeout(WELCOME_TIMEOUT, next_message::<FromZone>(&mut reader, &mut frames, &mut buf));
-    match welcome.await {
-        Ok(Ok(FromZone::Welcome { zone: welcomed })) if welcomed == zone => {
-            Ok(Connection { reader, writer, frames, buf })
+/// trusts this member, and that it is the zone dialled), within [`DIAL_TIMEOUT`].
+async fn dial(zone: ZoneId, addr: String, tls: TlsConnector) -> Result<Connection, ConnectionEnd> {
+    let welcomed = async {
+        let stream = TcpStream::connect(&addr).await?;
+        let _ = stream.set_nodelay(true);
+        let name = rustls::pki_types::ServerName::try_from(LINK_SERVER_NAME).expect("a valid server name");
+        let (mut reader, writer) = tokio::io::split(tls.connect(name, stream).await?);
+        let mut frames = FrameReader::new(MAX_MESSAGE);
+        let mut buf = Vec::with_capacity(64 * 1024);
+        match next_message::<FromZone>(&mut reader, &mut frames, &mut buf).await? {
+            FromZone::Welcome { zone: welcomed } if welcomed == zone => Ok(Connection { reader, writer, frames, buf }),
+            FromZone::Welcome { zone: welcomed } => Err(ConnectionEnd::WrongZone(welcomed)),
+            _ => Err(ConnectionEnd::NoWelcome),
         }
-        Ok(Ok(FromZone::Welcome { zone: welcomed })) => Err(ConnectionEnd::WrongZone(welcomed)),
-        Ok(Ok(_)) => Err(ConnectionEnd::NoWelcome),
-        Ok(Err(end)) => Err(end),
-        Err(_) => Err(ConnectionEnd::NoWelcome),
-    }
+    };
+    tokio::time::timeout(DIAL_TIMEOUT, welcomed).await.unwrap_or(Err(ConnectionEnd::NoWelcome))
 }

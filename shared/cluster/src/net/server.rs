@@ -107,7 +107,7 @@ pub(super) enum ConnectionEnd {
     ZoneGone,
     #[error("the zone at that address is zone {0}, not the one dialled")]
     WrongZone(mmo_world::ZoneId),
-    #[error("the zone did not welcome the connection (it does not trust this member yet?)")]
+    #[error("the zone did not welcome the connection within 5 s (it does not trust this member yet?)")]
     NoWelcome,
 }
 
