@@ -1,6 +1,7 @@
 //! A zone server as its own process (the `mmo-zone` binary): registered in the registry under
-//! a lease, serving its link on TCP over TLS, following cell assignments, connecting to the other zones
-//! it finds in the registry, publishing its load, and taking the cells of dead zones.
+//! a lease (with its link certificate), serving its link on TCP over TLS to the members the
+//! registry names, following cell assignments, connecting to the other zones it finds in the
+//! registry, publishing its load, and taking the cells of dead zones.
 //!
 //! Taking a cell: a cell newly assigned to this zone whose previous owner is alive arrives by
 //! migration (a transfer from that owner). One with no previous owner (a fresh world) or whose

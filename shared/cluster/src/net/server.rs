@@ -83,7 +83,8 @@ impl LinkServer {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
                         let span = tracing::info_span!("link", %peer);
-                        connections.spawn(handshake(TlsAcceptor::from(self.tls.clone()), stream, zone.clone()).instrument(span));
+                        let tls = TlsAcceptor::from(self.tls.clone());
+                        connections.spawn(handshake(tls, stream, zone.clone()).instrument(span));
                     }
                     Err(error) => warn!(%error, "accepting a link connection failed"),
                 },
