@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     // Registered first: zones accept the gateway's link certificate once they see it.
     {
         let (registry, directory, shutdown) = (registry.clone(), directory.clone(), shutdown.clone());
-        let follower = Follower { identity, local: None, lost: None };
+        let follower = Follower { identity, local: None, lost: None, trusted: None };
         tokio::spawn(async move { follow_zones(&registry, directory, follower, shutdown).await });
     }
     writeln!(std::io::stdout(), "ready: http://{http_addr}/")?;

@@ -17,7 +17,7 @@ use crate::ops::Readiness;
 use crate::runtime::ZoneLinks;
 use crate::ZoneRuntime;
 use mmo_cluster::etcd::EtcdRegistry;
-use mmo_cluster::net::{follow_trusted, follow_zones, Follower, LinkServer};
+use mmo_cluster::net::{follow_zones, Follower, LinkServer};
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{Registry, RegistryError, ZoneCommand, ZoneDirectory, ZoneHandle, ZoneInfo};
 use mmo_store::{AnyHot, AnyStore, HotSpec, Saver, SaverConfig, StoreSpec};
@@ -94,12 +94,8 @@ pub async fn run_zone(
     {
         let (registry, directory, handle, stopped) =
             (registry.clone(), directory.clone(), handle.clone(), stopped.clone());
-        let follower = Follower { identity, local: Some(handle), lost: Some(lost_tx) };
+        let follower = Follower { identity, local: Some(handle), lost: Some(lost_tx), trusted: Some(trusted) };
         tasks.spawn(async move { follow_zones(&registry, directory, follower, stopped).await });
-    }
-    {
-        let (registry, stopped) = (registry.clone(), stopped.clone());
-        tasks.spawn(async move { follow_trusted(&registry, trusted, stopped).await });
     }
     let stores = (hot, store);
     tasks.spawn(take_cells(registry.clone(), handle.clone(), stores, lost_rx, stopped.clone()).in_current_span());

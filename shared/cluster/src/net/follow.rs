@@ -1,6 +1,6 @@
 //! Following the registry: its zones into a [`ZoneDirectory`] (a remote handle,
-//! [`super::connect`], for each zone that registers, dropped when its lease is gone), and its
-//! members' certificates into a zone's [`TrustedPeers`].
+//! [`super::connect`], for each zone that registers, dropped when its lease is gone), and, for a
+//! zone, its members' certificates into the zone's [`TrustedPeers`].
 
 use super::tls::{LinkIdentity, TrustedPeers};
 use crate::directory::ZoneDirectory;
@@ -26,11 +26,14 @@ pub struct Follower {
     pub local: Option<ZoneHandle>,
     /// Told about each zone whose lease is gone.
     pub lost: Option<mpsc::UnboundedSender<ZoneId>>,
+    /// A zone's link peers, kept equal to the link certificates of the registry's live zones
+    /// and gateways.
+    pub trusted: Option<TrustedPeers>,
 }
 
 /// Keeps `directory` equal to the registry's live zones until `shutdown`: connects to each new
 /// zone (or to its new address or certificate), forgets those whose lease is gone and tells
-/// `follower.lost` about them.
+/// `follower.lost` about them; keeps `follower.trusted` current.
 pub async fn follow_zones(
     registry: &impl Registry,
     directory: ZoneDirectory,
@@ -43,25 +46,18 @@ pub async fn follow_zones(
     }
     loop {
         match registry.zones().await {
-            Ok(zones) => apply(&directory, &mut known, &zones, &follower),
-            Err(error) => warn!(%error, "could not read the registry's zones"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(FOLLOW_PERIOD) => {}
-            _ = shutdown.wait_for(|stop| *stop) => return,
-        }
-    }
-}
-
-/// Keeps `trusted` equal to the link certificates of the registry's live zones and gateways
-/// until `shutdown`.
-pub async fn follow_trusted(registry: &impl Registry, trusted: TrustedPeers, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        match tokio::try_join!(registry.zones(), registry.gateways()) {
-            Ok((zones, gateways)) => {
-                trusted.set(zones.values().map(|z| z.cert_hash).chain(gateways.values().map(|g| g.link_cert_hash)))
+            Ok(zones) => {
+                apply(&directory, &mut known, &zones, &follower);
+                if let Some(trusted) = &follower.trusted {
+                    match registry.gateways().await {
+                        Ok(gateways) => trusted.set(
+                            zones.values().map(|z| z.cert_hash).chain(gateways.values().map(|g| g.link_cert_hash)),
+                        ),
+                        Err(error) => warn!(%error, "could not read the registry's gateways"),
+                    }
+                }
             }
-            Err(error) => warn!(%error, "could not read the registry's members"),
+            Err(error) => warn!(%error, "could not read the registry's zones"),
         }
         tokio::select! {
             _ = tokio::time::sleep(FOLLOW_PERIOD) => {}
