@@ -3,13 +3,16 @@
 //! Sessions declare the cells around their player ([`CellCache::set_interest`]); the first
 //! interest in a cell subscribes to its owner zone, the last one leaving unsubscribes. One pump
 //! task ([`run_pump`]) files arriving frames and announces each tick once every cell of interest
-//! has reached it, so every client's snapshot of tick T is built from frames of tick T.
+//! has reached it, so every client's snapshot of tick T is built from frames of tick T. The
+//! last few frames of each cell are kept, so a session woken late still sends every tick
+//! ([`crate::held`]).
 //!
 //! When a cell changes owner (a migration), its subscribers move with it to the new owner, which
 //! sends its frames from the first tick it simulates the cell; the pump also follows the
 //! registry and subscribes each cell of interest at its new owner (idempotent). A frame from an
 //! older ownership epoch than the one held is ignored (fencing).
 
+use crate::held::HeldFrames;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{SubscriberId, ZoneCommand, ZoneDirectory, ZoneHandle};
 use mmo_protocol::{CellEvent, CellFrame};
@@ -23,6 +26,8 @@ use tracing::{debug, warn};
 const EVENT_TICKS: usize = 40;
 /// A cell this many ticks behind the newest is not waited for.
 const MAX_LAG_TICKS: u64 = 2;
+/// Frames kept per cell: a session may wake this many ticks late and still send each tick.
+const FRAME_HISTORY: usize = 4;
 /// Frames buffered between zones and the pump.
 pub const FRAME_QUEUE: usize = 4096;
 
@@ -31,7 +36,8 @@ type EventLog = VecDeque<(Tick, Arc<[CellEvent]>)>;
 
 #[derive(Debug, Default)]
 struct State {
-    frames: HashMap<CellId, Arc<CellFrame>>,
+    /// The newest frames of each cell, oldest first.
+    frames: HashMap<CellId, VecDeque<Arc<CellFrame>>>,
     events: HashMap<CellId, EventLog>,
     interest: HashMap<CellId, HashSet<SessionId>>,
     by_session: HashMap<SessionId, Vec<CellId>>,
@@ -182,10 +188,10 @@ impl CellCache {
         }
     }
 
-    /// The latest frames of `cells` (those that have one).
-    pub fn frames(&self, cells: &[CellId]) -> Vec<Arc<CellFrame>> {
+    /// The frames held of `cells`: the last few ticks of each.
+    pub fn frames(&self, cells: &[CellId]) -> HeldFrames {
         let st = self.state.lock().expect("cell cache lock");
-        cells.iter().filter_map(|c| st.frames.get(c).cloned()).collect()
+        HeldFrames::new(cells.iter().filter_map(|c| st.frames.get(c)).flatten().cloned().collect())
     }
 
     /// Events in `cells` after tick `after`, oldest first.
@@ -208,7 +214,8 @@ impl CellCache {
         if !st.interest.contains_key(&frame.cell) {
             return;
         }
-        if st.frames.get(&frame.cell).is_some_and(|f| f.tick >= frame.tick || f.epoch > frame.epoch) {
+        let newest = st.frames.get(&frame.cell).and_then(|q| q.back());
+        if newest.is_some_and(|f| f.tick >= frame.tick || f.epoch > frame.epoch) {
             return;
         }
         if !frame.events.is_empty() {
@@ -218,14 +225,19 @@ impl CellCache {
                 q.pop_front();
             }
         }
-        st.frames.insert(frame.cell, frame);
+        let q = st.frames.entry(frame.cell).or_default();
+        q.push_back(frame);
+        while q.len() > FRAME_HISTORY {
+            q.pop_front();
+        }
     }
 
     /// The newest tick every cell of interest has reached (cells far behind are not waited for).
     fn complete_tick(&self) -> Option<Tick> {
         let st = self.state.lock().expect("cell cache lock");
-        let newest = st.frames.values().map(|f| f.tick).max()?;
-        st.frames.values().map(|f| f.tick).filter(|t| newest.since(*t) <= MAX_LAG_TICKS).min()
+        let reached = || st.frames.values().filter_map(|q| q.back()).map(|f| f.tick);
+        let newest = reached().max()?;
+        reached().filter(|t| newest.since(*t) <= MAX_LAG_TICKS).min()
     }
 }
 
@@ -267,5 +279,42 @@ pub async fn run_pump(
                 newer
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::held::tests::frame;
+    use crate::view::tests::npc;
+    use mmo_world::{EntityId, Epoch};
+
+    #[tokio::test]
+    async fn a_cell_keeps_its_last_frames_for_a_session_that_wakes_late() {
+        let (_owners, assignments) = watch::channel(AssignmentTable::default());
+        let (cache, _frames) = CellCache::new(GatewayId(1), ZoneDirectory::default(), assignments);
+        let cell = CellId::new(0, 0);
+        cache.set_interest(SessionId(1), &[cell]).await;
+        for tick in 1..=6 {
+            cache.insert(frame(0, 1, tick, vec![npc(7, tick as i32)]));
+        }
+        assert_eq!(cache.complete_tick(), Some(Tick(6)));
+        // The session sent tick 2 and then slept through four ticks: it still gets each one.
+        let held = cache.frames(&[cell]);
+        let mut last = Tick(2);
+        let mut sent = Vec::new();
+        while let Some((f, _)) = held.next_own(EntityId(7), last, Tick(6)) {
+            sent.push(f.tick.0);
+            last = f.tick;
+        }
+        assert_eq!(sent, [3, 4, 5, 6]);
+        // Older ticks are forgotten; a late frame of an old tick or an old epoch is ignored.
+        cache.insert(frame(0, 1, 5, vec![]));
+        let mut stale = (*frame(0, 1, 9, vec![])).clone();
+        stale.epoch = Epoch(0);
+        cache.insert(Arc::new(stale));
+        let ticks: Vec<u64> = cache.frames(&[cell]).at(Tick(9)).iter().map(|f| f.tick.0).collect();
+        assert_eq!(ticks, [6]);
+        assert!(cache.frames(&[cell]).next_own(EntityId(7), Tick(0), Tick(2)).is_none(), "only {FRAME_HISTORY} kept");
     }
 }

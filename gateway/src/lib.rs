@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod cells;
 pub mod cert;
+pub mod held;
 pub mod http;
 pub mod names;
 pub mod online;

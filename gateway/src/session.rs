@@ -14,6 +14,7 @@
 //! entity names the zone simulating it, and inputs follow that zone from the next tick on (the
 //! zone it left forwards what still reaches it).
 
+use crate::held::in_transit;
 use crate::rate::RateWindow;
 use crate::state::GatewayState;
 use crate::transport::{Inbound, Transport, TransportError};
@@ -30,10 +31,10 @@ use mmo_protocol::{
     codec, CellEvent, ClientControl, ClientDatagram, ErrorCode, InputFrame, OwnState, ServerControl, ServerDatagram,
     PROTOCOL_VERSION,
 };
-use mmo_protocol::{EntityKind, EntityState};
+use mmo_protocol::{CellFrame, EntityKind, EntityState, Snapshot};
 use mmo_store::DurableStore;
 use mmo_world::physics::SUB_SHIFT;
-use mmo_world::{Buttons, CellId, EntityId, SessionId, Tick};
+use mmo_world::{Buttons, CellId, EntityId, SessionId, Tick, ZoneId};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -170,13 +171,21 @@ struct Playing {
     view: ClientView,
     last_event_tick: Tick,
     missing_ticks: u32,
-    /// The player's last published state and its tick, to re-create it if its zone dies.
-    last_seen: Option<(EntityState, Tick)>,
+    /// The player as last published, to re-create it if its zone dies.
+    last_seen: Option<Seen>,
     chat: RateWindow,
     /// The inventory last sent to the client (`None`: not sent yet).
     inventory: Option<Vec<mmo_protocol::InventoryItem>>,
     /// The ground items in view last sent to the client, by serial.
     ground: Vec<mmo_protocol::GroundItem>,
+}
+
+/// The player's entity as a zone published it.
+#[derive(Clone, Debug)]
+struct Seen {
+    state: EntityState,
+    tick: Tick,
+    zone: ZoneId,
 }
 
 struct Session {
@@ -358,7 +367,8 @@ impl Session {
                     if changed.is_err() {
                         return Err(ErrorCode::ShuttingDown.into());
                     }
-                    self.on_tick(t).await?;
+                    let complete = *ticks.borrow_and_update();
+                    self.on_tick(t, complete).await?;
                 }
             }
         }
@@ -392,22 +402,30 @@ impl Session {
         Ok(())
     }
 
-    /// Sends this client's snapshot of the newest complete tick, new terrain and chat.
-    async fn on_tick<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+    /// Sends this client's snapshot of every complete tick since the last one (up to
+    /// `complete`), then new terrain, inventory, ground items and chat.
+    async fn on_tick<T: Transport>(&mut self, t: &mut T, complete: Tick) -> Result<(), End> {
         let state = self.state.clone();
         let playing = self.playing.as_mut().expect("playing after login");
-        let frames = state.cells.frames(&playing.interest);
-        // Frames of two ticks can be held while they come in; during a handoff the entity is in
-        // the old zone's frame of one tick and the new zone's of the next. Take the earliest
-        // tick after the last snapshot, so the stream stays contiguous.
-        let found = frames
-            .iter()
-            .filter_map(|f| {
-                f.entities.binary_search_by_key(&playing.entity, |e| e.id).ok().map(|i| (f, &f.entities[i]))
-            })
-            .filter(|(f, _)| f.tick > playing.last_snapshot)
-            .min_by_key(|(f, _)| f.tick);
-        let Some((own_frame, own)) = found else {
+        let held = state.cells.frames(&playing.interest);
+        let budget = MAX_SNAPSHOT_BYTES.min(t.max_datagram());
+        // Oldest first; during a handoff the entity is in the old zone's frame of one tick and
+        // the new zone's of the next, so the stream stays contiguous across it.
+        let mut newest = None;
+        while let Some((own_frame, own)) = held.next_own(playing.entity, playing.last_snapshot, complete) {
+            let seen = Seen { state: own.clone(), tick: own_frame.tick, zone: own_frame.zone };
+            let last_seen = playing.last_seen.as_ref().map(|s| s.tick);
+            for tick in in_transit(playing.last_snapshot, last_seen, seen.tick) {
+                let last = playing.last_seen.clone().expect("in transit after a tick it was seen");
+                metrics::counter!("mmo_gateway_in_transit_ticks_total").increment(1);
+                send_snapshot(t, playing.snapshot(&state, tick, &last, &held.at(tick), budget), budget).await?;
+            }
+            send_snapshot(t, playing.snapshot(&state, seen.tick, &seen, &held.at(seen.tick), budget), budget).await?;
+            playing.last_snapshot = seen.tick;
+            playing.last_seen = Some(seen);
+            newest = Some((own_frame, own));
+        }
+        let Some((own_frame, own)) = newest else {
             playing.missing_ticks += 1;
             // Its zone left the registry (lease expired): wait for the new owner and restore.
             if state.cells.zone(playing.zone.zone).is_none() {
@@ -428,7 +446,6 @@ impl Session {
             return Ok(());
         };
         playing.missing_ticks = 0;
-        playing.last_seen = Some((own.clone(), own_frame.tick));
         let tick = own_frame.tick;
         if own_frame.zone != playing.zone.zone {
             match state.cells.zone(own_frame.zone) {
@@ -442,43 +459,9 @@ impl Session {
         }
         let inventory = (playing.inventory.as_ref() != Some(&own.items)).then(|| own.items.clone());
         let pos = own.body.pos;
-        let tile = IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT);
-        let mut others: Vec<_> = frames
-            .iter()
-            .flat_map(|f| f.entities.iter().map(move |e| (f.tick, e)))
-            .filter(|(_, e)| e.id != playing.entity)
-            .filter(|(_, e)| {
-                let d = IVec2::new(e.body.pos.x >> SUB_SHIFT, e.body.pos.y >> SUB_SHIFT) - tile;
-                d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
-            })
-            .collect();
-        // An entity in handoff can be in two frames (two ticks): keep its newest state.
-        others.sort_by_key(|(t, e)| (e.id, std::cmp::Reverse(*t)));
-        others.dedup_by_key(|(_, e)| e.id);
-        let others: Vec<_> = others.into_iter().map(|(_, e)| e).collect();
-        let ground = ground_in_view(&frames, tile);
+        let ground = ground_in_view(&held.at(tick), tile_of(pos));
         let ground = (ground != playing.ground).then_some(ground);
-        let you = OwnState {
-            entity: own.id,
-            last_input_seq: own.last_input_seq,
-            body: own.body,
-            hp: own.hp,
-            max_hp: own.max_hp,
-            xp: own.xp,
-            level: own.level,
-            pose: own.pose,
-            cell: state.world.geometry.cell_of_pos(own.body.pos),
-            zone: own_frame.zone,
-        };
-        let budget = MAX_SNAPSHOT_BYTES.min(t.max_datagram());
-        let snapshot = playing.view.build(tick, you, &others, playing.ack, budget);
-        let bytes =
-            codec::encode(&ServerDatagram::Snapshot(snapshot), budget).map_err(|_| End::Error(ErrorCode::Internal))?;
-        metrics::histogram!("mmo_gateway_snapshot_bytes").record(bytes.len() as f64);
-        metrics::counter!("mmo_gateway_snapshot_bytes_total").increment(bytes.len() as u64);
-        t.send_datagram(Bytes::from(bytes)).await?;
-        playing.last_snapshot = tick;
-        drop(frames);
+        drop(held);
         if let Some(items) = inventory {
             playing.inventory = Some(items.clone());
             send_control(t, &ServerControl::Inventory { items }).await?;
@@ -527,6 +510,46 @@ impl Session {
 }
 
 impl Playing {
+    /// The snapshot of `tick`: the player as `seen` and the entities in view in `frames` (each
+    /// cell's newest frame up to that tick), as a delta against the client's ack.
+    fn snapshot(
+        &mut self,
+        state: &GatewayState,
+        tick: Tick,
+        seen: &Seen,
+        frames: &[&CellFrame],
+        budget: usize,
+    ) -> Snapshot {
+        let own = &seen.state;
+        let tile = tile_of(own.body.pos);
+        let mut others: Vec<_> = frames
+            .iter()
+            .flat_map(|f| f.entities.iter().map(move |e| (f.tick, e)))
+            .filter(|(_, e)| e.id != self.entity)
+            .filter(|(_, e)| {
+                let d = tile_of(e.body.pos) - tile;
+                d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
+            })
+            .collect();
+        // An entity in handoff can be in two frames (two ticks): keep its newest state.
+        others.sort_by_key(|(t, e)| (e.id, std::cmp::Reverse(*t)));
+        others.dedup_by_key(|(_, e)| e.id);
+        let others: Vec<_> = others.into_iter().map(|(_, e)| e).collect();
+        let you = OwnState {
+            entity: own.id,
+            last_input_seq: own.last_input_seq,
+            body: own.body,
+            hp: own.hp,
+            max_hp: own.max_hp,
+            xp: own.xp,
+            level: own.level,
+            pose: own.pose,
+            cell: state.world.geometry.cell_of_pos(own.body.pos),
+            zone: seen.zone,
+        };
+        self.view.build(tick, you, &others, self.ack, budget)
+    }
+
     /// Forwards the inputs of `frame` not forwarded yet, oldest first.
     fn on_input(&mut self, frame: InputFrame) -> Result<(), ErrorCode> {
         if frame.buttons.len() > MAX_INPUTS_PER_FRAME || frame.buttons.iter().any(|b| b & !Buttons::ALL != 0) {
@@ -552,7 +575,7 @@ impl Playing {
 /// Re-creates the player on the new owner of the cell it was last seen in, once that cell has
 /// an owner other than the dead zone; true when the new owner took it (inputs go there now).
 async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing) -> bool {
-    let Some((last, tick)) = &playing.last_seen else { return false };
+    let Some(Seen { state: last, tick, .. }) = &playing.last_seen else { return false };
     let cell = state.world.geometry.cell_of_pos(last.body.pos);
     let Some(owner) = state.cells.owner(cell) else { return false };
     if owner.zone == playing.zone.zone {
@@ -589,16 +612,27 @@ async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing)
     }
 }
 
-/// The ground items within view of `tile`, by serial, from the newest frame of each cell.
-fn ground_in_view(frames: &[Arc<mmo_protocol::CellFrame>], tile: IVec2) -> Vec<mmo_protocol::GroundItem> {
-    let mut newest: Vec<&mmo_protocol::CellFrame> = frames.iter().map(|f| &**f).collect();
-    newest.sort_by_key(|f| (f.cell, std::cmp::Reverse(f.tick)));
-    newest.dedup_by_key(|f| f.cell);
-    let mut items: Vec<mmo_protocol::GroundItem> = newest
+/// Sends one snapshot datagram.
+async fn send_snapshot<T: Transport>(t: &mut T, snapshot: Snapshot, budget: usize) -> Result<(), End> {
+    let bytes =
+        codec::encode(&ServerDatagram::Snapshot(snapshot), budget).map_err(|_| End::Error(ErrorCode::Internal))?;
+    metrics::histogram!("mmo_gateway_snapshot_bytes").record(bytes.len() as f64);
+    metrics::counter!("mmo_gateway_snapshot_bytes_total").increment(bytes.len() as u64);
+    t.send_datagram(Bytes::from(bytes)).await.map_err(End::from)
+}
+
+/// The tile a position lies in.
+fn tile_of(pos: IVec2) -> IVec2 {
+    IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT)
+}
+
+/// The ground items within view of `tile`, by serial, from `frames` (one per cell).
+fn ground_in_view(frames: &[&CellFrame], tile: IVec2) -> Vec<mmo_protocol::GroundItem> {
+    let mut items: Vec<mmo_protocol::GroundItem> = frames
         .iter()
         .flat_map(|f| &f.items)
         .filter(|g| {
-            let d = IVec2::new(g.pos.x >> SUB_SHIFT, g.pos.y >> SUB_SHIFT) - tile;
+            let d = tile_of(g.pos) - tile;
             d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
         })
         .copied()

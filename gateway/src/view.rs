@@ -124,7 +124,7 @@ impl ClientView {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use mmo_protocol::codec::encode;
     use mmo_protocol::EntityKind;
@@ -145,7 +145,8 @@ mod tests {
         }
     }
 
-    fn npc(id: u64, x: i32) -> EntityState {
+    /// An NPC at `x` (test fixture, also used by the other modules' tests).
+    pub(crate) fn npc(id: u64, x: i32) -> EntityState {
         EntityState {
             id: EntityId(id),
             kind: EntityKind::Npc { species: 0 },

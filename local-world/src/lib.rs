@@ -3,7 +3,8 @@
 //! Tests start it on `127.0.0.1:0` and read the bound addresses back.
 //!
 //! The zones are linked to each other (handoff transfers, cross-border hits, ghost
-//! subscriptions) through the same zone handles the gateway uses, and follow the registry. Each
+//! subscriptions) through the same zone handles the gateway uses (behind a simulated network
+//! latency when [`LocalWorldConfig::zone_latency`] is set, [`latency`]), and follow the registry. Each
 //! zone registers under a lease and publishes its load reports; the coordinator service
 //! ([`mmo_coordinator::service`]) runs in-process as the only (so always leading) coordinator,
 //! rebalancing by load when `rebalance` is on. [`WorldControl`] is the operator's (and the
@@ -15,6 +16,8 @@
 //! default) holds accounts and player records; the gateway loads a player's record at login,
 //! the zones save through one write-behind [`Saver`] whose driver runs among the world's tasks
 //! and finishes after the zones' last saves at shutdown.
+
+pub mod latency;
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -82,6 +85,8 @@ pub struct LocalWorldConfig {
     pub token_key: Option<TokenKey>,
     pub token_ttl: std::time::Duration,
     pub saver: SaverConfig,
+    /// Simulated network latency of every message between two zones (zero: none).
+    pub zone_latency: Duration,
 }
 
 impl LocalWorldConfig {
@@ -105,6 +110,7 @@ impl LocalWorldConfig {
             token_key: None,
             token_ttl: mmo_gateway::accounts::DEFAULT_TOKEN_TTL,
             saver: SaverConfig::default(),
+            zone_latency: Duration::ZERO,
         }
     }
 }
@@ -196,7 +202,8 @@ impl LocalWorld {
             let zone = handle.zone;
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
-            let links = ZoneLinks { peers: handles.clone().into(), assignments: registry.watch() };
+            let peers = latency::peers_of(zone, &handles, config.zone_latency, ZONE_QUEUE);
+            let links = ZoneLinks { peers: peers.into(), assignments: registry.watch() };
             let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
                 .with_capacity(config.zone_capacity)
                 .with_report_period(config.report_period)

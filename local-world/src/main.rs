@@ -69,6 +69,10 @@ struct Args {
     /// How long a session token stays valid, in seconds.
     #[arg(long, env = "MMO_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     token_ttl_secs: u64,
+    /// Simulated network latency between zones in milliseconds (0: none), to see the world as
+    /// it plays with its zone servers on separate machines.
+    #[arg(long, env = "MMO_ZONE_LATENCY_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    zone_latency_ms: u64,
 }
 
 fn parse_world(s: &str) -> Result<(u16, u16), String> {
@@ -107,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         durable: args.durable.unwrap_or(StoreSpec::Redb(args.data_dir)),
         token_key: args.token_key,
         token_ttl: std::time::Duration::from_secs(args.token_ttl_secs),
+        zone_latency: std::time::Duration::from_millis(args.zone_latency_ms),
         ..LocalWorldConfig::for_tests()
     };
     let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -77,6 +77,8 @@ async fn a_thousand_border_crossings() {
     eprintln!("crossings: {crossings} by {bots} bots over {snapshots} snapshots");
     eprintln!("snapshot gaps: {gaps_at_crossings} at a crossing, {gaps_near_crossings} within 3 snapshots of one, {gaps} in all");
     eprintln!("zones skipped {skipped} ticks (fell behind the clock)");
+    let late = ticks.iter().filter(|&&t| t > 1).count();
+    eprintln!("handoffs that started late (the player in transit, shown as last seen, for a tick or more): {late}");
     eprintln!(
         "handoff latency over {} handoffs: p50 {} ticks / {:.1} ms, p99 {} ticks / {:.1} ms, max {} ticks / {:.1} ms (tick {tick_ms} ms)",
         ticks.len(),
