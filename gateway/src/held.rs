@@ -63,15 +63,7 @@ pub(crate) mod tests {
 
     /// A frame of cell (`cell`, 0) (test fixture, also used by the cache's tests).
     pub(crate) fn frame(cell: u16, zone: u32, tick: u64, entities: Vec<EntityState>) -> Arc<CellFrame> {
-        Arc::new(CellFrame {
-            cell: CellId::new(cell, 0),
-            zone: ZoneId(zone),
-            epoch: Epoch(1),
-            tick: Tick(tick),
-            entities,
-            events: Vec::new(),
-            items: Vec::new(),
-        })
+        Arc::new(CellFrame::new(CellId::new(cell, 0), ZoneId(zone), Epoch(1), Tick(tick), entities))
     }
 
     #[test]

@@ -8,6 +8,7 @@ use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{follow_zones, Follower, LinkIdentity};
 use mmo_cluster::{GatewayInfo, Registry, ZoneDirectory};
+use mmo_gateway::transport::accept::AddressValidation;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
 use mmo_world::GatewayId;
@@ -35,6 +36,10 @@ struct Args {
     /// UDP address of WebTransport.
     #[arg(long, default_value = "127.0.0.1:4433")]
     quic: SocketAddr,
+    /// QUIC address validation: `retry` (a connection attempt from an address not yet proven
+    /// gets a Retry first) or `off` (behind a proxy that validates addresses itself).
+    #[arg(long, value_enum, default_value_t = AddressValidation::Retry)]
+    quic_validation: AddressValidation,
     /// The built browser client to serve at `/` (none: API only).
     #[arg(long)]
     client_dir: Option<PathBuf>,
@@ -72,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
         id: GatewayId(args.id),
         http_addr: args.http,
         quic_addr: args.quic,
+        address_validation: args.quic_validation,
         client_dir: args.client_dir.clone(),
         max_sessions: args.max_sessions,
         seed: args.world.seed,

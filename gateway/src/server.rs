@@ -7,6 +7,7 @@ use crate::http::{router, HttpState};
 use crate::session;
 use crate::state::GatewayState;
 use crate::terrain::TerrainCache;
+use crate::transport::accept::{Acceptor, AddressValidation};
 use crate::transport::webtransport::{endpoint, EndpointError, WebTransportClient};
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::registry::AssignmentTable;
@@ -31,6 +32,8 @@ pub struct GatewayConfig {
     pub id: GatewayId,
     pub http_addr: SocketAddr,
     pub quic_addr: SocketAddr,
+    /// Whether new QUIC connections prove their address with a Retry first.
+    pub address_validation: AddressValidation,
     /// The built browser client to serve at `/`.
     pub client_dir: Option<PathBuf>,
     pub max_sessions: usize,
@@ -56,7 +59,7 @@ pub enum GatewayError {
 /// A gateway with its sockets bound, ready to run.
 pub struct Gateway {
     http: TcpListener,
-    webtransport: web_transport_quinn::Server,
+    webtransport: Acceptor,
     state: Arc<GatewayState>,
     frames: mpsc::Receiver<Arc<CellFrame>>,
     cert_sha256_hex: String,
@@ -85,7 +88,7 @@ impl Gateway {
             .map_err(|source| GatewayError::Http { addr: config.http_addr, source })?;
         let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
         let cert = DevCertificate::generate(&names)?;
-        let webtransport = endpoint(config.quic_addr, &cert)?;
+        let webtransport = Acceptor::new(endpoint(config.quic_addr, &cert)?, config.address_validation);
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
         let online = crate::online::Online::new(config.hot, config.id);
@@ -193,11 +196,7 @@ async fn refresh_online(state: Arc<GatewayState>, mut shutdown: watch::Receiver<
 }
 
 /// Accepts WebTransport sessions on `/play` until shutdown, then waits for them to close.
-async fn accept_webtransport(
-    mut server: web_transport_quinn::Server,
-    state: Arc<GatewayState>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn accept_webtransport(mut server: Acceptor, state: Arc<GatewayState>, mut shutdown: watch::Receiver<bool>) {
     let mut sessions = JoinSet::new();
     loop {
         let request = tokio::select! {
@@ -223,5 +222,5 @@ async fn accept_webtransport(
     if tokio::time::timeout(DRAIN_TIMEOUT, async { while sessions.join_next().await.is_some() {} }).await.is_err() {
         warn!(left = sessions.len(), "sessions did not close in time");
     }
-    server.close(0u32.into(), b"shutdown");
+    server.close(0, b"shutdown");
 }

@@ -29,6 +29,7 @@ use mmo_coordinator::api::{self, ApiState};
 use mmo_coordinator::service::{Coordinator, LeaderView, ServiceConfig, ServiceError, ServiceHandle};
 use mmo_coordinator::writer::RegistryWriter;
 use mmo_gateway::accounts::Accounts;
+use mmo_gateway::transport::accept::AddressValidation;
 use mmo_gateway::{Gateway, GatewayConfig};
 use mmo_protocol::WorldInfo;
 use mmo_store::token::TokenKey;
@@ -65,6 +66,8 @@ const ZONE_QUEUE: usize = 16 * 1024;
 pub struct LocalWorldConfig {
     pub http_addr: SocketAddr,
     pub quic_addr: SocketAddr,
+    /// QUIC address validation of new connections (a Retry first, by default).
+    pub quic_validation: AddressValidation,
     pub client_dir: Option<PathBuf>,
     pub zones: u32,
     pub geometry: WorldGeometry,
@@ -95,6 +98,7 @@ impl LocalWorldConfig {
         LocalWorldConfig {
             http_addr: "127.0.0.1:0".parse().expect("addr"),
             quic_addr: "127.0.0.1:0".parse().expect("addr"),
+            quic_validation: AddressValidation::Retry,
             client_dir: None,
             zones: 4,
             geometry: WorldGeometry::default(),
@@ -252,6 +256,7 @@ impl LocalWorld {
             id: GatewayId(1),
             http_addr: config.http_addr,
             quic_addr: config.quic_addr,
+            address_validation: config.quic_validation,
             client_dir: config.client_dir.clone(),
             max_sessions: config.max_sessions,
             seed: config.seed,

@@ -8,6 +8,7 @@
 use anyhow::Context;
 use clap::Parser;
 use mmo_coordinator::config::PolicyArgs;
+use mmo_gateway::transport::accept::AddressValidation;
 use mmo_local::{LocalWorld, LocalWorldConfig};
 use mmo_store::token::TokenKey;
 use mmo_store::StoreSpec;
@@ -26,6 +27,10 @@ struct Args {
     /// UDP address of WebTransport (an IPv6 wildcard such as [::]:8443 also serves IPv4).
     #[arg(long, env = "MMO_QUIC_ADDR", default_value = "127.0.0.1:8443")]
     quic_addr: SocketAddr,
+    /// QUIC address validation: `retry` (a connection attempt from an address not yet proven
+    /// gets a Retry first) or `off`.
+    #[arg(long, env = "MMO_QUIC_VALIDATION", value_enum, default_value_t = AddressValidation::Retry)]
+    quic_validation: AddressValidation,
     /// The built browser client (`npm run build` in browser-client/).
     #[arg(long, env = "MMO_CLIENT_DIR", default_value = "browser-client/dist")]
     client_dir: PathBuf,
@@ -99,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
     let config = LocalWorldConfig {
         http_addr: args.http_addr,
         quic_addr: args.quic_addr,
+        quic_validation: args.quic_validation,
         client_dir: Some(args.client_dir),
         zones: args.zones,
         geometry,

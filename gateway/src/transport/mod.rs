@@ -1,6 +1,7 @@
 //! Client transports behind one interface: WebTransport (preferred) and the WebSocket fallback.
 //! The session logic in [`crate::session`] does not know which one it talks over.
 
+pub mod accept;
 pub mod websocket;
 pub mod webtransport;
 

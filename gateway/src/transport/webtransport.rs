@@ -40,8 +40,9 @@ fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, EndpointError> {
     Ok(socket.into())
 }
 
-/// Creates the WebTransport server on `addr` with `cert`.
-pub fn endpoint(addr: SocketAddr, cert: &DevCertificate) -> Result<web_transport_quinn::Server, EndpointError> {
+/// Creates the QUIC endpoint of WebTransport on `addr` with `cert`
+/// ([`super::accept::Acceptor`] accepts its sessions).
+pub fn endpoint(addr: SocketAddr, cert: &DevCertificate) -> Result<quinn::Endpoint, EndpointError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])?
@@ -61,9 +62,8 @@ pub fn endpoint(addr: SocketAddr, cert: &DevCertificate) -> Result<web_transport
     server_config.transport_config(Arc::new(transport));
     let socket = bind_udp(addr)?;
     let runtime = quinn::default_runtime().ok_or_else(|| EndpointError::Quic("no async runtime".into()))?;
-    let endpoint = quinn::Endpoint::new(quinn::EndpointConfig::default(), Some(server_config), socket, runtime)
-        .map_err(|e| EndpointError::Quic(e.to_string()))?;
-    Ok(web_transport_quinn::Server::new(endpoint))
+    quinn::Endpoint::new(quinn::EndpointConfig::default(), Some(server_config), socket, runtime)
+        .map_err(|e| EndpointError::Quic(e.to_string()))
 }
 
 /// One WebTransport session. The client opens one bidirectional stream: the control stream.

@@ -76,3 +76,10 @@ pub struct CellFrame {
     #[serde(default)]
     pub items: Vec<GroundItem>,
 }
+
+impl CellFrame {
+    /// The frame of `cell` at `tick` with `entities`, no events and no ground items yet.
+    pub fn new(cell: CellId, zone: ZoneId, epoch: Epoch, tick: Tick, entities: Vec<EntityState>) -> Self {
+        CellFrame { cell, zone, epoch, tick, entities, events: Vec::new(), items: Vec::new() }
+    }
+}

@@ -102,15 +102,7 @@ mod tests {
                 items: Vec::new(),
             })
             .collect();
-        Arc::new(CellFrame {
-            cell: CellId::new(cell, 0),
-            zone: ZoneId(zone),
-            epoch: Epoch(1),
-            tick: Tick(tick),
-            entities,
-            events: Vec::new(),
-            items: Vec::new(),
-        })
+        Arc::new(CellFrame::new(CellId::new(cell, 0), ZoneId(zone), Epoch(1), Tick(tick), entities))
     }
 
     #[test]

@@ -129,15 +129,7 @@ pub(crate) fn frames(
     let mut frames: Vec<CellFrame> = owned
         .iter()
         .zip(&counts)
-        .map(|((cell, epoch), &n)| CellFrame {
-            cell,
-            zone,
-            epoch,
-            tick: now,
-            entities: Vec::with_capacity(n),
-            events: Vec::new(),
-            items: Vec::new(),
-        })
+        .map(|((cell, epoch), &n)| CellFrame::new(cell, zone, epoch, now, Vec::with_capacity(n)))
         .collect();
     for (e, slot) in entities.iter().zip(slots.iter()) {
         if let Some(s) = slot {
