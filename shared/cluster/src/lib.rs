@@ -19,6 +19,6 @@ pub mod records;
 pub mod registry;
 
 pub use directory::ZoneDirectory;
-pub use link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
+pub use link::{JoinAccepted, JoinRefused, LinkError, SubscriberId, ZoneCommand, ZoneHandle};
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
 pub use registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, MemoryRegistry, Registry, RegistryError};

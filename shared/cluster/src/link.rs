@@ -157,9 +157,14 @@ impl ZoneHandle {
 
     /// Sends without waiting; a full link drops the command (inputs are resent by clients).
     pub fn try_send(&self, cmd: ZoneCommand) -> Result<(), LinkError> {
+        self.try_send_or_return(cmd).map_err(|(error, _)| error)
+    }
+
+    /// Sends without waiting; a command that cannot go now comes back with the reason.
+    pub fn try_send_or_return(&self, cmd: ZoneCommand) -> Result<(), (LinkError, Box<ZoneCommand>)> {
         self.tx.try_send(cmd).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => LinkError::Full,
-            mpsc::error::TrySendError::Closed(_) => LinkError::Closed,
+            mpsc::error::TrySendError::Full(cmd) => (LinkError::Full, Box::new(cmd)),
+            mpsc::error::TrySendError::Closed(cmd) => (LinkError::Closed, Box::new(cmd)),
         })
     }
 

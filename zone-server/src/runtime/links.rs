@@ -4,21 +4,26 @@
 //!
 //! Messages to other zones are sent without waiting: a zone never blocks its tick on another
 //! (two zones waiting on each other's full queue would deadlock). A message that does not fit
-//! is counted and dropped; transfers are resent until answered, so a handoff survives it.
+//! waits in that peer's backlog, behind which later ones queue in order, and is retried every
+//! tick; so a hit or a kill credit survives a peer that falls behind for a while. Only a peer
+//! that is gone, or a backlog past [`BACKLOG_LIMIT`], loses messages (counted); transfers are
+//! resent until answered anyway.
 
 use super::unix_us;
 use crate::core::ZoneCore;
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::{SubscriberId, ZoneCommand, ZoneDirectory};
+use mmo_cluster::{LinkError, SubscriberId, ZoneCommand, ZoneDirectory};
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, ZoneId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, warn};
 
 /// Frames of neighbouring cells buffered between two ticks.
 const GHOST_QUEUE: usize = 1024;
+/// Messages kept for one peer whose queue is full, before new ones are dropped.
+pub const BACKLOG_LIMIT: usize = 65_536;
 
 /// What a zone runtime is connected to.
 #[derive(Debug)]
@@ -48,6 +53,8 @@ pub(super) struct Links {
     ghost_rx: mpsc::Receiver<Arc<CellFrame>>,
     /// Cells whose frames this zone receives for ghosts, and the zone it subscribed at.
     ghost_subs: BTreeMap<CellId, ZoneId>,
+    /// Per peer, the messages that did not fit its queue yet, oldest first.
+    backlog: BTreeMap<ZoneId, VecDeque<ZoneCommand>>,
 }
 
 impl Links {
@@ -61,6 +68,7 @@ impl Links {
             ghost_tx,
             ghost_rx,
             ghost_subs: BTreeMap::new(),
+            backlog: BTreeMap::new(),
         }
     }
 
@@ -83,16 +91,60 @@ impl Links {
         }
     }
 
-    fn send(&self, to: ZoneId, cmd: ZoneCommand) {
+    /// Sends to a peer, behind what waits for it already; keeps what does not fit.
+    fn send(&mut self, to: ZoneId, cmd: ZoneCommand) {
+        let waiting = self.backlog.entry(to).or_default();
+        if waiting.len() >= BACKLOG_LIMIT {
+            warn!(%to, "zone link backlog full; message dropped");
+            metrics::counter!("mmo_zone_peer_messages_dropped_total", "reason" => "backlog_full").increment(1);
+            return;
+        }
+        waiting.push_back(cmd);
+        self.flush_backlog(to);
+    }
+
+    /// Sends what waits for `to`, oldest first, until its queue is full.
+    fn flush_backlog(&mut self, to: ZoneId) {
+        let Some(waiting) = self.backlog.get_mut(&to) else { return };
         let Some(peer) = self.peers.get(to) else {
-            warn!(%to, "no link to zone; message dropped");
-            metrics::counter!("mmo_zone_peer_messages_dropped_total", "reason" => "unknown").increment(1);
+            warn!(%to, dropped = waiting.len(), "no link to zone; messages dropped");
+            metrics::counter!("mmo_zone_peer_messages_dropped_total", "reason" => "unknown")
+                .increment(waiting.len() as u64);
+            self.backlog.remove(&to);
             return;
         };
-        if let Err(error) = peer.try_send(cmd) {
-            warn!(%to, %error, "zone link refused a message; dropped");
-            metrics::counter!("mmo_zone_peer_messages_dropped_total", "reason" => "full").increment(1);
+        while let Some(cmd) = waiting.pop_front() {
+            match peer.try_send_or_return(cmd) {
+                Ok(()) => {}
+                Err((LinkError::Full, cmd)) => {
+                    waiting.push_front(*cmd);
+                    break;
+                }
+                Err((error, _)) => {
+                    warn!(%to, %error, dropped = waiting.len() + 1, "zone link closed; messages dropped");
+                    let dropped = waiting.len() as u64 + 1;
+                    metrics::counter!("mmo_zone_peer_messages_dropped_total", "reason" => "closed").increment(dropped);
+                    waiting.clear();
+                }
+            }
         }
+        if waiting.is_empty() {
+            self.backlog.remove(&to);
+        }
+    }
+
+    /// Retries every peer's backlog (once a tick, before new messages go out).
+    pub fn retry_backlogs(&mut self) {
+        let peers: Vec<ZoneId> = self.backlog.keys().copied().collect();
+        for to in peers {
+            self.flush_backlog(to);
+        }
+        metrics::gauge!("mmo_zone_peer_backlog").set(self.backlog_len() as f64);
+    }
+
+    /// Messages waiting for peers whose queues were full.
+    pub fn backlog_len(&self) -> usize {
+        self.backlog.values().map(VecDeque::len).sum()
     }
 
     /// Sends the core's messages to other zones, in order.
@@ -132,5 +184,64 @@ impl Links {
             self.send(zone, ZoneCommand::Subscribe { cell, subscriber: me, frames: self.ghost_tx.clone() });
             self.ghost_subs.insert(cell, zone);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mmo_cluster::ZoneHandle;
+    use mmo_world::EntityId;
+
+    fn chat(n: u64) -> ZoneCommand {
+        ZoneCommand::Chat { entity: EntityId(n), text: "hi".into() }
+    }
+
+    fn links_to(peer: ZoneHandle) -> Links {
+        let peers = ZoneDirectory::default();
+        peers.insert(peer);
+        let (_, assignments) = watch::channel(AssignmentTable::default());
+        Links::new(ZoneId(1), ZoneLinks { peers, assignments })
+    }
+
+    fn entity_of(cmd: ZoneCommand) -> u64 {
+        match cmd {
+            ZoneCommand::Chat { entity, .. } => entity.0,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn messages_a_full_peer_cannot_take_wait_and_arrive_in_order() {
+        let (peer, mut inbox) = ZoneHandle::channel(ZoneId(2), 2);
+        let mut links = links_to(peer);
+        for n in 1..=5 {
+            links.send(ZoneId(2), chat(n));
+        }
+        assert_eq!(links.backlog_len(), 3, "two fit the queue, three wait");
+        // The peer reads one; the next tick sends one more, and nothing overtakes.
+        assert_eq!(entity_of(inbox.recv().await.unwrap()), 1);
+        links.retry_backlogs();
+        links.send(ZoneId(2), chat(6));
+        assert_eq!(links.backlog_len(), 3);
+        let mut got = vec![entity_of(inbox.recv().await.unwrap()), entity_of(inbox.recv().await.unwrap())];
+        links.retry_backlogs();
+        got.extend([entity_of(inbox.recv().await.unwrap()), entity_of(inbox.recv().await.unwrap())]);
+        links.retry_backlogs();
+        got.push(entity_of(inbox.recv().await.unwrap()));
+        assert_eq!(got, [2, 3, 4, 5, 6]);
+        assert_eq!(links.backlog_len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_is_gone_takes_its_backlog_with_it() {
+        let (peer, inbox) = ZoneHandle::channel(ZoneId(2), 1);
+        let mut links = links_to(peer);
+        links.send(ZoneId(2), chat(1));
+        links.send(ZoneId(2), chat(2));
+        assert_eq!(links.backlog_len(), 1);
+        drop(inbox);
+        links.retry_backlogs();
+        assert_eq!(links.backlog_len(), 0, "nothing is kept for a zone that stopped");
     }
 }

@@ -228,6 +228,7 @@ impl ZoneRuntime {
                 self.flush(record, None);
             }
             self.refill_serials().await;
+            self.links.retry_backlogs();
             // Answers to transfers go out at once, not after the tick.
             self.links.send_outbox(&mut self.core);
             self.links.file_ghost_frames(&mut self.core);
