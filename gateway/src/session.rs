@@ -409,8 +409,9 @@ impl Session {
         let playing = self.playing.as_mut().expect("playing after login");
         let held = state.cells.frames(&playing.interest);
         let budget = MAX_SNAPSHOT_BYTES.min(t.max_datagram());
-        // Oldest first; during a handoff the entity is in the old zone's frame of one tick and
-        // the new zone's of the next, so the stream stays contiguous across it.
+        // Oldest first, so a session woken late still sends every tick. During a handoff the
+        // entity is in the old zone's frame of one tick and the new zone's of the next; a tick
+        // or two between them that no zone published (a late handoff) goes out as last seen.
         let mut newest = None;
         while let Some((own_frame, own)) = held.next_own(playing.entity, playing.last_snapshot, complete) {
             let seen = Seen { state: own.clone(), tick: own_frame.tick, zone: own_frame.zone };
