@@ -10,7 +10,8 @@ use mmo_protocol::codec::encoded_len;
 use mmo_protocol::datagram::quantize;
 use mmo_protocol::{EntityDelta, EntitySpawn, EntityState, OwnState, Snapshot};
 use mmo_world::{EntityId, Tick};
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::VecDeque;
 
 /// Snapshots remembered as possible baselines (3.2 s at 20 Hz).
 const HISTORY: usize = 64;
@@ -54,7 +55,7 @@ impl ClientView {
                 self.history.pop_front();
             }
         }
-        let empty = HashMap::new();
+        let empty = HashMap::default();
         let (baseline, base) = match ack.and_then(|a| self.history.iter().find(|(t, _)| *t == a)) {
             Some((t, known)) => (Some(*t), known),
             None => (None, &empty),
@@ -62,9 +63,9 @@ impl ClientView {
 
         let mut snapshot = Snapshot { tick, baseline, you, entities: Vec::new(), removed: Vec::new() };
         let mut size = encoded_len(&snapshot) + LIST_OVERHEAD;
-        let mut known: HashMap<EntityId, Known> = HashMap::with_capacity(others.len());
+        let mut known: HashMap<EntityId, Known> = HashMap::with_capacity_and_hasher(others.len(), Default::default());
 
-        let in_view: std::collections::HashSet<EntityId> = others.iter().map(|e| e.id).collect();
+        let in_view: HashSet<EntityId> = others.iter().map(|e| e.id).collect();
         let mut gone: Vec<EntityId> = base.keys().filter(|id| !in_view.contains(id)).copied().collect();
         gone.sort_unstable();
         for id in gone {
@@ -129,6 +130,7 @@ pub(crate) mod tests {
     use mmo_protocol::codec::encode;
     use mmo_protocol::EntityKind;
     use mmo_world::{Body, CellId, ZoneId};
+    use std::collections::HashMap;
 
     fn you(x: i32) -> OwnState {
         OwnState {
