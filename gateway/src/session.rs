@@ -421,12 +421,13 @@ impl Session {
                 metrics::counter!("mmo_gateway_in_transit_ticks_total").increment(1);
                 send_snapshot(t, playing.snapshot(&state, tick, &last, &held.at(tick), budget), budget).await?;
             }
-            send_snapshot(t, playing.snapshot(&state, seen.tick, &seen, &held.at(seen.tick), budget), budget).await?;
+            let frames = held.at(seen.tick);
+            send_snapshot(t, playing.snapshot(&state, seen.tick, &seen, &frames, budget), budget).await?;
             playing.last_snapshot = seen.tick;
             playing.last_seen = Some(seen);
-            newest = Some((own_frame, own));
+            newest = Some((own_frame, own, frames));
         }
-        let Some((own_frame, own)) = newest else {
+        let Some((own_frame, own, frames)) = newest else {
             playing.missing_ticks += 1;
             // Its zone left the registry (lease expired): wait for the new owner and restore.
             if state.cells.zone(playing.zone.zone).is_none() {
@@ -460,8 +461,9 @@ impl Session {
         }
         let inventory = (playing.inventory.as_ref() != Some(&own.items)).then(|| own.items.clone());
         let pos = own.body.pos;
-        let ground = ground_in_view(&held.at(tick), tile_of(pos));
+        let ground = ground_in_view(&frames, tile_of(pos));
         let ground = (ground != playing.ground).then_some(ground);
+        drop(frames);
         drop(held);
         if let Some(items) = inventory {
             playing.inventory = Some(items.clone());
