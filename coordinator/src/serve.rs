@@ -11,11 +11,10 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
-use mmo_coordinator::api::{self, ApiState};
 use mmo_coordinator::config::PolicyArgs;
-use mmo_coordinator::election::{Election, ElectionConfig, Role};
-use mmo_coordinator::service::{Coordinator, ServiceHandle};
-use mmo_coordinator::writer::LeaderWriter;
+use mmo_coordinator::election::{Election, ElectionConfig};
+use mmo_coordinator::host::{Candidacy, CoordinatorHost};
+use mmo_coordinator::service::ServiceHandle;
 use mmo_world::WorldGeometry;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -24,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tower_http::services::ServeDir;
-use tracing::{info, warn};
+use tracing::info;
 
 /// `run`'s flags.
 #[derive(Debug, clap::Args)]
@@ -109,16 +108,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let (registry, follower) = EtcdRegistry::connect(EtcdConfig::new(args.etcd.clone(), args.world.as_str()))
         .await
         .with_context(|| format!("--etcd {}", args.etcd.join(",")))?;
-    let registry = Arc::new(registry);
     let election = Election::new(
-        (*registry).clone(),
+        registry.clone(),
         ElectionConfig { candidate: args.candidate.clone(), ttl: Duration::from_secs(args.leader_ttl_secs) },
     );
-    let (mut coordinator, service) = Coordinator::new(registry.clone(), args.policy.service_config(geometry));
-
-    let state = ApiState { registry: registry.clone(), service: service.clone(), geometry };
-    let mut router =
-        api::routes(state, args.client_dir.clone()).merge(health_routes(Health { metrics, service: service.clone() }));
+    let host = CoordinatorHost::new(Arc::new(registry), args.policy.service_config(geometry), Candidacy::Elected(election));
+    let service = host.service();
+    let mut router = host.api_routes(args.client_dir.clone()).merge(health_routes(Health { metrics, service }));
     if let Some(dir) = &args.client_dir {
         router = router.fallback_service(ServeDir::new(dir));
     }
@@ -126,11 +122,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
 
     let (stop, shutdown) = watch::channel(false);
-    tokio::spawn(async move {
-        mmo_cluster::cli::stop_requested().await;
-        info!("shutting down");
-        let _ = stop.send(true);
-    });
     let http = axum::serve(listener, router).with_graceful_shutdown(wait(shutdown.clone()));
     {
         let mut out = std::io::stdout().lock();
@@ -139,55 +130,17 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     info!(%addr, candidate = %args.candidate, world = %args.world, "coordinator serving");
     let follow = follower.run();
-    let roles = drive(&election, &mut coordinator, &service, shutdown.clone());
+    let stop_on_signal = async move {
+        mmo_cluster::cli::stop_requested().await;
+        info!("shutting down");
+        let _ = stop.send(true);
+    };
     tokio::select! {
         served = http => served.context("serving HTTP")?,
         never = follow => match never {},
-        () = async { tokio::join!(election.run(wait(shutdown.clone())), roles); } => {}
+        () = async { tokio::join!(host.run(shutdown.clone()), stop_on_signal); } => {}
     }
     Ok(())
-}
-
-/// Runs the service in the role the election gives this replica, until shutdown.
-async fn drive(
-    election: &Election,
-    coordinator: &mut Coordinator<EtcdRegistry>,
-    service: &ServiceHandle,
-    shutdown: watch::Receiver<bool>,
-) {
-    let mut roles = election.role();
-    while !*shutdown.borrow() {
-        let role = roles.borrow_and_update().clone();
-        let changed = role_changed(&roles, &shutdown);
-        match role {
-            Role::Leader(leadership) => {
-                service.set_leader(Some(leadership.info().into()));
-                let writer = LeaderWriter::new(election, leadership);
-                if let Err(error) = coordinator.lead(&writer, changed).await {
-                    warn!(%error, "stopped leading; standing by until the election notices");
-                    coordinator.stand_by(role_changed(&roles, &shutdown)).await;
-                }
-            }
-            Role::Standby { leader } => {
-                service.set_leader(leader.map(Into::into));
-                coordinator.stand_by(changed).await;
-            }
-        }
-    }
-}
-
-/// Completes when the role changes or at shutdown.
-fn role_changed(
-    roles: &watch::Receiver<Role>,
-    shutdown: &watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> {
-    let (mut roles, mut shutdown) = (roles.clone(), shutdown.clone());
-    async move {
-        tokio::select! {
-            _ = roles.changed() => {}
-            _ = shutdown.wait_for(|s| *s) => {}
-        }
-    }
 }
 
 async fn wait(mut shutdown: watch::Receiver<bool>) {

@@ -1,11 +1,10 @@
 //! How the coordinator writes a cell's new owner: [`RegistryWriter`] (a plain registry write, the
-//! local world's single coordinator and tests) or [`LeaderWriter`] (a transaction guarded by the
+//! local world's sole coordinator and tests) or [`LeaderWriter`] (a transaction guarded by the
 //! leader key on etcd, so a deposed leader cannot write).
 
 use crate::election::{Election, ElectionError, Leadership};
-use mmo_cluster::{Registry, RegistryError, ZoneCommand, ZoneHandle};
+use mmo_cluster::{Registry, RegistryError};
 use mmo_world::{CellId, Epoch, ZoneId};
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use tracing::info;
@@ -46,19 +45,16 @@ pub trait CellWriter: Send + Sync {
     ) -> impl Future<Output = Result<Epoch, WriteError>> + Send;
 }
 
-/// Plain registry writes, and the in-process zones told at once (they also follow the registry,
-/// this only saves them a tick): both sides of a migration learn the new owner; the receiver of
-/// a cell nobody simulates is told to own it.
+/// Plain registry writes: the local world's sole coordinator and tests. Zones learn the new
+/// owner from the registry, as they do from an elected leader's writes.
 #[derive(Debug)]
 pub struct RegistryWriter<R> {
     registry: Arc<R>,
-    zones: HashMap<ZoneId, ZoneHandle>,
 }
 
 impl<R: Registry> RegistryWriter<R> {
-    /// `zones`: the in-process zones to notify (none in tests of the policy loop alone).
-    pub fn new(registry: Arc<R>, zones: HashMap<ZoneId, ZoneHandle>) -> Self {
-        RegistryWriter { registry, zones }
+    pub fn new(registry: Arc<R>) -> Self {
+        RegistryWriter { registry }
     }
 }
 
@@ -71,30 +67,8 @@ impl<R: Registry> CellWriter for RegistryWriter<R> {
         migration: bool,
     ) -> Result<Epoch, WriteError> {
         let epoch = self.registry.assign(cell, to).await?;
-        notify(&self.zones, cell, from, to, epoch, migration).await;
+        info!(%cell, ?from, %to, %epoch, migration, "cell assigned");
         Ok(epoch)
-    }
-}
-
-/// Tells in-process zones about a new owner (see [`RegistryWriter`]).
-pub(crate) async fn notify(
-    zones: &HashMap<ZoneId, ZoneHandle>,
-    cell: CellId,
-    from: Option<ZoneId>,
-    to: ZoneId,
-    epoch: Epoch,
-    migration: bool,
-) {
-    info!(%cell, ?from, %to, %epoch, migration, "cell assigned");
-    // A zone that is gone learns nothing; the registry holds the truth either way.
-    if migration {
-        for zone in from.into_iter().chain([to]) {
-            if let Some(handle) = zones.get(&zone) {
-                let _ = handle.send(ZoneCommand::CellOwner { cell, zone: to, epoch }).await;
-            }
-        }
-    } else if let Some(handle) = zones.get(&to) {
-        let _ = handle.send(ZoneCommand::OwnCell { cell, epoch }).await;
     }
 }
 

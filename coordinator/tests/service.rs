@@ -6,7 +6,7 @@ use mmo_coordinator::policy::PolicyConfig;
 use mmo_coordinator::service::{Coordinator, ServiceConfig, ServiceError};
 use mmo_coordinator::writer::RegistryWriter;
 use mmo_world::{CellId, WorldGeometry, ZoneId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,7 +43,7 @@ impl World {
             ..ServiceConfig::new(GEOMETRY)
         };
         let (coordinator, handle) = Coordinator::new(registry.clone(), config);
-        let writer = RegistryWriter::new(registry.clone(), HashMap::new());
+        let writer = RegistryWriter::new(registry.clone());
         World { registry, leases, coordinator, writer, handle }
     }
 

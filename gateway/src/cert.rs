@@ -38,6 +38,11 @@ impl DevCertificate {
         })
     }
 
+    /// The certificate's SHA-256, which browsers pin.
+    pub fn sha256(&self) -> [u8; 32] {
+        self.sha256
+    }
+
     pub fn sha256_hex(&self) -> String {
         self.sha256.iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -6,16 +6,15 @@ use anyhow::Context;
 use clap::Parser;
 use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
-use mmo_cluster::net::{follow_zones, Follower, LinkIdentity};
-use mmo_cluster::{GatewayInfo, Registry, ZoneDirectory};
+use mmo_cluster::net::LinkIdentity;
+use mmo_cluster::ZoneConnector;
 use mmo_gateway::transport::accept::AddressValidation;
-use mmo_gateway::{Gateway, GatewayConfig};
+use mmo_gateway::{GatewayConfig, GatewayHost};
 use mmo_protocol::WorldInfo;
 use mmo_world::GatewayId;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use tracing::{info, warn};
 
 /// A gateway: terminates players' sessions and routes them to zones.
 #[derive(Parser, Debug)]
@@ -60,8 +59,6 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("--etcd {:?}", args.registry.etcd))?;
     tokio::spawn(follower.run());
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let directory = ZoneDirectory::default();
     let identity = std::sync::Arc::new(LinkIdentity::generate().context("making the zone link certificate")?);
     let store = mmo_store::AnyStore::open(&args.store.durable)
         .await
@@ -83,41 +80,19 @@ async fn main() -> anyhow::Result<()> {
         seed: args.world.seed,
         world: WorldInfo { geometry: args.world.geometry(), clock: args.world.clock() },
     };
-    let gateway = Gateway::bind(config, directory.clone(), registry.watch(), Some(metrics))
+    let connector = ZoneConnector::Tls(identity);
+    let host = GatewayHost::start(registry, config, connector, Some(metrics), args.registry.lease_ttl())
         .await
-        .with_context(|| format!("--http {} / --quic {}", args.http, args.quic))?;
-    let http_addr = gateway.http_addr();
-    let info = GatewayInfo {
-        id: GatewayId(args.id),
-        address: http_addr.to_string(),
-        cert_hash: gateway.cert_sha256_hex().parse().map_err(anyhow::Error::msg)?,
-        link_cert_hash: identity.hash(),
-        capacity: u32::try_from(args.max_sessions).unwrap_or(u32::MAX),
-    };
-    let lease = registry.register_gateway(info, args.registry.lease_ttl()).await.context("registering the gateway")?;
-    // Registered first: zones accept the gateway's link certificate once they see it.
-    {
-        let (registry, directory, shutdown) = (registry.clone(), directory.clone(), shutdown.clone());
-        let follower = Follower { identity, local: None, lost: None, trusted: None };
-        tokio::spawn(async move { follow_zones(&registry, directory, follower, shutdown).await });
-    }
-    writeln!(std::io::stdout(), "ready: http://{http_addr}/")?;
+        .with_context(|| format!("starting the gateway (--http {} / --quic {})", args.http, args.quic))?;
+    writeln!(std::io::stdout(), "ready: http://{}/", host.http_addr())?;
     std::io::stdout().flush()?;
-    let run = tokio::spawn(gateway.run(shutdown));
-    let lost = tokio::select! {
-        lost = registry.keep_alive(&lease) => Some(match lost { Err(error) => error, Ok(never) => match never {} }),
-        () = mmo_cluster::cli::stop_requested() => None,
-    };
-    let _ = stop.send(true);
-    run.await.context("gateway task")?.context("gateway")?;
-    match lost {
-        Some(error) => anyhow::bail!("gateway lease lost ({error}); stopped"),
-        None => {
-            if let Err(error) = registry.revoke(&lease).await {
-                warn!(%error, "could not revoke the lease");
-            }
-            info!("gateway stopped and deregistered");
-            Ok(())
-        }
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let run = host.run(shutdown);
+    tokio::pin!(run);
+    tokio::select! {
+        result = &mut run => return result.context("gateway"),
+        () = mmo_cluster::cli::stop_requested() => {}
     }
+    let _ = stop.send(true);
+    run.await.context("gateway")
 }

@@ -63,6 +63,7 @@ pub struct Gateway {
     state: Arc<GatewayState>,
     frames: mpsc::Receiver<Arc<CellFrame>>,
     cert_sha256_hex: String,
+    cert_hash: mmo_cluster::CertHash,
     client_dir: Option<PathBuf>,
     metrics: Option<PrometheusHandle>,
     /// Routes the embedding process adds (the local world's operator actions).
@@ -107,6 +108,7 @@ impl Gateway {
             state,
             frames,
             cert_sha256_hex: cert.sha256_hex(),
+            cert_hash: mmo_cluster::CertHash(cert.sha256()),
             client_dir: config.client_dir,
             metrics,
             extra_routes: None,
@@ -126,6 +128,11 @@ impl Gateway {
     /// The SHA-256 of the WebTransport certificate (64 hex digits), which browsers pin.
     pub fn cert_sha256_hex(&self) -> &str {
         &self.cert_sha256_hex
+    }
+
+    /// The same SHA-256, as the registry keeps it.
+    pub fn cert_hash(&self) -> mmo_cluster::CertHash {
+        self.cert_hash
     }
 
     pub fn quic_addr(&self) -> SocketAddr {

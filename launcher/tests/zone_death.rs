@@ -204,8 +204,11 @@ async fn world_items(registry: &EtcdRegistry, inspector: &mut Inspector, players
         let mut reports = Vec::new();
         for (id, info) in &zones {
             let identity = &inspector.identity;
-            let link =
-                inspector.links.entry(*id).or_insert_with(|| mmo_cluster::net::connect(info, identity).expect("link"));
+            let link = inspector.links.entry(*id).or_insert_with(|| {
+                let (handle, driver) = mmo_cluster::net::connect(info, identity).expect("link");
+                tokio::spawn(driver);
+                handle
+            });
             if let Ok(Ok(report)) = tokio::time::timeout(Duration::from_secs(2), link.inspect()).await {
                 reports.push(report);
             }

@@ -2,42 +2,36 @@
 //! in-memory registry, so one command gives a playable world with nothing else installed.
 //! Tests start it on `127.0.0.1:0` and read the bound addresses back.
 //!
-//! The zones are linked to each other (handoff transfers, cross-border hits, ghost
-//! subscriptions) through the same zone handles the gateway uses (behind a simulated network
-//! latency when [`LocalWorldConfig::zone_latency`] is set, [`latency`]), and follow the registry. Each
-//! zone registers under a lease and publishes its load reports; the coordinator service
-//! ([`mmo_coordinator::service`]) runs in-process as the only (so always leading) coordinator,
-//! rebalancing by load when `rebalance` is on. [`WorldControl`] is the operator's (and the
-//! tests') handle: move a cell to another zone, inspect what each zone holds, spawn NPCs. The
-//! gateway's HTTP listener also serves the coordinator's operator API and `/dashboard`
-//! ([`mmo_coordinator::api`]).
+//! This crate is composition only: every service runs through the same host as in the
+//! multi-process mode ([`ZoneHost`], [`GatewayHost`], [`CoordinatorHost`]), given what differs
+//! here: a shared [`MemoryRegistry`] instead of etcd, zone links in process ([`LocalZones`],
+//! behind a simulated network latency when [`LocalWorldConfig::zone_latency`] is set) instead of
+//! TLS, one durable store and hot state shared by all, and the sole coordinator (always leading,
+//! rebalancing by load when `rebalance` is on), whose operator API and `/dashboard` the gateway's
+//! HTTP listener serves. [`WorldControl`] is the operator's (and the tests') handle: move a cell
+//! to another zone, inspect what each zone holds, spawn NPCs.
 //!
 //! Persistence: one durable store ([`LocalWorldConfig::durable`], redb in the data folder by
-//! default) holds accounts and player records; the gateway loads a player's record at login,
-//! the zones save through one write-behind [`Saver`] whose driver runs among the world's tasks
-//! and finishes after the zones' last saves at shutdown.
-
-pub mod latency;
+//! default) holds accounts and player records and, beside it, hot state (cell checkpoints); the
+//! gateway loads a player's record at login, the zones save through their write-behind savers.
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::peer::ZoneReport;
-use mmo_cluster::{
-    CertHash, Event, EventKind, GatewayInfo, Lease, LoadReport, MemoryRegistry, Registry, ZoneHandle, ZoneInfo,
-};
-use mmo_coordinator::api::{self, ApiState};
-use mmo_coordinator::service::{Coordinator, LeaderView, ServiceConfig, ServiceError, ServiceHandle};
-use mmo_coordinator::writer::RegistryWriter;
+use mmo_cluster::{LocalZones, MemoryRegistry, Registry, ZoneConnector, ZoneHandle};
+use mmo_coordinator::host::{Candidacy, CoordinatorHost};
+use mmo_coordinator::service::{ServiceConfig, ServiceError, ServiceHandle};
 use mmo_gateway::accounts::Accounts;
 use mmo_gateway::transport::accept::AddressValidation;
-use mmo_gateway::{Gateway, GatewayConfig};
+use mmo_gateway::{GatewayConfig, GatewayHost};
 use mmo_protocol::WorldInfo;
 use mmo_store::token::TokenKey;
-use mmo_store::{AnyHot, AnyStore, HotSpec, Saver, SaverConfig, StoreSpec};
+use mmo_store::{AnyHot, AnyStore, HotSpec, SaverConfig, StoreSpec};
 use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
-use mmo_zone::runtime::{ZoneLinks, DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
-use mmo_zone::ZoneRuntime;
+use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
+use mmo_zone::ops::Readiness;
+use mmo_zone::runtime::{DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,8 +52,8 @@ const LEADER: &str = "local";
 /// reports of several.
 const INSPECT_TRIES: usize = 20;
 
-/// Commands a zone may have queued before it reads them.
-const ZONE_QUEUE: usize = 16 * 1024;
+/// How long [`LocalWorld::start`] waits for the zones to take their cells.
+const CELLS_TAKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything the local world is made of.
 #[derive(Clone, Debug)]
@@ -123,7 +117,7 @@ impl LocalWorldConfig {
 /// coordinator.
 #[derive(Clone, Debug)]
 pub struct WorldControl {
-    registry: Arc<MemoryRegistry>,
+    registry: MemoryRegistry,
     zones: HashMap<ZoneId, ZoneHandle>,
     geometry: WorldGeometry,
     coordinator: ServiceHandle,
@@ -152,6 +146,20 @@ impl WorldControl {
         self.coordinator.move_cell(cell, to).await
     }
 
+    /// Completes once every zone simulates each cell the registry assigns it (as of the call).
+    pub async fn cells_taken(&self) {
+        let table = self.registry.assignments();
+        loop {
+            let reports = self.inspect().await;
+            let owned: HashMap<CellId, ZoneId> =
+                reports.iter().flat_map(|r| r.owned.iter().map(|(cell, _)| (*cell, r.zone))).collect();
+            if reports.len() == self.zones.len() && table.iter().all(|(cell, a)| owned.get(cell) == Some(&a.zone)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// What every zone holds, in zone order (zones that do not answer are left out), as of one
     /// tick: every zone is asked at once and asked again (a few times at most) until all answer
     /// from the same tick, so an entity crossing between two zones is counted once (frozen at
@@ -177,13 +185,14 @@ impl WorldControl {
 pub struct LocalWorld {
     control: WorldControl,
     store: AnyStore,
-    gateway: Gateway,
+    gateway: GatewayHost<MemoryRegistry>,
     tasks: JoinSet<()>,
 }
 
 impl LocalWorld {
-    /// Starts the zones (registered under leases, reporting their load), assigns the cells,
-    /// starts the coordinator service, binds the gateway (serving the operator API too).
+    /// Starts the zones (registered under leases, reporting their load), assigns the cells
+    /// (a block of columns per zone) and waits until the zones took them, starts the
+    /// coordinator, binds the gateway (serving the operator API too).
     pub async fn start(
         config: LocalWorldConfig,
         metrics: Option<PrometheusHandle>,
@@ -195,62 +204,48 @@ impl LocalWorld {
         // Checkpoints go beside the player store (the redb file by default), so a restarted world
         // brings its NPCs and ground items back.
         let hot = AnyHot::open(&HotSpec::Durable, &store).await.context("opening hot state beside the player store")?;
-        let (saver, saver_driver) = Saver::new(store.clone(), config.saver.clone());
-        let registry = Arc::new(MemoryRegistry::default());
-        let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
-        let channels: Vec<_> = zone_ids.iter().map(|&zone| ZoneHandle::channel(zone, ZONE_QUEUE)).collect();
-        let handles: HashMap<ZoneId, ZoneHandle> = channels.iter().map(|(h, _)| (h.zone, h.clone())).collect();
+        let registry = MemoryRegistry::default();
+        let local = LocalZones::with_latency(config.zone_latency);
         let mut tasks = JoinSet::new();
-        tasks.spawn(saver_driver.run().in_current_span());
-        for (handle, commands) in channels {
-            let zone = handle.zone;
+        let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
+        for &zone in &zone_ids {
             let zone_config =
                 ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
-            let peers = latency::peers_of(zone, &handles, config.zone_latency, ZONE_QUEUE);
-            let links = ZoneLinks { peers: peers.into(), assignments: registry.watch() };
-            let runtime = ZoneRuntime::new(zone_config, commands, config.clock, links)
-                .with_capacity(config.zone_capacity)
-                .with_report_period(config.report_period)
-                .with_persistence(store.clone(), saver.clone())
-                .with_hot(hot.clone());
-            let info = ZoneInfo {
-                id: zone,
-                address: format!("in-process:{zone}"),
-                cert_hash: CertHash::default(),
+            let host_config = HostConfig {
                 capacity: config.zone_capacity,
+                report_period: config.report_period,
+                saver: config.saver.clone(),
+                ..HostConfig::new(zone_config, config.clock, LEASE_TTL)
             };
-            let lease = registry.register_zone(info, LEASE_TTL).await.context("registering a zone")?;
-            let span = tracing::info_span!("zone", %zone);
-            tasks.spawn(
-                keep_registered(registry.clone(), lease, runtime.load_reports(), shutdown.clone()).instrument(span),
-            );
-            tasks.spawn(runtime.run(shutdown.clone()).in_current_span());
+            let stores = Stores { durable: store.clone(), hot: hot.clone() };
+            let host = ZoneHost::start(registry.clone(), host_config, ZoneLink::InProcess(local.clone()), stores)
+                .await
+                .with_context(|| format!("starting zone {zone}"))?;
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                if let Err(error) = host.run(Readiness::default(), shutdown).await {
+                    warn!(%zone, %error, "zone stopped");
+                }
+            });
         }
-        drop(saver);
-        let written = mmo_coordinator::assign_world(registry.as_ref(), &config.geometry, &zone_ids).await?;
-        for (cell, zone, epoch) in written {
-            let take = mmo_zone::restore::take_cell(cell, epoch, &hot, &store).await;
-            handles[&zone].send(take).await.context("zone stopped while starting")?;
-        }
+        mmo_coordinator::assign_world(&registry, &config.geometry, &zone_ids).await?;
 
         let service_config = ServiceConfig { geometry: config.geometry, ..config.coordinator.clone() };
-        let (mut coordinator, service) = Coordinator::new(registry.clone(), service_config);
-        service.set_leader(Some(LeaderView { name: LEADER.into(), epoch: Epoch(0) }));
-        let elected = EventKind::LeaderElected { leader: LEADER.into(), epoch: Epoch(0) };
-        registry.log_event(Event { at_unix_ms: mmo_zone::runtime::unix_ms(), kind: elected }).await?;
-        let writer = RegistryWriter::new(registry.clone(), handles.clone());
-        let mut stop = shutdown.clone();
-        tasks.spawn(
-            async move {
-                let until = async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                };
-                if let Err(error) = coordinator.lead(&writer, until).await {
-                    warn!(%error, "the coordinator stopped");
-                }
-            }
-            .instrument(tracing::info_span!("coordinator")),
-        );
+        let coordinator =
+            CoordinatorHost::new(Arc::new(registry.clone()), service_config, Candidacy::Sole { name: LEADER.into() });
+        let operator = coordinator.api_routes(config.client_dir.clone());
+        let service = coordinator.service();
+        tasks.spawn(coordinator.run(shutdown.clone()).instrument(tracing::info_span!("coordinator")));
+
+        let control = WorldControl {
+            registry: registry.clone(),
+            zones: local.handles().into_iter().map(|h| (h.zone, h)).collect(),
+            geometry: config.geometry,
+            coordinator: service,
+        };
+        tokio::time::timeout(CELLS_TAKEN_TIMEOUT, control.cells_taken())
+            .await
+            .context("the zones did not take their cells in time")?;
 
         let gateway_config = GatewayConfig {
             id: GatewayId(1),
@@ -264,33 +259,9 @@ impl LocalWorld {
             accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
             hot: hot.clone(),
         };
-        let control = WorldControl {
-            registry: registry.clone(),
-            zones: handles.clone(),
-            geometry: config.geometry,
-            coordinator: service.clone(),
-        };
-        let operator = api::routes(
-            ApiState { registry: registry.clone(), service, geometry: config.geometry },
-            config.client_dir.clone(),
-        );
-        let gateway =
-            Gateway::bind(gateway_config, handles.into(), registry.watch(), metrics).await?.with_routes(operator);
-        let info = GatewayInfo {
-            id: GatewayId(1),
-            address: gateway.http_addr().to_string(),
-            cert_hash: CertHash::default(),
-            // In one process: no zone link.
-            link_cert_hash: CertHash::default(),
-            capacity: u32::try_from(config.max_sessions).unwrap_or(u32::MAX),
-        };
-        let lease = registry.register_gateway(info, LEASE_TTL).await.context("registering the gateway")?;
-        tasks.spawn(keep_registered(
-            registry.clone(),
-            lease,
-            watch::channel(LoadReport::default()).1,
-            shutdown.clone(),
-        ));
+        let gateway = GatewayHost::start(registry, gateway_config, ZoneConnector::InProcess(local), metrics, LEASE_TTL)
+            .await?
+            .with_routes(operator);
         Ok(LocalWorld { control, store, gateway, tasks })
     }
 
@@ -316,39 +287,11 @@ impl LocalWorld {
         self.gateway.quic_addr()
     }
 
-    /// Runs until `shutdown`, then waits for every part to stop.
+    /// Runs until `shutdown`, then waits for every part to stop: the gateway (its sessions
+    /// logged out), the coordinator, the zones (their last saves written).
     pub async fn run(mut self, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        self.gateway.run(shutdown).await?;
+        let served = self.gateway.run(shutdown).await;
         while self.tasks.join_next().await.is_some() {}
-        Ok(())
-    }
-}
-
-/// Keeps a member's lease alive and publishes its load reports (zones) until shutdown; then
-/// revokes the lease.
-async fn keep_registered(
-    registry: Arc<MemoryRegistry>,
-    lease: Lease,
-    mut reports: watch::Receiver<LoadReport>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let publish = async {
-        while reports.changed().await.is_ok() {
-            let report = reports.borrow_and_update().clone();
-            if let Err(error) = registry.report_load(&lease, report).await {
-                warn!(%error, "could not publish a load report");
-            }
-        }
-        std::future::pending::<()>().await;
-    };
-    tokio::select! {
-        lost = registry.keep_alive(&lease) => {
-            let Err(error) = lost;
-            warn!(%error, "registration lost");
-        }
-        () = publish => {}
-        () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
-            let _ = registry.revoke(&lease).await;
-        }
+        served.context("gateway")
     }
 }

@@ -1,7 +1,14 @@
-//! A zone server as its own process (the `mmo-zone` binary): registered in the registry under
-//! a lease (with its link certificate), serving its link on TCP over TLS to the members the
-//! registry names, following cell assignments, connecting to the other zones it finds in the
-//! registry, publishing its load, and taking the cells of dead zones.
+//! The one way a zone server is hosted, in the local world (`mmo-local`: in-memory registry,
+//! zones linked in process) and as its own process (`mmo-zone`: etcd, zone link over TLS):
+//! [`ZoneHost::start`] registers the zone under a lease (with its link address and
+//! certificate), [`ZoneHost::run`] runs it until shutdown or until the lease is lost. What
+//! differs between the modes is what the caller passes: the [`Registry`], the [`ZoneLink`] and
+//! the opened stores.
+//!
+//! While it runs, a zone simulates its cells ([`ZoneRuntime`]), serves its link (TLS, or its
+//! handle published to the process's [`LocalZones`]), follows the registry's other zones
+//! ([`follow_zones`]: its peers for handoffs and ghosts), publishes its load under its lease,
+//! saves players (write-behind [`Saver`]) and takes the cells of dead zones.
 //!
 //! Taking a cell: a cell newly assigned to this zone whose previous owner is alive arrives by
 //! migration (a transfer from that owner). One with no previous owner (a fresh world) or whose
@@ -14,13 +21,15 @@
 
 use crate::core::ZoneConfig;
 use crate::ops::Readiness;
-use crate::runtime::ZoneLinks;
+use crate::runtime::{ZoneLinks, DEFAULT_REPORT_PERIOD};
 use crate::ZoneRuntime;
-use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{follow_zones, Follower, LinkServer};
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::{Registry, RegistryError, ZoneCommand, ZoneDirectory, ZoneHandle, ZoneInfo};
-use mmo_store::{AnyHot, AnyStore, HotSpec, Saver, SaverConfig, StoreSpec};
+use mmo_cluster::{
+    in_process_address, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand, ZoneConnector,
+    ZoneDirectory, ZoneHandle, ZoneInfo,
+};
+use mmo_store::{AnyHot, AnyStore, Saver, SaverConfig};
 use mmo_world::{TickClock, ZoneId};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -31,17 +40,53 @@ use tracing::{info, warn, Instrument};
 /// Commands a zone may have queued before it reads them.
 pub const ZONE_QUEUE: usize = 16 * 1024;
 
+/// Zones that left the registry, waiting to be told to the core.
+const LOST_QUEUE: usize = 64;
+
 /// What a hosted zone is.
 #[derive(Clone, Debug)]
 pub struct HostConfig {
     pub zone: ZoneConfig,
     pub clock: TickClock,
+    /// Entities the zone is sized for (registration and load reports).
     pub capacity: u32,
     pub lease_ttl: Duration,
-    /// Where the zone saves players (through a write-behind [`Saver`]) and takes item serials.
-    pub durable: StoreSpec,
-    /// Where the zone writes its cells' checkpoints and reads those of cells it takes over.
-    pub hot: HotSpec,
+    /// How often the zone publishes its load.
+    pub report_period: Duration,
+    /// The write-behind saver of player records.
+    pub saver: SaverConfig,
+}
+
+impl HostConfig {
+    /// A zone with the default capacity, report period and saver.
+    pub fn new(zone: ZoneConfig, clock: TickClock, lease_ttl: Duration) -> Self {
+        HostConfig {
+            zone,
+            clock,
+            capacity: crate::runtime::DEFAULT_CAPACITY,
+            lease_ttl,
+            report_period: DEFAULT_REPORT_PERIOD,
+            saver: SaverConfig::default(),
+        }
+    }
+}
+
+/// How the zone is reached by gateways and other zones.
+#[derive(Debug)]
+pub enum ZoneLink {
+    /// Over TCP + TLS (the multi-process mode): the bound server, with its certificate.
+    Tls(LinkServer),
+    /// In this process (the local world): the zone publishes its handle there.
+    InProcess(LocalZones),
+}
+
+/// Where the zone keeps what outlives it, opened by the caller.
+#[derive(Clone, Debug)]
+pub struct Stores {
+    /// Player records (saved through the zone's write-behind saver) and item serials.
+    pub durable: AnyStore,
+    /// Cell checkpoints: written every second, read when taking a dead zone's cell.
+    pub hot: AnyHot,
 }
 
 /// Why a hosted zone stopped.
@@ -52,98 +97,137 @@ pub enum HostError {
     Registry(#[from] RegistryError),
     #[error("zone {0} lost its lease; it stopped acting")]
     LeaseLost(ZoneId),
-    #[error("player store: {0}")]
-    Store(mmo_store::StoreError),
 }
 
-/// Runs a zone registered in `registry` until `shutdown` (then revokes its lease) or until its
-/// lease is lost (then stops simulating and publishing at once and returns the error).
-/// `on_ready` is called once it is registered.
-pub async fn run_zone(
-    registry: EtcdRegistry,
+/// A zone registered in its registry, ready to run.
+#[derive(Debug)]
+pub struct ZoneHost<R> {
+    registry: R,
     config: HostConfig,
-    link: LinkServer,
-    ready: Readiness,
-    shutdown: watch::Receiver<bool>,
-) -> Result<(), HostError> {
-    let me = config.zone.zone;
-    let address = link.local_addr().to_string();
-    let (handle, commands) = ZoneHandle::channel(me, ZONE_QUEUE);
-    let directory = ZoneDirectory::default();
-    let (identity, trusted) = (link.identity(), link.trusted());
-    let info = ZoneInfo { id: me, address: address.clone(), cert_hash: identity.hash(), capacity: config.capacity };
-    let lease = registry.register_zone(info, config.lease_ttl).await?;
-    info!(zone = %me, %address, lease = %lease.id(), "zone registered");
+    link: ZoneLink,
+    stores: Stores,
+    handle: ZoneHandle,
+    commands: mpsc::Receiver<ZoneCommand>,
+    lease: Lease,
+}
 
-    let store = AnyStore::open(&config.durable).await.map_err(HostError::Store)?;
-    let hot = AnyHot::open(&config.hot, &store).await.map_err(HostError::Store)?;
-    let (saver, saver_driver) = Saver::new(store.clone(), SaverConfig::default());
-    let (stop, stopped) = watch::channel(false);
-    let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
-    let runtime = ZoneRuntime::new(config.zone.clone(), commands, config.clock, links)
-        .with_capacity(config.capacity)
-        .with_persistence(store.clone(), saver)
-        .with_hot(hot.clone());
-    let mut loads = runtime.load_reports();
-    let mut tasks = JoinSet::new();
-    // Ends after the zone's last saves (when the runtime drops its saver).
-    tasks.spawn(saver_driver.run().in_current_span());
-    tasks.spawn(runtime.run(stopped.clone()).in_current_span());
-    tasks.spawn(link.run(handle.clone(), stopped.clone()).in_current_span());
-    let (lost_tx, lost_rx) = mpsc::unbounded_channel();
-    {
-        let (registry, directory, handle, stopped) =
-            (registry.clone(), directory.clone(), handle.clone(), stopped.clone());
-        let follower = Follower { identity, local: Some(handle), lost: Some(lost_tx), trusted: Some(trusted) };
-        tasks.spawn(async move { follow_zones(&registry, directory, follower, stopped).await });
-    }
-    let stores = (hot, store);
-    tasks.spawn(take_cells(registry.clone(), handle.clone(), stores, lost_rx, stopped.clone()).in_current_span());
-    {
-        let (registry, lease, mut stopped) = (registry.clone(), lease.clone(), stopped.clone());
-        tasks.spawn(async move {
-            loop {
-                tokio::select! {
-                    changed = loads.changed() => if changed.is_err() { return },
-                    _ = until_stopped(&mut stopped) => return,
-                }
-                let report = loads.borrow_and_update().clone();
-                if let Err(error) = registry.report_load(&lease, report).await {
-                    warn!(%error, "could not publish the zone's load");
-                }
+impl<R: Registry + Clone + 'static> ZoneHost<R> {
+    /// Registers the zone under a lease, reachable through `link` (an in-process zone is
+    /// published before it is registered, so whoever finds it in the registry can reach it).
+    pub async fn start(registry: R, config: HostConfig, link: ZoneLink, stores: Stores) -> Result<Self, HostError> {
+        let me = config.zone.zone;
+        let (handle, commands) = ZoneHandle::channel(me, ZONE_QUEUE);
+        let (address, cert_hash) = match &link {
+            ZoneLink::Tls(server) => (server.local_addr().to_string(), server.identity().hash()),
+            ZoneLink::InProcess(local) => {
+                local.publish(handle.clone());
+                (in_process_address(me), CertHash::default())
             }
-        });
+        };
+        let info = ZoneInfo { id: me, address: address.clone(), cert_hash, capacity: config.capacity };
+        let lease = registry.register_zone(info, config.lease_ttl).await?;
+        info!(zone = %me, %address, lease = %lease.id(), "zone registered");
+        Ok(ZoneHost { registry, config, link, stores, handle, commands, lease })
     }
-    ready.set(true);
 
-    let mut shutdown = shutdown;
-    let result = tokio::select! {
-        lost = registry.keep_alive(&lease) => {
-            let error = match lost { Err(error) => error, Ok(never) => match never {} };
-            warn!(%error, "lease lost: stopping the zone");
-            Err(HostError::LeaseLost(me))
-        }
-        _ = shutdown.wait_for(|s| *s) => Ok(()),
-    };
-    ready.set(false);
-    let _ = stop.send(true);
-    while tasks.join_next().await.is_some() {}
-    if result.is_ok() {
-        if let Err(error) = registry.revoke(&lease).await {
-            warn!(%error, "could not revoke the lease");
-        }
-        info!("zone stopped and deregistered");
+    /// The zone's own handle (the local world's operator handle inspects zones through it).
+    pub fn handle(&self) -> ZoneHandle {
+        self.handle.clone()
     }
-    result
+
+    /// Runs the zone until `shutdown` (then revokes its lease) or until its lease is lost
+    /// (then stops simulating and publishing at once and returns the error). Every task it
+    /// starts has ended, and the zone's last saves are written, when it returns. `ready` is
+    /// true while the zone acts.
+    pub async fn run(self, ready: Readiness, mut shutdown: watch::Receiver<bool>) -> Result<(), HostError> {
+        let ZoneHost { registry, config, link, stores, handle, commands, lease } = self;
+        let me = config.zone.zone;
+        let span = tracing::info_span!("zone_host", zone = %me);
+        let directory = ZoneDirectory::default();
+        let (saver, saver_driver) = Saver::new(stores.durable.clone(), config.saver.clone());
+        let (stop, stopped) = watch::channel(false);
+        let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
+        let runtime = ZoneRuntime::new(config.zone.clone(), commands, config.clock, links)
+            .with_capacity(config.capacity)
+            .with_report_period(config.report_period)
+            .with_persistence(stores.durable.clone(), saver)
+            .with_hot(stores.hot.clone());
+        let loads = runtime.load_reports();
+        let (lost_tx, lost_rx) = mpsc::channel(LOST_QUEUE);
+        let mut tasks = JoinSet::new();
+        // Ends after the zone's last saves (when the runtime drops its saver).
+        tasks.spawn(saver_driver.run().instrument(span.clone()));
+        tasks.spawn(runtime.run(stopped.clone()).instrument(span.clone()));
+        let (connector, trusted, local) = match link {
+            ZoneLink::Tls(server) => {
+                let (identity, trusted) = (server.identity(), server.trusted());
+                tasks.spawn(server.run(handle.clone(), stopped.clone()).instrument(span.clone()));
+                (ZoneConnector::Tls(identity), Some(trusted), None)
+            }
+            ZoneLink::InProcess(local) => (ZoneConnector::InProcess(local.clone()), None, Some(local)),
+        };
+        let follower = Follower { connector, local: Some(handle.clone()), lost: Some(lost_tx), trusted };
+        let follow = {
+            let (registry, directory, stopped) = (registry.clone(), directory.clone(), stopped.clone());
+            async move { follow_zones(&registry, directory, follower, stopped).await }
+        };
+        tasks.spawn(follow.instrument(span.clone()));
+        let takes = take_cells(registry.clone(), handle.clone(), stores, lost_rx, stopped.clone());
+        tasks.spawn(takes.instrument(span.clone()));
+        tasks.spawn(publish_loads(registry.clone(), lease.clone(), loads, stopped).instrument(span.clone()));
+        drop(handle);
+        ready.set(true);
+
+        let result = tokio::select! {
+            lost = registry.keep_alive(&lease) => {
+                let error = match lost { Err(error) => error, Ok(never) => match never {} };
+                warn!(zone = %me, %error, "lease lost: stopping the zone");
+                Err(HostError::LeaseLost(me))
+            }
+            _ = shutdown.wait_for(|s| *s) => Ok(()),
+        };
+        ready.set(false);
+        let _ = stop.send(true);
+        if let Some(local) = local {
+            local.withdraw(me);
+        }
+        while tasks.join_next().await.is_some() {}
+        if result.is_ok() {
+            if let Err(error) = registry.revoke(&lease).await {
+                warn!(zone = %me, %error, "could not revoke the lease");
+            }
+            info!(zone = %me, "zone stopped and deregistered");
+        }
+        result
+    }
+}
+
+/// Publishes each load report under the zone's lease until stopped.
+async fn publish_loads<R: Registry>(
+    registry: R,
+    lease: Lease,
+    mut loads: watch::Receiver<mmo_cluster::LoadReport>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            changed = loads.changed() => if changed.is_err() { return },
+            _ = until_stopped(&mut stopped) => return,
+        }
+        let report = loads.borrow_and_update().clone();
+        if let Err(error) = registry.report_load(&lease, report).await {
+            warn!(%error, "could not publish the zone's load");
+        }
+    }
 }
 
 /// Takes the cells assigned to this zone that no live zone hands over (see the module
 /// documentation), and tells the core about dead zones.
-async fn take_cells(
-    registry: EtcdRegistry,
+async fn take_cells<R: Registry>(
+    registry: R,
     zone: ZoneHandle,
-    (hot, store): (AnyHot, AnyStore),
-    mut lost: mpsc::UnboundedReceiver<ZoneId>,
+    stores: Stores,
+    mut lost: mpsc::Receiver<ZoneId>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let me = zone.zone;
@@ -175,7 +259,8 @@ async fn take_cells(
             }
             info!(%cell, epoch = %a.epoch, previous = ?previous, "taking a cell no live zone hands over");
             metrics::counter!("mmo_zone_cells_taken_total").increment(1);
-            if zone.send(crate::restore::take_cell(*cell, a.epoch, &hot, &store).await).await.is_err() {
+            let take = crate::restore::take_cell(*cell, a.epoch, &stores.hot, &stores.durable).await;
+            if zone.send(take).await.is_err() {
                 return;
             }
         }

@@ -8,7 +8,8 @@ use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{LinkIdentity, LinkServer};
 use mmo_world::ZoneId;
 use mmo_zone::core::ZoneConfig;
-use mmo_zone::host::{run_zone, HostConfig};
+use mmo_store::{AnyHot, AnyStore};
+use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
 use mmo_zone::ops::{self, Readiness};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -66,32 +67,23 @@ async fn main() -> anyhow::Result<()> {
         mmo_cluster::cli::stop_requested().await;
         let _ = stop.send(true);
     });
-    let config = HostConfig {
-        zone: ZoneConfig {
-            zone: ZoneId(args.id),
-            seed: args.world.seed,
-            geometry: args.world.geometry(),
-            npcs_per_cell: args.npcs_per_cell,
-        },
-        clock: args.world.clock(),
-        capacity: args.capacity,
-        lease_ttl: args.registry.lease_ttl(),
-        durable: args.store.durable.clone(),
-        hot: args.store.hot.clone(),
+    let store = AnyStore::open(&args.store.durable)
+        .await
+        .with_context(|| format!("--durable {:?}", args.store.durable))?;
+    let hot = AnyHot::open(&args.store.hot, &store).await.with_context(|| format!("--hot {:?}", args.store.hot))?;
+    let zone = ZoneConfig {
+        zone: ZoneId(args.id),
+        seed: args.world.seed,
+        geometry: args.world.geometry(),
+        npcs_per_cell: args.npcs_per_cell,
     };
-    let zone = run_zone(registry, config, link, ready.clone(), shutdown.clone());
-    tokio::pin!(zone);
-    // Registration takes a moment: announce readiness when it happens.
-    let result = loop {
-        tokio::select! {
-            result = &mut zone => break result,
-            _ = tokio::time::sleep(std::time::Duration::from_millis(10)), if !ready.get() => {}
-            _ = std::future::ready(()), if ready.get() => {
-                writeln!(std::io::stdout(), "ready: link={link_addr} http={http_addr}")?;
-                std::io::stdout().flush()?;
-                break zone.await;
-            }
-        }
-    };
+    let config =
+        HostConfig { capacity: args.capacity, ..HostConfig::new(zone, args.world.clock(), args.registry.lease_ttl()) };
+    let host = ZoneHost::start(registry, config, ZoneLink::Tls(link), Stores { durable: store, hot })
+        .await
+        .context("registering the zone")?;
+    writeln!(std::io::stdout(), "ready: link={link_addr} http={http_addr}")?;
+    std::io::stdout().flush()?;
+    let result = host.run(ready, shutdown).await;
     result.context("zone")
 }

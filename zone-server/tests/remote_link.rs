@@ -44,8 +44,15 @@ impl Running {
 
     /// A remote handle of the trusted member.
     fn connect(&self) -> ZoneHandle {
-        net::connect(&self.info(), &self.member).unwrap()
+        dial(&self.info(), &self.member)
     }
+}
+
+/// A remote handle to the zone registered as `info`, its link driven by a task of the test.
+fn dial(info: &ZoneInfo, member: &LinkIdentity) -> ZoneHandle {
+    let (handle, driver) = net::connect(info, member).unwrap();
+    tokio::spawn(driver);
+    handle
 }
 
 async fn start_zone() -> Running {
@@ -313,7 +320,7 @@ async fn trusted_tls(zone: &Running) -> tokio_rustls::client::TlsStream<tokio::n
 async fn a_member_the_zone_does_not_trust_is_refused_until_it_registers() {
     let zone = start_zone().await;
     let stranger = LinkIdentity::generate().unwrap();
-    let remote = net::connect(&zone.info(), &stranger).unwrap();
+    let remote = dial(&zone.info(), &stranger);
     let refused = within("an answer to the stranger", remote.inspect()).await;
     assert!(refused.is_err(), "a member the zone does not trust gets no answer: {refused:?}");
 
@@ -337,12 +344,12 @@ async fn a_zone_that_is_not_the_registered_one_is_not_talked_to() {
     // The registry names another certificate for this address: the link is not the zone's.
     let impostor = LinkIdentity::generate().unwrap();
     let registered = ZoneInfo { cert_hash: impostor.hash(), ..zone.info() };
-    let remote = net::connect(&registered, &zone.member).unwrap();
+    let remote = dial(&registered, &zone.member);
     let answer = within("an answer through the link", remote.inspect()).await;
     assert!(answer.is_err(), "nothing is sent to a zone presenting an unregistered certificate: {answer:?}");
     // The right certificate and another zone id at that address: refused as well.
     let other_id = ZoneInfo { id: ZoneId(2), ..zone.info() };
     let answer =
-        within("an answer from the wrong zone", net::connect(&other_id, &zone.member).unwrap().inspect()).await;
+        within("an answer from the wrong zone", dial(&other_id, &zone.member).inspect()).await;
     assert!(answer.is_err(), "a zone welcoming as another id is not talked to: {answer:?}");
 }

@@ -4,11 +4,13 @@
 //!   ([`MemoryRegistry`]) or on etcd ([`etcd::EtcdRegistry`]) behind one trait;
 //! - [`link`]: the commands a gateway sends a zone, and the handle it sends them through;
 //! - [`peer`]: what zones tell each other (handoff transfers, cross-border hits);
+//! - [`connector`]: how a member reaches a zone: in process ([`LocalZones`]) or over [`net`];
 //! - [`net`]: the zone link over TCP, for the multi-process mode;
 //! - [`checkpoint`]: cell checkpoints, written for failover and restored after a zone died.
 
 pub mod checkpoint;
 pub mod cli;
+pub mod connector;
 pub mod directory;
 pub mod etcd;
 pub mod link;
@@ -18,6 +20,7 @@ pub mod peer;
 pub mod records;
 pub mod registry;
 
+pub use connector::{in_process_address, LocalZones, ZoneConnector};
 pub use directory::ZoneDirectory;
 pub use link::{JoinAccepted, JoinRefused, LinkError, SubscriberId, ZoneCommand, ZoneHandle};
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};

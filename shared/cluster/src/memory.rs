@@ -14,11 +14,11 @@ use tokio::time::Instant;
 /// How many events the log keeps.
 const EVENT_CAPACITY: usize = 1000;
 
-/// The in-memory registry.
-#[derive(Debug)]
+/// The in-memory registry. Clones share it (every host of the local world holds one).
+#[derive(Clone, Debug)]
 pub struct MemoryRegistry {
-    state: Mutex<State>,
-    table: watch::Sender<AssignmentTable>,
+    state: Arc<Mutex<State>>,
+    table: Arc<watch::Sender<AssignmentTable>>,
 }
 
 #[derive(Debug, Default)]
@@ -54,7 +54,7 @@ impl State {
 
 impl Default for MemoryRegistry {
     fn default() -> Self {
-        MemoryRegistry { state: Mutex::default(), table: watch::Sender::new(Arc::default()) }
+        MemoryRegistry { state: Arc::default(), table: Arc::new(watch::Sender::new(Arc::default())) }
     }
 }
 

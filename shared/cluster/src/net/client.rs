@@ -26,6 +26,7 @@ use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, EntityId, ZoneId};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -71,17 +72,20 @@ struct Stream {
     frames: mpsc::Sender<Arc<CellFrame>>,
 }
 
-/// Connects to the zone `zone` registered as `info` (its address and certificate), as the
-/// member `identity`, in the background: the handle works at once; commands sent before the
-/// first connection wait for it (up to 2 s), later ones while the link is down are handled as
-/// described in the module's documentation. The link task ends when every clone of the handle
-/// is dropped.
-pub fn connect(info: &ZoneInfo, identity: &LinkIdentity) -> Result<ZoneHandle, TlsError> {
+/// Connects to the zone registered as `info` (its address and certificate), as the member
+/// `identity`: returns the handle and the link's driver, which the caller runs (spawns or
+/// selects on) for as long as it uses the handle. The handle works at once; commands sent
+/// before the first connection wait for it (up to 2 s), later ones while the link is down are
+/// handled as described in the module's documentation. The driver ends when every clone of the
+/// handle is dropped.
+pub fn connect(
+    info: &ZoneInfo,
+    identity: &LinkIdentity,
+) -> Result<(ZoneHandle, impl Future<Output = ()> + Send + 'static), TlsError> {
     let tls = TlsConnector::from(Arc::new(identity.client_config(info.cert_hash)?));
     let (handle, commands) = ZoneHandle::channel(info.id, REMOTE_QUEUE);
     let span = tracing::info_span!("remote_zone", zone = %info.id, addr = %info.address);
-    tokio::spawn(RemoteLink::new(info.id, info.address.clone(), tls, commands).run().instrument(span));
-    Ok(handle)
+    Ok((handle, RemoteLink::new(info.id, info.address.clone(), tls, commands).run().instrument(span)))
 }
 
 struct RemoteLink {

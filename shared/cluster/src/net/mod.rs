@@ -12,6 +12,6 @@ pub mod tls;
 pub mod wire;
 
 pub use client::connect;
-pub use follow::{follow_zones, Follower, FOLLOW_PERIOD};
+pub use follow::{follow_zones, Follower, ZoneFollower, FOLLOW_PERIOD};
 pub use server::{BindError, LinkServer, STREAM_QUEUE};
 pub use tls::{LinkIdentity, TrustedPeers};

@@ -1,0 +1,124 @@
+//! The one way a gateway is hosted, in the local world (`mmo-local`: in-memory registry, zones
+//! in process) and as its own process (`mmo-gateway`: etcd, zone links over TLS):
+//! [`GatewayHost::start`] binds the gateway, registers it under a lease (its address, its
+//! WebTransport certificate and its zone-link certificate) and reads the registry's zones once;
+//! [`GatewayHost::run`] serves players until shutdown or until the lease is lost. What differs
+//! between the modes is what the caller passes: the [`Registry`] and the [`ZoneConnector`].
+
+use crate::server::{Gateway, GatewayConfig, GatewayError};
+use metrics_exporter_prometheus::PrometheusHandle;
+use mmo_cluster::net::{Follower, ZoneFollower};
+use mmo_cluster::{CertHash, GatewayInfo, Lease, Registry, RegistryError, ZoneConnector, ZoneDirectory};
+use mmo_world::GatewayId;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{info, warn, Instrument};
+
+/// Why a hosted gateway could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    #[error("registry: {0}")]
+    Registry(#[from] RegistryError),
+    #[error("gateway {0} lost its lease; it stopped serving")]
+    LeaseLost(GatewayId),
+}
+
+/// A gateway bound and registered, ready to run.
+#[derive(Debug)]
+pub struct GatewayHost<R> {
+    registry: R,
+    gateway: Gateway,
+    lease: Lease,
+    zones: ZoneFollower,
+}
+
+impl<R: Registry + Clone + 'static> GatewayHost<R> {
+    /// Binds the gateway (`config`'s addresses), registers it under a lease of `lease_ttl`, and
+    /// reads the registry's zones once, so it can place players as soon as this returns.
+    pub async fn start(
+        registry: R,
+        config: GatewayConfig,
+        connector: ZoneConnector,
+        metrics: Option<PrometheusHandle>,
+        lease_ttl: Duration,
+    ) -> Result<Self, HostError> {
+        let (id, max_sessions) = (config.id, config.max_sessions);
+        let directory = ZoneDirectory::default();
+        let gateway = Gateway::bind(config, directory.clone(), registry.watch(), metrics).await?;
+        let info = GatewayInfo {
+            id,
+            address: gateway.http_addr().to_string(),
+            cert_hash: gateway.cert_hash(),
+            link_cert_hash: connector.identity().map(|i| i.hash()).unwrap_or_default(),
+            capacity: u32::try_from(max_sessions).unwrap_or(u32::MAX),
+        };
+        // Registered before following: zones accept the gateway's link certificate once they
+        // see it in the registry.
+        let lease = registry.register_gateway(info, lease_ttl).await?;
+        info!(gateway = %id, http = %gateway.http_addr(), lease = %lease.id(), "gateway registered");
+        let follower = Follower { connector, local: None, lost: None, trusted: None };
+        let mut zones = ZoneFollower::new(directory, follower);
+        zones.refresh(&registry).await;
+        Ok(GatewayHost { registry, gateway, lease, zones })
+    }
+
+    /// Serves `routes` on the gateway's HTTP listener too (the local world's operator API).
+    pub fn with_routes(mut self, routes: axum::Router) -> Self {
+        self.gateway = self.gateway.with_routes(routes);
+        self
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.gateway.http_addr()
+    }
+
+    pub fn quic_addr(&self) -> SocketAddr {
+        self.gateway.quic_addr()
+    }
+
+    /// The WebTransport certificate's SHA-256, which browsers pin.
+    pub fn cert_hash(&self) -> CertHash {
+        self.gateway.cert_hash()
+    }
+
+    /// Serves until `shutdown` (then closes every session with `ShuttingDown` and revokes the
+    /// lease) or until the lease is lost (then stops serving and returns the error). Everything
+    /// it started has ended when it returns.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), HostError> {
+        let GatewayHost { registry, gateway, lease, zones } = self;
+        let id = match lease.member() {
+            mmo_cluster::Member::Gateway(id) => id,
+            mmo_cluster::Member::Zone(_) => unreachable!("a gateway's lease"),
+        };
+        let span = tracing::info_span!("gateway_host", gateway = %id);
+        let (stop, stopped) = watch::channel(false);
+        let follow = {
+            let (registry, stopped) = (registry.clone(), stopped.clone());
+            async move { zones.run(&registry, stopped).await }
+        };
+        let serve = gateway.run(stopped);
+        let kept = async {
+            let lost = tokio::select! {
+                lost = registry.keep_alive(&lease) => Some(match lost { Err(error) => error, Ok(never) => match never {} }),
+                _ = shutdown.wait_for(|s| *s) => None,
+            };
+            let _ = stop.send(true);
+            lost
+        };
+        let (served, (), lost) = async { tokio::join!(serve, follow, kept) }.instrument(span).await;
+        served?;
+        if let Some(error) = lost {
+            warn!(gateway = %id, %error, "lease lost: the gateway stopped");
+            return Err(HostError::LeaseLost(id));
+        }
+        if let Err(error) = registry.revoke(&lease).await {
+            warn!(gateway = %id, %error, "could not revoke the lease");
+        }
+        info!(gateway = %id, "gateway stopped and deregistered");
+        Ok(())
+    }
+}
