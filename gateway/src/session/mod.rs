@@ -5,55 +5,55 @@
 //! the client retry -> playing, from the player's saved record (the zone that owns the cell of
 //! the saved position creates the avatar). `Joined` carries a fresh session token. At the end
 //! the session logs the player out and waits (at most [`LEAVE_SAVE_TIMEOUT`]) until the zone has
-//! saved the record before it frees the name, so a login right after reads the newest record. While playing, each completed tick of the cell cache produces one snapshot datagram
-//! for this client, plus terrain and chat on the control stream; input datagrams go to the zone
-//! simulating the player. Anything malformed, oversized, unknown, out of phase or flooding ends
-//! this session alone, with a coded error.
+//! saved the record before it frees the name, so a login right after reads the newest record.
+//! Anything malformed, oversized, unknown, out of phase or flooding (more than
+//! `FLOOD_LIMIT` messages a second) ends this session alone, with a coded error.
 //!
-//! The player walks between zones without the session noticing: the frame holding the player's
-//! entity names the zone simulating it, and inputs follow that zone from the next tick on (the
-//! zone it left forwards what still reaches it).
+//! While playing, an input datagram goes to the zone simulating the player and its ack picks
+//! the baseline of the next snapshot (`playing.rs`); a chat line goes to that zone or is
+//! refused, the session staying (`chat.rs`). Each completed tick of the cell cache runs these
+//! steps, in this order (`tick.rs`):
+//!
+//! 1. **Snapshots** (`snapshot.rs`): one datagram per held tick since the last snapshot, oldest
+//!    first, each a delta against the acked baseline within the datagram budget, the player's
+//!    own state exact (a short handoff hole: as last seen).
+//! 2. **A missing player** (`route.rs`): no frame held it: wait, or if its zone died have the
+//!    cell's new owner re-create it, or give up (`ZoneUnavailable`). The tick ends here.
+//! 3. **Route** (`route.rs`): inputs follow the zone of the newest frame holding the player.
+//! 4. **Items** (`items.rs`): the inventory, then the ground items in view, each when changed.
+//! 5. **Chat** (`chat.rs`): lines said in the cells of interest since the last tick.
+//! 6. **Interest** (`interest.rs`): the cells around the player, followed in the cell cache.
+//! 7. **Terrain** (`interest.rs`): the cells coming near, once each.
+//!
+//! Every step but the I/O is a plain function or method on plain data, tested without a
+//! transport; `tick.rs` and this module only call them and send what they return.
 
-use crate::held::in_transit;
+mod chat;
+mod interest;
+mod items;
+mod playing;
+mod route;
+mod snapshot;
+mod tick;
+
 use crate::rate::RateWindow;
 use crate::state::GatewayState;
 use crate::transport::{Inbound, Transport, TransportError};
-use crate::view::ClientView;
-use bytes::Bytes;
-use glam::IVec2;
+use interest::VIEW_HALF;
 use mmo_cluster::peer::SessionRoute;
-use mmo_cluster::{ZoneCommand, ZoneHandle};
-use mmo_protocol::control::{validate_chat, validate_name};
-use mmo_protocol::limits::{
-    MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_INPUTS_PER_FRAME, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES,
-};
-use mmo_protocol::{
-    codec, CellEvent, ClientControl, ClientDatagram, ErrorCode, InputFrame, OwnState, ServerControl, ServerDatagram,
-    PROTOCOL_VERSION,
-};
-use mmo_protocol::{CellFrame, EntityKind, EntityState, Snapshot};
-use mmo_store::DurableStore;
-use mmo_world::physics::SUB_SHIFT;
-use mmo_world::{Buttons, CellId, EntityId, SessionId, Tick, ZoneId};
-use std::collections::HashSet;
+use mmo_protocol::control::validate_name;
+use mmo_protocol::limits::{MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL};
+use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, ServerControl, PROTOCOL_VERSION};
+use mmo_world::SessionId;
+use playing::Playing;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-/// Half the size of the area a client sees, in tiles (the viewport is about 80 x 45).
-const VIEW_HALF: IVec2 = IVec2::new(48, 30);
-/// Half the size of the area whose terrain the client is sent ahead of time.
-const TERRAIN_HALF: IVec2 = IVec2::new(110, 70);
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages per second a client may send (it sends 20 inputs a second).
 const FLOOD_LIMIT: u32 = 150;
-/// Chat lines per 5 seconds.
-const CHAT_LIMIT: u32 = 5;
-/// Ticks without seeing the player's entity before giving up on its zone.
-const MISSING_TICKS: u32 = 100;
-/// Ticks to wait for a dead zone's cells to get a new owner that takes the player back.
-const ORPHAN_TICKS: u32 = 1200;
 /// How long a resumed session waits for the old session of the same player to log out.
 const RESUME_WAIT: Duration = Duration::from_secs(5);
 /// How long a logout waits for the zone to save the player before freeing the name.
@@ -156,38 +156,6 @@ async fn send_control<T: Transport>(t: &mut T, msg: &ServerControl) -> Result<()
     t.send_control(&bytes).await.map_err(End::from)
 }
 
-/// A logged-in player's part of the session.
-#[derive(Debug)]
-struct Playing {
-    entity: EntityId,
-    name: Arc<str>,
-    zone: ZoneHandle,
-    /// The next input sequence number to forward; older ones are repeats.
-    next_seq: u32,
-    ack: Option<Tick>,
-    last_snapshot: Tick,
-    interest: Vec<CellId>,
-    terrain_sent: HashSet<CellId>,
-    view: ClientView,
-    last_event_tick: Tick,
-    missing_ticks: u32,
-    /// The player as last published, to re-create it if its zone dies.
-    last_seen: Option<Seen>,
-    chat: RateWindow,
-    /// The inventory last sent to the client (`None`: not sent yet).
-    inventory: Option<Vec<mmo_protocol::InventoryItem>>,
-    /// The ground items in view last sent to the client, by serial.
-    ground: Vec<mmo_protocol::GroundItem>,
-}
-
-/// The player's entity as a zone published it.
-#[derive(Clone, Debug)]
-struct Seen {
-    state: EntityState,
-    tick: Tick,
-    zone: ZoneId,
-}
-
 struct Session {
     id: SessionId,
     state: Arc<GatewayState>,
@@ -255,11 +223,11 @@ impl Session {
                     let joined = ServerControl::Joined {
                         entity: playing.entity,
                         name: playing.name.to_string(),
-                        zone: playing.zone.zone,
+                        zone: playing.route.zone.zone,
                         tick: self.state.cells.ticks().borrow().to_owned(),
                         token: self.state.accounts.issue_token(&playing.name),
                     };
-                    info!(name = %playing.name, entity = %playing.entity, zone = %playing.zone.zone, "player joined");
+                    info!(name = %playing.name, entity = %playing.entity, zone = %playing.route.zone.zone, "player joined");
                     self.playing = Some(playing);
                     return send_control(t, &joined).await;
                 }
@@ -325,23 +293,7 @@ impl Session {
                 .map_err(|_| ErrorCode::ZoneUnavailable)?;
             let interest = self.state.cells_around(accepted.pos, VIEW_HALF);
             self.state.cells.set_interest(self.id, &interest).await;
-            Ok(Playing {
-                entity: accepted.entity,
-                name: name.clone(),
-                zone,
-                next_seq: 1,
-                ack: None,
-                last_snapshot: Tick(0),
-                interest,
-                terrain_sent: HashSet::new(),
-                view: ClientView::default(),
-                last_event_tick: Tick(0),
-                missing_ticks: 0,
-                last_seen: None,
-                chat: RateWindow::new(CHAT_LIMIT, 5000, Instant::now()),
-                inventory: None,
-                ground: Vec::new(),
-            })
+            Ok(Playing::new(accepted.entity, name.clone(), zone, interest, Instant::now()))
         }
         .await;
         if result.is_err() {
@@ -381,116 +333,11 @@ impl Session {
                 let ClientDatagram::Input(frame) = codec::decode(&bytes, MAX_CLIENT_DATAGRAM).map_err(|e| e.code())?;
                 playing.on_input(frame)?;
             }
-            Inbound::Control(bytes) => match codec::decode(&bytes, MAX_CLIENT_CONTROL).map_err(|e| e.code())? {
-                ClientControl::Chat { text } => {
-                    let refused = validate_chat(&text)
-                        .err()
-                        .or_else(|| (!playing.chat.allow(Instant::now())).then_some(ErrorCode::ChatFlood));
-                    match refused {
-                        Some(code) => send_control(t, &ServerControl::Error { code }).await?,
-                        None => {
-                            let _ =
-                                playing.zone.try_send(ZoneCommand::Chat { entity: playing.entity, text: text.into() });
-                        }
-                    }
+            Inbound::Control(bytes) => {
+                let msg = codec::decode(&bytes, MAX_CLIENT_CONTROL).map_err(|e| e.code())?;
+                if let Some(answer) = playing.on_control(msg, Instant::now())? {
+                    send_control(t, &answer).await?;
                 }
-                ClientControl::Hello { .. } | ClientControl::Login { .. } | ClientControl::Resume { .. } => {
-                    return Err(ErrorCode::UnexpectedMessage.into())
-                }
-            },
-        }
-        Ok(())
-    }
-
-    /// Sends this client's snapshot of every complete tick since the last one (up to
-    /// `complete`), then new terrain, inventory, ground items and chat.
-    async fn on_tick<T: Transport>(&mut self, t: &mut T, complete: Tick) -> Result<(), End> {
-        let state = self.state.clone();
-        let playing = self.playing.as_mut().expect("playing after login");
-        let held = state.cells.frames(&playing.interest);
-        let budget = MAX_SNAPSHOT_BYTES.min(t.max_datagram());
-        // Oldest first, so a session woken late still sends every tick. During a handoff the
-        // entity is in the old zone's frame of one tick and the new zone's of the next; a tick
-        // or two between them that no zone published (a late handoff) goes out as last seen.
-        let mut newest = None;
-        while let Some((own_frame, own)) = held.next_own(playing.entity, playing.last_snapshot, complete) {
-            let seen = Seen { state: own.clone(), tick: own_frame.tick, zone: own_frame.zone };
-            let last_seen = playing.last_seen.as_ref().map(|s| s.tick);
-            for tick in in_transit(playing.last_snapshot, last_seen, seen.tick) {
-                let last = playing.last_seen.clone().expect("in transit after a tick it was seen");
-                metrics::counter!("mmo_gateway_in_transit_ticks_total").increment(1);
-                send_snapshot(t, playing.snapshot(&state, tick, &last, &held.at(tick), budget), budget).await?;
-            }
-            let frames = held.at(seen.tick);
-            send_snapshot(t, playing.snapshot(&state, seen.tick, &seen, &frames, budget), budget).await?;
-            playing.last_snapshot = seen.tick;
-            playing.last_seen = Some(seen);
-            newest = Some((own_frame, own, frames));
-        }
-        let Some((own_frame, own, frames)) = newest else {
-            playing.missing_ticks += 1;
-            // Its zone left the registry (lease expired): wait for the new owner and restore.
-            if state.cells.zone(playing.zone.zone).is_none() {
-                if revive(&state, self.id, playing).await {
-                    playing.missing_ticks = 0;
-                    return Ok(());
-                }
-                if playing.missing_ticks > ORPHAN_TICKS {
-                    warn!(entity = %playing.entity, "no zone took the player back after its zone died");
-                    return Err(ErrorCode::ZoneUnavailable.into());
-                }
-                return Ok(());
-            }
-            if playing.missing_ticks > MISSING_TICKS {
-                warn!(entity = %playing.entity, "player's entity missing from every cell stream");
-                return Err(ErrorCode::ZoneUnavailable.into());
-            }
-            return Ok(());
-        };
-        playing.missing_ticks = 0;
-        let tick = own_frame.tick;
-        if own_frame.zone != playing.zone.zone {
-            match state.cells.zone(own_frame.zone) {
-                Some(zone) => {
-                    debug!(from = %playing.zone.zone, to = %zone.zone, %tick, "player handed over; rerouting input");
-                    metrics::counter!("mmo_gateway_reroutes_total").increment(1);
-                    playing.zone = zone;
-                }
-                None => warn!(zone = %own_frame.zone, "player simulated by an unknown zone"),
-            }
-        }
-        let inventory = (playing.inventory.as_ref() != Some(&own.items)).then(|| own.items.clone());
-        let pos = own.body.pos;
-        let ground = ground_in_view(&frames, tile_of(pos));
-        let ground = (ground != playing.ground).then_some(ground);
-        drop(frames);
-        drop(held);
-        if let Some(items) = inventory {
-            playing.inventory = Some(items.clone());
-            send_control(t, &ServerControl::Inventory { items }).await?;
-        }
-        if let Some(items) = ground {
-            playing.ground = items.clone();
-            send_control(t, &ServerControl::Ground { items }).await?;
-        }
-
-        let events = state.cells.events_since(&playing.interest, playing.last_event_tick);
-        playing.last_event_tick = tick;
-        for (_, event) in events {
-            let CellEvent::Chat { name, text, .. } = event;
-            send_control(t, &ServerControl::Chat { from: name.to_string(), text: text.to_string() }).await?;
-        }
-
-        let interest = state.cells_around(pos, VIEW_HALF);
-        if interest != playing.interest {
-            debug!(?interest, "interest changed");
-            state.cells.set_interest(self.id, &interest).await;
-            playing.interest = interest;
-        }
-        for cell in state.cells_around(pos, TERRAIN_HALF) {
-            if playing.terrain_sent.insert(cell) {
-                let rle = state.terrain.rle(cell).as_ref().clone();
-                send_control(t, &ServerControl::Terrain { cell, rle }).await?;
             }
         }
         Ok(())
@@ -500,7 +347,7 @@ impl Session {
     /// session held.
     async fn leave(&mut self) {
         if let Some(playing) = self.playing.take() {
-            match tokio::time::timeout(LEAVE_SAVE_TIMEOUT, playing.zone.leave_saved(playing.entity)).await {
+            match tokio::time::timeout(LEAVE_SAVE_TIMEOUT, playing.route.zone.leave_saved(playing.entity)).await {
                 Ok(Ok(())) => debug!(name = %playing.name, "player saved at logout"),
                 Ok(Err(_)) => debug!(name = %playing.name, "logout forwarded; not waiting for its save"),
                 Err(_) => warn!(name = %playing.name, "logout save not confirmed in time"),
@@ -510,137 +357,4 @@ impl Session {
         }
         self.state.cells.set_interest(self.id, &[]).await;
     }
-}
-
-impl Playing {
-    /// The snapshot of `tick`: the player as `seen` and the entities in view in `frames` (each
-    /// cell's newest frame up to that tick), as a delta against the client's ack.
-    fn snapshot(
-        &mut self,
-        state: &GatewayState,
-        tick: Tick,
-        seen: &Seen,
-        frames: &[&CellFrame],
-        budget: usize,
-    ) -> Snapshot {
-        let own = &seen.state;
-        let tile = tile_of(own.body.pos);
-        let mut others: Vec<_> = frames
-            .iter()
-            .flat_map(|f| f.entities.iter().map(move |e| (f.tick, e)))
-            .filter(|(_, e)| e.id != self.entity)
-            .filter(|(_, e)| {
-                let d = tile_of(e.body.pos) - tile;
-                d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
-            })
-            .collect();
-        // An entity in handoff can be in two frames (two ticks): keep its newest state.
-        others.sort_by_key(|(t, e)| (e.id, std::cmp::Reverse(*t)));
-        others.dedup_by_key(|(_, e)| e.id);
-        let others: Vec<_> = others.into_iter().map(|(_, e)| e).collect();
-        let you = OwnState {
-            entity: own.id,
-            last_input_seq: own.last_input_seq,
-            body: own.body,
-            hp: own.hp,
-            max_hp: own.max_hp,
-            xp: own.xp,
-            level: own.level,
-            pose: own.pose,
-            cell: state.world.geometry.cell_of_pos(own.body.pos),
-            zone: seen.zone,
-        };
-        self.view.build(tick, you, &others, self.ack, budget)
-    }
-
-    /// Forwards the inputs of `frame` not forwarded yet, oldest first.
-    fn on_input(&mut self, frame: InputFrame) -> Result<(), ErrorCode> {
-        if frame.buttons.len() > MAX_INPUTS_PER_FRAME || frame.buttons.iter().any(|b| b & !Buttons::ALL != 0) {
-            return Err(ErrorCode::MalformedMessage);
-        }
-        if let Some(ack) = frame.ack {
-            if ack <= self.last_snapshot && self.ack.is_none_or(|a| ack > a) {
-                self.ack = Some(ack);
-            }
-        }
-        let n = frame.buttons.len() as u32;
-        for (i, &b) in frame.buttons.iter().enumerate() {
-            let Some(seq) = frame.seq.checked_sub(n - 1 - i as u32) else { continue };
-            if seq >= self.next_seq {
-                let _ = self.zone.try_send(ZoneCommand::Input { entity: self.entity, seq, buttons: Buttons(b) });
-                self.next_seq = seq + 1;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Re-creates the player on the new owner of the cell it was last seen in, once that cell has
-/// an owner other than the dead zone; true when the new owner took it (inputs go there now).
-async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing) -> bool {
-    let Some(Seen { state: last, tick, .. }) = &playing.last_seen else { return false };
-    let cell = state.world.geometry.cell_of_pos(last.body.pos);
-    let Some(owner) = state.cells.owner(cell) else { return false };
-    if owner.zone == playing.zone.zone {
-        return false;
-    }
-    let epoch = state.cells.epoch(cell).unwrap_or_default();
-    let route = SessionRoute { gateway: state.id, session };
-    let EntityKind::Player { name } = &last.kind else { return false };
-    let saved = match state.accounts.store().load(name).await {
-        Ok(saved) => saved,
-        Err(error) => {
-            warn!(%error, player = %name, "stored record unreadable; the player comes back without items");
-            None
-        }
-    };
-    let Some(record) = crate::revive::record_from_state(last, *tick, route, epoch, saved.as_ref()) else {
-        return false;
-    };
-    match owner.restore(record).await {
-        Ok(Ok(accepted)) => {
-            info!(entity = %accepted.entity, from = %playing.zone.zone, to = %owner.zone, %cell, "player restored after its zone died");
-            metrics::counter!("mmo_gateway_players_restored_total").increment(1);
-            playing.zone = owner;
-            true
-        }
-        Ok(Err(refused)) => {
-            debug!(%refused, to = %owner.zone, "new owner cannot take the player yet");
-            false
-        }
-        Err(error) => {
-            debug!(%error, to = %owner.zone, "new owner unreachable");
-            false
-        }
-    }
-}
-
-/// Sends one snapshot datagram.
-async fn send_snapshot<T: Transport>(t: &mut T, snapshot: Snapshot, budget: usize) -> Result<(), End> {
-    let bytes =
-        codec::encode(&ServerDatagram::Snapshot(snapshot), budget).map_err(|_| End::Error(ErrorCode::Internal))?;
-    metrics::histogram!("mmo_gateway_snapshot_bytes").record(bytes.len() as f64);
-    metrics::counter!("mmo_gateway_snapshot_bytes_total").increment(bytes.len() as u64);
-    t.send_datagram(Bytes::from(bytes)).await.map_err(End::from)
-}
-
-/// The tile a position lies in.
-fn tile_of(pos: IVec2) -> IVec2 {
-    IVec2::new(pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT)
-}
-
-/// The ground items within view of `tile`, by serial, from `frames` (one per cell).
-fn ground_in_view(frames: &[&CellFrame], tile: IVec2) -> Vec<mmo_protocol::GroundItem> {
-    let mut items: Vec<mmo_protocol::GroundItem> = frames
-        .iter()
-        .flat_map(|f| &f.items)
-        .filter(|g| {
-            let d = tile_of(g.pos) - tile;
-            d.x.abs() <= VIEW_HALF.x && d.y.abs() <= VIEW_HALF.y
-        })
-        .copied()
-        .collect();
-    items.sort_unstable_by_key(|g| g.serial);
-    items.dedup_by_key(|g| g.serial);
-    items
 }
