@@ -32,7 +32,7 @@ pub struct RunArgs {
     #[arg(long, env = "MMO_ETCD", value_delimiter = ',', required = true)]
     etcd: Vec<String>,
     /// The world (keys under `/mmo/<world>/`).
-    #[arg(long, env = "MMO_WORLD_NAME", default_value = "dev")]
+    #[arg(long, env = "MMO_WORLD", default_value = "dev")]
     world: String,
     /// This replica's name, shown as the leader.
     #[arg(long, env = "MMO_CANDIDATE")]
@@ -43,8 +43,8 @@ pub struct RunArgs {
     /// The leader lease's time to live in seconds (how long a dead leader keeps leadership).
     #[arg(long, env = "MMO_LEADER_TTL_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
     leader_ttl_secs: u64,
-    /// World size in cells, as WIDTHxHEIGHT (as the zones and gateways run it).
-    #[arg(long, env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = parse_size)]
+    /// World size in cells, as WIDTHxHEIGHT, 1 to 256 each (as the zones and gateways run it).
+    #[arg(long, env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = mmo_cluster::cli::parse_world_size)]
     world_size: (u16, u16),
     /// Tiles per cell side.
     #[arg(long, env = "MMO_CELL_TILES", default_value_t = 128)]
@@ -54,15 +54,6 @@ pub struct RunArgs {
     client_dir: Option<PathBuf>,
     #[command(flatten)]
     policy: PolicyArgs,
-}
-
-fn parse_size(s: &str) -> Result<(u16, u16), String> {
-    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WIDTHxHEIGHT like 4x2, got {s:?}"))?;
-    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| (1..=256).contains(n));
-    match (parse(w), parse(h)) {
-        (Some(w), Some(h)) => Ok((w, h)),
-        _ => Err(format!("width and height must be 1 to 256 cells, got {s:?}")),
-    }
 }
 
 #[derive(Clone)]

@@ -15,6 +15,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
+use tracing::warn;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// What the HTTP handlers need.
@@ -25,6 +26,9 @@ pub struct HttpState {
     pub cert_sha256_hex: String,
     pub metrics: Option<PrometheusHandle>,
     pub shutdown: watch::Receiver<bool>,
+    /// Turns true when shutdown stops waiting for WebSocket sessions to say goodbye: those still
+    /// open are dropped then.
+    pub abort: watch::Receiver<bool>,
 }
 
 #[derive(Serialize)]
@@ -103,7 +107,13 @@ async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Json<Con
 async fn websocket(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
     upgrade
         .max_message_size(MAX_WS_MESSAGE)
-        .on_upgrade(move |socket| session::serve(WebSocketClient::new(socket), state.gateway, state.shutdown))
+        .on_upgrade(move |socket| async move {
+            let mut abort = state.abort;
+            tokio::select! {
+                () = session::serve(WebSocketClient::new(socket), state.gateway, state.shutdown) => {}
+                _ = abort.wait_for(|abort| *abort) => warn!("a WebSocket session did not close in time; dropped"),
+            }
+        })
 }
 
 async fn ready(State(state): State<HttpState>) -> Response {

@@ -27,23 +27,23 @@ struct Args {
     #[command(flatten)]
     store: StoreArgs,
     /// This gateway's id (unique in the world, > 0).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MMO_GATEWAY_ID", value_parser = clap::value_parser!(u32).range(1..))]
     id: u32,
     /// TCP address of the web page, the WebSocket fallback, /metrics, /livez and /readyz.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "MMO_HTTP", default_value = "127.0.0.1:8080")]
     http: SocketAddr,
     /// UDP address of WebTransport.
-    #[arg(long, default_value = "127.0.0.1:4433")]
+    #[arg(long, env = "MMO_QUIC", default_value = "127.0.0.1:4433")]
     quic: SocketAddr,
     /// QUIC address validation: `retry` (a connection attempt from an address not yet proven
     /// gets a Retry first) or `off` (behind a proxy that validates addresses itself).
-    #[arg(long, value_enum, default_value_t = AddressValidation::Retry)]
+    #[arg(long, env = "MMO_QUIC_VALIDATION", value_enum, default_value_t = AddressValidation::Retry)]
     quic_validation: AddressValidation,
     /// The built browser client to serve at `/` (none: API only).
-    #[arg(long)]
+    #[arg(long, env = "MMO_CLIENT_DIR")]
     client_dir: Option<PathBuf>,
     /// Sessions accepted at most.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 1000)]
     max_sessions: usize,
 }
 

@@ -147,7 +147,9 @@ impl Gateway {
             info!(http = %self.http_addr(), quic = %self.quic_addr(), "gateway listening");
             let pump = tokio::spawn(run_pump(self.state.cells.clone(), self.frames, shutdown.clone()));
             let refresh = tokio::spawn(refresh_online(self.state.clone(), shutdown.clone()));
+            let (abort, aborted) = watch::channel(false);
             let http_state = HttpState {
+                abort: aborted,
                 gateway: self.state.clone(),
                 quic_port,
                 cert_sha256_hex: self.cert_sha256_hex,
@@ -175,9 +177,12 @@ impl Gateway {
             accept_webtransport(self.webtransport, self.state, shutdown).await;
             let _ = http.await;
             // WebSocket sessions run outside the HTTP server's graceful shutdown: wait for them
-            // too, so their last saves are done when the gateway returns.
+            // too, so their last saves are done when the gateway returns; those that do not
+            // close in time are dropped, and the gateway returns once they are gone.
             if tokio::time::timeout(DRAIN_TIMEOUT, state.sessions_closed()).await.is_err() {
-                warn!("WebSocket sessions still open after the drain timeout");
+                warn!("WebSocket sessions still open after the drain timeout; dropping them");
+                let _ = abort.send(true);
+                state.sessions_closed().await;
             }
             let _ = pump.await;
             let _ = refresh.await;
@@ -227,7 +232,8 @@ async fn accept_webtransport(mut server: Acceptor, state: Arc<GatewayState>, mut
         });
     }
     if tokio::time::timeout(DRAIN_TIMEOUT, async { while sessions.join_next().await.is_some() {} }).await.is_err() {
-        warn!(left = sessions.len(), "sessions did not close in time");
+        warn!(left = sessions.len(), "sessions did not close in time; dropping them");
+        sessions.shutdown().await;
     }
     server.close(0, b"shutdown");
 }

@@ -24,29 +24,32 @@ enum Cmd {
 #[derive(clap::Args, Debug)]
 struct UpArgs {
     /// Where mmo-zone, mmo-gateway and mmo-coordinator are (default: next to this program).
-    #[arg(long)]
+    #[arg(long, env = "MMO_BIN_DIR")]
     bin_dir: Option<PathBuf>,
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
+    /// Coordinator replicas (one leads, elected in etcd).
+    #[arg(long, env = "MMO_COORDINATORS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
     coordinators: u32,
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// Zone servers.
+    #[arg(long, env = "MMO_ZONES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     zones: u32,
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    /// Gateways (the first on --http and --quic, the others on free ports).
+    #[arg(long, env = "MMO_GATEWAYS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     gateways: u32,
     /// The first gateway's HTTP address (the play URL).
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "MMO_HTTP", default_value = "127.0.0.1:8080")]
     http: String,
     /// The first gateway's WebTransport (UDP) address.
-    #[arg(long, default_value = "127.0.0.1:4433")]
+    #[arg(long, env = "MMO_QUIC", default_value = "127.0.0.1:4433")]
     quic: String,
     /// The built browser client (scripts/build-client.sh builds browser-client/dist).
-    #[arg(long, default_value = "browser-client/dist")]
+    #[arg(long, env = "MMO_CLIENT_DIR", default_value = "browser-client/dist")]
     client_dir: PathBuf,
     /// Lease time to live of every service, in seconds.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=60))]
+    #[arg(long, env = "MMO_LEASE_TTL", default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=60))]
     lease_ttl: u64,
-    /// World size in cells, WxH.
-    #[arg(long, default_value = "4x2")]
-    world_size: String,
+    /// World size in cells, as WIDTHxHEIGHT (1 to 256 each).
+    #[arg(long, env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = mmo_cluster::cli::parse_world_size)]
+    world_size: (u16, u16),
 }
 
 #[tokio::main]
@@ -69,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
         quic: args.quic,
         client_dir,
         lease_ttl: args.lease_ttl,
-        world_size: args.world_size,
+        world_size: format!("{}x{}", args.world_size.0, args.world_size.1),
         ..ClusterConfig::new(bin_dir)
     };
     let cluster = Cluster::up(&config).await?;

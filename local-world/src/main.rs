@@ -7,12 +7,12 @@
 
 use anyhow::Context;
 use clap::Parser;
+use mmo_cluster::cli::WorldArgs;
 use mmo_coordinator::config::PolicyArgs;
 use mmo_gateway::transport::accept::AddressValidation;
 use mmo_local::{LocalWorld, LocalWorldConfig};
 use mmo_store::token::TokenKey;
 use mmo_store::StoreSpec;
-use mmo_world::{TickClock, WorldGeometry};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,22 +37,15 @@ struct Args {
     /// Number of zone servers sharing the world's cells (each owns a block of columns).
     #[arg(long, env = "MMO_ZONES", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     zones: u32,
-    /// World size in cells, as WIDTHxHEIGHT.
-    #[arg(long, env = "MMO_WORLD", default_value = "4x2", value_parser = parse_world)]
-    world: (u16, u16),
-    /// Tiles per cell side.
-    #[arg(long, env = "MMO_CELL_TILES", default_value_t = 128, value_parser = clap::value_parser!(u16).range(32..=1024))]
-    cell_tiles: u16,
-    /// World seed: the same seed gives the same terrain.
-    #[arg(long, env = "MMO_SEED", default_value_t = 42)]
-    seed: u64,
+    /// The world's size, cell size, seed and tick (the same flags as every service).
+    #[command(flatten)]
+    world: WorldArgs,
+    /// Mobs spawned in each cell.
     #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 12)]
     npcs_per_cell: u32,
+    /// Sessions the gateway accepts at most.
     #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 2000)]
     max_sessions: usize,
-    /// Simulation tick length in milliseconds (50 = 20 Hz).
-    #[arg(long, env = "MMO_TICK_MS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(10..=1000))]
-    tick_ms: u32,
     /// Entities each zone is sized for (its load counts entities against it).
     #[arg(long, env = "MMO_ZONE_CAPACITY", default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY, value_parser = clap::value_parser!(u32).range(1..))]
     zone_capacity: u32,
@@ -80,15 +73,6 @@ struct Args {
     zone_latency_ms: u64,
 }
 
-fn parse_world(s: &str) -> Result<(u16, u16), String> {
-    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WIDTHxHEIGHT like 4x2, got {s:?}"))?;
-    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| (1..=256).contains(n));
-    match (parse(w), parse(h)) {
-        (Some(w), Some(h)) => Ok((w, h)),
-        _ => Err(format!("width and height must be 1 to 256 cells, got {s:?}")),
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     mmo_cluster::cli::init_logging("info");
@@ -100,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let metrics = mmo_cluster::cli::install_metrics().context("installing the metrics recorder")?;
-    let geometry = WorldGeometry { width_cells: args.world.0, height_cells: args.world.1, cell_tiles: args.cell_tiles };
+    let geometry = args.world.geometry();
     let config = LocalWorldConfig {
         http_addr: args.http_addr,
         quic_addr: args.quic_addr,
@@ -108,10 +92,10 @@ async fn main() -> anyhow::Result<()> {
         client_dir: Some(args.client_dir),
         zones: args.zones,
         geometry,
-        seed: args.seed,
+        seed: args.world.seed,
         npcs_per_cell: args.npcs_per_cell,
         max_sessions: args.max_sessions,
-        clock: TickClock { tick_ms: args.tick_ms, ..LocalWorldConfig::for_tests().clock },
+        clock: args.world.clock(),
         coordinator: args.coordinator.service_config(geometry),
         zone_capacity: args.zone_capacity,
         durable: args.durable.unwrap_or(StoreSpec::Redb(args.data_dir)),

@@ -26,20 +26,20 @@ struct Args {
     #[command(flatten)]
     store: StoreArgs,
     /// This zone's id (unique in the world, > 0).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MMO_ZONE_ID", value_parser = clap::value_parser!(u32).range(1..))]
     id: u32,
     /// TCP address of the zone link (gateways and other zones connect here, over TLS with the
     /// certificate the zone registers).
-    #[arg(long, default_value = "127.0.0.1:0")]
+    #[arg(long, env = "MMO_LINK", default_value = "127.0.0.1:0")]
     link: SocketAddr,
     /// TCP address of /metrics, /livez and /readyz.
-    #[arg(long, default_value = "127.0.0.1:0")]
+    #[arg(long, env = "MMO_HTTP", default_value = "127.0.0.1:0")]
     http: SocketAddr,
     /// NPCs spawned in each cell the zone takes fresh.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 6)]
     npcs_per_cell: u32,
     /// Entities the zone is sized for (in its load reports and registration).
-    #[arg(long, default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY)]
+    #[arg(long, env = "MMO_CAPACITY", default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY, value_parser = clap::value_parser!(u32).range(1..))]
     capacity: u32,
 }
 

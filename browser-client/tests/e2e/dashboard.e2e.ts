@@ -20,7 +20,7 @@ let page: Page | undefined;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  server = await startLocalServer(60_000, ['--zones', '4', '--world', '4x2', '--rebalance', 'off']);
+  server = await startLocalServer(60_000, ['--zones', '4', '--world-size', '4x2', '--rebalance', 'off']);
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
-//! Command-line flags every multi-process service shares (clap): where etcd is, the world's
-//! name, its geometry, seed and tick clock, and the lease's time to live. All services of one
-//! world must be started with the same world flags.
+//! Command-line flags the services share (clap), each also read from an `MMO_*` environment
+//! variable: where etcd is, the world's name (`--world`), its size (`--world-size`), cell size,
+//! seed and tick clock, and the lease's time to live. All services of one world must be started
+//! with the same world flags.
 
 use crate::etcd::EtcdConfig;
 use mmo_world::{TickClock, WorldGeometry};
@@ -16,10 +17,10 @@ pub struct RegistryArgs {
     #[arg(long, env = "MMO_ETCD", value_delimiter = ',', default_value = "http://127.0.0.1:2379")]
     pub etcd: Vec<String>,
     /// The world's name (its keys live under /mmo/<world>/).
-    #[arg(long, env = "MMO_WORLD_NAME", default_value = "dev")]
+    #[arg(long, env = "MMO_WORLD", default_value = "dev")]
     pub world: String,
     /// Time to live of this service's registry lease, in seconds (etcd's minimum is 2).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
+    #[arg(long, env = "MMO_LEASE_TTL", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub lease_ttl: u64,
 }
 
@@ -36,17 +37,17 @@ impl RegistryArgs {
 /// The world every service of a cluster simulates or shows.
 #[derive(Clone, Debug, clap::Args)]
 pub struct WorldArgs {
-    /// World size in cells, `WxH`.
-    #[arg(long = "world-size", env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = parse_size)]
+    /// World size in cells, as WIDTHxHEIGHT (1 to 256 each).
+    #[arg(long = "world-size", env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = parse_world_size)]
     pub cells: (u16, u16),
     /// Cell size in tiles.
     #[arg(long, env = "MMO_CELL_TILES", default_value_t = WorldGeometry::default().cell_tiles, value_parser = clap::value_parser!(u16).range(32..=1024))]
     pub cell_tiles: u16,
-    /// Terrain seed.
-    #[arg(long, default_value_t = 42)]
+    /// World seed: the same seed gives the same terrain.
+    #[arg(long, env = "MMO_SEED", default_value_t = 42)]
     pub seed: u64,
-    /// Tick length in milliseconds.
-    #[arg(long, default_value_t = TickClock::DEFAULT_TICK_MS, value_parser = clap::value_parser!(u32).range(10..=1000))]
+    /// Simulation tick length in milliseconds (50 = 20 Hz).
+    #[arg(long, env = "MMO_TICK_MS", default_value_t = TickClock::DEFAULT_TICK_MS, value_parser = clap::value_parser!(u32).range(10..=1000))]
     pub tick_ms: u32,
 }
 
@@ -60,10 +61,14 @@ impl WorldArgs {
     }
 }
 
-fn parse_size(s: &str) -> Result<(u16, u16), String> {
-    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WxH, got {s:?}"))?;
-    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(|| format!("bad size {s:?}"));
-    Ok((parse(w)?, parse(h)?))
+/// Parses a `--world-size` value: `WIDTHxHEIGHT` in cells, each 1 to 256.
+pub fn parse_world_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("expected WIDTHxHEIGHT like 4x2, got {s:?}"))?;
+    let parse = |v: &str| v.parse::<u16>().ok().filter(|n| (1..=256).contains(n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("width and height must be 1 to 256 cells, got {s:?}")),
+    }
 }
 
 /// Where players' records and accounts live, and the key that signs session tokens. Every
@@ -144,4 +149,18 @@ pub fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_world_size;
+
+    #[test]
+    fn a_world_size_is_two_numbers_of_cells_from_1_to_256() {
+        assert_eq!(parse_world_size("4x2"), Ok((4, 2)));
+        assert_eq!(parse_world_size("256x1"), Ok((256, 1)));
+        for bad in ["4", "0x2", "4x257", "ax2", "4x", "-1x2"] {
+            assert!(parse_world_size(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 }

@@ -353,6 +353,7 @@ impl ZoneRuntime {
         });
         if drained.await.is_err() {
             warn!(pending = self.flushes.len(), "gave up waiting for the last saves");
+            self.flushes.shutdown().await;
         }
         self.saver = None;
     }
