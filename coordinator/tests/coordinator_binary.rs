@@ -134,10 +134,12 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
             loop {
                 let cells =
                     registry.assignments().iter().filter(|(_, a)| a.zone == ZoneId(3)).map(|(c, _)| (*c, 1)).collect();
-                let at_unix_ms =
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
-                let report =
-                    LoadReport { at_unix_ms, budget_ms: 50.0, entities_per_cell: cells, ..LoadReport::default() };
+                let report = LoadReport {
+                    at_unix_ms: mmo_world::unix_ms(),
+                    budget_ms: 50.0,
+                    entities_per_cell: cells,
+                    ..LoadReport::default()
+                };
                 registry.report_load(&zone3, report).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

@@ -237,7 +237,7 @@ impl LocalWorld {
         let (mut coordinator, service) = Coordinator::new(registry.clone(), service_config);
         service.set_leader(Some(LeaderView { name: LEADER.into(), epoch: Epoch(0) }));
         let elected = EventKind::LeaderElected { leader: LEADER.into(), epoch: Epoch(0) };
-        registry.log_event(Event { at_unix_ms: mmo_zone::runtime::unix_ms(), kind: elected }).await?;
+        registry.log_event(Event { at_unix_ms: mmo_world::unix_ms(), kind: elected }).await?;
         let writer = RegistryWriter::new(registry.clone(), handles.clone());
         let mut stop = shutdown.clone();
         tasks.spawn(

@@ -98,7 +98,7 @@ async fn the_coordinator_relieves_a_crowded_zone_without_disturbing_players() {
 
     // Crowd the hot zone's cells.
     let crowded_at = Instant::now();
-    let crowded_ms = mmo_zone::runtime::unix_ms();
+    let crowded_ms = mmo_world::unix_ms();
     for &cell in &hot_cells {
         let spawned = control.zones()[&HOT].spawn_npcs(cell, CROWD, None).await.unwrap();
         assert_eq!(spawned.len(), CROWD as usize);
