@@ -18,12 +18,12 @@
 
 use mmo_cluster::etcd::{EtcdRegistry, LeaderGuard};
 use mmo_cluster::{Event, EventKind, LeaseId, Registry, RegistryError};
-use mmo_world::{CellId, Epoch, ZoneId};
+use mmo_world::{unix_ms, CellId, Epoch, ZoneId};
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::sleep;
 use tracing::{info, warn};
@@ -399,8 +399,4 @@ pub async fn current_leader(registry: &EtcdRegistry) -> Result<Option<LeaderInfo
 fn leader_info(kv: &etcd_client::KeyValue) -> Option<LeaderInfo> {
     let epoch = Epoch(u64::try_from(kv.create_revision()).ok()?);
     Some(LeaderInfo { candidate: String::from_utf8_lossy(kv.value()).into_owned(), epoch })
-}
-
-fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

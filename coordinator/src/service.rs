@@ -16,12 +16,12 @@ use crate::plan::{self, MoveRefused};
 use crate::policy::{CellMove, Policy, PolicyConfig, PolicyInput, ZoneState};
 use crate::writer::{CellWriter, WriteError};
 use mmo_cluster::{Event, EventKind, LoadReport, MoveReason, Registry, RegistryError, ZoneInfo};
-use mmo_world::{CellId, Epoch, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, CellId, Epoch, WorldGeometry, ZoneId};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
@@ -459,8 +459,4 @@ pub fn reason_name(reason: &MoveReason) -> &'static str {
         MoveReason::Unowned => "unowned",
         MoveReason::Manual => "manual",
     }
-}
-
-pub(crate) fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

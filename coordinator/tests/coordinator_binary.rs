@@ -6,12 +6,12 @@
 mod support;
 
 use mmo_cluster::{CertHash, EventKind, LoadReport, MoveReason, Registry, ZoneInfo};
+use mmo_test_services::wait::wait_until;
 use mmo_world::{WorldGeometry, ZoneId};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-use tokio::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mmo-coordinator");
 const WORLD: &str = "binary";
@@ -62,14 +62,6 @@ impl Drop for Replica {
     }
 }
 
-async fn wait_until(what: &str, within: Duration, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !ok() {
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     let etcd = support::etcd();
@@ -88,10 +80,10 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
 
     let a = Replica::start(etcd.endpoint(), "a");
     let b = Replica::start(etcd.endpoint(), "b");
-    wait_until("a leader", Duration::from_secs(10), || a.state()["leader"]["name"].is_string()).await;
+    wait_until("a leader", Duration::from_secs(10), || async { a.state()["leader"]["name"].is_string() }).await;
     let (leader, standby) = if a.state()["leading"] == true { (a, b) } else { (b, a) };
     let leader_name = leader.state()["leader"]["name"].as_str().unwrap().to_string();
-    wait_until("the standby knows the leader", Duration::from_secs(5), || {
+    wait_until("the standby knows the leader", Duration::from_secs(5), || async {
         standby.state()["leader"]["name"].as_str() == Some(leader_name.as_str())
     })
     .await;
@@ -100,7 +92,7 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     assert_eq!(state["zones"].as_array().unwrap().len(), 2);
 
     // Zone 2's lease expired: its cells go to zone 1.
-    wait_until("zone 2's cells recovered", Duration::from_secs(10), || {
+    wait_until("zone 2's cells recovered", Duration::from_secs(10), || async {
         registry.assignments().values().all(|a| a.zone == ZoneId(1))
     })
     .await;
@@ -126,7 +118,7 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     // The leader dies: the standby leads and writes. A new zone (reporting the cells it owns,
     // as a zone does) takes a share; an operator moves one more to it; drained, it gives all back.
     drop(leader);
-    wait_until("the standby leads", Duration::from_secs(10), || standby.state()["leading"] == true).await;
+    wait_until("the standby leads", Duration::from_secs(10), || async { standby.state()["leading"] == true }).await;
     let zone3 = registry.register_zone(zone(3), Duration::from_secs(30)).await.unwrap();
     let reporter = tokio::spawn({
         let (registry, zone3) = (registry.clone(), zone3.clone());
@@ -134,16 +126,18 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
             loop {
                 let cells =
                     registry.assignments().iter().filter(|(_, a)| a.zone == ZoneId(3)).map(|(c, _)| (*c, 1)).collect();
-                let at_unix_ms =
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
-                let report =
-                    LoadReport { at_unix_ms, budget_ms: 50.0, entities_per_cell: cells, ..LoadReport::default() };
+                let report = LoadReport {
+                    at_unix_ms: mmo_world::unix_ms(),
+                    budget_ms: 50.0,
+                    entities_per_cell: cells,
+                    ..LoadReport::default()
+                };
                 registry.report_load(&zone3, report).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     });
-    wait_until("the new zone takes cells", Duration::from_secs(10), || {
+    wait_until("the new zone takes cells", Duration::from_secs(10), || async {
         registry.assignments().values().any(|a| a.zone == ZoneId(3))
     })
     .await;
@@ -153,7 +147,7 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     assert_eq!(registry.assignments()[&cell].zone, ZoneId(3));
     let out = standby.cli(&["drain", "--zone", "3"]);
     assert!(out.status.success());
-    wait_until("zone 3 drained", Duration::from_secs(20), || {
+    wait_until("zone 3 drained", Duration::from_secs(20), || async {
         registry.assignments().values().all(|a| a.zone == ZoneId(1))
     })
     .await;

@@ -12,18 +12,14 @@ use etcd_client::EventType;
 use mmo_cluster::Registry;
 use mmo_coordinator::election::Role;
 use mmo_test_services::{signal, Signal};
-use mmo_world::{CellId, ZoneId};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use mmo_world::{unix_ms, CellId, ZoneId};
+use std::time::Duration;
 use support::{is_leader, median, registry, wait_candidates, CandidateProcess, Replica};
 use tokio::time::Instant;
 
 /// The bound: the lease TTL plus one second.
 const SLACK: Duration = Duration::from_secs(1);
 const RUNS: usize = 5;
-
-fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
-}
 
 /// Parses `LEADER <epoch> <ttl ms> <key>`.
 fn leader_line(text: &str) -> (u64, Duration, String) {

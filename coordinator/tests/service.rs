@@ -5,7 +5,7 @@ use mmo_cluster::{CertHash, EventKind, Lease, LoadReport, MemoryRegistry, MoveRe
 use mmo_coordinator::policy::PolicyConfig;
 use mmo_coordinator::service::{Coordinator, ServiceConfig, ServiceError};
 use mmo_coordinator::writer::RegistryWriter;
-use mmo_world::{CellId, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, CellId, WorldGeometry, ZoneId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,10 +105,6 @@ impl World {
     async fn logged(&self, wanted: &EventKind) -> bool {
         self.registry.events(1000).await.unwrap().iter().any(|e| &e.kind == wanted)
     }
-}
-
-fn unix_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
 #[tokio::test(start_paused = true)]

@@ -15,7 +15,6 @@ use crate::swarm;
 use crate::LoadtestError;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -35,7 +34,7 @@ pub async fn run(
     options: RunOptions,
     shutdown: watch::Receiver<bool>,
 ) -> Result<Report, LoadtestError> {
-    let started = SystemTime::now();
+    let started_ms = mmo_world::unix_ms();
     let world = match &scenario.target {
         Some(_) => None,
         None => Some(InProcessWorld::start(&scenario.world).await?),
@@ -95,7 +94,6 @@ pub async fn run(
         }
     }
 
-    let started_ms = meta::unix_ms(started);
     let meta = Meta {
         tool: "mmo-loadtest",
         version: env!("CARGO_PKG_VERSION"),

@@ -92,7 +92,7 @@ async fn walk_across_borders(config: LocalWorldConfig, wanted: usize) -> usize {
         client.send_input(0).await;
         client.snapshot().await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    audit.wait_past(snapshots.last().unwrap().tick).await;
 
     // The session never changed; the snapshot stream is tick-contiguous across every crossing.
     let ticks: Vec<u64> = snapshots.iter().map(|s| s.tick.0).collect();

@@ -10,6 +10,7 @@ use mmo_cluster::{EventKind, MoveReason, Registry};
 use mmo_coordinator::policy::PolicyConfig;
 use mmo_coordinator::service::ServiceConfig;
 use mmo_local::LocalWorldConfig;
+use mmo_test_services::wait::poll_until;
 use mmo_world::{Buttons, CellId, WorldGeometry, ZoneId};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -98,7 +99,7 @@ async fn the_coordinator_relieves_a_crowded_zone_without_disturbing_players() {
 
     // Crowd the hot zone's cells.
     let crowded_at = Instant::now();
-    let crowded_ms = mmo_zone::runtime::unix_ms();
+    let crowded_ms = mmo_world::unix_ms();
     for &cell in &hot_cells {
         let spawned = control.zones()[&HOT].spawn_npcs(cell, CROWD, None).await.unwrap();
         assert_eq!(spawned.len(), CROWD as usize);
@@ -106,12 +107,12 @@ async fn the_coordinator_relieves_a_crowded_zone_without_disturbing_players() {
 
     // Wait until the hot zone reported the crowd, then until the coordinator settled: nothing
     // in flight, every zone reporting after the last move, every load within the watermark.
-    let saw_hot = wait_for(|| async {
+    let saw_hot = poll_until(GIVE_UP, || async {
         registry.loads().await.unwrap().get(&HOT).is_some_and(|r| r.at_unix_ms > crowded_ms && r.load() > HIGH)
     })
     .await;
     assert!(saw_hot, "the crowded zone reports a load above the watermark");
-    let converged = wait_for(|| async {
+    let converged = poll_until(GIVE_UP, || async {
         let moves = moves_since(registry, crowded_ms).await;
         let Some(last) = moves.last().map(|m| m.0) else { return false };
         let loads = registry.loads().await.unwrap();
@@ -187,16 +188,4 @@ async fn moves_since(
             _ => None,
         })
         .collect()
-}
-
-/// Polls `check` every 100 ms until it holds (true) or [`GIVE_UP`] passes (false).
-async fn wait_for<F: std::future::Future<Output = bool>>(check: impl Fn() -> F) -> bool {
-    let deadline = Instant::now() + GIVE_UP;
-    while Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }

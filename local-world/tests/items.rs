@@ -7,6 +7,7 @@ mod support;
 use mmo_local::LocalWorldConfig;
 use mmo_protocol::{ClientControl, OwnState, ServerControl};
 use mmo_store::{DurableStore, StoreSpec};
+use mmo_test_services::wait::wait_for;
 use mmo_world::physics::SUB;
 use mmo_world::{Buttons, EntityId};
 use std::collections::BTreeSet;
@@ -133,15 +134,11 @@ async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
     // Both log out; then the store and the ground hold every serial, once.
     drop(ann);
     drop(bea);
-    let mut ground = Vec::new();
-    for _ in 0..200 {
-        let (players, g, _) = holdings(&world).await;
-        if players.is_empty() {
-            ground = g;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let ground = wait_for("both players left the zones", std::time::Duration::from_secs(10), || async {
+        let (players, ground, _) = holdings(&world).await;
+        players.is_empty().then_some(ground)
+    })
+    .await;
     let store = world.store.clone();
     world.stop().await;
     let mut stored: Vec<u64> = Vec::new();

@@ -8,6 +8,7 @@ mod support;
 
 use mmo_cluster::Registry;
 use mmo_local::LocalWorldConfig;
+use mmo_test_services::wait::wait_until;
 use mmo_world::{Buttons, CellId, EntityId, Tick, ZoneId};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -54,7 +55,13 @@ async fn a_cell_of_200_entities_moves_to_another_zone_without_loss_or_gap() {
     }
     let players: Vec<_> =
         clients.into_iter().enumerate().map(|(i, c)| tokio::spawn(play(c, format!("mover{i}"), 160))).collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until("every player joined", Duration::from_secs(10), || async {
+        let reports = control.inspect().await;
+        let players: BTreeSet<EntityId> =
+            reports.iter().flat_map(|r| &r.entities).filter(|e| e.is_player).map(|e| e.id).collect();
+        players.len() == PLAYERS
+    })
+    .await;
 
     // Fill the cell up to 200 entities and a few more (some wander out before it moves).
     let report = control.zones()[&FROM].inspect().await.unwrap();
@@ -62,21 +69,27 @@ async fn a_cell_of_200_entities_moves_to_another_zone_without_loss_or_gap() {
     let more = ENTITIES + 12 - there;
     let spawned = control.zones()[&FROM].spawn_npcs(cell, more as u32, None).await.unwrap();
     assert_eq!(spawned.len(), more);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The checks below start 20 ticks before the move: let that many pass with the NPCs there.
+    let spawned_at = control.zones()[&FROM].inspect().await.unwrap().tick;
+    audit.wait_past(Tick(spawned_at.0 + 25)).await;
 
     // Move it, as an operator would.
     let (status, body) = world.post("/api/move-cell", r#"{"cell":"2.1","zone":2}"#).await;
     assert!(status.contains("200"), "move-cell answered {status}: {body}");
     let moved: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(moved["zone"], 2);
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    wait_until("the cell owned by its new zone, no migration in flight", Duration::from_secs(10), || async {
+        control.registry().assignments()[&cell].zone == TO && control.coordinator().status().migrations.is_empty()
+    })
+    .await;
 
     let mut streams = Vec::new();
     for p in players {
         streams.push(p.await.expect("player task"));
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(control.registry().assignments()[&cell].zone, TO);
+    // Every zone's frames up to the end of the play are in the audit.
+    let played_until = streams.iter().map(|(_, ticks)| *ticks.last().unwrap()).min().unwrap();
+    audit.wait_past(Tick(played_until + 2)).await;
 
     // The cell: one frame per tick, the old owner's then the new owner's, no tick without one.
     let by_tick = audit.by_tick();
@@ -103,7 +116,6 @@ async fn a_cell_of_200_entities_moves_to_another_zone_without_loss_or_gap() {
 
     // Every entity of the world, at every tick, in exactly one frame; from 20 ticks before the
     // move (after the NPCs were spawned) to the end, always the same ones: none lost, none added.
-    let played_until = streams.iter().map(|(_, ticks)| *ticks.last().unwrap()).min().unwrap();
     assert!(played_until > handover.0 + 40, "the players played on after the move");
     let ids_at =
         |t: &Tick| -> Vec<EntityId> { by_tick[t].iter().flat_map(|f| f.entities.iter().map(|e| e.id)).collect() };

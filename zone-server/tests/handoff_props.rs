@@ -13,11 +13,15 @@
 //! Then the network heals (every message delivered, the dead zone declared lost) and every
 //! entity must end simulated on exactly one live zone, with its items, or have died with the
 //! dead zone, which held it after its transfer completed.
+//!
+//! The seeds of past failures in `handoff_props.proptest-regressions` (next to this file) are
+//! replayed before any new case; a new failure adds its seed there, to be committed.
 
 use mmo_cluster::peer::{EntityRecord, InputRecord, Item, PeerMessage, PlayerRecord, RecordKind, TransferId};
 use mmo_world::{Body, EntityId, Epoch, Tick, ZoneId};
 use mmo_zone::core::handoff::{Handoff, Settled, Verdict};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 const ZONES: usize = 3;
@@ -327,7 +331,13 @@ impl World {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+    // Named explicitly: the default (`SourceParallel`) looks for a `src/lib.rs` above this file,
+    // finds none, warns and falls back to this same file name.
+    #![proptest_config(ProptestConfig {
+        cases: 1024,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn handoffs_never_duplicate_or_lose_under_any_schedule(ops in prop::collection::vec(op(), 1..400)) {

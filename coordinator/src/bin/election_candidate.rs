@@ -18,7 +18,7 @@ use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_coordinator::election::{Election, ElectionConfig, ElectionError};
 use mmo_world::{CellId, ZoneId};
 use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(about = "Joins the coordinator election and probes the leader-guarded write")]
@@ -51,7 +51,7 @@ fn parse_cell(text: &str) -> Result<CellId, String> {
 }
 
 fn say(line: &str) {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let ms = mmo_world::unix_ms();
     let mut out = std::io::stdout().lock();
     // The reader may be gone (the test ended): nothing to do about it.
     let _ = writeln!(out, "{ms} {line}");

@@ -91,11 +91,9 @@ pub async fn candidates(registry: &EtcdRegistry) -> usize {
 }
 
 pub async fn wait_candidates(registry: &EtcdRegistry, n: usize) {
-    let start = Instant::now();
-    while candidates(registry).await != n {
-        assert!(start.elapsed() < Duration::from_secs(10), "never {n} candidates");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let what = format!("{n} candidates");
+    mmo_test_services::wait::wait_until(&what, Duration::from_secs(10), || async { candidates(registry).await == n })
+        .await;
 }
 
 /// One line of a candidate process: its unix time in ms and the rest.

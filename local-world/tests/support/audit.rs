@@ -6,12 +6,15 @@ use mmo_cluster::{Registry, SubscriberId, ZoneCommand};
 use mmo_local::WorldControl;
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, EntityId, GatewayId, Tick, ZoneId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub struct Audit {
     frames: Arc<Mutex<Vec<Arc<CellFrame>>>>,
+    /// Every zone of the world.
+    zones: BTreeSet<ZoneId>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -33,7 +36,20 @@ impl Audit {
                 sink.lock().unwrap().push(f);
             }
         });
-        Audit { frames, task }
+        Audit { frames, zones: control.zones().keys().copied().collect(), task }
+    }
+
+    /// Waits until every zone's frames up to `tick` are in: each zone has published a frame of
+    /// a later tick (a zone sends its frames in tick order). For worlds where every zone keeps
+    /// at least one cell.
+    pub async fn wait_past(&self, tick: Tick) {
+        let what = format!("every zone's frames past {tick}");
+        mmo_test_services::wait::wait_until(&what, Duration::from_secs(10), || async {
+            let frames = self.frames.lock().unwrap();
+            let past: BTreeSet<ZoneId> = frames.iter().filter(|f| f.tick > tick).map(|f| f.zone).collect();
+            past == self.zones
+        })
+        .await;
     }
 
     /// Every frame received so far, by tick.

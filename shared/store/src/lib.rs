@@ -12,9 +12,9 @@
 //! of acknowledged writes on a crash, so production keeps Scylla as the durable store) and
 //! [`MemoryStore`] a fourth, for tests. All of them pass the same conformance suite
 //! (`conformance`, feature `testing`): against redb in a temporary folder, against a real Redis
-//! started by `mmo-test-services`, and against Scylla only when `MMO_SCYLLA_URI` is set
-//! (Scylla cannot run on the development machines; without the variable that test prints that
-//! it did not run).
+//! started by `mmo-test-services`, and against Scylla only when asked for with `--ignored` and
+//! `MMO_SCYLLA_URI` (Scylla cannot run on the development machines; otherwise the test is
+//! ignored, counted as skipped in the test summary).
 //!
 //! # Versions
 //!
@@ -49,7 +49,7 @@
 //! ```text
 //! cargo test -p mmo-store                      # needs redis-server (scripts/install-test-deps.sh)
 //! cargo clippy -p mmo-store --all-targets --features scylla -- -D warnings   # the Scylla code
-//! MMO_SCYLLA_URI=127.0.0.1:9042 cargo test -p mmo-store --features scylla --test conformance_scylla
+//! MMO_SCYLLA_URI=127.0.0.1:9042 cargo test -p mmo-store --features scylla --test conformance_scylla -- --ignored
 //! cargo bench -p mmo-store --bench saves       # saves per second, redb and Redis
 //! ```
 

@@ -6,6 +6,8 @@
 //! (`scripts/install-test-deps.sh`): a test that needs a real service fails, locally as in CI,
 //! it never skips.
 //!
+//! [`wait`] is how tests wait for something to happen (a condition polled up to a deadline).
+//!
 //! ```no_run
 //! let etcd = mmo_test_services::Etcd::start().expect("etcd for this test");
 //! let endpoint = etcd.endpoint(); // "http://127.0.0.1:<port>"
@@ -18,6 +20,7 @@
 mod etcd;
 mod process;
 mod redis;
+pub mod wait;
 
 pub use etcd::Etcd;
 pub use process::{find_binary, free_port, signal, ServiceError, Signal};

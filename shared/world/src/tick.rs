@@ -4,6 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch by the system clock (0 before the epoch), for what callers
+/// pass in: [`TickClock::tick_at`], lease and report timestamps, logged events. The one clock
+/// read of this crate; the simulation never calls it.
+pub fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
 
 /// A simulation step number, global to the cluster.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]

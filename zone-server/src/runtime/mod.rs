@@ -33,7 +33,7 @@ use mmo_cluster::checkpoint::CellCheckpoint;
 use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
-use mmo_world::{Tick, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, Tick, TickClock, WorldGeometry, ZoneId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -46,11 +46,6 @@ const LATENCY_SAMPLES: usize = 100_000;
 pub const SAVE_EVERY_TICKS: u64 = 20;
 /// How long shutdown waits for the last saves.
 const FINAL_SAVE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Milliseconds since the Unix epoch, from the system clock.
-pub fn unix_ms() -> u64 {
-    unix_us() / 1000
-}
 
 /// Microseconds since the Unix epoch, from the system clock.
 pub fn unix_us() -> u64 {
