@@ -1,6 +1,7 @@
 //! The crate's error type.
 
 use crate::record::ItemSerial;
+use mmo_records::RecordError;
 
 /// What a store, the saver or the account functions can fail with.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -39,6 +40,16 @@ impl StoreError {
 
     pub(crate) fn unavailable(error: impl std::fmt::Display) -> StoreError {
         StoreError::Unavailable(error.to_string())
+    }
+}
+
+impl From<RecordError> for StoreError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::Corrupt { name, reason } => StoreError::Corrupt { name, reason },
+            RecordError::Encode(reason) => StoreError::Encode(reason),
+            _ => StoreError::Encode(error.to_string()),
+        }
     }
 }
 

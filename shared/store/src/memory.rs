@@ -38,7 +38,7 @@ impl MemoryStore {
 
 impl State {
     fn load(&self, name: &str) -> Result<Option<PlayerRecord>> {
-        self.players.get(name).map(|(_, bytes)| PlayerRecord::decode(name, bytes)).transpose()
+        Ok(self.players.get(name).map(|(_, bytes)| PlayerRecord::decode(name, bytes)).transpose()?)
     }
 
     fn save(&mut self, record: &PlayerRecord) -> Result<SaveOutcome> {

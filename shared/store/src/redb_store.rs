@@ -107,7 +107,7 @@ impl From<redb::StorageError> for StoreError {
 fn get(players: &impl ReadableTable<&'static str, (u64, &'static [u8])>, name: &str) -> Result<Option<PlayerRecord>> {
     match players.get(name)? {
         None => Ok(None),
-        Some(guard) => PlayerRecord::decode(name, guard.value().1).map(Some),
+        Some(guard) => Ok(Some(PlayerRecord::decode(name, guard.value().1)?)),
     }
 }
 

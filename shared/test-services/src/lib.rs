@@ -6,6 +6,8 @@
 //! (`scripts/install-test-deps.sh`): a test that needs a real service fails, locally as in CI,
 //! it never skips.
 //!
+//! [`purity`]: the check that a sans-IO crate's dependency tree holds no I/O crate.
+//!
 //! ```no_run
 //! let etcd = mmo_test_services::Etcd::start().expect("etcd for this test");
 //! let endpoint = etcd.endpoint(); // "http://127.0.0.1:<port>"
@@ -17,6 +19,7 @@
 
 mod etcd;
 mod process;
+pub mod purity;
 mod redis;
 
 pub use etcd::Etcd;
