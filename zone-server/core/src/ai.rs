@@ -17,7 +17,6 @@ use super::entities::{Entity, Role};
 use super::grid::BucketGrid;
 use super::rules;
 use glam::IVec2;
-use mmo_records::BrainRecord;
 use mmo_world::physics::{HALF_WIDTH, HEIGHT, SUB, SUB_SHIFT};
 use mmo_world::rng::hash3;
 use mmo_world::{Buttons, Tick, Tile, TileSource};
@@ -31,37 +30,6 @@ const PAUSE_MIN: u64 = 20;
 const PAUSE_SPREAD: u64 = 40;
 /// How far beyond its front edge an NPC looks for walls and ledges.
 const LOOKAHEAD: i32 = SUB / 2;
-
-/// An NPC's memory between ticks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Brain {
-    /// Patrol direction, -1 or 1.
-    pub dir: i32,
-    /// Standing still until this tick.
-    pub idle_until: Tick,
-    /// Walking back to its spawn point.
-    pub returning: bool,
-    first_dir: i32,
-}
-
-impl Brain {
-    pub fn new(dir: i32) -> Self {
-        let dir = if dir < 0 { -1 } else { 1 };
-        Brain { dir, idle_until: Tick(0), returning: false, first_dir: dir }
-    }
-
-    pub fn reset(&mut self) {
-        *self = Brain::new(self.first_dir);
-    }
-
-    pub fn to_record(&self) -> BrainRecord {
-        BrainRecord { dir: self.dir, idle_until: self.idle_until, returning: self.returning, first_dir: self.first_dir }
-    }
-
-    pub fn from_record(r: BrainRecord) -> Self {
-        Brain { dir: r.dir, idle_until: r.idle_until, returning: r.returning, first_dir: r.first_dir }
-    }
-}
 
 /// What lies just ahead of a body standing on the ground.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +163,7 @@ impl<T: TileSource> Mind<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::brain::Brain;
     use mmo_world::terrain::TileGrid;
     use mmo_world::{EntityId, ZoneId};
 

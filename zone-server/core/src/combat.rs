@@ -201,7 +201,7 @@ pub(crate) fn credit(entities: &mut [Entity], entity: EntityId, xp: u32) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ai::Brain;
+    use crate::brain::Brain;
     use mmo_world::physics::SUB;
     use mmo_world::{EntityId, ZoneId};
 

@@ -1,6 +1,6 @@
 //! The zone's entities (players and NPCs) and the table that holds them sorted by id.
 
-use super::ai::Brain;
+use super::brain::Brain;
 use super::input::{InputQueue, TickSteps};
 use super::rules;
 use glam::IVec2;
@@ -49,7 +49,7 @@ pub(crate) struct Player {
     /// Credentials and version for saving the player's durable record.
     pub persist: Persistence,
     /// What the last record taken for saving held (`None`: never taken on this zone).
-    pub saved: Option<super::persist::SavedState>,
+    pub saved: Option<SavedState>,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +58,22 @@ pub(crate) struct Npc {
     /// Where it spawned, comes back to when leashed, and respawns.
     pub home: IVec2,
     pub brain: Brain,
+}
+
+/// What a player's last saved record held, to tell whether anything changed since.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SavedState {
+    pos: IVec2,
+    hp: u16,
+    xp: u32,
+    items: Vec<Item>,
+}
+
+impl SavedState {
+    pub fn of(e: &Entity) -> Option<SavedState> {
+        let Role::Player(p) = &e.role else { return None };
+        Some(SavedState { pos: e.body.pos, hp: e.hp, xp: p.xp, items: p.items.clone() })
+    }
 }
 
 /// True if `at` is set and `now` is less than `ticks` ticks after it.

@@ -5,14 +5,26 @@
 //! configured seed (a [`SplitMix64`] for spawns, hashes of seed, entity and tick for NPC
 //! decisions), entities are kept sorted by id and every phase walks them in that order.
 //!
-//! Modules, by what they hold: [`rules`] (the numbers), `entities` (the entity table),
-//! `input` (per-player input queues), `ai` (NPC brains), `grid` (spatial buckets for
-//! neighbour queries), `combat`, [`spawn`] (standing places), `publish` (cell frames),
-//! `owners` (who owns every cell), `ghosts` (entities across the border), [`handoff`] (the
-//! handoff state machine), `record` (entities as plain data for transfers), `peer` (what the
-//! core does with messages from other zones, and when its entities and cells leave) and
-//! `persist` (joining from a saved player record, and the records to save), `items` (loot,
-//! pickups, drops and gives) and `checkpoint` (cell checkpoints for failover, and restoring them).
+//! The plain data it takes and returns (peer messages, entity records, items, player records,
+//! checkpoints) comes from `mmo_records`; its dependencies are plain-data crates only, which
+//! `tests/purity.rs` checks (and `clippy.toml` bans reading the clock, sleeping, spawning and
+//! sockets here).
+//!
+//! # Modules, in layers
+//! Imports point down only; no module imports one that imports it.
+//! 1. Leaves: [`rules`] (the numbers), `grid` (spatial buckets for neighbour queries), `input`
+//!    (per-player input queues), `brain` (an NPC's memory), [`spawn`] (standing places),
+//!    `owners` (who owns every cell), `ghosts` (entities across the border), [`handoff`] (the
+//!    handoff state machine).
+//! 2. `entities` (the entities and their table, with what a player's last save held): uses
+//!    `brain`, `input`, `rules`.
+//! 3. On top of entities: `ai` (what NPCs decide), `combat`, `publish` (cell frames), `record`
+//!    (entities as plain data for transfers).
+//! 4. [`ZoneCore`]: this file (the state and the tick) and its methods by topic, each file an
+//!    `impl ZoneCore` using the layers below: `persist` (joining from a saved player record, and
+//!    the records to save), `peer` (messages from other zones, and when entities and cells
+//!    leave; uses `persist` for the final record of a forwarded leave), `items` (loot, pickups,
+//!    drops and gives) and `checkpoint` (cell checkpoints for failover, and restoring them).
 //!
 //! # Authority
 //! The core simulates the entities whose feet are in the cells it owns. One that ends a tick in
@@ -23,6 +35,7 @@
 //! learns of it ([`ZoneCore::set_owner`]).
 
 mod ai;
+mod brain;
 mod checkpoint;
 mod combat;
 mod entities;
@@ -39,7 +52,8 @@ mod record;
 pub mod rules;
 pub mod spawn;
 
-use ai::{Brain, Mind};
+use ai::Mind;
+use brain::Brain;
 use combat::Combat;
 use entities::{Entities, Entity, Role};
 use ghosts::Ghosts;

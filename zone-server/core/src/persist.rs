@@ -13,28 +13,11 @@
 //! An item's `count` is not simulated: items the zone creates are one piece (count 1), and an
 //! item keeps the count it was loaded with.
 
-use super::entities::{Entity, Role};
+use super::entities::{Entity, Role, SavedState};
 use super::{rules, JoinError, ZoneCore};
-use glam::IVec2;
 use mmo_records::PlayerRecord;
-use mmo_records::{Item, Persistence, SessionRoute};
+use mmo_records::{Persistence, SessionRoute};
 use mmo_world::{EntityId, WorldGeometry};
-
-/// What a player's last saved record held, to tell whether anything changed since.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SavedState {
-    pos: IVec2,
-    hp: u16,
-    xp: u32,
-    items: Vec<Item>,
-}
-
-impl SavedState {
-    fn of(e: &Entity) -> Option<SavedState> {
-        let Role::Player(p) = &e.role else { return None };
-        Some(SavedState { pos: e.body.pos, hp: e.hp, xp: p.xp, items: p.items.clone() })
-    }
-}
 
 /// The durable record of a player entity, one version newer than the last one taken.
 pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<PlayerRecord> {

@@ -2,7 +2,7 @@
 //! is left behind (position and speed, hit points, timers, experience, items, queued inputs,
 //! an NPC's memory, the player's session route).
 
-use super::ai::Brain;
+use super::brain::Brain;
 use super::entities::{Entity, Npc, Player, Role};
 use super::input::{InputQueue, TickSteps};
 use mmo_records::{EntityRecord, NpcPart, PlayerPart, RecordKind};
