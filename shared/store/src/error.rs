@@ -17,12 +17,12 @@ pub enum StoreError {
     /// No record for this player.
     #[error("no player named {name:?}")]
     NotFound { name: String },
-    /// `transfer_item`: `from` does not hold the item.
+    /// `give_item`: `from` does not hold the item.
     #[error("player {name:?} does not hold item {serial:?}")]
     ItemNotHeld { name: String, serial: ItemSerial },
-    /// `transfer_item` from a player to themselves.
+    /// `give_item` from a player to themselves.
     #[error("cannot transfer item {serial:?} from {name:?} to themselves")]
-    SelfTransfer { name: String, serial: ItemSerial },
+    SelfGive { name: String, serial: ItemSerial },
     /// The backing store failed or cannot be reached; the operation may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),

@@ -296,7 +296,7 @@ impl ZoneRuntime {
             // stored inventories; if the store refuses (the item was not saved with the giver
             // yet), the flushes below carry the move, giver first.
             for give in gives {
-                match store.transfer_item(&give.from, &give.to, give.serial).await {
+                match store.give_item(&give.from, &give.to, give.serial).await {
                     Ok(_) => debug!(from = %give.from, to = %give.to, serial = %give.serial, "give stored"),
                     Err(StoreError::ItemNotHeld { .. }) => {}
                     Err(error) => warn!(%error, from = %give.from, to = %give.to, "give not stored as a transfer"),
