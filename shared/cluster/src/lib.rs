@@ -11,7 +11,7 @@
 //!
 //! Dependencies point one way: `records` (the registry's values) <- `registry` (the trait) <-
 //! `memory`, `etcd` (its implementations); `peer` and `checkpoint` re-export `mmo_records`;
-//! `link` <- `directory`; `net` (uses link, registry, records, `net::codec`) <- `checkpoint`
+//! `link` <- `directory`; `net` (uses link, directory, registry, records) <- `checkpoint`
 //! (its bytes are the link's codec). No module imports one that imports it.
 
 pub mod checkpoint;
