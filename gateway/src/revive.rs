@@ -5,9 +5,9 @@
 //! (inventory changes are saved as they happen, so the store has every item); what neither
 //! carries (queued inputs, timers) starts afresh.
 
-use mmo_cluster::peer::{EntityRecord, InputRecord, Item, Persistence, PlayerRecord, RecordKind, SessionRoute};
 use mmo_protocol::cell::pose;
 use mmo_protocol::{EntityKind, EntityState};
+use mmo_records::{EntityRecord, InputRecord, Persistence, PlayerPart, RecordKind, SessionRoute};
 use mmo_world::{Epoch, Tick};
 
 /// The record a new owner re-creates a player from: its last published state, with the items,
@@ -32,12 +32,10 @@ pub fn record_from_state(
         last_attack: None,
         last_hurt: None,
         died: dead.then_some(tick),
-        kind: RecordKind::Player(PlayerRecord {
+        kind: RecordKind::Player(PlayerPart {
             name: name.clone(),
             xp: state.xp,
-            items: saved
-                .map(|r| r.inventory.iter().map(|i| Item { id: i.serial.0, kind: i.kind }).collect())
-                .unwrap_or_default(),
+            items: saved.map(|r| r.inventory.clone()).unwrap_or_default(),
             inputs: InputRecord {
                 queued: Vec::new(),
                 newest_seen: Some(state.last_input_seq),

@@ -22,7 +22,7 @@ use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{http_get, Event};
 use mmo_protocol::{ClientControl, InputFrame, OwnState};
 use mmo_world::physics::SUB;
-use mmo_world::{Buttons, CellId, EntityId, GatewayId, Tick, WorldGeometry, ZoneId};
+use mmo_world::{Buttons, CellId, EntityId, GatewayId, ItemSerial, Tick, WorldGeometry, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -198,7 +198,11 @@ impl Inspector {
 /// Every item serial in the world and how many times it is held (inventories of the players
 /// simulated, and ground items), asked of every live zone until each player is simulated by
 /// exactly one of them (none in a transfer): the zones' reports then describe one state.
-async fn world_items(registry: &EtcdRegistry, inspector: &mut Inspector, players: &[EntityId]) -> BTreeMap<u64, usize> {
+async fn world_items(
+    registry: &EtcdRegistry,
+    inspector: &mut Inspector,
+    players: &[EntityId],
+) -> BTreeMap<ItemSerial, usize> {
     loop {
         let zones = registry.zones().await.expect("registry zones");
         let mut reports = Vec::new();
@@ -221,7 +225,7 @@ async fn world_items(registry: &EtcdRegistry, inspector: &mut Inspector, players
             let mut items = BTreeMap::new();
             let held = reports.iter().flat_map(|r| r.entities.iter().filter(|e| !e.frozen)).flat_map(|e| &e.items);
             for item in held.chain(reports.iter().flat_map(|r| &r.ground_items)) {
-                *items.entry(item.id).or_insert(0) += 1;
+                *items.entry(item.serial).or_insert(0) += 1;
             }
             return items;
         }
@@ -385,9 +389,9 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     }
 
     let after = within("the world's items after recovery", world_items(&registry, &mut inspector, &entities)).await;
-    let twice: Vec<u64> = after.iter().filter(|(_, n)| **n > 1).map(|(s, _)| *s).collect();
-    let lost: Vec<u64> = before.keys().filter(|s| !after.contains_key(s)).copied().collect();
-    let appeared: Vec<u64> = after.keys().filter(|s| !before.contains_key(s)).copied().collect();
+    let twice: Vec<ItemSerial> = after.iter().filter(|(_, n)| **n > 1).map(|(s, _)| *s).collect();
+    let lost: Vec<ItemSerial> = before.keys().filter(|s| !after.contains_key(s)).copied().collect();
+    let appeared: Vec<ItemSerial> = after.keys().filter(|s| !before.contains_key(s)).copied().collect();
     eprintln!(
         "zone {victim} killed: its {} cells owned again after {} ms (lease TTL {LEASE_TTL} s, policy period {POLICY_PERIOD_MS} ms)",
         victim_cells.len(),

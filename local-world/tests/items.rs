@@ -9,35 +9,35 @@ use mmo_protocol::{ClientControl, OwnState, ServerControl};
 use mmo_store::{DurableStore, StoreSpec};
 use mmo_test_services::wait::wait_for;
 use mmo_world::physics::SUB;
-use mmo_world::{Buttons, EntityId};
+use mmo_world::{Buttons, EntityId, ItemSerial};
 use std::collections::BTreeSet;
 use support::{Client, TestWorld};
 
 /// Every serial the zones hold: in inventories (by player) and on the ground. Fails on a
 /// serial held twice.
-async fn holdings(world: &TestWorld) -> (Vec<(EntityId, Vec<u64>)>, Vec<u64>, BTreeSet<u64>) {
+async fn holdings(world: &TestWorld) -> (Vec<(EntityId, Vec<ItemSerial>)>, Vec<ItemSerial>, BTreeSet<ItemSerial>) {
     let reports = world.control.inspect().await;
     let mut all = BTreeSet::new();
     let mut inventories = Vec::new();
     let mut ground = Vec::new();
     for report in &reports {
         for e in report.entities.iter().filter(|e| e.is_player) {
-            let ids: Vec<u64> = e.items.iter().map(|i| i.id).collect();
+            let ids: Vec<ItemSerial> = e.items.iter().map(|i| i.serial).collect();
             for &id in &ids {
                 assert!(all.insert(id), "serial {id} held twice");
             }
             inventories.push((e.id, ids));
         }
         for item in &report.ground_items {
-            assert!(all.insert(item.id), "serial {} held twice", item.id);
-            ground.push(item.id);
+            assert!(all.insert(item.serial), "serial {} held twice", item.serial);
+            ground.push(item.serial);
         }
     }
     let minted = reports.iter().flat_map(|r| r.minted.iter().copied()).collect();
     (inventories, ground, minted)
 }
 
-fn inventory(holdings: &[(EntityId, Vec<u64>)], id: EntityId) -> Vec<u64> {
+fn inventory(holdings: &[(EntityId, Vec<ItemSerial>)], id: EntityId) -> Vec<ItemSerial> {
     holdings.iter().find(|(e, _)| *e == id).map(|(_, items)| items.clone()).unwrap_or_default()
 }
 
@@ -65,10 +65,10 @@ async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
         })
         .await;
     let (start, _, _) = holdings(&world).await;
-    let mut shown: Vec<u64> = shown.iter().map(|i| i.serial).collect();
+    let mut shown: Vec<ItemSerial> = shown.iter().map(|i| i.serial).collect();
     shown.sort_unstable();
     assert_eq!(shown, inventory(&start, ann_id), "the inventory sent to the client is the zone's");
-    let starters: BTreeSet<u64> = start.iter().flat_map(|(_, items)| items.iter().copied()).collect();
+    let starters: BTreeSet<ItemSerial> = start.iter().flat_map(|(_, items)| items.iter().copied()).collect();
     assert_eq!(starters.len(), 4, "two starter items each, four serials");
 
     // Bea walks to Ann.
@@ -125,9 +125,9 @@ async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
     assert!(moved, "the drop and the give happened");
 
     let (_, _, minted) = holdings(&world).await;
-    let expected: BTreeSet<u64> = starters.union(&minted).copied().collect();
+    let expected: BTreeSet<ItemSerial> = starters.union(&minted).copied().collect();
     let (held_inv, held_ground, _) = holdings(&world).await;
-    let held: BTreeSet<u64> =
+    let held: BTreeSet<ItemSerial> =
         held_inv.iter().flat_map(|(_, items)| items.iter().copied()).chain(held_ground.iter().copied()).collect();
     assert_eq!(held, expected, "every serial in play is held exactly once, none lost");
 
@@ -141,14 +141,14 @@ async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
     .await;
     let store = world.store.clone();
     world.stop().await;
-    let mut stored: Vec<u64> = Vec::new();
+    let mut stored: Vec<ItemSerial> = Vec::new();
     for name in ["ann", "bea"] {
         let record = store.load(name).await.unwrap().expect("saved");
-        stored.extend(record.inventory.iter().map(|i| i.serial.0));
+        stored.extend(record.inventory.iter().map(|i| i.serial));
     }
     drop(store);
     let total = stored.len() + ground.len();
-    let all: BTreeSet<u64> = stored.into_iter().chain(ground).collect();
+    let all: BTreeSet<ItemSerial> = stored.into_iter().chain(ground).collect();
     assert_eq!(all.len(), total, "no serial both stored and on the ground, or stored twice");
     assert_eq!(all, expected, "no serial lost between the zone and the store");
     std::fs::remove_dir_all(dir).ok();

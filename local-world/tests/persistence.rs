@@ -8,7 +8,7 @@ mod support;
 use mmo_local::LocalWorldConfig;
 use mmo_protocol::{ClientControl, ErrorCode, OwnState, ServerControl};
 use mmo_store::{AnyStore, DurableStore, StoreSpec};
-use mmo_world::{Buttons, EntityId};
+use mmo_world::{Buttons, EntityId, ItemSerial};
 use std::path::{Path, PathBuf};
 use support::{Client, TestWorld};
 
@@ -43,10 +43,10 @@ async fn settle(client: &mut Client) -> OwnState {
 }
 
 /// The item ids a zone reports for player `entity`, sorted.
-async fn items_of(world: &TestWorld, entity: EntityId) -> Vec<u64> {
+async fn items_of(world: &TestWorld, entity: EntityId) -> Vec<ItemSerial> {
     for report in world.control.inspect().await {
         if let Some(e) = report.entities.iter().find(|e| e.id == entity && !e.frozen) {
-            let mut ids: Vec<u64> = e.items.iter().map(|i| i.id).collect();
+            let mut ids: Vec<ItemSerial> = e.items.iter().map(|i| i.serial).collect();
             ids.sort_unstable();
             return ids;
         }
@@ -55,8 +55,8 @@ async fn items_of(world: &TestWorld, entity: EntityId) -> Vec<u64> {
 }
 
 /// The serials on the ground of every zone.
-async fn ground(world: &TestWorld) -> Vec<u64> {
-    world.control.inspect().await.iter().flat_map(|r| r.ground_items.iter().map(|i| i.id)).collect()
+async fn ground(world: &TestWorld) -> Vec<ItemSerial> {
+    world.control.inspect().await.iter().flat_map(|r| r.ground_items.iter().map(|i| i.serial)).collect()
 }
 
 /// Fights NPCs spawned on the player until it has some XP.
@@ -103,7 +103,7 @@ async fn a_restarted_world_gives_the_player_back_where_they_left() {
             break;
         }
     }
-    let dropped: Vec<u64> = items.iter().copied().filter(|s| !kept.contains(s)).collect();
+    let dropped: Vec<ItemSerial> = items.iter().copied().filter(|s| !kept.contains(s)).collect();
     assert_eq!(dropped.len(), 1, "one item dropped");
     assert!(ground(&world).await.contains(&dropped[0]), "on the ground");
     drop(ann);
@@ -112,7 +112,7 @@ async fn a_restarted_world_gives_the_player_back_where_they_left() {
     let store = AnyStore::open(&StoreSpec::Redb(dir.clone())).await.unwrap();
     let saved = store.load("ann").await.unwrap().expect("ann's record was saved");
     assert_eq!((saved.position, saved.xp), (before.body.pos, u64::from(before.xp)));
-    let mut saved_items: Vec<u64> = saved.inventory.iter().map(|i| i.serial.0).collect();
+    let mut saved_items: Vec<ItemSerial> = saved.inventory.iter().map(|i| i.serial).collect();
     saved_items.sort_unstable();
     assert_eq!(saved_items, kept);
     assert!(saved.version > 0);

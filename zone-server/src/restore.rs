@@ -2,10 +2,10 @@
 //! the cell's latest checkpoint in hot state when there is one, resolved against the stored
 //! inventories of the players it names ([`CellCheckpoint::resolve`]), else with fresh NPCs.
 
-use mmo_cluster::checkpoint::{CellCheckpoint, RestoredCell};
+use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec, RestoredCell};
 use mmo_cluster::ZoneCommand;
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState};
-use mmo_world::{CellId, Epoch};
+use mmo_world::{CellId, Epoch, ItemSerial};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,10 +50,10 @@ pub async fn take_cell(cell: CellId, epoch: Epoch, hot: &AnyHot, store: &AnyStor
 async fn restored(cell: CellId, hot: &AnyHot, store: &AnyStore) -> Result<Option<RestoredCell>, RestoreError> {
     let Some(latest) = hot.latest_checkpoint(cell).await? else { return Ok(None) };
     let checkpoint = CellCheckpoint::decode(&latest.bytes)?;
-    let mut held: HashMap<Arc<str>, BTreeSet<u64>> = HashMap::new();
+    let mut held: HashMap<Arc<str>, BTreeSet<ItemSerial>> = HashMap::new();
     for name in checkpoint.players() {
         let record = store.load(&name).await?;
-        held.insert(name, record.iter().flat_map(|r| &r.inventory).map(|item| item.serial.0).collect());
+        held.insert(name, record.iter().flat_map(|r| &r.inventory).map(|item| item.serial).collect());
     }
     Ok(Some(checkpoint.resolve(|name, serial| held.get(name).is_some_and(|serials| serials.contains(&serial)))))
 }
@@ -62,9 +62,8 @@ async fn restored(cell: CellId, hot: &AnyHot, store: &AnyStore) -> Result<Option
 mod tests {
     use super::*;
     use glam::IVec2;
-    use mmo_cluster::checkpoint::{CellItems, GroundRecord};
-    use mmo_cluster::peer::Item;
-    use mmo_store::{HotSpec, ItemSerial, PlayerRecord, StoreSpec};
+    use mmo_records::{CellItems, GroundRecord, Item, ItemSerial, PlayerRecord};
+    use mmo_store::{HotSpec, StoreSpec};
     use mmo_world::Tick;
 
     #[tokio::test]
@@ -75,10 +74,10 @@ mod tests {
         assert!(matches!(take_cell(cell, Epoch(1), &hot, &store).await, ZoneCommand::OwnCell { .. }));
 
         let mut ann = PlayerRecord::new("ann", None, IVec2::ZERO, cell);
-        ann.inventory.push(mmo_store::Item { serial: ItemSerial(7), kind: 10, count: 1 });
+        ann.inventory.push(Item::one(ItemSerial(7), 10));
         store.create_account(&ann).await.unwrap();
         let ground = |id, by: Option<&str>| GroundRecord {
-            item: Item { id, kind: 10 },
+            item: Item::one(ItemSerial(id), 10),
             pos: IVec2::ZERO,
             dropped_by: by.map(Into::into),
             dropped_at: None,
@@ -98,7 +97,7 @@ mod tests {
             panic!("the cell has a checkpoint")
         };
         assert_eq!(epoch, Epoch(2));
-        let serials: Vec<u64> = restored.ground.iter().map(|g| g.item.id).collect();
+        let serials: Vec<u64> = restored.ground.iter().map(|g| g.item.serial.0).collect();
         assert_eq!(serials, vec![8, 9]);
     }
 

@@ -5,9 +5,9 @@
 //! while commands keep coming.
 
 use mmo_cluster::net::{self, LinkIdentity, LinkServer};
-use mmo_cluster::peer::{EntityRecord, PeerMessage, PlayerRecord, RecordKind, SessionRoute};
 use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle, ZoneInfo};
 use mmo_protocol::{CellEvent, CellFrame};
+use mmo_records::{EntityRecord, PeerMessage, PlayerPart, RecordKind, SessionRoute};
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::runtime::ZoneLinks;
@@ -116,7 +116,7 @@ fn player_record(id: EntityId, pos: glam::IVec2, route: SessionRoute) -> EntityR
         last_attack: None,
         last_hurt: None,
         died: None,
-        kind: RecordKind::Player(PlayerRecord {
+        kind: RecordKind::Player(PlayerPart {
             name: "bob".into(),
             xp: 12,
             items: Vec::new(),
@@ -143,7 +143,7 @@ async fn a_remote_handle_round_trips_every_command_kind() {
     let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
     let ada = within(
         "join",
-        remote.join(mmo_store::PlayerRecord::new("ada", None, glam::IVec2::ZERO, CellId::new(0, 0)), route),
+        remote.join(mmo_records::PlayerRecord::new("ada", None, glam::IVec2::ZERO, CellId::new(0, 0)), route),
     )
     .await
     .unwrap()

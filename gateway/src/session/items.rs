@@ -51,6 +51,7 @@ mod tests {
     use crate::view::tests::npc;
     use glam::IVec2;
     use mmo_world::physics::SUB_SHIFT;
+    use mmo_world::ItemSerial;
 
     const TILE: i32 = 1 << SUB_SHIFT;
 
@@ -58,12 +59,12 @@ mod tests {
     fn player(items: &[u64]) -> EntityState {
         let mut own = npc(1, 0);
         own.body.pos = IVec2::new(10 * TILE, 10 * TILE);
-        own.items = items.iter().map(|&serial| InventoryItem { serial, kind: 7 }).collect();
+        own.items = items.iter().map(|&serial| InventoryItem { serial: ItemSerial(serial), kind: 7 }).collect();
         own
     }
 
     fn on_ground(serial: u64, tile_x: i32) -> GroundItem {
-        GroundItem { serial, kind: 3, pos: IVec2::new(tile_x * TILE, 10 * TILE) }
+        GroundItem { serial: ItemSerial(serial), kind: 3, pos: IVec2::new(tile_x * TILE, 10 * TILE) }
     }
 
     /// A frame of cell `cell` holding `items`.
@@ -75,7 +76,7 @@ mod tests {
 
     fn ground_of(messages: &[ServerControl]) -> Option<Vec<u64>> {
         messages.iter().find_map(|m| match m {
-            ServerControl::Ground { items } => Some(items.iter().map(|g| g.serial).collect()),
+            ServerControl::Ground { items } => Some(items.iter().map(|g| g.serial.0).collect()),
             _ => None,
         })
     }
@@ -111,7 +112,7 @@ mod tests {
         let mut sent = ItemsSent::default();
         let inventory = |m: &[ServerControl]| {
             m.iter().find_map(|m| match m {
-                ServerControl::Inventory { items } => Some(items.iter().map(|i| i.serial).collect::<Vec<_>>()),
+                ServerControl::Inventory { items } => Some(items.iter().map(|i| i.serial.0).collect::<Vec<_>>()),
                 _ => None,
             })
         };

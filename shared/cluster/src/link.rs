@@ -7,8 +7,8 @@
 //! blocks on a slow subscriber, it drops the frame (frames are whole-cell keyframes, so the next
 //! one repairs the gap).
 
-use crate::peer::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_protocol::CellFrame;
+use mmo_records::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -48,11 +48,11 @@ pub enum ZoneCommand {
         epoch: Epoch,
     },
     /// Take a cell whose owner died, with what its latest checkpoint brings back (NPCs and ground
-    /// items, [`crate::checkpoint::CellCheckpoint::resolve`]) instead of fresh NPCs.
+    /// items, [`mmo_records::CellCheckpoint::resolve`]) instead of fresh NPCs.
     RestoreCell {
         cell: CellId,
         epoch: Epoch,
-        restored: Box<crate::checkpoint::RestoredCell>,
+        restored: Box<mmo_records::RestoredCell>,
     },
     /// Create a player's avatar from its saved record (position, HP, XP, inventory, version;
     /// a record of version 0 is a new character, placed at a spawn point).

@@ -1,7 +1,7 @@
 //! The registry: who is in the cluster (zones and gateways, each under a lease), who owns which
 //! cell at which epoch, how loaded each zone is, and the log of rebalancing decisions.
 //!
-//! Two implementations: [`MemoryRegistry`] (the local world, fast tests) and
+//! Two implementations: [`MemoryRegistry`](crate::MemoryRegistry) (the local world, fast tests) and
 //! [`EtcdRegistry`](crate::etcd::EtcdRegistry) (production); the same conformance suite runs
 //! against both (`tests/registry_conformance.rs`).
 //!
@@ -23,8 +23,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-
-pub use crate::memory::MemoryRegistry;
 
 /// The owner of a cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

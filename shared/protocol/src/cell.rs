@@ -1,7 +1,7 @@
 //! Cell streams: what a zone publishes, per owned cell and per tick, to its subscribers
 //! (gateways building client views; later, neighbouring zones keeping ghosts).
 
-use mmo_world::{Body, CellId, EntityId, Epoch, Tick, ZoneId};
+use mmo_world::{Body, CellId, EntityId, Epoch, ItemSerial, Tick, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -41,7 +41,7 @@ pub struct EntityState {
 /// One item a player carries: its unique serial and its kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InventoryItem {
-    pub serial: u64,
+    pub serial: ItemSerial,
     pub kind: u16,
 }
 
@@ -55,7 +55,7 @@ pub enum CellEvent {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroundItem {
     /// The item's unique serial (from the player store).
-    pub serial: u64,
+    pub serial: ItemSerial,
     pub kind: u16,
     /// Fixed-point position.
     pub pos: glam::IVec2,

@@ -12,7 +12,9 @@ use glam::IVec2;
 use mmo_world::physics::SUB;
 use mmo_world::rng::SplitMix64;
 use mmo_world::terrain::TileGrid;
-use mmo_world::{Body, Buttons, CellId, EntityId, SessionId, Terrain, Tick, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{
+    Body, Buttons, CellId, EntityId, ItemSerial, SessionId, Terrain, Tick, TickClock, WorldGeometry, ZoneId,
+};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -109,14 +111,14 @@ pub fn messages() -> Value {
         out.push(sample("ServerControl", "Error", &ServerControl::Error { code }));
     }
     let items = vec![
-        crate::cell::InventoryItem { serial: 1, kind: 1 },
-        crate::cell::InventoryItem { serial: (1 << 53) - 1, kind: 11 },
+        crate::cell::InventoryItem { serial: ItemSerial(1), kind: 1 },
+        crate::cell::InventoryItem { serial: ItemSerial((1 << 53) - 1), kind: 11 },
     ];
     out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items }));
     out.push(sample("ServerControl", "Inventory", &ServerControl::Inventory { items: vec![] }));
     let ground = vec![
-        crate::cell::GroundItem { serial: 7, kind: 10, pos: IVec2::new(300 * 256, -5) },
-        crate::cell::GroundItem { serial: (1 << 53) - 1, kind: 11, pos: IVec2::new(-1, i32::MAX) },
+        crate::cell::GroundItem { serial: ItemSerial(7), kind: 10, pos: IVec2::new(300 * 256, -5) },
+        crate::cell::GroundItem { serial: ItemSerial((1 << 53) - 1), kind: 11, pos: IVec2::new(-1, i32::MAX) },
     ];
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: ground }));
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: vec![] }));

@@ -2,7 +2,7 @@
 //! flag value (`--durable redb:PATH`, `redis://HOST:PORT`, `scylla://HOST:PORT/KEYSPACE`,
 //! `memory`), so services hold one concrete type whichever store backs them.
 
-use crate::durable::{DurableStore, SaveOutcome, Transfer};
+use crate::durable::{DurableStore, ItemGiven, SaveOutcome};
 use crate::error::Result;
 use crate::memory::MemoryStore;
 use crate::record::{ItemSerial, PlayerRecord};
@@ -137,8 +137,8 @@ impl DurableStore for AnyStore {
         each!(self, store => store.allocate_serials(n).await)
     }
 
-    async fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<Transfer> {
-        each!(self, store => store.transfer_item(from, to, serial).await)
+    async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {
+        each!(self, store => store.give_item(from, to, serial).await)
     }
 }
 

@@ -143,17 +143,17 @@ pub async fn transfer_atomic<S: DurableStore>(store: &S) {
     store.save(&giver).await.unwrap();
     store.save(&record("tr-taker", 9)).await.unwrap();
 
-    let transfer = store.transfer_item("tr-giver", "tr-taker", two).await.unwrap();
+    let transfer = store.give_item("tr-giver", "tr-taker", two).await.unwrap();
     assert_eq!((transfer.from.version, transfer.to.version), (5, 10));
     let (from, to) = (store.load("tr-giver").await.unwrap().unwrap(), store.load("tr-taker").await.unwrap().unwrap());
     assert_eq!((&from, &to), (&transfer.from, &transfer.to));
     assert!(from.holds(one) && !from.holds(two) && to.holds(two));
     assert_eq!(to.inventory, vec![Item { serial: two, kind: 5, count: 20 }]);
 
-    let refused = store.transfer_item("tr-giver", "tr-taker", two).await;
+    let refused = store.give_item("tr-giver", "tr-taker", two).await;
     assert_eq!(refused, Err(StoreError::ItemNotHeld { name: "tr-giver".into(), serial: two }));
-    assert!(matches!(store.transfer_item("tr-giver", "tr-nobody", one).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.transfer_item("tr-giver", "tr-giver", one).await, Err(StoreError::SelfTransfer { .. })));
+    assert!(matches!(store.give_item("tr-giver", "tr-nobody", one).await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.give_item("tr-giver", "tr-giver", one).await, Err(StoreError::SelfGive { .. })));
     assert_eq!(store.load("tr-giver").await.unwrap(), Some(from), "a refused transfer changed a record");
     assert_eq!(store.load("tr-taker").await.unwrap(), Some(to));
     // A save from before the transfer is stale now: it cannot bring the item back.
@@ -177,11 +177,11 @@ pub async fn concurrent_transfers_keep_every_serial<S: DurableStore>(store: &S, 
             let handle = if i % 2 == 0 { store } else { second };
             let from = names[(i + round) % 3];
             let to = names[(i + round + 1 + i / 3 % 2) % 3];
-            handle.transfer_item(from, to, ItemSerial(items[i % items.len()]))
+            handle.give_item(from, to, ItemSerial(items[i % items.len()]))
         });
         for result in join_all(moves).await {
             match result {
-                Ok(_) | Err(StoreError::ItemNotHeld { .. } | StoreError::SelfTransfer { .. }) => {}
+                Ok(_) | Err(StoreError::ItemNotHeld { .. } | StoreError::SelfGive { .. }) => {}
                 // Optimistic stores give up after many lost races; that loses nothing.
                 Err(StoreError::Unavailable(reason)) if reason.contains("conflicting") => {}
                 Err(other) => panic!("transfer failed: {other}"),
@@ -215,7 +215,7 @@ pub async fn corrupt_record_is_that_players_error<S: RawRecords>(store: &S) {
     let mut good = record("cr-good", 3);
     good.inventory.push(Item { serial, kind: 1, count: 1 });
     store.save(&good).await.unwrap();
-    assert!(matches!(store.transfer_item("cr-good", "cr-bad", serial).await, Err(StoreError::Corrupt { .. })));
+    assert!(matches!(store.give_item("cr-good", "cr-bad", serial).await, Err(StoreError::Corrupt { .. })));
     assert!(store.load("cr-good").await.unwrap().unwrap().holds(serial), "a failed transfer lost the item");
     // The version guard still applies to a corrupt record, and a newer save repairs it.
     assert_eq!(store.save(&record("cr-bad", 2)).await.unwrap(), SaveOutcome::Stale { stored: 3 });

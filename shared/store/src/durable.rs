@@ -15,10 +15,12 @@ pub enum SaveOutcome {
     Stale { stored: u64 },
 }
 
-/// The two records after a [`DurableStore::transfer_item`], as stored (each one version newer).
+/// An item given from one player to another in the durable store: the two records after a
+/// [`DurableStore::give_item`], as stored (each one version newer). (Not a handoff: that is
+/// `mmo_records::Transfer`.)
 /// The caller adopts them as its in-memory state, so its next save carries a newer version.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Transfer {
+pub struct ItemGiven {
     pub from: PlayerRecord,
     pub to: PlayerRecord,
 }
@@ -50,7 +52,7 @@ pub trait DurableStore: Send + Sync {
     /// Moves item `serial` from `from`'s inventory to `to`'s, atomically: both records are
     /// written (each version + 1) or neither. Fails with [`StoreError::ItemNotHeld`] if `from`
     /// does not hold it, [`StoreError::NotFound`] if either player has no record.
-    fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> impl Future<Output = Result<Transfer>> + Send;
+    fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> impl Future<Output = Result<ItemGiven>> + Send;
 }
 
 /// The version check every store applies: may `new` replace a stored record of version `stored`?
@@ -61,16 +63,16 @@ pub fn newer(new: u64, stored: Option<u64>) -> SaveOutcome {
     }
 }
 
-/// The pure part of a transfer: given both current records, the two records to write.
-pub fn apply_transfer(mut from: PlayerRecord, mut to: PlayerRecord, serial: ItemSerial) -> Result<Transfer> {
+/// The pure part of a give: given both current records, the two records to write.
+pub fn apply_give(mut from: PlayerRecord, mut to: PlayerRecord, serial: ItemSerial) -> Result<ItemGiven> {
     if from.name == to.name {
-        return Err(StoreError::SelfTransfer { name: from.name, serial });
+        return Err(StoreError::SelfGive { name: from.name, serial });
     }
     let item = from.take_item(serial).ok_or_else(|| StoreError::ItemNotHeld { name: from.name.clone(), serial })?;
     to.inventory.push(item);
     from.version += 1;
     to.version += 1;
-    Ok(Transfer { from, to })
+    Ok(ItemGiven { from, to })
 }
 
 /// `NotFound` for a missing record.
@@ -99,10 +101,10 @@ mod tests {
         let b = PlayerRecord::new("b", None, IVec2::ZERO, CellId::new(0, 0));
         a.inventory =
             vec![Item { serial: ItemSerial(1), kind: 1, count: 1 }, Item { serial: ItemSerial(2), kind: 1, count: 5 }];
-        let t = apply_transfer(a.clone(), b.clone(), ItemSerial(2)).unwrap();
+        let t = apply_give(a.clone(), b.clone(), ItemSerial(2)).unwrap();
         assert!(!t.from.holds(ItemSerial(2)) && t.to.holds(ItemSerial(2)) && t.from.holds(ItemSerial(1)));
         assert_eq!((t.from.version, t.to.version), (1, 1));
-        assert!(matches!(apply_transfer(a.clone(), b, ItemSerial(9)), Err(StoreError::ItemNotHeld { .. })));
-        assert!(matches!(apply_transfer(a.clone(), a, ItemSerial(1)), Err(StoreError::SelfTransfer { .. })));
+        assert!(matches!(apply_give(a.clone(), b, ItemSerial(9)), Err(StoreError::ItemNotHeld { .. })));
+        assert!(matches!(apply_give(a.clone(), a, ItemSerial(1)), Err(StoreError::SelfGive { .. })));
     }
 }

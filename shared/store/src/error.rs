@@ -1,6 +1,7 @@
 //! The crate's error type.
 
 use crate::record::ItemSerial;
+use mmo_records::RecordError;
 
 /// What a store, the saver or the account functions can fail with.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -16,12 +17,12 @@ pub enum StoreError {
     /// No record for this player.
     #[error("no player named {name:?}")]
     NotFound { name: String },
-    /// `transfer_item`: `from` does not hold the item.
+    /// `give_item`: `from` does not hold the item.
     #[error("player {name:?} does not hold item {serial:?}")]
     ItemNotHeld { name: String, serial: ItemSerial },
-    /// `transfer_item` from a player to themselves.
+    /// `give_item` from a player to themselves.
     #[error("cannot transfer item {serial:?} from {name:?} to themselves")]
-    SelfTransfer { name: String, serial: ItemSerial },
+    SelfGive { name: String, serial: ItemSerial },
     /// The backing store failed or cannot be reached; the operation may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -39,6 +40,16 @@ impl StoreError {
 
     pub(crate) fn unavailable(error: impl std::fmt::Display) -> StoreError {
         StoreError::Unavailable(error.to_string())
+    }
+}
+
+impl From<RecordError> for StoreError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::Corrupt { name, reason } => StoreError::Corrupt { name, reason },
+            RecordError::Encode(reason) => StoreError::Encode(reason),
+            _ => StoreError::Encode(error.to_string()),
+        }
     }
 }
 

@@ -31,7 +31,7 @@
 //! movement (about 1 s in the worst case with the defaults; the gateway's copy of the last
 //! state narrows it further on zone death). Inventory changes and logouts go through
 //! [`Saver::flush_now`], which returns only once the record is durable, and item moves between
-//! players are one [`DurableStore::transfer_item`] transaction: the loss window for items is
+//! players are one [`DurableStore::give_item`] transaction: the loss window for items is
 //! zero, and an item serial is never duplicated or lost. While the store is down the saver
 //! retries with exponential backoff and keeps every queued save (new submissions wait for room
 //! in the bounded queue: backpressure). Those queued saves live in the owning process, so the
@@ -75,7 +75,7 @@ pub mod conformance;
 
 pub use any::{AnyStore, BadStoreSpec, StoreSpec};
 pub use any_hot::{AnyHot, HotSpec};
-pub use durable::{apply_transfer, newer, DurableStore, SaveOutcome, Transfer};
+pub use durable::{apply_give, newer, DurableStore, ItemGiven, SaveOutcome};
 pub use error::{Result, StoreError};
 pub use hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
 pub use memory::MemoryStore;

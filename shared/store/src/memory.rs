@@ -1,7 +1,7 @@
 //! [`MemoryStore`]: the durable-store contract kept in process memory, for tests and a local
 //! world that needs no persistence. Records are kept encoded, as a real store keeps them.
 
-use crate::durable::{apply_transfer, found, newer, DurableStore, SaveOutcome, Transfer};
+use crate::durable::{apply_give, found, newer, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
 use std::collections::HashMap;
@@ -38,7 +38,7 @@ impl MemoryStore {
 
 impl State {
     fn load(&self, name: &str) -> Result<Option<PlayerRecord>> {
-        self.players.get(name).map(|(_, bytes)| PlayerRecord::decode(name, bytes)).transpose()
+        Ok(self.players.get(name).map(|(_, bytes)| PlayerRecord::decode(name, bytes)).transpose()?)
     }
 
     fn save(&mut self, record: &PlayerRecord) -> Result<SaveOutcome> {
@@ -80,9 +80,9 @@ impl DurableStore for MemoryStore {
         Ok(start..start + n)
     }
 
-    async fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<Transfer> {
+    async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {
         let mut state = self.lock();
-        let transfer = apply_transfer(found(from, state.load(from)?)?, found(to, state.load(to)?)?, serial)?;
+        let transfer = apply_give(found(from, state.load(from)?)?, found(to, state.load(to)?)?, serial)?;
         let (from_bytes, to_bytes) = (transfer.from.encode()?, transfer.to.encode()?);
         state.players.insert(from.to_owned(), (transfer.from.version, from_bytes));
         state.players.insert(to.to_owned(), (transfer.to.version, to_bytes));

@@ -2,7 +2,7 @@
 //! default. Every operation is one redb transaction: the version compare and the write happen
 //! inside the same write transaction, and a commit is durable (fsync) before the call returns.
 
-use crate::durable::{apply_transfer, found, newer, DurableStore, SaveOutcome, Transfer};
+use crate::durable::{apply_give, found, newer, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
@@ -107,7 +107,7 @@ impl From<redb::StorageError> for StoreError {
 fn get(players: &impl ReadableTable<&'static str, (u64, &'static [u8])>, name: &str) -> Result<Option<PlayerRecord>> {
     match players.get(name)? {
         None => Ok(None),
-        Some(guard) => PlayerRecord::decode(name, guard.value().1).map(Some),
+        Some(guard) => Ok(Some(PlayerRecord::decode(name, guard.value().1)?)),
     }
 }
 
@@ -165,12 +165,12 @@ impl DurableStore for RedbStore {
         .await
     }
 
-    async fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<Transfer> {
+    async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {
         let (from, to) = (from.to_owned(), to.to_owned());
         self.blocking(move |db| {
             write(db, |players, _| {
                 let transfer =
-                    apply_transfer(found(&from, get(players, &from)?)?, found(&to, get(players, &to)?)?, serial)?;
+                    apply_give(found(&from, get(players, &from)?)?, found(&to, get(players, &to)?)?, serial)?;
                 for record in [&transfer.from, &transfer.to] {
                     players.insert(record.name.as_str(), (record.version, record.encode()?.as_slice()))?;
                 }

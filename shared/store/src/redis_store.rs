@@ -3,7 +3,7 @@
 //! transfer reads both records, computes the result in Rust and writes it with a script that
 //! first checks both versions are unchanged (optimistic concurrency, retried on conflict).
 
-use crate::durable::{apply_transfer, found, DurableStore, SaveOutcome, Transfer};
+use crate::durable::{apply_give, found, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -194,11 +194,11 @@ impl DurableStore for RedisStore {
         Ok(end + 1 - n..end + 1)
     }
 
-    async fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<Transfer> {
+    async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {
         for attempt in 0..TRANSFER_ATTEMPTS {
             let (from_version, from_record) = found(from, self.get(from).await?)?;
             let (to_version, to_record) = found(to, self.get(to).await?)?;
-            let transfer = apply_transfer(from_record, to_record, serial)?;
+            let transfer = apply_give(from_record, to_record, serial)?;
             let swapped: i64 = self
                 .swap2
                 .key(self.key(from))

@@ -23,7 +23,7 @@
 //! naming a node (`127.0.0.1:9042`) and the crate built with `--features scylla,testing`
 //! (`test.sh` does so when the variable is set).
 
-use crate::durable::{apply_transfer, found, DurableStore, SaveOutcome, Transfer};
+use crate::durable::{apply_give, found, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{Item, ItemSerial, PlayerRecord};
 use futures::future::try_join_all;
@@ -348,12 +348,12 @@ impl DurableStore for ScyllaStore {
         Err(StoreError::Unavailable("serial allocation kept conflicting".into()))
     }
 
-    async fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<Transfer> {
+    async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {
         for _ in 0..ATTEMPTS {
             let (from_version, from_record) = found(from, self.get(from).await?)?;
             let (_, to_record) = found(to, self.get(to).await?)?;
-            let transfer = apply_transfer(from_record, to_record, serial)?;
-            let item = *transfer.to.inventory.last().expect("apply_transfer pushed the item");
+            let transfer = apply_give(from_record, to_record, serial)?;
+            let item = *transfer.to.inventory.last().expect("apply_give pushed the item");
             let serial_i64 = version_i64(serial.0)?;
             let intent = (serial_i64, from, to, i32::from(item.kind), i32::from(item.count), now_ms());
             if !applied(&first_row(self.run(&self.q.insert_intent, intent).await?)?) {
@@ -368,7 +368,7 @@ impl DurableStore for ScyllaStore {
             }
             let to_record = self.give(to, item).await?;
             self.run(&self.q.delete_intent, (serial_i64,)).await?;
-            return Ok(Transfer { from: transfer.from, to: to_record });
+            return Ok(ItemGiven { from: transfer.from, to: to_record });
         }
         Err(StoreError::Unavailable(format!("transfer of {serial:?} kept conflicting with concurrent writes")))
     }

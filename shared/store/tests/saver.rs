@@ -7,8 +7,8 @@ use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use metrics_util::CompositeKey;
 use mmo_store::conformance::record;
 use mmo_store::{
-    DurableStore, ItemSerial, MemoryStore, PlayerRecord, Result, SaveOutcome, Saver, SaverConfig, StoreError,
-    SubmitError, Transfer,
+    DurableStore, ItemGiven, ItemSerial, MemoryStore, PlayerRecord, Result, SaveOutcome, Saver, SaverConfig,
+    StoreError, SubmitError,
 };
 use std::collections::HashMap;
 use std::ops::Range;
@@ -69,8 +69,8 @@ impl DurableStore for Flaky {
         self.inner.allocate_serials(n).await
     }
 
-    async fn transfer_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<Transfer> {
-        self.inner.transfer_item(from, to, serial).await
+    async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {
+        self.inner.give_item(from, to, serial).await
     }
 }
 

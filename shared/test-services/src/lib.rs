@@ -7,6 +7,7 @@
 //! it never skips.
 //!
 //! [`wait`] is how tests wait for something to happen (a condition polled up to a deadline).
+//! [`purity`]: the check that a sans-IO crate's dependency tree holds no I/O crate.
 //!
 //! ```no_run
 //! let etcd = mmo_test_services::Etcd::start().expect("etcd for this test");
@@ -19,6 +20,7 @@
 
 mod etcd;
 mod process;
+pub mod purity;
 mod redis;
 pub mod wait;
 

@@ -47,6 +47,12 @@ id_type!(
     Epoch(u64), "ep"
 );
 
+id_type!(
+    /// The unique serial of one item: allocated by the durable store
+    /// (`mmo_store::DurableStore::allocate_serials`), never reused.
+    ItemSerial(u64), "i"
+);
+
 impl EntityId {
     /// Bits of an entity id that hold the creating zone.
     const ZONE_SHIFT: u32 = 40;
@@ -55,5 +61,15 @@ impl EntityId {
     pub fn new(zone: ZoneId, n: u64) -> Self {
         debug_assert!(n < 1 << Self::ZONE_SHIFT);
         EntityId((u64::from(zone.0) << Self::ZONE_SHIFT) | n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_print_short() {
+        assert_eq!(format!("{:?} {}", ItemSerial(42), EntityId(7)), "i42 e7");
     }
 }

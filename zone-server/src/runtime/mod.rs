@@ -29,7 +29,7 @@ pub use load::{DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 use crate::core::{PeerOutcome, Phase, PhaseTimer, ZoneConfig, ZoneCore};
 use links::Links;
 use load::LoadMeter;
-use mmo_cluster::checkpoint::CellCheckpoint;
+use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec};
 use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
@@ -291,8 +291,8 @@ impl ZoneRuntime {
             // stored inventories; if the store refuses (the item was not saved with the giver
             // yet), the flushes below carry the move, giver first.
             for give in gives {
-                match store.transfer_item(&give.from, &give.to, mmo_store::ItemSerial(give.serial)).await {
-                    Ok(_) => debug!(from = %give.from, to = %give.to, serial = give.serial, "give stored"),
+                match store.give_item(&give.from, &give.to, give.serial).await {
+                    Ok(_) => debug!(from = %give.from, to = %give.to, serial = %give.serial, "give stored"),
                     Err(StoreError::ItemNotHeld { .. }) => {}
                     Err(error) => warn!(%error, from = %give.from, to = %give.to, "give not stored as a transfer"),
                 }

@@ -10,10 +10,10 @@
 use super::codec::{self, WireError, MAX_MESSAGE};
 use super::tls::{LinkIdentity, TlsError, TrustedPeers};
 use super::wire::{FromZone, Reply, RequestId, ToZone};
-use crate::checkpoint::RestoredCell;
 use crate::link::{ZoneCommand, ZoneHandle};
 use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
+use mmo_records::RestoredCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,10 +4,10 @@
 //! Commands with many fields travel as their own struct (e.g. [`JoinRequest`]) so a field
 //! added to the command is one field added here and one line in each mapping.
 
-use crate::checkpoint::GroundRecord;
 use crate::link::{JoinAccepted, JoinRefused, SubscriberId};
-use crate::peer::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_protocol::CellFrame;
+use mmo_records::GroundRecord;
+use mmo_records::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_world::{Buttons, CellId, EntityId, Epoch, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

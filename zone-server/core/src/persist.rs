@@ -1,0 +1,111 @@
+//! Players' durable records: a player joins from its saved record, and the core hands the
+//! runtime the records to save (no I/O here; the runtime passes them to the store's `Saver`).
+//!
+//! - [`ZoneCore::join_saved`]: the avatar takes the record's position (a new character, version
+//!   0, starts at a spawn point instead), HP (a player saved dead comes back at full HP), XP and
+//!   inventory, and keeps its credentials and version.
+//! - [`ZoneCore::take_saves`]: the records of players whose position, HP, XP or items changed
+//!   since their last save, each one version newer (write-behind, every few ticks).
+//! - [`ZoneCore::leave_saved`]: the final record of a player logging out (saved at once).
+//!
+//! Versions grow by one per record taken and travel with the player in handoffs
+//! ([`mmo_records::Persistence`]), so whichever zone saves next writes a newer version.
+//! An item's `count` is not simulated: items the zone creates are one piece (count 1), and an
+//! item keeps the count it was loaded with.
+
+use super::entities::{Entity, Role, SavedState};
+use super::{rules, JoinError, ZoneCore};
+use mmo_records::PlayerRecord;
+use mmo_records::{Persistence, SessionRoute};
+use mmo_world::{EntityId, WorldGeometry};
+
+/// The durable record of a player entity, one version newer than the last one taken.
+pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<PlayerRecord> {
+    let saved = SavedState::of(e)?;
+    let Role::Player(p) = &mut e.role else { return None };
+    p.persist.version += 1;
+    let record = PlayerRecord {
+        name: p.name.to_string(),
+        credentials: p.persist.credentials.as_deref().map(str::to_owned),
+        position: e.body.pos,
+        cell: geometry.cell_of_pos(e.body.pos),
+        hp: if e.died.is_some() { 0 } else { i32::from(e.hp) },
+        xp: u64::from(p.xp),
+        level: rules::level(p.xp),
+        inventory: p.items.clone(),
+        version: p.persist.version,
+    };
+    p.saved = Some(saved);
+    Some(record)
+}
+
+impl ZoneCore {
+    /// Adds a player from its saved record, playing from `route` (see the module docs).
+    pub fn join_saved(&mut self, record: PlayerRecord, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
+        let pos = if record.version == 0 { self.player_spawn().ok_or(JoinError::NoCell)? } else { record.position };
+        let id = self.join_at(record.name.as_str().into(), route, pos);
+        let entity = self.entities.get_mut(id).expect("just joined");
+        if record.hp > 0 {
+            entity.hp = u16::try_from(record.hp).unwrap_or(u16::MAX).min(entity.max_hp);
+        }
+        if let Role::Player(p) = &mut entity.role {
+            p.xp = u32::try_from(record.xp).unwrap_or(u32::MAX);
+            p.items = record.inventory;
+            p.persist = Persistence { credentials: record.credentials.map(Into::into), version: record.version };
+            p.saved = None;
+        }
+        Ok(id)
+    }
+
+    /// The records of the players simulated here that changed since they were last taken, each
+    /// one version newer (players frozen in a transfer are saved by the zone they go to).
+    pub fn take_saves(&mut self) -> Vec<PlayerRecord> {
+        let geometry = self.config.geometry;
+        self.entities
+            .as_mut_slice()
+            .iter_mut()
+            .filter(|e| match &e.role {
+                Role::Player(p) => p.saved != SavedState::of(e),
+                Role::Npc(_) => false,
+            })
+            .filter_map(|e| next_record(e, &geometry))
+            .collect()
+    }
+
+    /// The records of the players `ids` simulated here (inventory changes), one version newer.
+    pub fn take_saves_of(&mut self, ids: &[EntityId]) -> Vec<PlayerRecord> {
+        let geometry = self.config.geometry;
+        let mut records = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(record) = self.entities.get_mut(id).and_then(|e| next_record(e, &geometry)) {
+                records.push(record);
+            }
+        }
+        records
+    }
+
+    /// The record of every player simulated here, changed or not (shutdown).
+    pub fn take_all_saves(&mut self) -> Vec<PlayerRecord> {
+        let geometry = self.config.geometry;
+        self.entities.as_mut_slice().iter_mut().filter_map(|e| next_record(e, &geometry)).collect()
+    }
+
+    /// Final records of players who logged out through another zone (their leave was forwarded
+    /// here), to save at once.
+    pub fn take_logged_out(&mut self) -> Vec<PlayerRecord> {
+        std::mem::take(&mut self.logged_out)
+    }
+
+    /// Removes a player logging out and returns its final record to save at once; `None` (and
+    /// the leave forwarded) if `id` is not a player simulated here.
+    pub fn leave_saved(&mut self, id: EntityId) -> Option<PlayerRecord> {
+        if !self.entities.get(id).is_some_and(Entity::is_player) {
+            self.deliver(mmo_records::PeerMessage::Leave { entity: id });
+            return None;
+        }
+        let geometry = self.config.geometry;
+        let mut entity = self.entities.remove(id)?;
+        tracing::debug!(zone = %self.config.zone, %id, "player left");
+        next_record(&mut entity, &geometry)
+    }
+}
