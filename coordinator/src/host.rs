@@ -53,7 +53,8 @@ impl<R: Registry + 'static> CoordinatorHost<R> {
     /// `/api/state`, `/api/events`, `/api/move-cell`, `/api/drain`, and `/dashboard` when
     /// `client_dir` holds the built page.
     pub fn api_routes(&self, client_dir: Option<PathBuf>) -> Router {
-        let state = ApiState { registry: self.registry.clone(), service: self.service.clone(), geometry: self.geometry };
+        let state =
+            ApiState { registry: self.registry.clone(), service: self.service.clone(), geometry: self.geometry };
         api::routes(state, client_dir)
     }
 

@@ -103,7 +103,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         registry.clone(),
         ElectionConfig { candidate: args.candidate.clone(), ttl: Duration::from_secs(args.leader_ttl_secs) },
     );
-    let host = CoordinatorHost::new(Arc::new(registry), args.policy.service_config(geometry), Candidacy::Elected(election));
+    let host =
+        CoordinatorHost::new(Arc::new(registry), args.policy.service_config(geometry), Candidacy::Elected(election));
     let service = host.service();
     let mut router = host.api_routes(args.client_dir.clone()).merge(health_routes(Health { metrics, service }));
     if let Some(dir) = &args.client_dir {

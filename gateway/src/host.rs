@@ -7,7 +7,7 @@
 
 use crate::server::{Gateway, GatewayConfig, GatewayError};
 use metrics_exporter_prometheus::PrometheusHandle;
-use mmo_cluster::net::{Follower, ZoneFollower};
+use mmo_cluster::follow::{Follower, ZoneFollower};
 use mmo_cluster::{CertHash, GatewayInfo, Lease, Registry, RegistryError, ZoneConnector, ZoneDirectory};
 use mmo_world::GatewayId;
 use std::net::SocketAddr;

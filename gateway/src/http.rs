@@ -15,8 +15,8 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
-use tracing::warn;
 use tower_http::services::{ServeDir, ServeFile};
+use tracing::warn;
 
 /// What the HTTP handlers need.
 #[derive(Clone, Debug)]
@@ -105,15 +105,13 @@ async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Json<Con
 }
 
 async fn websocket(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade
-        .max_message_size(MAX_WS_MESSAGE)
-        .on_upgrade(move |socket| async move {
-            let mut abort = state.abort;
-            tokio::select! {
-                () = session::serve(WebSocketClient::new(socket), state.gateway, state.shutdown) => {}
-                _ = abort.wait_for(|abort| *abort) => warn!("a WebSocket session did not close in time; dropped"),
-            }
-        })
+    upgrade.max_message_size(MAX_WS_MESSAGE).on_upgrade(move |socket| async move {
+        let mut abort = state.abort;
+        tokio::select! {
+            () = session::serve(WebSocketClient::new(socket), state.gateway, state.shutdown) => {}
+            _ = abort.wait_for(|abort| *abort) => warn!("a WebSocket session did not close in time; dropped"),
+        }
+    })
 }
 
 async fn ready(State(state): State<HttpState>) -> Response {

@@ -108,7 +108,7 @@ impl Cluster {
         let etcd = tokio::task::spawn_blocking(Etcd::start).await?.context("starting etcd (Debian etcd-server)")?;
         let redis = tokio::task::spawn_blocking(Redis::start).await?.context("starting Redis (Debian redis-server)")?;
         let token_key = random_hex(32).context("a token key from /dev/urandom")?;
-        let run_dir = std::env::temp_dir().join(format!("mmo-cluster-{}", std::process::id()));
+        let run_dir = std::env::temp_dir().join(format!("mmo-launcher-{}", std::process::id()));
         std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
         let mut cluster = Cluster { etcd, redis, token_key, run_dir, services: Vec::new() };
         info!(etcd = cluster.etcd.endpoint(), "etcd ready");

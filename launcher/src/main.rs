@@ -1,4 +1,4 @@
-//! `mmo-cluster up`: a local multi-process cluster (etcd, 2 coordinators, 4 zone servers, 1
+//! `mmo-launcher up`: a local multi-process cluster (etcd, 2 coordinators, 4 zone servers, 1
 //! gateway by default). Prints the play URL and the dashboard URL once everything is ready;
 //! Ctrl-C, SIGTERM or typing `stop` stops every process it started.
 

@@ -93,7 +93,7 @@ struct Player {
     name: String,
     entity: EntityId,
     seen: watch::Receiver<Option<Seen>>,
-    orders: mpsc::UnboundedSender<Do>,
+    orders: mpsc::Sender<Do>,
     task: tokio::task::JoinHandle<Option<u32>>,
     /// The last snapshot before and the first after the longest pause in its snapshots.
     outage: watch::Receiver<Option<(Seen, Seen)>>,
@@ -119,7 +119,7 @@ async fn play(ws: &str, name: &str) -> Player {
     let (mut client, entity) = login(ws, name).await.unwrap_or_else(|code| panic!("{name}: login refused: {code:?}"));
     let (tx, seen) = watch::channel::<Option<Seen>>(None);
     let (outage_tx, outage) = watch::channel(None);
-    let (orders, mut todo) = mpsc::unbounded_channel();
+    let (orders, mut todo) = mpsc::channel(16);
     let task = tokio::spawn(async move {
         let (mut seq, mut plan, mut heading_to_b) = (0, None, true);
         loop {
@@ -303,11 +303,11 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     // border, 4 tiles to either side; the dropper drops an item, which lies on the ground, and
     // patrols inside the victim's cell (to be moving when it dies).
     let taker_x = x_of(&players[1]);
-    players[0].orders.send(Do::GoTo(taker_x)).unwrap();
-    players[3].orders.send(Do::Patrol(border - 4 * SUB, border + 4 * SUB)).unwrap();
-    players[2].orders.send(Do::Say("/drop".into())).unwrap();
+    players[0].orders.try_send(Do::GoTo(taker_x)).unwrap();
+    players[3].orders.try_send(Do::Patrol(border - 4 * SUB, border + 4 * SUB)).unwrap();
+    players[2].orders.try_send(Do::Say("/drop".into())).unwrap();
     let inward = if start_cell.x == middle { SUB } else { -SUB };
-    players[2].orders.send(Do::Patrol(border + 12 * inward, border + 24 * inward)).unwrap();
+    players[2].orders.try_send(Do::Patrol(border + 12 * inward, border + 24 * inward)).unwrap();
     within("the giver beside the taker, the walker across the border", async {
         let mut walker = players[3].seen.clone();
         let mut zones_seen = BTreeSet::new();
@@ -335,8 +335,8 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
         s.as_ref().is_some_and(|s| s.you.zone == ZoneId(victim) && (s.you.body.pos.x - border).abs() <= 2 * SUB)
     };
     let crossing = tokio::time::timeout(Duration::from_secs(10), walker.wait_for(at_border)).await.is_ok();
-    players[0].orders.send(Do::Say("/give taker".into())).unwrap();
-    players[3].orders.send(Do::Say("/drop".into())).unwrap();
+    players[0].orders.try_send(Do::Say("/give taker".into())).unwrap();
+    players[3].orders.try_send(Do::Say("/drop".into())).unwrap();
     let mut giver = players[0].seen.clone();
     giver.changed().await.unwrap();
     giver.changed().await.unwrap();

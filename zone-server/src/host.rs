@@ -23,7 +23,8 @@ use crate::core::ZoneConfig;
 use crate::ops::Readiness;
 use crate::runtime::{ZoneLinks, DEFAULT_REPORT_PERIOD};
 use crate::ZoneRuntime;
-use mmo_cluster::net::{follow_zones, Follower, LinkServer};
+use mmo_cluster::follow::{follow_zones, Follower};
+use mmo_cluster::net::LinkServer;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{
     in_process_address, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand, ZoneConnector,

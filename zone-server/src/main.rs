@@ -6,9 +6,9 @@ use clap::Parser;
 use mmo_cluster::cli::{RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{LinkIdentity, LinkServer};
+use mmo_store::{AnyHot, AnyStore};
 use mmo_world::ZoneId;
 use mmo_zone::core::ZoneConfig;
-use mmo_store::{AnyHot, AnyStore};
 use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
 use mmo_zone::ops::{self, Readiness};
 use std::io::Write;
@@ -67,9 +67,8 @@ async fn main() -> anyhow::Result<()> {
         mmo_cluster::cli::stop_requested().await;
         let _ = stop.send(true);
     });
-    let store = AnyStore::open(&args.store.durable)
-        .await
-        .with_context(|| format!("--durable {:?}", args.store.durable))?;
+    let store =
+        AnyStore::open(&args.store.durable).await.with_context(|| format!("--durable {:?}", args.store.durable))?;
     let hot = AnyHot::open(&args.store.hot, &store).await.with_context(|| format!("--hot {:?}", args.store.hot))?;
     let zone = ZoneConfig {
         zone: ZoneId(args.id),

@@ -349,7 +349,6 @@ async fn a_zone_that_is_not_the_registered_one_is_not_talked_to() {
     assert!(answer.is_err(), "nothing is sent to a zone presenting an unregistered certificate: {answer:?}");
     // The right certificate and another zone id at that address: refused as well.
     let other_id = ZoneInfo { id: ZoneId(2), ..zone.info() };
-    let answer =
-        within("an answer from the wrong zone", dial(&other_id, &zone.member).inspect()).await;
+    let answer = within("an answer from the wrong zone", dial(&other_id, &zone.member).inspect()).await;
     assert!(answer.is_err(), "a zone welcoming as another id is not talked to: {answer:?}");
 }

@@ -6,7 +6,7 @@
 //! cannot tell the two apart.
 //!
 //! Nothing is spawned here: a connection that needs a task to carry its commands returns it as
-//! a driver, which the caller runs ([`crate::net::follow_zones`] keeps them in its own task set).
+//! a driver, which the caller runs ([`crate::follow::follow_zones`] keeps them in its own task set).
 
 use crate::directory::ZoneDirectory;
 use crate::link::{ZoneCommand, ZoneHandle};

@@ -1,5 +1,5 @@
 //! The zones a service can reach, by id. In one process it is filled once; in the
-//! multi-process mode it follows the registry ([`crate::net::follow_zones`]) as zones join and
+//! multi-process mode it follows the registry ([`crate::follow::follow_zones`]) as zones join and
 //! leave, so every clone sees the same, current set.
 
 use crate::link::ZoneHandle;

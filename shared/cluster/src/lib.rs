@@ -20,6 +20,7 @@ pub mod cli;
 pub mod connector;
 pub mod directory;
 pub mod etcd;
+pub mod follow;
 pub mod link;
 mod memory;
 pub mod net;

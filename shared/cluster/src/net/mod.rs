@@ -6,12 +6,10 @@
 
 pub mod client;
 pub mod codec;
-mod follow;
 mod server;
 pub mod tls;
 pub mod wire;
 
 pub use client::connect;
-pub use follow::{follow_zones, Follower, ZoneFollower, FOLLOW_PERIOD};
 pub use server::{BindError, LinkServer, STREAM_QUEUE};
 pub use tls::{LinkIdentity, TrustedPeers};

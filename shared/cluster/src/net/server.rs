@@ -63,7 +63,7 @@ impl LinkServer {
         self.identity.clone()
     }
 
-    /// The peers the link accepts ([`super::follow_zones`] keeps them current).
+    /// The peers the link accepts ([`crate::follow::follow_zones`] keeps them current).
     pub fn trusted(&self) -> TrustedPeers {
         self.trusted.clone()
     }

@@ -83,7 +83,7 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 /// The certificates of the registry's live members, which a zone's link accepts; kept current
-/// by [`super::follow_zones`].
+/// by [`crate::follow::follow_zones`].
 #[derive(Clone, Debug, Default)]
 pub struct TrustedPeers(Arc<RwLock<HashSet<CertHash>>>);
 

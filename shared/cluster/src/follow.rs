@@ -3,10 +3,10 @@
 //! zone, its members' certificates into the zone's [`TrustedPeers`]. The same loop serves the
 //! local world (zones in process) and the multi-process mode (zones over TLS).
 
-use super::tls::TrustedPeers;
 use crate::connector::{ConnectError, ZoneConnector};
 use crate::directory::ZoneDirectory;
 use crate::link::ZoneHandle;
+use crate::net::tls::TrustedPeers;
 use crate::records::ZoneInfo;
 use crate::registry::Registry;
 use mmo_world::ZoneId;
