@@ -1,11 +1,11 @@
 //! The one way a gateway is hosted, in the local world (`mmo-local`: in-memory registry, zones
 //! in process) and as its own process (`mmo-gateway`: etcd, zone links over TLS):
-//! [`GatewayHost::start`] binds the gateway, registers it under a lease (its address, its
+//! [`GatewayHost::start`] makes the gateway on the listeners its caller bound, registers it under a lease (its address, its
 //! WebTransport certificate and its zone-link certificate) and reads the registry's zones once;
 //! [`GatewayHost::run`] serves players until shutdown or until the lease is lost. What differs
 //! between the modes is what the caller passes: the [`Registry`] and the [`ZoneConnector`].
 
-use crate::server::{Gateway, GatewayConfig, GatewayError};
+use crate::server::{Gateway, GatewayConfig, GatewayError, Listeners};
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::follow::{Follower, ZoneFollower};
 use mmo_cluster::{CertHash, GatewayInfo, Lease, Registry, RegistryError, ZoneConnector, ZoneDirectory};
@@ -37,18 +37,20 @@ pub struct GatewayHost<R> {
 }
 
 impl<R: Registry + Clone + 'static> GatewayHost<R> {
-    /// Binds the gateway (`config`'s addresses), registers it under a lease of `lease_ttl`, and
-    /// reads the registry's zones once, so it can place players as soon as this returns.
+    /// Makes the gateway on the caller's `listeners`, registers it under a lease of
+    /// `lease_ttl`, and reads the registry's zones once, so it can place players as soon as this
+    /// returns.
     pub async fn start(
         registry: R,
         config: GatewayConfig,
+        listeners: Listeners,
         connector: ZoneConnector,
         metrics: Option<PrometheusHandle>,
         lease_ttl: Duration,
     ) -> Result<Self, HostError> {
         let (id, max_sessions) = (config.id, config.max_sessions);
         let directory = ZoneDirectory::default();
-        let gateway = Gateway::bind(config, directory.clone(), registry.watch(), metrics).await?;
+        let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?;
         let info = GatewayInfo {
             id,
             address: gateway.http_addr().to_string(),

@@ -21,4 +21,4 @@ pub mod transport;
 pub mod view;
 
 pub use host::GatewayHost;
-pub use server::{Gateway, GatewayConfig, GatewayError};
+pub use server::{Gateway, GatewayConfig, GatewayError, Listeners};

@@ -9,7 +9,7 @@ use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::LinkIdentity;
 use mmo_cluster::ZoneConnector;
 use mmo_gateway::transport::accept::AddressValidation;
-use mmo_gateway::{GatewayConfig, GatewayHost};
+use mmo_gateway::{GatewayConfig, GatewayHost, Listeners};
 use mmo_protocol::WorldInfo;
 use mmo_world::GatewayId;
 use std::io::Write;
@@ -72,18 +72,19 @@ async fn main() -> anyhow::Result<()> {
         accounts: mmo_gateway::accounts::Accounts::new(store, token_key, token_ttl),
         hot,
         id: GatewayId(args.id),
-        http_addr: args.http,
-        quic_addr: args.quic,
         address_validation: args.quic_validation,
         client_dir: args.client_dir.clone(),
         max_sessions: args.max_sessions,
         seed: args.world.seed,
         world: WorldInfo { geometry: args.world.geometry(), clock: args.world.clock() },
     };
-    let connector = ZoneConnector::Tls(identity);
-    let host = GatewayHost::start(registry, config, connector, Some(metrics), args.registry.lease_ttl())
+    let listeners = Listeners::bind(args.http, args.quic)
         .await
-        .with_context(|| format!("starting the gateway (--http {} / --quic {})", args.http, args.quic))?;
+        .with_context(|| format!("--http {} / --quic {}", args.http, args.quic))?;
+    let connector = ZoneConnector::Tls(identity);
+    let host = GatewayHost::start(registry, config, listeners, connector, Some(metrics), args.registry.lease_ttl())
+        .await
+        .context("starting the gateway")?;
     writeln!(std::io::stdout(), "ready: http://{}/", host.http_addr())?;
     std::io::stdout().flush()?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);

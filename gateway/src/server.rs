@@ -8,7 +8,7 @@ use crate::session;
 use crate::state::GatewayState;
 use crate::terrain::TerrainCache;
 use crate::transport::accept::{Acceptor, AddressValidation};
-use crate::transport::webtransport::{endpoint, EndpointError, WebTransportClient};
+use crate::transport::webtransport::{bind_udp, endpoint, EndpointError, WebTransportClient};
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::ZoneDirectory;
@@ -26,12 +26,29 @@ use tracing::{info, info_span, warn, Instrument};
 /// How long shutdown waits for sessions to say goodbye.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The sockets a gateway serves on, bound by its caller (tests bind port 0 and read the
+/// addresses back from the gateway).
+#[derive(Debug)]
+pub struct Listeners {
+    /// The page, `/api/*`, the WebSocket fallback, `/metrics`, `/livez`, `/readyz`.
+    pub http: TcpListener,
+    /// WebTransport (QUIC).
+    pub quic: std::net::UdpSocket,
+}
+
+impl Listeners {
+    /// Binds both: TCP `http`, UDP `quic` (an IPv6 wildcard also serves IPv4) with large
+    /// socket buffers.
+    pub async fn bind(http: SocketAddr, quic: SocketAddr) -> Result<Self, GatewayError> {
+        let tcp = TcpListener::bind(http).await.map_err(|source| GatewayError::Http { addr: http, source })?;
+        Ok(Listeners { http: tcp, quic: bind_udp(quic)? })
+    }
+}
+
 /// A gateway's settings.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
     pub id: GatewayId,
-    pub http_addr: SocketAddr,
-    pub quic_addr: SocketAddr,
     /// Whether new QUIC connections prove their address with a Retry first.
     pub address_validation: AddressValidation,
     /// The built browser client to serve at `/`.
@@ -77,19 +94,18 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    /// Binds both listeners and makes the development certificate.
-    pub async fn bind(
+    /// Makes the development certificate and the WebTransport endpoint on `listeners`.
+    pub fn new(
         config: GatewayConfig,
+        listeners: Listeners,
         zones: ZoneDirectory,
         assignments: watch::Receiver<AssignmentTable>,
         metrics: Option<PrometheusHandle>,
     ) -> Result<Self, GatewayError> {
-        let http = TcpListener::bind(config.http_addr)
-            .await
-            .map_err(|source| GatewayError::Http { addr: config.http_addr, source })?;
+        let http = listeners.http;
         let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
         let cert = DevCertificate::generate(&names)?;
-        let webtransport = Acceptor::new(endpoint(config.quic_addr, &cert)?, config.address_validation);
+        let webtransport = Acceptor::new(endpoint(listeners.quic, &cert)?, config.address_validation);
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
         let online = crate::online::Online::new(config.hot, config.id);

@@ -6,7 +6,7 @@
 
 use mmo_gateway::cert::DevCertificate;
 use mmo_gateway::transport::accept::{AcceptCounts, Acceptor, AddressValidation};
-use mmo_gateway::transport::webtransport::endpoint;
+use mmo_gateway::transport::webtransport::{bind_udp, endpoint};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use tokio::net::UdpSocket;
 /// A gateway endpoint that accepts every session on any path and keeps it open.
 fn serve(validation: AddressValidation) -> (SocketAddr, [u8; 32], Arc<AcceptCounts>) {
     let cert = DevCertificate::generate(&["localhost".into(), "127.0.0.1".into()]).unwrap();
-    let mut acceptor = Acceptor::new(endpoint("127.0.0.1:0".parse().unwrap(), &cert).unwrap(), validation);
+    let mut acceptor =
+        Acceptor::new(endpoint(bind_udp("127.0.0.1:0".parse().unwrap()).unwrap(), &cert).unwrap(), validation);
     let (addr, counts) = (acceptor.local_addr().unwrap(), acceptor.counts());
     tokio::spawn(async move {
         let mut sessions = Vec::new();

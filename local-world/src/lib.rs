@@ -23,7 +23,7 @@ use mmo_coordinator::host::{Candidacy, CoordinatorHost};
 use mmo_coordinator::service::{ServiceConfig, ServiceError, ServiceHandle};
 use mmo_gateway::accounts::Accounts;
 use mmo_gateway::transport::accept::AddressValidation;
-use mmo_gateway::{GatewayConfig, GatewayHost};
+use mmo_gateway::{GatewayConfig, GatewayHost, Listeners};
 use mmo_protocol::WorldInfo;
 use mmo_store::token::TokenKey;
 use mmo_store::{AnyHot, AnyStore, HotSpec, SaverConfig, StoreSpec};
@@ -249,8 +249,6 @@ impl LocalWorld {
 
         let gateway_config = GatewayConfig {
             id: GatewayId(1),
-            http_addr: config.http_addr,
-            quic_addr: config.quic_addr,
             address_validation: config.quic_validation,
             client_dir: config.client_dir.clone(),
             max_sessions: config.max_sessions,
@@ -259,7 +257,9 @@ impl LocalWorld {
             accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
             hot: hot.clone(),
         };
-        let gateway = GatewayHost::start(registry, gateway_config, ZoneConnector::InProcess(local), metrics, LEASE_TTL)
+        let listeners = Listeners::bind(config.http_addr, config.quic_addr).await?;
+        let connector = ZoneConnector::InProcess(local);
+        let gateway = GatewayHost::start(registry, gateway_config, listeners, connector, metrics, LEASE_TTL)
             .await?
             .with_routes(operator);
         Ok(LocalWorld { control, store, gateway, tasks })

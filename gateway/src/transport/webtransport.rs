@@ -25,8 +25,9 @@ pub enum EndpointError {
     Quic(String),
 }
 
-/// Binds `addr` (an IPv6 wildcard also accepts IPv4) with large socket buffers.
-fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, EndpointError> {
+/// Binds `addr` (an IPv6 wildcard also accepts IPv4) with large socket buffers: the socket a
+/// caller hands [`endpoint`].
+pub fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, EndpointError> {
     use socket2::{Domain, Protocol, Socket, Type};
     let err = |source| EndpointError::Bind { addr, source };
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
@@ -40,9 +41,9 @@ fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, EndpointError> {
     Ok(socket.into())
 }
 
-/// Creates the QUIC endpoint of WebTransport on `addr` with `cert`
+/// Creates the QUIC endpoint of WebTransport on the bound `socket` with `cert`
 /// ([`super::accept::Acceptor`] accepts its sessions).
-pub fn endpoint(addr: SocketAddr, cert: &DevCertificate) -> Result<quinn::Endpoint, EndpointError> {
+pub fn endpoint(socket: UdpSocket, cert: &DevCertificate) -> Result<quinn::Endpoint, EndpointError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])?
@@ -60,7 +61,6 @@ pub fn endpoint(addr: SocketAddr, cert: &DevCertificate) -> Result<quinn::Endpoi
     // rather than queued (quinn's 1 MiB default let them pile up for seconds).
     transport.datagram_send_buffer_size(16 * 1024);
     server_config.transport_config(Arc::new(transport));
-    let socket = bind_udp(addr)?;
     let runtime = quinn::default_runtime().ok_or_else(|| EndpointError::Quic("no async runtime".into()))?;
     quinn::Endpoint::new(quinn::EndpointConfig::default(), Some(server_config), socket, runtime)
         .map_err(|e| EndpointError::Quic(e.to_string()))
