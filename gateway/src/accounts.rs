@@ -16,7 +16,7 @@ use glam::IVec2;
 use mmo_protocol::ErrorCode;
 use mmo_store::accounts::{hash_password, verify_login, AccountError};
 use mmo_store::token::{TokenError, TokenKey};
-use mmo_store::{AnyStore, DurableStore, Item, ItemSerial, PlayerRecord, StoreError};
+use mmo_store::{AnyStore, DurableStore, Item, PlayerRecord, StoreError};
 use mmo_world::CellId;
 use std::time::{Duration, SystemTime};
 use tracing::warn;
@@ -76,10 +76,8 @@ impl Accounts {
         };
         let serials = self.store.allocate_serials(STARTER_ITEMS.len() as u64).await.map_err(store_code)?;
         let mut record = PlayerRecord::new(name, credentials, start, start_cell);
-        record.inventory = serials
-            .zip(STARTER_ITEMS)
-            .map(|(serial, kind)| Item { serial: ItemSerial(serial), kind, count: 1 })
-            .collect();
+        record.inventory =
+            serials.iter().zip(STARTER_ITEMS).map(|(serial, kind)| Item { serial, kind, count: 1 }).collect();
         match self.store.create_account(&record).await {
             Ok(()) => Ok(record),
             // Someone created it meanwhile (another gateway): log in to that one.

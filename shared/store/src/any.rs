@@ -8,7 +8,7 @@ use crate::memory::MemoryStore;
 use crate::record::{ItemSerial, PlayerRecord};
 use crate::redb_store::RedbStore;
 use crate::redis_store::RedisStore;
-use std::ops::Range;
+use mmo_world::SerialBlock;
 use std::path::PathBuf;
 
 /// Where a durable store lives, parsed from a flag value ([`StoreSpec::parse`]).
@@ -133,7 +133,7 @@ impl DurableStore for AnyStore {
         each!(self, store => store.create_account(record).await)
     }
 
-    async fn allocate_serials(&self, n: u64) -> Result<Range<u64>> {
+    async fn allocate_serials(&self, n: u64) -> Result<SerialBlock> {
         each!(self, store => store.allocate_serials(n).await)
     }
 

@@ -116,20 +116,20 @@ pub async fn account_exists<S: DurableStore>(store: &S) {
 }
 
 pub async fn serials_monotonic_across_handles<S: DurableStore>(store: &S, second: &S) {
-    let mut previous_end = 0;
+    let mut previous_end = ItemSerial(0);
     let mut seen = BTreeSet::new();
     for round in 0..10u64 {
         let handle = if round % 2 == 0 { store } else { second };
-        let range = handle.allocate_serials(round + 1).await.unwrap();
-        assert_eq!(range.end - range.start, round + 1);
-        assert!(range.start >= previous_end, "{range:?} starts below an earlier range ending at {previous_end}");
-        assert!(range.start > 0, "serial 0 is reserved");
-        previous_end = range.end;
-        seen.extend(range);
+        let block = handle.allocate_serials(round + 1).await.unwrap();
+        assert_eq!(block.len(), round + 1);
+        assert!(block.start >= previous_end, "{block:?} starts below an earlier block ending at {previous_end}");
+        assert!(block.start > ItemSerial(0), "serial 0 is reserved");
+        previous_end = block.end;
+        seen.extend(block.iter());
     }
     let concurrent = join_all((0..16).map(|i| if i % 2 == 0 { store } else { second }.allocate_serials(5))).await;
-    for range in concurrent {
-        for serial in range.unwrap() {
+    for block in concurrent {
+        for serial in block.unwrap().iter() {
             assert!(serial >= previous_end && seen.insert(serial), "serial {serial} handed out twice");
         }
     }
@@ -137,7 +137,7 @@ pub async fn serials_monotonic_across_handles<S: DurableStore>(store: &S, second
 
 pub async fn transfer_atomic<S: DurableStore>(store: &S) {
     let serials = store.allocate_serials(2).await.unwrap();
-    let (one, two) = (ItemSerial(serials.start), ItemSerial(serials.start + 1));
+    let (one, two) = (serials.start, ItemSerial(serials.start.0 + 1));
     let mut giver = record("tr-giver", 4);
     giver.inventory = vec![Item { serial: one, kind: 1, count: 1 }, Item { serial: two, kind: 5, count: 20 }];
     store.save(&giver).await.unwrap();
@@ -165,19 +165,19 @@ pub async fn transfer_atomic<S: DurableStore>(store: &S) {
 pub async fn concurrent_transfers_keep_every_serial<S: DurableStore>(store: &S, second: &S) {
     let names = ["ct-a", "ct-b", "ct-c"];
     let serials = store.allocate_serials(6).await.unwrap();
-    let all: BTreeSet<u64> = serials.clone().collect();
+    let all: BTreeSet<ItemSerial> = serials.iter().collect();
     let mut first = record(names[0], 1);
-    first.inventory = serials.map(|s| Item { serial: ItemSerial(s), kind: 1, count: 1 }).collect();
+    first.inventory = serials.iter().map(|serial| Item { serial, kind: 1, count: 1 }).collect();
     store.save(&first).await.unwrap();
     store.save(&record(names[1], 1)).await.unwrap();
     store.save(&record(names[2], 1)).await.unwrap();
-    let items: Vec<u64> = all.iter().copied().collect();
+    let items: Vec<ItemSerial> = all.iter().copied().collect();
     for round in 0..4 {
         let moves = (0..24).map(|i| {
             let handle = if i % 2 == 0 { store } else { second };
             let from = names[(i + round) % 3];
             let to = names[(i + round + 1 + i / 3 % 2) % 3];
-            handle.give_item(from, to, ItemSerial(items[i % items.len()]))
+            handle.give_item(from, to, items[i % items.len()])
         });
         for result in join_all(moves).await {
             match result {
@@ -189,7 +189,7 @@ pub async fn concurrent_transfers_keep_every_serial<S: DurableStore>(store: &S, 
         }
         let mut held = Vec::new();
         for name in names {
-            held.extend(store.load(name).await.unwrap().unwrap().inventory.iter().map(|item| item.serial.0));
+            held.extend(store.load(name).await.unwrap().unwrap().inventory.iter().map(|item| item.serial));
         }
         held.sort_unstable();
         assert_eq!(held, items, "round {round}: serials duplicated or lost");
@@ -211,7 +211,7 @@ pub async fn corrupt_record_is_that_players_error<S: RawRecords>(store: &S) {
     assert_eq!(store.load("cr-good").await.unwrap().unwrap().version, 1, "another player is affected");
     let outcomes = store.save_batch(&[record("cr-good", 2), record("cr-other", 1)]).await.unwrap();
     assert_eq!(outcomes, vec![SaveOutcome::Written; 2]);
-    let serial = ItemSerial(store.allocate_serials(1).await.unwrap().start);
+    let serial = store.allocate_serials(1).await.unwrap().start;
     let mut good = record("cr-good", 3);
     good.inventory.push(Item { serial, kind: 1, count: 1 });
     store.save(&good).await.unwrap();

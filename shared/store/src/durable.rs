@@ -3,8 +3,8 @@
 
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
+use mmo_world::SerialBlock;
 use std::future::Future;
-use std::ops::Range;
 
 /// What became of one save.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub trait DurableStore: Send + Sync {
 
     /// `n` fresh item serials: never returned before by any handle on the same store, and
     /// above every earlier range.
-    fn allocate_serials(&self, n: u64) -> impl Future<Output = Result<Range<u64>>> + Send;
+    fn allocate_serials(&self, n: u64) -> impl Future<Output = Result<SerialBlock>> + Send;
 
     /// Moves item `serial` from `from`'s inventory to `to`'s, atomically: both records are
     /// written (each version + 1) or neither. Fails with [`StoreError::ItemNotHeld`] if `from`

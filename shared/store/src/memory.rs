@@ -4,8 +4,8 @@
 use crate::durable::{apply_give, found, newer, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
+use mmo_world::SerialBlock;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// An in-memory [`DurableStore`]; clones share the same records.
@@ -73,11 +73,11 @@ impl DurableStore for MemoryStore {
         Ok(())
     }
 
-    async fn allocate_serials(&self, n: u64) -> Result<Range<u64>> {
+    async fn allocate_serials(&self, n: u64) -> Result<SerialBlock> {
         let mut state = self.lock();
         let start = state.next_serial.max(1);
         state.next_serial = start + n;
-        Ok(start..start + n)
+        Ok(SerialBlock::from_start(start, n))
     }
 
     async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {

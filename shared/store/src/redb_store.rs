@@ -5,8 +5,8 @@
 use crate::durable::{apply_give, found, newer, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
+use mmo_world::SerialBlock;
 use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -154,12 +154,12 @@ impl DurableStore for RedbStore {
         .await
     }
 
-    async fn allocate_serials(&self, n: u64) -> Result<Range<u64>> {
+    async fn allocate_serials(&self, n: u64) -> Result<SerialBlock> {
         self.blocking(move |db| {
             write(db, |_, meta| {
                 let start = meta.get(NEXT_SERIAL)?.map(|guard| guard.value()).unwrap_or(1);
                 meta.insert(NEXT_SERIAL, start + n)?;
-                Ok(start..start + n)
+                Ok(SerialBlock::from_start(start, n))
             })
         })
         .await

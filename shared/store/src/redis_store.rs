@@ -6,9 +6,9 @@
 use crate::durable::{apply_give, found, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{ItemSerial, PlayerRecord};
+use mmo_world::SerialBlock;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
-use std::ops::Range;
 use std::time::Duration;
 
 /// Writes ARGV[1] (version), ARGV[2] (record) to hash KEYS[1] if the stored version is older;
@@ -183,7 +183,7 @@ impl DurableStore for RedisStore {
         }
     }
 
-    async fn allocate_serials(&self, n: u64) -> Result<Range<u64>> {
+    async fn allocate_serials(&self, n: u64) -> Result<SerialBlock> {
         // The counter holds the last serial handed out; serials start at 1.
         let end: u64 = redis::cmd("INCRBY")
             .arg(format!("{}serial", self.prefix))
@@ -191,7 +191,7 @@ impl DurableStore for RedisStore {
             .query_async(&mut self.conn.clone())
             .await
             .map_err(redis_error)?;
-        Ok(end + 1 - n..end + 1)
+        Ok(SerialBlock::from_start(end + 1 - n, n))
     }
 
     async fn give_item(&self, from: &str, to: &str, serial: ItemSerial) -> Result<ItemGiven> {

@@ -27,6 +27,7 @@ use crate::durable::{apply_give, found, DurableStore, ItemGiven, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::{Item, ItemSerial, PlayerRecord};
 use futures::future::try_join_all;
+use mmo_world::SerialBlock;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use scylla::response::query_result::QueryResult;
@@ -35,7 +36,6 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::statement::{Consistency, SerialConsistency};
 use scylla::value::{CqlValue, Row};
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -336,13 +336,13 @@ impl DurableStore for ScyllaStore {
         }
     }
 
-    async fn allocate_serials(&self, n: u64) -> Result<Range<u64>> {
+    async fn allocate_serials(&self, n: u64) -> Result<SerialBlock> {
         let n = version_i64(n)?;
         for _ in 0..ATTEMPTS {
             let row = first_row(self.run(&self.q.read_serial, ()).await?)?;
             let start = row.as_ref().and_then(|row| bigint(row, "value")).unwrap_or(1);
             if applied(&first_row(self.run(&self.q.update_serial, (start + n, start)).await?)?) {
-                return Ok(start as u64..(start + n) as u64);
+                return Ok(SerialBlock::from_start(start as u64, n as u64));
             }
         }
         Err(StoreError::Unavailable("serial allocation kept conflicting".into()))

@@ -2,7 +2,7 @@
 //! can show: records and serials survive closing and reopening the store.
 
 use mmo_store::conformance::{self, record};
-use mmo_store::{DurableStore, HotState, ItemSerial, RedbHot, RedbStore};
+use mmo_store::{DurableStore, HotState, RedbHot, RedbStore};
 use mmo_world::{CellId, Tick};
 use std::path::PathBuf;
 
@@ -39,7 +39,7 @@ async fn records_and_serials_survive_a_reopen() {
         let store = RedbStore::open(&dir.0).unwrap();
         let serials = store.allocate_serials(3).await.unwrap();
         let mut ann = record("ann", 7);
-        ann.inventory.push(mmo_store::Item { serial: ItemSerial(serials.start), kind: 4, count: 1 });
+        ann.inventory.push(mmo_store::Item { serial: serials.start, kind: 4, count: 1 });
         store.save(&ann).await.unwrap();
         (serials, ann)
     };

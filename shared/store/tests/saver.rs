@@ -10,8 +10,8 @@ use mmo_store::{
     DurableStore, ItemGiven, ItemSerial, MemoryStore, PlayerRecord, Result, SaveOutcome, Saver, SaverConfig,
     StoreError, SubmitError,
 };
+use mmo_world::SerialBlock;
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -65,7 +65,7 @@ impl DurableStore for Flaky {
         self.inner.create_account(record).await
     }
 
-    async fn allocate_serials(&self, n: u64) -> Result<Range<u64>> {
+    async fn allocate_serials(&self, n: u64) -> Result<SerialBlock> {
         self.inner.allocate_serials(n).await
     }
 

@@ -53,6 +53,34 @@ id_type!(
     ItemSerial(u64), "i"
 );
 
+/// A block of item serials the store hands out at once: `start` up to `end`, `end` excluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SerialBlock {
+    pub start: ItemSerial,
+    pub end: ItemSerial,
+}
+
+impl SerialBlock {
+    /// The `n` serials from `start` on.
+    pub fn from_start(start: u64, n: u64) -> Self {
+        SerialBlock { start: ItemSerial(start), end: ItemSerial(start + n) }
+    }
+
+    /// How many serials the block holds.
+    pub fn len(&self) -> u64 {
+        self.end.0.saturating_sub(self.start.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The serials, in order.
+    pub fn iter(&self) -> impl Iterator<Item = ItemSerial> {
+        (self.start.0..self.end.0).map(ItemSerial)
+    }
+}
+
 impl EntityId {
     /// Bits of an entity id that hold the creating zone.
     const ZONE_SHIFT: u32 = 40;
@@ -67,6 +95,14 @@ impl EntityId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_serial_block_lists_its_serials_in_order() {
+        let block = SerialBlock::from_start(5, 3);
+        assert_eq!(block.len(), 3);
+        assert_eq!(block.iter().collect::<Vec<_>>(), vec![ItemSerial(5), ItemSerial(6), ItemSerial(7)]);
+        assert!(SerialBlock::from_start(9, 0).is_empty());
+    }
 
     #[test]
     fn ids_print_short() {

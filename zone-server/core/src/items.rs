@@ -21,7 +21,7 @@ use mmo_protocol::GroundItem;
 use mmo_records::Item;
 use mmo_records::{CellItems, GroundRecord, Picked};
 use mmo_world::physics::SUB;
-use mmo_world::{CellId, EntityId, ItemSerial, Tick};
+use mmo_world::{CellId, EntityId, ItemSerial, SerialBlock, Tick};
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
@@ -88,8 +88,8 @@ pub(crate) struct Items {
 
 impl ZoneCore {
     /// Serials for NPC drops (a block of serial numbers from the store's `allocate_serials`).
-    pub fn add_serials(&mut self, serials: std::ops::Range<u64>) {
-        self.items.pool.extend(serials.map(ItemSerial));
+    pub fn add_serials(&mut self, serials: SerialBlock) {
+        self.items.pool.extend(serials.iter());
     }
 
     /// How many serials to ask the store for now (0: enough in hand).

@@ -72,7 +72,7 @@ pub struct ZoneRuntime {
     /// The durable store: item serials and item transfers between players.
     store: Option<AnyStore>,
     /// A block of serials being allocated.
-    allocating: Option<tokio::task::JoinHandle<mmo_store::Result<std::ops::Range<u64>>>>,
+    allocating: Option<tokio::task::JoinHandle<mmo_store::Result<mmo_world::SerialBlock>>>,
     /// Records the saver's queue had no room for, submitted first in the next round.
     deferred: Vec<PlayerRecord>,
     /// Flushes under way (logouts); each answers its waiter when durable.
