@@ -30,6 +30,7 @@ pub enum HostError {
 /// A gateway bound and registered, ready to run.
 #[derive(Debug)]
 pub struct GatewayHost<R> {
+    id: GatewayId,
     registry: R,
     gateway: Gateway,
     lease: Lease,
@@ -65,7 +66,7 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         let follower = Follower { connector, local: None, lost: None, trusted: None };
         let mut zones = ZoneFollower::new(directory, follower);
         zones.refresh(&registry).await;
-        Ok(GatewayHost { registry, gateway, lease, zones })
+        Ok(GatewayHost { id, registry, gateway, lease, zones })
     }
 
     /// Serves `routes` on the gateway's HTTP listener too (the local world's operator API).
@@ -91,11 +92,7 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
     /// lease) or until the lease is lost (then stops serving and returns the error). Everything
     /// it started has ended when it returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), HostError> {
-        let GatewayHost { registry, gateway, lease, zones } = self;
-        let id = match lease.member() {
-            mmo_cluster::Member::Gateway(id) => id,
-            mmo_cluster::Member::Zone(_) => unreachable!("a gateway's lease"),
-        };
+        let GatewayHost { id, registry, gateway, lease, zones } = self;
         let span = tracing::info_span!("gateway_host", gateway = %id);
         let (stop, stopped) = watch::channel(false);
         let follow = {

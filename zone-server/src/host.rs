@@ -126,7 +126,15 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
             }
         };
         let info = ZoneInfo { id: me, address: address.clone(), cert_hash, capacity: config.capacity };
-        let lease = registry.register_zone(info, config.lease_ttl).await?;
+        let lease = match registry.register_zone(info, config.lease_ttl).await {
+            Ok(lease) => lease,
+            Err(error) => {
+                if let ZoneLink::InProcess(local) = &link {
+                    local.withdraw(me);
+                }
+                return Err(error.into());
+            }
+        };
         info!(zone = %me, %address, lease = %lease.id(), "zone registered");
         Ok(ZoneHost { registry, config, link, stores, handle, commands, lease })
     }

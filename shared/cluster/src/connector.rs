@@ -12,7 +12,8 @@ use crate::directory::ZoneDirectory;
 use crate::link::{ZoneCommand, ZoneHandle};
 use crate::net::tls::{LinkIdentity, TlsError};
 use crate::records::ZoneInfo;
-use futures_lite::BoxedDriver;
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use mmo_world::ZoneId;
 use std::future::Future;
 use std::sync::Arc;
@@ -50,10 +51,15 @@ pub enum ConnectError {
 
 /// A zone's handle, and the task that carries its commands (run it while the handle is used;
 /// it ends when every clone of the handle is dropped).
-#[derive(Debug)]
 pub struct Connection {
     pub handle: ZoneHandle,
-    pub driver: Option<BoxedDriver>,
+    pub driver: Option<BoxFuture<'static, ()>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("handle", &self.handle).field("driver", &self.driver.is_some()).finish()
+    }
 }
 
 impl ZoneConnector {
@@ -62,7 +68,7 @@ impl ZoneConnector {
         match self {
             ZoneConnector::Tls(identity) => {
                 let (handle, driver) = crate::net::connect(info, identity)?;
-                Ok(Connection { handle, driver: Some(BoxedDriver::new(driver)) })
+                Ok(Connection { handle, driver: Some(driver.boxed()) })
             }
             ZoneConnector::InProcess(local) => local.connect(info.id),
         }
@@ -113,7 +119,7 @@ impl LocalZones {
             return Ok(Connection { handle, driver: None });
         }
         let (front, driver) = delayed(handle, self.latency);
-        Ok(Connection { handle: front, driver: Some(BoxedDriver::new(driver)) })
+        Ok(Connection { handle: front, driver: Some(driver.boxed()) })
     }
 }
 
@@ -150,36 +156,6 @@ fn delayed(to: ZoneHandle, latency: Duration) -> (ZoneHandle, impl Future<Output
     (front, async move {
         tokio::join!(stamp, deliver);
     })
-}
-
-/// A boxed driver future, so connections of either kind have one type.
-mod futures_lite {
-    use std::fmt;
-    use std::future::Future;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-
-    /// A connection's driver: a `Send` future the caller runs.
-    pub struct BoxedDriver(Pin<Box<dyn Future<Output = ()> + Send + 'static>>);
-
-    impl BoxedDriver {
-        pub fn new(driver: impl Future<Output = ()> + Send + 'static) -> Self {
-            BoxedDriver(Box::pin(driver))
-        }
-    }
-
-    impl Future for BoxedDriver {
-        type Output = ();
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            self.0.as_mut().poll(cx)
-        }
-    }
-
-    impl fmt::Debug for BoxedDriver {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("BoxedDriver")
-        }
-    }
 }
 
 #[cfg(test)]
