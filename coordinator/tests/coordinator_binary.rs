@@ -71,6 +71,7 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     let survivor = registry.register_zone(zone(1), Duration::from_secs(2)).await.unwrap();
     // Zone 2 never refreshes its lease: it dies 2 s after registering.
     registry.register_zone(zone(2), Duration::from_secs(2)).await.unwrap();
+    let survivor_lease = survivor.clone();
     let keep = tokio::spawn({
         let registry = registry.clone();
         async move { registry.keep_alive(&survivor).await }
@@ -120,25 +121,14 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     drop(leader);
     wait_until("the standby leads", Duration::from_secs(10), || async { standby.state()["leading"] == true }).await;
     let zone3 = registry.register_zone(zone(3), Duration::from_secs(30)).await.unwrap();
-    let reporter = tokio::spawn({
-        let (registry, zone3) = (registry.clone(), zone3.clone());
-        async move {
-            loop {
-                let cells =
-                    registry.assignments().iter().filter(|(_, a)| a.zone == ZoneId(3)).map(|(c, _)| (*c, 1)).collect();
-                let report = LoadReport {
-                    at_unix_ms: mmo_world::unix_ms(),
-                    budget_ms: 50.0,
-                    entities_per_cell: cells,
-                    ..LoadReport::default()
-                };
-                registry.report_load(&zone3, report).await.unwrap();
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    });
-    wait_until("the new zone takes cells", Duration::from_secs(10), || async {
-        registry.assignments().values().any(|a| a.zone == ZoneId(3))
+    let reporters = [
+        report_owned_cells(&registry, survivor_lease.clone(), ZoneId(1)),
+        report_owned_cells(&registry, zone3.clone(), ZoneId(3)),
+    ];
+    // It fills up to its fair share (8 cells / 2 zones) over several periods; a cell picked
+    // while it is still filling could move to it before the operator's command arrives.
+    wait_until("the new zone holds its fair share", Duration::from_secs(10), || async {
+        registry.assignments().values().filter(|a| a.zone == ZoneId(3)).count() == 4
     })
     .await;
     let cell = *registry.assignments().iter().find(|(_, a)| a.zone == ZoneId(1)).unwrap().0;
@@ -154,7 +144,30 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     let events = registry.events(100).await.unwrap();
     assert!(events.iter().any(|e| matches!(&e.kind, EventKind::CellMoved { reason: MoveReason::NewZone, .. })));
     assert!(events.iter().any(|e| matches!(&e.kind, EventKind::CellMoved { reason: MoveReason::Drain, .. })));
-    reporter.abort();
+    reporters.iter().for_each(|r| r.abort());
     registry.revoke(&zone3).await.unwrap();
     keep.abort();
+}
+
+/// Reports the cells `zone` owns every 100 ms, one entity each, as a running zone does; a
+/// migration counts as done when its receiver reports the cell.
+fn report_owned_cells<R: Registry + Clone + 'static>(
+    registry: &R,
+    lease: mmo_cluster::Lease,
+    zone: ZoneId,
+) -> tokio::task::JoinHandle<()> {
+    let registry = registry.clone();
+    tokio::spawn(async move {
+        loop {
+            let cells = registry.assignments().iter().filter(|(_, a)| a.zone == zone).map(|(c, _)| (*c, 1)).collect();
+            let report = LoadReport {
+                at_unix_ms: mmo_world::unix_ms(),
+                budget_ms: 50.0,
+                entities_per_cell: cells,
+                ..LoadReport::default()
+            };
+            registry.report_load(&lease, report).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
 }
