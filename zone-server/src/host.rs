@@ -20,6 +20,7 @@
 //! transfers it sent there.
 
 use crate::core::ZoneConfig;
+use crate::core::ENTITY_ID_BLOCK;
 use crate::ops::Readiness;
 use crate::runtime::{ZoneLinks, DEFAULT_REPORT_PERIOD};
 use crate::ZoneRuntime;
@@ -30,8 +31,8 @@ use mmo_cluster::{
     in_process_address, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand, ZoneConnector,
     ZoneDirectory, ZoneHandle, ZoneInfo,
 };
-use mmo_store::{AnyHot, AnyStore, Saver, SaverConfig};
-use mmo_world::{TickClock, ZoneId};
+use mmo_store::{AnyHot, AnyStore, DurableStore, Saver, SaverConfig};
+use mmo_world::{SerialBlock, TickClock, ZoneId};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -56,6 +57,9 @@ pub struct HostConfig {
     pub report_period: Duration,
     /// The write-behind saver of player records.
     pub saver: SaverConfig,
+    /// The link address other members dial, as registered (HOST:PORT; none: the bound one).
+    /// A pod binds 0.0.0.0 but must register its pod IP.
+    pub advertise: Option<String>,
 }
 
 impl HostConfig {
@@ -68,6 +72,7 @@ impl HostConfig {
             lease_ttl,
             report_period: DEFAULT_REPORT_PERIOD,
             saver: SaverConfig::default(),
+            advertise: None,
         }
     }
 }
@@ -98,6 +103,8 @@ pub enum HostError {
     Registry(#[from] RegistryError),
     #[error("zone {0} lost its lease; it stopped acting")]
     LeaseLost(ZoneId),
+    #[error("taking entity ids from the durable store: {0}")]
+    Store(#[from] mmo_store::StoreError),
 }
 
 /// A zone registered in its registry, ready to run.
@@ -110,6 +117,8 @@ pub struct ZoneHost<R> {
     handle: ZoneHandle,
     commands: mpsc::Receiver<ZoneCommand>,
     lease: Lease,
+    /// The first entity ids of this run (unique across zones and restarts).
+    ids: SerialBlock,
 }
 
 impl<R: Registry + Clone + 'static> ZoneHost<R> {
@@ -117,9 +126,13 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
     /// published before it is registered, so whoever finds it in the registry can reach it).
     pub async fn start(registry: R, config: HostConfig, link: ZoneLink, stores: Stores) -> Result<Self, HostError> {
         let me = config.zone.zone;
+        let ids = stores.durable.allocate_serials(ENTITY_ID_BLOCK).await?;
         let (handle, commands) = ZoneHandle::channel(me, ZONE_QUEUE);
         let (address, cert_hash) = match &link {
-            ZoneLink::Tls(server) => (server.local_addr().to_string(), server.identity().hash()),
+            ZoneLink::Tls(server) => {
+                let bound = server.local_addr().to_string();
+                (config.advertise.clone().unwrap_or(bound), server.identity().hash())
+            }
             ZoneLink::InProcess(local) => {
                 local.publish(handle.clone());
                 (in_process_address(me), CertHash::default())
@@ -136,7 +149,7 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
             }
         };
         info!(zone = %me, %address, lease = %lease.id(), "zone registered");
-        Ok(ZoneHost { registry, config, link, stores, handle, commands, lease })
+        Ok(ZoneHost { registry, config, link, stores, handle, commands, lease, ids })
     }
 
     /// The zone's own handle (the local world's operator handle inspects zones through it).
@@ -149,14 +162,14 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
     /// starts has ended, and the zone's last saves are written, when it returns. `ready` is
     /// true while the zone acts.
     pub async fn run(self, ready: Readiness, mut shutdown: watch::Receiver<bool>) -> Result<(), HostError> {
-        let ZoneHost { registry, config, link, stores, handle, commands, lease } = self;
+        let ZoneHost { registry, config, link, stores, handle, commands, lease, ids } = self;
         let me = config.zone.zone;
         let span = tracing::info_span!("zone_host", zone = %me);
         let directory = ZoneDirectory::default();
         let (saver, saver_driver) = Saver::new(stores.durable.clone(), config.saver.clone());
         let (stop, stopped) = watch::channel(false);
         let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
-        let runtime = ZoneRuntime::new(config.zone.clone(), commands, config.clock, links)
+        let runtime = ZoneRuntime::new(config.zone.clone(), ids, commands, config.clock, links)
             .with_capacity(config.capacity)
             .with_report_period(config.report_period)
             .with_persistence(stores.durable.clone(), saver)

@@ -9,6 +9,7 @@
 //!   latest checkpoint.
 
 pub use mmo_zone_core as core;
+pub mod drain;
 pub mod host;
 pub mod ops;
 pub mod restore;

@@ -1,5 +1,7 @@
 //! `mmo-zone`: one zone server as its own process, against etcd. Prints
-//! `ready: link=HOST:PORT http=HOST:PORT` once registered.
+//! `ready: link=HOST:PORT http=HOST:PORT` once registered. On SIGTERM (or Ctrl-C) it drains:
+//! it hands its cells to the other zones and stops once they simulate them, or after
+//! `--drain-timeout-secs` (see [`mmo_zone::drain`]); a second signal stops it at once.
 
 use anyhow::Context;
 use clap::Parser;
@@ -9,10 +11,14 @@ use mmo_cluster::net::{LinkIdentity, LinkServer};
 use mmo_store::{AnyHot, AnyStore};
 use mmo_world::ZoneId;
 use mmo_zone::core::ZoneConfig;
+use mmo_zone::drain;
 use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
 use mmo_zone::ops::{self, Readiness};
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A zone server: simulates the cells the coordinator assigns it.
 #[derive(Parser, Debug)]
@@ -26,12 +32,24 @@ struct Args {
     #[command(flatten)]
     store: StoreArgs,
     /// This zone's id (unique in the world, > 0).
-    #[arg(long, env = "MMO_ZONE_ID", value_parser = clap::value_parser!(u32).range(1..))]
-    id: u32,
+    #[arg(long, env = "MMO_ZONE_ID", value_parser = clap::value_parser!(u32).range(1..), required_unless_present = "ordinal", conflicts_with = "ordinal")]
+    id: Option<u32>,
+    /// Instead of --id: this zone's ordinal from 0 (a Kubernetes StatefulSet's pod index); the
+    /// zone id is the ordinal + 1.
+    #[arg(long, env = "MMO_ZONE_ORDINAL", value_parser = clap::value_parser!(u32).range(..u32::MAX as i64))]
+    ordinal: Option<u32>,
     /// TCP address of the zone link (gateways and other zones connect here, over TLS with the
     /// certificate the zone registers).
     #[arg(long, env = "MMO_LINK", default_value = "127.0.0.1:0")]
     link: SocketAddr,
+    /// The zone link address other members dial, registered in etcd (HOST:PORT; default: the
+    /// bound --link address). A pod binds 0.0.0.0 and advertises its pod IP.
+    #[arg(long, env = "MMO_ADVERTISE", value_parser = mmo_cluster::cli::parse_host_port)]
+    advertise: Option<String>,
+    /// On SIGTERM, how long the zone waits for its cells to be handed to other zones before it
+    /// stops anyway (its cells are then taken over from checkpoints). 0: no drain.
+    #[arg(long, env = "MMO_DRAIN_TIMEOUT_SECS", default_value_t = 25)]
+    drain_timeout_secs: u64,
     /// TCP address of /metrics, /livez and /readyz.
     #[arg(long, env = "MMO_HTTP", default_value = "127.0.0.1:0")]
     http: SocketAddr,
@@ -52,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("--etcd {:?}", args.registry.etcd))?;
     tokio::spawn(follower.run());
-    let identity = std::sync::Arc::new(LinkIdentity::generate().context("making the zone link certificate")?);
+    let identity = Arc::new(LinkIdentity::generate().context("making the zone link certificate")?);
     let link = LinkServer::bind(args.link, identity).await.with_context(|| format!("--link {}", args.link))?;
     let http = tokio::net::TcpListener::bind(args.http).await.with_context(|| format!("--http {}", args.http))?;
     let (link_addr, http_addr) = (link.local_addr(), http.local_addr()?);
@@ -63,26 +81,56 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move {
         axum::serve(http, app).with_graceful_shutdown(async move { drop(http_shutdown.wait_for(|s| *s).await) }).await
     });
-    tokio::spawn(async move {
-        mmo_cluster::cli::stop_requested().await;
-        let _ = stop.send(true);
-    });
     let store =
         AnyStore::open(&args.store.durable).await.with_context(|| format!("--durable {:?}", args.store.durable))?;
     let hot = AnyHot::open(&args.store.hot, &store).await.with_context(|| format!("--hot {:?}", args.store.hot))?;
+    let me = ZoneId(match (args.id, args.ordinal) {
+        (Some(id), _) => id,
+        (None, Some(ordinal)) => ordinal + 1,
+        (None, None) => unreachable!("clap requires --id or --ordinal"),
+    });
     let zone = ZoneConfig {
-        zone: ZoneId(args.id),
+        zone: me,
         seed: args.world.seed,
         geometry: args.world.geometry(),
         npcs_per_cell: args.npcs_per_cell,
     };
-    let config =
-        HostConfig { capacity: args.capacity, ..HostConfig::new(zone, args.world.clock(), args.registry.lease_ttl()) };
-    let host = ZoneHost::start(registry, config, ZoneLink::Tls(link), Stores { durable: store, hot })
+    let config = HostConfig {
+        capacity: args.capacity,
+        advertise: args.advertise.clone(),
+        ..HostConfig::new(zone, args.world.clock(), args.registry.lease_ttl())
+    };
+    let host = ZoneHost::start(registry.clone(), config, ZoneLink::Tls(link), Stores { durable: store, hot })
         .await
         .context("registering the zone")?;
     writeln!(std::io::stdout(), "ready: link={link_addr} http={http_addr}")?;
     std::io::stdout().flush()?;
+    let drain_timeout = Duration::from_secs(args.drain_timeout_secs);
+    // Set once the zone marked itself draining: the mark is cleared after it stopped.
+    let marked = Arc::new(AtomicBool::new(false));
+    tokio::spawn({
+        let (registry, marked) = (registry.clone(), marked.clone());
+        async move {
+            mmo_cluster::cli::stop_requested().await;
+            if drain_timeout > Duration::ZERO {
+                marked.store(true, Ordering::SeqCst);
+                tokio::select! {
+                    outcome = drain::drain(&registry, me, drain_timeout) => {
+                        if let Err(error) = outcome {
+                            tracing::warn!(%error, "drain failed; stopping");
+                        }
+                    }
+                    () = mmo_cluster::cli::stop_requested() => tracing::warn!("asked again: stopping without waiting for the drain"),
+                }
+            }
+            let _ = stop.send(true);
+        }
+    });
     let result = host.run(ready, shutdown).await;
+    if marked.load(Ordering::SeqCst) {
+        if let Err(error) = drain::clear(&registry, me).await {
+            tracing::warn!(%error, "could not clear the zone's draining mark");
+        }
+    }
     result.context("zone")
 }

@@ -61,7 +61,8 @@ async fn start_zone() -> Running {
     let config = ZoneConfig { zone: ZONE, seed: 7, geometry, npcs_per_cell: 0 };
     let clock = TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS };
     let (stop_zone, zone_shutdown) = watch::channel(false);
-    tokio::spawn(ZoneRuntime::new(config, commands, clock, ZoneLinks::alone()).run(zone_shutdown));
+    let ids = mmo_world::SerialBlock::from_start(1, 1 << 20);
+    tokio::spawn(ZoneRuntime::new(config, ids, commands, clock, ZoneLinks::alone()).run(zone_shutdown));
     let identity = Arc::new(LinkIdentity::generate().unwrap());
     let member = Arc::new(LinkIdentity::generate().unwrap());
     let (stop_server, addr, trusted) =

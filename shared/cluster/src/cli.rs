@@ -71,6 +71,17 @@ pub fn parse_world_size(s: &str) -> Result<(u16, u16), String> {
     }
 }
 
+/// Parses an address others dial: `HOST:PORT` (a name or an IP; IPv6 in brackets), port 1 to
+/// 65535.
+pub fn parse_host_port(s: &str) -> Result<String, String> {
+    let (host, port) = s.rsplit_once(':').ok_or_else(|| format!("expected HOST:PORT, got {s:?}"))?;
+    let port_ok = port.parse::<u16>().is_ok_and(|p| p > 0);
+    if host.is_empty() || !port_ok || host.contains(char::is_whitespace) {
+        return Err(format!("expected HOST:PORT with a port from 1 to 65535, got {s:?}"));
+    }
+    Ok(s.to_string())
+}
+
 /// Where players' records and accounts live, and the key that signs session tokens. Every
 /// gateway and zone of one world must name the same durable store (e.g. one Redis) and
 /// gateways the same token key, or players lose what they saved and their tokens.

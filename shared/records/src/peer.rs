@@ -11,16 +11,19 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
-/// One transfer, unique in the cluster: the sending zone and its counter.
+/// One transfer, unique in the cluster: the sending zone, the run of that zone (a number
+/// unique to each start of a zone, so a restarted zone never repeats an id its earlier run
+/// used) and the run's counter.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TransferId {
     pub zone: ZoneId,
+    pub run: u64,
     pub n: u64,
 }
 
 impl fmt::Debug for TransferId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tr{}.{}", self.zone.0, self.n)
+        write!(f, "tr{}.{}.{}", self.zone.0, self.run, self.n)
     }
 }
 

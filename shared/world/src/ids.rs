@@ -62,7 +62,7 @@ pub struct SerialBlock {
 
 impl SerialBlock {
     /// The `n` serials from `start` on.
-    pub fn from_start(start: u64, n: u64) -> Self {
+    pub const fn from_start(start: u64, n: u64) -> Self {
         SerialBlock { start: ItemSerial(start), end: ItemSerial(start + n) }
     }
 

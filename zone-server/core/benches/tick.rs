@@ -15,6 +15,9 @@ use mmo_world::{Buttons, Epoch, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{standing_spots, Phase, PhaseTimer, ZoneConfig, ZoneCore};
 use std::time::{Duration, Instant};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 const SIZES: [u32; 2] = [1_000, 10_000];
 const PLAYERS: u32 = 20;
 const WARMUP_TICKS: u64 = 100;
@@ -37,7 +40,7 @@ impl PhaseTimer for PhaseClock {
 
 fn world(npcs: u32) -> (ZoneCore, Vec<mmo_world::EntityId>) {
     let geometry = WorldGeometry { width_cells: 8, height_cells: 4, cell_tiles: 128 };
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0 });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0 }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }
@@ -45,7 +48,7 @@ fn world(npcs: u32) -> (ZoneCore, Vec<mmo_world::EntityId>) {
     let mut rng = SplitMix64::new(11);
     for _ in 0..npcs {
         let pos = spots[rng.below(spots.len() as u32) as usize];
-        core.spawn_npc(pos, u8::from(rng.below(10) >= 7));
+        core.spawn_npc(pos, u8::from(rng.below(10) >= 7)).expect("ids in hand");
     }
     let players = (0..PLAYERS).map(|i| core.join_player(format!("bot{i}").into()).expect("owns cells")).collect();
     (core, players)

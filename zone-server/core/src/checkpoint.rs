@@ -50,7 +50,8 @@ impl ZoneCore {
         let RestoredCell { npcs, ground } = restored;
         tracing::info!(zone = %self.config.zone, %cell, %epoch, npcs = npcs.len(), items = ground.len(), "cell restored from its checkpoint");
         for mut npc in npcs.into_iter().filter(|r| matches!(r.kind, RecordKind::Npc(_))) {
-            npc.id = self.new_id();
+            let Some(id) = self.new_id() else { break };
+            npc.id = id;
             npc.authority_epoch = Epoch::default();
             self.entities.insert(Entity::from_record(npc));
         }

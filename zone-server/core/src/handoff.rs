@@ -92,6 +92,8 @@ pub enum Verdict {
 #[derive(Debug)]
 pub struct Handoff {
     zone: ZoneId,
+    /// This run of the zone (see [`TransferId`]).
+    run: u64,
     next_id: u64,
     outgoing: BTreeMap<TransferId, Outgoing>,
     /// Frozen entity -> the transfer holding it.
@@ -107,9 +109,11 @@ pub struct Handoff {
 }
 
 impl Handoff {
-    pub fn new(zone: ZoneId) -> Self {
+    /// `run`: a number unique to this start of the zone.
+    pub fn new(zone: ZoneId, run: u64) -> Self {
         Handoff {
             zone,
+            run,
             next_id: 1,
             outgoing: BTreeMap::new(),
             frozen: HashMap::new(),
@@ -137,7 +141,7 @@ impl Handoff {
         cell: Option<(CellId, Epoch, CellItems)>,
         now: Tick,
     ) -> TransferId {
-        let id = TransferId { zone: self.zone, n: self.next_id };
+        let id = TransferId { zone: self.zone, run: self.run, n: self.next_id };
         self.next_id += 1;
         for e in &mut entities {
             debug_assert!(self.can_leave(e.id), "{} sent before its arrival was settled", e.id);

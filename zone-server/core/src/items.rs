@@ -15,6 +15,7 @@
 //! that a zone restoring the cell after its owner died puts each item back exactly once.
 
 use super::entities::Role;
+use super::reserve::Reserve;
 use super::ZoneCore;
 use glam::IVec2;
 use mmo_protocol::GroundItem;
@@ -22,7 +23,7 @@ use mmo_records::Item;
 use mmo_records::{CellItems, GroundRecord, Picked};
 use mmo_world::physics::SUB;
 use mmo_world::{CellId, EntityId, ItemSerial, SerialBlock, Tick};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Serials kept in hand; below half of it the zone asks for another block.
@@ -71,10 +72,10 @@ pub struct ItemGive {
 }
 
 /// The zone's item state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Items {
     pub ground: Vec<Ground>,
-    pool: VecDeque<ItemSerial>,
+    serials: Reserve,
     /// Serials this zone put into play (NPC drops), ever.
     pub minted: Vec<ItemSerial>,
     /// Items picked up lately, and when (see [`PICKED_KEEP_TICKS`]).
@@ -86,19 +87,29 @@ pub(crate) struct Items {
     gives: Vec<ItemGive>,
 }
 
+impl Default for Items {
+    fn default() -> Self {
+        Items {
+            ground: Vec::new(),
+            serials: Reserve::new(SERIAL_BLOCK),
+            minted: Vec::new(),
+            picked: Vec::new(),
+            dirty: BTreeSet::new(),
+            changed: Vec::new(),
+            gives: Vec::new(),
+        }
+    }
+}
+
 impl ZoneCore {
     /// Serials for NPC drops (a block of serial numbers from the store's `allocate_serials`).
     pub fn add_serials(&mut self, serials: SerialBlock) {
-        self.items.pool.extend(serials.iter());
+        self.items.serials.add(serials);
     }
 
     /// How many serials to ask the store for now (0: enough in hand).
     pub fn serials_wanted(&self) -> u64 {
-        if (self.items.pool.len() as u64) < SERIAL_BLOCK / 2 {
-            SERIAL_BLOCK
-        } else {
-            0
-        }
+        self.items.serials.wanted()
     }
 
     /// Players whose inventory changed since the last call (to save at once).
@@ -132,7 +143,7 @@ impl ZoneCore {
             if e.died != Some(now) {
                 continue;
             }
-            let Some(serial) = self.items.pool.pop_front() else {
+            let Some(serial) = self.items.serials.take().map(ItemSerial) else {
                 tracing::debug!(zone = %self.config.zone, "no serials in hand; no drop");
                 continue;
             };

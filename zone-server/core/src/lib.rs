@@ -49,6 +49,7 @@ mod peer;
 mod persist;
 mod publish;
 mod record;
+mod reserve;
 pub mod rules;
 pub mod spawn;
 
@@ -65,7 +66,7 @@ use mmo_records::{EntityRecord, HitRequest, Item, PeerMessage, SessionRoute, Tra
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::rng::SplitMix64;
 use mmo_world::terrain::TerrainMap;
-use mmo_world::{Buttons, CellId, EntityId, Epoch, ItemSerial, Terrain, Tick, WorldGeometry, ZoneId};
+use mmo_world::{Buttons, CellId, EntityId, Epoch, ItemSerial, SerialBlock, Terrain, Tick, WorldGeometry, ZoneId};
 use owners::Owners;
 use publish::{OwnedCells, Published};
 use std::sync::Arc;
@@ -134,6 +135,8 @@ impl PhaseTimer for () {
 pub enum JoinError {
     #[error("this zone owns no cell to spawn in")]
     NoCell,
+    #[error("this zone has no fresh entity ids in hand (its store is not answering); try again")]
+    NoIds,
 }
 
 /// Players join within this many columns of the world's middle column (or of the owned column
@@ -141,6 +144,8 @@ pub enum JoinError {
 const JOIN_SPREAD: u32 = 8;
 /// What every player starts with (item kinds): a placeholder inventory that handoffs must carry.
 const STARTER_ITEMS: [u16; 2] = [1, 2];
+/// Numbers for entity ids kept in hand; below half of it the zone asks for another block.
+pub const ENTITY_ID_BLOCK: u64 = 1024;
 
 /// The simulation of the cells one zone owns.
 #[derive(Debug)]
@@ -151,7 +156,8 @@ pub struct ZoneCore {
     tiles: TerrainMap,
     owned: OwnedCells,
     entities: Entities,
-    next_id: u64,
+    /// Numbers for new entity ids, from the store: unique across zones and restarts.
+    ids: reserve::Reserve,
     rng: SplitMix64,
     /// The tick last run (or running).
     now: Tick,
@@ -187,13 +193,18 @@ pub struct ZoneCore {
 }
 
 impl ZoneCore {
-    pub fn new(config: ZoneConfig) -> Self {
+    /// A core with no cells. `ids`: the first block of unique numbers the host reserved for this
+    /// run of the zone (from the store's `allocate_serials`); new entities take their ids from
+    /// it, and its first number names this run in the transfers it sends.
+    pub fn new(config: ZoneConfig, ids: SerialBlock) -> Self {
+        let mut reserve = reserve::Reserve::new(ENTITY_ID_BLOCK);
+        reserve.add(ids);
         ZoneCore {
             generator: Terrain::new(config.seed, config.geometry),
             tiles: TerrainMap::new(&config.geometry),
             owned: OwnedCells::new(config.geometry),
             entities: Entities::default(),
-            next_id: 1,
+            ids: reserve,
             rng: SplitMix64::new(config.seed),
             now: Tick(0),
             chats: Vec::new(),
@@ -202,7 +213,7 @@ impl ZoneCore {
             combat: Combat::default(),
             frame_slots: Vec::new(),
             owners: Owners::new(config.geometry),
-            handoff: Handoff::new(config.zone),
+            handoff: Handoff::new(config.zone, ids.start.0),
             ghosts: Ghosts::default(),
             outbox: Vec::new(),
             remote_hits: Vec::new(),
@@ -268,10 +279,23 @@ impl ZoneCore {
         self.owned.iter().collect()
     }
 
-    fn new_id(&mut self) -> EntityId {
-        let id = EntityId::new(self.config.zone, self.next_id);
-        self.next_id += 1;
+    /// A fresh entity id, if the reserve has a number.
+    fn new_id(&mut self) -> Option<EntityId> {
+        let id = self.ids.take().map(|n| EntityId::new(self.config.zone, n));
+        if id.is_none() {
+            tracing::warn!(zone = %self.config.zone, "no entity ids in hand");
+        }
         id
+    }
+
+    /// More unique numbers for entity ids (a block from the store's `allocate_serials`).
+    pub fn add_entity_ids(&mut self, ids: SerialBlock) {
+        self.ids.add(ids);
+    }
+
+    /// How many numbers for entity ids to ask the store for now (0: enough in hand).
+    pub fn entity_ids_wanted(&self) -> u64 {
+        self.ids.wanted()
     }
 
     /// Where a player (re)enters: on the ground near the world's middle column, a few random
@@ -311,14 +335,18 @@ impl ZoneCore {
     /// starter items.
     pub fn join(&mut self, name: Arc<str>, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
         let pos = self.player_spawn().ok_or(JoinError::NoCell)?;
-        Ok(self.join_at(name, route, pos))
+        self.join_at(name, route, pos)
     }
 
     /// Adds a player standing at `pos` (tests and tools; [`ZoneCore::join`] picks the place).
-    pub fn join_at(&mut self, name: Arc<str>, route: Option<SessionRoute>, pos: IVec2) -> EntityId {
-        let id = self.new_id();
+    pub fn join_at(&mut self, name: Arc<str>, route: Option<SessionRoute>, pos: IVec2) -> Result<EntityId, JoinError> {
+        let id = self.new_id().ok_or(JoinError::NoIds)?;
         // The starter items' serials are entity ids of this zone (unique in the cluster, never reused).
-        let items: Vec<Item> = STARTER_ITEMS.iter().map(|&kind| Item::one(ItemSerial(self.new_id().0), kind)).collect();
+        let items = STARTER_ITEMS
+            .iter()
+            .map(|&kind| Some(Item::one(ItemSerial(self.new_id()?.0), kind)))
+            .collect::<Option<Vec<Item>>>()
+            .ok_or(JoinError::NoIds)?;
         tracing::debug!(zone = %self.config.zone, %id, %name, ?pos, "player joined");
         let mut player = Entity::player(id, name, pos);
         if let Role::Player(p) = &mut player.role {
@@ -326,7 +354,7 @@ impl ZoneCore {
             p.route = route;
         }
         self.entities.insert(player);
-        id
+        Ok(id)
     }
 
     /// Re-creates a player whose zone died from the last state its gateway saw, under the same
@@ -498,10 +526,11 @@ impl ZoneCore {
     }
 
     /// Adds an NPC of `species` whose spawn point (home) is `pos`, walking a random way.
-    pub fn spawn_npc(&mut self, pos: IVec2, species: u8) -> EntityId {
-        let id = self.new_id();
+    /// None: no entity id in hand (the store is not answering), no NPC.
+    pub fn spawn_npc(&mut self, pos: IVec2, species: u8) -> Option<EntityId> {
+        let id = self.new_id()?;
         let dir = if self.rng.below(2) == 0 { -1 } else { 1 };
         self.entities.insert(Entity::npc(id, species, pos, Brain::new(dir)));
-        id
+        Some(id)
     }
 }

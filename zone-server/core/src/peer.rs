@@ -384,7 +384,7 @@ impl ZoneCore {
             return Vec::new();
         }
         (0..count)
-            .map(|_| {
+            .filter_map(|_| {
                 let pos = spots[self.rng.below(spots.len() as u32) as usize];
                 let species = u8::from(self.rng.below(10) >= 7);
                 self.spawn_npc(pos, species)

@@ -43,7 +43,7 @@ impl ZoneCore {
     /// Adds a player from its saved record, playing from `route` (see the module docs).
     pub fn join_saved(&mut self, record: PlayerRecord, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
         let pos = if record.version == 0 { self.player_spawn().ok_or(JoinError::NoCell)? } else { record.position };
-        let id = self.join_at(record.name.as_str().into(), route, pos);
+        let id = self.join_at(record.name.as_str().into(), route, pos)?;
         let entity = self.entities.get_mut(id).expect("just joined");
         if record.hp > 0 {
             entity.hp = u16::try_from(record.hp).unwrap_or(u16::MAX).min(entity.max_hp);

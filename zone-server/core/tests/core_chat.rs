@@ -5,6 +5,9 @@ use mmo_world::{Epoch, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 use std::sync::Arc;
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 fn chats(frames: &[CellFrame]) -> Vec<(mmo_world::CellId, CellEvent)> {
     frames.iter().flat_map(|f| f.events.iter().map(move |e| (f.cell, e.clone()))).collect()
 }
@@ -12,7 +15,7 @@ fn chats(frames: &[CellFrame]) -> Vec<(mmo_world::CellId, CellEvent)> {
 #[test]
 fn chat_appears_in_exactly_one_frame_of_the_speakers_cell() {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(6), seed: 3, geometry, npcs_per_cell: 2 });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(6), seed: 3, geometry, npcs_per_cell: 2 }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

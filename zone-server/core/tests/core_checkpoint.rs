@@ -8,6 +8,9 @@ use mmo_world::{CellId, EntityId, Epoch, ItemSerial, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore, CHECKPOINT_EVERY_TICKS};
 use support::Cluster;
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 const WEST: ZoneId = ZoneId(1);
 const EAST: ZoneId = ZoneId(2);
 
@@ -67,7 +70,7 @@ fn a_cell_restored_from_its_checkpoint_has_its_npcs_and_ground_items() {
     // West died; a new zone takes the cell from the checkpoint. Bob's drop was saved.
     // (Its bytes in hot state round-trip: `mmo_cluster::checkpoint`'s tests.)
     let restored = checkpoint.clone().resolve(|_, _| false);
-    let mut heir = ZoneCore::new(ZoneConfig { zone: ZoneId(3), seed: 9, geometry, npcs_per_cell: 4 });
+    let mut heir = ZoneCore::new(ZoneConfig { zone: ZoneId(3), seed: 9, geometry, npcs_per_cell: 4 }, FIRST_IDS);
     heir.restore_cell(cell, Epoch(100), restored);
     let frame = heir.tick(cluster.now.next(), &mut ()).into_iter().find(|f| f.cell == cell).unwrap();
     assert_eq!(frame.entities.len(), npcs.len(), "the checkpoint's NPCs, not fresh ones");

@@ -6,11 +6,14 @@ use mmo_protocol::{CellFrame, EntityState};
 use mmo_world::{Buttons, EntityId, Epoch, Terrain, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 const SEED: u64 = 77;
 
 fn world() -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(3), seed: SEED, geometry, npcs_per_cell: 0 });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(3), seed: SEED, geometry, npcs_per_cell: 0 }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }
@@ -31,7 +34,7 @@ fn find(frames: &[CellFrame], id: EntityId) -> Option<&EntityState> {
 fn attacking_an_npc_kills_it_and_gives_its_xp_once() {
     let mut core = world();
     let hero = core.join_player("hero".into()).unwrap();
-    let slime = core.spawn_npc(ground_beside(&core, hero, 1), 0);
+    let slime = core.spawn_npc(ground_beside(&core, hero, 1), 0).expect("ids in hand");
     let mut seq = 0;
     let mut attack = |core: &mut ZoneCore, t: u64| {
         seq += 1;
@@ -71,7 +74,7 @@ fn ten_kills_in_one_swing_make_a_level() {
     let mut core = world();
     let hero = core.join_player("hero".into()).unwrap();
     let spot = ground_beside(&core, hero, 1);
-    let pack: Vec<EntityId> = (0..10).map(|_| core.spawn_npc(spot, 0)).collect();
+    let pack: Vec<EntityId> = (0..10).map(|_| core.spawn_npc(spot, 0).expect("ids in hand")).collect();
     let mut worst_hp = 100;
     for t in 1..=20 {
         core.push_input(hero, t as u32, Buttons(Buttons::ATTACK));
@@ -88,8 +91,8 @@ fn ten_kills_in_one_swing_make_a_level() {
 fn attacks_reach_only_in_front() {
     let mut core = world();
     let hero = core.join_player("hero".into()).unwrap();
-    let behind = core.spawn_npc(ground_beside(&core, hero, -2), 1);
-    let far = core.spawn_npc(ground_beside(&core, hero, 4), 1);
+    let behind = core.spawn_npc(ground_beside(&core, hero, -2), 1).expect("ids in hand");
+    let far = core.spawn_npc(ground_beside(&core, hero, 4), 1).expect("ids in hand");
     core.push_input(hero, 1, Buttons(Buttons::ATTACK));
     core.tick(Tick(1), &mut ());
     assert_eq!(core.entity(behind).unwrap().hp, 60);

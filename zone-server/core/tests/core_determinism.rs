@@ -5,10 +5,13 @@ use mmo_world::rng::SplitMix64;
 use mmo_world::{Buttons, Epoch, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 /// Runs a world with three players pressing random buttons and chatting; returns every frame.
 fn run(seed: u64, ticks: u64) -> Vec<Vec<CellFrame>> {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(7), seed, geometry, npcs_per_cell: 15 });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(7), seed, geometry, npcs_per_cell: 15 }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(3));
     }

@@ -12,6 +12,9 @@ use mmo_world::{Buttons, CellId, EntityId, Terrain, WorldGeometry, ZoneId};
 use std::collections::BTreeSet;
 use support::{shown_in, Cluster};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 const WEST: ZoneId = ZoneId(1);
 const EAST: ZoneId = ZoneId(2);
 
@@ -90,9 +93,9 @@ fn a_player_kills_an_npc_owned_across_the_border_and_gets_its_xp_once() {
     // The player stands just west of the border facing east; the NPC a few tiles east of it
     // comes at it and stops about a tile away, still east of the border.
     let hero_pos = IVec2::new(border_tile * SUB - SUB / 8, ground(border_tile - 1));
-    let hero = cluster.core_mut(WEST).join_at("hero".into(), None, hero_pos);
+    let hero = cluster.core_mut(WEST).join_at("hero".into(), None, hero_pos).expect("ids in hand");
     let npc_pos = IVec2::new((border_tile + 2) * SUB + SUB / 2, ground(border_tile + 2));
-    let npc = cluster.core_mut(EAST).spawn_npc(npc_pos, 0);
+    let npc = cluster.core_mut(EAST).spawn_npc(npc_pos, 0).expect("ids in hand");
     let mut died = None;
     for t in 1..=120u32 {
         cluster.core_mut(WEST).push_input(hero, t, Buttons(Buttons::ATTACK));
@@ -163,8 +166,10 @@ fn a_migrated_cell_keeps_every_entity_and_misses_no_tick() {
 fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_new_owner() {
     let geometry = WorldGeometry::default();
     let half = geometry.width_cells / 2;
-    let mut west =
-        mmo_zone_core::ZoneCore::new(mmo_zone_core::ZoneConfig { zone: WEST, seed: 3, geometry, npcs_per_cell: 0 });
+    let mut west = mmo_zone_core::ZoneCore::new(
+        mmo_zone_core::ZoneConfig { zone: WEST, seed: 3, geometry, npcs_per_cell: 0 },
+        FIRST_IDS,
+    );
     for (i, cell) in geometry.cells().enumerate() {
         let epoch = mmo_world::Epoch(i as u64 + 1);
         if cell.x < half {

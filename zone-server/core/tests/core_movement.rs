@@ -5,9 +5,12 @@ use mmo_protocol::{CellFrame, EntityState};
 use mmo_world::{Body, Buttons, EntityId, Epoch, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore, MAX_BACKLOG};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 fn world() -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(2), seed: 1234, geometry, npcs_per_cell: 0 });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(2), seed: 1234, geometry, npcs_per_cell: 0 }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

@@ -9,11 +9,14 @@ use mmo_world::terrain::TerrainMap;
 use mmo_world::{CellId, EntityId, Epoch, Terrain, Tick, Tile, TileSource, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 const SEED: u64 = 5;
 
 fn world(npcs_per_cell: u32) -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(4), seed: SEED, geometry, npcs_per_cell });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(4), seed: SEED, geometry, npcs_per_cell }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }
@@ -75,7 +78,7 @@ fn an_npc_chases_a_nearby_player_and_hurts_them() {
     let mut core = world(0);
     let hero = core.join_player("hero".into()).unwrap();
     let start = ground_beside(&core, hero, 6);
-    let wolf = core.spawn_npc(start, 1);
+    let wolf = core.spawn_npc(start, 1).expect("ids in hand");
     let mut hurt_seen = false;
     let mut hit_at = None;
     for t in 1..=80 {
@@ -100,7 +103,7 @@ fn an_npc_chases_a_nearby_player_and_hurts_them() {
 fn npcs_ignore_players_out_of_range() {
     let mut core = world(0);
     let hero = core.join_player("hero".into()).unwrap();
-    let far = core.spawn_npc(ground_beside(&core, hero, 40), 1);
+    let far = core.spawn_npc(ground_beside(&core, hero, 40), 1).expect("ids in hand");
     let home = core.entity(far).unwrap().body.pos;
     for t in 1..=200 {
         core.tick(Tick(t), &mut ());

@@ -6,11 +6,14 @@ use mmo_protocol::{CellFrame, EntityState};
 use mmo_world::{Buttons, EntityId, Epoch, Terrain, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 const SEED: u64 = 31;
 
 fn world() -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(5), seed: SEED, geometry, npcs_per_cell: 0 });
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(5), seed: SEED, geometry, npcs_per_cell: 0 }, FIRST_IDS);
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }
@@ -31,7 +34,7 @@ fn a_killed_player_lies_dead_ignores_input_and_respawns_after_60_ticks() {
     let hero = core.join_player("hero".into()).unwrap();
     let spot = ground_beside(&core, hero, 0);
     for _ in 0..8 {
-        core.spawn_npc(spot, 1);
+        core.spawn_npc(spot, 1).expect("ids in hand");
     }
     let mut seq = 0;
     let mut died = None;
@@ -64,7 +67,7 @@ fn a_dead_npc_respawns_at_home_after_100_ticks() {
     let mut core = world();
     let hero = core.join_player("hero".into()).unwrap();
     let home = ground_beside(&core, hero, 1);
-    let slime = core.spawn_npc(home, 0);
+    let slime = core.spawn_npc(home, 0).expect("ids in hand");
     let mut died = None;
     for t in 1..=30 {
         core.push_input(hero, t as u32, Buttons(Buttons::ATTACK));

@@ -114,7 +114,7 @@ impl World {
     fn new() -> Self {
         let mut w = World {
             zones: (0..ZONES)
-                .map(|i| Zone { handoff: Handoff::new(zone_id(i)), active: BTreeMap::new(), alive: true })
+                .map(|i| Zone { handoff: Handoff::new(zone_id(i), 1), active: BTreeMap::new(), alive: true })
                 .collect(),
             net: Vec::new(),
             now: 1,

@@ -21,6 +21,7 @@
 
 mod links;
 mod load;
+mod refill;
 mod subscribers;
 
 pub use links::ZoneLinks;
@@ -34,6 +35,7 @@ use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
 use mmo_world::{unix_ms, Tick, TickClock, WorldGeometry, ZoneId};
+use refill::Refill;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -71,8 +73,9 @@ pub struct ZoneRuntime {
     saver: Option<Saver>,
     /// The durable store: item serials and item transfers between players.
     store: Option<AnyStore>,
-    /// A block of serials being allocated.
-    allocating: Option<tokio::task::JoinHandle<mmo_store::Result<mmo_world::SerialBlock>>>,
+    /// Blocks of item serials and of entity ids being allocated.
+    serials: Refill,
+    ids: Refill,
     /// Records the saver's queue had no room for, submitted first in the next round.
     deferred: Vec<PlayerRecord>,
     /// Flushes under way (logouts); each answers its waiter when durable.
@@ -129,12 +132,20 @@ fn log_flush(done: Result<(), tokio::task::JoinError>) {
 }
 
 impl ZoneRuntime {
-    pub fn new(config: ZoneConfig, commands: mpsc::Receiver<ZoneCommand>, clock: TickClock, links: ZoneLinks) -> Self {
+    /// `ids`: the first block of unique numbers for entity ids (see [`ZoneCore::new`]); the
+    /// runtime asks the store for more as the core uses them up.
+    pub fn new(
+        config: ZoneConfig,
+        ids: mmo_world::SerialBlock,
+        commands: mpsc::Receiver<ZoneCommand>,
+        clock: TickClock,
+        links: ZoneLinks,
+    ) -> Self {
         ZoneRuntime {
             zone: config.zone,
             geometry: config.geometry,
             links: Links::new(config.zone, links),
-            core: ZoneCore::new(config),
+            core: ZoneCore::new(config, ids),
             commands,
             clock,
             subscribers: Subscribers::default(),
@@ -144,7 +155,8 @@ impl ZoneRuntime {
             load: LoadMeter::new(clock.tick_ms, DEFAULT_REPORT_PERIOD, DEFAULT_CAPACITY),
             saver: None,
             store: None,
-            allocating: None,
+            serials: Refill::new("item serials"),
+            ids: Refill::new("entity ids"),
             deferred: Vec::new(),
             flushes: JoinSet::new(),
             hot: None,
@@ -222,7 +234,7 @@ impl ZoneRuntime {
             for record in self.core.take_logged_out() {
                 self.flush(record, None);
             }
-            self.refill_serials().await;
+            self.refill().await;
             self.links.retry_backlogs();
             // Answers to transfers go out at once, not after the tick.
             self.links.send_outbox(&mut self.core);
@@ -254,19 +266,18 @@ impl ZoneRuntime {
         }
     }
 
-    /// Asks the store for item serials when the core runs low, and hands over a block that came.
-    async fn refill_serials(&mut self) {
-        if let Some(task) = self.allocating.take_if(|task| task.is_finished()) {
-            match task.await {
-                Ok(Ok(serials)) => self.core.add_serials(serials),
-                Ok(Err(error)) => warn!(%error, "allocating item serials failed; retrying"),
-                Err(error) => warn!(%error, "serial allocation task failed"),
-            }
+    /// Hands the core the blocks of item serials and entity ids that came, and asks the store
+    /// for more when the core runs low.
+    async fn refill(&mut self) {
+        if let Some(block) = self.serials.take_done().await {
+            self.core.add_serials(block);
         }
-        let wanted = self.core.serials_wanted();
-        if let (Some(store), None, true) = (&self.store, &self.allocating, wanted > 0) {
-            let store = store.clone();
-            self.allocating = Some(tokio::spawn(async move { store.allocate_serials(wanted).await }));
+        if let Some(block) = self.ids.take_done().await {
+            self.core.add_entity_ids(block);
+        }
+        if let Some(store) = &self.store {
+            self.serials.request(store, self.core.serials_wanted());
+            self.ids.request(store, self.core.entity_ids_wanted());
         }
     }
 
@@ -329,9 +340,8 @@ impl ZoneRuntime {
 
     /// At shutdown: flushes every player still here and waits for all flushes.
     async fn final_saves(&mut self) {
-        if let Some(allocating) = self.allocating.take() {
-            let _ = allocating.await;
-        }
+        self.serials.finish().await;
+        self.ids.finish().await;
         if self.saver.is_none() {
             return;
         }

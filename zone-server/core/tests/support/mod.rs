@@ -10,6 +10,9 @@ use mmo_world::{CellId, EntityId, Epoch, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 use std::sync::Arc;
 
+/// Entity ids for the core under test (the host takes them from the store).
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+
 pub struct Cluster {
     pub cores: Vec<ZoneCore>,
     pub geometry: WorldGeometry,
@@ -22,7 +25,7 @@ impl Cluster {
     pub fn new(seed: u64, geometry: WorldGeometry, zones: &[(ZoneId, Vec<CellId>)], npcs_per_cell: u32) -> Self {
         let mut cores: Vec<ZoneCore> = zones
             .iter()
-            .map(|(zone, _)| ZoneCore::new(ZoneConfig { zone: *zone, seed, geometry, npcs_per_cell }))
+            .map(|(zone, _)| ZoneCore::new(ZoneConfig { zone: *zone, seed, geometry, npcs_per_cell }, FIRST_IDS))
             .collect();
         let mut epoch = 0;
         for (i, (zone, cells)) in zones.iter().enumerate() {
