@@ -94,12 +94,12 @@ image() {
   mkdir -p "$work"
   umoci init --layout "$layout"
   umoci new --image "$layout:$tag"
-  umoci unpack --image "$layout:$tag" "$work/bundle" >/dev/null
+  umoci unpack "${rootless[@]}" --image "$layout:$tag" "$work/bundle" >/dev/null
   local root="$work/bundle/rootfs"
   cp -r images/rootfs/. "$root/"
   mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/home/nonroot"
   chmod 1777 "$root/tmp"
-  chown 65532:65532 "$root/home/nonroot"
+  [ ${#rootless[@]} -gt 0 ] || chown 65532:65532 "$root/home/nonroot"
   install -m 0755 "$target_dir/$triple/release/$name" "$root/usr/local/bin/$name"
   if $client; then
     mkdir -p "$root/srv"
@@ -125,11 +125,16 @@ image() {
     --config.env "PATH=/usr/local/bin" --config.env "RUST_LOG=info" \
     "${labels[@]}" "${config[@]}"
   umoci gc --layout "$layout"
+  chmod -R a+rX "$layout"   # umoci writes index.json 0600; let other users read the layout
   rm -rf "$work"
   printf '%s:%s  %s\n' "$layout" "$tag" "$(du -sh "$layout" | cut -f1)"
 }
 
 step "OCI images FROM scratch (umoci) in $out, tag $tag"
+# Not root: umoci --rootless records every file as root's; /home/nonroot is then not 65532's
+# (no service writes there).
+rootless=()
+[ "$(id -u)" -eq 0 ] || rootless=(--rootless)
 t=$SECONDS
 mkdir -p "$out"
 # Every service binds all interfaces in a container. The zone's link address is registered in
