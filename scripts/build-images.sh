@@ -62,8 +62,10 @@ step "static release binaries ($triple): ${bins[*]}"
 t=$SECONDS
 # crt-static links glibc in; the explicit --target keeps build scripts and proc macros dynamic.
 # No debug info in the images (symbols stay, so backtraces name functions).
+bin_args=()
+for bin in "${bins[@]}"; do bin_args+=(--bin "$bin"); done
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" CARGO_PROFILE_RELEASE_DEBUG=0 \
-  cargo build --release --locked --target "$triple" $(printf -- '--bin %s ' "${bins[@]}")
+  cargo build --release --locked --target "$triple" "${bin_args[@]}"
 for bin in "${bins[@]}"; do
   path="$target_dir/$triple/release/$bin"
   info="$(file -b "$path")"

@@ -123,8 +123,9 @@ for name in "${bins[@]}"; do
     expected=". ./etc ./etc/group ./etc/nsswitch.conf ./etc/passwd ./home ./home/nonroot ./srv ./srv/client ./tmp ./usr ./usr/local ./usr/local/bin ./usr/local/bin/$name "
     [ "$(json "$config" '.process.env[] | select(startswith("MMO_CLIENT_DIR="))')" = MMO_CLIENT_DIR=/srv/client ] ||
       fail "$name: MMO_CLIENT_DIR is not /srv/client"
-    [ -f "$dir/rootfs/srv/client/index.html" ] && [ -f "$dir/rootfs/srv/client/dashboard.html" ] ||
-      fail "$name: no built client in /srv/client"
+    for page in index.html dashboard.html; do
+      [ -f "$dir/rootfs/srv/client/$page" ] || fail "$name: no /srv/client/$page"
+    done
   fi
   [ "$files" = "$expected" ] || fail "$name: root filesystem holds: $files (expected: $expected)"
   grep -qx 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' "$dir/rootfs/etc/passwd" ||
