@@ -16,8 +16,9 @@
 #
 #   scripts/build-images.sh --push REGISTRY      # e.g. ghcr.io/acme: REGISTRY/<name>:<tag>
 #
-# which runs `skopeo copy oci:<layout>:<tag> docker://REGISTRY/<name>:<tag>` (log in first with
-# `skopeo login`). Installs umoci, skopeo and runc from Debian when missing. Containerfile users:
+# which runs `skopeo copy $MMO_SKOPEO_FLAGS oci:<layout>:<tag> docker://REGISTRY/<name>:<tag>`
+# (log in first with `skopeo login`; MMO_SKOPEO_FLAGS=--dest-tls-verify=false for a plain-HTTP
+# registry). Installs umoci, skopeo and runc from Debian when missing. Containerfile users:
 # images/Containerfile builds the same images with Docker or Podman.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -159,7 +160,8 @@ if [ -n "$push" ]; then
   step "push to $push"
   for bin in "${bins[@]}"; do
     echo "$push/$bin:$tag"
-    skopeo copy "oci:$out/$bin:$tag" "docker://$push/$bin:$tag"
+    # shellcheck disable=SC2086 # MMO_SKOPEO_FLAGS: flags, split on spaces
+    skopeo copy ${MMO_SKOPEO_FLAGS:-} "oci:$out/$bin:$tag" "docker://$push/$bin:$tag"
   done
 fi
 
