@@ -46,7 +46,7 @@ make_venv "$venvs/tools" terraform/requirements.txt
 make_venv "$venvs/checkov" terraform/requirements-checkov.txt
 tools="$venvs/tools/bin"
 terraform="$tools/terraform"
-"$terraform" version | head -1
+"$terraform" version | sed -n 1p # sed reads it all: no SIGPIPE under pipefail
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -4,8 +4,6 @@ import json
 import pathlib
 import re
 
-import hcl2
-
 from conftest import TERRAFORM_DIR, env_of
 
 COMPONENTS = ("zone", "gateway", "coordinator")
@@ -199,13 +197,3 @@ def test_dashboard_names_only_metrics_the_services_export(rendered):
     source = "\n".join(p.read_text() for p in REPO.glob("**/src/**/*.rs") if "target" not in p.parts)
     exported = set(re.findall(r'(?:counter|gauge|histogram)!\(\s*"(mmo_[a-z_]+)"', source))
     assert used and used <= exported, f"not exported by any service: {sorted(used - exported)}"
-
-
-def test_render_sample_sets_every_root_variable():
-    with (TERRAFORM_DIR / "variables.tf").open() as f:
-        declared = {name.strip('"') for block in hcl2.load(f)["variable"] for name in block}  # labels keep quotes
-    sample = json.loads((TERRAFORM_DIR / "render/samples/base.tfvars.json").read_text())["settings"]
-    with (TERRAFORM_DIR / "main.tf").open() as f:
-        (module,) = [body for m in hcl2.load(f)["module"] for label, body in m.items() if label.strip('"') == "manifests"]
-    assert set(sample) == declared, "render/samples/base.tfvars.json and variables.tf disagree"
-    assert set(module["settings"]) == declared, "main.tf does not pass every variable to modules/manifests"
