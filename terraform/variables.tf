@@ -154,7 +154,7 @@ variable "image_pull_policy" {
 variable "client_dir" {
   description = "Folder of the built browser client inside the gateway and coordinator images (MMO_CLIENT_DIR)."
   type        = string
-  default     = "/client"
+  default     = "/srv/client"
 }
 
 variable "resources" {
