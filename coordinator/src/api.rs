@@ -9,10 +9,14 @@
 //! | `POST /api/drain` `{"zone":2}` / `{"zone":2,"undo":true}` | marks a zone as draining (it gives all of its cells away), or clears the mark |
 //! | `GET /dashboard` | the dashboard page (when the client's files are given) |
 //!
+//! With an API token configured ([`crate::auth`]), `move-cell` and `drain` need
+//! `Authorization: Bearer TOKEN`.
+//!
 //! Errors are JSON `{"error": message, "code": ..., "field": ...}`: 400 `bad_request` naming the
-//! field at fault, 409 `conflict` (the cell is there already, the zone is draining), 503
+//! field at fault, 401 `unauthorized` (no or a wrong token), 409 `conflict` (the cell is there already, the zone is draining), 503
 //! `not_leader` (with the leader's name when known) or `unavailable` (registry).
 
+use crate::auth::ApiToken;
 use crate::service::{LeaderView, Migration, ServiceError, ServiceHandle};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -46,13 +50,21 @@ impl<R> Clone for ApiState<R> {
     }
 }
 
-/// The operator routes (`/api/...`), and `/dashboard` from `client_dir` when given.
-pub fn routes<R: Registry + 'static>(state: ApiState<R>, client_dir: Option<PathBuf>) -> Router {
+/// The operator routes (`/api/...`), and `/dashboard` from `client_dir` when given. With
+/// `token`, the routes that change the world require it.
+pub fn routes<R: Registry + 'static>(
+    state: ApiState<R>,
+    client_dir: Option<PathBuf>,
+    token: Option<ApiToken>,
+) -> Router {
+    let mut changes = Router::new().route("/api/move-cell", post(move_cell::<R>)).route("/api/drain", post(drain::<R>));
+    if let Some(token) = token {
+        changes = changes.route_layer(axum::middleware::from_fn_with_state(token, crate::auth::require));
+    }
     let router = Router::new()
         .route("/api/state", get(world_state::<R>))
         .route("/api/events", get(events::<R>))
-        .route("/api/move-cell", post(move_cell::<R>))
-        .route("/api/drain", post(drain::<R>))
+        .merge(changes)
         .with_state(state);
     match client_dir {
         Some(dir) => router.route_service("/dashboard", ServeFile::new(dir.join("dashboard.html"))),
@@ -86,6 +98,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    pub(crate) fn unauthorized() -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "this call needs the API token: Authorization: Bearer TOKEN".into(),
+            field: None,
+            leader: None,
+        }
+    }
+
     fn bad(field: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,

@@ -16,6 +16,9 @@ pub struct ApiArgs {
     /// The coordinator's (or the local world's) HTTP address.
     #[arg(long, env = "MMO_API", default_value = "http://127.0.0.1:8090")]
     api: String,
+    /// The API token, when the coordinator requires one (`run --api-token`).
+    #[arg(long, env = "MMO_API_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 impl ApiArgs {
@@ -38,9 +41,10 @@ impl ApiArgs {
         }
         let mut stream = TcpStream::connect(host).await.with_context(|| format!("connecting to {}", self.api))?;
         let body = body.unwrap_or_default();
+        let auth = self.token.as_ref().map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: application/json\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+             {auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(request.as_bytes()).await.context("sending the request")?;

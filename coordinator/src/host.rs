@@ -6,6 +6,7 @@
 //! the [`Candidacy`] gives it until shutdown.
 
 use crate::api::{self, ApiState};
+use crate::auth::ApiToken;
 use crate::election::{Election, Role};
 use crate::service::{Coordinator, LeaderView, ServiceConfig, ServiceHandle};
 use crate::writer::{LeaderWriter, RegistryWriter};
@@ -51,11 +52,11 @@ impl<R: Registry + 'static> CoordinatorHost<R> {
     }
 
     /// `/api/state`, `/api/events`, `/api/move-cell`, `/api/drain`, and `/dashboard` when
-    /// `client_dir` holds the built page.
-    pub fn api_routes(&self, client_dir: Option<PathBuf>) -> Router {
+    /// `client_dir` holds the built page; with `token`, moves and drains require it.
+    pub fn api_routes(&self, client_dir: Option<PathBuf>, token: Option<ApiToken>) -> Router {
         let state =
             ApiState { registry: self.registry.clone(), service: self.service.clone(), geometry: self.geometry };
-        api::routes(state, client_dir)
+        api::routes(state, client_dir, token)
     }
 
     /// Runs until `shutdown`: leads (the policy's moves and operators' moves) while the

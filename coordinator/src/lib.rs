@@ -10,6 +10,7 @@
 //! The `mmo-coordinator` binary runs the service on etcd (`run`) and is the operators' CLI.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod election;
 pub mod host;

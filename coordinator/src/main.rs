@@ -32,7 +32,7 @@ enum Command {
         #[command(flatten)]
         api: client::ApiArgs,
         /// How many events (1 to 1000).
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, env = "MMO_EVENTS_LIMIT", default_value_t = 50)]
         limit: usize,
     },
     /// Moves a cell, with everything in it, to another zone.
@@ -40,20 +40,21 @@ enum Command {
         #[command(flatten)]
         api: client::ApiArgs,
         /// The cell, as X.Y.
-        #[arg(long)]
+        #[arg(long, env = "MMO_CELL")]
         cell: String,
         /// The zone that takes it.
-        #[arg(long)]
+        #[arg(long, env = "MMO_ZONE")]
         zone: u32,
     },
     /// Marks a zone as draining (it gives all of its cells away), or clears the mark.
     Drain {
         #[command(flatten)]
         api: client::ApiArgs,
-        #[arg(long)]
+        /// The zone.
+        #[arg(long, env = "MMO_ZONE")]
         zone: u32,
         /// Clear the mark instead.
-        #[arg(long)]
+        #[arg(long, env = "MMO_UNDO")]
         undo: bool,
     },
 }

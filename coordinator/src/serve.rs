@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
+use mmo_coordinator::auth::ApiToken;
 use mmo_coordinator::config::PolicyArgs;
 use mmo_coordinator::election::{Election, ElectionConfig};
 use mmo_coordinator::host::{Candidacy, CoordinatorHost};
@@ -52,6 +53,10 @@ pub struct RunArgs {
     /// The built browser client (for `/dashboard`); none: no dashboard.
     #[arg(long, env = "MMO_CLIENT_DIR")]
     client_dir: Option<PathBuf>,
+    /// A bearer token the API calls that change the world (move-cell, drain) require (at
+    /// least 16 characters; none: open, for a trusted network only).
+    #[arg(long, env = "MMO_API_TOKEN", hide_env_values = true)]
+    api_token: Option<ApiToken>,
     #[command(flatten)]
     policy: PolicyArgs,
 }
@@ -106,7 +111,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let host =
         CoordinatorHost::new(Arc::new(registry), args.policy.service_config(geometry), Candidacy::Elected(election));
     let service = host.service();
-    let mut router = host.api_routes(args.client_dir.clone()).merge(health_routes(Health { metrics, service }));
+    let mut router = host
+        .api_routes(args.client_dir.clone(), args.api_token.clone())
+        .merge(health_routes(Health { metrics, service }));
     if let Some(dir) = &args.client_dir {
         router = router.fallback_service(ServeDir::new(dir));
     }

@@ -24,9 +24,14 @@ struct Replica {
 
 impl Replica {
     fn start(endpoint: &str, name: &str) -> Replica {
+        Replica::start_with(endpoint, WORLD, name, &[])
+    }
+
+    fn start_with(endpoint: &str, world: &str, name: &str, extra: &[(&str, &str)]) -> Replica {
         let mut child = Command::new(BIN)
-            .args(["run", "--etcd", endpoint, "--world", WORLD, "--candidate", name, "--http", "127.0.0.1:0"])
+            .args(["run", "--etcd", endpoint, "--world", world, "--candidate", name, "--http", "127.0.0.1:0"])
             .args(["--period-ms", "200", "--leader-ttl-secs", "2"])
+            .envs(extra.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -45,7 +50,17 @@ impl Replica {
 
     /// Runs a CLI subcommand against this replica's API.
     fn cli(&self, args: &[&str]) -> Output {
-        Command::new(BIN).args(args).args(["--api", &self.api]).output().expect("the CLI runs")
+        self.cli_with(args, &[])
+    }
+
+    fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .args(["--api", &self.api])
+            .env_remove("MMO_API_TOKEN")
+            .envs(env.iter().copied())
+            .output()
+            .expect("the CLI runs")
     }
 
     fn state(&self) -> Value {
@@ -147,6 +162,43 @@ async fn replicas_lead_recover_a_dead_zones_cells_and_answer_operators() {
     reporters.iter().for_each(|r| r.abort());
     registry.revoke(&zone3).await.unwrap();
     keep.abort();
+}
+
+/// With `MMO_API_TOKEN` set, moves and drains need the token (the CLI takes it from the same
+/// variable); reads stay open; a short token is refused at start, naming the flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_token_guards_moves_and_drains() {
+    const TOKEN: &str = "s3cret-operator-token";
+    let etcd = support::etcd();
+    let registry = support::registry(etcd.endpoint(), "guarded").await;
+    let zone = ZoneInfo { id: ZoneId(1), address: "z1".into(), cert_hash: CertHash::default(), capacity: 100 };
+    let lease = registry.register_zone(zone, Duration::from_secs(30)).await.unwrap();
+    let geometry = WorldGeometry { width_cells: 2, height_cells: 1, cell_tiles: 128 };
+    mmo_coordinator::assign_world(&registry, &geometry, &[ZoneId(1)]).await.unwrap();
+    let replica =
+        Replica::start_with(etcd.endpoint(), "guarded", "a", &[("MMO_API_TOKEN", TOKEN), ("MMO_WORLD_SIZE", "2x1")]);
+    wait_until("it leads", Duration::from_secs(10), || async { replica.state()["leading"] == true }).await;
+
+    let refused = replica.cli(&["drain", "--zone", "1"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unauthorized"), "{refused:?}");
+    let wrong = replica.cli_with(&["drain", "--zone", "1"], &[("MMO_API_TOKEN", "not-the-operator-token")]);
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("unauthorized"), "{wrong:?}");
+    assert!(registry.draining().await.unwrap().is_empty(), "nothing changed without the token");
+
+    let done = replica.cli_with(&["drain", "--zone", "1"], &[("MMO_API_TOKEN", TOKEN)]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(registry.draining().await.unwrap().contains(&ZoneId(1)));
+    let out = replica.cli_with(&["drain", "--zone", "1", "--undo"], &[("MMO_API_TOKEN", TOKEN)]);
+    assert!(out.status.success());
+
+    let short = Command::new(BIN)
+        .args(["run", "--etcd", etcd.endpoint(), "--candidate", "b", "--api-token", "short"])
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("--api-token"), "{short:?}");
+    registry.revoke(&lease).await.unwrap();
 }
 
 /// Reports the cells `zone` owns every 100 ms, one entity each, as a running zone does; a

@@ -233,7 +233,7 @@ impl LocalWorld {
         let service_config = ServiceConfig { geometry: config.geometry, ..config.coordinator.clone() };
         let coordinator =
             CoordinatorHost::new(Arc::new(registry.clone()), service_config, Candidacy::Sole { name: LEADER.into() });
-        let operator = coordinator.api_routes(config.client_dir.clone());
+        let operator = coordinator.api_routes(config.client_dir.clone(), None);
         let service = coordinator.service();
         tasks.spawn(coordinator.run(shutdown.clone()).instrument(tracing::info_span!("coordinator")));
 

@@ -13,8 +13,25 @@ export class ApiError extends Error {
   }
 }
 
+/** Where the operator's API token is kept for this tab (asked for on the first 401). */
+const TOKEN_KEY = 'mmo.apiToken';
+
+function headers(): Record<string, string> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const base = { 'content-type': 'application/json', accept: 'application/json' };
+  return token ? { ...base, authorization: `Bearer ${token}` } : base;
+}
+
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(path, { ...init, headers: { 'content-type': 'application/json', accept: 'application/json' } });
+  let response = await fetch(path, { ...init, headers: headers() });
+  if (response.status === 401) {
+    // The coordinator requires its API token for changes: ask once, keep it for this tab.
+    const token = window.prompt('This coordinator needs its API token (MMO_API_TOKEN):');
+    if (token) {
+      sessionStorage.setItem(TOKEN_KEY, token.trim());
+      response = await fetch(path, { ...init, headers: headers() });
+    }
+  }
   const body = (await response.json().catch(() => null)) as unknown;
   if (!response.ok) {
     const err = body as { error?: string; field?: string } | null;

@@ -30,18 +30,19 @@ struct Config {
     #[arg(long, env = "MMO_WORLD", default_value = "dev")]
     world: String,
     /// This candidate's name.
-    #[arg(long)]
+    #[arg(long, env = "MMO_CANDIDATE")]
     name: String,
     /// Lease TTL in seconds.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, env = "MMO_LEADER_TTL_SECS", default_value_t = 2)]
     ttl_secs: u64,
     /// The cell written as leader, `x.y`.
-    #[arg(long, default_value = "0.0", value_parser = parse_cell)]
+    #[arg(long, env = "MMO_CELL", default_value = "0.0", value_parser = parse_cell)]
     cell: CellId,
     /// The zone written as the cell's owner (marks whose write it is).
-    #[arg(long)]
+    #[arg(long, env = "MMO_ZONE")]
     zone: u32,
-    #[arg(long, default_value_t = 100)]
+    /// How often the leader writes, in milliseconds.
+    #[arg(long, env = "MMO_WRITE_EVERY_MS", default_value_t = 100)]
     write_every_ms: u64,
 }
 
