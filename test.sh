@@ -35,5 +35,12 @@ else
   echo "SKIPPED: shared/store/tests/conformance_scylla.rs (no MMO_SCYLLA_URI)"
 fi
 
+step "deployment: Terraform module and rendered Kubernetes objects, validated offline"
+MMO_BIN_DIR="$PWD/target/debug" terraform/validate.sh
+
+step "container images: static release binaries, OCI images (umoci), smoke run (runc)"
+scripts/build-images.sh
+scripts/smoke-images.sh
+
 step "browser end-to-end (Chromium)"
 (cd browser-client && MMO_LOCAL_BIN="$PWD/../target/debug/mmo-local" npm run test:e2e)
