@@ -148,6 +148,7 @@ fn code_name(code: ErrorCode) -> &'static str {
         ErrorCode::TokenExpired => "TokenExpired",
         ErrorCode::CharacterCorrupt => "CharacterCorrupt",
         ErrorCode::StoreUnavailable => "StoreUnavailable",
+        ErrorCode::Draining => "Draining",
     }
 }
 
