@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use mmo_cluster::cli::{id_from, with_ordinal, RegistryArgs, StoreArgs, WorldArgs};
+use mmo_cluster::cli::{id_from, RegistryArgs, StoreArgs, WorldArgs};
 use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::LinkIdentity;
 use mmo_cluster::ZoneConnector;
@@ -84,8 +84,7 @@ struct Args {
 impl Args {
     /// The advertised addresses with `{ordinal}` filled in.
     fn public(&self) -> anyhow::Result<PublicAddresses> {
-        let fill = |flag, value: &Option<String>| value.as_deref().map(|v| with_ordinal(flag, v, self.ordinal)).transpose();
-        Ok(PublicAddresses { url: fill("--public-url", &self.public_url)?, quic: fill("--public-quic", &self.public_quic)? })
+        Ok(PublicAddresses::from_flags(self.public_url.as_deref(), self.public_quic.as_deref(), self.ordinal)?)
     }
 
     /// The certificate from --tls-cert / --tls-key, if given.

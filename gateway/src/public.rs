@@ -3,6 +3,7 @@
 //! `--public-url` (the https base URL players open for this gateway) and `--public-quic`
 //! (`HOST:PORT` where players' WebTransport reaches it), with `{ordinal}` already replaced.
 
+use mmo_cluster::cli::{with_ordinal, IdError};
 use std::net::SocketAddr;
 
 /// The advertised addresses; `None` fields fall back to what the gateway bound.
@@ -15,6 +16,14 @@ pub struct PublicAddresses {
 }
 
 impl PublicAddresses {
+    /// From the values of `--public-url` and `--public-quic`, with `{ordinal}` replaced by
+    /// `ordinal` (an error naming the flag when a value has the placeholder and there is no
+    /// ordinal).
+    pub fn from_flags(url: Option<&str>, quic: Option<&str>, ordinal: Option<u32>) -> Result<Self, IdError> {
+        let fill = |flag, value: Option<&str>| value.map(|v| with_ordinal(flag, v, ordinal)).transpose();
+        Ok(PublicAddresses { url: fill("--public-url", url)?, quic: fill("--public-quic", quic)? })
+    }
+
     /// The WebTransport URL handed to a page loaded from `request_host` (the `Host` header
     /// without its port): the advertised QUIC address, else that host with the bound port.
     pub fn webtransport_url(&self, request_host: &str, quic_port: u16) -> String {
@@ -65,6 +74,20 @@ mod tests {
         assert_eq!(PublicAddresses::default().registry_address(addr), "10.0.0.5:8080");
         let public = PublicAddresses { url: Some("https://gw-1.play.example.com".into()), quic: None };
         assert_eq!(public.registry_address(addr), "https://gw-1.play.example.com");
+    }
+
+    #[test]
+    fn the_ordinal_fills_in_both_flags() {
+        let public = PublicAddresses::from_flags(
+            Some("https://gw-{ordinal}.play.example.com"),
+            Some("gw-{ordinal}.play.example.com:4433"),
+            Some(3),
+        )
+        .unwrap();
+        assert_eq!(public.url.as_deref(), Some("https://gw-3.play.example.com"));
+        assert_eq!(public.webtransport_url("ignored", 1), "https://gw-3.play.example.com:4433/play");
+        let error = PublicAddresses::from_flags(None, Some("gw-{ordinal}:4433"), None).unwrap_err().to_string();
+        assert!(error.contains("--public-quic"), "{error}");
     }
 
     #[test]

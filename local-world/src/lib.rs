@@ -22,6 +22,7 @@ use mmo_cluster::{LocalZones, MemoryRegistry, Registry, ZoneConnector, ZoneHandl
 use mmo_coordinator::host::{Candidacy, CoordinatorHost};
 use mmo_coordinator::service::{ServiceConfig, ServiceError, ServiceHandle};
 use mmo_gateway::accounts::Accounts;
+use mmo_gateway::cert::ServerCertificate;
 use mmo_gateway::public::PublicAddresses;
 use mmo_gateway::transport::accept::AddressValidation;
 use mmo_gateway::{GatewayConfig, GatewayHost, Listeners};
@@ -85,6 +86,11 @@ pub struct LocalWorldConfig {
     pub saver: SaverConfig,
     /// Simulated network latency of every message between two zones (zero: none).
     pub zone_latency: Duration,
+    /// The gateway's certificate (WebTransport, and HTTPS on the HTTP listener); `None`: the
+    /// development certificate and plain HTTP.
+    pub certificate: Option<Arc<ServerCertificate>>,
+    /// What the gateway advertises (`/api/connect`, its registration).
+    pub public: PublicAddresses,
 }
 
 impl LocalWorldConfig {
@@ -110,6 +116,8 @@ impl LocalWorldConfig {
             token_ttl: mmo_gateway::accounts::DEFAULT_TOKEN_TTL,
             saver: SaverConfig::default(),
             zone_latency: Duration::ZERO,
+            certificate: None,
+            public: PublicAddresses::default(),
         }
     }
 }
@@ -260,8 +268,8 @@ impl LocalWorld {
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
             accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
             hot: hot.clone(),
-            certificate: None,
-            public: PublicAddresses::default(),
+            certificate: config.certificate.clone(),
+            public: config.public.clone(),
         };
         let listeners = Listeners::bind(config.http_addr, config.quic_addr).await?;
         let connector = ZoneConnector::InProcess(local.clone());
