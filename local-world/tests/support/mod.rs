@@ -156,7 +156,8 @@ impl Client {
         Self::from(mmo_loadtest::client::Client::websocket(&url).await.expect("websocket connects"))
     }
 
-    fn from(inner: mmo_loadtest::client::Client) -> Client {
+    /// A test client over `inner`.
+    pub fn from(inner: mmo_loadtest::client::Client) -> Client {
         Client { inner, seq: 0, last_tick: None }
     }
 
