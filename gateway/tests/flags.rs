@@ -43,6 +43,9 @@ fn advertised_addresses_are_checked_and_their_ordinal_is_required() {
 #[test]
 fn certificate_files_are_checked() {
     assert_names(&["--id", "1", "--tls-cert", "/nonexistent/tls.crt"], &["--tls-key"]);
-    assert_names(&["--id", "1", "--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"], &["--tls-cert"]);
+    assert_names(
+        &["--id", "1", "--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"],
+        &["--tls-cert"],
+    );
     assert_names(&["--id", "1", "--drain-timeout-secs", "soon"], &["--drain-timeout-secs"]);
 }

@@ -282,7 +282,11 @@ impl LocalWorld {
     /// Starts another gateway of this world, `id`, on `listeners`, as a second gateway process
     /// would be: the same registry, zones, player store, hot state and token key (so a session
     /// token of one resumes on the other). The caller runs it.
-    pub async fn start_gateway(&self, id: GatewayId, listeners: Listeners) -> anyhow::Result<GatewayHost<MemoryRegistry>> {
+    pub async fn start_gateway(
+        &self,
+        id: GatewayId,
+        listeners: Listeners,
+    ) -> anyhow::Result<GatewayHost<MemoryRegistry>> {
         let config = GatewayConfig { id, ..self.gateway_config.clone() };
         let connector = ZoneConnector::InProcess(self.local.clone());
         let host = GatewayHost::start(self.registry().clone(), config, listeners, connector, None, LEASE_TTL)

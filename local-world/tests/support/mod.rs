@@ -134,11 +134,16 @@ impl Client {
 
     /// Over WebTransport, as `info` (an earlier answer of `/api/connect`) says.
     pub async fn webtransport_with(info: &ConnectInfo) -> Client {
+        Self::try_webtransport_with(info).await.expect("webtransport connects")
+    }
+
+    /// [`Client::webtransport_with`], or why the session could not be opened.
+    pub async fn try_webtransport_with(info: &ConnectInfo) -> Result<Client, mmo_loadtest::client::ClientError> {
         let hash = info.cert_hash().expect("certificate hash").expect("a development certificate").0.to_vec();
         let client =
             web_transport_quinn::ClientBuilder::new().with_server_certificate_hashes(vec![hash]).expect("client");
         let url = url::Url::parse(&info.webtransport.as_ref().expect("webtransport offered").url).unwrap();
-        Self::from(mmo_loadtest::client::Client::webtransport(client, &url).await.expect("webtransport connects"))
+        mmo_loadtest::client::Client::webtransport(client, &url).await.map(Self::from)
     }
 
     /// Leaves: closes the connection.

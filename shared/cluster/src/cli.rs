@@ -219,7 +219,9 @@ mod tests {
         assert_eq!(id_from(Some(7), None), Ok(7));
         assert_eq!(id_from(None, Some(0)), Ok(1));
         assert_eq!(id_from(None, Some(4)), Ok(5));
-        for bad in [id_from(Some(1), Some(0)), id_from(None, None), id_from(Some(0), None), id_from(None, Some(u32::MAX))] {
+        for bad in
+            [id_from(Some(1), Some(0)), id_from(None, None), id_from(Some(0), None), id_from(None, Some(u32::MAX))]
+        {
             let text = bad.expect_err("refused").to_string();
             assert!(text.contains("--id") || text.contains("--ordinal"), "{text:?} names no flag");
         }
