@@ -23,6 +23,7 @@ const TEXT: Record<ErrorCode, string> = {
   TokenExpired: 'Your saved session has expired. Log in again.',
   CharacterCorrupt: 'This character’s saved data cannot be read. Contact the operators, or play another name.',
   StoreUnavailable: 'Saved characters are unavailable right now. Try again shortly.',
+  Draining: 'This server is restarting: moving you to another one…',
 };
 
 export function errorText(code: ErrorCode): string {

@@ -95,10 +95,11 @@ export class Game {
   }
 
   /**
-   * Opens a transport and a session on it. A session that was playing and lost its connection
-   * (closed without an error code) reconnects and resumes with the stored token.
+   * Opens a transport and a session on it (false if no transport could be opened). A session
+   * that was playing and lost its connection (closed without an error code), or that its
+   * draining gateway asked to move, reconnects and resumes with the stored token.
    */
-  private async connect(): Promise<void> {
+  private async connect(): Promise<boolean> {
     const session = new Session(
       {
         control: (msg) => this.transport?.sendControl(encodeClientControl(msg)),
@@ -118,7 +119,12 @@ export class Game {
         onClose: (info) => {
           const wasPlaying = session.status === 'playing';
           session.handleClose(info.code);
-          if (wasPlaying && session.status === 'closed' && this.tokens.get() !== null) {
+          if (session.name !== null) {
+            this.reconnects = 0; // it had joined: a fresh series of tries
+          }
+          // A draining gateway asked us to move (`session.moving`): /api/connect of the page's
+          // address leads to another gateway, where the token resumes the character.
+          if (session.moving || (wasPlaying && session.status === 'closed' && this.tokens.get() !== null)) {
             this.reconnect();
           }
         },
@@ -129,16 +135,21 @@ export class Game {
         throw e;
       }
       session.handleUnreachable();
-      return;
+      return false;
     }
     session.start();
     if (!this.ticking) {
       this.ticking = true;
       this.scheduleTicks();
     }
+    return true;
   }
 
-  /** Connects again after a dropped connection; the new session resumes with the token. */
+  /**
+   * Connects again after a dropped connection or a move to another gateway; the new session
+   * resumes with the token. A connection that cannot be opened is tried again, a bit later
+   * each time, up to `RECONNECT_TRIES`.
+   */
   private reconnect(): void {
     if (this.reconnects >= RECONNECT_TRIES) {
       return;
@@ -147,9 +158,9 @@ export class Game {
     const delay = 250 * this.reconnects;
     setTimeout(() => {
       this.connect()
-        .then(() => {
-          if (this.session?.status !== 'error') {
-            this.reconnects = 0;
+        .then((opened) => {
+          if (!opened) {
+            this.reconnect();
           }
         })
         .catch((e: unknown) => console.error('reconnecting failed:', e));

@@ -11,7 +11,7 @@ import type { CellId, WorldGeometry } from './geometry';
 import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES } from './limits';
 import type { Body, Vec2 } from './physics';
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Sub-unit bits dropped when quantizing positions of other entities (1/16 tile). */
 export const QUANT_SHIFT = 4;
@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'TokenExpired',
   'CharacterCorrupt',
   'StoreUnavailable',
+  'Draining',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -113,7 +114,9 @@ export type ServerControl =
   | { type: 'Chat'; from: string; text: string }
   | { type: 'Error'; code: ErrorCode }
   | { type: 'Inventory'; items: InventoryItem[] }
-  | { type: 'Ground'; items: GroundItem[] };
+  | { type: 'Ground'; items: GroundItem[] }
+  /** The gateway is draining: connect again through the page's address and resume. */
+  | { type: 'Reconnect' };
 
 /** One item a player carries: its unique serial and its kind. */
 export interface InventoryItem {
@@ -301,13 +304,16 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
           writeVec2(w, item.pos);
         });
         break;
+      case 'Reconnect':
+        w.variant(7);
+        break;
     }
   });
 }
 
 export function decodeServerControl(bytes: Uint8Array): ServerControl {
-  return decodeWith(bytes, MAX_SERVER_CONTROL, 7, (r): ServerControl => {
-    switch (r.variant(7, 'ServerControl')) {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 8, (r): ServerControl => {
+    switch (r.variant(8, 'ServerControl')) {
       case 0: {
         const version = r.u16();
         const session = r.u64();
@@ -325,11 +331,13 @@ export function decodeServerControl(bytes: Uint8Array): ServerControl {
         return { type: 'Error', code: ERROR_CODES[r.variant(ERROR_CODES.length, 'ErrorCode')] };
       case 5:
         return { type: 'Inventory', items: r.vec((r): InventoryItem => ({ serial: r.u64(), kind: r.u16() })) };
-      default:
+      case 6:
         return {
           type: 'Ground',
           items: r.vec((r): GroundItem => ({ serial: r.u64(), kind: r.u16(), pos: readVec2(r) })),
         };
+      default:
+        return { type: 'Reconnect' };
     }
   });
 }

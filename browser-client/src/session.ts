@@ -10,6 +10,9 @@
  *
  * The token of every `Joined` goes to the `TokenStore` (`sessionStorage` in the browser), so a
  * page whose connection dropped reconnects and resumes its character without logging in again.
+ * A draining gateway sends `Reconnect` (or refuses with `Draining`): the session closes its
+ * transport and sets `moving`, and the page connects again at once through its own address
+ * (which leads to another gateway) and resumes there.
  */
 
 import { DecodeError } from './codec';
@@ -133,6 +136,11 @@ export class Session {
 
   /** Whether the login in flight is a `Resume` with the stored token. */
   resuming = false;
+  /**
+   * The gateway asked us to move (it is draining): once the transport closes, connect again
+   * through the page's address and resume with the token.
+   */
+  moving = false;
 
   constructor(
     private readonly out: SessionOutput,
@@ -219,6 +227,9 @@ export class Session {
       case 'Ground':
         this.ground = msg.items;
         return;
+      case 'Reconnect':
+        this.move();
+        return;
     }
   }
 
@@ -254,7 +265,9 @@ export class Session {
       return;
     }
     const reason = errorCodeFromClose(code);
-    if (reason !== null) {
+    if (reason === 'Draining') {
+      this.move();
+    } else if (reason !== null) {
       this.status = 'error';
       this.error = errorText(reason);
     } else if (this.status === 'connecting') {
@@ -386,8 +399,22 @@ export class Session {
     this.chatVersion++;
   }
 
+  /** The gateway is draining: leave it; the page connects again and resumes elsewhere. */
+  private move(): void {
+    if (this.moving) {
+      return;
+    }
+    this.moving = true;
+    this.resuming = false;
+    this.status = 'closed';
+    this.error = errorText('Draining');
+    this.out.close(null);
+  }
+
   private handleError(code: ErrorCode): void {
-    if (isFatal(code)) {
+    if (code === 'Draining') {
+      this.move();
+    } else if (isFatal(code)) {
       this.fail(errorText(code), null);
     } else if (this.status === 'login') {
       if (isTokenError(code) || this.resuming) {

@@ -50,7 +50,7 @@ describe('decoder limits (shared/protocol/src/limits.rs)', () => {
   });
 
   it('rejects unknown message kinds by their first byte', () => {
-    expect(failure(() => decodeServerControl(fromHex('07'))).kind).toBe('UnknownKind');
+    expect(failure(() => decodeServerControl(fromHex('08'))).kind).toBe('UnknownKind');
     expect(failure(() => decodeServerDatagram(fromHex('01'))).kind).toBe('UnknownKind');
     expect(failure(() => decodeClientControl(fromHex('04'))).kind).toBe('UnknownKind');
   });
@@ -65,7 +65,7 @@ describe('decoder limits (shared/protocol/src/limits.rs)', () => {
   });
 
   it('rejects an unknown error code and an unknown entity kind', () => {
-    expect(failure(() => decodeServerControl(fromHex('0414'))).message).toMatch(/unknown variant 20 of ErrorCode/);
+    expect(failure(() => decodeServerControl(fromHex('0415'))).message).toMatch(/unknown variant 21 of ErrorCode/);
     // A full snapshot with one spawned entity of kind 2 (there are only Player and Npc).
     const full = golden.messages.filter((m) => m.type === 'ServerDatagram').at(-1)!.hex;
     const withEntity = full.slice(0, -4) + '01' + '05' + '01' + '02';

@@ -131,6 +131,8 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
       return {
         Ground: { items: msg.items.map((i) => ({ serial: i.serial, kind: i.kind, pos: [i.pos.x, i.pos.y] })) },
       };
+    case 'Reconnect':
+      return 'Reconnect';
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':

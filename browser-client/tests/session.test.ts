@@ -113,6 +113,44 @@ describe('session tokens', () => {
   });
 });
 
+describe('a draining gateway', () => {
+  it('asks a playing session to move: it closes without an error, keeps the token and resumes on the next connection', () => {
+    const tokens = memoryTokenStore();
+    const first = harness('ada', tokens);
+    first.session.start();
+    first.serve(welcome);
+    first.serve({ type: 'Joined', entity: 1, name: 'ada', zone: 3, tick: 100, token: 'tok-ada' });
+    first.serve({ type: 'Reconnect' });
+    expect(first.session.moving).toBe(true);
+    expect(first.session.status).toBe('closed');
+    expect(first.closed, 'the client closes, with no error code').toEqual([null]);
+    first.session.handleClose(null);
+    expect(first.session.status).toBe('closed');
+    expect(tokens.get()).toBe('tok-ada');
+
+    const second = harness('ada', tokens);
+    second.session.start();
+    second.serve(welcome);
+    expect(second.control.at(-1), 'resumes, no login').toEqual({ type: 'Resume', token: 'tok-ada' });
+    second.serve({ type: 'Joined', entity: 9, name: 'ada', zone: 2, tick: 400, token: 'tok-2' });
+    expect(second.session.status).toBe('playing');
+  });
+
+  it('treats a Draining refusal, as a message or as the close code, as a move and not an error', () => {
+    const refused = harness();
+    refused.session.start();
+    refused.serve(welcome);
+    refused.serve({ type: 'Error', code: 'Draining' });
+    expect([refused.session.moving, refused.session.status]).toEqual([true, 'closed']);
+
+    const closed = harness();
+    closed.session.start();
+    closed.session.handleClose(4000 + 21);
+    expect([closed.session.moving, closed.session.status]).toEqual([true, 'closed']);
+    expect(closed.session.error).toBe(errorText('Draining'));
+  });
+});
+
 describe('session phases', () => {
   it('says hello, then logs in when asked', () => {
     const h = harness();

@@ -2,7 +2,8 @@
 //! in process) and as its own process (`mmo-gateway`: etcd, zone links over TLS):
 //! [`GatewayHost::start`] makes the gateway on the listeners its caller bound, registers it under a lease (its address, its
 //! WebTransport certificate and its zone-link certificate) and reads the registry's zones once;
-//! [`GatewayHost::run`] serves players until shutdown or until the lease is lost. What differs
+//! [`GatewayHost::run`] serves players until shutdown or until the lease is lost;
+//! [`GatewayHost::drain_handle`] drains it before the shutdown (see [`crate::drain`]). What differs
 //! between the modes is what the caller passes: the [`Registry`] and the [`ZoneConnector`].
 
 use crate::server::{Gateway, GatewayConfig, GatewayError, Listeners};
@@ -54,7 +55,7 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?;
         let info = GatewayInfo {
             id,
-            address: gateway.http_addr().to_string(),
+            address: gateway.public().registry_address(gateway.http_addr()),
             cert_hash: gateway.cert_hash(),
             link_cert_hash: connector.identity().map(|i| i.hash()).unwrap_or_default(),
             capacity: u32::try_from(max_sessions).unwrap_or(u32::MAX),
@@ -83,7 +84,17 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         self.gateway.quic_addr()
     }
 
-    /// The WebTransport certificate's SHA-256, which browsers pin.
+    /// Whether the HTTP listener speaks TLS (a real certificate was given).
+    pub fn https(&self) -> bool {
+        self.gateway.https()
+    }
+
+    /// Drains the gateway: no logins, players asked to move (see [`crate::drain`]).
+    pub fn drain_handle(&self) -> crate::drain::DrainHandle {
+        self.gateway.drain_handle()
+    }
+
+    /// The WebTransport certificate's SHA-256 (browsers pin it in development).
     pub fn cert_hash(&self) -> CertHash {
         self.gateway.cert_hash()
     }

@@ -1,6 +1,9 @@
-//! The gateway's HTTP side (TCP): the game page, how to connect, the WebSocket fallback, and
-//! the operator endpoints `/livez`, `/readyz`, `/metrics`.
+//! The gateway's HTTP side (TCP, or TLS with a real certificate): the game page, how to
+//! connect, the WebSocket fallback, and the operator endpoints `/livez`, `/readyz`, `/metrics`.
+//! A draining gateway answers `/readyz` and `/api/connect` with 503, so load balancers and
+//! clients go to another gateway.
 
+use crate::public::PublicAddresses;
 use crate::session;
 use crate::state::GatewayState;
 use crate::transport::websocket::{WebSocketClient, MAX_WS_MESSAGE};
@@ -23,7 +26,9 @@ use tracing::warn;
 pub struct HttpState {
     pub gateway: Arc<GatewayState>,
     pub quic_port: u16,
-    pub cert_sha256_hex: String,
+    /// The development certificate's hash the page pins; `None` with a real certificate.
+    pub pinned_hash_hex: Option<String>,
+    pub public: PublicAddresses,
     pub metrics: Option<PrometheusHandle>,
     pub shutdown: watch::Receiver<bool>,
     /// Turns true when shutdown stops waiting for WebSocket sessions to say goodbye: those still
@@ -41,7 +46,8 @@ struct ConnectInfo {
 #[derive(Serialize)]
 struct WebTransportInfo {
     url: String,
-    cert_sha256_hex: String,
+    /// `null` with a real certificate: the browser checks it against its CAs.
+    cert_sha256_hex: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -92,16 +98,25 @@ fn request_host(headers: &HeaderMap) -> String {
     }
 }
 
-async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Json<ConnectInfo> {
+async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Response {
+    if state.gateway.drain.is_draining() {
+        return draining();
+    }
     let host = request_host(&headers);
     Json(ConnectInfo {
         protocol_version: mmo_protocol::PROTOCOL_VERSION,
         webtransport: Some(WebTransportInfo {
-            url: format!("https://{host}:{}/play", state.quic_port),
-            cert_sha256_hex: state.cert_sha256_hex.clone(),
+            url: state.public.webtransport_url(&host, state.quic_port),
+            cert_sha256_hex: state.pinned_hash_hex.clone(),
         }),
         websocket: WebSocketInfo { path: "/ws" },
     })
+    .into_response()
+}
+
+/// The answer of a draining gateway: try another one.
+fn draining() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "draining: connect through another gateway").into_response()
 }
 
 async fn websocket(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
@@ -115,7 +130,9 @@ async fn websocket(State(state): State<HttpState>, upgrade: WebSocketUpgrade) ->
 }
 
 async fn ready(State(state): State<HttpState>) -> Response {
-    if state.gateway.cells.owner(state.gateway.start_cell()).is_some() {
+    if state.gateway.drain.is_draining() {
+        draining()
+    } else if state.gateway.cells.owner(state.gateway.start_cell()).is_some() {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "no zone owns the start cell").into_response()

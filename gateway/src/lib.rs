@@ -6,11 +6,14 @@
 pub mod accounts;
 pub mod cells;
 pub mod cert;
+pub mod drain;
 pub mod held;
 pub mod host;
 pub mod http;
+pub mod https;
 pub mod names;
 pub mod online;
+pub mod public;
 pub mod rate;
 pub mod revive;
 mod server;

@@ -2,8 +2,10 @@
 //! and the sessions, all stopped by one shutdown signal.
 
 use crate::cells::{run_pump, CellCache};
-use crate::cert::{CertError, DevCertificate};
+use crate::cert::{CertError, ServerCertificate};
 use crate::http::{router, HttpState};
+use crate::https::TlsListener;
+use crate::public::PublicAddresses;
 use crate::session;
 use crate::state::GatewayState;
 use crate::terrain::TerrainCache;
@@ -60,6 +62,12 @@ pub struct GatewayConfig {
     pub accounts: crate::accounts::Accounts,
     /// Where the world's gateways mark who is online (shared by all of them: Redis).
     pub hot: mmo_store::AnyHot,
+    /// The certificate of WebTransport and of HTTPS on the HTTP listener (`--tls-cert`,
+    /// `--tls-key`); `None`: the self-signed development certificate, pinned by the page, and
+    /// plain HTTP.
+    pub certificate: Option<Arc<ServerCertificate>>,
+    /// What players and the registry are told about where this gateway is.
+    pub public: PublicAddresses,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,16 +79,36 @@ pub enum GatewayError {
     WebTransport(#[from] EndpointError),
     #[error(transparent)]
     Certificate(#[from] CertError),
+    #[error("cannot serve HTTPS with the certificate: {0}")]
+    Https(rustls::Error),
+}
+
+/// The HTTP listener: plain TCP with the development certificate, TLS with a real one.
+#[derive(Debug)]
+enum HttpListener {
+    Plain(TcpListener),
+    Tls(TlsListener),
+}
+
+impl HttpListener {
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            HttpListener::Plain(tcp) => tcp.local_addr(),
+            HttpListener::Tls(tls) => axum::serve::Listener::local_addr(tls),
+        }
+    }
 }
 
 /// A gateway with its sockets bound, ready to run.
 pub struct Gateway {
-    http: TcpListener,
+    http: HttpListener,
     webtransport: Acceptor,
     state: Arc<GatewayState>,
     frames: mpsc::Receiver<Arc<CellFrame>>,
-    cert_sha256_hex: String,
+    /// The development certificate's hash, which the page pins; `None` with a real certificate.
+    pinned_hash_hex: Option<String>,
     cert_hash: mmo_cluster::CertHash,
+    public: PublicAddresses,
     client_dir: Option<PathBuf>,
     metrics: Option<PrometheusHandle>,
     /// Routes the embedding process adds (the local world's operator actions).
@@ -94,7 +122,8 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    /// Makes the development certificate and the WebTransport endpoint on `listeners`.
+    /// Makes the WebTransport endpoint on `listeners` with the configured certificate (or the
+    /// development one), and HTTPS on the HTTP listener with a real certificate.
     pub fn new(
         config: GatewayConfig,
         listeners: Listeners,
@@ -102,9 +131,19 @@ impl Gateway {
         assignments: watch::Receiver<AssignmentTable>,
         metrics: Option<PrometheusHandle>,
     ) -> Result<Self, GatewayError> {
-        let http = listeners.http;
-        let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
-        let cert = DevCertificate::generate(&names)?;
+        let cert = match config.certificate {
+            Some(cert) => cert,
+            None => {
+                let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+                Arc::new(ServerCertificate::generate(&names)?)
+            }
+        };
+        let http = if cert.pinned {
+            HttpListener::Plain(listeners.http)
+        } else {
+            let tls = cert.server_config(&[b"http/1.1"]).map_err(GatewayError::Https)?;
+            HttpListener::Tls(TlsListener::new(listeners.http, tls))
+        };
         let webtransport = Acceptor::new(endpoint(listeners.quic, &cert)?, config.address_validation);
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
@@ -123,8 +162,9 @@ impl Gateway {
             webtransport,
             state,
             frames,
-            cert_sha256_hex: cert.sha256_hex(),
+            pinned_hash_hex: cert.pinned_hash_hex(),
             cert_hash: mmo_cluster::CertHash(cert.sha256()),
+            public: config.public,
             client_dir: config.client_dir,
             metrics,
             extra_routes: None,
@@ -141,12 +181,28 @@ impl Gateway {
         self.http.local_addr().expect("bound listener")
     }
 
-    /// The SHA-256 of the WebTransport certificate (64 hex digits), which browsers pin.
-    pub fn cert_sha256_hex(&self) -> &str {
-        &self.cert_sha256_hex
+    /// The SHA-256 of the development certificate (64 hex digits), which browsers pin; `None`
+    /// with a real certificate.
+    pub fn pinned_hash_hex(&self) -> Option<&str> {
+        self.pinned_hash_hex.as_deref()
     }
 
-    /// The same SHA-256, as the registry keeps it.
+    /// What players and the registry are told about where this gateway is.
+    pub fn public(&self) -> &PublicAddresses {
+        &self.public
+    }
+
+    /// Whether the HTTP listener speaks TLS (a real certificate was given).
+    pub fn https(&self) -> bool {
+        matches!(self.http, HttpListener::Tls(_))
+    }
+
+    /// Drains this gateway (see [`crate::drain`]).
+    pub fn drain_handle(&self) -> crate::drain::DrainHandle {
+        crate::drain::DrainHandle::new(self.state.clone())
+    }
+
+    /// The WebTransport certificate's SHA-256, as the registry keeps it.
     pub fn cert_hash(&self) -> mmo_cluster::CertHash {
         self.cert_hash
     }
@@ -168,7 +224,8 @@ impl Gateway {
                 abort: aborted,
                 gateway: self.state.clone(),
                 quic_port,
-                cert_sha256_hex: self.cert_sha256_hex,
+                pinned_hash_hex: self.pinned_hash_hex,
+                public: self.public,
                 metrics: self.metrics,
                 shutdown: shutdown.clone(),
             };
@@ -177,18 +234,7 @@ impl Gateway {
                 Some(extra) => extra.merge(app),
                 None => app,
             };
-            let mut http_shutdown = shutdown.clone();
-            let http = tokio::spawn(async move {
-                // Snapshots ride the WebSocket fallback: no Nagle delay on them.
-                let listener = axum::serve::ListenerExt::tap_io(self.http, |tcp| {
-                    let _ = tcp.set_nodelay(true);
-                });
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = http_shutdown.wait_for(|stop| *stop).await;
-                    })
-                    .await
-            });
+            let http = tokio::spawn(serve_http(self.http, app, shutdown.clone()));
             let state = self.state.clone();
             accept_webtransport(self.webtransport, self.state, shutdown).await;
             let _ = http.await;
@@ -207,6 +253,23 @@ impl Gateway {
         }
         .instrument(span)
         .await
+    }
+}
+
+/// Serves `app` on the HTTP listener until `shutdown`.
+async fn serve_http(listener: HttpListener, app: axum::Router, shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+    let stopped = |mut shutdown: watch::Receiver<bool>| async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    };
+    match listener {
+        HttpListener::Plain(tcp) => {
+            // Snapshots ride the WebSocket fallback: no Nagle delay on them.
+            let tcp = axum::serve::ListenerExt::tap_io(tcp, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(tcp, app).with_graceful_shutdown(stopped(shutdown)).await
+        }
+        HttpListener::Tls(tls) => axum::serve(tls, app).with_graceful_shutdown(stopped(shutdown)).await,
     }
 }
 

@@ -20,6 +20,8 @@ pub struct GatewayState {
     pub online: crate::online::Online,
     /// Player records and session tokens.
     pub accounts: Accounts,
+    /// Whether the gateway is draining (no logins; players asked to move).
+    pub drain: crate::drain::Drain,
     pub max_sessions: usize,
     sessions: AtomicUsize,
     /// Woken whenever a session ends.
@@ -60,6 +62,7 @@ impl GatewayState {
             names: Names::default(),
             online,
             accounts,
+            drain: crate::drain::Drain::default(),
             max_sessions,
             sessions: AtomicUsize::new(0),
             session_ended: tokio::sync::Notify::new(),
@@ -78,6 +81,11 @@ impl GatewayState {
             }
             ended.await;
         }
+    }
+
+    /// Sessions open now.
+    pub fn open_sessions(&self) -> usize {
+        self.sessions.load(Ordering::Relaxed)
     }
 
     /// A new session id and its slot, or `None` when the gateway is full.

@@ -4,7 +4,7 @@
 //! that never receives them (a forged source address) gets only the small Retry packets back:
 //! the gateway neither starts a TLS handshake for it nor sends it more bytes than it sent.
 
-use mmo_gateway::cert::DevCertificate;
+use mmo_gateway::cert::ServerCertificate;
 use mmo_gateway::transport::accept::{AcceptCounts, Acceptor, AddressValidation};
 use mmo_gateway::transport::webtransport::{bind_udp, endpoint};
 use std::net::SocketAddr;
@@ -15,7 +15,7 @@ use tokio::net::UdpSocket;
 
 /// A gateway endpoint that accepts every session on any path and keeps it open.
 fn serve(validation: AddressValidation) -> (SocketAddr, [u8; 32], Arc<AcceptCounts>) {
-    let cert = DevCertificate::generate(&["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert = ServerCertificate::generate(&["localhost".into(), "127.0.0.1".into()]).unwrap();
     let mut acceptor =
         Acceptor::new(endpoint(bind_udp("127.0.0.1:0".parse().unwrap()).unwrap(), &cert).unwrap(), validation);
     let (addr, counts) = (acceptor.local_addr().unwrap(), acceptor.counts());

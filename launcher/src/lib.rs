@@ -158,6 +158,9 @@ impl Cluster {
                 format!("--lease-ttl={}", config.lease_ttl),
                 format!("--http={http}"),
                 format!("--quic={quic}"),
+                // Stopping the whole cluster: a short drain (its players have nowhere to move),
+                // so the gateway is gone well before the SIGKILL after STOP_TIMEOUT.
+                "--drain-timeout-secs=1".into(),
             ]);
             if let Some(dir) = &config.client_dir {
                 args.push(format!("--client-dir={}", dir.display()));

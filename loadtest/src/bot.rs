@@ -276,6 +276,8 @@ async fn play(
                 }
                 Ok(Event::Control(ServerControl::Chat { .. })) => ctx.recorder.event(|c| c.chat_received += 1),
                 Ok(Event::Control(ServerControl::Error { code })) => ctx.recorder.server_error(&format!("{code:?}")),
+                // A draining gateway: the bot ends here (it does not resume elsewhere yet).
+                Ok(Event::Control(ServerControl::Reconnect)) => break ("Reconnect".to_string(), false, false),
                 Ok(Event::Control(_)) => {}
                 Ok(Event::Closed(code)) => break (close_reason(code), false, false),
                 Err(e) => {

@@ -60,7 +60,9 @@ pub async fn run(
         let wt = info.webtransport.as_ref().ok_or_else(|| target_err("offers no WebTransport".into()))?;
         let url = url::Url::parse(&wt.url).map_err(|e| target_err(format!("WebTransport URL {:?}: {e}", wt.url)))?;
         let remote = resolve(&url).await.map_err(target_err)?;
-        let hash = info.cert_hash().map_err(|e| target_err(e.to_string()))?;
+        let hash = info.cert_hash().map_err(|e| target_err(e.to_string()))?.ok_or_else(|| {
+            target_err("has a CA-signed certificate; the load tester's WebTransport pins development certificates only (use --transport-mix websocket=100)".into())
+        })?;
         let bound = Endpoints::bind(scenario.bots.endpoints, remote, hash, scenario.bots.udp_buffer_bytes)
             .map_err(|e| LoadtestError::Endpoint(e.to_string()))?;
         info!(endpoints = scenario.bots.endpoints, buffers = ?bound.buffers, "QUIC client endpoints bound");

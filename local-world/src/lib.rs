@@ -22,6 +22,8 @@ use mmo_cluster::{LocalZones, MemoryRegistry, Registry, ZoneConnector, ZoneHandl
 use mmo_coordinator::host::{Candidacy, CoordinatorHost};
 use mmo_coordinator::service::{ServiceConfig, ServiceError, ServiceHandle};
 use mmo_gateway::accounts::Accounts;
+use mmo_gateway::cert::ServerCertificate;
+use mmo_gateway::public::PublicAddresses;
 use mmo_gateway::transport::accept::AddressValidation;
 use mmo_gateway::{GatewayConfig, GatewayHost, Listeners};
 use mmo_protocol::WorldInfo;
@@ -84,6 +86,11 @@ pub struct LocalWorldConfig {
     pub saver: SaverConfig,
     /// Simulated network latency of every message between two zones (zero: none).
     pub zone_latency: Duration,
+    /// The gateway's certificate (WebTransport, and HTTPS on the HTTP listener); `None`: the
+    /// development certificate and plain HTTP.
+    pub certificate: Option<Arc<ServerCertificate>>,
+    /// What the gateway advertises (`/api/connect`, its registration).
+    pub public: PublicAddresses,
 }
 
 impl LocalWorldConfig {
@@ -109,6 +116,8 @@ impl LocalWorldConfig {
             token_ttl: mmo_gateway::accounts::DEFAULT_TOKEN_TTL,
             saver: SaverConfig::default(),
             zone_latency: Duration::ZERO,
+            certificate: None,
+            public: PublicAddresses::default(),
         }
     }
 }
@@ -186,6 +195,9 @@ pub struct LocalWorld {
     control: WorldControl,
     store: AnyStore,
     gateway: GatewayHost<MemoryRegistry>,
+    /// The gateway's settings, for [`LocalWorld::start_gateway`].
+    gateway_config: GatewayConfig,
+    local: LocalZones,
     tasks: JoinSet<()>,
 }
 
@@ -256,13 +268,36 @@ impl LocalWorld {
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
             accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),
             hot: hot.clone(),
+            certificate: config.certificate.clone(),
+            public: config.public.clone(),
         };
         let listeners = Listeners::bind(config.http_addr, config.quic_addr).await?;
-        let connector = ZoneConnector::InProcess(local);
-        let gateway = GatewayHost::start(registry, gateway_config, listeners, connector, metrics, LEASE_TTL)
+        let connector = ZoneConnector::InProcess(local.clone());
+        let gateway = GatewayHost::start(registry, gateway_config.clone(), listeners, connector, metrics, LEASE_TTL)
             .await?
             .with_routes(operator);
-        Ok(LocalWorld { control, store, gateway, tasks })
+        Ok(LocalWorld { control, store, gateway, gateway_config, local, tasks })
+    }
+
+    /// Starts another gateway of this world, `id`, on `listeners`, as a second gateway process
+    /// would be: the same registry, zones, player store, hot state and token key (so a session
+    /// token of one resumes on the other). The caller runs it.
+    pub async fn start_gateway(
+        &self,
+        id: GatewayId,
+        listeners: Listeners,
+    ) -> anyhow::Result<GatewayHost<MemoryRegistry>> {
+        let config = GatewayConfig { id, ..self.gateway_config.clone() };
+        let connector = ZoneConnector::InProcess(self.local.clone());
+        let host = GatewayHost::start(self.registry().clone(), config, listeners, connector, None, LEASE_TTL)
+            .await
+            .with_context(|| format!("starting gateway {id}"))?;
+        Ok(host)
+    }
+
+    /// Drains the world's gateway (see `mmo_gateway::drain`).
+    pub fn drain_handle(&self) -> mmo_gateway::drain::DrainHandle {
+        self.gateway.drain_handle()
     }
 
     /// The durable player store (tests look at saved records through it).

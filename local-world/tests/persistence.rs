@@ -10,7 +10,7 @@ use mmo_protocol::{ClientControl, ErrorCode, OwnState, ServerControl};
 use mmo_store::{AnyStore, DurableStore, StoreSpec};
 use mmo_world::{Buttons, EntityId, ItemSerial};
 use std::path::{Path, PathBuf};
-use support::{Client, TestWorld};
+use support::{settle, Client, TestWorld};
 
 /// A fresh folder for one test's redb store.
 fn data_dir(tag: &str) -> PathBuf {
@@ -20,26 +20,6 @@ fn data_dir(tag: &str) -> PathBuf {
 
 fn world_in(dir: &Path) -> LocalWorldConfig {
     LocalWorldConfig { durable: StoreSpec::Redb(dir.to_path_buf()), ..LocalWorldConfig::for_tests() }
-}
-
-/// Sends no input until the player stands still on the ground for 5 snapshots in a row.
-async fn settle(client: &mut Client) -> OwnState {
-    let mut last: Option<OwnState> = None;
-    let mut still = 0;
-    for _ in 0..400 {
-        client.send_input(0).await;
-        let you = client.snapshot().await.you;
-        if last.is_some_and(|l| l.body.pos == you.body.pos) && you.body.on_ground {
-            still += 1;
-            if still >= 5 {
-                return you;
-            }
-        } else {
-            still = 0;
-        }
-        last = Some(you);
-    }
-    panic!("the player never came to rest");
 }
 
 /// The item ids a zone reports for player `entity`, sorted.

@@ -8,10 +8,13 @@ import { openWebSocket } from './websocket';
 import { openWebTransport, webTransportAvailable } from './webtransport';
 import type { Transport, TransportHandlers } from './types';
 
-/** The gateway's answer to `GET /api/connect`. */
+/**
+ * The gateway's answer to `GET /api/connect`. `cert_sha256_hex` is the development
+ * certificate's hash to pin; null (or absent) when the gateway has a certificate browsers trust.
+ */
 export interface ConnectInfo {
   protocol_version: number;
-  webtransport: { url: string; cert_sha256_hex: string } | null;
+  webtransport: { url: string; cert_sha256_hex?: string | null } | null;
   websocket: { path: string };
 }
 
@@ -63,7 +66,7 @@ export async function openTransport(
     const wt = info.webtransport;
     if (wt !== null && webTransportAvailable()) {
       try {
-        return await openWebTransport(wt.url, wt.cert_sha256_hex, handlers, WEBTRANSPORT_TIMEOUT_MS);
+        return await openWebTransport(wt.url, wt.cert_sha256_hex ?? null, handlers, WEBTRANSPORT_TIMEOUT_MS);
       } catch (e) {
         if (preference === 'webtransport') {
           throw new ConnectError(`WebTransport failed: ${String(e)}`);

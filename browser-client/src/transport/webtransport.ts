@@ -1,7 +1,8 @@
 /**
  * WebTransport (HTTP/3) connection: one bidirectional stream opened by the client carries the
- * control messages, each framed by a u32 LE length; datagrams carry one message each. The
- * gateway's self-signed certificate is pinned with `serverCertificateHashes`.
+ * control messages, each framed by a u32 LE length; datagrams carry one message each. A
+ * gateway's self-signed development certificate is pinned with `serverCertificateHashes`; a
+ * gateway with a real certificate gives no hash and the browser checks it as for any site.
  */
 
 import { DecodeError, fromHex } from '../codec';
@@ -15,14 +16,11 @@ export function webTransportAvailable(): boolean {
 
 export async function openWebTransport(
   url: string,
-  certSha256Hex: string,
+  certSha256Hex: string | null,
   handlers: TransportHandlers,
   timeoutMs: number,
 ): Promise<Transport> {
-  const hash = fromHex(certSha256Hex);
-  const wt = new WebTransport(url, {
-    serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }],
-  });
+  const wt = new WebTransport(url, webTransportOptions(certSha256Hex));
   // Keep a rejected `closed` from surfacing as an unhandled rejection before we watch it.
   wt.closed.catch(() => undefined);
   let stream: WebTransportBidirectionalStream;
@@ -74,6 +72,14 @@ export async function openWebTransport(
       }
     },
   };
+}
+
+/** Pins the development certificate's hash when there is one; else the browser's usual checks. */
+export function webTransportOptions(certSha256Hex: string | null): WebTransportOptions {
+  if (certSha256Hex === null) {
+    return {};
+  }
+  return { serverCertificateHashes: [{ algorithm: 'sha-256', value: fromHex(certSha256Hex) }] };
 }
 
 function datagramWriter(wt: WebTransport): WritableStreamDefaultWriter<Uint8Array> {

@@ -9,6 +9,10 @@
 //! Anything malformed, oversized, unknown, out of phase or flooding (more than
 //! `FLOOD_LIMIT` messages a second) ends this session alone, with a coded error.
 //!
+//! A draining gateway ([`crate::drain`]) refuses new sessions and sessions still before
+//! `Joined` with `Draining`, and sends playing ones `Reconnect` once; they play on until their
+//! client leaves (to resume on another gateway) or the gateway stops.
+//!
 //! While playing, an input datagram goes to the zone simulating the player and its ack picks
 //! the baseline of the next snapshot (`playing.rs`); a chat line goes to that zone or is
 //! refused, the session staying (`chat.rs`). Each completed tick of the cell cache runs these
@@ -91,6 +95,11 @@ pub async fn serve<T: Transport>(mut transport: T, state: Arc<GatewayState>, shu
         transport.close(ErrorCode::ServerFull.close_code(), "server full").await;
         return;
     };
+    if state.drain.is_draining() {
+        metrics::counter!("mmo_gateway_disconnects_total", "reason" => "Draining").increment(1);
+        transport.close(ErrorCode::Draining.close_code(), "draining").await;
+        return;
+    }
     let span = info_span!("session", session = %slot.id, transport = kind);
     async move {
         info!("session opened");
@@ -148,6 +157,7 @@ fn code_name(code: ErrorCode) -> &'static str {
         ErrorCode::TokenExpired => "TokenExpired",
         ErrorCode::CharacterCorrupt => "CharacterCorrupt",
         ErrorCode::StoreUnavailable => "StoreUnavailable",
+        ErrorCode::Draining => "Draining",
     }
 }
 
@@ -212,8 +222,15 @@ impl Session {
     }
 
     async fn login<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+        let drain = self.state.drain.clone();
         loop {
-            let result = match self.next_control(t).await? {
+            // Refused between messages only: a login under way finishes (or fails) whole.
+            let msg = tokio::select! {
+                biased;
+                () = drain.started() => return Err(ErrorCode::Draining.into()),
+                msg = self.next_control(t) => msg?,
+            };
+            let result = match msg {
                 ClientControl::Login { name, password } => self.login_with(&name, password.as_deref()).await,
                 ClientControl::Resume { token } => self.resume(&token).await,
                 _ => return Err(ErrorCode::UnexpectedMessage.into()),
@@ -305,8 +322,15 @@ impl Session {
 
     async fn play<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
         let mut ticks = self.state.cells.ticks();
+        let drain = self.state.drain.clone();
+        let mut asked_to_move = false;
         loop {
             tokio::select! {
+                () = drain.started(), if !asked_to_move => {
+                    asked_to_move = true;
+                    info!("draining: the client is asked to reconnect elsewhere");
+                    send_control(t, &ServerControl::Reconnect).await?;
+                }
                 inbound = t.recv() => {
                     let inbound = inbound?;
                     if !self.flood.allow(Instant::now()) {

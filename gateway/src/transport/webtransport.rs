@@ -1,8 +1,8 @@
 //! WebTransport over HTTP/3 with `web-transport-quinn`: the endpoint (dual-stack, raised UDP
-//! buffers, pinned development certificate) and the [`Transport`] of one session.
+//! buffers, the gateway's certificate) and the [`Transport`] of one session.
 
 use super::{Inbound, Transport, TransportError, TransportKind};
-use crate::cert::DevCertificate;
+use crate::cert::ServerCertificate;
 use bytes::Bytes;
 use mmo_protocol::framing::{frame, FrameReader};
 use mmo_protocol::limits::MAX_CLIENT_CONTROL;
@@ -43,13 +43,8 @@ pub fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, EndpointError> {
 
 /// Creates the QUIC endpoint of WebTransport on the bound `socket` with `cert`
 /// ([`super::accept::Acceptor`] accepts its sessions).
-pub fn endpoint(socket: UdpSocket, cert: &DevCertificate) -> Result<quinn::Endpoint, EndpointError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])?
-        .with_no_client_auth()
-        .with_single_cert(cert.chain.clone(), cert.key.clone_key())?;
-    tls.alpn_protocols = vec![web_transport_quinn::ALPN.as_bytes().to_vec()];
+pub fn endpoint(socket: UdpSocket, cert: &ServerCertificate) -> Result<quinn::Endpoint, EndpointError> {
+    let tls = cert.server_config(&[web_transport_quinn::ALPN.as_bytes()])?;
     let crypto =
         quinn::crypto::rustls::QuicServerConfig::try_from(tls).map_err(|e| EndpointError::Quic(e.to_string()))?;
     let mut server_config = quinn::ServerConfig::with_crypto(Arc::new(crypto));

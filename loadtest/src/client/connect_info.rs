@@ -17,7 +17,10 @@ pub struct ConnectInfo {
 #[derive(Clone, Debug, Deserialize)]
 pub struct WebTransportInfo {
     pub url: String,
-    pub cert_sha256_hex: String,
+    /// The development certificate's hash to pin; `None` when the gateway has a certificate
+    /// clients check against their CAs.
+    #[serde(default)]
+    pub cert_sha256_hex: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -37,10 +40,12 @@ impl ConnectInfo {
         serde_json::from_str(&body).map_err(|e| ClientError::Connect(format!("/api/connect: {e}")))
     }
 
-    /// The certificate hash the gateway asks clients to pin.
-    pub fn cert_hash(&self) -> Result<CertHash, ClientError> {
-        let hex = &self.webtransport.as_ref().ok_or(ClientError::NoWebTransport)?.cert_sha256_hex;
-        hex.parse().map_err(|e| ClientError::Connect(format!("bad certificate hash {hex:?}: {e}")))
+    /// The certificate hash the gateway asks clients to pin; `None` with a CA-signed one.
+    pub fn cert_hash(&self) -> Result<Option<CertHash>, ClientError> {
+        let Some(hex) = &self.webtransport.as_ref().ok_or(ClientError::NoWebTransport)?.cert_sha256_hex else {
+            return Ok(None);
+        };
+        hex.parse().map(Some).map_err(|e| ClientError::Connect(format!("bad certificate hash {hex:?}: {e}")))
     }
 }
 

@@ -88,6 +88,32 @@ impl Drop for TestWorld {
 
 pub use mmo_loadtest::client::Event;
 
+/// `GET /api/connect` of the gateway serving HTTP at `http`.
+pub async fn connect_info(http: SocketAddr) -> ConnectInfo {
+    let base = url::Url::parse(&format!("http://{http}/")).unwrap();
+    ConnectInfo::fetch(&base, Duration::from_secs(5)).await.expect("connect info")
+}
+
+/// Sends no input until the player stands still on the ground for 5 snapshots in a row.
+pub async fn settle(client: &mut Client) -> mmo_protocol::OwnState {
+    let mut last: Option<mmo_protocol::OwnState> = None;
+    let mut still = 0;
+    for _ in 0..400 {
+        client.send_input(0).await;
+        let you = client.snapshot().await.you;
+        if last.is_some_and(|l| l.body.pos == you.body.pos) && you.body.on_ground {
+            still += 1;
+            if still >= 5 {
+                return you;
+            }
+        } else {
+            still = 0;
+        }
+        last = Some(you);
+    }
+    panic!("the player never came to rest");
+}
+
 /// A protocol client for tests: [`mmo_loadtest::client::Client`] with the input sequence and
 /// the last snapshot's tick kept, and failures as panics.
 pub struct Client {
@@ -98,21 +124,45 @@ pub struct Client {
 
 impl Client {
     pub async fn webtransport(world: &TestWorld) -> Client {
-        let base = url::Url::parse(&format!("http://{}/", world.http)).unwrap();
-        let info = ConnectInfo::fetch(&base, Duration::from_secs(5)).await.expect("connect info");
-        let hash = info.cert_hash().expect("certificate hash").0.to_vec();
+        Self::webtransport_at(world.http).await
+    }
+
+    /// Over WebTransport, as `/api/connect` of the gateway serving HTTP at `http` says.
+    pub async fn webtransport_at(http: SocketAddr) -> Client {
+        Self::webtransport_with(&connect_info(http).await).await
+    }
+
+    /// Over WebTransport, as `info` (an earlier answer of `/api/connect`) says.
+    pub async fn webtransport_with(info: &ConnectInfo) -> Client {
+        Self::try_webtransport_with(info).await.expect("webtransport connects")
+    }
+
+    /// [`Client::webtransport_with`], or why the session could not be opened.
+    pub async fn try_webtransport_with(info: &ConnectInfo) -> Result<Client, mmo_loadtest::client::ClientError> {
+        let hash = info.cert_hash().expect("certificate hash").expect("a development certificate").0.to_vec();
         let client =
             web_transport_quinn::ClientBuilder::new().with_server_certificate_hashes(vec![hash]).expect("client");
-        let url = url::Url::parse(&info.webtransport.expect("webtransport offered").url).unwrap();
-        Self::from(mmo_loadtest::client::Client::webtransport(client, &url).await.expect("webtransport connects"))
+        let url = url::Url::parse(&info.webtransport.as_ref().expect("webtransport offered").url).unwrap();
+        mmo_loadtest::client::Client::webtransport(client, &url).await.map(Self::from)
+    }
+
+    /// Leaves: closes the connection.
+    pub async fn close(self) {
+        self.inner.close().await;
     }
 
     pub async fn websocket(world: &TestWorld) -> Client {
-        let url = format!("ws://{}/ws", world.http);
+        Self::websocket_at(world.http).await
+    }
+
+    /// Over the WebSocket fallback of the gateway serving HTTP at `http`.
+    pub async fn websocket_at(http: SocketAddr) -> Client {
+        let url = format!("ws://{http}/ws");
         Self::from(mmo_loadtest::client::Client::websocket(&url).await.expect("websocket connects"))
     }
 
-    fn from(inner: mmo_loadtest::client::Client) -> Client {
+    /// A test client over `inner`.
+    pub fn from(inner: mmo_loadtest::client::Client) -> Client {
         Client { inner, seq: 0, last_tick: None }
     }
 

@@ -120,6 +120,65 @@ pub fn parse_token_key(s: &str) -> Result<mmo_store::token::TokenKey, String> {
     mmo_store::token::TokenKey::new(s.as_bytes().to_vec()).map_err(|e| e.to_string())
 }
 
+/// The placeholder in an advertised address that [`with_ordinal`] replaces by the ordinal.
+pub const ORDINAL_PLACEHOLDER: &str = "{ordinal}";
+
+/// Why a service's id could not be made from its flags.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    #[error("give either {id_flag} or {ordinal_flag}, not both")]
+    Both { id_flag: &'static str, ordinal_flag: &'static str },
+    #[error("one of {id_flag} or {ordinal_flag} is required")]
+    Neither { id_flag: &'static str, ordinal_flag: &'static str },
+    #[error("{id_flag} must be greater than 0")]
+    ZeroId { id_flag: &'static str },
+    #[error("{ordinal_flag} {ordinal} is too large (the id is ordinal + 1)")]
+    OrdinalTooLarge { ordinal_flag: &'static str, ordinal: u32 },
+    #[error("{flag} contains {ORDINAL_PLACEHOLDER} but {ordinal_flag} was not given")]
+    NoOrdinal { flag: &'static str, ordinal_flag: &'static str },
+}
+
+/// The flag names behind a service's id: `--id` and `--ordinal` (each binary has its own
+/// environment variables), named in errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdFlags {
+    pub id: &'static str,
+    pub ordinal: &'static str,
+}
+
+impl IdFlags {
+    /// `--id` / `--ordinal`.
+    pub const DEFAULT: IdFlags = IdFlags { id: "--id", ordinal: "--ordinal" };
+}
+
+/// A service's id from `--id N` or `--ordinal N` (a Kubernetes StatefulSet pod's index, from 0:
+/// the id is N + 1, as ids start at 1). Exactly one must be given (binaries also say so with a
+/// clap `ArgGroup`, so `--help` shows it).
+pub fn id_from(id: Option<u32>, ordinal: Option<u32>) -> Result<u32, IdError> {
+    let IdFlags { id: id_flag, ordinal: ordinal_flag } = IdFlags::DEFAULT;
+    match (id, ordinal) {
+        (Some(_), Some(_)) => Err(IdError::Both { id_flag, ordinal_flag }),
+        (None, None) => Err(IdError::Neither { id_flag, ordinal_flag }),
+        (Some(0), None) => Err(IdError::ZeroId { id_flag }),
+        (Some(id), None) => Ok(id),
+        (None, Some(ordinal)) => ordinal.checked_add(1).ok_or(IdError::OrdinalTooLarge { ordinal_flag, ordinal }),
+    }
+}
+
+/// `template` (the value of `flag`) with every `{ordinal}` replaced by `ordinal`: one pod
+/// template advertises a different address per StatefulSet pod. A template with the
+/// placeholder and no ordinal is an error naming `flag`.
+pub fn with_ordinal(flag: &'static str, template: &str, ordinal: Option<u32>) -> Result<String, IdError> {
+    match ordinal {
+        Some(n) => Ok(template.replace(ORDINAL_PLACEHOLDER, &n.to_string())),
+        None if template.contains(ORDINAL_PLACEHOLDER) => {
+            Err(IdError::NoOrdinal { flag, ordinal_flag: IdFlags::DEFAULT.ordinal })
+        }
+        None => Ok(template.to_string()),
+    }
+}
+
 /// Resolves when the process is asked to stop: Ctrl-C (SIGINT) or SIGTERM (what `kill`,
 /// systemd and container runtimes send). Every service binary stops cleanly on either.
 pub async fn stop_requested() {
@@ -164,7 +223,29 @@ pub fn init_logging(default: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_world_size;
+    use super::*;
+
+    #[test]
+    fn the_id_is_the_id_flag_or_the_ordinal_plus_one() {
+        assert_eq!(id_from(Some(7), None), Ok(7));
+        assert_eq!(id_from(None, Some(0)), Ok(1));
+        assert_eq!(id_from(None, Some(4)), Ok(5));
+        for bad in
+            [id_from(Some(1), Some(0)), id_from(None, None), id_from(Some(0), None), id_from(None, Some(u32::MAX))]
+        {
+            let text = bad.expect_err("refused").to_string();
+            assert!(text.contains("--id") || text.contains("--ordinal"), "{text:?} names no flag");
+        }
+    }
+
+    #[test]
+    fn the_ordinal_fills_in_advertised_addresses() {
+        let url = "https://gw-{ordinal}.play.example.com";
+        assert_eq!(with_ordinal("--public-url", url, Some(2)).unwrap(), "https://gw-2.play.example.com");
+        assert_eq!(with_ordinal("--public-url", "https://play.example.com", None).unwrap(), "https://play.example.com");
+        let error = with_ordinal("--public-url", url, None).unwrap_err().to_string();
+        assert!(error.contains("--public-url") && error.contains("--ordinal"), "{error}");
+    }
 
     #[test]
     fn a_world_size_is_two_numbers_of_cells_from_1_to_256() {

@@ -71,7 +71,7 @@ pub struct ZoneInfo {
 #[serde(deny_unknown_fields)]
 pub struct GatewayInfo {
     pub id: GatewayId,
-    /// Where browsers reach it (`host:port`).
+    /// Where browsers reach it: its advertised https URL (`--public-url`), else `host:port`.
     pub address: String,
     /// The certificate browsers pin (`serverCertificateHashes`).
     pub cert_hash: CertHash,

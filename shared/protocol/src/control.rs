@@ -5,7 +5,8 @@
 //! without for a guest) or `Resume` (a session token from an earlier `Joined`), answered by
 //! `Joined` carrying a fresh token (or an `Error`: `WrongPassword`, `PasswordInvalid`,
 //! `TokenInvalid`, `TokenExpired`, `NameTaken`, `CharacterCorrupt` let the client retry); after
-//! that `Chat` either way, `Terrain` from the server for cells near the player.
+//! that `Chat` either way, `Terrain` from the server for cells near the player. A draining gateway
+//! sends `Reconnect` to the players on it and refuses logins with `Draining`.
 
 use crate::error::ErrorCode;
 use crate::limits::{MAX_CHAT_CHARS, NAME_CHARS};
@@ -70,6 +71,11 @@ pub enum ServerControl {
     Ground {
         items: Vec<crate::cell::GroundItem>,
     },
+    /// The gateway is going away (draining before a restart): connect again through
+    /// `/api/connect` of the page's address, which leads to another gateway, and `Resume` with
+    /// the session token. The session stays open until the client leaves or the gateway's drain
+    /// times out.
+    Reconnect,
 }
 
 impl crate::codec::Message for ClientControl {
@@ -77,7 +83,7 @@ impl crate::codec::Message for ClientControl {
 }
 
 impl crate::codec::Message for ServerControl {
-    const KINDS: u8 = 7;
+    const KINDS: u8 = 8;
 }
 
 /// What a client needs to know about the world to play in it.

@@ -43,6 +43,9 @@ pub enum ErrorCode {
     CharacterCorrupt = 19,
     /// The player store cannot be reached: try again shortly.
     StoreUnavailable = 20,
+    /// The gateway is draining (about to stop): connect again through the page's address, which
+    /// leads to another gateway, and resume there.
+    Draining = 21,
 }
 
 impl ErrorCode {

@@ -122,6 +122,7 @@ pub fn messages() -> Value {
     ];
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: ground }));
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: vec![] }));
+    out.push(sample("ServerControl", "Reconnect", &ServerControl::Reconnect));
     out.push(sample(
         "ClientDatagram",
         "Input",
@@ -165,6 +166,7 @@ pub fn all_error_codes() -> Vec<ErrorCode> {
         TokenExpired,
         CharacterCorrupt,
         StoreUnavailable,
+        Draining,
     ]
 }
 

@@ -31,4 +31,4 @@ pub use datagram::{ClientDatagram, EntityDelta, EntitySpawn, InputFrame, OwnStat
 pub use error::ErrorCode;
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
