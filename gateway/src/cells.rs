@@ -19,6 +19,7 @@ use mmo_protocol::{CellEvent, CellFrame};
 use mmo_world::{CellId, GatewayId, SessionId, Tick, ZoneId};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, warn};
 
@@ -28,6 +29,9 @@ const EVENT_TICKS: usize = 40;
 const MAX_LAG_TICKS: u64 = 2;
 /// Frames kept per cell: a session may wake this many ticks late and still send each tick.
 const FRAME_HISTORY: usize = 4;
+/// How often the cells' owners are checked besides on registry changes: a zone's new
+/// connection (after it restarted) shows in the zone directory, not in the assignments.
+const RECHECK: Duration = Duration::from_millis(250);
 /// Frames buffered between zones and the pump.
 pub const FRAME_QUEUE: usize = 4096;
 
@@ -41,8 +45,9 @@ struct State {
     events: HashMap<CellId, EventLog>,
     interest: HashMap<CellId, HashSet<SessionId>>,
     by_session: HashMap<SessionId, Vec<CellId>>,
-    /// The zone each cell of interest was last subscribed at.
-    subscribed_at: HashMap<CellId, ZoneId>,
+    /// The zone connection each cell of interest was last subscribed at: a zone restarted
+    /// under the same id (a new address, a new process) is a new connection.
+    subscribed_at: HashMap<CellId, ZoneHandle>,
 }
 
 /// Cell frames by cell, and who needs which cell.
@@ -143,11 +148,9 @@ impl CellCache {
         }
         for cell in removed {
             let at = self.state.lock().expect("cell cache lock").subscribed_at.remove(&cell);
-            let owner = self.owner(cell).map(|z| z.zone);
-            for zone in at.into_iter().chain(owner.filter(|o| Some(*o) != at)) {
-                if let Some(handle) = self.zones.get(zone) {
-                    let _ = handle.send(ZoneCommand::Unsubscribe { cell, subscriber }).await;
-                }
+            let owner = self.owner(cell).filter(|o| !at.as_ref().is_some_and(|a| a.same_connection(o)));
+            for handle in at.into_iter().chain(owner) {
+                let _ = handle.send(ZoneCommand::Unsubscribe { cell, subscriber }).await;
             }
         }
     }
@@ -158,7 +161,7 @@ impl CellCache {
             warn!(%cell, "no owner for cell");
             return;
         };
-        self.state.lock().expect("cell cache lock").subscribed_at.insert(cell, zone.zone);
+        self.state.lock().expect("cell cache lock").subscribed_at.insert(cell, zone.clone());
         let cmd = ZoneCommand::Subscribe {
             cell,
             subscriber: SubscriberId::Gateway(self.gateway),
@@ -169,16 +172,23 @@ impl CellCache {
         }
     }
 
-    /// After a registry change: subscribes each cell of interest whose owner changed at its new
-    /// owner (the old owner moved the subscription along with the cell, or has stopped sending).
+    /// After a registry change (and every [`RECHECK`]): subscribes each cell of interest whose
+    /// owner changed at its new owner (the old owner moved the subscription along with the
+    /// cell, or has stopped sending), and each whose owner is now reached through another
+    /// connection (it restarted under its id; the old connection leads nowhere).
     pub async fn follow_owners(&self) {
         let _order = self.subscribing.lock().await;
         let moved: Vec<CellId> = {
             let st = self.state.lock().expect("cell cache lock");
-            let table = self.assignments.borrow();
             st.interest
                 .keys()
-                .filter(|cell| table.get(cell).map(|a| a.zone) != st.subscribed_at.get(cell).copied())
+                .filter(|cell| {
+                    let owner = self.owner(**cell);
+                    match (owner, st.subscribed_at.get(cell)) {
+                        (Some(owner), Some(at)) => !owner.same_connection(at),
+                        (owner, at) => owner.is_some() != at.is_some(),
+                    }
+                })
                 .copied()
                 .collect()
         };
@@ -249,6 +259,8 @@ pub async fn run_pump(
 ) {
     let mut owners = cache.assignments.clone();
     let mut following = true;
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let frame = tokio::select! {
             f = frames.recv() => match f {
@@ -259,6 +271,7 @@ pub async fn run_pump(
                 following = changed.is_ok();
                 None
             }
+            _ = recheck.tick() => None,
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
         let Some(frame) = frame else {

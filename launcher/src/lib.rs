@@ -7,7 +7,10 @@
 //! directory. Dropping the [`Cluster`] (or [`Cluster::stop`]) ends every process it started.
 
 use anyhow::{bail, Context};
+use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
+use mmo_cluster::Registry;
 use mmo_test_services::{Etcd, Redis};
+use mmo_world::ZoneId;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -17,8 +20,13 @@ use tracing::{info, warn};
 
 /// How long a service may take to print its ready line.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a service may take to exit after SIGTERM before it is killed.
+/// How long a service may take to exit after SIGTERM before it is killed, when the whole
+/// cluster stops (zones stopping together find no zone to drain into and stop at once).
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// A zone's drain timeout (`--drain-timeout-secs`), and how long a restart waits for it.
+const ZONE_DRAIN_SECS: u64 = 20;
+/// How long a rolling restart waits for a restarted zone to be given cells again.
+const REFILL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What to start.
 #[derive(Clone, Debug)]
@@ -78,6 +86,9 @@ pub enum Role {
 #[derive(Debug)]
 pub struct Service {
     pub role: Role,
+    /// The binary and its flags (a restart starts the same).
+    binary: String,
+    args: Vec<String>,
     /// What its ready line said after `ready: `.
     pub ready: String,
     pub log: PathBuf,
@@ -98,6 +109,9 @@ pub struct Cluster {
     /// The key every gateway signs session tokens with (hex).
     token_key: String,
     run_dir: PathBuf,
+    bin_dir: PathBuf,
+    /// The world's name (its keys in etcd).
+    world: String,
     services: Vec<Service>,
 }
 
@@ -110,7 +124,9 @@ impl Cluster {
         let token_key = random_hex(32).context("a token key from /dev/urandom")?;
         let run_dir = std::env::temp_dir().join(format!("mmo-launcher-{}", std::process::id()));
         std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
-        let mut cluster = Cluster { etcd, redis, token_key, run_dir, services: Vec::new() };
+        let bin_dir = config.bin_dir.clone();
+        let world = config.world.clone();
+        let mut cluster = Cluster { etcd, redis, token_key, run_dir, bin_dir, world, services: Vec::new() };
         info!(etcd = cluster.etcd.endpoint(), "etcd ready");
         let common = |c: &Cluster| {
             vec![
@@ -132,7 +148,7 @@ impl Cluster {
                 args.push(format!("--client-dir={}", dir.display()));
             }
             args.extend(config.coordinator_args.iter().cloned());
-            cluster.start(config, "mmo-coordinator", Role::Coordinator(n), args).await?;
+            cluster.start("mmo-coordinator", Role::Coordinator(n), args).await?;
         }
         let store = |c: &Cluster| vec![format!("--durable={}", c.redis.url()), format!("--token-key={}", c.token_key)];
         for n in 1..=config.zones {
@@ -142,8 +158,9 @@ impl Cluster {
                 format!("--id={n}"),
                 format!("--lease-ttl={}", config.lease_ttl),
                 format!("--npcs-per-cell={}", config.npcs_per_cell),
+                format!("--drain-timeout-secs={ZONE_DRAIN_SECS}"),
             ]);
-            cluster.start(config, "mmo-zone", Role::Zone(n), args).await?;
+            cluster.start("mmo-zone", Role::Zone(n), args).await?;
         }
         for n in 1..=config.gateways {
             let mut args = common(&cluster);
@@ -165,19 +182,13 @@ impl Cluster {
             if let Some(dir) = &config.client_dir {
                 args.push(format!("--client-dir={}", dir.display()));
             }
-            cluster.start(config, "mmo-gateway", Role::Gateway(n), args).await?;
+            cluster.start("mmo-gateway", Role::Gateway(n), args).await?;
         }
         Ok(cluster)
     }
 
-    async fn start(
-        &mut self,
-        config: &ClusterConfig,
-        binary: &str,
-        role: Role,
-        args: Vec<String>,
-    ) -> anyhow::Result<()> {
-        let path = config.bin_dir.join(binary);
+    async fn start(&mut self, binary: &str, role: Role, args: Vec<String>) -> anyhow::Result<()> {
+        let path = self.bin_dir.join(binary);
         if !path.is_file() {
             bail!("{} not found (build it: cargo build --bins; or pass --bin-dir)", path.display());
         }
@@ -187,7 +198,12 @@ impl Cluster {
             Role::Gateway(n) => format!("gateway-{n}"),
         };
         let log = self.run_dir.join(format!("{name}.log"));
-        let log_file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        // Appended to: a restarted service writes after its earlier run.
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .with_context(|| format!("opening {}", log.display()))?;
         let mut child = Command::new(&path)
             .args(&args)
             .stdin(Stdio::null())
@@ -218,7 +234,7 @@ impl Cluster {
         // Keep draining stdout so the service never blocks on it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         info!(%name, %ready, took_ms = started.elapsed().as_millis() as u64, "ready");
-        self.services.push(Service { role, ready, log, child });
+        self.services.push(Service { role, binary: binary.to_string(), args, ready, log, child });
         Ok(())
     }
 
@@ -258,19 +274,95 @@ impl Cluster {
         Ok(())
     }
 
-    /// Stops every service (SIGTERM, then SIGKILL after a while), newest first, then etcd.
-    pub async fn stop(mut self) {
-        for service in self.services.iter_mut().rev() {
-            let Some(pid) = service.child.id() else { continue };
-            if let Err(error) = mmo_test_services::signal(pid, mmo_test_services::Signal::Term) {
-                warn!(%error, pid, "could not send SIGTERM");
+    /// Stops a service as Kubernetes would (SIGTERM: a zone drains, a gateway moves its
+    /// players), waits for it to exit (killing it past the zone drain timeout), and starts it
+    /// again with the same flags.
+    pub async fn restart(&mut self, role: &Role) -> anyhow::Result<()> {
+        let index = self.services.iter().position(|s| &s.role == role).context("no such service")?;
+        let mut service = self.services.remove(index);
+        let wait = Duration::from_secs(ZONE_DRAIN_SECS) + STOP_TIMEOUT;
+        let started = Instant::now();
+        sigterm(&service);
+        wait_or_kill(&mut service, tokio::time::Instant::now() + wait).await;
+        info!(role = ?service.role, took_ms = started.elapsed().as_millis() as u64, "stopped; starting again");
+        self.start(&service.binary, service.role, service.args).await
+    }
+
+    /// Restarts every zone, one after another (a rolling update): each drains into the others,
+    /// starts again and is given cells before the next one goes.
+    pub async fn roll_zones(&mut self) -> anyhow::Result<()> {
+        let (registry, follower) =
+            EtcdRegistry::connect(EtcdConfig::new([self.etcd.endpoint()], self.world.as_str())).await?;
+        let following = tokio::spawn(follower.run());
+        let zones: Vec<Role> =
+            self.services.iter().filter(|s| matches!(s.role, Role::Zone(_))).map(|s| s.role.clone()).collect();
+        for role in zones {
+            let Role::Zone(id) = role else { continue };
+            self.restart(&role).await?;
+            let started = Instant::now();
+            let mut assignments = registry.watch();
+            let refilled = tokio::time::timeout(
+                REFILL_TIMEOUT,
+                assignments.wait_for(|t| t.values().any(|a| a.zone == ZoneId(id))),
+            )
+            .await;
+            match refilled {
+                Ok(Ok(_)) => {
+                    info!(zone = id, took_ms = started.elapsed().as_millis() as u64, "restarted zone owns cells again")
+                }
+                _ => warn!(zone = id, "restarted zone was not given a cell within {REFILL_TIMEOUT:?}"),
             }
-            if tokio::time::timeout(STOP_TIMEOUT, service.child.wait()).await.is_err() {
-                warn!(role = ?service.role, "did not stop in time; killing");
-                let _ = service.child.kill().await;
+        }
+        following.abort();
+        Ok(())
+    }
+
+    /// Stops every service, gateways first (their players are saved), then the zones, then
+    /// the coordinators, each group together (SIGTERM, then SIGKILL after a while), then etcd.
+    pub async fn stop(mut self) {
+        for group in [Kind::Gateway, Kind::Zone, Kind::Coordinator] {
+            let members: Vec<&mut Service> = self.services.iter_mut().filter(|s| Kind::of(&s.role) == group).collect();
+            members.iter().for_each(|s| sigterm(s));
+            let deadline = tokio::time::Instant::now() + STOP_TIMEOUT;
+            for service in members {
+                wait_or_kill(service, deadline).await;
             }
         }
         self.services.clear();
+    }
+}
+
+/// A service's kind, to stop them in groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Coordinator,
+    Zone,
+    Gateway,
+}
+
+impl Kind {
+    fn of(role: &Role) -> Kind {
+        match role {
+            Role::Coordinator(_) => Kind::Coordinator,
+            Role::Zone(_) => Kind::Zone,
+            Role::Gateway(_) => Kind::Gateway,
+        }
+    }
+}
+
+fn sigterm(service: &Service) {
+    if let Some(pid) = service.child.id() {
+        if let Err(error) = mmo_test_services::signal(pid, mmo_test_services::Signal::Term) {
+            warn!(%error, pid, "could not send SIGTERM");
+        }
+    }
+}
+
+/// Waits for a service sent SIGTERM to exit, and kills it if it still runs at `deadline`.
+async fn wait_or_kill(service: &mut Service, deadline: tokio::time::Instant) {
+    if tokio::time::timeout_at(deadline, service.child.wait()).await.is_err() {
+        warn!(role = ?service.role, "did not stop in time; killing");
+        let _ = service.child.kill().await;
     }
 }
 

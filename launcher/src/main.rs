@@ -1,6 +1,8 @@
 //! `mmo-launcher up`: a local multi-process cluster (etcd, 2 coordinators, 4 zone servers, 1
 //! gateway by default). Prints the play URL and the dashboard URL once everything is ready;
-//! Ctrl-C, SIGTERM or typing `stop` stops every process it started.
+//! Typing `roll` restarts every zone one after another (SIGTERM: each drains into the others
+//! first, as in a Kubernetes rolling update); Ctrl-C, SIGTERM or typing `stop` stops every
+//! process it started.
 
 use clap::{Parser, Subcommand};
 use mmo_launcher::{Cluster, ClusterConfig};
@@ -75,12 +77,12 @@ async fn main() -> anyhow::Result<()> {
         world_size: format!("{}x{}", args.world_size.0, args.world_size.1),
         ..ClusterConfig::new(bin_dir)
     };
-    let cluster = Cluster::up(&config).await?;
+    let mut cluster = Cluster::up(&config).await?;
     let mut out = std::io::stdout();
     writeln!(out, "play:      {}", cluster.play_url().unwrap_or_default())?;
     writeln!(out, "dashboard: {}", cluster.dashboard_url().unwrap_or_default())?;
     writeln!(out, "etcd:      {}   logs: {}", cluster.etcd_endpoint(), cluster.run_dir().display())?;
-    writeln!(out, "ready: type `stop` or press Ctrl-C to stop everything")?;
+    writeln!(out, "ready: type `roll` for a rolling restart of the zones; `stop` or Ctrl-C stops everything")?;
     out.flush()?;
     let stop = mmo_cluster::cli::stop_requested();
     tokio::pin!(stop);
@@ -91,7 +93,14 @@ async fn main() -> anyhow::Result<()> {
             () = &mut stop => break,
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) if line.trim() == "stop" => break,
-                Ok(Some(_)) => writeln!(out, "type `stop` to stop the cluster")?,
+                Ok(Some(line)) if line.trim() == "roll" => {
+                    writeln!(out, "rolling restart of every zone...")?;
+                    match cluster.roll_zones().await {
+                        Ok(()) => writeln!(out, "rolled: every zone restarted")?,
+                        Err(error) => writeln!(out, "rolling restart failed: {error:#}")?,
+                    }
+                }
+                Ok(Some(_)) => writeln!(out, "type `roll` to restart every zone one by one, `stop` to stop the cluster")?,
                 _ => stdin_open = false,
             },
         }

@@ -23,6 +23,7 @@ use std::time::Duration;
 /// A zone server: simulates the cells the coordinator assigns it.
 #[derive(Parser, Debug)]
 #[command(version, about)]
+#[command(group(clap::ArgGroup::new("identity").required(true).args(["id", "ordinal"])))]
 struct Args {
     #[command(flatten)]
     registry: RegistryArgs,
@@ -32,11 +33,11 @@ struct Args {
     #[command(flatten)]
     store: StoreArgs,
     /// This zone's id (unique in the world, > 0).
-    #[arg(long, env = "MMO_ZONE_ID", value_parser = clap::value_parser!(u32).range(1..), required_unless_present = "ordinal", conflicts_with = "ordinal")]
+    #[arg(long, env = "MMO_ZONE_ID", value_parser = clap::value_parser!(u32).range(1..))]
     id: Option<u32>,
     /// Instead of --id: this zone's ordinal from 0 (a Kubernetes StatefulSet's pod index); the
     /// zone id is the ordinal + 1.
-    #[arg(long, env = "MMO_ZONE_ORDINAL", value_parser = clap::value_parser!(u32).range(..u32::MAX as i64))]
+    #[arg(long, env = "MMO_ZONE_ORDINAL")]
     ordinal: Option<u32>,
     /// TCP address of the zone link (gateways and other zones connect here, over TLS with the
     /// certificate the zone registers).
@@ -84,11 +85,7 @@ async fn main() -> anyhow::Result<()> {
     let store =
         AnyStore::open(&args.store.durable).await.with_context(|| format!("--durable {:?}", args.store.durable))?;
     let hot = AnyHot::open(&args.store.hot, &store).await.with_context(|| format!("--hot {:?}", args.store.hot))?;
-    let me = ZoneId(match (args.id, args.ordinal) {
-        (Some(id), _) => id,
-        (None, Some(ordinal)) => ordinal + 1,
-        (None, None) => unreachable!("clap requires --id or --ordinal"),
-    });
+    let me = ZoneId(mmo_cluster::cli::id_from(args.id, args.ordinal)?);
     let zone = ZoneConfig {
         zone: me,
         seed: args.world.seed,

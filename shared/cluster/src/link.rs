@@ -149,6 +149,12 @@ pub struct ZoneHandle {
 }
 
 impl ZoneHandle {
+    /// Whether both handles lead to the same connection (or in-process zone): a zone restarted
+    /// under the same id is reached through a new one.
+    pub fn same_connection(&self, other: &ZoneHandle) -> bool {
+        self.zone == other.zone && self.tx.same_channel(&other.tx)
+    }
+
     /// A handle and the receiving end the zone runtime reads, holding at most `capacity` commands.
     pub fn channel(zone: ZoneId, capacity: usize) -> (ZoneHandle, mpsc::Receiver<ZoneCommand>) {
         let (tx, rx) = mpsc::channel(capacity);

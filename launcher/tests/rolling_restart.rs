@@ -1,0 +1,102 @@
+//! A rolling restart of every zone of the multi-process cluster, one after another, as
+//! Kubernetes rolls a StatefulSet: each zone gets SIGTERM, drains its cells into the others,
+//! exits, starts again under the same id and is given cells again. Bots play through it over
+//! both transports, border-crossers among them. What players must not notice: no session
+//! closed, no snapshot missing, no login refused; and every zone took part (its cells moved out
+//! by drain and in again).
+//!
+//! Needs the service binaries (`cargo build --bins`), etcd and Redis (see `zone_death.rs`).
+
+mod support;
+
+use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
+use mmo_cluster::{EventKind, MoveReason, Registry};
+use mmo_launcher::{Cluster, ClusterConfig};
+use mmo_loadtest::scenario::ScenarioFile;
+use mmo_loadtest::{run, RunOptions, Scenario};
+use mmo_world::ZoneId;
+use std::collections::BTreeSet;
+use support::bin_dir;
+
+const ZONES: u32 = 4;
+
+fn scenario(target: &str) -> Scenario {
+    let text = format!(
+        r#"
+name = "rolling-restart"
+seed = 5
+target = "{target}"
+stages = [
+  {{ duration = "4s", target = 24 }},
+  {{ duration = "75s", target = 24 }},
+  {{ duration = "2s", target = 0 }},
+]
+thresholds = ["unexpected_disconnects == 0", "connect_failures == 0", "snapshot_gaps == 0"]
+transport_mix = {{ webtransport = 50, websocket = 50 }}
+behaviours = {{ border_crosser = 3, wander = 2, fighter = 1 }}
+"#
+    );
+    Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
+    let config = ClusterConfig {
+        zones: ZONES,
+        coordinators: 1,
+        coordinator_args: vec!["--period-ms=250".into()],
+        ..ClusterConfig::new(bin_dir())
+    };
+    let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
+    let play = cluster.play_url().expect("a gateway");
+    let scenario = scenario(&play);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
+
+    // Let the bots log in and spread, then roll every zone while they play.
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    let rolled = cluster.roll_zones().await;
+    let report = bots.await.expect("the bots ran").expect("the run completes");
+    let _ = stop.send(true);
+    rolled.expect("every zone restarted");
+
+    let (registry, follower) =
+        EtcdRegistry::connect(EtcdConfig::new([cluster.etcd_endpoint()], config.world.as_str())).await.unwrap();
+    tokio::spawn(follower.run());
+    let events = registry.events(1000).await.unwrap();
+    let drained: BTreeSet<ZoneId> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::CellMoved { reason: MoveReason::Drain, from: Some(from), .. } => Some(*from),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(drained.len(), ZONES as usize, "every zone drained its cells away: {drained:?}");
+    assert!(registry.draining().await.unwrap().is_empty(), "every restarted zone cleared its draining mark");
+    let owners: BTreeSet<ZoneId> = registry.assignments().values().map(|a| a.zone).collect();
+    assert!(owners.len() >= 2, "the restarted zones own cells again: {owners:?}");
+
+    let json = serde_json::to_value(&report).unwrap();
+    let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));
+    println!(
+        "rolling restart: {} bots, round trip p50 {:.1} ms p99 {:.1} ms, {} snapshots, {} handoffs, gaps {}, unexpected disconnects {}",
+        json["bots"].as_array().map_or(0, Vec::len),
+        metric("rtt_p50_ms"),
+        metric("rtt_p99_ms"),
+        json["totals"]["counts"]["snapshots"],
+        metric("handoffs_seen"),
+        metric("snapshot_gaps"),
+        metric("unexpected_disconnects"),
+    );
+    assert_eq!(
+        metric("unexpected_disconnects"),
+        0.0,
+        "no player was disconnected: {} (logs: {})",
+        json["totals"]["disconnects_by_reason"],
+        cluster.run_dir().display()
+    );
+    assert_eq!(metric("connect_failures"), 0.0);
+    assert_eq!(metric("snapshot_gaps"), 0.0, "no snapshot went missing");
+    assert!(metric("handoffs_seen") > 0.0, "players moved between zones");
+    cluster.stop().await;
+}
