@@ -78,7 +78,7 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
 
     let json = serde_json::to_value(&report).unwrap();
     let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));
-    println!(
+    eprintln!(
         "rolling restart: {} bots, round trip p50 {:.1} ms p99 {:.1} ms, {} snapshots, {} handoffs, gaps {}, unexpected disconnects {}",
         json["bots"].as_array().map_or(0, Vec::len),
         metric("rtt_p50_ms"),
