@@ -11,11 +11,14 @@ import type { Transport, TransportHandlers } from './types';
 /**
  * The gateway's answer to `GET /api/connect`. `cert_sha256_hex` is the development
  * certificate's hash to pin; null (or absent) when the gateway has a certificate browsers trust.
+ * `websocket.url` is absolute (gateways from before it give only `path`, relative to the page).
+ * A draining gateway answers with another gateway's URLs and certificate hash, so a page that
+ * asks again after `Reconnect` moves there.
  */
 export interface ConnectInfo {
   protocol_version: number;
   webtransport: { url: string; cert_sha256_hex?: string | null } | null;
-  websocket: { path: string };
+  websocket: { path: string; url?: string | null };
 }
 
 export type TransportPreference = 'auto' | 'webtransport' | 'websocket';
@@ -56,6 +59,12 @@ export function webSocketUrl(location: { protocol: string; host: string }, path:
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
 }
 
+/** Where to open the WebSocket: the absolute URL when the gateway gives one, else its path on the page's host. */
+export function webSocketTarget(info: ConnectInfo, location: { protocol: string; host: string }): string {
+  const url = info.websocket.url;
+  return typeof url === 'string' && url.length > 0 ? url : webSocketUrl(location, info.websocket.path);
+}
+
 export async function openTransport(
   info: ConnectInfo,
   preference: TransportPreference,
@@ -78,7 +87,7 @@ export async function openTransport(
     }
   }
   try {
-    return await openWebSocket(webSocketUrl(location, info.websocket.path), handlers, WEBSOCKET_TIMEOUT_MS);
+    return await openWebSocket(webSocketTarget(info, location), handlers, WEBSOCKET_TIMEOUT_MS);
   } catch (e) {
     throw new ConnectError(`WebSocket failed: ${String(e)}`);
   }
