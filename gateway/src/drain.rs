@@ -1,9 +1,9 @@
 //! Draining a gateway before it stops (SIGTERM in Kubernetes): from [`Drain::start`] on, the
 //! gateway takes no logins (`/readyz` answers 503 so the load balancer stops sending players,
-//! `/api/connect` too, new sessions and sessions still at the login are refused with
-//! `Draining`), and every playing session is sent `Reconnect`: its client connects again
-//! through the page's address, which leads to another gateway, and resumes there with its
-//! session token. A session ends when its client leaves: the player is saved and logged out,
+//! new sessions and sessions still at the login are refused with `Draining`), and every
+//! playing session is sent `Reconnect`: its client asks `/api/connect` again (of the page's
+//! address, or of this gateway), which now names another gateway of the registry
+//! ([`crate::peers`]; 503 when there is none), and resumes there with its session token. A session ends when its client leaves: the player is saved and logged out,
 //! so the other gateway's resume finds the newest record. The binary stops the gateway once
 //! every session is gone or the drain timeout passed ([`DrainHandle::drain`]).
 

@@ -1,7 +1,8 @@
 //! The one way a gateway is hosted, in the local world (`mmo-local`: in-memory registry, zones
 //! in process) and as its own process (`mmo-gateway`: etcd, zone links over TLS):
 //! [`GatewayHost::start`] makes the gateway on the listeners its caller bound, registers it under a lease (its address, its
-//! WebTransport certificate and its zone-link certificate) and reads the registry's zones once;
+//! WebTransport certificate, its zone-link certificate and the URLs clients connect to, which
+//! the other gateways hand out while they drain) and reads the registry's zones once;
 //! [`GatewayHost::run`] serves players until shutdown or until the lease is lost;
 //! [`GatewayHost::drain_handle`] drains it before the shutdown (see [`crate::drain`]). What differs
 //! between the modes is what the caller passes: the [`Registry`] and the [`ZoneConnector`].
@@ -52,10 +53,14 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
     ) -> Result<Self, HostError> {
         let (id, max_sessions) = (config.id, config.max_sessions);
         let directory = ZoneDirectory::default();
-        let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?;
+        let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?
+            .with_peers(crate::peers::Peers::from_registry(registry.clone()));
+        let public = gateway.public();
         let info = GatewayInfo {
             id,
-            address: gateway.public().registry_address(gateway.http_addr()),
+            address: public.registry_address(gateway.http_addr()),
+            webtransport_url: public.registered_webtransport_url(gateway.quic_addr()),
+            websocket_url: public.registered_websocket_url(gateway.http_addr(), gateway.https()),
             cert_hash: gateway.cert_hash(),
             link_cert_hash: connector.identity().map(|i| i.hash()).unwrap_or_default(),
             capacity: u32::try_from(max_sessions).unwrap_or(u32::MAX),

@@ -1,8 +1,10 @@
 //! The gateway's HTTP side (TCP, or TLS with a real certificate): the game page, how to
 //! connect, the WebSocket fallback, and the operator endpoints `/livez`, `/readyz`, `/metrics`.
-//! A draining gateway answers `/readyz` and `/api/connect` with 503, so load balancers and
-//! clients go to another gateway.
+//! A draining gateway answers `/readyz` with 503, so load balancers send no more players, and
+//! `/api/connect` with another gateway's connect info from the registry (503 when there is
+//! none), so its clients move there.
 
+use crate::peers::Peers;
 use crate::public::PublicAddresses;
 use crate::session;
 use crate::state::GatewayState;
@@ -19,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
-use tracing::warn;
+use tracing::{debug, warn};
 
 /// What the HTTP handlers need.
 #[derive(Clone, Debug)]
@@ -29,6 +31,10 @@ pub struct HttpState {
     /// The development certificate's hash the page pins; `None` with a real certificate.
     pub pinned_hash_hex: Option<String>,
     pub public: PublicAddresses,
+    /// Whether the HTTP listener speaks TLS (WebSocket URLs are then `wss`).
+    pub https: bool,
+    /// The world's other gateways, named by `/api/connect` while draining; `None`: 503 then.
+    pub peers: Option<Peers>,
     pub metrics: Option<PrometheusHandle>,
     pub shutdown: watch::Receiver<bool>,
     /// Turns true when shutdown stops waiting for WebSocket sessions to say goodbye: those still
@@ -36,23 +42,43 @@ pub struct HttpState {
     pub abort: watch::Receiver<bool>,
 }
 
-#[derive(Serialize)]
+/// The answer of `/api/connect`: this gateway's URLs, or while it drains another's.
+#[derive(Debug, Serialize)]
 struct ConnectInfo {
     protocol_version: u16,
     webtransport: Option<WebTransportInfo>,
     websocket: WebSocketInfo,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 struct WebTransportInfo {
     url: String,
     /// `null` with a real certificate: the browser checks it against its CAs.
     cert_sha256_hex: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 struct WebSocketInfo {
+    /// Relative to the page's address (clients from before `url`).
     path: &'static str,
+    /// Absolute: `ws://HOST:PORT/ws` (`wss://` over TLS).
+    url: String,
+}
+
+impl ConnectInfo {
+    /// Another gateway's connect info, from its registry record; its certificate hash is
+    /// handed out to pin when this gateway's own is pinned (every gateway of a world has a
+    /// development certificate, or none has).
+    fn of_peer(peer: &mmo_cluster::GatewayInfo, pinned: bool) -> Self {
+        ConnectInfo {
+            protocol_version: mmo_protocol::PROTOCOL_VERSION,
+            webtransport: (!peer.webtransport_url.is_empty()).then(|| WebTransportInfo {
+                url: peer.webtransport_url.clone(),
+                cert_sha256_hex: pinned.then(|| peer.cert_hash.to_string()),
+            }),
+            websocket: WebSocketInfo { path: "/ws", url: peer.websocket_url.clone() },
+        }
+    }
 }
 
 /// Everyone online in the world (`[{"name": …, "gateway": …}]`, sorted by name); 503 while hot
@@ -98,23 +124,45 @@ fn request_host(headers: &HeaderMap) -> String {
     }
 }
 
+/// The `Host` header as sent (with its port), else `fallback`.
+fn request_authority(headers: &HeaderMap, fallback: &str) -> String {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(fallback).to_string()
+}
+
 async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Response {
     if state.gateway.drain.is_draining() {
-        return draining();
+        return elsewhere(&state).await;
     }
     let host = request_host(&headers);
+    let authority = request_authority(&headers, &host);
     Json(ConnectInfo {
         protocol_version: mmo_protocol::PROTOCOL_VERSION,
         webtransport: Some(WebTransportInfo {
             url: state.public.webtransport_url(&host, state.quic_port),
             cert_sha256_hex: state.pinned_hash_hex.clone(),
         }),
-        websocket: WebSocketInfo { path: "/ws" },
+        websocket: WebSocketInfo { path: "/ws", url: state.public.websocket_url(&authority, state.https) },
     })
     .into_response()
 }
 
-/// The answer of a draining gateway: try another one.
+/// The connect answer of a draining gateway: another gateway of the registry, else 503.
+async fn elsewhere(state: &HttpState) -> Response {
+    let Some(peers) = &state.peers else { return draining() };
+    match peers.pick(state.gateway.id).await {
+        Ok(Some(peer)) => {
+            debug!(gateway = %state.gateway.id, to = %peer.id, "draining: a client is sent to another gateway");
+            Json(ConnectInfo::of_peer(&peer, state.pinned_hash_hex.is_some())).into_response()
+        }
+        Ok(None) => draining(),
+        Err(error) => {
+            warn!(gateway = %state.gateway.id, %error, "draining: cannot read the other gateways");
+            draining()
+        }
+    }
+}
+
+/// The answer of a draining gateway that knows no other: try again elsewhere.
 fn draining() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "draining: connect through another gateway").into_response()
 }
@@ -159,5 +207,29 @@ mod tests {
         assert_eq!(request_host(&h), "[::1]");
         h.insert(header::HOST, "localhost".parse().unwrap());
         assert_eq!(request_host(&h), "localhost");
+        assert_eq!(request_authority(&h, "x"), "localhost");
+        assert_eq!(request_authority(&HeaderMap::new(), "127.0.0.1"), "127.0.0.1");
+    }
+
+    #[test]
+    fn a_peer_is_handed_out_with_its_own_urls_and_certificate() {
+        let peer = mmo_cluster::GatewayInfo {
+            id: mmo_world::GatewayId(2),
+            address: "127.0.0.1:8081".into(),
+            cert_hash: mmo_cluster::CertHash([0xab; 32]),
+            link_cert_hash: mmo_cluster::CertHash::default(),
+            capacity: 10,
+            webtransport_url: "https://127.0.0.1:4434/play".into(),
+            websocket_url: "ws://127.0.0.1:8081/ws".into(),
+        };
+        let json = serde_json::to_value(ConnectInfo::of_peer(&peer, true)).unwrap();
+        assert_eq!(json["webtransport"]["url"], "https://127.0.0.1:4434/play");
+        assert_eq!(json["webtransport"]["cert_sha256_hex"], "ab".repeat(32));
+        assert_eq!(json["websocket"]["url"], "ws://127.0.0.1:8081/ws");
+        assert_eq!(json["websocket"]["path"], "/ws");
+        let json = serde_json::to_value(ConnectInfo::of_peer(&peer, false)).unwrap();
+        assert!(json["webtransport"]["cert_sha256_hex"].is_null(), "a real certificate is not pinned");
+        let old = mmo_cluster::GatewayInfo { webtransport_url: String::new(), ..peer };
+        assert!(serde_json::to_value(ConnectInfo::of_peer(&old, true)).unwrap()["webtransport"].is_null());
     }
 }

@@ -13,6 +13,7 @@ pub mod http;
 pub mod https;
 pub mod names;
 pub mod online;
+pub mod peers;
 pub mod public;
 pub mod rate;
 pub mod revive;

@@ -33,6 +33,36 @@ impl PublicAddresses {
         }
     }
 
+    /// The WebSocket URL handed to a page loaded from `authority` (the `Host` header, with its
+    /// port): the advertised URL's host, else that authority; `wss` with a real certificate.
+    pub fn websocket_url(&self, authority: &str, https: bool) -> String {
+        match &self.url {
+            Some(url) => format!("wss://{}/ws", url.trim_start_matches("https://")),
+            None => format!("{}://{authority}/ws", if https { "wss" } else { "ws" }),
+        }
+    }
+
+    /// The WebTransport URL registered for clients another gateway sends here: the advertised
+    /// QUIC address, else the bound one; empty when bound to a wildcard address without one
+    /// advertised (no address clients could use).
+    pub fn registered_webtransport_url(&self, quic: SocketAddr) -> String {
+        match &self.quic {
+            Some(quic) => format!("https://{quic}/play"),
+            None if quic.ip().is_unspecified() => String::new(),
+            None => format!("https://{quic}/play"),
+        }
+    }
+
+    /// The WebSocket URL registered likewise: from the advertised URL, else the bound HTTP
+    /// address; empty on a wildcard address without an advertised URL.
+    pub fn registered_websocket_url(&self, http: SocketAddr, https: bool) -> String {
+        match &self.url {
+            Some(_) => self.websocket_url("", true),
+            None if http.ip().is_unspecified() => String::new(),
+            None => self.websocket_url(&http.to_string(), https),
+        }
+    }
+
     /// The address registered for other members and the operators' dashboard: the advertised
     /// URL, else the bound HTTP address.
     pub fn registry_address(&self, http: SocketAddr) -> String {
@@ -74,6 +104,27 @@ mod tests {
         assert_eq!(PublicAddresses::default().registry_address(addr), "10.0.0.5:8080");
         let public = PublicAddresses { url: Some("https://gw-1.play.example.com".into()), quic: None };
         assert_eq!(public.registry_address(addr), "https://gw-1.play.example.com");
+    }
+
+    #[test]
+    fn registered_urls_are_absolute_and_never_a_wildcard() {
+        let http: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let quic: SocketAddr = "127.0.0.1:4433".parse().unwrap();
+        let bound = PublicAddresses::default();
+        assert_eq!(bound.registered_webtransport_url(quic), "https://127.0.0.1:4433/play");
+        assert_eq!(bound.registered_websocket_url(http, false), "ws://127.0.0.1:8080/ws");
+        assert_eq!(bound.registered_websocket_url(http, true), "wss://127.0.0.1:8080/ws");
+        assert_eq!(bound.websocket_url("play.example.com:8080", false), "ws://play.example.com:8080/ws");
+        let wildcard: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(bound.registered_websocket_url(wildcard, false), "");
+        assert_eq!(bound.registered_webtransport_url("[::]:4433".parse().unwrap()), "");
+        let public = PublicAddresses {
+            url: Some("https://gw-1.play.example.com".into()),
+            quic: Some("gw-1.play.example.com:4433".into()),
+        };
+        assert_eq!(public.registered_websocket_url(wildcard, false), "wss://gw-1.play.example.com/ws");
+        assert_eq!(public.websocket_url("lb.example.com", false), "wss://gw-1.play.example.com/ws");
+        assert_eq!(public.registered_webtransport_url(quic), "https://gw-1.play.example.com:4433/play");
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub struct Gateway {
     metrics: Option<PrometheusHandle>,
     /// Routes the embedding process adds (the local world's operator actions).
     extra_routes: Option<axum::Router>,
+    /// The world's other gateways, named by `/api/connect` while this one drains.
+    peers: Option<crate::peers::Peers>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -168,12 +170,20 @@ impl Gateway {
             client_dir: config.client_dir,
             metrics,
             extra_routes: None,
+            peers: None,
         })
     }
 
     /// Serves `routes` on the HTTP listener too, next to the gateway's own.
     pub fn with_routes(mut self, routes: axum::Router) -> Self {
         self.extra_routes = Some(routes);
+        self
+    }
+
+    /// Names the world's other gateways in `/api/connect` while this one drains (without:
+    /// 503 then).
+    pub fn with_peers(mut self, peers: crate::peers::Peers) -> Self {
+        self.peers = Some(peers);
         self
     }
 
@@ -216,6 +226,7 @@ impl Gateway {
         let span = info_span!("gateway", gateway = %self.state.id);
         async move {
             let quic_port = self.quic_addr().port();
+            let https = self.https();
             info!(http = %self.http_addr(), quic = %self.quic_addr(), "gateway listening");
             let pump = tokio::spawn(run_pump(self.state.cells.clone(), self.frames, shutdown.clone()));
             let refresh = tokio::spawn(refresh_online(self.state.clone(), shutdown.clone()));
@@ -226,6 +237,8 @@ impl Gateway {
                 quic_port,
                 pinned_hash_hex: self.pinned_hash_hex,
                 public: self.public,
+                https,
+                peers: self.peers,
                 metrics: self.metrics,
                 shutdown: shutdown.clone(),
             };

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::Registry;
 use mmo_test_services::{Etcd, Redis};
-use mmo_world::ZoneId;
+use mmo_world::{GatewayId, ZoneId};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -25,6 +25,14 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// A zone's drain timeout (`--drain-timeout-secs`), and how long a restart waits for it.
 const ZONE_DRAIN_SECS: u64 = 20;
+/// A gateway's drain timeout: a restarted gateway's players move to another gateway within
+/// it (the gateway exits as soon as they have). Stopping the whole cluster cuts it short with
+/// a second SIGTERM after [`GATEWAY_STOP_DRAIN`] (there is nowhere to move then).
+const GATEWAY_DRAIN_SECS: u64 = 10;
+/// How long gateways drain when the whole cluster stops, before the second SIGTERM.
+const GATEWAY_STOP_DRAIN: Duration = Duration::from_secs(1);
+/// How long a rolling restart waits for a restarted gateway to be registered again.
+const REREGISTER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a rolling restart waits for a restarted zone to be given cells again.
 const REFILL_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -175,9 +183,7 @@ impl Cluster {
                 format!("--lease-ttl={}", config.lease_ttl),
                 format!("--http={http}"),
                 format!("--quic={quic}"),
-                // Stopping the whole cluster: a short drain (its players have nowhere to move),
-                // so the gateway is gone well before the SIGKILL after STOP_TIMEOUT.
-                "--drain-timeout-secs=1".into(),
+                format!("--drain-timeout-secs={GATEWAY_DRAIN_SECS}"),
             ]);
             if let Some(dir) = &config.client_dir {
                 args.push(format!("--client-dir={}", dir.display()));
@@ -275,12 +281,16 @@ impl Cluster {
     }
 
     /// Stops a service as Kubernetes would (SIGTERM: a zone drains, a gateway moves its
-    /// players), waits for it to exit (killing it past the zone drain timeout), and starts it
+    /// players), waits for it to exit (killing it past its drain timeout), and starts it
     /// again with the same flags.
     pub async fn restart(&mut self, role: &Role) -> anyhow::Result<()> {
         let index = self.services.iter().position(|s| &s.role == role).context("no such service")?;
         let mut service = self.services.remove(index);
-        let wait = Duration::from_secs(ZONE_DRAIN_SECS) + STOP_TIMEOUT;
+        let drain = match role {
+            Role::Gateway(_) => GATEWAY_DRAIN_SECS,
+            Role::Zone(_) | Role::Coordinator(_) => ZONE_DRAIN_SECS,
+        };
+        let wait = Duration::from_secs(drain) + STOP_TIMEOUT;
         let started = Instant::now();
         sigterm(&service);
         wait_or_kill(&mut service, tokio::time::Instant::now() + wait).await;
@@ -317,13 +327,63 @@ impl Cluster {
         Ok(())
     }
 
+    /// Restarts every gateway, one after another (a rolling update): each drains (its players
+    /// move to another gateway and resume there), exits, starts again and is registered before
+    /// the next one goes.
+    pub async fn roll_gateways(&mut self) -> anyhow::Result<()> {
+        let (registry, follower) =
+            EtcdRegistry::connect(EtcdConfig::new([self.etcd.endpoint()], self.world.as_str())).await?;
+        let following = tokio::spawn(follower.run());
+        let gateways: Vec<Role> =
+            self.services.iter().filter(|s| matches!(s.role, Role::Gateway(_))).map(|s| s.role.clone()).collect();
+        let rolled = async {
+            for role in gateways {
+                let Role::Gateway(id) = role else { continue };
+                self.restart(&role).await?;
+                let started = Instant::now();
+                let ready = self.service(&role).map(|s| s.ready.clone()).unwrap_or_default();
+                let address = ready.split("://").nth(1).unwrap_or_default().trim_end_matches('/').to_string();
+                let registered = tokio::time::timeout(REREGISTER_TIMEOUT, async {
+                    loop {
+                        let gateways = registry.gateways().await?;
+                        if gateways.get(&GatewayId(id)).is_some_and(|g| g.address == address) {
+                            return Ok::<_, mmo_cluster::RegistryError>(());
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                })
+                .await;
+                match registered {
+                    Ok(Ok(())) => info!(gateway = id, took_ms = started.elapsed().as_millis() as u64, "restarted gateway registered"),
+                    Ok(Err(error)) => bail!("reading the registry's gateways: {error}"),
+                    Err(_) => bail!("restarted gateway {id} not registered at {address} within {REREGISTER_TIMEOUT:?}"),
+                }
+            }
+            Ok(())
+        }
+        .await;
+        following.abort();
+        rolled
+    }
+
     /// Stops every service, gateways first (their players are saved), then the zones, then
     /// the coordinators, each group together (SIGTERM, then SIGKILL after a while), then etcd.
+    /// Gateways get a second SIGTERM after [`GATEWAY_STOP_DRAIN`]: their drain has nowhere to
+    /// send players when every gateway stops.
     pub async fn stop(mut self) {
         for group in [Kind::Gateway, Kind::Zone, Kind::Coordinator] {
-            let members: Vec<&mut Service> = self.services.iter_mut().filter(|s| Kind::of(&s.role) == group).collect();
+            let mut members: Vec<&mut Service> =
+                self.services.iter_mut().filter(|s| Kind::of(&s.role) == group).collect();
             members.iter().for_each(|s| sigterm(s));
             let deadline = tokio::time::Instant::now() + STOP_TIMEOUT;
+            if group == Kind::Gateway {
+                let cut = tokio::time::Instant::now() + GATEWAY_STOP_DRAIN;
+                for service in members.iter_mut() {
+                    if tokio::time::timeout_at(cut, service.child.wait()).await.is_err() {
+                        sigterm(service);
+                    }
+                }
+            }
             for service in members {
                 wait_or_kill(service, deadline).await;
             }

@@ -1,8 +1,9 @@
 //! `mmo-launcher up`: a local multi-process cluster (etcd, 2 coordinators, 4 zone servers, 1
 //! gateway by default). Prints the play URL and the dashboard URL once everything is ready;
-//! Typing `roll` restarts every zone one after another (SIGTERM: each drains into the others
-//! first, as in a Kubernetes rolling update); Ctrl-C, SIGTERM or typing `stop` stops every
-//! process it started.
+//! Typing `roll zones` (or `roll`) restarts every zone one after another (SIGTERM: each drains
+//! into the others first, as in a Kubernetes rolling update), `roll gateways` every gateway
+//! (each drains: its players move to another gateway and resume there); Ctrl-C, SIGTERM or
+//! typing `stop` stops every process it started.
 
 use clap::{Parser, Subcommand};
 use mmo_launcher::{Cluster, ClusterConfig};
@@ -54,6 +55,32 @@ struct UpArgs {
     world_size: (u16, u16),
 }
 
+/// What a `roll` command restarts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Roll {
+    Zones,
+    Gateways,
+}
+
+impl Roll {
+    /// `roll` and `roll zones`: the zones; `roll gateways`: the gateways.
+    fn parse(line: &str) -> Option<Roll> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["roll"] | ["roll", "zones"] => Some(Roll::Zones),
+            ["roll", "gateways"] => Some(Roll::Gateways),
+            _ => None,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Roll::Zones => "zone",
+            Roll::Gateways => "gateway",
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     mmo_cluster::cli::init_logging("info");
@@ -82,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
     writeln!(out, "play:      {}", cluster.play_url().unwrap_or_default())?;
     writeln!(out, "dashboard: {}", cluster.dashboard_url().unwrap_or_default())?;
     writeln!(out, "etcd:      {}   logs: {}", cluster.etcd_endpoint(), cluster.run_dir().display())?;
-    writeln!(out, "ready: type `roll` for a rolling restart of the zones; `stop` or Ctrl-C stops everything")?;
+    writeln!(out, "ready: type `roll zones` or `roll gateways` for a rolling restart; `stop` or Ctrl-C stops everything")?;
     out.flush()?;
     let stop = mmo_cluster::cli::stop_requested();
     tokio::pin!(stop);
@@ -93,14 +120,22 @@ async fn main() -> anyhow::Result<()> {
             () = &mut stop => break,
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) if line.trim() == "stop" => break,
-                Ok(Some(line)) if line.trim() == "roll" => {
-                    writeln!(out, "rolling restart of every zone...")?;
-                    match cluster.roll_zones().await {
-                        Ok(()) => writeln!(out, "rolled: every zone restarted")?,
+                Ok(Some(line)) if Roll::parse(&line).is_some() => {
+                    let roll = Roll::parse(&line).expect("checked");
+                    writeln!(out, "rolling restart of every {}...", roll.noun())?;
+                    let rolled = match roll {
+                        Roll::Zones => cluster.roll_zones().await,
+                        Roll::Gateways => cluster.roll_gateways().await,
+                    };
+                    match rolled {
+                        Ok(()) => writeln!(out, "rolled: every {} restarted", roll.noun())?,
                         Err(error) => writeln!(out, "rolling restart failed: {error:#}")?,
                     }
                 }
-                Ok(Some(_)) => writeln!(out, "type `roll` to restart every zone one by one, `stop` to stop the cluster")?,
+                Ok(Some(_)) => writeln!(
+                    out,
+                    "type `roll zones` (or `roll`) or `roll gateways` to restart them one by one, `stop` to stop the cluster"
+                )?,
                 _ => stdin_open = false,
             },
         }
@@ -109,4 +144,18 @@ async fn main() -> anyhow::Result<()> {
     cluster.stop().await;
     writeln!(out, "stopped")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Roll;
+
+    #[test]
+    fn roll_commands() {
+        assert_eq!(Roll::parse("roll"), Some(Roll::Zones), "`roll` rolls the zones, as before");
+        assert_eq!(Roll::parse(" roll  zones "), Some(Roll::Zones));
+        assert_eq!(Roll::parse("roll gateways"), Some(Roll::Gateways));
+        assert_eq!(Roll::parse("roll coordinators"), None);
+        assert_eq!(Roll::parse("stop"), None);
+    }
 }

@@ -186,6 +186,8 @@ impl Inspector {
             cert_hash: CertHash::default(),
             link_cert_hash: identity.hash(),
             capacity: 0,
+            webtransport_url: String::new(),
+            websocket_url: String::new(),
         };
         let lease =
             registry.register_gateway(info, Duration::from_secs(LEASE_TTL)).await.expect("registering the inspector");

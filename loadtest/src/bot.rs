@@ -1,19 +1,23 @@
 //! One bot: connects over its transport, says hello, logs in, then plays at the world's tick
 //! rate until told to leave (a planned disconnect) or the session ends (an unexpected one).
+//! A draining gateway's `Reconnect` (or a close with `Draining`) is no end: the bot moves to
+//! the gateway `/api/connect` names and resumes its character there ([`crate::session`]),
+//! counted as a gateway move; one that cannot resume ends with `ResumeFailed`.
 //!
 //! Each tick it sends the input due (with the previous ones repeated against loss, as the
 //! browser does), acknowledging the newest snapshot it rebuilt; everything it receives goes
 //! through its [`Tracker`] into the shared [`Recorder`].
 
 use crate::behaviour::Brain;
-use crate::client::{close_reason, Client, ClientError, Endpoints, Event, Traffic};
+use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic};
 use crate::mix::{Behaviour, Transport};
+use crate::session::{join, relocate, Joined};
 use crate::recorder::{Recorder, SnapshotReport};
 use crate::tracker::Tracker;
 use crate::view::View;
 use glam::IVec2;
 use mmo_protocol::limits::MAX_INPUTS_PER_FRAME;
-use mmo_protocol::{ClientControl, InputFrame, ServerControl, WorldInfo, PROTOCOL_VERSION};
+use mmo_protocol::{ClientControl, ErrorCode, InputFrame, ServerControl};
 use mmo_world::physics::SUB;
 use mmo_world::{Body, Buttons};
 use serde::Serialize;
@@ -21,7 +25,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info_span, Instrument};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 /// With no snapshot for this long, a bot gives up on its session (the gateway gives up on a
 /// player missing from every cell stream after 5 s, and says why).
@@ -43,9 +47,11 @@ pub struct BotSpec {
 #[derive(Debug)]
 pub struct BotContext {
     pub recorder: Arc<Recorder>,
-    pub webtransport_url: Option<url::Url>,
+    /// The run's target gateway, as its `/api/connect` described it.
+    pub route: GatewayRoute,
+    /// The run's target, asked where to go when the gateway a bot was on no longer answers.
+    pub target: url::Url,
     pub endpoints: Option<Arc<Endpoints>>,
-    pub websocket_url: String,
     pub connect_timeout: Duration,
     /// Hotspot in tiles; `None`: the middle of the world.
     pub hotspot: Option<[i32; 2]>,
@@ -65,6 +71,10 @@ pub struct BotSummary {
     pub snapshot_gaps: u64,
     pub cell_crossings: u64,
     pub handoffs_seen: u64,
+    /// Moves to another gateway (its gateway drained) with the session resumed there.
+    pub gateway_moves: u64,
+    /// The longest time without a snapshot across one of those moves.
+    pub longest_move_outage_ms: Option<f64>,
     pub round_trips: u64,
     /// Where the bot last stood, in tiles (x, y; y grows downwards).
     pub last_position: Option<[f64; 2]>,
@@ -104,20 +114,23 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
             snapshot_gaps: 0,
             cell_crossings: 0,
             handoffs_seen: 0,
+            gateway_moves: 0,
+            longest_move_outage_ms: None,
             round_trips: 0,
             last_position: None,
             end: String::new(),
             traffic: TrafficSummary::default(),
         };
         let started = Instant::now();
+        let login = ClientControl::Login { name: spec.name.clone(), password: None };
         let joined = tokio::select! {
             _ = stop.cancelled() => {
                 summary.end = "StoppedWhileConnecting".into();
                 return summary;
             }
-            j = tokio::time::timeout(ctx.connect_timeout, join(&spec, &ctx)) => j,
+            j = tokio::time::timeout(ctx.connect_timeout, join(&spec, &ctx, &ctx.route, &login)) => j,
         };
-        let (client, world) = match joined {
+        let joined = match joined {
             Ok(Ok(joined)) => joined,
             Ok(Err((reason, traffic))) => {
                 debug!(%reason, "connect failed");
@@ -132,67 +145,29 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
             }
         };
         let took = started.elapsed();
-        ctx.recorder.joined(took, client.traffic);
+        ctx.recorder.joined(took, joined.client.traffic);
         summary.joined = true;
         summary.connect_ms = Some(took.as_secs_f64() * 1000.0);
-        play(&spec, &ctx, client, world, stop, &mut summary).await;
+        play(&spec, &ctx, joined, stop, &mut summary).await;
         summary
     }
     .instrument(span)
     .await
 }
 
-type JoinFailure = (String, Traffic);
-
-/// Connects, says hello and logs in; the failure reason on error.
-async fn join(spec: &BotSpec, ctx: &BotContext) -> Result<(Client, WorldInfo), JoinFailure> {
-    let failed = |reason: &str, c: &Client| (reason.to_string(), c.traffic);
-    let mut client = match spec.transport {
-        Transport::WebTransport => {
-            let (Some(url), Some(endpoints)) = (&ctx.webtransport_url, &ctx.endpoints) else {
-                return Err(("NoWebTransport".into(), Traffic::default()));
-            };
-            Client::webtransport(endpoints.client(), url).await
-        }
-        Transport::WebSocket => Client::websocket(&ctx.websocket_url).await,
-    }
-    .map_err(|e| {
-        debug!(error = %e, "connect");
-        ("ConnectError".to_string(), Traffic::default())
-    })?;
-    let sent = client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await;
-    sent.map_err(|_| failed("SendError", &client))?;
-    let world = loop {
-        match client.recv().await {
-            Ok(Event::Control(ServerControl::Welcome { world, .. })) => break world,
-            Ok(Event::Control(ServerControl::Error { code })) => return Err(failed(&format!("{code:?}"), &client)),
-            Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
-            Ok(_) => {}
-            Err(_) => return Err(failed("ProtocolError", &client)),
-        }
-    };
-    let sent = client.send_control(&ClientControl::Login { name: spec.name.clone(), password: None }).await;
-    sent.map_err(|_| failed("SendError", &client))?;
-    loop {
-        match client.recv().await {
-            Ok(Event::Control(ServerControl::Joined { .. })) => return Ok((client, world)),
-            Ok(Event::Control(ServerControl::Error { code })) => return Err(failed(&format!("{code:?}"), &client)),
-            Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
-            Ok(_) => {}
-            Err(_) => return Err(failed("ProtocolError", &client)),
-        }
-    }
+/// What the playing loop does after one event.
+enum Step {
+    Go,
+    /// The gateway drains: move to another.
+    Move,
+    /// The session ends: why, whether the bot left on purpose, whether snapshots stopped.
+    End(String, bool, bool),
 }
 
-/// The playing phase.
-async fn play(
-    spec: &BotSpec,
-    ctx: &BotContext,
-    mut client: Client,
-    world: WorldInfo,
-    stop: CancellationToken,
-    summary: &mut BotSummary,
-) {
+/// The playing phase, across gateway moves.
+async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: CancellationToken, summary: &mut BotSummary) {
+    let Joined { mut client, world, mut token } = joined;
+    let mut route = ctx.route.clone();
     let geometry = world.geometry;
     let tick = Duration::from_millis(u64::from(world.clock.tick_ms.max(1)));
     let hotspot = ctx
@@ -205,22 +180,27 @@ async fn play(
     let mut view = View::default();
     let mut me: Option<Body> = None;
     let mut reported = client.traffic;
+    // The traffic of the sessions left behind on drained gateways.
+    let mut earlier = Traffic::default();
     let mut recent: VecDeque<u8> = VecDeque::with_capacity(MAX_INPUTS_PER_FRAME);
     let mut rtts = Vec::new();
-    let t0 = tokio::time::Instant::now();
+    let mut t0 = tokio::time::Instant::now();
     let mut seq: u32 = 0;
     let mut last_snapshot = tokio::time::Instant::now();
+    // Set by a move until its first snapshot: when the last one before it came.
+    let mut moved_after: Option<tokio::time::Instant> = None;
 
     let ticker = tokio::time::sleep_until(t0);
     tokio::pin!(ticker);
 
+    let draining = Some(ErrorCode::Draining.close_code());
     let (reason, planned, timed_out) = loop {
-        tokio::select! {
+        let step = tokio::select! {
             biased;
-            _ = stop.cancelled() => break ("Left".to_string(), true, false),
-            () = &mut ticker => {
+            _ = stop.cancelled() => Step::End("Left".to_string(), true, false),
+            () = &mut ticker => 'tick: {
                 if last_snapshot.elapsed() > SNAPSHOT_TIMEOUT {
-                    break ("SnapshotTimeout".to_string(), false, true);
+                    break 'tick Step::End("SnapshotTimeout".to_string(), false, true);
                 }
                 // Every input due by now (more than one if the bot fell behind), one frame.
                 let now = tokio::time::Instant::now();
@@ -246,22 +226,30 @@ async fn play(
                     buttons: recent.iter().skip(recent.len() - count).copied().collect(),
                 };
                 if client.send_input(frame).await.is_err() {
-                    break ("SendError".to_string(), false, false);
+                    break 'tick Step::End("SendError".to_string(), false, false);
                 }
                 if buttons & Buttons::ATTACK != 0 {
                     ctx.recorder.event(|c| c.attacks += 1);
                 }
                 if let Some(line) = brain.chat(&spec.name) {
                     if client.send_control(&ClientControl::Chat { text: line }).await.is_err() {
-                        break ("SendError".to_string(), false, false);
+                        break 'tick Step::End("SendError".to_string(), false, false);
                     }
                     ctx.recorder.event(|c| c.chat_sent += 1);
                 }
                 ticker.as_mut().reset(t0 + tick * seq);
-            }
+                Step::Go
+            },
             event = client.recv() => match event {
                 Ok(Event::Snapshot(s)) => {
-                    last_snapshot = tokio::time::Instant::now();
+                    let now = tokio::time::Instant::now();
+                    if let Some(before) = moved_after.take() {
+                        let outage = now - before;
+                        ctx.recorder.move_outage(outage);
+                        let ms = outage.as_secs_f64() * 1000.0;
+                        summary.longest_move_outage_ms = Some(summary.longest_move_outage_ms.map_or(ms, |m| m.max(ms)));
+                    }
+                    last_snapshot = now;
                     let missing_baseline = view.apply(&s).is_err();
                     me = Some(s.you.body);
                     rtts.clear();
@@ -273,19 +261,73 @@ async fn play(
                     summary.round_trips += rtts.len() as u64;
                     let traffic = delta(client.traffic, &mut reported);
                     ctx.recorder.snapshot(SnapshotReport { outcome, traffic, missing_baseline }, &rtts);
+                    Step::Go
                 }
-                Ok(Event::Control(ServerControl::Chat { .. })) => ctx.recorder.event(|c| c.chat_received += 1),
-                Ok(Event::Control(ServerControl::Error { code })) => ctx.recorder.server_error(&format!("{code:?}")),
-                // A draining gateway: the bot ends here (it does not resume elsewhere yet).
-                Ok(Event::Control(ServerControl::Reconnect)) => break ("Reconnect".to_string(), false, false),
-                Ok(Event::Control(_)) => {}
-                Ok(Event::Closed(code)) => break (close_reason(code), false, false),
+                Ok(Event::Control(ServerControl::Chat { .. })) => {
+                    ctx.recorder.event(|c| c.chat_received += 1);
+                    Step::Go
+                }
+                Ok(Event::Control(ServerControl::Error { code })) => {
+                    ctx.recorder.server_error(&format!("{code:?}"));
+                    Step::Go
+                }
+                Ok(Event::Control(ServerControl::Reconnect)) => Step::Move,
+                Ok(Event::Control(_)) => Step::Go,
+                Ok(Event::Closed(code)) if code == draining => Step::Move,
+                Ok(Event::Closed(code)) => Step::End(close_reason(code), false, false),
                 Err(e) => {
                     debug!(error = %e, "protocol error");
                     ctx.recorder.event(|c| c.protocol_errors += 1);
-                    break (protocol_reason(&e).to_string(), false, false);
+                    Step::End(protocol_reason(&e).to_string(), false, false)
                 }
             },
+        };
+        match step {
+            Step::Go => {}
+            Step::End(reason, planned, timed_out) => break (reason, planned, timed_out),
+            Step::Move => {
+                // Leave the draining gateway first: it logs the player out (and saves it), so
+                // the name is free for the resume elsewhere.
+                let left = delta(client.traffic, &mut reported);
+                earlier = earlier + client.traffic;
+                client.close().await;
+                let moved = tokio::select! {
+                    _ = stop.cancelled() => Err(None),
+                    moved = relocate(spec, ctx, &route, &token) => moved.map_err(Some),
+                };
+                let (joined, to) = match moved {
+                    Ok(moved) => moved,
+                    Err(failure) => {
+                        let (reason, planned) = match failure {
+                            Some(why) => {
+                                warn!(%why, from = %route.http, "could not resume on another gateway");
+                                ("ResumeFailed".to_string(), false)
+                            }
+                            None => ("Left".to_string(), true),
+                        };
+                        summary.end = reason.clone();
+                        summary.traffic = earlier.into();
+                        summary.last_position = me.map(tiles);
+                        ctx.recorder.ended(&reason, planned, false, left);
+                        return;
+                    }
+                };
+                info!(from = %route.http, to = %to.http, "moved to another gateway");
+                ctx.recorder.moved(left);
+                summary.gateway_moves += 1;
+                Joined { client, token, .. } = joined;
+                route = to;
+                reported = Traffic::default();
+                // A new session: its inputs count from 1, its snapshots have no baseline yet.
+                tracker.moved();
+                view = View::default();
+                recent.clear();
+                seq = 0;
+                t0 = tokio::time::Instant::now();
+                ticker.as_mut().reset(t0);
+                moved_after = Some(last_snapshot);
+                last_snapshot = t0;
+            }
         }
     };
     let traffic = client.traffic;
@@ -293,9 +335,14 @@ async fn play(
         client.close().await;
     }
     summary.end = reason.clone();
-    summary.traffic = traffic.into();
-    summary.last_position = me.map(|b| [f64::from(b.pos.x) / f64::from(SUB), f64::from(b.pos.y) / f64::from(SUB)]);
+    summary.traffic = (earlier + traffic).into();
+    summary.last_position = me.map(tiles);
     ctx.recorder.ended(&reason, planned, timed_out, delta(traffic, &mut reported));
+}
+
+/// A body's position in tiles.
+fn tiles(body: Body) -> [f64; 2] {
+    [f64::from(body.pos.x) / f64::from(SUB), f64::from(body.pos.y) / f64::from(SUB)]
 }
 
 fn protocol_reason(e: &ClientError) -> &'static str {

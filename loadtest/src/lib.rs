@@ -6,10 +6,12 @@
 //! Layout, by what each module holds:
 //! - [`scenario`]: what to run (a TOML file and/or flags, [`cli`]): [`stages`], [`mix`]
 //!   (transport and behaviour weights), [`threshold`]s, the target.
-//! - [`client`]: one protocol client over either transport, with shared QUIC endpoints.
+//! - [`client`]: one protocol client over either transport, with shared QUIC endpoints, and
+//!   the route to a gateway from its `/api/connect`.
 //! - [`behaviour`] (what a bot presses, sans-IO), [`view`] (the world a bot sees, rebuilt
 //!   from delta snapshots), [`tracker`] (per-bot measurements: round trips, gaps, crossings).
-//! - [`bot`]: one bot's task; [`swarm`]: the stage controller that starts and stops bots.
+//! - [`bot`]: one bot's task; [`session`]: opening its session (login, resume) and moving it
+//!   to another gateway when its gateway drains; [`swarm`]: the stage controller that starts and stops bots.
 //! - [`recorder`]: the shared measurements, sampled once a second into the [`report`].
 //! - [`run()`]: puts it together: `run(&scenario, options, shutdown) -> Report`.
 
@@ -27,6 +29,7 @@ pub mod recorder;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod session;
 pub mod stages;
 pub mod swarm;
 pub mod threshold;

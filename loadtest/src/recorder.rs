@@ -35,6 +35,10 @@ pub struct Counts {
     pub late_snapshots: u64,
     pub handoffs_seen: u64,
     pub cell_crossings: u64,
+    /// Sessions moved to another gateway (a draining one asked) and resumed there.
+    pub gateway_moves: u64,
+    /// Ticks without a snapshot across those moves (not counted as gaps of a session).
+    pub move_skipped_ticks: u64,
     pub joins: u64,
     pub connect_failures: u64,
     pub unexpected_disconnects: u64,
@@ -68,6 +72,8 @@ impl Counts {
             late_snapshots,
             handoffs_seen,
             cell_crossings,
+            gateway_moves,
+            move_skipped_ticks,
             joins,
             connect_failures,
             unexpected_disconnects,
@@ -90,6 +96,8 @@ impl Counts {
         *late_snapshots += o.late_snapshots;
         *handoffs_seen += o.handoffs_seen;
         *cell_crossings += o.cell_crossings;
+        *gateway_moves += o.gateway_moves;
+        *move_skipped_ticks += o.move_skipped_ticks;
         *joins += o.joins;
         *connect_failures += o.connect_failures;
         *unexpected_disconnects += o.unexpected_disconnects;
@@ -130,6 +138,8 @@ struct Inner {
     rtt: Histogram<u64>,
     rtt_raw: Histogram<u64>,
     connect: Histogram<u64>,
+    /// From the last snapshot before a gateway move to the first after it.
+    move_outage: Histogram<u64>,
     disconnects: BTreeMap<String, u64>,
     server_errors: BTreeMap<String, u64>,
     failures: BTreeMap<String, u64>,
@@ -179,6 +189,8 @@ pub struct Totals {
     pub rtt: Percentiles,
     pub rtt_raw: Percentiles,
     pub connect: Percentiles,
+    /// Snapshot outages across gateway moves.
+    pub move_outage: Percentiles,
     pub disconnects_by_reason: BTreeMap<String, u64>,
     pub server_errors_by_code: BTreeMap<String, u64>,
     pub connect_failures_by_reason: BTreeMap<String, u64>,
@@ -201,6 +213,7 @@ impl Default for Recorder {
                 rtt: histogram(),
                 rtt_raw: histogram(),
                 connect: histogram(),
+                move_outage: histogram(),
                 disconnects: BTreeMap::new(),
                 server_errors: BTreeMap::new(),
                 failures: BTreeMap::new(),
@@ -264,6 +277,20 @@ impl Recorder {
         });
     }
 
+    /// A bot left a draining gateway (its session's last `traffic` since the last report)
+    /// and resumed on another.
+    pub fn moved(&self, traffic: Traffic) {
+        self.with(|i| {
+            i.window.counts.gateway_moves += 1;
+            i.window.counts.add_traffic(traffic);
+        });
+    }
+
+    /// The first snapshot after a gateway move came `outage` after the last one before it.
+    pub fn move_outage(&self, outage: Duration) {
+        self.with(|i| record(&mut i.move_outage, outage));
+    }
+
     /// A snapshot arrived; `rtts` are the round trips it completed (corrected, raw).
     pub fn snapshot(&self, report: SnapshotReport, rtts: &[(Duration, Duration)]) {
         self.with(|i| {
@@ -275,6 +302,7 @@ impl Recorder {
             c.missed_snapshots += o.missed;
             c.late_snapshots += u64::from(o.late);
             c.cell_crossings += u64::from(o.crossed_cell);
+            c.move_skipped_ticks += o.skipped_by_move;
             c.handoffs_seen += u64::from(o.handed_off);
             c.missing_baselines += u64::from(report.missing_baseline);
             for &(corrected, raw) in rtts {
@@ -315,6 +343,7 @@ impl Recorder {
             rtt: Percentiles::of(&i.rtt),
             rtt_raw: Percentiles::of(&i.rtt_raw),
             connect: Percentiles::of(&i.connect),
+            move_outage: Percentiles::of(&i.move_outage),
             disconnects_by_reason: i.disconnects.clone(),
             server_errors_by_code: i.server_errors.clone(),
             connect_failures_by_reason: i.failures.clone(),
@@ -341,5 +370,20 @@ mod tests {
         let t = r.totals();
         assert_eq!(t.counts.snapshots, 2);
         assert!((t.rtt_raw.max - 50.0).abs() < 0.1);
+    }
+
+    #[test]
+    fn a_gateway_move_is_counted_apart_from_gaps() {
+        let r = Recorder::default();
+        r.moved(Traffic { bytes_in: 10, ..Default::default() });
+        r.move_outage(Duration::from_millis(300));
+        let across = SnapshotOutcome { skipped_by_move: 6, ..Default::default() };
+        r.snapshot(SnapshotReport { outcome: across, ..Default::default() }, &[]);
+        let w = r.take_window();
+        assert_eq!((w.counts.gateway_moves, w.counts.move_skipped_ticks, w.counts.bytes_in), (1, 6, 10));
+        assert_eq!((w.counts.snapshot_gaps, w.counts.missed_snapshots), (0, 0), "a move is no gap");
+        let t = r.totals();
+        assert_eq!(t.move_outage.count, 1);
+        assert!((t.move_outage.max - 300.0).abs() < 0.5);
     }
 }

@@ -3,7 +3,7 @@
 //! stop what was started, and build the [`Report`].
 
 use crate::bot::BotContext;
-use crate::client::{ConnectInfo, Endpoints};
+use crate::client::{ConnectInfo, Endpoints, GatewayRoute};
 use crate::local::InProcessWorld;
 use crate::mix::Transport;
 use crate::progress::Progress;
@@ -54,31 +54,26 @@ pub async fn run(
         )));
     }
 
-    let mut webtransport_url = None;
+    let route = GatewayRoute::from_connect(&info, &base).map_err(|e| target_err(e.to_string()))?;
     let mut endpoints = None;
     if scenario.transports.share(Transport::WebTransport) > 0.0 {
-        let wt = info.webtransport.as_ref().ok_or_else(|| target_err("offers no WebTransport".into()))?;
-        let url = url::Url::parse(&wt.url).map_err(|e| target_err(format!("WebTransport URL {:?}: {e}", wt.url)))?;
-        let remote = resolve(&url).await.map_err(target_err)?;
-        let hash = info.cert_hash().map_err(|e| target_err(e.to_string()))?.ok_or_else(|| {
-            target_err("has a CA-signed certificate; the load tester's WebTransport pins development certificates only (use --transport-mix websocket=100)".into())
-        })?;
-        let bound = Endpoints::bind(scenario.bots.endpoints, remote, hash, scenario.bots.udp_buffer_bytes)
+        let wt = route.webtransport.as_ref().ok_or_else(|| target_err("offers no WebTransport".into()))?;
+        let remote = resolve(&wt.url).await.map_err(target_err)?;
+        if wt.cert.is_none() {
+            return Err(target_err("has a CA-signed certificate; the load tester's WebTransport pins development certificates only (use --transport-mix websocket=100)".into()));
+        }
+        let bound = Endpoints::bind(scenario.bots.endpoints, remote, scenario.bots.udp_buffer_bytes)
             .map_err(|e| LoadtestError::Endpoint(e.to_string()))?;
         info!(endpoints = scenario.bots.endpoints, buffers = ?bound.buffers, "QUIC client endpoints bound");
-        webtransport_url = Some(url);
         endpoints = Some(Arc::new(bound));
     }
-    let host = base.host_str().unwrap_or("127.0.0.1");
-    let port = base.port_or_known_default().unwrap_or(80);
-    let websocket_url = format!("ws://{host}:{port}{}", info.websocket.path);
 
     let recorder = Arc::new(Recorder::default());
     let ctx = Arc::new(BotContext {
         recorder: recorder.clone(),
-        webtransport_url,
+        route,
+        target: base.clone(),
         endpoints: endpoints.clone(),
-        websocket_url,
         connect_timeout: scenario.bots.connect_timeout,
         hotspot: scenario.bots.hotspot,
         chat_every: scenario.bots.chat_every,

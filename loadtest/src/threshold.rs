@@ -24,6 +24,8 @@ pub const METRICS: &[(&str, &str)] = &[
     ("errors", "connect failures + unexpected disconnects + server errors + protocol errors"),
     ("handoffs_seen", "changes of the zone simulating a bot"),
     ("cell_crossings", "changes of the cell a bot stands in"),
+    ("gateway_moves", "sessions moved to another gateway (a draining one asked) and resumed"),
+    ("move_outage_max_ms", "longest time without a snapshot across a gateway move (ms)"),
     ("bots_peak", "most bots connected at once"),
     ("bots_started", "bots started"),
     ("bots_joined", "bots that joined the world"),

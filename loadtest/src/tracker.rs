@@ -1,5 +1,7 @@
 //! One bot's measurements, sans-IO (times are passed in): input round trips, snapshot gaps,
-//! cell crossings and zone handoffs.
+//! cell crossings and zone handoffs. A move to another gateway starts a new session: the
+//! ticks skipped across it are reported apart ([`SnapshotOutcome::skipped_by_move`]), not as
+//! a gap of one session.
 //!
 //! # Round trips
 //! Input `seq` is due at a fixed schedule (one per 50 ms tick). Its round trip ends at the
@@ -33,6 +35,9 @@ pub struct SnapshotOutcome {
     pub late: bool,
     pub crossed_cell: bool,
     pub handed_off: bool,
+    /// Ticks skipped between the last snapshot of the session before a gateway move and this
+    /// first one of the session after it.
+    pub skipped_by_move: u64,
 }
 
 #[derive(Debug, Default)]
@@ -41,6 +46,8 @@ pub struct Tracker {
     cell: Option<CellId>,
     zone: Option<ZoneId>,
     pending: VecDeque<Pending>,
+    /// A gateway move happened since the last snapshot.
+    moved: bool,
     /// Inputs dropped from `pending` unconfirmed (it was full).
     pub unconfirmed: u64,
 }
@@ -53,6 +60,14 @@ impl Tracker {
             self.unconfirmed += 1;
         }
         self.pending.push_back(Pending { seq, due, sent });
+    }
+
+    /// The bot moved to another gateway: a new session, whose inputs count from 1 again. The
+    /// inputs of the old one awaiting their snapshot will never be confirmed.
+    pub fn moved(&mut self) {
+        self.unconfirmed += self.pending.len() as u64;
+        self.pending.clear();
+        self.moved = true;
     }
 
     /// Takes in a snapshot received at `now`; calls `rtt(corrected, raw)` for each input it
@@ -74,9 +89,11 @@ impl Tracker {
                 out.late = true;
                 return out;
             }
+            Some(prev) if self.moved => out.skipped_by_move = tick.0 - prev.0 - 1,
             Some(prev) => out.missed = tick.0 - prev.0 - 1,
             None => {}
         }
+        self.moved = false;
         self.last_tick = Some(tick);
         out.crossed_cell = self.cell.is_some_and(|c| c != you.cell);
         out.handed_off = self.zone.is_some_and(|z| z != you.zone);
@@ -122,6 +139,20 @@ mod tests {
         assert!(late.late && late.missed == 0);
         assert!(feed(104).late, "a duplicate is late, not a gap");
         assert_eq!(feed(105).missed, 0, "a late snapshot does not move the last tick back");
+    }
+
+    #[test]
+    fn a_gateway_move_is_no_gap_but_later_gaps_are() {
+        let mut t = Tracker::default();
+        let now = Instant::now();
+        t.input_sent(7, now, now);
+        assert_eq!(t.snapshot(Tick(10), &you(0, 0, 1), now, |_, _| {}).missed, 0);
+        t.moved();
+        assert_eq!(t.unconfirmed, 1, "the old session's input is given up");
+        let first = t.snapshot(Tick(16), &you(0, 0, 1), now, |_, _| {});
+        assert_eq!((first.missed, first.skipped_by_move), (0, 5));
+        let gap = t.snapshot(Tick(18), &you(0, 0, 1), now, |_, _| {});
+        assert_eq!((gap.missed, gap.skipped_by_move), (1, 0), "a gap within the new session counts");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! A gateway drained (SIGTERM in Kubernetes) while a player plays on it over WebTransport, with
 //! a second gateway of the same world beside it: the drained one stops taking logins
-//! (`/readyz` and `/api/connect` answer 503, a new session is closed with `Draining`), tells
-//! the player to reconnect, and the player resumes its character on the second gateway with its
-//! session token: same name, same position, same items. The drain ends as soon as the
+//! (`/readyz` answers 503, a new session is closed with `Draining`), tells the player to
+//! reconnect, and its `/api/connect` now names the second gateway (its absolute URLs and its
+//! certificate hash); the player resumes its character there with its session token: same
+//! name, same position, same items. The drain ends as soon as the
 //! drained gateway has no session left.
 
 mod support;
@@ -50,6 +51,7 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     let listeners = Listeners::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let second = world.start_gateway(GatewayId(2), listeners).await.expect("second gateway starts");
     let two = second.http_addr();
+    let (two_quic, two_cert) = (second.quic_addr(), second.cert_hash());
     let world_task = tokio::spawn(world.run(shutdown.clone()));
     let second_task = tokio::spawn(second.run(shutdown));
 
@@ -76,7 +78,11 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     });
     player.until(5, |e| matches!(e, Event::Control(ServerControl::Reconnect)).then_some(())).await;
     assert_eq!(status(one, "/readyz").await, "HTTP/1.1 503 Service Unavailable");
-    assert_eq!(status(one, "/api/connect").await, "HTTP/1.1 503 Service Unavailable");
+    let elsewhere = connect_info(one).await;
+    assert_eq!(elsewhere.websocket.url.as_deref(), Some(format!("ws://{two}/ws").as_str()), "named: gateway 2");
+    let wt = elsewhere.webtransport.as_ref().expect("gateway 2's WebTransport");
+    assert_eq!(wt.url, format!("https://{two_quic}/play"));
+    assert_eq!(wt.cert_sha256_hex.as_deref(), Some(two_cert.to_string().as_str()), "gateway 2's certificate to pin");
     let refused = ErrorCode::Draining.close_code();
     // Closed at once: before or after the client's control stream is open.
     match Client::try_webtransport_with(&info_one).await {
@@ -87,9 +93,9 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     assert_eq!(newcomer.closed(5).await, Some(refused), "also over WebSocket");
     assert_eq!(status(two, "/readyz").await, "HTTP/1.1 200 OK", "the other gateway takes players");
 
-    // The player leaves gateway 1 and resumes on gateway 2, without a password.
+    // The player leaves gateway 1 and resumes where gateway 1 sent it, without a password.
     player.close().await;
-    let mut player = Client::webtransport_at(two).await;
+    let mut player = Client::webtransport_with(&elsewhere).await;
     player.hello().await;
     let resumed = joined(player.resume(&token).await.expect("resumed on the second gateway"));
     assert_eq!(resumed.name, name);

@@ -25,7 +25,12 @@ pub struct WebTransportInfo {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct WebSocketInfo {
+    /// Relative to the gateway asked.
     pub path: String,
+    /// Absolute (`ws://HOST:PORT/ws`); gateways from before it give only `path`. A draining
+    /// gateway names another gateway's here.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// Largest response read.

@@ -1,6 +1,6 @@
 //! The QUIC client side of WebTransport: a few UDP endpoints (bound by hand with large socket
 //! buffers) shared by every WebTransport bot, and certificate pinning by SHA-256 hash, as
-//! browsers do with `serverCertificateHashes`.
+//! browsers do with `serverCertificateHashes` (the hash of the gateway a bot connects to).
 
 use super::ClientError;
 use mmo_cluster::net::tls::PinnedCertificate;
@@ -8,7 +8,8 @@ use mmo_cluster::CertHash;
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What the kernel granted for the UDP socket buffers.
@@ -23,31 +24,16 @@ pub struct UdpBuffers {
 #[derive(Debug)]
 pub struct Endpoints {
     endpoints: Vec<quinn::Endpoint>,
-    config: quinn::ClientConfig,
+    /// One client configuration per certificate pinned (each gateway has its own
+    /// development certificate; bots moving between gateways pin the one they go to).
+    configs: Mutex<HashMap<CertHash, quinn::ClientConfig>>,
     next: AtomicUsize,
     pub buffers: UdpBuffers,
 }
 
 impl Endpoints {
-    /// Binds `count` endpoints for reaching `remote`, pinning the certificate `cert_hash`.
-    pub fn bind(count: usize, remote: SocketAddr, cert_hash: CertHash, buffer: usize) -> Result<Self, ClientError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Arc::new(PinnedCertificate::new(cert_hash));
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .map_err(|e| ClientError::Endpoint(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![web_transport_quinn::ALPN.as_bytes().to_vec()];
-        let crypto =
-            quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| ClientError::Endpoint(e.to_string()))?;
-        let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-        let mut transport = quinn::TransportConfig::default();
-        transport.max_idle_timeout(Some(Duration::from_secs(15).try_into().expect("idle timeout")));
-        transport.keep_alive_interval(Some(Duration::from_secs(4)));
-        config.transport_config(Arc::new(transport));
-
+    /// Binds `count` endpoints for reaching `remote` (and hosts of its address family).
+    pub fn bind(count: usize, remote: SocketAddr, buffer: usize) -> Result<Self, ClientError> {
         let runtime = quinn::default_runtime().ok_or_else(|| ClientError::Endpoint("no async runtime".into()))?;
         let mut endpoints = Vec::with_capacity(count);
         let mut buffers = UdpBuffers { requested: buffer, ..Default::default() };
@@ -59,13 +45,20 @@ impl Endpoints {
                 .map_err(|e| ClientError::Endpoint(e.to_string()))?;
             endpoints.push(endpoint);
         }
-        Ok(Endpoints { endpoints, config, next: AtomicUsize::new(0), buffers })
+        Ok(Endpoints { endpoints, configs: Mutex::new(HashMap::new()), next: AtomicUsize::new(0), buffers })
     }
 
-    /// A WebTransport client on the next endpoint.
-    pub fn client(&self) -> web_transport_quinn::Client {
+    /// A WebTransport client on the next endpoint, pinning the certificate `cert_hash`.
+    pub fn client(&self, cert_hash: CertHash) -> Result<web_transport_quinn::Client, ClientError> {
+        let config = {
+            let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+            match configs.get(&cert_hash) {
+                Some(config) => config.clone(),
+                None => configs.entry(cert_hash).or_insert(pinning(cert_hash)?).clone(),
+            }
+        };
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.endpoints.len();
-        web_transport_quinn::Client::new(self.endpoints[i].clone(), self.config.clone())
+        Ok(web_transport_quinn::Client::new(self.endpoints[i].clone(), config))
     }
 
     /// Closes every endpoint and waits for their connections to finish.
@@ -77,6 +70,27 @@ impl Endpoints {
             let _ = tokio::time::timeout(Duration::from_secs(2), e.wait_idle()).await;
         }
     }
+}
+
+/// A client configuration that accepts only the certificate whose SHA-256 is `cert_hash`.
+fn pinning(cert_hash: CertHash) -> Result<quinn::ClientConfig, ClientError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(PinnedCertificate::new(cert_hash));
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| ClientError::Endpoint(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![web_transport_quinn::ALPN.as_bytes().to_vec()];
+    let crypto =
+        quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| ClientError::Endpoint(e.to_string()))?;
+    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
+    let mut transport = quinn::TransportConfig::default();
+    transport.max_idle_timeout(Some(Duration::from_secs(15).try_into().expect("idle timeout")));
+    transport.keep_alive_interval(Some(Duration::from_secs(4)));
+    config.transport_config(Arc::new(transport));
+    Ok(config)
 }
 
 /// A UDP socket of the remote's address family on an ephemeral port, with large buffers.

@@ -4,9 +4,11 @@
 
 mod connect_info;
 mod endpoint;
+mod route;
 
 pub use connect_info::{http_get, ConnectInfo};
 pub use endpoint::{Endpoints, UdpBuffers};
+pub use route::{GatewayRoute, WebTransportRoute};
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -53,6 +55,19 @@ pub struct Traffic {
     pub msgs_in: u64,
     pub bytes_out: u64,
     pub bytes_in: u64,
+}
+
+impl std::ops::Add for Traffic {
+    type Output = Traffic;
+
+    fn add(self, o: Traffic) -> Traffic {
+        Traffic {
+            msgs_out: self.msgs_out + o.msgs_out,
+            msgs_in: self.msgs_in + o.msgs_in,
+            bytes_out: self.bytes_out + o.bytes_out,
+            bytes_in: self.bytes_in + o.bytes_in,
+        }
+    }
 }
 
 type WebSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -246,7 +261,7 @@ fn close_code(e: &web_transport_quinn::SessionError) -> Option<u32> {
 }
 
 /// Every error code, to name close codes.
-const CODES: [ErrorCode; 14] = [
+const CODES: [ErrorCode; 21] = [
     ErrorCode::VersionMismatch,
     ErrorCode::MalformedMessage,
     ErrorCode::UnknownMessage,
@@ -261,6 +276,13 @@ const CODES: [ErrorCode; 14] = [
     ErrorCode::ZoneUnavailable,
     ErrorCode::ShuttingDown,
     ErrorCode::Internal,
+    ErrorCode::WrongPassword,
+    ErrorCode::PasswordInvalid,
+    ErrorCode::TokenInvalid,
+    ErrorCode::TokenExpired,
+    ErrorCode::CharacterCorrupt,
+    ErrorCode::StoreUnavailable,
+    ErrorCode::Draining,
 ];
 
 /// The protocol error a close code stands for (`4000 + code` on both transports).
@@ -287,6 +309,7 @@ mod tests {
         assert_eq!(error_code(4006), Some(ErrorCode::InputFlood));
         assert_eq!(close_reason(Some(4011)), "ServerFull");
         assert_eq!(close_reason(Some(4013)), "ShuttingDown");
+        assert_eq!(close_reason(Some(4021)), "Draining");
         assert_eq!(close_reason(Some(0)), "Normal");
         assert_eq!(close_reason(Some(1006)), "Code1006");
         assert_eq!(close_reason(None), "ConnectionLost");

@@ -128,6 +128,11 @@ pub fn page(r: &Report) -> String {
     row(&mut out, "handoffs seen / cell crossings", &format!("{} / {}", c.handoffs_seen, c.cell_crossings));
     row(
         &mut out,
+        "gateway moves / longest snapshot outage across one",
+        &format!("{} / {:.0} ms", c.gateway_moves, r.totals.move_outage.max),
+    );
+    row(
+        &mut out,
         "unexpected / planned disconnects",
         &format!("{} / {}", c.unexpected_disconnects, c.planned_disconnects),
     );

@@ -117,6 +117,10 @@ fn metrics(t: &Totals, swarm: &SwarmOutcome) -> BTreeMap<String, f64> {
     put("errors", c.errors() as f64);
     put("handoffs_seen", c.handoffs_seen as f64);
     put("cell_crossings", c.cell_crossings as f64);
+    put("gateway_moves", c.gateway_moves as f64);
+    if t.move_outage.count > 0 {
+        put("move_outage_max_ms", t.move_outage.max);
+    }
     put("bots_peak", swarm.timeline.iter().map(|s| s.connected).max().unwrap_or(0) as f64);
     put("bots_started", swarm.bots.len() as f64);
     put("bots_joined", swarm.bots.iter().filter(|b| b.joined).count() as f64);

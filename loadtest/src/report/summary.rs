@@ -82,6 +82,15 @@ pub fn text(r: &Report) -> String {
         ("handoffs seen", c.handoffs_seen.to_string()),
         ("cell crossings", c.cell_crossings.to_string()),
         (
+            "gateway moves",
+            format!(
+                "{} ({} ticks skipped across them); snapshot outage {}",
+                c.gateway_moves,
+                c.move_skipped_ticks,
+                pct(&r.totals.move_outage)
+            ),
+        ),
+        (
             "disconnects",
             format!(
                 "unexpected {} planned {} ({})",

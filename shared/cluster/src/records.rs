@@ -80,6 +80,16 @@ pub struct GatewayInfo {
     pub link_cert_hash: CertHash,
     /// How many sessions it accepts.
     pub capacity: u32,
+    /// Where clients open WebTransport on it, absolute (`https://HOST:PORT/play`); empty in
+    /// records of gateways from before it was registered, or bound to a wildcard address
+    /// without `--public-quic`.
+    #[serde(default)]
+    pub webtransport_url: String,
+    /// Where clients open the WebSocket fallback on it, absolute (`ws://HOST:PORT/ws`, `wss://`
+    /// with a real certificate); empty as above. A draining gateway's `/api/connect` hands out
+    /// another gateway's two URLs.
+    #[serde(default)]
+    pub websocket_url: String,
 }
 
 /// A zone's load over its last reporting period, published under the zone's lease.
@@ -206,6 +216,21 @@ mod tests {
         assert!(json.contains(&format!(r#""cert_hash":"{}""#, "ab".repeat(32))), "{json}");
         assert_eq!(serde_json::from_str::<ZoneInfo>(&json).unwrap(), zone);
         assert!(serde_json::from_str::<ZoneInfo>(&json.replace("abab", "zz")).is_err());
+
+        let old = format!(
+            r#"{{"id":2,"address":"127.0.0.1:8080","cert_hash":"{}","link_cert_hash":"{}","capacity":10}}"#,
+            "ab".repeat(32),
+            "cd".repeat(32)
+        );
+        let gateway: GatewayInfo = serde_json::from_str(&old).expect("a record from before the connect URLs");
+        assert_eq!((gateway.webtransport_url.as_str(), gateway.websocket_url.as_str()), ("", ""));
+        let gateway = GatewayInfo {
+            webtransport_url: "https://127.0.0.1:4433/play".into(),
+            websocket_url: "ws://127.0.0.1:8080/ws".into(),
+            ..gateway
+        };
+        let json = serde_json::to_string(&gateway).unwrap();
+        assert_eq!(serde_json::from_str::<GatewayInfo>(&json).unwrap(), gateway);
 
         let event = Event {
             at_unix_ms: 9,

@@ -101,6 +101,8 @@ mod suite {
             cert_hash: CertHash([7; 32]),
             link_cert_hash: CertHash([8; 32]),
             capacity: 1000,
+            webtransport_url: "https://127.0.0.1:4433/play".into(),
+            websocket_url: "ws://127.0.0.1:4443/ws".into(),
         };
         let gateway_lease = a.register_gateway(gateway.clone(), TTL).await.unwrap();
         assert_eq!(abandoned.member(), Member::Zone(ZoneId(2)));

@@ -1,0 +1,88 @@
+//! The world's other gateways, as the registry lists them: where a draining gateway's
+//! `/api/connect` sends the clients that ask it how to connect (see [`crate::drain`]). Read
+//! from the registry on each such request (a drain is rare, and a restarted gateway must be
+//! found as soon as it registers).
+
+use mmo_cluster::{GatewayInfo, Registry, RegistryError};
+use mmo_world::GatewayId;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+type Listing = Pin<Box<dyn Future<Output = Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError>> + Send>>;
+
+/// The registry's gateways, handed out in turn.
+#[derive(Clone)]
+pub struct Peers {
+    list: Arc<dyn Fn() -> Listing + Send + Sync>,
+    turn: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Peers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peers").finish_non_exhaustive()
+    }
+}
+
+impl Peers {
+    /// The gateways registered in `registry`.
+    pub fn from_registry<R: Registry + Clone + 'static>(registry: R) -> Self {
+        let list = move || -> Listing {
+            let registry = registry.clone();
+            Box::pin(async move { registry.gateways().await })
+        };
+        Peers { list: Arc::new(list), turn: Arc::new(AtomicUsize::new(0)) }
+    }
+
+    /// Another gateway than `own` that clients can connect to (the next in turn, so that a
+    /// draining gateway's players spread over the others); `None` when there is none.
+    pub async fn pick(&self, own: GatewayId) -> Result<Option<GatewayInfo>, RegistryError> {
+        let gateways = (self.list)().await?;
+        Ok(choose(&gateways, own, self.turn.fetch_add(1, Ordering::Relaxed)).cloned())
+    }
+}
+
+/// The `turn`-th (modulo their number) of the gateways other than `own` whose record says
+/// where clients connect (older records do not).
+pub fn choose(gateways: &BTreeMap<GatewayId, GatewayInfo>, own: GatewayId, turn: usize) -> Option<&GatewayInfo> {
+    let others: Vec<&GatewayInfo> =
+        gateways.values().filter(|g| g.id != own && !g.websocket_url.is_empty()).collect();
+    (!others.is_empty()).then(|| others[turn % others.len()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mmo_cluster::CertHash;
+
+    fn gateway(id: u32, websocket_url: &str) -> (GatewayId, GatewayInfo) {
+        let info = GatewayInfo {
+            id: GatewayId(id),
+            address: format!("127.0.0.1:{id}"),
+            cert_hash: CertHash([id as u8; 32]),
+            link_cert_hash: CertHash::default(),
+            capacity: 10,
+            webtransport_url: format!("https://127.0.0.1:{id}/play"),
+            websocket_url: websocket_url.into(),
+        };
+        (info.id, info)
+    }
+
+    #[test]
+    fn a_gateway_names_the_others_in_turn_never_itself() {
+        let all = BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "ws://b/ws"), gateway(3, "ws://c/ws")]);
+        let picked: Vec<u32> = (0..4).map(|turn| choose(&all, GatewayId(2), turn).unwrap().id.0).collect();
+        assert_eq!(picked, [1, 3, 1, 3]);
+    }
+
+    #[test]
+    fn no_other_gateway_or_only_old_records_name_none() {
+        let alone = BTreeMap::from([gateway(1, "ws://a/ws")]);
+        assert!(choose(&alone, GatewayId(1), 0).is_none());
+        let old = BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "")]);
+        assert!(choose(&old, GatewayId(1), 0).is_none(), "a record without URLs is not handed out");
+        assert_eq!(choose(&old, GatewayId(2), 0).unwrap().id, GatewayId(1));
+    }
+}

@@ -1,0 +1,106 @@
+//! A rolling restart of both gateways of a multi-process cluster while bots play: each gateway
+//! gets SIGTERM and drains; its bots are told to reconnect, ask the draining gateway's
+//! `/api/connect` (which names the other gateway), and resume their characters there with
+//! their session tokens; the gateway exits once they have left, starts again, and the next one
+//! goes. The bots all target gateway 1, so when it drains they can only reach gateway 2 through
+//! its answer. What players must not notice: no session lost, no login refused; every bot
+//! moved.
+//!
+//! Needs the service binaries (`cargo build --bins`), etcd and Redis (see `zone_death.rs`).
+
+mod support;
+
+use mmo_launcher::{Cluster, ClusterConfig};
+use mmo_loadtest::client::http_get;
+use mmo_loadtest::scenario::ScenarioFile;
+use mmo_loadtest::{run, RunOptions, Scenario};
+use support::{bin_dir, within};
+
+const BOTS: usize = 20;
+
+fn scenario(target: &str) -> Scenario {
+    let text = format!(
+        r#"
+name = "gateway-roll"
+seed = 11
+target = "{target}"
+stages = [
+  {{ duration = "3s", target = {BOTS} }},
+  {{ duration = "50s", target = {BOTS} }},
+  {{ duration = "2s", target = 0 }},
+]
+thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
+transport_mix = {{ webtransport = 50, websocket = 50 }}
+behaviours = {{ wander = 2, border_crosser = 1, fighter = 1 }}
+"#
+    );
+    Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
+}
+
+/// How many load-test bots `/api/online` of the gateway at `play` lists (the world's players).
+async fn bots_online(play: &url::Url) -> usize {
+    let Ok(body) = http_get(play, "/api/online").await else { return 0 };
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
+    rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt"))).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn players_move_to_the_other_gateway_when_theirs_restarts() {
+    let config = ClusterConfig {
+        zones: 2,
+        gateways: 2,
+        coordinators: 1,
+        coordinator_args: vec!["--period-ms=250".into()],
+        ..ClusterConfig::new(bin_dir())
+    };
+    let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
+    let play = cluster.play_url().expect("gateway 1");
+    let scenario = scenario(&play);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
+
+    // Every bot plays on gateway 1, then both gateways restart one after the other.
+    let play = url::Url::parse(&play).unwrap();
+    within("every bot online", async {
+        while bots_online(&play).await < BOTS {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    let rolled = cluster.roll_gateways().await;
+    let report = bots.await.expect("the bots ran").expect("the run completes");
+    let _ = stop.send(true);
+    rolled.expect("every gateway restarted");
+
+    let json = serde_json::to_value(&report).unwrap();
+    let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));
+    let bots = json["bots"].as_array().expect("bots").clone();
+    let moves: Vec<u64> = bots.iter().map(|b| b["gateway_moves"].as_u64().unwrap_or(0)).collect();
+    eprintln!(
+        "gateway roll: {} bots, {} gateway moves (per bot {:?}), longest snapshot outage across a move {:.0} ms, \
+         round trip p50 {:.1} ms p99 {:.1} ms, snapshot gaps within sessions {}, handoffs {}, unexpected disconnects {}",
+        bots.len(),
+        metric("gateway_moves"),
+        moves,
+        metric("move_outage_max_ms"),
+        metric("rtt_p50_ms"),
+        metric("rtt_p99_ms"),
+        metric("snapshot_gaps"),
+        metric("handoffs_seen"),
+        metric("unexpected_disconnects"),
+    );
+    assert_eq!(
+        metric("unexpected_disconnects"),
+        0.0,
+        "no player was disconnected: {} (logs: {})",
+        json["totals"]["disconnects_by_reason"],
+        cluster.run_dir().display()
+    );
+    assert_eq!(metric("connect_failures"), 0.0, "{}", json["totals"]["connect_failures_by_reason"]);
+    assert_eq!(bots.len(), BOTS, "no bot had to be replaced");
+    // Every bot was on gateway 1 when it restarted: each moved at least once (to gateway 2;
+    // most back again when gateway 2 restarted).
+    assert!(moves.iter().all(|&m| m >= 1), "every bot moved: {moves:?}");
+    assert!(metric("gateway_moves") >= BOTS as f64);
+    cluster.stop().await;
+}

@@ -1,0 +1,144 @@
+//! Opening a bot's session on a gateway (connect over the bot's transport, `Hello`, then
+//! `Login` or `Resume`), and moving it to another gateway when its gateway drains: ask
+//! `/api/connect` of the gateway it was on (a draining gateway still answers, naming another)
+//! or else of the run's target, and resume the character there with the session token of its
+//! last `Joined`, as the browser does.
+
+use crate::bot::{BotContext, BotSpec};
+use crate::client::{close_reason, Client, ConnectInfo, Event, GatewayRoute, Traffic};
+use crate::mix::Transport;
+use mmo_protocol::{ClientControl, ServerControl, WorldInfo, PROTOCOL_VERSION};
+use std::time::Duration;
+use tokio::time::Instant;
+use tracing::debug;
+
+/// How long a bot tries to resume on another gateway before it gives up (`ResumeFailed`).
+pub const MOVE_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest pause between two tries of a move.
+const MOVE_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// A session that joined a gateway.
+#[derive(Debug)]
+pub struct Joined {
+    pub client: Client,
+    pub world: WorldInfo,
+    /// For `Resume` on another gateway.
+    pub token: String,
+}
+
+/// Why a session could not be opened (a reason for the report) and the traffic it cost.
+pub type JoinFailure = (String, Traffic);
+
+/// Connects to the gateway of `route` over the bot's transport.
+async fn connect(transport: Transport, ctx: &BotContext, route: &GatewayRoute) -> Result<Client, String> {
+    let client = match transport {
+        Transport::WebTransport => {
+            let (Some(wt), Some(endpoints)) = (&route.webtransport, &ctx.endpoints) else {
+                return Err("NoWebTransport".into());
+            };
+            let cert = wt.cert.ok_or("CertificateNotPinned")?;
+            let quic = endpoints.client(cert).map_err(|e| {
+                debug!(error = %e, "QUIC client");
+                "ConnectError".to_string()
+            })?;
+            Client::webtransport(quic, &wt.url).await
+        }
+        Transport::WebSocket => Client::websocket(&route.websocket).await,
+    };
+    client.map_err(|e| {
+        debug!(error = %e, "connect");
+        "ConnectError".to_string()
+    })
+}
+
+/// Connects, says hello and sends `login` (`Login` or `Resume`); the session once `Joined`.
+pub async fn join(
+    spec: &BotSpec,
+    ctx: &BotContext,
+    route: &GatewayRoute,
+    login: &ClientControl,
+) -> Result<Joined, JoinFailure> {
+    let failed = |reason: &str, c: &Client| (reason.to_string(), c.traffic);
+    let mut client = connect(spec.transport, ctx, route).await.map_err(|reason| (reason, Traffic::default()))?;
+    let sent = client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await;
+    sent.map_err(|_| failed("SendError", &client))?;
+    let world = loop {
+        match client.recv().await {
+            Ok(Event::Control(ServerControl::Welcome { world, .. })) => break world,
+            Ok(Event::Control(ServerControl::Error { code })) => {
+                return Err(failed(&format!("{code:?}"), &client))
+            }
+            Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
+            Ok(_) => {}
+            Err(_) => return Err(failed("ProtocolError", &client)),
+        }
+    };
+    client.send_control(login).await.map_err(|_| failed("SendError", &client))?;
+    loop {
+        match client.recv().await {
+            Ok(Event::Control(ServerControl::Joined { token, .. })) => {
+                return Ok(Joined { client, world, token })
+            }
+            Ok(Event::Control(ServerControl::Error { code })) => {
+                return Err(failed(&format!("{code:?}"), &client))
+            }
+            Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
+            Ok(_) => {}
+            Err(_) => return Err(failed("ProtocolError", &client)),
+        }
+    }
+}
+
+/// Where to go now: the gateway named by `/api/connect` of `from` (the gateway the bot was
+/// on: while it drains it names another), else of the run's target.
+async fn ask(ctx: &BotContext, from: &GatewayRoute) -> Result<GatewayRoute, String> {
+    let mut why = String::new();
+    for base in [&from.http, &ctx.target] {
+        match ConnectInfo::fetch(base, ctx.connect_timeout).await {
+            Ok(info) => return GatewayRoute::from_connect(&info, base).map_err(|e| e.to_string()),
+            Err(e) => why = format!("{base}: {e}"),
+        }
+    }
+    Err(why)
+}
+
+/// Refusals a retry cannot mend: the token or the character is no good.
+fn hopeless(reason: &str) -> bool {
+    matches!(reason, "TokenInvalid" | "TokenExpired" | "CharacterCorrupt" | "VersionMismatch")
+}
+
+/// Resumes the character of `token` on the gateway `/api/connect` names (see [`ask`]), trying
+/// again (a gateway that is itself draining, a name not yet released by the old session)
+/// until [`MOVE_TIMEOUT`]; the new session and the gateway's route, or why it failed.
+pub async fn relocate(
+    spec: &BotSpec,
+    ctx: &BotContext,
+    from: &GatewayRoute,
+    token: &str,
+) -> Result<(Joined, GatewayRoute), String> {
+    let deadline = Instant::now() + MOVE_TIMEOUT;
+    let resume = ClientControl::Resume { token: token.to_string() };
+    let mut tries: u32 = 0;
+    loop {
+        if tries > 0 {
+            if Instant::now() >= deadline {
+                return Err(format!("no gateway resumed the session within {MOVE_TIMEOUT:?}"));
+            }
+            tokio::time::sleep((Duration::from_millis(100) * tries).min(MOVE_BACKOFF_MAX)).await;
+        }
+        tries += 1;
+        let route = match ask(ctx, from).await {
+            Ok(route) => route,
+            Err(why) => {
+                debug!(%why, tries, "move: no gateway named yet");
+                continue;
+            }
+        };
+        match tokio::time::timeout(ctx.connect_timeout, join(spec, ctx, &route, &resume)).await {
+            Ok(Ok(joined)) => return Ok((joined, route)),
+            Ok(Err((reason, _))) if hopeless(&reason) => return Err(reason),
+            Ok(Err((reason, _))) => debug!(%reason, to = %route.http, tries, "move: resume refused; trying again"),
+            Err(_) => debug!(to = %route.http, tries, "move: resume timed out; trying again"),
+        }
+    }
+}
