@@ -47,8 +47,7 @@ impl Peers {
 /// The `turn`-th (modulo their number) of the gateways other than `own` whose record says
 /// where clients connect (older records do not).
 pub fn choose(gateways: &BTreeMap<GatewayId, GatewayInfo>, own: GatewayId, turn: usize) -> Option<&GatewayInfo> {
-    let others: Vec<&GatewayInfo> =
-        gateways.values().filter(|g| g.id != own && !g.websocket_url.is_empty()).collect();
+    let others: Vec<&GatewayInfo> = gateways.values().filter(|g| g.id != own && !g.websocket_url.is_empty()).collect();
     (!others.is_empty()).then(|| others[turn % others.len()])
 }
 

@@ -354,7 +354,11 @@ impl Cluster {
                 })
                 .await;
                 match registered {
-                    Ok(Ok(())) => info!(gateway = id, took_ms = started.elapsed().as_millis() as u64, "restarted gateway registered"),
+                    Ok(Ok(())) => info!(
+                        gateway = id,
+                        took_ms = started.elapsed().as_millis() as u64,
+                        "restarted gateway registered"
+                    ),
                     Ok(Err(error)) => bail!("reading the registry's gateways: {error}"),
                     Err(_) => bail!("restarted gateway {id} not registered at {address} within {REREGISTER_TIMEOUT:?}"),
                 }

@@ -109,7 +109,10 @@ async fn main() -> anyhow::Result<()> {
     writeln!(out, "play:      {}", cluster.play_url().unwrap_or_default())?;
     writeln!(out, "dashboard: {}", cluster.dashboard_url().unwrap_or_default())?;
     writeln!(out, "etcd:      {}   logs: {}", cluster.etcd_endpoint(), cluster.run_dir().display())?;
-    writeln!(out, "ready: type `roll zones` or `roll gateways` for a rolling restart; `stop` or Ctrl-C stops everything")?;
+    writeln!(
+        out,
+        "ready: type `roll zones` or `roll gateways` for a rolling restart; `stop` or Ctrl-C stops everything"
+    )?;
     out.flush()?;
     let stop = mmo_cluster::cli::stop_requested();
     tokio::pin!(stop);

@@ -11,8 +11,8 @@
 use crate::behaviour::Brain;
 use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic};
 use crate::mix::{Behaviour, Transport};
-use crate::session::{join, relocate, Joined};
 use crate::recorder::{Recorder, SnapshotReport};
+use crate::session::{join, relocate, Joined};
 use crate::tracker::Tracker;
 use crate::view::View;
 use glam::IVec2;

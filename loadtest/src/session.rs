@@ -65,9 +65,7 @@ pub async fn join(
     let world = loop {
         match client.recv().await {
             Ok(Event::Control(ServerControl::Welcome { world, .. })) => break world,
-            Ok(Event::Control(ServerControl::Error { code })) => {
-                return Err(failed(&format!("{code:?}"), &client))
-            }
+            Ok(Event::Control(ServerControl::Error { code })) => return Err(failed(&format!("{code:?}"), &client)),
             Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
             Ok(_) => {}
             Err(_) => return Err(failed("ProtocolError", &client)),
@@ -76,12 +74,8 @@ pub async fn join(
     client.send_control(login).await.map_err(|_| failed("SendError", &client))?;
     loop {
         match client.recv().await {
-            Ok(Event::Control(ServerControl::Joined { token, .. })) => {
-                return Ok(Joined { client, world, token })
-            }
-            Ok(Event::Control(ServerControl::Error { code })) => {
-                return Err(failed(&format!("{code:?}"), &client))
-            }
+            Ok(Event::Control(ServerControl::Joined { token, .. })) => return Ok(Joined { client, world, token }),
+            Ok(Event::Control(ServerControl::Error { code })) => return Err(failed(&format!("{code:?}"), &client)),
             Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
             Ok(_) => {}
             Err(_) => return Err(failed("ProtocolError", &client)),

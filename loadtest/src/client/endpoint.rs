@@ -6,9 +6,9 @@ use super::ClientError;
 use mmo_cluster::net::tls::PinnedCertificate;
 use mmo_cluster::CertHash;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
