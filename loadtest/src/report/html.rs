@@ -77,11 +77,12 @@ pub fn page(r: &Report) -> String {
         true,
     ));
     out.push_str(&line_chart(
-        "Handoffs seen and cell crossings per second",
+        "Handoffs seen, cell crossings and gateway moves per second",
         "count",
         &[
             series("handoffs", &|s| s.counts.handoffs_seen as f64),
             series("cell crossings", &|s| s.counts.cell_crossings as f64),
+            series("gateway moves", &|s| s.counts.gateway_moves as f64),
         ],
         true,
     ));
