@@ -1,7 +1,8 @@
 //! The world's other gateways, as the registry lists them: where a draining gateway's
 //! `/api/connect` sends the clients that ask it how to connect (see [`crate::drain`]). Read
-//! from the registry on each such request (a drain is rare, and a restarted gateway must be
-//! found as soon as it registers).
+//! from the registry when asked, at most once per [`FRESH_FOR`] (every player of a draining
+//! gateway asks within a second or so; a restarted gateway is still found soon after it
+//! registers).
 
 use mmo_cluster::{GatewayInfo, Registry, RegistryError};
 use mmo_world::GatewayId;
@@ -10,13 +11,21 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+/// How long one reading of the registry's gateways is used.
+pub const FRESH_FOR: Duration = Duration::from_millis(500);
+
+type Gateways = Arc<BTreeMap<GatewayId, GatewayInfo>>;
 type Listing = Pin<Box<dyn Future<Output = Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError>> + Send>>;
 
 /// The registry's gateways, handed out in turn.
 #[derive(Clone)]
 pub struct Peers {
     list: Arc<dyn Fn() -> Listing + Send + Sync>,
+    /// The last reading and when it was taken (locked while reading, so concurrent askers
+    /// share one).
+    read: Arc<tokio::sync::Mutex<Option<(Instant, Gateways)>>>,
     turn: Arc<AtomicUsize>,
 }
 
@@ -29,17 +38,31 @@ impl std::fmt::Debug for Peers {
 impl Peers {
     /// The gateways registered in `registry`.
     pub fn from_registry<R: Registry + Clone + 'static>(registry: R) -> Self {
-        let list = move || -> Listing {
+        Peers::new(move || -> Listing {
             let registry = registry.clone();
             Box::pin(async move { registry.gateways().await })
-        };
-        Peers { list: Arc::new(list), turn: Arc::new(AtomicUsize::new(0)) }
+        })
+    }
+
+    /// The gateways `list` reads.
+    fn new(list: impl Fn() -> Listing + Send + Sync + 'static) -> Self {
+        Peers { list: Arc::new(list), read: Arc::default(), turn: Arc::new(AtomicUsize::new(0)) }
     }
 
     /// Another gateway than `own` that clients can connect to (the next in turn, so that a
     /// draining gateway's players spread over the others); `None` when there is none.
     pub async fn pick(&self, own: GatewayId) -> Result<Option<GatewayInfo>, RegistryError> {
-        let gateways = (self.list)().await?;
+        let gateways = {
+            let mut read = self.read.lock().await;
+            match &*read {
+                Some((at, gateways)) if at.elapsed() < FRESH_FOR => gateways.clone(),
+                _ => {
+                    let gateways: Gateways = Arc::new((self.list)().await?);
+                    *read = Some((Instant::now(), gateways.clone()));
+                    gateways
+                }
+            }
+        };
         Ok(choose(&gateways, own, self.turn.fetch_add(1, Ordering::Relaxed)).cloned())
     }
 }
@@ -74,6 +97,22 @@ mod tests {
         let all = BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "ws://b/ws"), gateway(3, "ws://c/ws")]);
         let picked: Vec<u32> = (0..4).map(|turn| choose(&all, GatewayId(2), turn).unwrap().id.0).collect();
         assert_eq!(picked, [1, 3, 1, 3]);
+    }
+
+    #[tokio::test]
+    async fn askers_share_a_fresh_reading_of_the_registry() {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let peers = Peers::new({
+            let reads = reads.clone();
+            move || -> Listing {
+                reads.fetch_add(1, Ordering::Relaxed);
+                Box::pin(async { Ok(BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "ws://b/ws")])) })
+            }
+        });
+        for _ in 0..10 {
+            assert_eq!(peers.pick(GatewayId(1)).await.unwrap().map(|g| g.id), Some(GatewayId(2)));
+        }
+        assert_eq!(reads.load(Ordering::Relaxed), 1, "ten askers within {FRESH_FOR:?}: one reading");
     }
 
     #[test]
