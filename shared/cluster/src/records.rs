@@ -52,9 +52,10 @@ impl<'de> Deserialize<'de> for CertHash {
     }
 }
 
+// Unknown fields are ignored, not refused: in a rolling upgrade, members of the older version
+// read the records newer ones wrote (new fields carry `#[serde(default)]` the other way round).
 /// A zone server, as it registers itself (under its lease).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ZoneInfo {
     pub id: ZoneId,
     /// Where gateways and neighbouring zones reach it (`host:port`).
@@ -68,7 +69,6 @@ pub struct ZoneInfo {
 
 /// A gateway, as it registers itself (under its lease).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GatewayInfo {
     pub id: GatewayId,
     /// Where browsers reach it: its advertised https URL (`--public-url`), else `host:port`.
@@ -94,7 +94,6 @@ pub struct GatewayInfo {
 
 /// A zone's load over its last reporting period, published under the zone's lease.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LoadReport {
     /// When it was measured (unix milliseconds), so readers can tell a stale report.
     pub at_unix_ms: u64,
@@ -190,6 +189,20 @@ pub enum EventKind {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_record_with_a_field_from_a_newer_version_still_reads() {
+        let info = super::ZoneInfo {
+            id: mmo_world::ZoneId(3),
+            address: "10.0.0.7:7000".into(),
+            cert_hash: super::CertHash::default(),
+            capacity: 100,
+        };
+        let mut newer = serde_json::to_value(&info).unwrap();
+        newer["added_later"] = serde_json::json!(true);
+        let read: super::ZoneInfo = serde_json::from_value(newer).expect("unknown fields are ignored");
+        assert_eq!(read, info);
+    }
+
     use super::*;
 
     #[test]

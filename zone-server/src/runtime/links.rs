@@ -12,7 +12,7 @@
 use super::unix_us;
 use crate::core::ZoneCore;
 use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::{LinkError, SubscriberId, ZoneCommand, ZoneDirectory};
+use mmo_cluster::{LinkError, SubscriberId, ZoneCommand, ZoneDirectory, ZoneHandle};
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, ZoneId};
 use std::collections::{BTreeMap, VecDeque};
@@ -51,8 +51,9 @@ pub(super) struct Links {
     synced: bool,
     ghost_tx: mpsc::Sender<Arc<CellFrame>>,
     ghost_rx: mpsc::Receiver<Arc<CellFrame>>,
-    /// Cells whose frames this zone receives for ghosts, and the zone it subscribed at.
-    ghost_subs: BTreeMap<CellId, ZoneId>,
+    /// Cells whose frames this zone receives for ghosts, the zone it subscribed at and the
+    /// connection it had to it then (a zone restarted under its id is a new connection).
+    ghost_subs: BTreeMap<CellId, (ZoneId, Option<ZoneHandle>)>,
     /// Per peer, the messages that did not fit its queue yet, oldest first.
     backlog: BTreeMap<ZoneId, VecDeque<ZoneCommand>>,
 }
@@ -170,8 +171,16 @@ impl Links {
     pub fn update_ghost_subscriptions(&mut self, core: &ZoneCore) {
         let me = SubscriberId::Zone(self.zone);
         let wanted: BTreeMap<CellId, ZoneId> = core.ghost_cells().into_iter().collect();
-        let stale: Vec<(CellId, ZoneId)> =
-            self.ghost_subs.iter().filter(|(c, z)| wanted.get(c) != Some(z)).map(|(c, z)| (*c, *z)).collect();
+        let current = |zone: ZoneId, at: &Option<ZoneHandle>| match (self.peers.get(zone), at) {
+            (Some(now), Some(then)) => now.same_connection(then),
+            (now, then) => now.is_none() && then.is_none(),
+        };
+        let stale: Vec<(CellId, ZoneId)> = self
+            .ghost_subs
+            .iter()
+            .filter(|(c, (z, at))| wanted.get(c) != Some(z) || !current(*z, at))
+            .map(|(c, (z, _))| (*c, *z))
+            .collect();
         for (cell, zone) in stale {
             self.send(zone, ZoneCommand::Unsubscribe { cell, subscriber: me });
             self.ghost_subs.remove(&cell);
@@ -182,7 +191,7 @@ impl Links {
             }
             debug!(%cell, %zone, "watching a neighbouring cell for ghosts");
             self.send(zone, ZoneCommand::Subscribe { cell, subscriber: me, frames: self.ghost_tx.clone() });
-            self.ghost_subs.insert(cell, zone);
+            self.ghost_subs.insert(cell, (zone, self.peers.get(zone)));
         }
     }
 }
