@@ -2,8 +2,8 @@
 //! Kubernetes rolls a StatefulSet: each zone gets SIGTERM, drains its cells into the others,
 //! exits, starts again under the same id and is given cells again. Bots play through it over
 //! both transports, border-crossers among them. What players must not notice: no session
-//! closed, no login refused (snapshots lost on the way are printed, not asserted: see below); and every zone took part (its cells moved out
-//! by drain and in again).
+//! closed, no login refused; and every zone took part (its cells moved out by drain and in
+//! again). Snapshots lost on the way are printed, not asserted (see below).
 //!
 //! Needs the service binaries (`cargo build --bins`), etcd and Redis (see `zone_death.rs`).
 
