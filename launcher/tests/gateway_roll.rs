@@ -11,10 +11,10 @@
 mod support;
 
 use mmo_launcher::{Cluster, ClusterConfig};
-use mmo_loadtest::client::http_get;
 use mmo_loadtest::scenario::ScenarioFile;
 use mmo_loadtest::{run, RunOptions, Scenario};
-use support::{bin_dir, within};
+use mmo_test_services::wait::wait_until;
+use support::{bin_dir, bots_online, PATIENCE};
 
 const BOTS: usize = 20;
 
@@ -37,13 +37,6 @@ behaviours = {{ wander = 2, border_crosser = 1, fighter = 1 }}
     Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
 }
 
-/// How many load-test bots `/api/online` of the gateway at `play` lists (the world's players).
-async fn bots_online(play: &url::Url) -> usize {
-    let Ok(body) = http_get(play, "/api/online").await else { return 0 };
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
-    rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt"))).count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn players_move_to_the_other_gateway_when_theirs_restarts() {
     let config = ClusterConfig {
@@ -61,12 +54,7 @@ async fn players_move_to_the_other_gateway_when_theirs_restarts() {
 
     // Every bot plays on gateway 1, then both gateways restart one after the other.
     let play = url::Url::parse(&play).unwrap();
-    within("every bot online", async {
-        while bots_online(&play).await < BOTS {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    })
-    .await;
+    wait_until("every bot online", PATIENCE, || bots_online(&play, BOTS)).await;
     let rolled = cluster.roll_gateways().await;
     let report = bots.await.expect("the bots ran").expect("the run completes");
     let _ = stop.send(true);

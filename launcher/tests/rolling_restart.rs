@@ -14,11 +14,13 @@ use mmo_cluster::{EventKind, MoveReason, Registry};
 use mmo_launcher::{Cluster, ClusterConfig};
 use mmo_loadtest::scenario::ScenarioFile;
 use mmo_loadtest::{run, RunOptions, Scenario};
+use mmo_test_services::wait::wait_until;
 use mmo_world::ZoneId;
 use std::collections::BTreeSet;
-use support::bin_dir;
+use support::{bin_dir, bots_online, PATIENCE};
 
 const ZONES: u32 = 4;
+const BOTS: usize = 24;
 
 fn scenario(target: &str) -> Scenario {
     let text = format!(
@@ -27,8 +29,8 @@ name = "rolling-restart"
 seed = 5
 target = "{target}"
 stages = [
-  {{ duration = "4s", target = 24 }},
-  {{ duration = "75s", target = 24 }},
+  {{ duration = "4s", target = {BOTS} }},
+  {{ duration = "75s", target = {BOTS} }},
   {{ duration = "2s", target = 0 }},
 ]
 thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
@@ -54,8 +56,9 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
 
-    // Let the bots log in and spread, then roll every zone while they play.
-    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    // Once every bot plays, roll every zone while they play.
+    let online = url::Url::parse(&play).unwrap();
+    wait_until("every bot online", PATIENCE, || bots_online(&online, BOTS)).await;
     let rolled = cluster.roll_zones().await;
     let report = bots.await.expect("the bots ran").expect("the run completes");
     let _ = stop.send(true);

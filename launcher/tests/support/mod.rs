@@ -47,3 +47,11 @@ pub async fn login(ws: &str, name: &str) -> Result<(Client, EntityId), ErrorCode
         }
     }
 }
+
+/// Whether `/api/online` of the gateway at `play` lists at least `bots` load-test bots (the
+/// world's players, on any gateway).
+pub async fn bots_online(play: &url::Url, bots: usize) -> bool {
+    let Ok(body) = mmo_loadtest::client::http_get(play, "/api/online").await else { return false };
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
+    rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt"))).count() >= bots
+}
