@@ -58,6 +58,11 @@ impl DrainHandle {
         self.state.drain.start();
     }
 
+    /// Resolves once draining started.
+    pub async fn started(&self) {
+        self.state.drain.started().await;
+    }
+
     /// Resolves once no session is open.
     pub async fn sessions_gone(&self) {
         self.state.sessions_closed().await;

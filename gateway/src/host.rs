@@ -36,6 +36,8 @@ pub struct GatewayHost<R> {
     registry: R,
     gateway: Gateway,
     lease: Lease,
+    /// The record registered under the lease (rewritten once draining starts).
+    info: GatewayInfo,
     zones: ZoneFollower,
 }
 
@@ -64,15 +66,16 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
             cert_hash: gateway.cert_hash(),
             link_cert_hash: connector.identity().map(|i| i.hash()).unwrap_or_default(),
             capacity: u32::try_from(max_sessions).unwrap_or(u32::MAX),
+            draining: false,
         };
         // Registered before following: zones accept the gateway's link certificate once they
         // see it in the registry.
-        let lease = registry.register_gateway(info, lease_ttl).await?;
+        let lease = registry.register_gateway(info.clone(), lease_ttl).await?;
         info!(gateway = %id, http = %gateway.http_addr(), lease = %lease.id(), "gateway registered");
         let follower = Follower { connector, local: None, lost: None, trusted: None };
         let mut zones = ZoneFollower::new(directory, follower);
         zones.refresh(&registry).await;
-        Ok(GatewayHost { id, registry, gateway, lease, zones })
+        Ok(GatewayHost { id, registry, gateway, lease, info, zones })
     }
 
     /// Serves `routes` on the gateway's HTTP listener too (the local world's operator API).
@@ -108,14 +111,15 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
     /// lease) or until the lease is lost (then stops serving and returns the error). Everything
     /// it started has ended when it returns.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), HostError> {
-        let GatewayHost { id, registry, gateway, lease, zones } = self;
+        let GatewayHost { id, registry, gateway, lease, info, zones } = self;
+        let drain = gateway.drain_handle();
         let span = tracing::info_span!("gateway_host", gateway = %id);
         let (stop, stopped) = watch::channel(false);
         let follow = {
             let (registry, stopped) = (registry.clone(), stopped.clone());
             async move { zones.run(&registry, stopped).await }
         };
-        let serve = gateway.run(stopped);
+        let serve = gateway.run(stopped.clone());
         let kept = async {
             let lost = tokio::select! {
                 lost = registry.keep_alive(&lease) => Some(match lost { Err(error) => error, Ok(never) => match never {} }),
@@ -124,7 +128,18 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
             let _ = stop.send(true);
             lost
         };
-        let (served, (), lost) = async { tokio::join!(serve, follow, kept) }.instrument(span).await;
+        // Once draining, the record says so: other draining gateways no longer send players here.
+        let mark = async {
+            let mut stopped = stopped.clone();
+            let draining = tokio::select! {
+                () = drain.started() => true,
+                _ = stopped.wait_for(|s| *s) => false,
+            };
+            if draining {
+                mark_draining(&registry, &lease, info).await;
+            }
+        };
+        let (served, (), lost, ()) = async { tokio::join!(serve, follow, kept, mark) }.instrument(span).await;
         served?;
         if let Some(error) = lost {
             warn!(gateway = %id, %error, "lease lost: the gateway stopped");
@@ -135,5 +150,15 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         }
         info!(gateway = %id, "gateway stopped and deregistered");
         Ok(())
+    }
+}
+
+/// Rewrites the gateway's record as draining (a failure is logged: the gateway drains anyway,
+/// and a draining peer may still name it for a while).
+async fn mark_draining<R: Registry>(registry: &R, lease: &Lease, info: GatewayInfo) {
+    let id = info.id;
+    match registry.update_gateway(lease, GatewayInfo { draining: true, ..info }).await {
+        Ok(()) => info!(gateway = %id, "marked draining in the registry"),
+        Err(error) => warn!(gateway = %id, %error, "could not mark the gateway draining in the registry"),
     }
 }

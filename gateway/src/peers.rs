@@ -67,10 +67,11 @@ impl Peers {
     }
 }
 
-/// The `turn`-th (modulo their number) of the gateways other than `own` whose record says
-/// where clients connect (older records do not).
+/// The `turn`-th (modulo their number) of the gateways other than `own` that take players
+/// (not draining too) and whose record says where clients connect (older records do not).
 pub fn choose(gateways: &BTreeMap<GatewayId, GatewayInfo>, own: GatewayId, turn: usize) -> Option<&GatewayInfo> {
-    let others: Vec<&GatewayInfo> = gateways.values().filter(|g| g.id != own && !g.websocket_url.is_empty()).collect();
+    let others: Vec<&GatewayInfo> =
+        gateways.values().filter(|g| g.id != own && !g.draining && !g.websocket_url.is_empty()).collect();
     (!others.is_empty()).then(|| others[turn % others.len()])
 }
 
@@ -88,6 +89,7 @@ mod tests {
             capacity: 10,
             webtransport_url: format!("https://127.0.0.1:{id}/play"),
             websocket_url: websocket_url.into(),
+            draining: false,
         };
         (info.id, info)
     }
@@ -122,5 +124,18 @@ mod tests {
         let old = BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "")]);
         assert!(choose(&old, GatewayId(1), 0).is_none(), "a record without URLs is not handed out");
         assert_eq!(choose(&old, GatewayId(2), 0).unwrap().id, GatewayId(1));
+    }
+
+    #[test]
+    fn a_draining_gateway_is_not_named() {
+        let (id, mut draining) = gateway(2, "ws://b/ws");
+        draining.draining = true;
+        let two_draining = BTreeMap::from([gateway(1, "ws://a/ws"), (id, draining), gateway(3, "ws://c/ws")]);
+        let picked: Vec<u32> = (0..3).map(|turn| choose(&two_draining, GatewayId(1), turn).unwrap().id.0).collect();
+        assert_eq!(picked, [3, 3, 3], "gateway 1 drains too: only 3 takes players");
+        let (id, mut also) = gateway(3, "ws://c/ws");
+        also.draining = true;
+        let none_left = BTreeMap::from([gateway(1, "ws://a/ws"), (id, also)]);
+        assert!(choose(&none_left, GatewayId(1), 0).is_none(), "the last taker drains: no one is named");
     }
 }

@@ -188,6 +188,7 @@ impl Inspector {
             capacity: 0,
             webtransport_url: String::new(),
             websocket_url: String::new(),
+            draining: false,
         };
         let lease =
             registry.register_gateway(info, Duration::from_secs(LEASE_TTL)).await.expect("registering the inspector");

@@ -4,13 +4,16 @@
 //! reconnect, and its `/api/connect` now names the second gateway (its absolute URLs and its
 //! certificate hash); the player resumes its character there with its session token: same
 //! name, same position, same items. The drain ends as soon as the
-//! drained gateway has no session left.
+//! drained gateway has no session left. The registry marks the drained gateway, so a second
+//! gateway draining meanwhile names nobody rather than sending its players back to it.
 
 mod support;
 
+use mmo_cluster::Registry;
 use mmo_gateway::Listeners;
 use mmo_local::{LocalWorld, LocalWorldConfig};
 use mmo_protocol::{ErrorCode, InventoryItem, ServerControl};
+use mmo_test_services::wait::wait_until;
 use mmo_world::{Buttons, GatewayId};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -48,10 +51,12 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     let world = LocalWorld::start(LocalWorldConfig::for_tests(), None, shutdown.clone()).await.expect("world starts");
     let one = world.http_addr();
     let drain = world.drain_handle();
+    let registry = world.registry().clone();
     let listeners = Listeners::bind("127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let second = world.start_gateway(GatewayId(2), listeners).await.expect("second gateway starts");
     let two = second.http_addr();
     let (two_quic, two_cert) = (second.quic_addr(), second.cert_hash());
+    let drain_two = second.drain_handle();
     let world_task = tokio::spawn(world.run(shutdown.clone()));
     let second_task = tokio::spawn(second.run(shutdown));
 
@@ -107,6 +112,16 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
 
     let took = tokio::time::timeout(Duration::from_secs(25), draining).await.expect("drain ends").unwrap();
     assert!(took < Duration::from_secs(15), "the drain ended when the sessions were gone, after {took:?}");
+
+    // Gateway 1 is marked draining; gateway 2 draining too has nowhere to send its players.
+    let gateways = registry.gateways().await.unwrap();
+    assert!(gateways[&GatewayId(1)].draining && !gateways[&GatewayId(2)].draining, "{gateways:?}");
+    drain_two.start();
+    wait_until("gateway 2 marked draining", Duration::from_secs(10), || async {
+        registry.gateways().await.unwrap()[&GatewayId(2)].draining
+    })
+    .await;
+    assert_eq!(status(two, "/api/connect").await, "HTTP/1.1 503 Service Unavailable", "gateway 1 is not named");
 
     let _ = stop.send(true);
     world_task.await.unwrap().expect("world stops cleanly");

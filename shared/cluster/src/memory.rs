@@ -107,6 +107,20 @@ impl Registry for MemoryRegistry {
         Ok(lease)
     }
 
+    async fn update_gateway(&self, lease: &Lease, info: GatewayInfo) -> Result<(), RegistryError> {
+        let record = Member::Gateway(info.id);
+        if lease.member() != record {
+            return Err(RegistryError::NotItsLease { lease: lease.id(), member: lease.member(), record });
+        }
+        let mut guard = self.state();
+        let state = &mut *guard;
+        match state.gateways.get_mut(&info.id) {
+            Some((held, id)) if *id == lease.id() && state.leases.contains_key(&lease.id()) => *held = info,
+            _ => return Err(RegistryError::LeaseExpired(lease.id())),
+        }
+        Ok(())
+    }
+
     async fn keep_alive(&self, lease: &Lease) -> Result<Infallible, RegistryError> {
         loop {
             {

@@ -90,6 +90,10 @@ pub struct GatewayInfo {
     /// another gateway's two URLs.
     #[serde(default)]
     pub websocket_url: String,
+    /// It is draining (stopping): it takes no logins, and other gateways do not send players
+    /// to it ([`Registry::update_gateway`](crate::Registry::update_gateway)).
+    #[serde(default)]
+    pub draining: bool,
 }
 
 /// A zone's load over its last reporting period, published under the zone's lease.
@@ -237,6 +241,7 @@ mod tests {
         );
         let gateway: GatewayInfo = serde_json::from_str(&old).expect("a record from before the connect URLs");
         assert_eq!((gateway.webtransport_url.as_str(), gateway.websocket_url.as_str()), ("", ""));
+        assert!(!gateway.draining, "an old record is of a gateway taking players");
         let gateway = GatewayInfo {
             webtransport_url: "https://127.0.0.1:4433/play".into(),
             websocket_url: "ws://127.0.0.1:8080/ws".into(),

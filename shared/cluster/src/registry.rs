@@ -105,6 +105,9 @@ pub enum RegistryError {
     /// The lease does not fit the call (a gateway's lease for a zone's load report).
     #[error("{lease} belongs to {member:?}, not to a zone")]
     NotAZoneLease { lease: LeaseId, member: Member },
+    /// The lease registers another member than the record to write under it.
+    #[error("{lease} registers {member:?}, not {record:?}")]
+    NotItsLease { lease: LeaseId, member: Member, record: Member },
     /// A guarded write found that the writer no longer holds the leader key.
     #[error("not the leader (leader key {key} is gone or was re-created)")]
     NotLeader { key: String },
@@ -134,6 +137,14 @@ pub trait Registry: Send + Sync {
         info: GatewayInfo,
         ttl: Duration,
     ) -> impl Future<Output = Result<Lease, RegistryError>> + Send;
+    /// Rewrites a registered gateway's record under its `lease` (it started draining). Fails
+    /// with [`RegistryError::NotItsLease`] for another member's lease, and with
+    /// [`RegistryError::LeaseExpired`] once the lease is gone.
+    fn update_gateway(
+        &self,
+        lease: &Lease,
+        info: GatewayInfo,
+    ) -> impl Future<Output = Result<(), RegistryError>> + Send;
     /// Keeps `lease` alive, refreshing it every [`Lease::refresh_interval`]; runs until the
     /// lease is lost and then returns why (the member must stop acting as registered: its
     /// cells are, or soon will be, someone else's). Spawn it or select on it.

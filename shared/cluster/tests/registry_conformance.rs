@@ -25,6 +25,19 @@ fn zone(id: u32) -> ZoneInfo {
     }
 }
 
+fn gateway(id: u32) -> GatewayInfo {
+    GatewayInfo {
+        id: GatewayId(id),
+        address: "127.0.0.1:4443".into(),
+        cert_hash: CertHash([7; 32]),
+        link_cert_hash: CertHash([8; 32]),
+        capacity: 1000,
+        webtransport_url: "https://127.0.0.1:4433/play".into(),
+        websocket_url: "ws://127.0.0.1:4443/ws".into(),
+        draining: false,
+    }
+}
+
 fn load(entities: u32) -> LoadReport {
     LoadReport {
         at_unix_ms: 1,
@@ -95,15 +108,7 @@ mod suite {
     pub async fn leases_expire_and_take_registrations_and_loads_with_them<R: Registry>(a: &R, b: &R) {
         let kept = a.register_zone(zone(1), TTL).await.unwrap();
         let abandoned = a.register_zone(zone(2), TTL).await.unwrap();
-        let gateway = GatewayInfo {
-            id: GatewayId(1),
-            address: "127.0.0.1:4443".into(),
-            cert_hash: CertHash([7; 32]),
-            link_cert_hash: CertHash([8; 32]),
-            capacity: 1000,
-            webtransport_url: "https://127.0.0.1:4433/play".into(),
-            websocket_url: "ws://127.0.0.1:4443/ws".into(),
-        };
+        let gateway = gateway(1);
         let gateway_lease = a.register_gateway(gateway.clone(), TTL).await.unwrap();
         assert_eq!(abandoned.member(), Member::Zone(ZoneId(2)));
         assert!(abandoned.ttl() >= TTL);
@@ -150,6 +155,27 @@ mod suite {
         a.revoke(&first).await.unwrap();
         let second = b.register_zone(zone(5), TTL).await.unwrap();
         assert_ne!(first.id(), second.id());
+    }
+
+    pub async fn a_gateway_marks_only_its_own_record_draining<R: Registry>(a: &R, b: &R) {
+        let lease = a.register_gateway(gateway(7), TTL).await.unwrap();
+        let zone_lease = a.register_zone(zone(8), TTL).await.unwrap();
+        let draining = GatewayInfo { draining: true, ..gateway(7) };
+        a.update_gateway(&lease, draining.clone()).await.unwrap();
+        assert_eq!(b.gateways().await.unwrap()[&GatewayId(7)], draining, "others see the mark");
+
+        let not_its = |lease: &mmo_cluster::Lease, record| RegistryError::NotItsLease {
+            lease: lease.id(),
+            member: lease.member(),
+            record: Member::Gateway(GatewayId(record)),
+        };
+        assert_eq!(a.update_gateway(&zone_lease, gateway(7)).await, Err(not_its(&zone_lease, 7)));
+        assert_eq!(a.update_gateway(&lease, gateway(9)).await, Err(not_its(&lease, 9)));
+        assert!(!b.gateways().await.unwrap().contains_key(&GatewayId(9)), "no record written for another gateway");
+
+        a.revoke(&lease).await.unwrap();
+        assert_eq!(a.update_gateway(&lease, draining).await, Err(RegistryError::LeaseExpired(lease.id())));
+        assert!(b.gateways().await.unwrap().is_empty(), "a gone gateway's record is not brought back");
     }
 
     pub async fn loads_replace_the_previous_report<R: Registry>(a: &R, b: &R) {
@@ -243,6 +269,7 @@ conformance!(
     leases_expire_and_take_registrations_and_loads_with_them,
     a_zone_registers_once_while_its_lease_lives,
     loads_replace_the_previous_report,
+    a_gateway_marks_only_its_own_record_draining,
     events_come_back_in_order_and_limited,
     drain_marks_are_kept_until_cleared,
 );

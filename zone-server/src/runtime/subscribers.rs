@@ -1,24 +1,34 @@
-//! Who receives each cell's frames, and the last frame of each cell for new subscribers.
+//! Who receives each cell's frames, and the last few frames of each cell for new subscribers.
+//!
+//! A subscriber that arrives late gets the frames it missed: a gateway following a migrated
+//! cell subscribes at the new owner only once it has seen the registry change, by which time
+//! the new owner may have simulated the cell for a tick or two. Frames of other processes'
+//! subscribers do not move with the cell (see `mmo_cluster::net`), so without this history
+//! those ticks would be lost to every player in the cell.
 
 use mmo_cluster::SubscriberId;
 use mmo_protocol::CellFrame;
 use mmo_world::CellId;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 type FrameSender = mpsc::Sender<Arc<CellFrame>>;
 
+/// Frames kept per cell for late subscribers: 250 ms at 20 ticks per second.
+const HISTORY: usize = 5;
+
 #[derive(Debug, Default)]
 pub(super) struct Subscribers {
     by_cell: HashMap<CellId, Vec<(SubscriberId, FrameSender)>>,
-    last_frames: HashMap<CellId, Arc<CellFrame>>,
+    /// The newest frames of each cell, oldest first.
+    history: HashMap<CellId, VecDeque<Arc<CellFrame>>>,
 }
 
 impl Subscribers {
-    /// Adds (or replaces) a subscriber and sends it the cell's latest frame, if any.
+    /// Adds (or replaces) a subscriber and sends it the cell's last few frames, oldest first.
     pub fn add(&mut self, cell: CellId, id: SubscriberId, frames: FrameSender) {
-        if let Some(frame) = self.last_frames.get(&cell) {
+        for frame in self.history.get(&cell).into_iter().flatten() {
             let _ = frames.try_send(frame.clone());
         }
         let subs = self.by_cell.entry(cell).or_default();
@@ -33,7 +43,7 @@ impl Subscribers {
     }
 
     /// Sends each frame to its cell's subscribers, never waiting: a full subscriber misses it.
-    pub fn publish(&mut self, frames: Vec<mmo_protocol::CellFrame>) {
+    pub fn publish(&mut self, frames: Vec<CellFrame>) {
         for frame in frames {
             let frame = Arc::new(frame);
             if let Some(subs) = self.by_cell.get_mut(&frame.cell) {
@@ -46,13 +56,58 @@ impl Subscribers {
                     Err(mpsc::error::TrySendError::Closed(_)) => false,
                 });
             }
-            self.last_frames.insert(frame.cell, frame);
+            let kept = self.history.entry(frame.cell).or_default();
+            kept.push_back(frame);
+            if kept.len() > HISTORY {
+                kept.pop_front();
+            }
         }
     }
 
-    /// Takes a cell's subscribers away (the cell was handed over), forgetting its last frame.
+    /// Takes a cell's subscribers away (the cell was handed over), forgetting its frames.
     pub fn take(&mut self, cell: CellId) -> Vec<(SubscriberId, FrameSender)> {
-        self.last_frames.remove(&cell);
+        self.history.remove(&cell);
         self.by_cell.remove(&cell).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mmo_world::{Epoch, GatewayId, Tick, ZoneId};
+
+    fn frame(tick: u64) -> CellFrame {
+        CellFrame::new(CellId::new(0, 0), ZoneId(1), Epoch(1), Tick(tick), vec![])
+    }
+
+    fn ticks(rx: &mut mpsc::Receiver<Arc<CellFrame>>) -> Vec<u64> {
+        std::iter::from_fn(|| rx.try_recv().ok()).map(|f| f.tick.0).collect()
+    }
+
+    #[test]
+    fn a_late_subscriber_gets_the_ticks_it_missed_then_each_new_one() {
+        let mut subs = Subscribers::default();
+        for tick in 1..=7 {
+            subs.publish(vec![frame(tick)]);
+        }
+        let (tx, mut rx) = mpsc::channel(16);
+        subs.add(CellId::new(0, 0), SubscriberId::Gateway(GatewayId(1)), tx);
+        assert_eq!(ticks(&mut rx), [3, 4, 5, 6, 7], "the last {HISTORY}, oldest first");
+        subs.publish(vec![frame(8)]);
+        assert_eq!(ticks(&mut rx), [8]);
+    }
+
+    #[test]
+    fn a_cell_handed_over_forgets_its_subscribers_and_frames() {
+        let mut subs = Subscribers::default();
+        let cell = CellId::new(0, 0);
+        let (tx, mut rx) = mpsc::channel(16);
+        subs.add(cell, SubscriberId::Gateway(GatewayId(1)), tx.clone());
+        subs.publish(vec![frame(1)]);
+        assert_eq!(subs.take(cell).len(), 1);
+        assert_eq!(ticks(&mut rx), [1]);
+        let (late, mut late_rx) = mpsc::channel(16);
+        subs.add(cell, SubscriberId::Gateway(GatewayId(2)), late);
+        assert!(ticks(&mut late_rx).is_empty(), "no frames of the old ownership");
     }
 }

@@ -282,6 +282,23 @@ impl Registry for EtcdRegistry {
         self.register(member, key, value, ttl).await
     }
 
+    async fn update_gateway(&self, lease: &Lease, info: GatewayInfo) -> Result<(), RegistryError> {
+        let record = Member::Gateway(info.id);
+        if lease.member() != record {
+            return Err(RegistryError::NotItsLease { lease: lease.id(), member: lease.member(), record });
+        }
+        // Only over the record this lease wrote: once the lease is gone, so is the record.
+        let key = self.keys().gateway(info.id);
+        let put = TxnOp::put(key.as_str(), to_json(&info)?, Some(PutOptions::new().with_lease(lease.id().0)));
+        let txn = Txn::new().when([Compare::lease(key.as_str(), CompareOp::Equal, lease.id().0)]).and_then([put]);
+        let mut client = self.client();
+        if self.call_for(Some(lease.id()), client.txn(txn)).await?.succeeded() {
+            Ok(())
+        } else {
+            Err(RegistryError::LeaseExpired(lease.id()))
+        }
+    }
+
     async fn keep_alive(&self, lease: &Lease) -> Result<Infallible, RegistryError> {
         self.keep_lease_alive(lease.id(), lease.ttl()).await
     }
