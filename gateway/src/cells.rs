@@ -27,10 +27,10 @@ use tracing::{debug, warn};
 const EVENT_TICKS: usize = 40;
 /// A cell this many ticks behind the newest is not waited for.
 const MAX_LAG_TICKS: u64 = 2;
-/// Frames kept per cell: a session may wake this many ticks late and still send each tick.
-const FRAME_HISTORY: usize = 4;
-/// How often the cells' owners are checked besides on registry changes: a zone's new
-/// connection (after it restarted) shows in the zone directory, not in the assignments.
+/// Frames kept per cell: a session may wake this many ticks late and still send each tick, and
+/// a zone sends a late subscriber this many (its history, see `mmo_zone`'s subscribers).
+const FRAME_HISTORY: usize = 8;
+/// How often the cells' owners are checked besides on registry and zone directory changes.
 const RECHECK: Duration = Duration::from_millis(250);
 /// Frames buffered between zones and the pump.
 pub const FRAME_QUEUE: usize = 4096;
@@ -258,6 +258,9 @@ pub async fn run_pump(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut owners = cache.assignments.clone();
+    // A zone's new connection (after it restarted elsewhere) shows in the zone directory, not
+    // in the assignments.
+    let mut connections = cache.zones.changes();
     let mut following = true;
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -271,11 +274,13 @@ pub async fn run_pump(
                 following = changed.is_ok();
                 None
             }
+            _ = connections.changed() => None,
             _ = recheck.tick() => None,
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
         let Some(frame) = frame else {
             owners.borrow_and_update();
+            connections.borrow_and_update();
             cache.follow_owners().await;
             continue;
         };
@@ -308,26 +313,27 @@ mod tests {
         let (cache, _frames) = CellCache::new(GatewayId(1), ZoneDirectory::default(), assignments);
         let cell = CellId::new(0, 0);
         cache.set_interest(SessionId(1), &[cell]).await;
-        for tick in 1..=6 {
+        let newest = FRAME_HISTORY as u64 + 2;
+        for tick in 1..=newest {
             cache.insert(frame(0, 1, tick, vec![npc(7, tick as i32)]));
         }
-        assert_eq!(cache.complete_tick(), Some(Tick(6)));
-        // The session sent tick 2 and then slept through four ticks: it still gets each one.
+        assert_eq!(cache.complete_tick(), Some(Tick(newest)));
+        // The session sent tick 3 and then slept through the next ones: it still gets each one.
         let held = cache.frames(&[cell]);
-        let mut last = Tick(2);
+        let mut last = Tick(3);
         let mut sent = Vec::new();
-        while let Some((f, _)) = held.next_own(EntityId(7), last, Tick(6)) {
+        while let Some((f, _)) = held.next_own(EntityId(7), last, Tick(newest)) {
             sent.push(f.tick.0);
             last = f.tick;
         }
-        assert_eq!(sent, [3, 4, 5, 6]);
+        assert_eq!(sent, (4..=newest).collect::<Vec<_>>());
         // Older ticks are forgotten; a late frame of an old tick or an old epoch is ignored.
         cache.insert(frame(0, 1, 5, vec![]));
-        let mut stale = (*frame(0, 1, 9, vec![])).clone();
+        let mut stale = (*frame(0, 1, newest + 3, vec![])).clone();
         stale.epoch = Epoch(0);
         cache.insert(Arc::new(stale));
-        let ticks: Vec<u64> = cache.frames(&[cell]).at(Tick(9)).iter().map(|f| f.tick.0).collect();
-        assert_eq!(ticks, [6]);
+        let ticks: Vec<u64> = cache.frames(&[cell]).at(Tick(newest + 3)).iter().map(|f| f.tick.0).collect();
+        assert_eq!(ticks, [newest]);
         assert!(cache.frames(&[cell]).next_own(EntityId(7), Tick(0), Tick(2)).is_none(), "only {FRAME_HISTORY} kept");
     }
 }

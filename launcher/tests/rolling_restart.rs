@@ -92,6 +92,9 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
         metric("snapshot_gaps"),
         metric("unexpected_disconnects"),
     );
+    for bot in json["bots"].as_array().into_iter().flatten().filter(|b| b["snapshot_gaps"] != 0) {
+        eprintln!("  {} ({}): gaps {}", bot["name"], bot["transport"], bot["first_gaps"]);
+    }
     assert_eq!(
         metric("unexpected_disconnects"),
         0.0,

@@ -69,6 +69,8 @@ pub struct BotSummary {
     pub connect_ms: Option<f64>,
     pub snapshots: u64,
     pub snapshot_gaps: u64,
+    /// Where the first few gaps were (the rest are only counted).
+    pub first_gaps: Vec<GapSeen>,
     pub cell_crossings: u64,
     pub handoffs_seen: u64,
     /// Moves to another gateway (its gateway drained) with the session resumed there.
@@ -81,6 +83,22 @@ pub struct BotSummary {
     /// `Left` for a planned leave, else the close reason or failure.
     pub end: String,
     pub traffic: TrafficSummary,
+}
+
+/// Gaps kept per bot in [`BotSummary::first_gaps`].
+const GAPS_KEPT: usize = 3;
+
+/// A snapshot that came after skipped ticks: which, and where the player was then.
+#[derive(Clone, Debug, Serialize)]
+pub struct GapSeen {
+    /// The tick of the snapshot after the gap.
+    pub tick: u64,
+    /// Ticks skipped before it.
+    pub missed: u64,
+    pub zone: u32,
+    pub cell: String,
+    /// The snapshot also showed a handoff to another zone.
+    pub handed_off: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -112,6 +130,7 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
             connect_ms: None,
             snapshots: 0,
             snapshot_gaps: 0,
+            first_gaps: Vec::new(),
             cell_crossings: 0,
             handoffs_seen: 0,
             gateway_moves: 0,
@@ -255,7 +274,20 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     rtts.clear();
                     let outcome = tracker.snapshot(s.tick, &s.you, Instant::now(), |c, r| rtts.push((c, r)));
                     summary.snapshots += 1;
-                    summary.snapshot_gaps += u64::from(outcome.missed > 0);
+                    if outcome.missed > 0 {
+                        summary.snapshot_gaps += 1;
+                        let gap = GapSeen {
+                            tick: s.tick.0,
+                            missed: outcome.missed,
+                            zone: s.you.zone.0,
+                            cell: s.you.cell.to_string(),
+                            handed_off: outcome.handed_off,
+                        };
+                        warn!(tick = gap.tick, missed = gap.missed, zone = gap.zone, cell = %gap.cell, "snapshot gap");
+                        if summary.first_gaps.len() < GAPS_KEPT {
+                            summary.first_gaps.push(gap);
+                        }
+                    }
                     summary.cell_crossings += u64::from(outcome.crossed_cell);
                     summary.handoffs_seen += u64::from(outcome.handed_off);
                     summary.round_trips += rtts.len() as u64;

@@ -84,6 +84,11 @@ pub(super) struct Missing {
 }
 
 impl Missing {
+    /// Ticks in a row without the player so far.
+    pub(super) fn ticks(&self) -> u32 {
+        self.ticks
+    }
+
     /// The player was seen (or re-created).
     pub(super) fn found(&mut self) {
         self.ticks = 0;

@@ -18,6 +18,10 @@ use mmo_store::DurableStore;
 use mmo_world::{SessionId, Tick};
 use tracing::{debug, info, warn};
 
+/// Ticks without the player after which the session logs where it last saw it (it gives up
+/// later, see [`super::route`]).
+const NOTICE_MISSING_TICKS: u32 = 20;
+
 impl Session {
     /// Sends this client's snapshot of every complete tick since the last one (up to
     /// `complete`), then inventory, ground items, chat and new terrain.
@@ -37,7 +41,13 @@ impl Session {
         let Some(newest) = caught.newest else {
             let zone_alive = state.cells.zone(playing.route.zone.zone).is_some();
             return match playing.missing.tick(zone_alive) {
-                MissingStep::Wait => Ok(()),
+                MissingStep::Wait => {
+                    if playing.missing.ticks() == NOTICE_MISSING_TICKS {
+                        let seen = playing.stream.last_seen().map(|s| (s.tick, s.zone, s.state.body.pos));
+                        warn!(entity = %playing.entity, route = %playing.route.zone.zone, last_seen = ?seen, cells = ?playing.interest, "player missing from every cell stream for a second");
+                    }
+                    Ok(())
+                }
                 MissingStep::GiveUp => {
                     warn!(entity = %playing.entity, "player's entity missing from every cell stream");
                     Err(ErrorCode::ZoneUnavailable.into())

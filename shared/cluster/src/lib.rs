@@ -30,7 +30,7 @@ pub mod registry;
 
 pub use connector::{in_process_address, LocalZones, ZoneConnector};
 pub use directory::ZoneDirectory;
-pub use link::{JoinAccepted, JoinRefused, LinkError, SubscriberId, ZoneCommand, ZoneHandle};
+pub use link::{JoinAccepted, JoinRefused, LinkError, LinkUp, SubscriberId, ZoneCommand, ZoneHandle};
 pub use memory::MemoryRegistry;
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
 pub use registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError};

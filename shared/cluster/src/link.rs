@@ -11,6 +11,7 @@ use mmo_protocol::CellFrame;
 use mmo_records::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, ZoneId};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -146,6 +147,18 @@ pub enum LinkError {
 pub struct ZoneHandle {
     pub zone: ZoneId,
     tx: mpsc::Sender<ZoneCommand>,
+    /// Whether commands reach the zone now (always for a zone in process).
+    up: Arc<AtomicBool>,
+}
+
+/// Where a link's driver says whether its connection is up ([`ZoneHandle::is_up`]).
+#[derive(Clone, Debug)]
+pub struct LinkUp(Arc<AtomicBool>);
+
+impl LinkUp {
+    pub fn set(&self, up: bool) {
+        self.0.store(up, Ordering::Relaxed);
+    }
 }
 
 impl ZoneHandle {
@@ -158,7 +171,22 @@ impl ZoneHandle {
     /// A handle and the receiving end the zone runtime reads, holding at most `capacity` commands.
     pub fn channel(zone: ZoneId, capacity: usize) -> (ZoneHandle, mpsc::Receiver<ZoneCommand>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (ZoneHandle { zone, tx }, rx)
+        (ZoneHandle { zone, tx, up: Arc::new(AtomicBool::new(true)) }, rx)
+    }
+
+    /// A handle for a link over the network, down until its driver says it is up.
+    pub fn link_channel(zone: ZoneId, capacity: usize) -> (ZoneHandle, mpsc::Receiver<ZoneCommand>, LinkUp) {
+        let (handle, rx) = ZoneHandle::channel(zone, capacity);
+        handle.up.store(false, Ordering::Relaxed);
+        let up = LinkUp(handle.up.clone());
+        (handle, rx, up)
+    }
+
+    /// Whether commands reach the zone now: a zone in process always; one over the network
+    /// while its connection is up (not while it is first dialled or reconnecting, e.g. to a
+    /// zone that restarted elsewhere).
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Relaxed)
     }
 
     /// Sends without waiting; a full link drops the command (inputs are resent by clients).

@@ -190,6 +190,9 @@ pub struct ZoneCore {
     /// Zones declared gone ([`ZoneCore::zone_lost`]) and not given a cell since: nothing is
     /// handed to them.
     lost: std::collections::BTreeSet<ZoneId>,
+    /// Zones this zone cannot reach for now ([`ZoneCore::set_unreachable`]): cells and players
+    /// wait here rather than being sent into a link that is down.
+    unreachable: std::collections::BTreeSet<ZoneId>,
 }
 
 impl ZoneCore {
@@ -223,6 +226,7 @@ impl ZoneCore {
             logged_out: Vec::new(),
             items: items::Items::default(),
             lost: std::collections::BTreeSet::new(),
+            unreachable: std::collections::BTreeSet::new(),
             config,
         }
     }

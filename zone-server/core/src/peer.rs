@@ -51,6 +51,16 @@ impl ZoneCore {
         }
     }
 
+    /// The zones the host cannot reach now (their link is down: first dialled, or reconnecting
+    /// to a zone that restarted elsewhere). A cell given to one of them stays here, simulated
+    /// and published as before, and players crossing into its cells wait at the border, until
+    /// the link is up: a transfer sent into a link that is down only arrives after the link is
+    /// back and the next resend, and the players in it miss those ticks. The host bounds how
+    /// long a zone counts as unreachable.
+    pub fn set_unreachable(&mut self, zones: std::collections::BTreeSet<ZoneId>) {
+        self.unreachable = zones;
+    }
+
     /// The owner of a cell as far as this zone knows.
     pub fn owner(&self, cell: CellId) -> Option<(ZoneId, Epoch)> {
         self.owners.get(cell)
@@ -274,6 +284,9 @@ impl ZoneCore {
         let mut plan = Departures::default();
         for (cell, _) in self.owned.iter() {
             if let Some((zone, epoch)) = self.owners.get(cell).filter(|(z, _)| *z != me) {
+                if self.unreachable.contains(&zone) {
+                    continue;
+                }
                 plan.cells.push((cell, zone, epoch, Vec::new()));
             }
         }
@@ -289,7 +302,7 @@ impl ZoneCore {
             } else if !owned {
                 if let Some((zone, _)) = self.owners.get(cell).filter(|(z, _)| *z != me) {
                     plan.away.push(i);
-                    if can_leave && !self.lost.contains(&zone) {
+                    if can_leave && !self.lost.contains(&zone) && !self.unreachable.contains(&zone) {
                         plan.singles.push((e.id, zone));
                     }
                 }

@@ -163,6 +163,31 @@ fn a_migrated_cell_keeps_every_entity_and_misses_no_tick() {
 }
 
 #[test]
+fn a_cell_given_to_a_zone_out_of_reach_stays_with_its_owner_until_the_link_is_up() {
+    let geometry = WorldGeometry::default();
+    let mut cluster = Cluster::halves(11, geometry, 4);
+    let cell = CellId::new(1, 1);
+    let player = cluster.core_mut(WEST).join_player("stays".into()).unwrap();
+    cluster.core_mut(WEST).set_unreachable(BTreeSet::from([EAST]));
+    cluster.move_cell(cell, EAST);
+    let of_cell = |frames: &[mmo_protocol::CellFrame]| -> Vec<ZoneId> {
+        frames.iter().filter(|f| f.cell == cell).map(|f| f.zone).collect()
+    };
+    for _ in 0..10 {
+        let frames = cluster.tick();
+        assert_eq!(of_cell(&frames), [WEST], "still simulated and published by its owner at {}", cluster.now);
+        assert_eq!(cluster.holders(player), [WEST]);
+    }
+    // The link is up: handed over at the next tick boundary, the new owner runs the tick after.
+    cluster.core_mut(WEST).set_unreachable(BTreeSet::new());
+    let last_west = cluster.now.next();
+    assert_eq!(of_cell(&cluster.tick()), [WEST]);
+    let frames = cluster.tick();
+    assert_eq!((of_cell(&frames), cluster.now), (vec![EAST], last_west.next()), "no tick missed");
+    assert_eq!(cluster.holders(player), [EAST], "the player moved with the cell");
+}
+
+#[test]
 fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_new_owner() {
     let geometry = WorldGeometry::default();
     let half = geometry.width_cells / 2;

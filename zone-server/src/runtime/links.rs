@@ -15,8 +15,10 @@ use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{LinkError, SubscriberId, ZoneCommand, ZoneDirectory, ZoneHandle};
 use mmo_protocol::CellFrame;
 use mmo_world::{CellId, ZoneId};
+use std::collections::BTreeSet;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, warn};
 
@@ -24,6 +26,10 @@ use tracing::{debug, warn};
 const GHOST_QUEUE: usize = 1024;
 /// Messages kept for one peer whose queue is full, before new ones are dropped.
 pub const BACKLOG_LIMIT: usize = 65_536;
+/// How long cells and players wait for the link to a zone that is down before they are sent
+/// anyway (into the backlog and the transfers' resends): a zone that restarted elsewhere is
+/// normally connected within a registry read or two.
+pub const HOLD_LIMIT: Duration = Duration::from_secs(2);
 
 /// What a zone runtime is connected to.
 #[derive(Debug)]
@@ -56,6 +62,8 @@ pub(super) struct Links {
     ghost_subs: BTreeMap<CellId, (ZoneId, Option<ZoneHandle>)>,
     /// Per peer, the messages that did not fit its queue yet, oldest first.
     backlog: BTreeMap<ZoneId, VecDeque<ZoneCommand>>,
+    /// Zones owning cells whose link is down, and since when.
+    down_since: BTreeMap<ZoneId, Instant>,
 }
 
 impl Links {
@@ -70,7 +78,24 @@ impl Links {
             ghost_rx,
             ghost_subs: BTreeMap::new(),
             backlog: BTreeMap::new(),
+            down_since: BTreeMap::new(),
         }
+    }
+
+    /// The zones owning cells that this zone cannot reach now (no link, or the link is down),
+    /// each for at most [`HOLD_LIMIT`]: what the core would hand them waits meanwhile
+    /// ([`ZoneCore::set_unreachable`]).
+    pub fn unreachable(&mut self, now: Instant) -> BTreeSet<ZoneId> {
+        let owners: BTreeSet<ZoneId> =
+            self.assignments.borrow().values().map(|a| a.zone).filter(|z| *z != self.zone).collect();
+        let peers = &self.peers;
+        self.down_since.retain(|z, _| owners.contains(z) && !peers.get(*z).is_some_and(|h| h.is_up()));
+        for zone in owners {
+            if !self.peers.get(zone).is_some_and(|h| h.is_up()) {
+                self.down_since.entry(zone).or_insert(now);
+            }
+        }
+        self.down_since.iter().filter(|(_, since)| now - **since < HOLD_LIMIT).map(|(z, _)| *z).collect()
     }
 
     /// Gives the core the registry's table if it changed since the last tick.
@@ -240,6 +265,37 @@ mod tests {
         got.push(entity_of(inbox.recv().await.unwrap()));
         assert_eq!(got, [2, 3, 4, 5, 6]);
         assert_eq!(links.backlog_len(), 0);
+    }
+
+    #[test]
+    fn a_cell_owner_whose_link_is_down_is_out_of_reach_for_a_while() {
+        use mmo_cluster::registry::Assignment;
+        use mmo_world::Epoch;
+        let (two, _inbox, up) = ZoneHandle::link_channel(ZoneId(2), 4);
+        let peers = ZoneDirectory::default();
+        peers.insert(two);
+        let owned_by = |zones: &[u32]| -> AssignmentTable {
+            Arc::new(
+                zones
+                    .iter()
+                    .enumerate()
+                    .map(|(i, z)| (CellId::new(i as u16, 0), Assignment { zone: ZoneId(*z), epoch: Epoch(1) }))
+                    .collect(),
+            )
+        };
+        let (table, assignments) = watch::channel(owned_by(&[1, 2, 3]));
+        let mut links = Links::new(ZoneId(1), ZoneLinks { peers, assignments });
+        let t0 = Instant::now();
+        let ids = |set: BTreeSet<ZoneId>| set.into_iter().map(|z| z.0).collect::<Vec<_>>();
+        assert_eq!(ids(links.unreachable(t0)), [2, 3], "2 not connected yet, 3 not even known");
+        up.set(true);
+        assert_eq!(ids(links.unreachable(t0 + Duration::from_millis(100))), [3]);
+        assert!(links.unreachable(t0 + HOLD_LIMIT).is_empty(), "past the limit, cells go anyway");
+        up.set(false);
+        let t1 = t0 + HOLD_LIMIT + Duration::from_millis(50);
+        assert_eq!(ids(links.unreachable(t1)), [2], "down again: held again, for a while");
+        table.send_replace(owned_by(&[1, 1, 1]));
+        assert!(links.unreachable(t1).is_empty(), "zones owning nothing do not matter");
     }
 
     #[tokio::test]

@@ -48,6 +48,8 @@ const LATENCY_SAMPLES: usize = 100_000;
 pub const SAVE_EVERY_TICKS: u64 = 20;
 /// How long shutdown waits for the last saves.
 const FINAL_SAVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a zone asked to stop keeps ticking for the transfers it sent to be answered.
+const SETTLE_LIMIT: Duration = Duration::from_secs(2);
 
 /// Microseconds since the Unix epoch, from the system clock.
 pub fn unix_us() -> u64 {
@@ -202,6 +204,8 @@ impl ZoneRuntime {
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         info!("zone running");
         let mut tick = self.clock.tick_at(unix_ms());
+        // Once asked to stop: until when it may still tick for its transfers to be answered.
+        let mut stopping = None;
         loop {
             tick = tick.next();
             let start_ms = self.clock.start_of(tick);
@@ -224,10 +228,13 @@ impl ZoneRuntime {
                     }
                 }
             }
-            if *shutdown.borrow() {
+            if *shutdown.borrow()
+                && self.settled_or_past(*stopping.get_or_insert_with(|| Instant::now() + SETTLE_LIMIT))
+            {
                 break;
             }
             self.links.follow_registry(&mut self.core);
+            self.core.set_unreachable(self.links.unreachable(Instant::now()));
             if !self.drain_commands() {
                 break;
             }
@@ -247,6 +254,20 @@ impl ZoneRuntime {
         }
         self.final_saves().await;
         info!("zone stopped");
+    }
+
+    /// Whether a zone asked to stop may stop now: every transfer it sent was answered (a player
+    /// in an unanswered transfer is only a frozen copy here, which stopping would lose if the
+    /// transfer never arrives), or `limit` passed.
+    fn settled_or_past(&self, limit: Instant) -> bool {
+        let pending = self.core.transfers_pending();
+        if pending > 0 && Instant::now() < limit {
+            return false;
+        }
+        if pending > 0 {
+            warn!(pending, "stopping with transfers unanswered");
+        }
+        true
     }
 
     /// Hands the players that changed since their last save to the saver (write-behind).

@@ -15,8 +15,9 @@ use tokio::sync::mpsc;
 
 type FrameSender = mpsc::Sender<Arc<CellFrame>>;
 
-/// Frames kept per cell for late subscribers: 250 ms at 20 ticks per second.
-const HISTORY: usize = 5;
+/// Frames kept per cell for late subscribers: 400 ms at 20 ticks per second (a gateway keeps
+/// as many).
+const HISTORY: usize = 8;
 
 #[derive(Debug, Default)]
 pub(super) struct Subscribers {
@@ -87,14 +88,15 @@ mod tests {
     #[test]
     fn a_late_subscriber_gets_the_ticks_it_missed_then_each_new_one() {
         let mut subs = Subscribers::default();
-        for tick in 1..=7 {
+        for tick in 1..=HISTORY as u64 + 2 {
             subs.publish(vec![frame(tick)]);
         }
         let (tx, mut rx) = mpsc::channel(16);
         subs.add(CellId::new(0, 0), SubscriberId::Gateway(GatewayId(1)), tx);
-        assert_eq!(ticks(&mut rx), [3, 4, 5, 6, 7], "the last {HISTORY}, oldest first");
-        subs.publish(vec![frame(8)]);
-        assert_eq!(ticks(&mut rx), [8]);
+        let last = HISTORY as u64 + 2;
+        assert_eq!(ticks(&mut rx), (3..=last).collect::<Vec<_>>(), "the last {HISTORY}, oldest first");
+        subs.publish(vec![frame(last + 1)]);
+        assert_eq!(ticks(&mut rx), [last + 1]);
     }
 
     #[test]

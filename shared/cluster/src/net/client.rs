@@ -19,7 +19,7 @@ use super::codec::{self, MAX_MESSAGE};
 use super::server::{next_message, ConnectionEnd};
 use super::tls::{LinkIdentity, TlsError, LINK_SERVER_NAME};
 use super::wire::{FromZone, JoinRequest, Reply, RequestId, RestoreRequest, StreamId, ToZone};
-use crate::link::{JoinAccepted, JoinRefused, SubscriberId, ZoneCommand, ZoneHandle};
+use crate::link::{JoinAccepted, JoinRefused, LinkUp, SubscriberId, ZoneCommand, ZoneHandle};
 use crate::records::ZoneInfo;
 use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
@@ -83,9 +83,9 @@ pub fn connect(
     identity: &LinkIdentity,
 ) -> Result<(ZoneHandle, impl Future<Output = ()> + Send + 'static), TlsError> {
     let tls = TlsConnector::from(Arc::new(identity.client_config(info.cert_hash)?));
-    let (handle, commands) = ZoneHandle::channel(info.id, REMOTE_QUEUE);
+    let (handle, commands, up) = ZoneHandle::link_channel(info.id, REMOTE_QUEUE);
     let span = tracing::info_span!("remote_zone", zone = %info.id, addr = %info.address);
-    Ok((handle, RemoteLink::new(info.id, info.address.clone(), tls, commands).run().instrument(span)))
+    Ok((handle, RemoteLink::new(info.id, info.address.clone(), tls, commands, up).run().instrument(span)))
 }
 
 struct RemoteLink {
@@ -93,14 +93,16 @@ struct RemoteLink {
     addr: String,
     tls: TlsConnector,
     commands: mpsc::Receiver<ZoneCommand>,
+    /// Told whether a connection is up.
+    up: LinkUp,
     next_id: u64,
     pending: HashMap<RequestId, Pending>,
     streams: HashMap<StreamId, Stream>,
 }
 
 impl RemoteLink {
-    fn new(zone: ZoneId, addr: String, tls: TlsConnector, commands: mpsc::Receiver<ZoneCommand>) -> Self {
-        RemoteLink { zone, addr, tls, commands, next_id: 1, pending: HashMap::new(), streams: HashMap::new() }
+    fn new(zone: ZoneId, addr: String, tls: TlsConnector, commands: mpsc::Receiver<ZoneCommand>, up: LinkUp) -> Self {
+        RemoteLink { zone, addr, tls, commands, up, next_id: 1, pending: HashMap::new(), streams: HashMap::new() }
     }
 
     async fn run(mut self) {
@@ -136,7 +138,10 @@ impl RemoteLink {
                     connected_once = true;
                     info!("zone link connected");
                     backoff = BACKOFF_MIN;
-                    match self.connected(stream).await {
+                    self.up.set(true);
+                    let end = self.connected(stream).await;
+                    self.up.set(false);
+                    match end {
                         Ok(()) => return,
                         Err(end) => warn!(reason = %end, "zone link lost; reconnecting"),
                     }
