@@ -2,8 +2,8 @@
 //! Kubernetes rolls a StatefulSet: each zone gets SIGTERM, drains its cells into the others,
 //! exits, starts again under the same id and is given cells again. Bots play through it over
 //! both transports, border-crossers among them. What players must not notice: no session
-//! closed, no login refused; and every zone took part (its cells moved out by drain and in
-//! again). Snapshots lost on the way are printed, not asserted (see below).
+//! closed, no login refused, no snapshot tick skipped; and every zone took part (its cells moved
+//! out by drain and in again). The round trip is printed (measured, not asserted).
 //!
 //! Needs the service binaries (`cargo build --bins`), etcd and Redis (see `zone_death.rs`).
 
@@ -42,7 +42,6 @@ behaviours = {{ border_crosser = 3, wander = 2, fighter = 1 }}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky until fixed: in 2 of 18 runs a session was lost (see ARCHITECTURE.md, Not built yet); run with --ignored"]
 async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     let config = ClusterConfig {
         zones: ZONES,
@@ -81,6 +80,16 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     assert!(owners.len() >= 2, "the restarted zones own cells again: {owners:?}");
 
     let json = serde_json::to_value(&report).unwrap();
+    let saved = cluster.run_dir().join("report.json");
+    std::fs::write(&saved, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    let slow: Vec<String> = json["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["rtt"]["p99"].as_f64().is_some_and(|p| p > 80.0))
+        .map(|s| format!("{:.0}s: {:.0}", s["t"].as_f64().unwrap_or(0.0), s["rtt"]["p99"].as_f64().unwrap_or(0.0)))
+        .collect();
+    eprintln!("seconds with round trip p99 over 80 ms: {slow:?} (report: {})", saved.display());
     let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));
     eprintln!(
         "rolling restart: {} bots, round trip p50 {:.1} ms p99 {:.1} ms, {} snapshots, {} handoffs, gaps {}, unexpected disconnects {}",
@@ -102,10 +111,8 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
         json["totals"]["disconnects_by_reason"],
         cluster.run_dir().display()
     );
-    assert_eq!(metric("connect_failures"), 0.0);
-    // Not asserted: a run loses 0 to 13 of its ~37,400 snapshots (a tick of a migrating cell
-    // between the old owner's last frame and the gateway's subscription at the new owner;
-    // remote subscribers follow a migrated cell themselves). A known defect, printed above.
+    assert_eq!(metric("connect_failures"), 0.0, "{}", json["totals"]["connect_failures_by_reason"]);
+    assert_eq!(metric("snapshot_gaps"), 0.0, "every bot got every tick (their gaps are printed above)");
     assert!(metric("handoffs_seen") > 0.0, "players moved between zones");
     cluster.stop().await;
 }

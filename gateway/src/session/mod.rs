@@ -60,6 +60,12 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const FLOOD_LIMIT: u32 = 150;
 /// How long a resumed session waits for the old session of the same player to log out.
 const RESUME_WAIT: Duration = Duration::from_secs(5);
+/// How long a login keeps asking the owner of its cell while the cell is between owners (a
+/// migration: the registry names the new owner a few ticks before it simulates the cell, or
+/// longer while the old owner waits for a link to it).
+const JOIN_PATIENCE: Duration = Duration::from_secs(3);
+/// Between two of those asks.
+const JOIN_RETRY: Duration = Duration::from_millis(50);
 /// How long a logout waits for the zone to save the player before freeing the name.
 pub const LEAVE_SAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -301,13 +307,8 @@ impl Session {
             } else {
                 self.state.world.geometry.cell_of_pos(record.position)
             };
-            let zone = self.state.cells.owner(cell).ok_or(ErrorCode::ZoneUnavailable)?;
             let route = SessionRoute { gateway: self.state.id, session: self.id };
-            let accepted = zone
-                .join(record, route)
-                .await
-                .map_err(|_| ErrorCode::ZoneUnavailable)?
-                .map_err(|_| ErrorCode::ZoneUnavailable)?;
+            let (zone, accepted) = self.join_owner(cell, record, route).await?;
             let interest = self.state.cells_around(accepted.pos, VIEW_HALF);
             self.state.cells.set_interest(self.id, &interest).await;
             Ok(Playing::new(accepted.entity, name.clone(), zone, interest, Instant::now()))
@@ -318,6 +319,33 @@ impl Session {
             self.state.online.release(name).await;
         }
         result
+    }
+
+    /// Creates the avatar on the owner of `cell`, asking again while the owner refuses it for
+    /// not simulating the cell yet (for up to [`JOIN_PATIENCE`]).
+    async fn join_owner(
+        &self,
+        cell: mmo_world::CellId,
+        record: mmo_store::PlayerRecord,
+        route: SessionRoute,
+    ) -> Result<(mmo_cluster::ZoneHandle, mmo_cluster::JoinAccepted), ErrorCode> {
+        let deadline = Instant::now() + JOIN_PATIENCE;
+        loop {
+            let refused = match self.state.cells.owner(cell) {
+                Some(zone) => match zone.join(record.clone(), route).await {
+                    Ok(Ok(accepted)) => return Ok((zone, accepted)),
+                    Ok(Err(refused)) => format!("{refused:?} by {}", zone.zone),
+                    Err(_) => format!("{} unreachable", zone.zone),
+                },
+                None => "no owner".to_string(),
+            };
+            if Instant::now() >= deadline {
+                warn!(%cell, last = %refused, "no zone took the player in");
+                return Err(ErrorCode::ZoneUnavailable);
+            }
+            debug!(%cell, %refused, "the cell's owner did not take the player in; asking again");
+            tokio::time::sleep(JOIN_RETRY).await;
+        }
     }
 
     async fn play<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {

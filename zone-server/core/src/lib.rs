@@ -330,6 +330,20 @@ impl ZoneCore {
         })
     }
 
+    /// Where a dead player comes back: on the ground of the column it died in (kept inside its
+    /// cell), if this zone owns that cell and the ground there. A player never comes back far
+    /// from where it fell: its gateway follows it through the cells around it, and a jump to
+    /// the other side of the world would leave those.
+    fn respawn_spot(&self, corpse: IVec2) -> Option<IVec2> {
+        let g = self.config.geometry;
+        let cell = g.cell_of_pos(corpse);
+        self.owned.get(cell)?;
+        let left = g.cell_origin(cell).x;
+        let column = (corpse.x >> SUB_SHIFT).clamp(left + 2, left + i32::from(g.cell_tiles) - 3);
+        let spot = self.generator.spawn_point(column);
+        (g.cell_of_pos(spot) == cell).then_some(spot)
+    }
+
     /// Adds a player standing on the ground in an owned cell.
     pub fn join_player(&mut self, name: Arc<str>) -> Result<EntityId, JoinError> {
         self.join(name, None)
@@ -508,8 +522,8 @@ impl ZoneCore {
             let Some(died) = e.died else { continue };
             let pos = match &e.role {
                 Role::Player(_) if now.since(died) >= rules::PLAYER_RESPAWN_TICKS => {
-                    let fallback = e.body.pos;
-                    self.player_spawn().unwrap_or(fallback)
+                    let corpse = e.body.pos;
+                    self.respawn_spot(corpse).or_else(|| self.player_spawn()).unwrap_or(corpse)
                 }
                 Role::Npc(n) if now.since(died) >= rules::NPC_RESPAWN_TICKS => n.home,
                 _ => continue,

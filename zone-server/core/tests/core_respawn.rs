@@ -63,6 +63,37 @@ fn a_killed_player_lies_dead_ignores_input_and_respawns_after_60_ticks() {
 }
 
 #[test]
+fn a_player_killed_far_from_the_start_comes_back_where_it_fell() {
+    let mut core = world();
+    let g = core.config().geometry;
+    let column = g.width_tiles() - i32::from(g.cell_tiles) / 2;
+    let ground = Terrain::new(SEED, g).spawn_point(column);
+    assert_eq!(g.cell_of_pos(ground).x, g.width_cells - 1, "in the last column of cells");
+    let hero = core.join_at("far".into(), None, ground).unwrap();
+    for _ in 0..8 {
+        core.spawn_npc(ground, 1).expect("ids in hand");
+    }
+    let mut t = 0;
+    let corpse = loop {
+        t += 1;
+        assert!(t < 200, "eight monsters kill a player");
+        let me = find(&core.tick(Tick(t), &mut ()), hero).unwrap();
+        if me.pose & pose::DEAD != 0 {
+            break me.body.pos;
+        }
+    };
+    let back = loop {
+        t += 1;
+        let me = find(&core.tick(Tick(t), &mut ()), hero).unwrap();
+        if me.pose & pose::DEAD == 0 {
+            break me;
+        }
+    };
+    assert_eq!(g.cell_of_pos(back.body.pos), g.cell_of_pos(corpse), "back in the cell it fell in");
+    assert!(((back.body.pos.x - corpse.x) >> 8).abs() <= 2, "in the column it fell in: {back:?} {corpse}");
+}
+
+#[test]
 fn a_dead_npc_respawns_at_home_after_100_ticks() {
     let mut core = world();
     let hero = core.join_player("hero".into()).unwrap();
