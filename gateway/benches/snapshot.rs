@@ -1,0 +1,220 @@
+//! What one client's snapshots cost: bytes per entity in view per snapshot, and the gateway's
+//! time to build and encode them, for crowds of 10, 50 and 200 players that stand idle, walk,
+//! jump or fight (among as many NPCs as half the crowd).
+//!
+//! A zone core simulates the crowd, all within one screen of a watching player. Each tick the
+//! watcher's snapshot is built by the gateway's `ClientView` against the previous snapshot
+//! (acknowledged: the common case) within the datagram budget, then encoded, then applied to a
+//! mirror of what the client knows. Columns: bytes of the whole datagram (header and the
+//! watcher's own state included) per entity in view; bytes per snapshot; entities carried per
+//! snapshot; entities whose state the client has wrong after a snapshot (left out for the
+//! budget), on average and the longest any stayed wrong, in ticks; build and encode time per
+//! entity in view.
+//!
+//! `cargo bench -p mmo-gateway --bench snapshot`
+#![allow(clippy::print_stdout, reason = "a benchmark reports its table on stdout")]
+#![allow(clippy::disallowed_methods, reason = "a benchmark times the encoder with the real clock")]
+
+use glam::IVec2;
+use mmo_gateway::view::ClientView;
+use mmo_protocol::codec::encode;
+use mmo_protocol::datagram::quantize;
+use mmo_protocol::limits::MAX_SNAPSHOT_BYTES;
+use mmo_protocol::{EntityState, OwnState, ServerDatagram, Snapshot};
+use mmo_world::physics::SUB;
+use mmo_world::rng::SplitMix64;
+use mmo_world::{Buttons, CellId, EntityId, Epoch, Terrain, Tick, WorldGeometry, ZoneId};
+use mmo_zone_core::{ZoneConfig, ZoneCore};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+const CROWDS: [usize; 3] = [10, 50, 200];
+const WARMUP_TICKS: u64 = 40;
+const MEASURED_TICKS: u64 = 400;
+/// The crowd stands within this many tiles either side of the watcher (its view reaches 48).
+const SPREAD_TILES: i32 = 40;
+const SEED: u64 = 3;
+
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+    Idle,
+    Walking,
+    Jumping,
+    Fighting,
+}
+
+impl Behaviour {
+    const ALL: [Behaviour; 4] = [Behaviour::Idle, Behaviour::Walking, Behaviour::Jumping, Behaviour::Fighting];
+
+    /// The buttons crowd member `i` presses at tick `t`: walkers turn every 30 to 60 ticks,
+    /// each at its own phase; jumpers also jump now and then; fighters swing and shuffle.
+    fn buttons(self, i: usize, t: u64, rng: &mut SplitMix64) -> u8 {
+        let period = 30 + (i as u64 * 7) % 31;
+        let dir = if ((t + i as u64 * 13) / period).is_multiple_of(2) { Buttons::RIGHT } else { Buttons::LEFT };
+        match self {
+            Behaviour::Idle => 0,
+            Behaviour::Walking => dir,
+            Behaviour::Jumping => dir | if rng.below(8) == 0 { Buttons::JUMP } else { 0 },
+            Behaviour::Fighting => (if rng.below(4) == 0 { dir } else { 0 }) | Buttons::ATTACK,
+        }
+    }
+}
+
+/// What the client knows of each entity, rebuilt from the snapshots as the client does.
+#[derive(Default)]
+struct Mirror {
+    known: HashMap<EntityId, (IVec2, u16, u8)>,
+    /// Since when each entity the client has wrong has been wrong.
+    wrong_since: HashMap<EntityId, u64>,
+}
+
+impl Mirror {
+    fn apply(&mut self, s: &Snapshot) {
+        for id in &s.removed {
+            self.known.remove(id);
+        }
+        for d in &s.entities {
+            let e = self.known.entry(d.id).or_insert((IVec2::ZERO, 0, 0));
+            match (d.spawn.is_some(), d.pos) {
+                (true, Some(p)) => e.0 = p,
+                (false, Some(dp)) => e.0 += dp,
+                _ => {}
+            }
+            if let Some(hp) = d.hp {
+                e.1 = hp;
+            }
+            if let Some(pose) = d.pose {
+                e.2 = pose;
+            }
+        }
+    }
+
+    /// Entities the client has wrong now, and the longest any has been wrong, in ticks.
+    fn wrong(&mut self, truth: &[&EntityState], t: u64) -> (usize, u64) {
+        let mut wrong = 0;
+        let mut longest = 0;
+        for e in truth {
+            let right = self.known.get(&e.id) == Some(&(quantize(e.body.pos), e.hp, e.pose));
+            if right {
+                self.wrong_since.remove(&e.id);
+            } else {
+                wrong += 1;
+                let since = *self.wrong_since.entry(e.id).or_insert(t);
+                longest = longest.max(t - since + 1);
+            }
+        }
+        (wrong, longest)
+    }
+}
+
+#[derive(Default)]
+struct Totals {
+    snapshots: u64,
+    bytes: usize,
+    in_view: usize,
+    carried: usize,
+    wrong: usize,
+    longest_wrong: u64,
+    spent: Duration,
+}
+
+fn own_state(me: &EntityState) -> OwnState {
+    OwnState {
+        entity: me.id,
+        last_input_seq: me.last_input_seq,
+        body: me.body,
+        hp: me.hp,
+        max_hp: me.max_hp,
+        xp: me.xp,
+        level: me.level,
+        pose: me.pose,
+        cell: CellId::new(0, 0),
+        zone: ZoneId(1),
+    }
+}
+
+fn run(behaviour: Behaviour, crowd: usize) -> Totals {
+    let geometry = WorldGeometry { width_cells: 2, height_cells: 1, cell_tiles: 128 };
+    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(1), seed: SEED, geometry, npcs_per_cell: 0 }, FIRST_IDS);
+    for cell in geometry.cells() {
+        core.own_cell(cell, Epoch(1));
+    }
+    let terrain = Terrain::new(SEED, geometry);
+    let centre = geometry.width_tiles() / 2;
+    let mut rng = SplitMix64::new(9);
+    let spot =
+        |rng: &mut SplitMix64| terrain.spawn_point(centre - SPREAD_TILES + rng.below((2 * SPREAD_TILES) as u32) as i32);
+    let watcher = core.join_at("watcher".into(), None, terrain.spawn_point(centre)).expect("joins");
+    let members: Vec<EntityId> =
+        (0..crowd).map(|i| core.join_at(format!("p{i}").into(), None, spot(&mut rng)).expect("joins")).collect();
+    if let Behaviour::Fighting = behaviour {
+        for _ in 0..crowd / 2 {
+            core.spawn_npc(spot(&mut rng), 0).expect("ids in hand");
+        }
+    }
+    let (mut view, mut mirror, mut totals) = (ClientView::default(), Mirror::default(), Totals::default());
+    let mut ack = None;
+    for t in 1..=WARMUP_TICKS + MEASURED_TICKS {
+        for (i, id) in members.iter().enumerate() {
+            core.push_input(*id, t as u32, Buttons(behaviour.buttons(i, t, &mut rng)));
+        }
+        let frames = core.tick(Tick(t), &mut ());
+        let all: Vec<&EntityState> = frames.iter().flat_map(|f| &f.entities).collect();
+        let me = *all.iter().find(|e| e.id == watcher).expect("the watcher is in a frame");
+        let others: Vec<&EntityState> =
+            all.iter().filter(|e| e.id != watcher && (e.body.pos - me.body.pos).x.abs() <= 48 * SUB).copied().collect();
+
+        let started = Instant::now();
+        let snapshot = view.build(Tick(t), own_state(me), &others, ack, MAX_SNAPSHOT_BYTES);
+        let datagram = encode(&ServerDatagram::Snapshot(snapshot.clone()), MAX_SNAPSHOT_BYTES).expect("within budget");
+        let took = started.elapsed();
+        ack = Some(Tick(t));
+        mirror.apply(&snapshot);
+        let (wrong, longest) = mirror.wrong(&others, t);
+        if t > WARMUP_TICKS {
+            totals.snapshots += 1;
+            totals.bytes += datagram.len();
+            totals.in_view += others.len();
+            totals.carried += snapshot.entities.len();
+            totals.wrong += wrong;
+            totals.longest_wrong = totals.longest_wrong.max(longest);
+            totals.spent += took;
+        }
+    }
+    totals
+}
+
+fn main() {
+    println!(
+        "{:>9} {:>5} {:>8} {:>13} {:>11} {:>8} {:>7} {:>12} {:>10}",
+        "behaviour",
+        "crowd",
+        "in view",
+        "B/entity/snap",
+        "B/snapshot",
+        "carried",
+        "wrong",
+        "longest wrong",
+        "ns/entity"
+    );
+    for behaviour in Behaviour::ALL {
+        for crowd in CROWDS {
+            let t = run(behaviour, crowd);
+            let n = t.snapshots as f64;
+            let per_entity = |x: f64| x / t.in_view.max(1) as f64;
+            println!(
+                "{:>9} {:>5} {:>8.1} {:>13.2} {:>11.1} {:>8.1} {:>7.1} {:>12} {:>10.0}",
+                format!("{behaviour:?}").to_lowercase(),
+                crowd,
+                t.in_view as f64 / n,
+                per_entity(t.bytes as f64),
+                t.bytes as f64 / n,
+                t.carried as f64 / n,
+                t.wrong as f64 / n,
+                t.longest_wrong,
+                per_entity(t.spent.as_nanos() as f64),
+            );
+        }
+    }
+}
