@@ -6,7 +6,7 @@
 mod support;
 
 use mmo_launcher::{Cluster, ClusterConfig, Role};
-use mmo_loadtest::client::{http_get, Client, Event};
+use mmo_loadtest::client::{http_get, Client, Event, Trust};
 use mmo_protocol::{ErrorCode, InputFrame};
 use mmo_world::EntityId;
 use std::time::Duration;
@@ -32,7 +32,7 @@ async fn sees(client: &mut Client, other: EntityId) {
 
 /// `/api/online` of a gateway: (name, gateway) pairs.
 async fn online(play: &str) -> Vec<(String, u64)> {
-    let text = http_get(&url::Url::parse(play).unwrap(), "/api/online").await.expect("/api/online");
+    let text = http_get(&url::Url::parse(play).unwrap(), "/api/online", &Trust::default()).await.expect("/api/online");
     let rows: serde_json::Value = serde_json::from_str(&text).unwrap();
     rows.as_array()
         .unwrap()

@@ -19,7 +19,7 @@ use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::net::LinkIdentity;
 use mmo_cluster::{CertHash, GatewayInfo, Registry, ZoneHandle};
 use mmo_launcher::{Cluster, ClusterConfig, Role};
-use mmo_loadtest::client::{http_get, Event};
+use mmo_loadtest::client::{http_get, Event, Trust};
 use mmo_protocol::{ClientControl, InputFrame, OwnState};
 use mmo_world::physics::SUB;
 use mmo_world::{Buttons, CellId, EntityId, GatewayId, ItemSerial, Tick, WorldGeometry, ZoneId};
@@ -41,7 +41,7 @@ const TICK_MS: u32 = 50;
 
 /// The coordinator's view: cell -> owning zone, and migrations in flight.
 async fn owners(base: &url::Url) -> (BTreeMap<CellId, u32>, usize) {
-    let text = http_get(base, "/api/state").await.expect("coordinator state");
+    let text = http_get(base, "/api/state", &Trust::default()).await.expect("coordinator state");
     let state: serde_json::Value = serde_json::from_str(&text).expect("JSON state");
     let cells = state["cells"]
         .as_array()

@@ -9,7 +9,7 @@
 //! through its [`Tracker`] into the shared [`Recorder`].
 
 use crate::behaviour::Brain;
-use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic};
+use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic, Trust};
 use crate::mix::{Behaviour, Transport};
 use crate::recorder::{Recorder, SnapshotReport};
 use crate::session::{join, relocate, Joined};
@@ -52,6 +52,8 @@ pub struct BotContext {
     /// The run's target, asked where to go when the gateway a bot was on no longer answers.
     pub target: url::Url,
     pub endpoints: Option<Arc<Endpoints>>,
+    /// Roots for gateways with CA-signed certificates.
+    pub trust: Trust,
     pub connect_timeout: Duration,
     /// Hotspot in tiles; `None`: the middle of the world.
     pub hotspot: Option<[i32; 2]>,

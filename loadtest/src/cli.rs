@@ -55,6 +55,10 @@ pub struct Args {
     /// No live progress line.
     #[arg(long, env = "MMO_LOADTEST_QUIET")]
     pub quiet: bool,
+    /// Also trust the CA certificates in this PEM file (a deployment's private CA, e.g.
+    /// cert-manager's) for gateways with CA-signed certificates, besides the system's roots.
+    #[arg(long, env = "MMO_LOADTEST_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Args {

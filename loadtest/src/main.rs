@@ -46,7 +46,7 @@ async fn main_async(args: Args) -> anyhow::Result<ExitCode> {
             let _ = stop.send(true);
         }
     });
-    let options = RunOptions { progress: !args.quiet, target_pid: args.target_pid };
+    let options = RunOptions { progress: !args.quiet, target_pid: args.target_pid, ca_file: args.ca_file.clone() };
     let report = run(&scenario, options, shutdown).await.context("load test")?;
     let out = args
         .out

@@ -3,7 +3,7 @@
 //! stop what was started, and build the [`Report`].
 
 use crate::bot::BotContext;
-use crate::client::{ConnectInfo, Endpoints, GatewayRoute};
+use crate::client::{ConnectInfo, Endpoints, GatewayRoute, Trust};
 use crate::local::InProcessWorld;
 use crate::mix::Transport;
 use crate::progress::Progress;
@@ -26,6 +26,9 @@ pub struct RunOptions {
     /// The pid of the process serving the bots, to sample its CPU and memory (without it: this
     /// process, which is right for the in-process world).
     pub target_pid: Option<u32>,
+    /// A PEM file of CA certificates trusted besides the system's roots (gateways with
+    /// CA-signed certificates; development certificates are pinned by hash).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Runs `scenario` to the end of its stages (or until `shutdown`).
@@ -45,7 +48,13 @@ pub async fn run(
         (None, None) => unreachable!("a world was started"),
     };
     let target_err = |message: String| LoadtestError::Target { url: base.to_string(), message };
-    let info = ConnectInfo::fetch(&base, scenario.bots.connect_timeout).await.map_err(|e| target_err(e.to_string()))?;
+    let trust = match &options.ca_file {
+        Some(path) => Trust::system().with_ca_file(path).map_err(|e| LoadtestError::Endpoint(e.to_string()))?,
+        None => Trust::system(),
+    };
+    let info = ConnectInfo::fetch(&base, scenario.bots.connect_timeout, &trust)
+        .await
+        .map_err(|e| target_err(e.to_string()))?;
     if info.protocol_version != mmo_protocol::PROTOCOL_VERSION {
         return Err(target_err(format!(
             "speaks protocol {}, this load tester {}",
@@ -59,10 +68,7 @@ pub async fn run(
     if scenario.transports.share(Transport::WebTransport) > 0.0 {
         let wt = route.webtransport.as_ref().ok_or_else(|| target_err("offers no WebTransport".into()))?;
         let remote = resolve(&wt.url).await.map_err(target_err)?;
-        if wt.cert.is_none() {
-            return Err(target_err("has a CA-signed certificate; the load tester's WebTransport pins development certificates only (use --transport-mix websocket=100)".into()));
-        }
-        let bound = Endpoints::bind(scenario.bots.endpoints, remote, scenario.bots.udp_buffer_bytes)
+        let bound = Endpoints::bind(scenario.bots.endpoints, remote, scenario.bots.udp_buffer_bytes, &trust)
             .map_err(|e| LoadtestError::Endpoint(e.to_string()))?;
         info!(endpoints = scenario.bots.endpoints, buffers = ?bound.buffers, "QUIC client endpoints bound");
         endpoints = Some(Arc::new(bound));
@@ -74,6 +80,7 @@ pub async fn run(
         route,
         target: base.clone(),
         endpoints: endpoints.clone(),
+        trust,
         connect_timeout: scenario.bots.connect_timeout,
         hotspot: scenario.bots.hotspot,
         chat_every: scenario.bots.chat_every,

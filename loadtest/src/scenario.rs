@@ -273,11 +273,12 @@ impl Scenario {
     }
 }
 
-/// Parses the target URL; only loopback hosts unless `allow_remote`.
+/// Parses the target URL (`http://`, or `https://` for a gateway with a CA-signed certificate);
+/// only loopback hosts unless `allow_remote`.
 pub fn parse_target(text: &str, allow_remote: bool) -> Result<url::Url, LoadtestError> {
     let url = url::Url::parse(text).map_err(|e| LoadtestError::invalid("target", format!("{text:?}: {e}")))?;
-    if url.scheme() != "http" {
-        return Err(LoadtestError::invalid("target", format!("{text:?}: only http:// gateway URLs are supported")));
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(LoadtestError::invalid("target", format!("{text:?}: only http:// and https:// gateway URLs")));
     }
     let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -372,5 +373,6 @@ mod tests {
         assert!(e.starts_with("target:") && e.contains("--allow-remote"), "{e}");
         assert!(parse_target("http://192.0.2.1:8080/", true).is_ok());
         assert!(parse_target("ftp://127.0.0.1/", false).is_err());
+        assert!(parse_target("https://localhost:8443/", false).is_ok(), "a gateway with a CA-signed certificate");
     }
 }

@@ -36,14 +36,13 @@ async fn connect(transport: Transport, ctx: &BotContext, route: &GatewayRoute) -
             let (Some(wt), Some(endpoints)) = (&route.webtransport, &ctx.endpoints) else {
                 return Err("NoWebTransport".into());
             };
-            let cert = wt.cert.ok_or("CertificateNotPinned")?;
-            let quic = endpoints.client(cert).map_err(|e| {
+            let quic = endpoints.client(wt.cert).map_err(|e| {
                 debug!(error = %e, "QUIC client");
                 "ConnectError".to_string()
             })?;
             Client::webtransport(quic, &wt.url).await
         }
-        Transport::WebSocket => Client::websocket(&route.websocket).await,
+        Transport::WebSocket => Client::websocket(&route.websocket, &ctx.trust).await,
     };
     client.map_err(|e| {
         debug!(error = %e, "connect");
@@ -88,7 +87,7 @@ pub async fn join(
 async fn ask(ctx: &BotContext, from: &GatewayRoute) -> Result<GatewayRoute, String> {
     let mut why = String::new();
     for base in [&from.http, &ctx.target] {
-        match ConnectInfo::fetch(base, ctx.connect_timeout).await {
+        match ConnectInfo::fetch(base, ctx.connect_timeout, &ctx.trust).await {
             Ok(info) => return GatewayRoute::from_connect(&info, base).map_err(|e| e.to_string()),
             Err(e) => why = format!("{base}: {e}"),
         }

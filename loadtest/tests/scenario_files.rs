@@ -18,5 +18,8 @@ fn shipped_scenarios_are_valid() {
         }
     }
     names.sort();
-    assert_eq!(names, ["border-crossers", "capacity-websocket", "capacity-webtransport", "crowd50", "hotspot", "smoke"]);
+    assert_eq!(
+        names,
+        ["border-crossers", "capacity-websocket", "capacity-webtransport", "crowd50", "hotspot", "smoke"]
+    );
 }

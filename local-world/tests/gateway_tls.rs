@@ -2,13 +2,15 @@
 //! rcgen, as a Kubernetes TLS Secret holds them) and advertised addresses: the page and
 //! `/api/connect` come over HTTPS with that certificate, `/api/connect` hands out the
 //! advertised WebTransport URL and no hash to pin, the registry has the advertised URL with the
-//! ordinal filled in, and a client trusting only the CA plays over WebTransport.
+//! ordinal filled in, and a client trusting only the CA plays over WebTransport. The load
+//! tester, given the CA file, runs its bots against such a gateway over both transports.
 
 mod support;
 
 use mmo_cluster::Registry;
 use mmo_gateway::cert::ServerCertificate;
 use mmo_gateway::public::PublicAddresses;
+use mmo_loadtest::scenario::ScenarioFile;
 use mmo_local::LocalWorldConfig;
 use mmo_protocol::ServerControl;
 use mmo_world::GatewayId;
@@ -18,8 +20,8 @@ use std::sync::Arc;
 use support::{Client, TestWorld};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Writes a CA-signed chain for `localhost` and its key to a fresh folder: (tls.crt, tls.key,
-/// the CA certificate).
+/// Writes a CA-signed chain for `localhost` and its key to a fresh folder, and the CA
+/// certificate beside them as `ca.crt`: (tls.crt, tls.key, the CA certificate).
 fn certificate_files() -> (PathBuf, PathBuf, rustls::pki_types::CertificateDer<'static>) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -34,6 +36,7 @@ fn certificate_files() -> (PathBuf, PathBuf, rustls::pki_types::CertificateDer<'
     let (crt, key_path) = (dir.join("tls.crt"), dir.join("tls.key"));
     std::fs::write(&crt, format!("{}{}", leaf.pem(), ca.pem())).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("ca.crt"), ca.pem()).unwrap();
     (crt, key_path, ca.der().clone())
 }
 
@@ -127,5 +130,54 @@ async fn a_gateway_with_certificate_files_serves_https_and_webtransport_at_its_a
     assert!(matches!(joined, ServerControl::Joined { .. }));
     client.send_input(0).await;
     client.snapshot().await;
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_tester_trusting_the_ca_file_plays_over_both_transports() {
+    let (crt, key, _) = certificate_files();
+    let ca_file = crt.with_file_name("ca.crt");
+    let quic = free_udp_port();
+    let config = LocalWorldConfig {
+        quic_addr: SocketAddr::from(([127, 0, 0, 1], quic)),
+        certificate: Some(load(&crt, &key)),
+        public: PublicAddresses::from_flags(None, Some(&format!("localhost:{quic}")), Some(0)).unwrap(),
+        ..LocalWorldConfig::for_tests()
+    };
+    let world = TestWorld::start_with(config).await;
+    let text = format!(
+        r#"
+name = "tls"
+seed = 3
+target = "https://localhost:{}/"
+stages = [{{ duration = "3s", target = 6 }}, {{ duration = "4s", target = 6 }}, {{ duration = "1s", target = 0 }}]
+thresholds = ["connect_failures == 0", "unexpected_disconnects == 0"]
+transport_mix = {{ webtransport = 50, websocket = 50 }}
+"#,
+        world.http.port()
+    );
+    let scenario = mmo_loadtest::Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap();
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let options = mmo_loadtest::RunOptions { ca_file: Some(ca_file), ..Default::default() };
+    let report = mmo_loadtest::run(&scenario, options, shutdown).await.expect("the run completes");
+    let json = serde_json::to_value(&report).unwrap();
+    let bots = json["bots"].as_array().unwrap();
+    assert_eq!(bots.len(), 6, "{}", json["totals"]["connect_failures_by_reason"]);
+    for transport in ["webtransport", "websocket"] {
+        let joined = bots.iter().filter(|b| b["transport"] == transport && b["joined"] == true).count();
+        assert_eq!(
+            joined, 3,
+            "every {transport} bot joined over TLS: {}",
+            json["totals"]["connect_failures_by_reason"]
+        );
+    }
+    assert!(bots.iter().all(|b| b["snapshots"].as_u64().unwrap_or(0) > 20), "every bot played");
+    assert!(report.passed, "thresholds: {}", json["thresholds"]);
+
+    // Without the CA file the gateway's certificate is not trusted: the run stops at once.
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let refused = mmo_loadtest::run(&scenario, mmo_loadtest::RunOptions::default(), shutdown).await;
+    let error = refused.expect_err("an untrusted certificate");
+    assert!(error.to_string().contains("certificate"), "{error}");
     world.stop().await;
 }

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use mmo_loadtest::client::{Client, Event};
+use mmo_loadtest::client::{Client, Event, Trust};
 use mmo_protocol::{ClientControl, ErrorCode, ServerControl, PROTOCOL_VERSION};
 use mmo_world::EntityId;
 use std::path::PathBuf;
@@ -35,7 +35,7 @@ pub fn websocket_url(play: &str) -> String {
 
 /// Logs in as guest `name` over WebSocket; the client and its entity, or the error code.
 pub async fn login(ws: &str, name: &str) -> Result<(Client, EntityId), ErrorCode> {
-    let mut client = Client::websocket(ws).await.expect("websocket");
+    let mut client = Client::websocket(ws, &Trust::default()).await.expect("websocket");
     client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await.unwrap();
     client.send_control(&ClientControl::Login { name: name.into(), password: None }).await.unwrap();
     loop {
@@ -51,7 +51,7 @@ pub async fn login(ws: &str, name: &str) -> Result<(Client, EntityId), ErrorCode
 /// Whether `/api/online` of the gateway at `play` lists at least `bots` load-test bots (the
 /// world's players, on any gateway).
 pub async fn bots_online(play: &url::Url, bots: usize) -> bool {
-    let Ok(body) = mmo_loadtest::client::http_get(play, "/api/online").await else { return false };
+    let Ok(body) = mmo_loadtest::client::http_get(play, "/api/online", &Trust::default()).await else { return false };
     let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
     rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt"))).count() >= bots
 }

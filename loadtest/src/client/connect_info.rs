@@ -1,7 +1,7 @@
 //! `GET /api/connect`: where the gateway serves WebTransport (and its certificate hash) and
 //! the WebSocket fallback.
 
-use super::ClientError;
+use super::{ClientError, Trust};
 use mmo_cluster::CertHash;
 use serde::Deserialize;
 use std::time::Duration;
@@ -37,9 +37,9 @@ pub struct WebSocketInfo {
 const MAX_RESPONSE: u64 = 64 * 1024;
 
 impl ConnectInfo {
-    /// Asks the gateway at `base` (an `http://` URL).
-    pub async fn fetch(base: &url::Url, timeout: Duration) -> Result<ConnectInfo, ClientError> {
-        let body = tokio::time::timeout(timeout, http_get(base, "/api/connect"))
+    /// Asks the gateway at `base` (`http://`, or `https://` verified against `trust`).
+    pub async fn fetch(base: &url::Url, timeout: Duration, trust: &Trust) -> Result<ConnectInfo, ClientError> {
+        let body = tokio::time::timeout(timeout, http_get(base, "/api/connect", trust))
             .await
             .map_err(|_| ClientError::Connect("GET /api/connect timed out".into()))??;
         serde_json::from_str(&body).map_err(|e| ClientError::Connect(format!("/api/connect: {e}")))
@@ -54,16 +54,28 @@ impl ConnectInfo {
     }
 }
 
-/// A minimal HTTP/1.1 GET (the load tester needs nothing more).
-pub async fn http_get(base: &url::Url, path: &str) -> Result<String, ClientError> {
+/// A minimal HTTP/1.1 GET (the load tester needs nothing more); over TLS for an `https://`
+/// base, verified against `trust`.
+pub async fn http_get(base: &url::Url, path: &str, trust: &Trust) -> Result<String, ClientError> {
     let host = base.host_str().ok_or_else(|| ClientError::Connect("target has no host".into()))?;
     let port = base.port_or_known_default().unwrap_or(80);
     let io = |e: std::io::Error| ClientError::Connect(format!("GET {path}: {e}"));
-    let mut stream = tokio::net::TcpStream::connect((host, port)).await.map_err(io)?;
+    let stream = tokio::net::TcpStream::connect((host, port)).await.map_err(io)?;
     let req = format!("GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.map_err(io)?;
     let mut resp = Vec::new();
-    stream.take(MAX_RESPONSE).read_to_end(&mut resp).await.map_err(io)?;
+    if base.scheme() == "https" {
+        let config = trust.client_config(&[b"http/1.1"])?;
+        let name =
+            rustls::pki_types::ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
+                .map_err(|e| ClientError::Connect(format!("GET {path}: {e}")))?;
+        let mut tls = tokio_rustls::TlsConnector::from(config).connect(name, stream).await.map_err(io)?;
+        tls.write_all(req.as_bytes()).await.map_err(io)?;
+        read_response(&mut tls, &mut resp).await.map_err(io)?;
+    } else {
+        let mut stream = stream;
+        stream.write_all(req.as_bytes()).await.map_err(io)?;
+        read_response(&mut stream, &mut resp).await.map_err(io)?;
+    }
     let resp = String::from_utf8_lossy(&resp);
     let (head, body) =
         resp.split_once("\r\n\r\n").ok_or_else(|| ClientError::Connect(format!("GET {path}: no HTTP response")))?;
@@ -72,4 +84,13 @@ pub async fn http_get(base: &url::Url, path: &str) -> Result<String, ClientError
         return Err(ClientError::Connect(format!("GET {path}: {status}")));
     }
     Ok(body.to_string())
+}
+
+/// Reads the response up to [`MAX_RESPONSE`] bytes; a TLS peer that closes without
+/// `close_notify` after the whole response (common) is no error.
+async fn read_response<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, out: &mut Vec<u8>) -> std::io::Result<()> {
+    match stream.take(MAX_RESPONSE).read_to_end(out).await {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => Ok(()),
+        other => other.map(drop),
+    }
 }

@@ -2,7 +2,7 @@
 //! buffers) shared by every WebTransport bot, and certificate pinning by SHA-256 hash, as
 //! browsers do with `serverCertificateHashes` (the hash of the gateway a bot connects to).
 
-use super::ClientError;
+use super::{ClientError, Trust};
 use mmo_cluster::net::tls::PinnedCertificate;
 use mmo_cluster::CertHash;
 use serde::Serialize;
@@ -27,13 +27,16 @@ pub struct Endpoints {
     /// One client configuration per certificate pinned (each gateway has its own
     /// development certificate; bots moving between gateways pin the one they go to).
     configs: Mutex<HashMap<CertHash, quinn::ClientConfig>>,
+    /// For gateways with a CA-signed certificate (nothing to pin).
+    trusted: quinn::ClientConfig,
     next: AtomicUsize,
     pub buffers: UdpBuffers,
 }
 
 impl Endpoints {
-    /// Binds `count` endpoints for reaching `remote` (and hosts of its address family).
-    pub fn bind(count: usize, remote: SocketAddr, buffer: usize) -> Result<Self, ClientError> {
+    /// Binds `count` endpoints for reaching `remote` (and hosts of its address family); gateways
+    /// without a certificate to pin are verified against `trust`.
+    pub fn bind(count: usize, remote: SocketAddr, buffer: usize, trust: &Trust) -> Result<Self, ClientError> {
         let runtime = quinn::default_runtime().ok_or_else(|| ClientError::Endpoint("no async runtime".into()))?;
         let mut endpoints = Vec::with_capacity(count);
         let mut buffers = UdpBuffers { requested: buffer, ..Default::default() };
@@ -45,16 +48,21 @@ impl Endpoints {
                 .map_err(|e| ClientError::Endpoint(e.to_string()))?;
             endpoints.push(endpoint);
         }
-        Ok(Endpoints { endpoints, configs: Mutex::new(HashMap::new()), next: AtomicUsize::new(0), buffers })
+        let trusted = trust.webtransport_config()?;
+        Ok(Endpoints { endpoints, configs: Mutex::new(HashMap::new()), trusted, next: AtomicUsize::new(0), buffers })
     }
 
-    /// A WebTransport client on the next endpoint, pinning the certificate `cert_hash`.
-    pub fn client(&self, cert_hash: CertHash) -> Result<web_transport_quinn::Client, ClientError> {
-        let config = {
-            let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
-            match configs.get(&cert_hash) {
-                Some(config) => config.clone(),
-                None => configs.entry(cert_hash).or_insert(pinning(cert_hash)?).clone(),
+    /// A WebTransport client on the next endpoint, pinning the certificate `cert_hash`, or
+    /// without one verifying the gateway's certificate against the roots trusted.
+    pub fn client(&self, cert_hash: Option<CertHash>) -> Result<web_transport_quinn::Client, ClientError> {
+        let config = match cert_hash {
+            None => self.trusted.clone(),
+            Some(hash) => {
+                let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+                match configs.get(&hash) {
+                    Some(config) => config.clone(),
+                    None => configs.entry(hash).or_insert(pinning(hash)?).clone(),
+                }
             }
         };
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.endpoints.len();
@@ -83,14 +91,7 @@ fn pinning(cert_hash: CertHash) -> Result<quinn::ClientConfig, ClientError> {
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     tls.alpn_protocols = vec![web_transport_quinn::ALPN.as_bytes().to_vec()];
-    let crypto =
-        quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| ClientError::Endpoint(e.to_string()))?;
-    let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-    let mut transport = quinn::TransportConfig::default();
-    transport.max_idle_timeout(Some(Duration::from_secs(15).try_into().expect("idle timeout")));
-    transport.keep_alive_interval(Some(Duration::from_secs(4)));
-    config.transport_config(Arc::new(transport));
-    Ok(config)
+    super::tls::quic_config(tls)
 }
 
 /// A UDP socket of the remote's address family on an ephemeral port, with large buffers.

@@ -5,10 +5,12 @@
 mod connect_info;
 mod endpoint;
 mod route;
+mod tls;
 
 pub use connect_info::{http_get, ConnectInfo};
 pub use endpoint::{Endpoints, UdpBuffers};
 pub use route::{GatewayRoute, WebTransportRoute};
+pub use tls::Trust;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -111,10 +113,16 @@ impl Client {
         Ok(Client { link: Link::Wt(Box::new(link)), traffic: Traffic::default() })
     }
 
-    /// Opens the WebSocket fallback at `url` (`ws://host:port/ws`), with Nagle's algorithm off as
-    /// browsers have it (else small inputs wait for the previous segment's acknowledgement).
-    pub async fn websocket(url: &str) -> Result<Client, ClientError> {
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+    /// Opens the WebSocket fallback at `url` (`ws://host:port/ws`, or `wss://` verified against
+    /// `trust`), with Nagle's algorithm off as browsers have it (else small inputs wait for the
+    /// previous segment's acknowledgement).
+    pub async fn websocket(url: &str, trust: &Trust) -> Result<Client, ClientError> {
+        let connector = if url.starts_with("wss:") {
+            Some(tokio_tungstenite::Connector::Rustls(trust.client_config(&[b"http/1.1"])?))
+        } else {
+            None
+        };
+        let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(url, None, true, connector)
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
         Ok(Client { link: Link::Ws(Box::new(ws)), traffic: Traffic::default() })

@@ -10,7 +10,8 @@ use mmo_cluster::CertHash;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebTransportRoute {
     pub url: url::Url,
-    /// The development certificate to pin; `None`: a CA-signed one (not supported by the bots).
+    /// The development certificate to pin; `None`: a CA-signed one, verified against the roots
+    /// the bots trust.
     pub cert: Option<CertHash>,
 }
 

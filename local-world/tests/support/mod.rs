@@ -7,7 +7,7 @@
 
 pub mod audit;
 
-use mmo_loadtest::client::ConnectInfo;
+use mmo_loadtest::client::{ConnectInfo, Trust};
 use mmo_local::{LocalWorld, LocalWorldConfig, WorldControl};
 use mmo_protocol::{ClientControl, InputFrame, ServerControl, Snapshot, PROTOCOL_VERSION};
 use mmo_world::Tick;
@@ -91,7 +91,7 @@ pub use mmo_loadtest::client::Event;
 /// `GET /api/connect` of the gateway serving HTTP at `http`.
 pub async fn connect_info(http: SocketAddr) -> ConnectInfo {
     let base = url::Url::parse(&format!("http://{http}/")).unwrap();
-    ConnectInfo::fetch(&base, Duration::from_secs(5)).await.expect("connect info")
+    ConnectInfo::fetch(&base, Duration::from_secs(5), &Trust::default()).await.expect("connect info")
 }
 
 /// Sends no input until the player stands still on the ground for 5 snapshots in a row.
@@ -158,7 +158,7 @@ impl Client {
     /// Over the WebSocket fallback of the gateway serving HTTP at `http`.
     pub async fn websocket_at(http: SocketAddr) -> Client {
         let url = format!("ws://{http}/ws");
-        Self::from(mmo_loadtest::client::Client::websocket(&url).await.expect("websocket connects"))
+        Self::from(mmo_loadtest::client::Client::websocket(&url, &Trust::default()).await.expect("websocket connects"))
     }
 
     /// A test client over `inner`.
