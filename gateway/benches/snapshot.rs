@@ -9,23 +9,27 @@
 //! watcher's own state included) per entity in view; bytes per snapshot; entities carried per
 //! snapshot; entities whose state the client has wrong after a snapshot (left out for the
 //! budget), on average and the longest any stayed wrong, in ticks; build and encode time per
-//! entity in view.
+//! entity in view. The last two: the bytes per tick of the crowd's cell streams on the zone
+//! link between processes, as whole frames (link version 1) and as deltas (version 2).
 //!
 //! `cargo bench -p mmo-gateway --bench snapshot`
 #![allow(clippy::print_stdout, reason = "a benchmark reports its table on stdout")]
 #![allow(clippy::disallowed_methods, reason = "a benchmark times the encoder with the real clock")]
 
 use glam::IVec2;
+use mmo_cluster::net::codec::framed_len;
+use mmo_cluster::net::wire::FromZone;
 use mmo_gateway::view::ClientView;
 use mmo_protocol::codec::encode;
 use mmo_protocol::datagram::quantize;
 use mmo_protocol::limits::MAX_SNAPSHOT_BYTES;
-use mmo_protocol::{EntityState, OwnState, ServerDatagram, Snapshot};
+use mmo_protocol::{CellFrame, CellFrameDelta, EntityState, OwnState, ServerDatagram, Snapshot};
 use mmo_world::physics::SUB;
 use mmo_world::rng::SplitMix64;
 use mmo_world::{Buttons, CellId, EntityId, Epoch, Terrain, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
@@ -117,6 +121,8 @@ struct Totals {
     wrong: usize,
     longest_wrong: u64,
     spent: Duration,
+    link_whole: usize,
+    link_delta: usize,
 }
 
 fn own_state(me: &EntityState) -> OwnState {
@@ -155,11 +161,23 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
     }
     let (mut view, mut mirror, mut totals) = (ClientView::default(), Mirror::default(), Totals::default());
     let mut ack = None;
+    let mut sent: HashMap<CellId, Arc<CellFrame>> = HashMap::new();
     for t in 1..=WARMUP_TICKS + MEASURED_TICKS {
         for (i, id) in members.iter().enumerate() {
             core.push_input(*id, t as u32, Buttons(behaviour.buttons(i, t, &mut rng)));
         }
         let frames = core.tick(Tick(t), &mut ());
+        let (mut whole, mut deltas) = (0, 0);
+        for frame in &frames {
+            let frame = Arc::new(frame.clone());
+            let as_whole = FromZone::Frame { stream: 1, frame: frame.clone() };
+            whole += framed_len(&as_whole);
+            deltas += match sent.get(&frame.cell).and_then(|last| CellFrameDelta::between(last, &frame)) {
+                Some(delta) => framed_len(&FromZone::FrameDelta { stream: 1, delta }),
+                None => framed_len(&as_whole),
+            };
+            sent.insert(frame.cell, frame);
+        }
         let all: Vec<&EntityState> = frames.iter().flat_map(|f| &f.entities).collect();
         let me = *all.iter().find(|e| e.id == watcher).expect("the watcher is in a frame");
         let others: Vec<&EntityState> =
@@ -180,6 +198,8 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
             totals.wrong += wrong;
             totals.longest_wrong = totals.longest_wrong.max(longest);
             totals.spent += took;
+            totals.link_whole += whole;
+            totals.link_delta += deltas;
         }
     }
     totals
@@ -187,7 +207,7 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
 
 fn main() {
     println!(
-        "{:>9} {:>5} {:>8} {:>13} {:>11} {:>8} {:>7} {:>12} {:>10}",
+        "{:>9} {:>5} {:>8} {:>13} {:>11} {:>8} {:>7} {:>12} {:>10} {:>11} {:>11}",
         "behaviour",
         "crowd",
         "in view",
@@ -196,7 +216,9 @@ fn main() {
         "carried",
         "wrong",
         "longest wrong",
-        "ns/entity"
+        "ns/entity",
+        "link whole",
+        "link delta"
     );
     for behaviour in Behaviour::ALL {
         for crowd in CROWDS {
@@ -204,7 +226,7 @@ fn main() {
             let n = t.snapshots as f64;
             let per_entity = |x: f64| x / t.in_view.max(1) as f64;
             println!(
-                "{:>9} {:>5} {:>8.1} {:>13.2} {:>11.1} {:>8.1} {:>7.1} {:>12} {:>10.0}",
+                "{:>9} {:>5} {:>8.1} {:>13.2} {:>11.1} {:>8.1} {:>7.1} {:>12} {:>10.0} {:>11.0} {:>11.0}",
                 format!("{behaviour:?}").to_lowercase(),
                 crowd,
                 t.in_view as f64 / n,
@@ -214,6 +236,8 @@ fn main() {
                 t.wrong as f64 / n,
                 t.longest_wrong,
                 per_entity(t.spent.as_nanos() as f64),
+                t.link_whole as f64 / n,
+                t.link_delta as f64 / n,
             );
         }
     }

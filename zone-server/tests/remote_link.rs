@@ -4,6 +4,7 @@
 //! the registered one are refused, and a broken connection comes back with its subscriptions
 //! while commands keep coming.
 
+use mmo_cluster::net::wire::FromZone;
 use mmo_cluster::net::{self, LinkIdentity, LinkServer};
 use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle, ZoneInfo};
 use mmo_protocol::{CellEvent, CellFrame};
@@ -307,6 +308,102 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions_under_a_s
     // Frames published after the reconnection reach the old subscription.
     frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
     flood.abort();
+}
+
+#[tokio::test]
+async fn frames_cross_the_link_as_deltas_to_a_current_peer_and_whole_to_an_older_one() {
+    let zone = start_zone().await;
+    let geometry = WorldGeometry::default();
+    for cell in geometry.cells() {
+        zone.local.send(ZoneCommand::OwnCell { cell, epoch: Epoch(5) }).await.unwrap();
+    }
+    let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
+    let record = mmo_records::PlayerRecord::new("walker", None, glam::IVec2::ZERO, CellId::new(0, 0));
+    let walker = within("join", zone.local.join(record, route)).await.unwrap().expect("joined");
+    within("spawn", zone.local.spawn_npcs(walker.cell, 5, None)).await.unwrap();
+
+    // The same cell followed in process and over the link, while the player walks.
+    let subscribe = |handle: &ZoneHandle, gateway: u32| {
+        let (tx, rx) = mpsc::channel(256);
+        let cmd = ZoneCommand::Subscribe {
+            cell: walker.cell,
+            subscriber: SubscriberId::Gateway(GatewayId(gateway)),
+            frames: tx,
+        };
+        (handle.clone(), cmd, rx)
+    };
+    let remote = zone.connect();
+    let (mut in_process, mut over_link) = (subscribe(&zone.local, 1), subscribe(&remote, 2));
+    in_process.0.send(in_process.1).await.unwrap();
+    over_link.0.send(over_link.1).await.unwrap();
+    for seq in 1..=100 {
+        let buttons = Buttons(if seq % 20 < 10 { Buttons::RIGHT } else { Buttons::LEFT | Buttons::JUMP });
+        zone.local.send(ZoneCommand::Input { entity: walker.entity, seq, buttons }).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut local = std::collections::HashMap::new();
+    while let Ok(frame) = in_process.2.try_recv() {
+        local.insert(frame.tick, frame);
+    }
+    let mut compared = 0;
+    let mut moved = false;
+    let mut last_pos = None;
+    while let Ok(frame) = over_link.2.try_recv() {
+        if let Some(same) = local.get(&frame.tick) {
+            assert_eq!(*frame, **same, "tick {} over the link as in process", frame.tick);
+            compared += 1;
+        }
+        let pos = frame.entities.iter().find(|e| e.id == walker.entity).map(|e| e.body.pos);
+        moved |= last_pos.is_some() && pos != last_pos;
+        last_pos = pos;
+    }
+    assert!(compared >= 4 && moved, "{compared} ticks compared while the player moved ({moved})");
+
+    // A current peer gets a whole frame, then deltas; one of an older release (no ALPN) gets
+    // whole frames only.
+    for (alpn, wanted) in [(true, "deltas"), (false, "whole frames")] {
+        let mut tls = raw_tls(&zone, alpn).await;
+        let msg = mmo_cluster::net::wire::ToZone::Subscribe {
+            cell: walker.cell,
+            subscriber: SubscriberId::Gateway(GatewayId(if alpn { 4 } else { 5 })),
+            stream: 1,
+        };
+        tls.write_all(&net::codec::encode_framed(&msg).unwrap()).await.unwrap();
+        let kinds = within("six frames", async {
+            let (mut reader, mut buf) = (mmo_protocol::framing::FrameReader::new(net::codec::MAX_MESSAGE), Vec::new());
+            let mut kinds = Vec::new();
+            while kinds.len() < 6 {
+                if let Some(bytes) = reader.next_frame().unwrap() {
+                    match net::codec::decode::<FromZone>(&bytes).unwrap() {
+                        FromZone::Frame { .. } => kinds.push("whole"),
+                        FromZone::FrameDelta { .. } => kinds.push("delta"),
+                        _ => {}
+                    }
+                    continue;
+                }
+                buf.clear();
+                assert!(tls.read_buf(&mut buf).await.unwrap() > 0, "connection open");
+                reader.push(&buf);
+            }
+            kinds
+        })
+        .await;
+        let expected: Vec<&str> =
+            if alpn { vec!["whole", "delta", "delta", "delta", "delta", "delta"] } else { vec!["whole"; 6] };
+        assert_eq!(kinds, expected, "{wanted}");
+    }
+}
+
+/// A raw TLS connection as the trusted member, offering the current link version or (as a
+/// peer of an older release) none.
+async fn raw_tls(zone: &Running, alpn: bool) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let mut config = zone.member.client_config(zone.identity.hash()).unwrap();
+    if !alpn {
+        config.alpn_protocols.clear();
+    }
+    let tcp = tokio::net::TcpStream::connect(zone.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(net::tls::LINK_SERVER_NAME).unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.unwrap()
 }
 
 /// A raw TLS connection as the trusted member (to send what a remote handle never would).

@@ -63,7 +63,8 @@ pub struct GroundItem {
 
 /// One cell's state at the end of one tick. Frames carry the whole cell (a keyframe each
 /// tick): in one process they are shared by reference, so a subscriber that missed frames
-/// needs no resync. The networked link of the multi-process mode will send deltas instead.
+/// needs no resync. The networked link of the multi-process mode sends deltas between them
+/// ([`crate::cell_delta`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellFrame {
     pub cell: CellId,

@@ -16,6 +16,7 @@
 //! - Over the WebSocket fallback both ride one socket, tagged by [`framing::Channel`].
 
 pub mod cell;
+pub mod cell_delta;
 pub mod codec;
 pub mod control;
 pub mod datagram;
@@ -25,6 +26,7 @@ pub mod golden;
 pub mod limits;
 
 pub use cell::{CellEvent, CellFrame, EntityKind, EntityState, GroundItem, InventoryItem};
+pub use cell_delta::{CellFrameDelta, DeltaError, EntityChange};
 pub use codec::{decode, encode, CodecError};
 pub use control::{ClientControl, ServerControl, WorldInfo};
 pub use datagram::{ClientDatagram, EntityDelta, EntitySpawn, InputFrame, OwnState, ServerDatagram, Snapshot};

@@ -70,6 +70,8 @@ struct Stream {
     cell: CellId,
     subscriber: SubscriberId,
     frames: mpsc::Sender<Arc<CellFrame>>,
+    /// The last frame received on this connection: the base of the next delta.
+    last: Option<Arc<CellFrame>>,
 }
 
 /// Connects to the zone registered as `info` (its address and certificate), as the member
@@ -184,8 +186,11 @@ impl RemoteLink {
         let Connection { mut reader, mut writer, mut frames, mut buf } = connection;
         let resubscribe: Vec<ToZone> = self
             .streams
-            .iter()
-            .map(|(&stream, s)| ToZone::Subscribe { cell: s.cell, subscriber: s.subscriber, stream })
+            .iter_mut()
+            .map(|(&stream, s)| {
+                s.last = None;
+                ToZone::Subscribe { cell: s.cell, subscriber: s.subscriber, stream }
+            })
             .collect();
         for msg in resubscribe {
             writer.write_all(&codec::encode_framed(&msg)?).await?;
@@ -198,12 +203,18 @@ impl RemoteLink {
                         writer.write_all(&codec::encode_framed(&msg)?).await?;
                     }
                 }
-                msg = next_message::<FromZone>(&mut reader, &mut frames, &mut buf) => self.received(msg?),
+                msg = next_message::<FromZone>(&mut reader, &mut frames, &mut buf) => {
+                    if let Some(again) = self.received(msg?) {
+                        writer.write_all(&codec::encode_framed(&again)?).await?;
+                    }
+                }
             }
         }
     }
 
-    fn received(&mut self, msg: FromZone) {
+    /// Handles one message; a delta that does not apply to the frame held asks for the stream
+    /// again (the answer starts with a whole frame).
+    fn received(&mut self, msg: FromZone) -> Option<ToZone> {
         match msg {
             FromZone::Welcome { zone } => warn!(%zone, "a second welcome; ignored"),
             FromZone::Reply { req, reply } => match (self.pending.remove(&req), reply) {
@@ -214,17 +225,35 @@ impl RemoteLink {
                 (Some(Pending::Saved(tx)), Reply::Saved) => drop(tx.send(())),
                 (_, reply) => warn!(req, ?reply, "reply to no request of its kind; ignored"),
             },
-            FromZone::Frame { stream, frame } => {
-                let Some(s) = self.streams.get(&stream) else { return };
-                match s.frames.try_send(frame) {
-                    Ok(()) => {}
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        metrics::counter!("mmo_link_frames_dropped_total").increment(1);
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => {
-                        self.streams.remove(&stream);
+            FromZone::Frame { stream, frame } => self.deliver(stream, frame),
+            FromZone::FrameDelta { stream, delta } => {
+                let s = self.streams.get_mut(&stream)?;
+                match s.last.as_ref().map(|base| delta.apply(base)) {
+                    Some(Ok(frame)) => self.deliver(stream, Arc::new(frame)),
+                    failed => {
+                        metrics::counter!("mmo_link_deltas_unusable_total").increment(1);
+                        warn!(%stream, error = ?failed.and_then(Result::err), "a frame delta did not apply; asking for the stream again");
+                        s.last = None;
+                        return Some(ToZone::Subscribe { cell: s.cell, subscriber: s.subscriber, stream });
                     }
                 }
+            }
+        }
+        None
+    }
+
+    /// Hands a stream's frame to its subscriber (a full subscriber misses it) and keeps it as
+    /// the base of the next delta.
+    fn deliver(&mut self, stream: StreamId, frame: Arc<CellFrame>) {
+        let Some(s) = self.streams.get_mut(&stream) else { return };
+        s.last = Some(frame.clone());
+        match s.frames.try_send(frame) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("mmo_link_frames_dropped_total").increment(1);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.streams.remove(&stream);
             }
         }
     }
@@ -263,7 +292,7 @@ impl RemoteLink {
                 self.drop_stream(cell, subscriber);
                 let stream = self.next_id;
                 self.next_id += 1;
-                self.streams.insert(stream, Stream { cell, subscriber, frames });
+                self.streams.insert(stream, Stream { cell, subscriber, frames, last: None });
                 ToZone::Subscribe { cell, subscriber, stream }
             }
             ZoneCommand::Unsubscribe { cell, subscriber } => {

@@ -9,10 +9,10 @@
 
 use super::codec::{self, WireError, MAX_MESSAGE};
 use super::tls::{LinkIdentity, TlsError, TrustedPeers};
-use super::wire::{FromZone, Reply, RequestId, ToZone};
+use super::wire::{FromZone, Reply, RequestId, StreamId, ToZone};
 use crate::link::{ZoneCommand, ZoneHandle};
 use mmo_protocol::framing::FrameReader;
-use mmo_protocol::CellFrame;
+use mmo_protocol::{CellFrame, CellFrameDelta};
 use mmo_records::RestoredCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,8 +24,9 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn, Instrument};
 
-/// Frames one subscription may have waiting for the socket before the zone drops its frames.
-pub const STREAM_QUEUE: usize = 8;
+/// Frames one subscription may have waiting for the socket before the zone drops its frames
+/// (room for the history a new subscriber gets, and then some).
+pub const STREAM_QUEUE: usize = 16;
 /// Messages a connection may have waiting for the socket.
 const OUT_QUEUE: usize = 1024;
 /// How long a connecting peer has to finish the TLS handshake.
@@ -115,7 +116,10 @@ pub(super) enum ConnectionEnd {
 /// Serves a connection once its peer proved it holds a registered certificate.
 async fn handshake(tls: TlsAcceptor, stream: TcpStream, zone: ZoneHandle) {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
-        Ok(Ok(stream)) => serve_connection(stream, zone).await,
+        Ok(Ok(stream)) => {
+            let deltas = stream.get_ref().1.alpn_protocol() == Some(super::tls::LINK_ALPN);
+            serve_connection(stream, zone, deltas).await
+        }
         Ok(Err(error)) => refused("link_tls_refused", &error),
         Err(_) => refused("link_tls_timeout", &"no TLS handshake within 5 s"),
     }
@@ -126,7 +130,8 @@ fn refused(code: &'static str, error: &dyn std::fmt::Display) {
     warn!(code, %error, "refused a link peer (not a registered member, or not speaking TLS)");
 }
 
-async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, zone: ZoneHandle) {
+/// Serves one connection; `deltas`: the peer speaks link version 2 (cell frames as deltas).
+async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, zone: ZoneHandle, deltas: bool) {
     let (mut reader, writer) = tokio::io::split(stream);
     let (out_tx, out_rx) = mpsc::channel::<FromZone>(OUT_QUEUE);
     let _ = out_tx.try_send(FromZone::Welcome { zone: zone.zone });
@@ -140,7 +145,7 @@ async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, 
             Err(end) => break end,
         };
         while tasks.try_join_next().is_some() {}
-        let cmd = to_command(msg, &out_tx, &mut tasks);
+        let cmd = to_command(msg, &out_tx, &mut tasks, deltas);
         if zone.send(cmd).await.is_err() {
             break ConnectionEnd::ZoneGone;
         }
@@ -203,6 +208,34 @@ async fn write_one(writer: &mut BufWriter<impl AsyncWrite + Unpin>, msg: &FromZo
     }
 }
 
+/// What one subscription's frames go out as: a whole frame first (and after a change of
+/// ownership epoch), then deltas against the frame sent before when the peer takes them.
+/// Counts the bytes of each cell's stream (`mmo_link_stream_bytes_total{cell, kind}`).
+struct StreamSender {
+    stream: StreamId,
+    deltas: bool,
+    last: Option<Arc<CellFrame>>,
+}
+
+impl StreamSender {
+    fn new(stream: StreamId, deltas: bool) -> Self {
+        StreamSender { stream, deltas, last: None }
+    }
+
+    fn message(&mut self, frame: Arc<CellFrame>) -> FromZone {
+        let delta = self.last.as_ref().filter(|_| self.deltas).and_then(|last| CellFrameDelta::between(last, &frame));
+        let cell = frame.cell.to_string();
+        self.last = Some(frame.clone());
+        let (kind, msg) = match delta {
+            Some(delta) => ("delta", FromZone::FrameDelta { stream: self.stream, delta }),
+            None => ("keyframe", FromZone::Frame { stream: self.stream, frame }),
+        };
+        let bytes = codec::framed_len(&msg) as u64;
+        metrics::counter!("mmo_link_stream_bytes_total", "cell" => cell, "kind" => kind).increment(bytes);
+        msg
+    }
+}
+
 /// Sends a reply back when the zone answers.
 fn forward_reply<T: Send + 'static>(
     req: RequestId,
@@ -219,7 +252,7 @@ fn forward_reply<T: Send + 'static>(
     });
 }
 
-fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>) -> ZoneCommand {
+fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>, deltas: bool) -> ZoneCommand {
     match msg {
         ToZone::OwnCell { cell, epoch } => ZoneCommand::OwnCell { cell, epoch },
         ToZone::RestoreCell { cell, epoch, npcs, ground } => {
@@ -248,9 +281,10 @@ fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>
         ToZone::Subscribe { cell, subscriber, stream } => {
             let (frames, mut rx) = mpsc::channel::<Arc<CellFrame>>(STREAM_QUEUE);
             let out = out.clone();
+            let mut sender = StreamSender::new(stream, deltas);
             tasks.spawn(async move {
                 while let Some(frame) = rx.recv().await {
-                    if out.send(FromZone::Frame { stream, frame }).await.is_err() {
+                    if out.send(sender.message(frame)).await.is_err() {
                         return;
                     }
                 }

@@ -18,6 +18,11 @@ use std::sync::{Arc, RwLock};
 /// The name every link certificate carries and every client asks for (the hash, not the name,
 /// is what is checked).
 pub const LINK_SERVER_NAME: &str = "mmo-link";
+/// The link version both ends agree on in the TLS handshake (ALPN). Version 2 sends cell
+/// frames as deltas between keyframes; a peer of a release before it offers no ALPN and gets
+/// whole frames (version 1), so zones and gateways of both releases work together during a
+/// rolling update.
+pub const LINK_ALPN: &[u8] = b"mmo-link/2";
 
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -56,20 +61,24 @@ impl LinkIdentity {
     /// clients whose certificates are in `trusted`.
     pub fn server_config(&self, trusted: TrustedPeers) -> Result<rustls::ServerConfig, TlsError> {
         let verifier = Arc::new(TrustedClients { trusted, provider: provider() });
-        Ok(rustls::ServerConfig::builder_with_provider(provider())
+        let mut config = rustls::ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])?
             .with_client_cert_verifier(verifier)
-            .with_single_cert(self.chain.clone(), self.key.clone_key())?)
+            .with_single_cert(self.chain.clone(), self.key.clone_key())?;
+        config.alpn_protocols = vec![LINK_ALPN.to_vec()];
+        Ok(config)
     }
 
     /// The configuration of a client dialling the zone whose registered certificate is
     /// `pinned`: it presents this identity.
     pub fn client_config(&self, pinned: CertHash) -> Result<rustls::ClientConfig, TlsError> {
-        Ok(rustls::ClientConfig::builder_with_provider(provider())
+        let mut config = rustls::ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(PinnedCertificate::new(pinned)))
-            .with_client_auth_cert(self.chain.clone(), self.key.clone_key())?)
+            .with_client_auth_cert(self.chain.clone(), self.key.clone_key())?;
+        config.alpn_protocols = vec![LINK_ALPN.to_vec()];
+        Ok(config)
     }
 }
 

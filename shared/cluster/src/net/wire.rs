@@ -5,7 +5,7 @@
 //! added to the command is one field added here and one line in each mapping.
 
 use crate::link::{JoinAccepted, JoinRefused, SubscriberId};
-use mmo_protocol::CellFrame;
+use mmo_protocol::{CellFrame, CellFrameDelta};
 use mmo_records::GroundRecord;
 use mmo_records::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
 use mmo_world::{Buttons, CellId, EntityId, Epoch, ZoneId};
@@ -76,5 +76,11 @@ pub enum FromZone {
     Frame {
         stream: StreamId,
         frame: Arc<CellFrame>,
+    },
+    /// The next frame of a stream as the change from the one sent before on it (link
+    /// version 2 only, see [`super::tls::LINK_ALPN`]).
+    FrameDelta {
+        stream: StreamId,
+        delta: CellFrameDelta,
     },
 }
