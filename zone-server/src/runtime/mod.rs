@@ -225,6 +225,16 @@ impl ZoneRuntime {
                         _ = tokio::time::sleep_until(deadline) => break,
                         _ = shutdown.changed() => break,
                         Some(done) = self.flushes.join_next(), if !self.flushes.is_empty() => log_flush(done),
+                        // Commands are handled as they come, between ticks: what they make for
+                        // other zones goes at once (an input for a player just handed over
+                        // reaches its new zone before that zone's next tick, not one later).
+                        cmd = self.commands.recv() => match cmd {
+                            Some(cmd) => {
+                                self.handle(cmd);
+                                self.links.send_outbox(&mut self.core);
+                            }
+                            None => break,
+                        },
                     }
                 }
             }
