@@ -17,7 +17,7 @@
 #![allow(clippy::disallowed_methods, reason = "a benchmark times the encoder with the real clock")]
 
 use glam::IVec2;
-use mmo_cluster::net::codec::framed_len;
+use mmo_cluster::net::codec::encode_framed;
 use mmo_cluster::net::wire::FromZone;
 use mmo_gateway::view::ClientView;
 use mmo_protocol::codec::encode;
@@ -167,6 +167,7 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
             core.push_input(*id, t as u32, Buttons(behaviour.buttons(i, t, &mut rng)));
         }
         let frames = core.tick(Tick(t), &mut ());
+        let framed_len = |msg: &FromZone| encode_framed(msg).expect("encodes").len();
         let (mut whole, mut deltas) = (0, 0);
         for frame in &frames {
             let frame = Arc::new(frame.clone());

@@ -62,20 +62,16 @@ pub async fn http_get(base: &url::Url, path: &str, trust: &Trust) -> Result<Stri
     let io = |e: std::io::Error| ClientError::Connect(format!("GET {path}: {e}"));
     let stream = tokio::net::TcpStream::connect((host, port)).await.map_err(io)?;
     let req = format!("GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n");
-    let mut resp = Vec::new();
-    if base.scheme() == "https" {
-        let config = trust.client_config(&[b"http/1.1"])?;
+    let resp = if base.scheme() == "https" {
         let name =
             rustls::pki_types::ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
                 .map_err(|e| ClientError::Connect(format!("GET {path}: {e}")))?;
-        let mut tls = tokio_rustls::TlsConnector::from(config).connect(name, stream).await.map_err(io)?;
-        tls.write_all(req.as_bytes()).await.map_err(io)?;
-        read_response(&mut tls, &mut resp).await.map_err(io)?;
+        let tls = tokio_rustls::TlsConnector::from(trust.https()).connect(name, stream).await.map_err(io)?;
+        exchange(tls, &req).await
     } else {
-        let mut stream = stream;
-        stream.write_all(req.as_bytes()).await.map_err(io)?;
-        read_response(&mut stream, &mut resp).await.map_err(io)?;
+        exchange(stream, &req).await
     }
+    .map_err(io)?;
     let resp = String::from_utf8_lossy(&resp);
     let (head, body) =
         resp.split_once("\r\n\r\n").ok_or_else(|| ClientError::Connect(format!("GET {path}: no HTTP response")))?;
@@ -86,11 +82,16 @@ pub async fn http_get(base: &url::Url, path: &str, trust: &Trust) -> Result<Stri
     Ok(body.to_string())
 }
 
-/// Reads the response up to [`MAX_RESPONSE`] bytes; a TLS peer that closes without
-/// `close_notify` after the whole response (common) is no error.
-async fn read_response<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, out: &mut Vec<u8>) -> std::io::Result<()> {
-    match stream.take(MAX_RESPONSE).read_to_end(out).await {
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => Ok(()),
-        other => other.map(drop),
+/// Sends `req` and reads the response, up to [`MAX_RESPONSE`] bytes; a TLS peer that closes
+/// without `close_notify` after the whole response (common) is no error.
+async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut stream: S,
+    req: &str,
+) -> std::io::Result<Vec<u8>> {
+    stream.write_all(req.as_bytes()).await?;
+    let mut out = Vec::new();
+    match stream.take(MAX_RESPONSE).read_to_end(&mut out).await {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => Ok(out),
+        other => other.map(|_| out),
     }
 }

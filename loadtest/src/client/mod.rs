@@ -117,11 +117,8 @@ impl Client {
     /// `trust`), with Nagle's algorithm off as browsers have it (else small inputs wait for the
     /// previous segment's acknowledgement).
     pub async fn websocket(url: &str, trust: &Trust) -> Result<Client, ClientError> {
-        let connector = if url.starts_with("wss:") {
-            Some(tokio_tungstenite::Connector::Rustls(trust.client_config(&[b"http/1.1"])?))
-        } else {
-            None
-        };
+        let connector =
+            if url.starts_with("wss:") { Some(tokio_tungstenite::Connector::Rustls(trust.https())) } else { None };
         let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(url, None, true, connector)
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;

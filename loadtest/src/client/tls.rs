@@ -11,27 +11,39 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Trusted roots, shared by every bot.
+/// Trusted roots, shared by every bot, and the HTTPS / WSS client configuration made of them.
 #[derive(Clone, Debug)]
 pub struct Trust {
     roots: Arc<RootCertStore>,
+    https: Arc<rustls::ClientConfig>,
 }
 
 impl Default for Trust {
     /// No roots: only plain `http://` and `ws://` gateways, and pinned development certificates.
     fn default() -> Self {
-        Trust { roots: Arc::new(RootCertStore::empty()) }
+        Trust::of(RootCertStore::empty())
     }
 }
 
 impl Trust {
+    fn of(roots: RootCertStore) -> Self {
+        let roots = Arc::new(roots);
+        let https = client_config(&roots, &[b"http/1.1"]);
+        Trust { roots, https }
+    }
+
+    /// The client configuration for `https://` and `wss://` (HTTP/1.1).
+    pub fn https(&self) -> Arc<rustls::ClientConfig> {
+        self.https.clone()
+    }
+
     /// The system's roots (those it can read; none is no error: a CA file may follow).
     pub fn system() -> Self {
         let mut roots = RootCertStore::empty();
         let found = rustls_native_certs::load_native_certs();
         let (added, _ignored) = roots.add_parsable_certificates(found.certs);
         tracing::debug!(added, errors = found.errors.len(), "system roots loaded");
-        Trust { roots: Arc::new(roots) }
+        Trust::of(roots)
     }
 
     /// These roots and every certificate of the PEM file at `path`.
@@ -48,26 +60,26 @@ impl Trust {
         for cert in certs {
             roots.add(cert).map_err(|e| bad(&e))?;
         }
-        Ok(Trust { roots: Arc::new(roots) })
-    }
-
-    /// A TLS client configuration verifying servers against these roots, offering `alpn`.
-    pub fn client_config(&self, alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, ClientError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ClientError::Endpoint(e.to_string()))?
-            .with_root_certificates(self.roots.clone())
-            .with_no_client_auth();
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        Ok(Arc::new(config))
+        Ok(Trust::of(roots))
     }
 
     /// A QUIC client configuration for WebTransport verifying the gateway against these roots.
     pub fn webtransport_config(&self) -> Result<quinn::ClientConfig, ClientError> {
-        let tls = Arc::unwrap_or_clone(self.client_config(&[web_transport_quinn::ALPN.as_bytes()])?);
+        let tls = Arc::unwrap_or_clone(client_config(&self.roots, &[web_transport_quinn::ALPN.as_bytes()]));
         quic_config(tls)
     }
+}
+
+/// A TLS client configuration verifying servers against `roots`, offering `alpn`.
+fn client_config(roots: &Arc<RootCertStore>, alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots.clone())
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Arc::new(config)
 }
 
 /// QUIC settings of every bot: TLS 1.3 `tls`, a 15 s idle timeout, keep-alives every 4 s.

@@ -88,10 +88,11 @@ impl Links {
     pub fn unreachable(&mut self, now: Instant) -> BTreeSet<ZoneId> {
         let owners: BTreeSet<ZoneId> =
             self.assignments.borrow().values().map(|a| a.zone).filter(|z| *z != self.zone).collect();
-        let peers = &self.peers;
-        self.down_since.retain(|z, _| owners.contains(z) && !peers.get(*z).is_some_and(|h| h.is_up()));
+        self.down_since.retain(|z, _| owners.contains(z));
         for zone in owners {
-            if !self.peers.get(zone).is_some_and(|h| h.is_up()) {
+            if self.peers.get(zone).is_some_and(|h| h.is_up()) {
+                self.down_since.remove(&zone);
+            } else {
                 self.down_since.entry(zone).or_insert(now);
             }
         }

@@ -48,13 +48,6 @@ pub fn encode_framed<T: Serialize>(msg: &T) -> Result<Vec<u8>, WireError> {
     Ok(out)
 }
 
-/// The bytes `msg` takes on the wire, its length prefix included.
-pub fn framed_len<T: Serialize>(msg: &T) -> usize {
-    let mut counter = bincode::enc::write::SizeWriter::default();
-    let encoded = bincode::serde::encode_into_writer(msg, &mut counter, config());
-    4 + if encoded.is_ok() { counter.bytes_written } else { 0 }
-}
-
 /// Decodes one whole message (without its length prefix).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
     if bytes.len() > MAX_MESSAGE {

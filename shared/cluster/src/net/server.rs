@@ -14,6 +14,7 @@ use crate::link::{ZoneCommand, ZoneHandle};
 use mmo_protocol::framing::FrameReader;
 use mmo_protocol::{CellFrame, CellFrameDelta};
 use mmo_records::RestoredCell;
+use mmo_world::CellId;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,8 +134,10 @@ fn refused(code: &'static str, error: &dyn std::fmt::Display) {
 /// Serves one connection; `deltas`: the peer speaks link version 2 (cell frames as deltas).
 async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, zone: ZoneHandle, deltas: bool) {
     let (mut reader, writer) = tokio::io::split(stream);
-    let (out_tx, out_rx) = mpsc::channel::<FromZone>(OUT_QUEUE);
-    let _ = out_tx.try_send(FromZone::Welcome { zone: zone.zone });
+    let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(OUT_QUEUE);
+    if let Some(welcome) = framed(&FromZone::Welcome { zone: zone.zone }) {
+        let _ = out_tx.try_send(welcome);
+    }
     let mut tasks = JoinSet::new();
     tasks.spawn(write_loop(writer, out_rx));
     let mut frames = FrameReader::new(MAX_MESSAGE);
@@ -181,14 +184,16 @@ pub(super) async fn next_message<T: serde::de::DeserializeOwned>(
     }
 }
 
-async fn write_loop(writer: impl AsyncWrite + Unpin, mut out: mpsc::Receiver<FromZone>) {
+/// Writes the connection's messages (encoded by their senders, each in its own task) in the
+/// order they were queued.
+async fn write_loop(writer: impl AsyncWrite + Unpin, mut out: mpsc::Receiver<Vec<u8>>) {
     let mut writer = BufWriter::new(writer);
-    while let Some(msg) = out.recv().await {
-        if write_one(&mut writer, &msg).await.is_err() {
+    while let Some(bytes) = out.recv().await {
+        if writer.write_all(&bytes).await.is_err() {
             return;
         }
-        while let Ok(msg) = out.try_recv() {
-            if write_one(&mut writer, &msg).await.is_err() {
+        while let Ok(bytes) = out.try_recv() {
+            if writer.write_all(&bytes).await.is_err() {
                 return;
             }
         }
@@ -198,41 +203,38 @@ async fn write_loop(writer: impl AsyncWrite + Unpin, mut out: mpsc::Receiver<Fro
     }
 }
 
-async fn write_one(writer: &mut BufWriter<impl AsyncWrite + Unpin>, msg: &FromZone) -> std::io::Result<()> {
-    match codec::encode_framed(msg) {
-        Ok(bytes) => writer.write_all(&bytes).await,
-        Err(error) => {
-            warn!(code = error.code(), %error, "link message not sent");
-            Ok(())
-        }
-    }
+/// A message with its length prefix; `None` (logged) if it cannot be encoded.
+fn framed(msg: &FromZone) -> Option<Vec<u8>> {
+    codec::encode_framed(msg).map_err(|error| warn!(code = error.code(), %error, "link message not sent")).ok()
 }
 
-/// What one subscription's frames go out as: a whole frame first (and after a change of
-/// ownership epoch), then deltas against the frame sent before when the peer takes them.
-/// Counts the bytes of each cell's stream (`mmo_link_stream_bytes_total{cell, kind}`).
+/// What one subscription's frames go out as, encoded: a whole frame first (and after a change
+/// of ownership epoch), then deltas against the frame sent before when the peer takes them.
+/// Counts the bytes of the cell's stream (`mmo_link_stream_bytes_total{cell, kind}`).
 struct StreamSender {
     stream: StreamId,
     deltas: bool,
     last: Option<Arc<CellFrame>>,
+    keyframe_bytes: metrics::Counter,
+    delta_bytes: metrics::Counter,
 }
 
 impl StreamSender {
-    fn new(stream: StreamId, deltas: bool) -> Self {
-        StreamSender { stream, deltas, last: None }
+    fn new(stream: StreamId, cell: CellId, deltas: bool) -> Self {
+        let bytes = |kind: &'static str| metrics::counter!("mmo_link_stream_bytes_total", "cell" => cell.to_string(), "kind" => kind);
+        StreamSender { stream, deltas, last: None, keyframe_bytes: bytes("keyframe"), delta_bytes: bytes("delta") }
     }
 
-    fn message(&mut self, frame: Arc<CellFrame>) -> FromZone {
+    fn message(&mut self, frame: Arc<CellFrame>) -> Option<Vec<u8>> {
         let delta = self.last.as_ref().filter(|_| self.deltas).and_then(|last| CellFrameDelta::between(last, &frame));
-        let cell = frame.cell.to_string();
         self.last = Some(frame.clone());
-        let (kind, msg) = match delta {
-            Some(delta) => ("delta", FromZone::FrameDelta { stream: self.stream, delta }),
-            None => ("keyframe", FromZone::Frame { stream: self.stream, frame }),
+        let (counter, msg) = match delta {
+            Some(delta) => (&self.delta_bytes, FromZone::FrameDelta { stream: self.stream, delta }),
+            None => (&self.keyframe_bytes, FromZone::Frame { stream: self.stream, frame }),
         };
-        let bytes = codec::framed_len(&msg) as u64;
-        metrics::counter!("mmo_link_stream_bytes_total", "cell" => cell, "kind" => kind).increment(bytes);
-        msg
+        let bytes = framed(&msg)?;
+        counter.increment(bytes.len() as u64);
+        Some(bytes)
     }
 }
 
@@ -241,18 +243,18 @@ fn forward_reply<T: Send + 'static>(
     req: RequestId,
     rx: oneshot::Receiver<T>,
     wrap: fn(T) -> Reply,
-    out: &mpsc::Sender<FromZone>,
+    out: &mpsc::Sender<Vec<u8>>,
     tasks: &mut JoinSet<()>,
 ) {
     let out = out.clone();
     tasks.spawn(async move {
-        if let Ok(value) = rx.await {
-            let _ = out.send(FromZone::Reply { req, reply: wrap(value) }).await;
+        if let Some(bytes) = rx.await.ok().and_then(|value| framed(&FromZone::Reply { req, reply: wrap(value) })) {
+            let _ = out.send(bytes).await;
         }
     });
 }
 
-fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>, deltas: bool) -> ZoneCommand {
+fn to_command(msg: ToZone, out: &mpsc::Sender<Vec<u8>>, tasks: &mut JoinSet<()>, deltas: bool) -> ZoneCommand {
     match msg {
         ToZone::OwnCell { cell, epoch } => ZoneCommand::OwnCell { cell, epoch },
         ToZone::RestoreCell { cell, epoch, npcs, ground } => {
@@ -281,10 +283,11 @@ fn to_command(msg: ToZone, out: &mpsc::Sender<FromZone>, tasks: &mut JoinSet<()>
         ToZone::Subscribe { cell, subscriber, stream } => {
             let (frames, mut rx) = mpsc::channel::<Arc<CellFrame>>(STREAM_QUEUE);
             let out = out.clone();
-            let mut sender = StreamSender::new(stream, deltas);
+            let mut sender = StreamSender::new(stream, cell, deltas);
             tasks.spawn(async move {
                 while let Some(frame) = rx.recv().await {
-                    if out.send(sender.message(frame)).await.is_err() {
+                    let Some(bytes) = sender.message(frame) else { continue };
+                    if out.send(bytes).await.is_err() {
                         return;
                     }
                 }
