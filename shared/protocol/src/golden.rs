@@ -6,7 +6,8 @@
 use crate::cell::EntityKind;
 use crate::codec::encode;
 use crate::control::{ClientControl, ServerControl, WorldInfo};
-use crate::datagram::{ClientDatagram, EntityDelta, EntitySpawn, InputFrame, OwnState, ServerDatagram, Snapshot};
+use crate::datagram::{ClientDatagram, InputFrame};
+use crate::snapshot::{Hint, Motion, MotionDelta, OwnState, OwnUpdate, Snapshot, Spawn, Update, View};
 use crate::error::ErrorCode;
 use glam::IVec2;
 use mmo_world::physics::SUB;
@@ -24,6 +25,11 @@ pub const DIR: &str = "golden";
 fn sample<T: Serialize>(ty: &str, name: &str, msg: &T) -> Value {
     let bytes = encode(msg, usize::MAX).expect("golden samples encode");
     json!({ "type": ty, "name": name, "value": serde_json::to_value(msg).expect("json"), "hex": hex(&bytes) })
+}
+
+fn snapshot_sample(snap: &Snapshot) -> Value {
+    let bytes = crate::snapshot::wire::encode(snap);
+    json!({ "type": "ServerDatagram", "name": "Snapshot", "value": serde_json::to_value(snap).expect("json"), "hex": hex(&bytes) })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -50,30 +56,6 @@ fn own_state() -> OwnState {
 pub fn messages() -> Value {
     let geometry = WorldGeometry::default();
     let terrain = Terrain::new(42, geometry).generate_cell(CellId::new(1, 1));
-    let snapshot = Snapshot {
-        tick: Tick(123_456_789),
-        baseline: Some(Tick(123_456_785)),
-        you: own_state(),
-        entities: vec![
-            EntityDelta {
-                id: EntityId::new(ZoneId(1), 8),
-                spawn: Some(EntitySpawn { kind: EntityKind::Player { name: "Zoë_2".into() }, max_hp: 100 }),
-                pos: Some(IVec2::new(4000, 2500)),
-                hp: Some(100),
-                pose: Some(16),
-            },
-            EntityDelta {
-                id: EntityId::new(ZoneId(2), 1),
-                spawn: Some(EntitySpawn { kind: EntityKind::Npc { species: 2 }, max_hp: 40 }),
-                pos: Some(IVec2::new(250, 251)),
-                hp: None,
-                pose: None,
-            },
-            EntityDelta { id: EntityId(9), spawn: None, pos: Some(IVec2::new(-6, 0)), hp: Some(0), pose: Some(8 | 1) },
-        ],
-        removed: vec![EntityId(3), EntityId((1 << 53) - 1)],
-    };
-    let full = Snapshot { baseline: None, entities: vec![], removed: vec![], ..snapshot.clone() };
     let mut out = vec![
         sample("ClientControl", "Hello", &ClientControl::Hello { version: crate::PROTOCOL_VERSION }),
         sample("ClientControl", "Login", &ClientControl::Login { name: "ada".into(), password: None }),
@@ -137,9 +119,79 @@ pub fn messages() -> Value {
         "Input",
         &ClientDatagram::Input(InputFrame { seq: 0, ack: None, buttons: vec![] }),
     ));
-    out.push(sample("ServerDatagram", "Snapshot", &ServerDatagram::Snapshot(snapshot)));
-    out.push(sample("ServerDatagram", "Snapshot", &ServerDatagram::Snapshot(full)));
+    for snap in snapshot_sequence().iter().map(|(s, _)| s) {
+        out.push(snapshot_sample(snap));
+    }
     json!({ "protocol_version": crate::PROTOCOL_VERSION, "messages": out })
+}
+
+/// Snapshots in the order a client applies them, each with the view it rebuilds: a full one
+/// (a player, a standing NPC, a walker and a jumper), a delta on it (a handle removed and
+/// reused, an update of each field), and one on the first again as if the second were lost
+/// (three ticks of extrapolation). Edge values: ids up to 2^53 - 1, negative residuals.
+pub fn snapshot_sequence() -> Vec<(Snapshot, View)> {
+    let ground_y = 40 * SUB;
+    let body = |x: i32, vx: i32, vy: i32, on_ground: bool| Body {
+        pos: IVec2::new(x * SUB, if on_ground { ground_y } else { ground_y - 3 * SUB }),
+        vel: IVec2::new(vx, vy),
+        on_ground,
+    };
+    let spawn = |handle, id, kind, motion, hp| Spawn { handle, id: EntityId(id), kind, max_hp: 40, motion, hp, pose: 16 };
+    let walk = Hint { dir: 1, jump: false };
+    let full = Snapshot {
+        tick: Tick(123_456_789),
+        baseline: None,
+        you: crate::snapshot::own_update(&OwnState::default(), &own_state(), Hint { dir: -1, jump: true }),
+        removed: vec![],
+        spawns: vec![
+            spawn(0, 8, EntityKind::Player { name: "Zoë_2".into() }, Motion { body: body(10, 0, 0, true), hint: Hint::default() }, 100),
+            spawn(1, (1 << 53) - 1, EntityKind::Npc { species: 2 }, Motion { body: body(12, 102, 0, true), hint: walk }, 40),
+            spawn(4, 9, EntityKind::Npc { species: 0 }, Motion { body: body(14, -17, -300, false), hint: Hint { dir: -1, jump: true } }, 1),
+        ],
+        updates: vec![],
+    };
+    let moved = OwnUpdate {
+        input_advance: 2,
+        motion: Some(MotionDelta { pos: IVec2::new(-5, 0), vel: IVec2::new(-102, 0), on_ground: true, hint: Hint::default() }),
+        hp: Some(90),
+        ..OwnUpdate::default()
+    };
+    let second = Snapshot {
+        tick: Tick(123_456_790),
+        baseline: Some(full.tick),
+        you: moved.clone(),
+        removed: vec![0],
+        spawns: vec![spawn(0, 77, EntityKind::Npc { species: 1 }, Motion { body: body(11, 0, 0, true), hint: Hint::default() }, 40)],
+        updates: vec![
+            Update { handle: 1, motion: None, hp: Some(0), pose: Some(16 | 8) },
+            Update {
+                handle: 4,
+                motion: Some(MotionDelta { pos: IVec2::new(3, -700), vel: IVec2::ZERO, on_ground: true, hint: walk }),
+                hp: None,
+                pose: None,
+            },
+        ],
+    };
+    let third = Snapshot { tick: Tick(123_456_792), baseline: Some(full.tick), you: moved, removed: vec![], spawns: vec![], updates: vec![] };
+    let first_view = View::apply(None, &full).expect("golden snapshots apply");
+    let second_view = View::apply(Some(&first_view), &second).expect("golden snapshots apply");
+    let third_view = View::apply(Some(&first_view), &third).expect("golden snapshots apply");
+    vec![(full, first_view), (second, second_view), (third, third_view)]
+}
+
+/// The snapshot sequence with the bytes of each snapshot and the view it rebuilds.
+pub fn snapshots() -> Value {
+    let steps: Vec<Value> = snapshot_sequence()
+        .iter()
+        .map(|(snap, view)| {
+            json!({
+                "hex": hex(&crate::snapshot::wire::encode(snap)),
+                "baseline": snap.baseline,
+                "view": serde_json::to_value(view).expect("json"),
+            })
+        })
+        .collect();
+    json!({ "protocol_version": crate::PROTOCOL_VERSION, "steps": steps })
 }
 
 /// Every error code, in declaration order.
@@ -274,5 +326,9 @@ pub fn physics() -> Value {
 /// The golden files and their contents, as this build writes them.
 pub fn files() -> Vec<(&'static str, String)> {
     let pretty = |v: Value| serde_json::to_string_pretty(&v).expect("json") + "\n";
-    vec![("messages.json", pretty(messages())), ("physics.json", pretty(physics()))]
+    vec![
+        ("messages.json", pretty(messages())),
+        ("physics.json", pretty(physics())),
+        ("snapshots.json", pretty(snapshots())),
+    ]
 }

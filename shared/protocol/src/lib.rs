@@ -11,10 +11,11 @@
 //! # Channels
 //! - The reliable **control stream** carries [`ClientControl`] / [`ServerControl`], each framed
 //!   by [`framing`].
-//! - Unreliable **datagrams** carry [`ClientDatagram`] (inputs) and [`ServerDatagram`]
-//!   (snapshots), one message per datagram, at most [`limits::MAX_SNAPSHOT_BYTES`].
+//! - Unreliable **datagrams** carry [`ClientDatagram`] (inputs, bincode) and [`Snapshot`]s
+//!   (bit-packed, [`snapshot::wire`]), one per datagram, at most [`limits::MAX_SNAPSHOT_BYTES`].
 //! - Over the WebSocket fallback both ride one socket, tagged by [`framing::Channel`].
 
+pub mod bits;
 pub mod cell;
 pub mod cell_delta;
 pub mod codec;
@@ -24,13 +25,15 @@ pub mod error;
 pub mod framing;
 pub mod golden;
 pub mod limits;
+pub mod snapshot;
 
 pub use cell::{CellEvent, CellFrame, EntityKind, EntityState, GroundItem, InventoryItem};
 pub use cell_delta::{CellFrameDelta, DeltaError, EntityChange};
 pub use codec::{decode, encode, CodecError};
 pub use control::{ClientControl, ServerControl, WorldInfo};
-pub use datagram::{ClientDatagram, EntityDelta, EntitySpawn, InputFrame, OwnState, ServerDatagram, Snapshot};
+pub use datagram::{ClientDatagram, InputFrame};
+pub use snapshot::{OwnState, Snapshot, View};
 pub use error::ErrorCode;
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
