@@ -50,10 +50,8 @@ function browserTokenStore(): TokenStore {
   }
 }
 
-/** Sub-units per world pixel. */
+/** Sub-units (1/256 tile: bodies, others' positions, items) per world pixel. */
 const SUB_PER_PX = SUB / TILE_PX;
-/** Quantized units (1/16 tile) per world pixel. */
-const QUANT_PER_PX = 16 / TILE_PX;
 
 export class Game {
   session: Session | null = null;
@@ -250,8 +248,8 @@ export class Game {
         figures.push({
           id,
           kind: item.kind,
-          x: pos.x / QUANT_PER_PX,
-          y: pos.y / QUANT_PER_PX,
+          x: pos.x / SUB_PER_PX,
+          y: pos.y / SUB_PER_PX,
           hp: item.hp,
           maxHp: item.maxHp,
           pose: item.pose,
@@ -292,8 +290,8 @@ export class Game {
       id,
       name: item.kind.type === 'Player' ? item.kind.name : null,
       kind: item.kind.type === 'Player' ? 'player' : 'npc',
-      x: pos.x / 16,
-      y: pos.y / 16,
+      x: pos.x / SUB,
+      y: pos.y / SUB,
     }));
   }
 }

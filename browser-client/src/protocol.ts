@@ -1,20 +1,19 @@
 /**
- * The TypeScript mirror of `shared/protocol` (control.rs, datagram.rs, cell.rs, error.rs):
- * message types per channel and direction, and their encoders/decoders. Field order in every
- * encoder/decoder is the Rust declaration order; the golden vectors pin it.
+ * The TypeScript mirror of `shared/protocol` (control.rs, datagram.rs, cell.rs, error.rs,
+ * snapshot/mod.rs and snapshot/wire.rs): message types per channel and direction, and their
+ * encoders/decoders. Field order in every encoder/decoder is the Rust declaration order (the
+ * snapshot's bit layout is the one documented in wire.rs); the golden vectors pin both.
  *
  * Bump PROTOCOL_VERSION together with the Rust crate and the golden vectors.
  */
 
 import { DecodeError, EncodeError, Reader, Writer } from './codec';
 import type { CellId, WorldGeometry } from './geometry';
-import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES } from './limits';
+import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL } from './limits';
+import type { Hint, Motion } from './motion';
 import type { Body, Vec2 } from './physics';
 
-export const PROTOCOL_VERSION = 4;
-
-/** Sub-unit bits dropped when quantizing positions of other entities (1/16 tile). */
-export const QUANT_SHIFT = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Error codes, in declaration order: the wire value is the index + 1. */
 export const ERROR_CODES = [
@@ -142,9 +141,10 @@ export interface InputFrame {
 
 export type ClientDatagram = { type: 'Input' } & InputFrame;
 
-/** The player's own avatar, exact. */
+/** The player's own avatar, exact (`OwnState`), as rebuilt from snapshots. */
 export interface OwnState {
   entity: number;
+  /** The newest input the zone has applied. */
   lastInputSeq: number;
   body: Body;
   hp: number;
@@ -153,34 +153,73 @@ export interface OwnState {
   level: number;
   pose: number;
   cell: CellId;
+  /** The zone simulating the player. */
   zone: number;
 }
 
-export interface EntitySpawn {
-  kind: EntityKind;
-  maxHp: number;
+/** A per-client entity handle (u16), assigned by the gateway when an entity comes into view. */
+export type Handle = number;
+
+/** Where a body is against where it was extrapolated to, and the hint to go on with. */
+export interface MotionDelta {
+  pos: Vec2;
+  vel: Vec2;
+  onGround: boolean;
+  hint: Hint;
 }
 
-/** What changed about one entity since the baseline; null means unchanged. */
-export interface EntityDelta {
+/** The player's own state against the baseline's; null means unchanged. */
+export interface OwnUpdate {
+  entity: number | null;
+  /** How far `lastInputSeq` moved (wrapping u32). */
+  inputAdvance: number;
+  motion: MotionDelta | null;
+  hp: number | null;
+  maxHp: number | null;
+  xp: number | null;
+  level: number | null;
+  pose: number | null;
+  cell: CellId | null;
+  zone: number | null;
+}
+
+/** An entity coming into view, with its global id. */
+export interface Spawn {
+  handle: Handle;
   id: number;
-  spawn: EntitySpawn | null;
-  /** Quantized position: absolute with `spawn`, else the change since the baseline. */
-  pos: Vec2 | null;
+  kind: EntityKind;
+  maxHp: number;
+  motion: Motion;
+  hp: number;
+  pose: number;
+}
+
+/** What changed about an entity the baseline holds; null means as extrapolated. */
+export interface Update {
+  handle: Handle;
+  motion: MotionDelta | null;
   hp: number | null;
   pose: number | null;
 }
 
+/** One snapshot as it travels (lists in ascending handle order). */
 export interface Snapshot {
   tick: number;
-  /** The snapshot this one is a delta against; null for a full snapshot. */
+  /** The tick of the view this one is a delta against; null for a full snapshot. */
   baseline: number | null;
-  you: OwnState;
-  entities: EntityDelta[];
-  removed: number[];
+  you: OwnUpdate;
+  /** Handles of entities no longer in view. */
+  removed: Handle[];
+  /** Entities new to the client (a handle may be removed and spawned again in one snapshot). */
+  spawns: Spawn[];
+  /** Changes to entities the baseline holds. */
+  updates: Update[];
 }
 
 export type ServerDatagram = { type: 'Snapshot' } & Snapshot;
+
+// The snapshot datagram has its own bit-packed layout, in `snapshot-wire.ts`.
+export { decodeServerDatagram, encodeServerDatagram } from './snapshot-wire';
 
 // ---- shared pieces -------------------------------------------------------------------------
 
@@ -189,24 +228,6 @@ const writeVec2 = (w: Writer, v: Vec2): void => void w.i32(v.x).i32(v.y);
 
 const readCell = (r: Reader): CellId => ({ x: r.u16(), y: r.u16(), depth: r.u8() });
 const writeCell = (w: Writer, c: CellId): void => void w.u16(c.x).u16(c.y).u8(c.depth);
-
-const readBody = (r: Reader): Body => ({ pos: readVec2(r), vel: readVec2(r), onGround: r.bool() });
-function writeBody(w: Writer, b: Body): void {
-  writeVec2(w, b.pos);
-  writeVec2(w, b.vel);
-  w.bool(b.onGround);
-}
-
-function readKind(r: Reader): EntityKind {
-  return r.variant(2, 'EntityKind') === 0 ? { type: 'Player', name: r.str() } : { type: 'Npc', species: r.u8() };
-}
-function writeKind(w: Writer, k: EntityKind): void {
-  if (k.type === 'Player') {
-    w.variant(0).str(k.name);
-  } else {
-    w.variant(1).u8(k.species);
-  }
-}
 
 /** Checks size and kind byte before decoding, like `mmo_protocol::codec::decode`. */
 function decodeWith<T>(bytes: Uint8Array, limit: number, kinds: number, read: (r: Reader) => T): T {
@@ -357,72 +378,5 @@ export function decodeClientDatagram(bytes: Uint8Array): ClientDatagram {
     const seq = r.u32();
     const ack = r.option((r) => r.u64());
     return { type: 'Input', seq, ack, buttons: Array.from(r.bytesVec()) };
-  });
-}
-
-function writeOwnState(w: Writer, s: OwnState): void {
-  w.u64(s.entity).u32(s.lastInputSeq);
-  writeBody(w, s.body);
-  w.u16(s.hp).u16(s.maxHp).u32(s.xp).u16(s.level).u8(s.pose);
-  writeCell(w, s.cell);
-  w.u32(s.zone);
-}
-
-function readOwnState(r: Reader): OwnState {
-  return {
-    entity: r.u64(),
-    lastInputSeq: r.u32(),
-    body: readBody(r),
-    hp: r.u16(),
-    maxHp: r.u16(),
-    xp: r.u32(),
-    level: r.u16(),
-    pose: r.u8(),
-    cell: readCell(r),
-    zone: r.u32(),
-  };
-}
-
-function writeDelta(w: Writer, e: EntityDelta): void {
-  w.u64(e.id);
-  w.option(e.spawn, (w, s) => {
-    writeKind(w, s.kind);
-    w.u16(s.maxHp);
-  });
-  w.option(e.pos, writeVec2);
-  w.option(e.hp, (w, v) => w.u16(v));
-  w.option(e.pose, (w, v) => w.u8(v));
-}
-
-function readDelta(r: Reader): EntityDelta {
-  return {
-    id: r.u64(),
-    spawn: r.option((r) => ({ kind: readKind(r), maxHp: r.u16() })),
-    pos: r.option(readVec2),
-    hp: r.option((r) => r.u16()),
-    pose: r.option((r) => r.u8()),
-  };
-}
-
-export function encodeServerDatagram(msg: ServerDatagram): Uint8Array {
-  return encodeWith(MAX_SNAPSHOT_BYTES, (w) => {
-    w.variant(0).u64(msg.tick).option(msg.baseline, (w, t) => w.u64(t));
-    writeOwnState(w, msg.you);
-    w.vec(msg.entities, writeDelta);
-    w.vec(msg.removed, (w, id) => w.u64(id));
-  });
-}
-
-export function decodeServerDatagram(bytes: Uint8Array): ServerDatagram {
-  return decodeWith(bytes, MAX_SNAPSHOT_BYTES, 1, (r): ServerDatagram => {
-    r.variant(1, 'ServerDatagram');
-    return {
-      type: 'Snapshot',
-      tick: r.u64(),
-      baseline: r.option((r) => r.u64()),
-      you: readOwnState(r),
-      entities: r.vec(readDelta),
-      removed: r.vec((r) => r.u64()),
-    };
   });
 }

@@ -38,7 +38,7 @@ import {
   type Snapshot,
   type WorldInfo,
 } from './protocol';
-import { SnapshotHistory, type EntityView } from './snapshots';
+import { ApplyError, SnapshotHistory, type ApplyOutcome, type EntityView } from './snapshots';
 import { TerrainError, TerrainMap, decodeRle } from './terrain';
 
 export type Status = 'connecting' | 'login' | 'playing' | 'error' | 'closed';
@@ -238,18 +238,25 @@ export class Session {
       return;
     }
     this.lastSnapshotBytes = size;
-    const outcome = this.history.apply(snap);
+    let outcome: ApplyOutcome;
+    try {
+      outcome = this.history.apply(snap);
+    } catch (e) {
+      this.protocolFailure(e);
+      return;
+    }
     if (!outcome.ok) {
+      // Its baseline is gone: we keep acknowledging our newest view, so a full one follows.
       this.snapshotsDropped++;
       return;
     }
     const view = outcome.view;
     this.clock.observe(view.tick, nowMs);
-    this.others.push(view.tick, view.entities);
+    this.others.push(view.tick, view.byId);
     if (view.tick !== this.history.newestTick) {
       return; // a late one: kept as a baseline and for interpolation only
     }
-    const you = snap.you;
+    const you = view.you;
     this.own = you;
     this.selfId = you.entity;
     this.zone = you.zone;
@@ -432,11 +439,12 @@ export class Session {
     }
   }
 
+  /** A message that cannot be decoded, or a snapshot that does not fit its baseline. */
   private protocolFailure(e: unknown): void {
-    if (!(e instanceof DecodeError)) {
+    if (!(e instanceof DecodeError || e instanceof ApplyError)) {
       throw e;
     }
-    console.error('undecodable message from the server:', e.message);
+    console.error('undecodable or inconsistent message from the server:', e.message);
     this.fail(BAD_SERVER_MESSAGE_TEXT, 'MalformedMessage');
   }
 

@@ -4,17 +4,21 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { Body } from '../src/physics';
+import type { CellId } from '../src/geometry';
+import type { Hint, Motion } from '../src/motion';
+import type { Body, Vec2 } from '../src/physics';
 import type {
   ClientControl,
   ClientDatagram,
-  EntityDelta,
   EntityKind,
+  MotionDelta,
   OwnState,
+  OwnUpdate,
   ServerControl,
   ServerDatagram,
+  Snapshot,
 } from '../src/protocol';
-import type { CellId } from '../src/geometry';
+import type { Known, View } from '../src/snapshots';
 
 const GOLDEN_DIR = new URL('../../shared/protocol/golden/', import.meta.url);
 
@@ -55,6 +59,18 @@ export interface GoldenPhysics {
   scenarios: GoldenScenario[];
 }
 
+/** One step of `snapshots.json`: a snapshot's bytes, its baseline and the view it rebuilds. */
+export interface GoldenSnapshotStep {
+  hex: string;
+  baseline: number | null;
+  view: unknown;
+}
+
+export interface GoldenSnapshots {
+  protocol_version: number;
+  steps: GoldenSnapshotStep[];
+}
+
 // ---- this client's shapes -> serde JSON ------------------------------------------------------
 
 export function bodyToSerde(b: Body): SerdeBody {
@@ -71,6 +87,10 @@ function kindToSerde(k: EntityKind): unknown {
   return k.type === 'Player' ? { Player: { name: k.name } } : { Npc: { species: k.species } };
 }
 
+const vecToSerde = (v: Vec2) => [v.x, v.y];
+const hintToSerde = (h: Hint) => ({ dir: h.dir, jump: h.jump });
+const motionToSerde = (m: Motion) => ({ body: bodyToSerde(m.body), hint: hintToSerde(m.hint) });
+
 function ownToSerde(s: OwnState): unknown {
   return {
     entity: s.entity,
@@ -86,13 +106,56 @@ function ownToSerde(s: OwnState): unknown {
   };
 }
 
-function deltaToSerde(d: EntityDelta): unknown {
+function deltaToSerde(d: MotionDelta | null): unknown {
+  return d === null ? null : { pos: vecToSerde(d.pos), vel: vecToSerde(d.vel), on_ground: d.onGround, hint: hintToSerde(d.hint) };
+}
+
+function ownUpdateToSerde(u: OwnUpdate): unknown {
   return {
-    id: d.id,
-    spawn: d.spawn === null ? null : { kind: kindToSerde(d.spawn.kind), max_hp: d.spawn.maxHp },
-    pos: d.pos === null ? null : [d.pos.x, d.pos.y],
-    hp: d.hp,
-    pose: d.pose,
+    entity: u.entity,
+    input_advance: u.inputAdvance,
+    motion: deltaToSerde(u.motion),
+    hp: u.hp,
+    max_hp: u.maxHp,
+    xp: u.xp,
+    level: u.level,
+    pose: u.pose,
+    cell: u.cell === null ? null : cellToSerde(u.cell),
+    zone: u.zone,
+  };
+}
+
+/** A `Snapshot` in serde JSON form (the value of the golden `ServerDatagram` samples). */
+export function snapshotToSerde(s: Snapshot): unknown {
+  return {
+    tick: s.tick,
+    baseline: s.baseline,
+    you: ownUpdateToSerde(s.you),
+    removed: s.removed,
+    spawns: s.spawns.map((sp) => ({
+      handle: sp.handle,
+      id: sp.id,
+      kind: kindToSerde(sp.kind),
+      max_hp: sp.maxHp,
+      motion: motionToSerde(sp.motion),
+      hp: sp.hp,
+      pose: sp.pose,
+    })),
+    updates: s.updates.map((u) => ({ handle: u.handle, motion: deltaToSerde(u.motion), hp: u.hp, pose: u.pose })),
+  };
+}
+
+function knownToSerde(k: Known): unknown {
+  return { id: k.id, kind: kindToSerde(k.kind), max_hp: k.maxHp, motion: motionToSerde(k.motion), hp: k.hp, pose: k.pose };
+}
+
+/** A `View` in serde JSON form: entities keyed by handle (as a string, like serde's map keys). */
+export function viewToSerde(v: View): unknown {
+  return {
+    tick: v.tick,
+    you: ownToSerde(v.you),
+    you_hint: hintToSerde(v.youHint),
+    entities: Object.fromEntries([...v.entities].map(([h, k]) => [String(h), knownToSerde(k)])),
   };
 }
 
@@ -136,14 +199,6 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':
-      return {
-        Snapshot: {
-          tick: msg.tick,
-          baseline: msg.baseline,
-          you: ownToSerde(msg.you),
-          entities: msg.entities.map(deltaToSerde),
-          removed: msg.removed,
-        },
-      };
+      return snapshotToSerde(msg);
   }
 }

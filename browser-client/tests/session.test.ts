@@ -12,7 +12,7 @@ import {
 } from '../src/protocol';
 import { Session, memoryTokenStore, validChat, validName, type TokenStore } from '../src/session';
 import { encodeRle } from '../src/terrain';
-import { ownState, snapshot, spawnPlayer } from './fixtures';
+import { body, deltaSnapshot, fullSnapshot, ownState, spawnPlayer, unchanged, update } from './fixtures';
 
 const welcome: ServerControl = {
   type: 'Welcome',
@@ -232,7 +232,7 @@ describe('playing', () => {
     seq.forEach((b, i) => h.session.inputTick(b, i * 50));
     expect(h.datagrams[0]).toEqual({ type: 'Input', seq: 1, ack: null, buttons: [Buttons.RIGHT] });
     expect(h.datagrams[4]).toEqual({ type: 'Input', seq: 5, ack: null, buttons: [Buttons.RIGHT, Buttons.JUMP, 0, Buttons.LEFT] });
-    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...snapshot(200, null, [], [], ownState({ lastInputSeq: 3 })) }), 300);
+    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...fullSnapshot(200, [], ownState({ lastInputSeq: 3 })) }), 300);
     h.session.inputTick(0, 310);
     expect(h.datagrams.at(-1)).toMatchObject({ seq: 6, ack: 200 });
   });
@@ -241,18 +241,44 @@ describe('playing', () => {
     const h = playing();
     h.session.inputTick(0, 1000);
     h.session.inputTick(0, 1050);
-    h.session.handleSnapshot(snapshot(200, null, [], [], ownState({ lastInputSeq: 2 })), 50, 1130);
+    h.session.handleSnapshot(fullSnapshot(200, [], ownState({ lastInputSeq: 2 })), 50, 1130);
     expect(h.session.ping).toBe(80);
   });
 
   it('reconciles its own body and exposes zone, cell and tick from the snapshot', () => {
     const h = playing();
     const you = ownState({ lastInputSeq: 0, zone: 7, cell: { x: 1, y: 0, depth: 0 } });
-    h.session.handleSnapshot(snapshot(200, null, [spawnPlayer(2, 'bob', 10, 20)], [], you), 80, 0);
+    h.session.handleSnapshot(fullSnapshot(200, [spawnPlayer(0, 2, 'bob', body(10, 20))], you), 80, 0);
     expect(h.session.predictor!.body).toEqual(you.body);
     expect([h.session.zone, h.session.cell, h.session.tick]).toEqual([7, { x: 1, y: 0, depth: 0 }, 200]);
     expect(h.session.lastSnapshotBytes).toBe(80);
     expect(h.session.others.sample(200).map((e) => e.id)).toEqual([2]);
+  });
+
+  it('takes its own state from the rebuilt view, not from the delta', () => {
+    const h = playing();
+    const you = ownState({ lastInputSeq: 4, zone: 7, cell: { x: 1, y: 0, depth: 0 } });
+    h.session.handleSnapshot(fullSnapshot(200, [], you), 80, 0);
+    h.session.handleSnapshot(deltaSnapshot(201, 200, { you: { ...unchanged(), inputAdvance: 1, hp: 60 } }), 20, 50);
+    expect(h.session.own).toEqual({ ...you, lastInputSeq: 5, hp: 60 });
+    expect([h.session.zone, h.session.cell, h.session.tick]).toEqual([7, { x: 1, y: 0, depth: 0 }, 201]);
+  });
+
+  it('drops a snapshot whose baseline is gone and keeps acknowledging its newest view', () => {
+    const h = playing();
+    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...fullSnapshot(200, []) }), 0);
+    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...deltaSnapshot(205, 203) }), 50);
+    expect([h.session.status, h.session.snapshotsDropped, h.session.tick]).toEqual(['playing', 1, 200]);
+    h.session.inputTick(0, 60);
+    expect(h.datagrams.at(-1)).toMatchObject({ ack: 200 });
+  });
+
+  it('closes with MalformedMessage when a snapshot does not fit its baseline', () => {
+    const h = playing();
+    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...fullSnapshot(200, []) }), 0);
+    const stray = deltaSnapshot(201, 200, { updates: [update(5, { hp: 1 })] });
+    h.session.handleDatagramBytes(encodeServerDatagram({ type: 'Snapshot', ...stray }), 50);
+    expect([h.session.status, h.closed, h.session.tick]).toEqual(['error', ['MalformedMessage'], 200]);
   });
 
   it('loads terrain cells and ignores broken ones', () => {

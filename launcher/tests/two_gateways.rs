@@ -18,14 +18,14 @@ async fn sees(client: &mut Client, other: EntityId) {
     loop {
         match client.recv().await.unwrap() {
             Event::Snapshot(s) => {
-                if s.entities.iter().any(|e| e.id == other) {
+                if s.entities.values().any(|e| e.id == other) {
                     return;
                 }
                 seq += 1;
-                client.send_input(InputFrame { seq, ack: Some(s.tick), buttons: vec![0] }).await.unwrap();
+                client.send_input(InputFrame { seq, ack: client.ack(), buttons: vec![0] }).await.unwrap();
             }
             Event::Closed(code) => panic!("closed: {code:?}"),
-            Event::Control(_) => {}
+            Event::Control(_) | Event::Unrebuilt { .. } => {}
         }
     }
 }

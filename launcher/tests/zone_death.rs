@@ -148,11 +148,11 @@ async fn play(ws: &str, name: &str) -> Player {
                         _ => 0,
                     };
                     seq += 1;
-                    let input = InputFrame { seq, ack: Some(s.tick), buttons: vec![buttons] };
+                    let input = InputFrame { seq, ack: client.ack(), buttons: vec![buttons] };
                     if client.send_input(input).await.is_err() {
                         return None;
                     }
-                    let now = Seen { at: Instant::now(), you: s.you, sent: seq };
+                    let now = Seen { at: Instant::now(), you: s.you.clone(), sent: seq };
                     if let Some(last) = tx.borrow().clone() {
                         let longest = outage_tx.borrow().as_ref().map_or(OUTAGE, |(a, b): &(Seen, Seen)| b.at - a.at);
                         if now.at - last.at > longest {
@@ -162,7 +162,7 @@ async fn play(ws: &str, name: &str) -> Player {
                     let _ = tx.send(Some(now));
                 }
                 Ok(Event::Closed(code)) => return code.or(Some(0)),
-                Ok(Event::Control(_)) => {}
+                Ok(Event::Control(_) | Event::Unrebuilt { .. }) => {}
                 Err(_) => return Some(u32::MAX),
             }
         }

@@ -2,9 +2,9 @@
 //! (its own body, the rebuilt [`View`]) and a seeded RNG, and returns buttons and chat lines.
 
 use crate::mix::Behaviour;
-use crate::view::View;
 use glam::IVec2;
 use mmo_protocol::cell::pose;
+use mmo_protocol::{EntityKind, View};
 use mmo_world::physics::{HALF_WIDTH, SUB};
 use mmo_world::{Body, Buttons, WorldGeometry};
 use rand::rngs::SmallRng;
@@ -175,10 +175,11 @@ impl Brain {
     fn fight(&mut self, me: &Body, view: &View) -> Option<u8> {
         let centre = me.pos;
         let target = view
-            .entities()
-            .filter(|(_, s)| s.npc && s.hp > 0 && s.pose & pose::DEAD == 0)
-            .min_by_key(|(id, s)| ((s.pos - centre).abs().element_sum(), **id))
-            .map(|(_, s)| s.pos)?;
+            .entities
+            .values()
+            .filter(|k| matches!(k.kind, EntityKind::Npc { .. }) && k.hp > 0 && k.pose & pose::DEAD == 0)
+            .map(|k| k.motion.body.pos)
+            .min_by_key(|pos| ((*pos - centre).abs().element_sum(), pos.x, pos.y))?;
         let d = target - centre;
         let dir = if d.x >= 0 { Buttons::RIGHT } else { Buttons::LEFT };
         if d.x.abs() <= SWING_X && d.y.abs() <= SWING_Y {
@@ -251,30 +252,9 @@ mod tests {
 
     #[test]
     fn fighters_attack_a_close_npc() {
-        use mmo_protocol::{EntityDelta, EntityKind, EntitySpawn, OwnState, Snapshot};
-        use mmo_world::{CellId, EntityId, Tick, ZoneId};
+        use crate::view::tests::{npc, snap};
         let me = Body::at(IVec2::new(100 * SUB, 50 * SUB));
-        let npc = EntityDelta {
-            id: EntityId(9),
-            spawn: Some(EntitySpawn { kind: EntityKind::Npc { species: 0 }, max_hp: 30 }),
-            pos: Some((me.pos - IVec2::new(SUB, 0)) >> mmo_protocol::datagram::QUANT_SHIFT),
-            hp: Some(30),
-            pose: Some(0),
-        };
-        let you = OwnState {
-            entity: EntityId(1),
-            last_input_seq: 0,
-            body: me,
-            hp: 100,
-            max_hp: 100,
-            xp: 0,
-            level: 1,
-            pose: 0,
-            cell: CellId::new(0, 0),
-            zone: ZoneId(1),
-        };
-        let mut view = View::default();
-        view.apply(&Snapshot { tick: Tick(1), baseline: None, you, entities: vec![npc], removed: vec![] }).unwrap();
+        let view = View::apply(None, &snap(1, None, vec![npc(0, 9, me.pos - IVec2::new(SUB, 0))], vec![])).unwrap();
         let mut f = brain(Behaviour::Fighter);
         assert_eq!(f.buttons(&me, &view), Buttons::LEFT | Buttons::ATTACK);
     }

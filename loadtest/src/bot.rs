@@ -14,9 +14,9 @@ use crate::mix::{Behaviour, Transport};
 use crate::recorder::{Recorder, SnapshotReport};
 use crate::session::{join, relocate, Joined};
 use crate::tracker::Tracker;
-use crate::view::View;
 use glam::IVec2;
 use mmo_protocol::limits::MAX_INPUTS_PER_FRAME;
+use mmo_protocol::View;
 use mmo_protocol::{ClientControl, ErrorCode, InputFrame, ServerControl};
 use mmo_world::physics::SUB;
 use mmo_world::{Body, Buttons};
@@ -198,7 +198,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
     let chat_every = (ctx.chat_every.as_millis() / tick.as_millis().max(1)) as u64;
     let mut brain = Brain::new(spec.behaviour, spec.seed, geometry, hotspot, chat_every);
     let mut tracker = Tracker::default();
-    let mut view = View::default();
+    let mut view = Arc::new(View::default());
     let mut me: Option<Body> = None;
     let mut reported = client.traffic;
     // The traffic of the sessions left behind on drained gateways.
@@ -243,7 +243,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 let count = (new + REPEATED_INPUTS).min(recent.len());
                 let frame = InputFrame {
                     seq,
-                    ack: view.newest_tick(),
+                    ack: client.ack(),
                     buttons: recent.iter().skip(recent.len() - count).copied().collect(),
                 };
                 if client.send_input(frame).await.is_err() {
@@ -262,6 +262,12 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 Step::Go
             },
             event = client.recv() => match event {
+                Ok(Event::Unrebuilt { tick, error }) => {
+                    // Not shown to the player: like a lost snapshot (a gap if never rebuilt).
+                    warn!(tick = tick.0, %error, "snapshot not rebuilt");
+                    ctx.recorder.unusable_snapshot(delta(client.traffic, &mut reported));
+                    Step::Go
+                }
                 Ok(Event::Snapshot(s)) => {
                     let now = tokio::time::Instant::now();
                     if let Some(before) = moved_after.take() {
@@ -271,18 +277,18 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                         summary.longest_move_outage_ms = Some(summary.longest_move_outage_ms.map_or(ms, |m| m.max(ms)));
                     }
                     last_snapshot = now;
-                    let missing_baseline = view.apply(&s).is_err();
-                    me = Some(s.you.body);
+                    let you = &s.you;
+                    me = Some(you.body);
                     rtts.clear();
-                    let outcome = tracker.snapshot(s.tick, &s.you, Instant::now(), |c, r| rtts.push((c, r)));
+                    let outcome = tracker.snapshot(s.tick, you, Instant::now(), |c, r| rtts.push((c, r)));
                     summary.snapshots += 1;
                     if outcome.missed > 0 {
                         summary.snapshot_gaps += 1;
                         let gap = GapSeen {
                             tick: s.tick.0,
                             missed: outcome.missed,
-                            zone: s.you.zone.0,
-                            cell: s.you.cell.to_string(),
+                            zone: you.zone.0,
+                            cell: you.cell.to_string(),
                             handed_off: outcome.handed_off,
                         };
                         warn!(tick = gap.tick, missed = gap.missed, zone = gap.zone, cell = %gap.cell, "snapshot gap");
@@ -294,7 +300,10 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     summary.handoffs_seen += u64::from(outcome.handed_off);
                     summary.round_trips += rtts.len() as u64;
                     let traffic = delta(client.traffic, &mut reported);
-                    ctx.recorder.snapshot(SnapshotReport { outcome, traffic, missing_baseline }, &rtts);
+                    ctx.recorder.snapshot(SnapshotReport { outcome, traffic }, &rtts);
+                    if s.tick >= view.tick {
+                        view = s;
+                    }
                     Step::Go
                 }
                 Ok(Event::Control(ServerControl::Chat { .. })) => {
@@ -354,7 +363,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 reported = Traffic::default();
                 // A new session: its inputs count from 1, its snapshots have no baseline yet.
                 tracker.moved();
-                view = View::default();
+                view = Arc::new(View::default());
                 recent.clear();
                 seq = 0;
                 t0 = tokio::time::Instant::now();

@@ -122,7 +122,6 @@ impl Counts {
 pub struct SnapshotReport {
     pub outcome: SnapshotOutcome,
     pub traffic: Traffic,
-    pub missing_baseline: bool,
 }
 
 #[derive(Debug)]
@@ -304,12 +303,20 @@ impl Recorder {
             c.cell_crossings += u64::from(o.crossed_cell);
             c.move_skipped_ticks += o.skipped_by_move;
             c.handoffs_seen += u64::from(o.handed_off);
-            c.missing_baselines += u64::from(report.missing_baseline);
             for &(corrected, raw) in rtts {
                 record(&mut i.window.rtt, corrected);
                 record(&mut i.rtt, corrected);
                 record(&mut i.rtt_raw, raw);
             }
+        });
+    }
+
+    /// A snapshot that could not be rebuilt (its baseline no longer held): its bytes count, the
+    /// tick does not.
+    pub fn unusable_snapshot(&self, traffic: Traffic) {
+        self.with(|i| {
+            i.window.counts.add_traffic(traffic);
+            i.window.counts.missing_baselines += 1;
         });
     }
 

@@ -106,7 +106,7 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     assert_eq!(resumed.name, name);
     assert_eq!(inventory(&mut player).await, items, "same items");
     player.send_input(0).await;
-    let after = player.snapshot().await.you;
+    let after = player.snapshot().await.you.clone();
     assert_eq!(after.body.pos, before.body.pos, "back where it stood");
     assert_eq!((after.hp, after.xp, after.level), (before.hp, before.xp, before.level));
 

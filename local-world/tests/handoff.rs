@@ -6,7 +6,7 @@
 mod support;
 
 use mmo_local::LocalWorldConfig;
-use mmo_protocol::{ServerControl, Snapshot};
+use mmo_protocol::ServerControl;
 use mmo_world::physics::SUB;
 use mmo_world::{Buttons, EntityId, WorldGeometry, ZoneId};
 use std::time::Duration;
@@ -48,7 +48,7 @@ async fn walk_across_borders(config: LocalWorldConfig, wanted: usize) -> usize {
     let first = client.snapshot().await;
     let start_items =
         world.control.inspect().await.into_iter().flat_map(|r| r.entities).find(|e| e.id == entity).unwrap();
-    let mut snapshots: Vec<Snapshot> = vec![first];
+    let mut snapshots: Vec<std::sync::Arc<mmo_protocol::View>> = vec![first];
     let (mut left, mut crossings, mut sweeps_checked) = (true, 0, 0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     while crossings < wanted {

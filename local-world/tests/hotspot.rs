@@ -59,7 +59,7 @@ async fn keep_playing(mut client: Client, name: String, stop: watch::Receiver<bo
         match tokio::time::timeout(Duration::from_secs(5), client.recv()).await {
             Err(_) => return Err(format!("{name}: no snapshot for 5 s")),
             Ok(Event::Closed(code)) => return Err(format!("{name}: session closed with code {code:?}")),
-            Ok(Event::Control(_)) => {}
+            Ok(Event::Control(_) | Event::Unrebuilt { .. }) => {}
             Ok(Event::Snapshot(s)) => {
                 ticks.push(s.tick.0);
                 let b = match rng.below(5) {

@@ -43,7 +43,7 @@ fn inventory(holdings: &[(EntityId, Vec<ItemSerial>)], id: EntityId) -> Vec<Item
 
 async fn idle(client: &mut Client) -> OwnState {
     client.send_input(0).await;
-    client.snapshot().await.you
+    client.snapshot().await.you.clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

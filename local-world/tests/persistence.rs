@@ -106,7 +106,7 @@ async fn a_restarted_world_gives_the_player_back_where_they_left() {
     let Ok(ServerControl::Joined { entity: again, .. }) = ann.login("ann", Some("correct horse")).await else {
         panic!("second login refused")
     };
-    let after = ann.snapshot().await.you;
+    let after = ann.snapshot().await.you.clone();
     assert_eq!(after.body.pos, before.body.pos, "back where they left");
     assert_eq!((after.xp, after.level), (before.xp, before.level));
     // The dropped item lies where it was (or Ann, standing there, picked it up again once her
@@ -148,7 +148,7 @@ async fn a_session_token_resumes_the_same_character_without_a_password() {
     };
     assert_eq!(name, "bob");
     assert!(!fresh.is_empty());
-    let after = back.snapshot().await.you;
+    let after = back.snapshot().await.you.clone();
     assert_eq!(after.body.pos, before.body.pos, "the same character, where it was");
     assert_eq!(after.xp, before.xp);
     assert_eq!(items_of(&world, entity).await, items);

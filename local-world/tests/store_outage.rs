@@ -17,7 +17,7 @@ async fn walk(client: &mut Client, ticks: u32, buttons: u8) -> OwnState {
     let mut you = None;
     for _ in 0..ticks {
         client.send_input(buttons).await;
-        you = Some(client.snapshot().await.you);
+        you = Some(client.snapshot().await.you.clone());
     }
     you.expect("at least one tick")
 }

@@ -1,7 +1,8 @@
 /**
  * A stand-in gateway for testing the page alone: serves dist/, answers /api/connect (with no
  * working WebTransport), and speaks the protocol over the WebSocket fallback on a tiny flat world
- * (simulated with this client's own physics port, one input per tick, full snapshots).
+ * (simulated with this client's own physics port, one input per tick, full snapshots: every
+ * entity spawned each tick, handles in list order).
  * It checks the browser side (DOM, loop, transport, interpolation); the wire format itself is
  * pinned by the golden vectors, and the real gateway is tested by movement.e2e.ts.
  */
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Channel, tagChannel } from '../../src/framing';
+import { noHint } from '../../src/motion';
 import { SUB, bodyAt, step, type Body } from '../../src/physics';
 import {
   PROTOCOL_VERSION,
@@ -19,10 +21,13 @@ import {
   decodeClientDatagram,
   encodeServerControl,
   encodeServerDatagram,
+  type OwnState,
   type ServerControl,
   type ServerDatagram,
+  type Spawn,
 } from '../../src/protocol';
 import { validChat, validName } from '../../src/session';
+import { defaultOwnState, ownUpdate } from '../../src/snapshots';
 import { TileGrid, encodeRle } from '../../src/terrain';
 
 const CELL = 32;
@@ -57,8 +62,9 @@ const NPCS = [
   [9003, 0, 44, FLOOR_ROW, 0, 8],
 ].map(([id, species, x, y, hp, pose]) => ({
   id,
-  spawn: { kind: { type: 'Npc' as const, species }, maxHp: 30 },
-  pos: { x: x * 16, y: y * 16 },
+  kind: { type: 'Npc' as const, species },
+  maxHp: 30,
+  motion: { body: { pos: { x: x * SUB, y: y * SUB }, vel: { x: 0, y: 0 }, onGround: true }, hint: noHint() },
   hp,
   pose,
 }));
@@ -178,33 +184,37 @@ export async function startFakeGateway(distDir: string, options: FakeGatewayOpti
     }
     for (const p of players.values()) {
       const others = [...players.values()].filter((o) => o !== p);
+      const entities = [
+        ...others.map((o) => ({
+          id: o.id,
+          kind: { type: 'Player' as const, name: o.name },
+          maxHp: 100,
+          motion: { body: o.body, hint: noHint() },
+          hp: 100,
+          pose: 16,
+        })),
+        ...NPCS,
+      ];
+      const you: OwnState = {
+        entity: p.id,
+        lastInputSeq: p.lastSeq,
+        body: p.body,
+        hp: 100,
+        maxHp: 100,
+        xp: 10,
+        level: 1,
+        pose: p.body.onGround ? 16 : 0,
+        cell: { x: p.body.pos.x >= CELL * SUB ? 1 : 0, y: 0, depth: 0 },
+        zone: 1,
+      };
       datagram(p.socket, {
         type: 'Snapshot',
         tick,
         baseline: null,
-        you: {
-          entity: p.id,
-          lastInputSeq: p.lastSeq,
-          body: p.body,
-          hp: 100,
-          maxHp: 100,
-          xp: 10,
-          level: 1,
-          pose: p.body.onGround ? 16 : 0,
-          cell: { x: p.body.pos.x >= CELL * SUB ? 1 : 0, y: 0, depth: 0 },
-          zone: 1,
-        },
-        entities: [
-          ...others.map((o) => ({
-            id: o.id,
-            spawn: { kind: { type: 'Player' as const, name: o.name }, maxHp: 100 },
-            pos: { x: o.body.pos.x >> 4, y: o.body.pos.y >> 4 },
-            hp: 100,
-            pose: 16,
-          })),
-          ...NPCS,
-        ],
+        you: ownUpdate(defaultOwnState(), you, noHint()),
         removed: [],
+        spawns: entities.map((e, handle): Spawn => ({ handle, ...e })),
+        updates: [],
       });
     }
   }, 50);

@@ -10,7 +10,7 @@
 use super::interest::{in_view, tile_of};
 use crate::held::{in_transit, HeldFrames};
 use crate::view::ClientView;
-use mmo_protocol::{codec, CellFrame, EntityState, ErrorCode, OwnState, ServerDatagram, Snapshot};
+use mmo_protocol::{CellFrame, EntityState, ErrorCode, OwnState, Snapshot};
 use mmo_world::{EntityId, Tick, WorldGeometry, ZoneId};
 
 /// The player's entity as a zone published it.
@@ -62,6 +62,12 @@ impl Stream {
                 self.ack = Some(ack);
             }
         }
+    }
+
+    /// The view the client rebuilds from the snapshot of `tick`, if it was sent.
+    #[cfg(test)]
+    pub(super) fn view_at(&self, tick: Tick) -> Option<&mmo_protocol::View> {
+        self.view.view_at(tick)
     }
 
     /// The player as last published.
@@ -137,7 +143,11 @@ impl Stream {
 
 /// The datagram carrying `snapshot`; an encoding over `budget` is an internal error.
 pub(super) fn encode(snapshot: Snapshot, budget: usize) -> Result<Vec<u8>, ErrorCode> {
-    codec::encode(&ServerDatagram::Snapshot(snapshot), budget).map_err(|_| ErrorCode::Internal)
+    let bytes = mmo_protocol::snapshot::wire::encode(&snapshot);
+    if bytes.len() > budget {
+        return Err(ErrorCode::Internal);
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -145,7 +155,6 @@ pub(super) mod tests {
     use super::*;
     use crate::held::tests::frame;
     use crate::view::tests::npc;
-    use mmo_protocol::datagram::quantize;
     use mmo_protocol::limits::MAX_SNAPSHOT_BYTES;
     use std::sync::Arc;
 
@@ -217,12 +226,13 @@ pub(super) mod tests {
         for budget in [MAX_SNAPSHOT_BYTES, 600] {
             let caught = stream.catch_up(&held, Tick(3), &geometry(), budget);
             for s in caught.snapshots {
-                assert!(!s.entities.is_empty(), "some entities fit");
-                assert!(s.entities.len() < 300, "not all of them fit");
-                assert_eq!(s.you.entity, EntityId(1));
-                assert_eq!(s.you.body.pos.x, s.tick.0 as i32, "the player's own state, exact");
-                assert_eq!(s.you.last_input_seq, s.tick.0 as u32);
                 let tick = s.tick;
+                let view = stream.view_at(tick).expect("sent");
+                assert!(!view.entities.is_empty(), "some entities fit");
+                assert!(view.entities.len() < 300, "not all of them fit");
+                assert_eq!(view.you.entity, EntityId(1));
+                assert_eq!(view.you.body.pos.x, tick.0 as i32, "the player's own state, exact");
+                assert_eq!(view.you.last_input_seq, tick.0 as u32);
                 let bytes = encode(s, budget).expect("fits the budget");
                 assert!(bytes.len() <= budget, "tick {tick}: {} bytes over {budget}", bytes.len());
             }
@@ -243,8 +253,9 @@ pub(super) mod tests {
         let far = 1000 << mmo_world::physics::SUB_SHIFT;
         let held = cell_ticks(1, |_| vec![npc(5, 10), npc(6, far)]);
         let mut stream = Stream::new(EntityId(1));
-        let s = stream.catch_up(&held, Tick(1), &geometry(), MAX_SNAPSHOT_BYTES).snapshots.remove(0);
-        assert_eq!(s.entities.iter().map(|d| d.id).collect::<Vec<_>>(), [EntityId(5)]);
+        stream.catch_up(&held, Tick(1), &geometry(), MAX_SNAPSHOT_BYTES);
+        let view = stream.view_at(Tick(1)).expect("sent");
+        assert_eq!(view.entities.values().map(|k| k.id).collect::<Vec<_>>(), [EntityId(5)]);
     }
 
     #[test]
@@ -263,11 +274,11 @@ pub(super) mod tests {
         stream.catch_up(&held, Tick(10), &geometry(), MAX_SNAPSHOT_BYTES);
         let caught = stream.catch_up(&held, Tick(12), &geometry(), MAX_SNAPSHOT_BYTES);
         assert_eq!(ticks(&caught), [11, 12]);
-        let (hole, after) = (&caught.snapshots[0], &caught.snapshots[1]);
+        let (hole, after) = (stream.view_at(Tick(11)).unwrap(), stream.view_at(Tick(12)).unwrap());
         assert_eq!((hole.you.body.pos.x, hole.you.zone), (10, ZoneId(1)), "as last seen, frozen");
         assert_eq!((after.you.body.pos.x, after.you.zone), (12, ZoneId(2)));
-        let npc5: Vec<_> = hole.entities.iter().filter(|d| d.id == EntityId(5)).map(|d| d.pos).collect();
-        assert_eq!(npc5, [Some(quantize(npc(5, 2 * tile).body.pos))], "once, as tick 11 shows it");
+        let npc5: Vec<_> = hole.entities.values().filter(|k| k.id == EntityId(5)).map(|k| k.motion.body).collect();
+        assert_eq!(npc5, [npc(5, 2 * tile).body], "once, as tick 11 shows it");
         let newest = caught.newest.expect("seen at tick 12");
         assert_eq!((newest.frame.zone, newest.own.body.pos.x), (ZoneId(2), 12));
     }

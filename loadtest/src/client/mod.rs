@@ -12,13 +12,15 @@ pub use endpoint::{Endpoints, UdpBuffers};
 pub use route::{GatewayRoute, WebTransportRoute};
 pub use tls::Trust;
 
+use crate::view::Views;
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use mmo_protocol::framing::{frame, Channel, FrameReader};
-use mmo_protocol::limits::{MAX_SERVER_CONTROL, MAX_SNAPSHOT_BYTES};
-use mmo_protocol::{
-    codec, ClientControl, ClientDatagram, ErrorCode, InputFrame, ServerControl, ServerDatagram, Snapshot,
-};
+use mmo_protocol::limits::MAX_SERVER_CONTROL;
+use mmo_protocol::snapshot::ApplyError;
+use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, InputFrame, ServerControl, View};
+use mmo_world::Tick;
+use std::sync::Arc;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Why a client could not go on.
@@ -35,6 +37,8 @@ pub enum ClientError {
     Send(String),
     #[error("server message: {0}")]
     Decode(#[from] mmo_protocol::CodecError),
+    #[error("server datagram: {0}")]
+    Snapshot(#[from] mmo_protocol::snapshot::wire::SnapshotError),
     #[error("server frame: {0}")]
     Frame(#[from] mmo_protocol::framing::FrameTooLarge),
     #[error("server message on an unknown channel {0}")]
@@ -45,7 +49,13 @@ pub enum ClientError {
 #[derive(Debug, Clone)]
 pub enum Event {
     Control(ServerControl),
-    Snapshot(Snapshot),
+    /// The view a snapshot rebuilt.
+    Snapshot(Arc<View>),
+    /// A snapshot that could not be rebuilt (its baseline no longer held): as if lost.
+    Unrebuilt {
+        tick: Tick,
+        error: ApplyError,
+    },
     /// The session closed, with its close code if there was one.
     Closed(Option<u32>),
 }
@@ -92,6 +102,7 @@ struct WtLink {
 pub struct Client {
     link: Link,
     pub traffic: Traffic,
+    views: Views,
 }
 
 impl std::fmt::Debug for Client {
@@ -110,7 +121,7 @@ impl Client {
         let session = client.connect(url.clone()).await.map_err(|e| ClientError::Connect(e.to_string()))?;
         let (send, recv) = session.open_bi().await.map_err(|e| ClientError::Connect(e.to_string()))?;
         let link = WtLink { _client: client, session, send, recv, reader: FrameReader::new(MAX_SERVER_CONTROL) };
-        Ok(Client { link: Link::Wt(Box::new(link)), traffic: Traffic::default() })
+        Ok(Client { link: Link::Wt(Box::new(link)), traffic: Traffic::default(), views: Views::default() })
     }
 
     /// Opens the WebSocket fallback at `url` (`ws://host:port/ws`, or `wss://` verified against
@@ -122,7 +133,7 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(url, None, true, connector)
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
-        Ok(Client { link: Link::Ws(Box::new(ws)), traffic: Traffic::default() })
+        Ok(Client { link: Link::Ws(Box::new(ws)), traffic: Traffic::default(), views: Views::default() })
     }
 
     /// Sends one encoded control message.
@@ -189,6 +200,19 @@ impl Client {
         self.send_datagram_bytes(&codec::encode(&ClientDatagram::Input(input), usize::MAX)?).await
     }
 
+    /// The newest tick rebuilt from a snapshot: the one to acknowledge.
+    pub fn ack(&self) -> Option<Tick> {
+        self.views.newest_tick()
+    }
+
+    fn rebuild(&mut self, datagram: &[u8]) -> Result<Event, ClientError> {
+        let snap = mmo_protocol::snapshot::wire::decode(datagram)?;
+        Ok(match self.views.apply(&snap) {
+            Ok(view) => Event::Snapshot(view),
+            Err(error) => Event::Unrebuilt { tick: snap.tick, error },
+        })
+    }
+
     /// The next thing the server sent. Cancel-safe: a partly read control frame stays buffered.
     pub async fn recv(&mut self) -> Result<Event, ClientError> {
         match &mut self.link {
@@ -205,7 +229,7 @@ impl Client {
                         Ok(d) => {
                             self.traffic.msgs_in += 1;
                             self.traffic.bytes_in += d.len() as u64;
-                            return Ok(Event::Snapshot(decode_snapshot(&d)?));
+                            return self.rebuild(&d);
                         }
                         Err(e) => return Ok(Event::Closed(close_code(&e))),
                     },
@@ -223,7 +247,7 @@ impl Client {
                         let Some((&tag, payload)) = b.split_first() else { continue };
                         return match Channel::from_u8(tag) {
                             Some(Channel::Control) => Ok(Event::Control(codec::decode(payload, MAX_SERVER_CONTROL)?)),
-                            Some(Channel::Datagram) => Ok(Event::Snapshot(decode_snapshot(payload)?)),
+                            Some(Channel::Datagram) => self.rebuild(payload),
                             None => Err(ClientError::UnknownChannel(tag)),
                         };
                     }
@@ -248,11 +272,6 @@ impl Client {
             }
         }
     }
-}
-
-fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, ClientError> {
-    let ServerDatagram::Snapshot(s) = codec::decode(bytes, MAX_SNAPSHOT_BYTES)?;
-    Ok(s)
 }
 
 fn close_code(e: &web_transport_quinn::SessionError) -> Option<u32> {

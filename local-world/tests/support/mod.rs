@@ -9,7 +9,7 @@ pub mod audit;
 
 use mmo_loadtest::client::{ConnectInfo, Trust};
 use mmo_local::{LocalWorld, LocalWorldConfig, WorldControl};
-use mmo_protocol::{ClientControl, InputFrame, ServerControl, Snapshot, PROTOCOL_VERSION};
+use mmo_protocol::{ClientControl, InputFrame, ServerControl, PROTOCOL_VERSION};
 use mmo_world::Tick;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -100,7 +100,7 @@ pub async fn settle(client: &mut Client) -> mmo_protocol::OwnState {
     let mut still = 0;
     for _ in 0..400 {
         client.send_input(0).await;
-        let you = client.snapshot().await.you;
+        let you = client.snapshot().await.you.clone();
         if last.is_some_and(|l| l.body.pos == you.body.pos) && you.body.on_ground {
             still += 1;
             if still >= 5 {
@@ -192,8 +192,8 @@ impl Client {
 
     pub async fn recv(&mut self) -> Event {
         let event = self.inner.recv().await.expect("a well-formed server message");
-        if let Event::Snapshot(s) = &event {
-            self.last_tick = Some(s.tick);
+        if let Event::Snapshot(_) = &event {
+            self.last_tick = self.inner.ack();
         }
         event
     }
@@ -252,8 +252,8 @@ impl Client {
         .await
     }
 
-    /// Waits for the next snapshot.
-    pub async fn snapshot(&mut self) -> Snapshot {
+    /// Waits for the next snapshot: the view it rebuilt.
+    pub async fn snapshot(&mut self) -> std::sync::Arc<mmo_protocol::View> {
         self.until(5, |e| match e {
             Event::Snapshot(s) => Some(s.clone()),
             _ => None,

@@ -24,4 +24,3 @@ pub struct InputFrame {
 impl crate::codec::Message for ClientDatagram {
     const KINDS: u8 = 1;
 }
-

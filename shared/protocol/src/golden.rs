@@ -7,8 +7,8 @@ use crate::cell::EntityKind;
 use crate::codec::encode;
 use crate::control::{ClientControl, ServerControl, WorldInfo};
 use crate::datagram::{ClientDatagram, InputFrame};
-use crate::snapshot::{Hint, Motion, MotionDelta, OwnState, OwnUpdate, Snapshot, Spawn, Update, View};
 use crate::error::ErrorCode;
+use crate::snapshot::{Hint, Motion, MotionDelta, OwnState, OwnUpdate, Snapshot, Spawn, Update, View};
 use glam::IVec2;
 use mmo_world::physics::SUB;
 use mmo_world::rng::SplitMix64;
@@ -136,7 +136,8 @@ pub fn snapshot_sequence() -> Vec<(Snapshot, View)> {
         vel: IVec2::new(vx, vy),
         on_ground,
     };
-    let spawn = |handle, id, kind, motion, hp| Spawn { handle, id: EntityId(id), kind, max_hp: 40, motion, hp, pose: 16 };
+    let spawn =
+        |handle, id, kind, motion, hp| Spawn { handle, id: EntityId(id), kind, max_hp: 40, motion, hp, pose: 16 };
     let walk = Hint { dir: 1, jump: false };
     let full = Snapshot {
         tick: Tick(123_456_789),
@@ -144,15 +145,38 @@ pub fn snapshot_sequence() -> Vec<(Snapshot, View)> {
         you: crate::snapshot::own_update(&OwnState::default(), &own_state(), Hint { dir: -1, jump: true }),
         removed: vec![],
         spawns: vec![
-            spawn(0, 8, EntityKind::Player { name: "Zoë_2".into() }, Motion { body: body(10, 0, 0, true), hint: Hint::default() }, 100),
-            spawn(1, (1 << 53) - 1, EntityKind::Npc { species: 2 }, Motion { body: body(12, 102, 0, true), hint: walk }, 40),
-            spawn(4, 9, EntityKind::Npc { species: 0 }, Motion { body: body(14, -17, -300, false), hint: Hint { dir: -1, jump: true } }, 1),
+            spawn(
+                0,
+                8,
+                EntityKind::Player { name: "Zoë_2".into() },
+                Motion { body: body(10, 0, 0, true), hint: Hint::default() },
+                100,
+            ),
+            spawn(
+                1,
+                (1 << 53) - 1,
+                EntityKind::Npc { species: 2 },
+                Motion { body: body(12, 102, 0, true), hint: walk },
+                40,
+            ),
+            spawn(
+                4,
+                9,
+                EntityKind::Npc { species: 0 },
+                Motion { body: body(14, -17, -300, false), hint: Hint { dir: -1, jump: true } },
+                1,
+            ),
         ],
         updates: vec![],
     };
     let moved = OwnUpdate {
         input_advance: 2,
-        motion: Some(MotionDelta { pos: IVec2::new(-5, 0), vel: IVec2::new(-102, 0), on_ground: true, hint: Hint::default() }),
+        motion: Some(MotionDelta {
+            pos: IVec2::new(-5, 0),
+            vel: IVec2::new(-102, 0),
+            on_ground: true,
+            hint: Hint::default(),
+        }),
         hp: Some(90),
         ..OwnUpdate::default()
     };
@@ -161,7 +185,13 @@ pub fn snapshot_sequence() -> Vec<(Snapshot, View)> {
         baseline: Some(full.tick),
         you: moved.clone(),
         removed: vec![0],
-        spawns: vec![spawn(0, 77, EntityKind::Npc { species: 1 }, Motion { body: body(11, 0, 0, true), hint: Hint::default() }, 40)],
+        spawns: vec![spawn(
+            0,
+            77,
+            EntityKind::Npc { species: 1 },
+            Motion { body: body(11, 0, 0, true), hint: Hint::default() },
+            40,
+        )],
         updates: vec![
             Update { handle: 1, motion: None, hp: Some(0), pose: Some(16 | 8) },
             Update {
@@ -172,7 +202,14 @@ pub fn snapshot_sequence() -> Vec<(Snapshot, View)> {
             },
         ],
     };
-    let third = Snapshot { tick: Tick(123_456_792), baseline: Some(full.tick), you: moved, removed: vec![], spawns: vec![], updates: vec![] };
+    let third = Snapshot {
+        tick: Tick(123_456_792),
+        baseline: Some(full.tick),
+        you: moved,
+        removed: vec![],
+        spawns: vec![],
+        updates: vec![],
+    };
     let first_view = View::apply(None, &full).expect("golden snapshots apply");
     let second_view = View::apply(Some(&first_view), &second).expect("golden snapshots apply");
     let third_view = View::apply(Some(&first_view), &third).expect("golden snapshots apply");

@@ -32,8 +32,8 @@ pub use cell_delta::{CellFrameDelta, DeltaError, EntityChange};
 pub use codec::{decode, encode, CodecError};
 pub use control::{ClientControl, ServerControl, WorldInfo};
 pub use datagram::{ClientDatagram, InputFrame};
-pub use snapshot::{OwnState, Snapshot, View};
 pub use error::ErrorCode;
+pub use snapshot::{OwnState, Snapshot, View};
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u16 = 5;

@@ -30,9 +30,7 @@ fn golden_messages_decode_to_their_values() {
             "ClientControl" => serde_json::to_value(decode::<ClientControl>(&bytes, usize::MAX).unwrap()),
             "ServerControl" => serde_json::to_value(decode::<ServerControl>(&bytes, usize::MAX).unwrap()),
             "ClientDatagram" => serde_json::to_value(decode::<ClientDatagram>(&bytes, usize::MAX).unwrap()),
-            "ServerDatagram" => {
-                serde_json::to_value(mmo_protocol::snapshot::wire::decode(&bytes).unwrap())
-            }
+            "ServerDatagram" => serde_json::to_value(mmo_protocol::snapshot::wire::decode(&bytes).unwrap()),
             other => panic!("unknown type {other}"),
         }
         .unwrap();

@@ -22,7 +22,10 @@ fn delta() -> impl Strategy<Value = MotionDelta> {
 }
 
 fn kind() -> impl Strategy<Value = EntityKind> {
-    prop_oneof![any::<u8>().prop_map(|species| EntityKind::Npc { species }), "[a-zA-Zé_-]{3,16}".prop_map(|n| EntityKind::Player { name: n.into() })]
+    prop_oneof![
+        any::<u8>().prop_map(|species| EntityKind::Npc { species }),
+        "[a-zA-Zé_-]{3,16}".prop_map(|n| EntityKind::Player { name: n.into() })
+    ]
 }
 
 fn spawn() -> impl Strategy<Value = Spawn> {
@@ -82,16 +85,16 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         0usize..10,
     )
         .prop_flat_map(|(tick, back, you, spawns, updates, removed)| {
-            (handles(spawns.len()), handles(updates.len()), handles(removed)).prop_map(
-                move |(sh, uh, removed)| Snapshot {
+            (handles(spawns.len()), handles(updates.len()), handles(removed)).prop_map(move |(sh, uh, removed)| {
+                Snapshot {
                     tick: Tick(tick + 200),
                     baseline: back.map(|b| Tick(tick + 200 - b)),
                     you: you.clone(),
                     removed,
                     spawns: spawns.iter().zip(&sh).map(|(s, h)| Spawn { handle: *h, ..s.clone() }).collect(),
                     updates: updates.iter().zip(&uh).map(|(u, h)| Update { handle: *h, ..u.clone() }).collect(),
-                },
-            )
+                }
+            })
         })
 }
 
@@ -143,7 +146,10 @@ fn a_delta_against_a_view_not_held_or_naming_unknown_handles_is_refused() {
         spawns: vec![],
         updates: vec![],
     };
-    assert!(matches!(View::apply(Some(&view), &later), Err(mmo_protocol::snapshot::ApplyError::MissingBaseline { .. })));
+    assert!(matches!(
+        View::apply(Some(&view), &later),
+        Err(mmo_protocol::snapshot::ApplyError::MissingBaseline { .. })
+    ));
     later.baseline = Some(full.tick);
     later.removed = vec![3];
     assert_eq!(View::apply(Some(&view), &later), Err(mmo_protocol::snapshot::ApplyError::UnknownHandle(3)));

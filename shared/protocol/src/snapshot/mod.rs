@@ -33,6 +33,9 @@ pub type Handle = u16;
 /// would go past them is refused, so hostile residuals cannot overflow the extrapolation.
 pub const MAX_POS: i32 = 1 << 24;
 pub const MAX_VEL: i32 = 1 << 12;
+/// Most ticks a snapshot may be ahead of its baseline (both ends keep far fewer views), so a
+/// hostile one cannot make the receiver extrapolate for ever.
+pub const MAX_BASELINE_AGE: u64 = 256;
 
 /// The player's own avatar, exact, for prediction and the HUD.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,7 +112,7 @@ impl MotionDelta {
 }
 
 fn in_range(b: &Body) -> Result<(), ApplyError> {
-    let ok = |v: IVec2, max: i32| v.x.abs() < max && v.y.abs() < max;
+    let ok = |v: IVec2, max: i32| v.x.unsigned_abs() < max as u32 && v.y.unsigned_abs() < max as u32;
     if ok(b.pos, MAX_POS) && ok(b.vel, MAX_VEL) {
         Ok(())
     } else {
@@ -160,13 +163,13 @@ pub struct View {
 }
 
 /// A snapshot that does not fit the view it names.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ApplyError {
     #[error("snapshot {tick} is a delta against {baseline}, which is not held")]
     MissingBaseline { tick: Tick, baseline: Tick },
-    #[error("baseline {baseline} is not before the snapshot's tick {tick}")]
-    BaselineNotBefore { tick: Tick, baseline: Tick },
+    #[error("baseline {baseline} is not before the snapshot's tick {tick}, or too far before")]
+    BaselineOutOfRange { tick: Tick, baseline: Tick },
     #[error("handle {0} is not in view")]
     UnknownHandle(Handle),
     #[error("handle {0} spawned while in use")]
@@ -192,14 +195,20 @@ impl View {
     /// Rebuilds the view of `snap` from `base`, the view of its baseline (ignored for a full
     /// snapshot). The base is not changed.
     pub fn apply(base: Option<&View>, snap: &Snapshot) -> Result<View, ApplyError> {
-        let mut view = match (snap.baseline, base) {
+        let start = match (snap.baseline, base) {
             (None, _) => View { tick: snap.tick, ..View::default() },
-            (Some(b), _) if b >= snap.tick => {
-                return Err(ApplyError::BaselineNotBefore { tick: snap.tick, baseline: b })
+            (Some(b), _) if b >= snap.tick || snap.tick.0 - b.0 > MAX_BASELINE_AGE => {
+                return Err(ApplyError::BaselineOutOfRange { tick: snap.tick, baseline: b })
             }
             (Some(b), Some(base)) if base.tick == b => base.advanced(snap.tick),
             (Some(b), _) => return Err(ApplyError::MissingBaseline { tick: snap.tick, baseline: b }),
         };
+        Self::apply_to(start, snap)
+    }
+
+    /// Rebuilds the view of `snap` from `start`: its baseline's view already advanced to the
+    /// snapshot's tick, or an empty view of that tick for a full snapshot.
+    pub fn apply_to(mut view: View, snap: &Snapshot) -> Result<View, ApplyError> {
         view.apply_own(&snap.you)?;
         for h in &snap.removed {
             view.entities.remove(h).ok_or(ApplyError::UnknownHandle(*h))?;

@@ -10,7 +10,8 @@
 //! removed    = count:eg(0) handle*          spawns = count:eg(0) (handle spawn)*
 //! updates    = count:eg(0) (handle motion?:delta hp?:eg(4) pose?:eg(4))*
 //! handle     = eg(0): the first absolute, each next one its gap to the previous minus one
-//! spawn      = id:var player:1 (name_len:eg(3) utf8:8*n | species:8) max_hp:eg(4)
+//! id_zone    = entity id >> 40; id_n = its low 40 bits
+//! spawn      = id_zone:eg(2) id_n:eg(10) player:1 (name_len:eg(3) utf8:8*n | species:8) max_hp:eg(4)
 //!              x:seg(12) y:seg(12) vx:seg(4) vy:seg(4) on_ground:1 hint hp:eg(4) pose:eg(4)
 //! delta      = (x:seg(2) y:seg(2))? (vx:seg(2) vy:seg(2))? on_ground:1 hint
 //! hint       = dir:2 (0 none, 1 right, 2 left) jump:1
@@ -23,6 +24,9 @@ use crate::cell::EntityKind;
 use crate::limits::{MAX_SNAPSHOT_BYTES, NAME_CHARS};
 use glam::IVec2;
 use mmo_world::{Body, CellId, EntityId, Tick, ZoneId};
+
+/// An entity id is its zone above this bit and a number below it, each coded on its own.
+const ID_ZONE_SHIFT: u32 = 40;
 
 /// The first byte of a snapshot datagram.
 pub const KIND_SNAPSHOT: u8 = 0;
@@ -61,9 +65,14 @@ pub fn encode(snap: &Snapshot) -> Vec<u8> {
 
 /// The bytes [`encode`] would produce, without producing them.
 pub fn encoded_len(snap: &Snapshot) -> usize {
+    encoded_bits(snap).div_ceil(8)
+}
+
+/// The bits of [`encode`]'s datagram before its padding.
+pub fn encoded_bits(snap: &Snapshot) -> usize {
     let mut c = crate::bits::BitCounter::default();
     write_snapshot(&mut c, snap);
-    c.bits.div_ceil(8)
+    c.bits
 }
 
 /// Reads one snapshot datagram of at most [`MAX_SNAPSHOT_BYTES`].
@@ -87,12 +96,14 @@ fn write_snapshot(w: &mut impl BitSink, s: &Snapshot) {
     write_own(w, &s.you);
     write_handles(w, s.removed.iter().copied(), |_, _| {});
     write_handles(w, s.spawns.iter().map(|s| s.handle), |w, i| write_spawn(w, &s.spawns[i]));
-    write_handles(w, s.updates.iter().map(|u| u.handle), |w, i| {
-        let u = &s.updates[i];
-        opt(w, u.motion.as_ref(), write_delta);
-        opt(w, u.hp, |w, v| w.eg(v.into(), 4));
-        opt(w, u.pose, |w, v| w.eg(v.into(), 4));
-    });
+    write_handles(w, s.updates.iter().map(|u| u.handle), |w, i| write_update(w, &s.updates[i]));
+}
+
+/// An update without its handle.
+pub fn write_update(w: &mut impl BitSink, u: &Update) {
+    opt(w, u.motion.as_ref(), write_delta);
+    opt(w, u.hp, |w, v| w.eg(v.into(), 4));
+    opt(w, u.pose, |w, v| w.eg(v.into(), 4));
 }
 
 fn read_snapshot(r: &mut BitReader) -> Result<Snapshot, SnapshotError> {
@@ -115,7 +126,8 @@ fn read_snapshot(r: &mut BitReader) -> Result<Snapshot, SnapshotError> {
     Ok(Snapshot { tick: Tick(tick), baseline, you, removed, spawns, updates })
 }
 
-fn write_own(w: &mut impl BitSink, u: &OwnUpdate) {
+/// The player's own update.
+pub fn write_own(w: &mut impl BitSink, u: &OwnUpdate) {
     opt(w, u.entity, |w, e| w.var(e.0));
     w.eg(u.input_advance.into(), 1);
     opt(w, u.motion.as_ref(), write_delta);
@@ -149,8 +161,10 @@ fn read_own(r: &mut BitReader) -> Result<OwnUpdate, SnapshotError> {
     })
 }
 
-fn write_spawn(w: &mut impl BitSink, s: &Spawn) {
-    w.var(s.id.0);
+/// A spawn without its handle.
+pub fn write_spawn(w: &mut impl BitSink, s: &Spawn) {
+    w.eg(s.id.0 >> ID_ZONE_SHIFT, 2);
+    w.eg(s.id.0 & ((1 << ID_ZONE_SHIFT) - 1), 10);
     match &s.kind {
         EntityKind::Player { name } => {
             w.bit(true);
@@ -177,7 +191,15 @@ fn write_spawn(w: &mut impl BitSink, s: &Spawn) {
 }
 
 fn read_spawn(r: &mut BitReader, handle: Handle) -> Result<Spawn, SnapshotError> {
-    let id = EntityId(r.var()?);
+    let zone = r.eg(2)?;
+    if zone >= 1 << (64 - ID_ZONE_SHIFT) {
+        return Err(SnapshotError::OutOfRange("entity id"));
+    }
+    let n = r.eg(10)?;
+    if n >= 1 << ID_ZONE_SHIFT {
+        return Err(SnapshotError::OutOfRange("entity id"));
+    }
+    let id = EntityId(zone << ID_ZONE_SHIFT | n);
     let kind = if r.bit()? {
         let len = r.eg(3)? as usize;
         if len > NAME_CHARS.end() * 4 || len * 8 > r.remaining() {
@@ -241,7 +263,11 @@ fn read_hint(r: &mut BitReader) -> Result<Hint, SnapshotError> {
 }
 
 /// A list in ascending handle order: its length, then each handle (gap-coded) and its item.
-fn write_handles<W: BitSink>(w: &mut W, handles: impl ExactSizeIterator<Item = Handle>, mut item: impl FnMut(&mut W, usize)) {
+fn write_handles<W: BitSink>(
+    w: &mut W,
+    handles: impl ExactSizeIterator<Item = Handle>,
+    mut item: impl FnMut(&mut W, usize),
+) {
     w.eg(handles.len() as u64, 0);
     let mut next = 0u64;
     for (i, h) in handles.enumerate() {

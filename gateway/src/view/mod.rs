@@ -1,0 +1,309 @@
+//! One client's view: builds each snapshot as a delta against the view the client last
+//! acknowledged, extrapolated to the snapshot's tick, within a byte budget. Sans-IO.
+//!
+//! The builder keeps, per snapshot sent, the view the client rebuilds from it (computed with
+//! the client's own [`View::apply_to`]), so it always knows exactly what the client holds.
+//!
+//! What goes in when not everything fits: every snapshot aims at a soft budget (a few kB/s per
+//! client) and never passes the hard one (the datagram limit). Changes compete by class, then
+//! by a priority that grows each tick a change waits, faster for near entities:
+//! 1. removals (a bit each);
+//! 2. changes already sent since the baseline: leaving one out would show the client an older
+//!    state than the snapshot before;
+//! 3. changes waiting for [`OVERDUE_TICKS`] ticks: so every entity in view is brought up to date
+//!    at least every `OVERDUE_TICKS + 1` ticks, if the datagram holds them;
+//! 4. the rest, within the soft budget only.
+//!
+//! A change left out stays as the baseline had it and competes again next tick; nothing is
+//! lost by running out of room.
+
+mod handles;
+
+use handles::Handles;
+use mmo_protocol::bits::{BitCounter, BitSink};
+use mmo_protocol::cell::pose;
+use mmo_protocol::snapshot::wire::{encoded_bits, write_spawn, write_update};
+use mmo_protocol::snapshot::{guess_hint, own_update, Handle, Motion, MotionDelta, Spawn, Update};
+use mmo_protocol::{EntityState, OwnState, Snapshot, View};
+use mmo_world::physics::SUB_SHIFT;
+use mmo_world::{Body, EntityId, Tick};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
+
+/// Views remembered as possible baselines (3.2 s at 20 Hz).
+const HISTORY: usize = 64;
+/// Bytes a snapshot aims to stay within: about 2.4 kB/s at 20 Hz.
+pub const SOFT_BUDGET: usize = 120;
+/// Ticks a change may wait before it is sent whatever the soft budget says.
+pub const OVERDUE_TICKS: u64 = 3;
+
+/// How long a change has waited and how urgent it has become.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    since: Tick,
+    priority: u32,
+}
+
+/// One candidate for a snapshot.
+enum Change {
+    Remove(Handle),
+    Spawn(EntityId),
+    Update(EntityId, Update),
+}
+
+/// The per-client snapshot builder.
+#[derive(Debug)]
+pub struct ClientView {
+    /// The view the client rebuilds from each snapshot sent, oldest first.
+    history: VecDeque<View>,
+    handles: Handles,
+    waiting: HashMap<EntityId, Waiting>,
+    /// The tick each entity's change was last sent.
+    sent: HashMap<EntityId, Tick>,
+    /// Every entity's body and the player's at the previous snapshot (to guess held buttons).
+    last_bodies: HashMap<EntityId, Body>,
+    soft_budget: usize,
+}
+
+impl Default for ClientView {
+    fn default() -> Self {
+        Self::with_soft_budget(SOFT_BUDGET)
+    }
+}
+
+impl ClientView {
+    pub fn with_soft_budget(soft_budget: usize) -> Self {
+        ClientView {
+            history: VecDeque::new(),
+            handles: Handles::default(),
+            waiting: HashMap::default(),
+            sent: HashMap::default(),
+            last_bodies: HashMap::default(),
+            soft_budget,
+        }
+    }
+
+    /// The view the client holds if it received the snapshot of `tick`.
+    pub fn view_at(&self, tick: Tick) -> Option<&View> {
+        self.history.iter().find(|v| v.tick == tick)
+    }
+
+    /// Builds the snapshot of `tick`. `others` are the entities in view (own entity excluded),
+    /// `ack` the newest snapshot the client confirmed, `budget` the most bytes it may take.
+    pub fn build(
+        &mut self,
+        tick: Tick,
+        you: OwnState,
+        others: &[&EntityState],
+        ack: Option<Tick>,
+        budget: usize,
+    ) -> Snapshot {
+        if let Some(ack) = ack {
+            while self.history.front().is_some_and(|v| v.tick < ack) {
+                self.history.pop_front();
+            }
+        }
+        let base = ack.and_then(|a| self.view_at(a));
+        let baseline = base.map(|v| v.tick);
+        let start = match base {
+            Some(v) => v.advanced(tick),
+            None => View { tick, ..View::default() },
+        };
+
+        let hint = guess_hint(&you.body, self.last_bodies.get(&you.entity), you.pose & pose::FACING_LEFT != 0);
+        let mut snapshot = Snapshot {
+            tick,
+            baseline,
+            you: own_update(&start.you, &you, hint),
+            removed: Vec::new(),
+            spawns: Vec::new(),
+            updates: Vec::new(),
+        };
+        let in_view: HashMap<EntityId, &EntityState> = others.iter().map(|e| (e.id, *e)).collect();
+        let changes = self.changes(tick, &start, &in_view, baseline);
+        self.select(&mut snapshot, changes, &in_view, budget);
+
+        let view = match View::apply_to(start, &snapshot) {
+            Ok(view) => view,
+            Err(e) => {
+                // A bug, not a client's doing: start again from a full snapshot next tick.
+                tracing::error!(error = %e, %tick, "a snapshot does not apply to the view it was built on");
+                self.history.clear();
+                return snapshot;
+            }
+        };
+        self.remember(view, you, others);
+        snapshot
+    }
+
+    /// What differs between the extrapolated baseline `start` and the truth, most urgent first,
+    /// each with whether it may go past the soft budget.
+    fn changes(
+        &mut self,
+        tick: Tick,
+        start: &View,
+        in_view: &HashMap<EntityId, &EntityState>,
+        baseline: Option<Tick>,
+    ) -> Vec<(bool, Change)> {
+        let by_id: HashMap<EntityId, Handle> = start.entities.iter().map(|(h, k)| (k.id, *h)).collect();
+        let mut urgent = Vec::new();
+        let mut rest = Vec::new();
+        for (handle, known) in &start.entities {
+            if !in_view.contains_key(&known.id) {
+                urgent.push(((0, 0, known.id), Change::Remove(*handle)));
+            }
+        }
+        let centre = start.you.body.pos;
+        for e in in_view.values() {
+            let change = match by_id.get(&e.id) {
+                None => Change::Spawn(e.id),
+                Some(&handle) => {
+                    let known = &start.entities[&handle];
+                    let motion = (known.motion.body != e.body).then(|| {
+                        let hint = guess_hint(&e.body, self.last_bodies.get(&e.id), e.pose & pose::FACING_LEFT != 0);
+                        MotionDelta::between(&known.motion.body, &e.body, hint)
+                    });
+                    let hp = (known.hp != e.hp).then_some(e.hp);
+                    let pose = (known.pose != e.pose).then_some(e.pose);
+                    if motion.is_none() && hp.is_none() && pose.is_none() {
+                        self.waiting.remove(&e.id);
+                        continue;
+                    }
+                    Change::Update(e.id, Update { handle, motion, hp, pose })
+                }
+            };
+            let distance = ((e.body.pos - centre).abs().element_sum() >> SUB_SHIFT) as u32;
+            let waiting = self.waiting.entry(e.id).or_insert(Waiting { since: tick, priority: 0 });
+            waiting.priority += 1 + 64 / (4 + distance);
+            let in_flight = baseline.is_none_or(|b| self.sent.get(&e.id).is_some_and(|s| *s > b));
+            let overdue = tick.0 - waiting.since.0 >= OVERDUE_TICKS;
+            let class = if in_flight {
+                1
+            } else if overdue {
+                2
+            } else {
+                3
+            };
+            rest.push(((class, u32::MAX - waiting.priority, e.id), change));
+        }
+        rest.sort_by_key(|(key, _)| *key);
+        urgent.extend(rest);
+        urgent.into_iter().map(|((class, _, _), c)| (class < 3, c)).collect()
+    }
+
+    /// Adds `changes` in order while they fit: urgent ones within `hard` bytes, the rest within
+    /// the soft budget. Each change is costed as if its handle were coded whole (the most its
+    /// gap to the previous one can take), so a second pass, from the exact size of the first,
+    /// fills the room that estimate left.
+    fn select(
+        &mut self,
+        snapshot: &mut Snapshot,
+        changes: Vec<(bool, Change)>,
+        in_view: &HashMap<EntityId, &EntityState>,
+        hard: usize,
+    ) {
+        let soft_bits = self.soft_budget.min(hard) * 8;
+        let hard_bits = hard * 8;
+        let mut left = changes;
+        for _pass in 0..2 {
+            // The three list lengths may each grow by all that is left.
+            let mut bits = encoded_bits(snapshot) + 3 * eg_bits(left.len() as u64) + 7;
+            let mut skipped = Vec::new();
+            for (urgent, change) in left {
+                let limit = if urgent { hard_bits } else { soft_bits };
+                match self.cost(&change, in_view) {
+                    Some(cost) if bits + cost <= limit => bits += cost,
+                    _ => {
+                        skipped.push((urgent, change));
+                        continue;
+                    }
+                }
+                let sent = match change {
+                    Change::Remove(h) => {
+                        snapshot.removed.push(h);
+                        continue;
+                    }
+                    Change::Spawn(id) => {
+                        let handle = self.handles.assign(id).expect("costed with its handle");
+                        snapshot.spawns.push(spawn_of(handle, in_view[&id], &self.last_bodies));
+                        id
+                    }
+                    Change::Update(id, u) => {
+                        snapshot.updates.push(u);
+                        id
+                    }
+                };
+                self.sent.insert(sent, snapshot.tick);
+                self.waiting.remove(&sent);
+            }
+            snapshot.removed.sort_unstable();
+            snapshot.spawns.sort_by_key(|s| s.handle);
+            snapshot.updates.sort_by_key(|u| u.handle);
+            if skipped.is_empty() {
+                break;
+            }
+            left = skipped;
+        }
+    }
+
+    /// The most bits `change` can add to a snapshot (`None`: no handle left for a spawn).
+    fn cost(&mut self, change: &Change, in_view: &HashMap<EntityId, &EntityState>) -> Option<usize> {
+        let mut c = BitCounter::default();
+        match change {
+            Change::Remove(h) => c.eg((*h).into(), 0),
+            Change::Update(_, u) => {
+                write_update(&mut c, u);
+                c.eg(u.handle.into(), 0);
+            }
+            Change::Spawn(id) => {
+                let handle = self.handles.assign(*id)?;
+                write_spawn(&mut c, &spawn_of(handle, in_view[id], &self.last_bodies));
+                c.eg(handle.into(), 0);
+            }
+        }
+        Some(c.bits)
+    }
+
+    /// Keeps `view` as a possible baseline and notes what was sent.
+    fn remember(&mut self, view: View, you: OwnState, others: &[&EntityState]) {
+        let tick = view.tick;
+        for known in view.entities.values() {
+            self.handles.held(known.id, tick);
+        }
+        self.history.push_back(view);
+        while self.history.len() > HISTORY {
+            self.history.pop_front();
+        }
+        let oldest = self.history.front().map_or(tick, |v| v.tick);
+        self.handles.release_older_than(oldest);
+        self.last_bodies.clear();
+        self.last_bodies.extend(others.iter().map(|e| (e.id, e.body)));
+        self.last_bodies.insert(you.entity, you.body);
+        let last_bodies = &self.last_bodies;
+        self.waiting.retain(|id, _| last_bodies.contains_key(id));
+        self.sent.retain(|id, _| last_bodies.contains_key(id));
+    }
+}
+
+fn eg_bits(v: u64) -> usize {
+    let mut c = BitCounter::default();
+    c.eg(v, 0);
+    c.bits
+}
+
+/// The spawn of `e` under `handle`.
+fn spawn_of(handle: Handle, e: &EntityState, last_bodies: &HashMap<EntityId, Body>) -> Spawn {
+    let hint = guess_hint(&e.body, last_bodies.get(&e.id), e.pose & pose::FACING_LEFT != 0);
+    Spawn {
+        handle,
+        id: e.id,
+        kind: e.kind.clone(),
+        max_hp: e.max_hp,
+        motion: Motion { body: e.body, hint },
+        hp: e.hp,
+        pose: e.pose,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
