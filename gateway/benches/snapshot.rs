@@ -9,7 +9,8 @@
 //! own state included) per entity in view; bytes per snapshot; entities carried per snapshot
 //! (spawned or updated); entities whose state the client has wrong after a snapshot (not
 //! exactly the truth: a change left out for the budget, or not yet sent), on average and the
-//! longest any stayed wrong, in ticks; build and encode time per entity in view. The last two: the bytes per tick of the crowd's cell streams on the zone
+//! longest any stayed wrong, in ticks; how far off the view has entities on average and at
+//! most (the larger of x and y, in 1/256 tile); build and encode time per entity in view. The last two: the bytes per tick of the crowd's cell streams on the zone
 //! link between processes, as whole frames (link version 1) and as deltas (version 2).
 //!
 //! `cargo bench -p mmo-gateway --bench snapshot`
@@ -72,14 +73,21 @@ struct Staleness {
 }
 
 impl Staleness {
-    /// Entities the client's view has wrong (not exactly the truth), and the longest any has
-    /// been wrong, in ticks.
-    fn wrong(&mut self, view: &View, truth: &[&EntityState], t: u64) -> (usize, u64) {
+    /// Entities the client's view has wrong (not exactly the truth), the longest any has been
+    /// wrong, in ticks, and the sum and largest of the distances (sub-tile units) between
+    /// where the view has an entity and where it is.
+    fn wrong(&mut self, view: &View, truth: &[&EntityState], t: u64) -> (usize, u64, i64, i64) {
         let known: HashMap<EntityId, &mmo_protocol::snapshot::Known> =
             view.entities.values().map(|k| (k.id, k)).collect();
         let mut wrong = 0;
         let mut longest = 0;
+        let (mut off_sum, mut off_max) = (0i64, 0i64);
         for e in truth {
+            if let Some(k) = known.get(&e.id) {
+                let off = i64::from((k.motion.body.pos - e.body.pos).abs().max_element());
+                off_sum += off;
+                off_max = off_max.max(off);
+            }
             let right = known.get(&e.id).is_some_and(|k| k.motion.body == e.body && k.hp == e.hp && k.pose == e.pose);
             if right {
                 self.wrong_since.remove(&e.id);
@@ -91,7 +99,7 @@ impl Staleness {
         }
         // An entity out of view is not wrong; back in view, it counts from then.
         self.wrong_since.retain(|id, _| truth.iter().any(|e| e.id == *id));
-        (wrong, longest)
+        (wrong, longest, off_sum, off_max)
     }
 }
 
@@ -103,6 +111,8 @@ struct Totals {
     carried: usize,
     wrong: usize,
     longest_wrong: u64,
+    off_sum: i64,
+    off_max: i64,
     spent: Duration,
     link_whole: usize,
     link_delta: usize,
@@ -175,7 +185,7 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
         assert!(datagram.len() <= MAX_SNAPSHOT_BYTES, "within the datagram limit");
         let base = snapshot.baseline.map(|b| &client[&b]);
         let rebuilt = View::apply(base, &snapshot).expect("the client rebuilds it");
-        let (wrong, longest) = stale.wrong(&rebuilt, &others, t);
+        let (wrong, longest, off_sum, off_max) = stale.wrong(&rebuilt, &others, t);
         client.insert(Tick(t), rebuilt);
         client.retain(|tick, _| tick.0 + 8 > t);
         if t > WARMUP_TICKS {
@@ -185,6 +195,8 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
             totals.carried += snapshot.spawns.len() + snapshot.updates.len();
             totals.wrong += wrong;
             totals.longest_wrong = totals.longest_wrong.max(longest);
+            totals.off_sum += off_sum;
+            totals.off_max = totals.off_max.max(off_max);
             totals.spent += took;
             totals.link_whole += whole;
             totals.link_delta += deltas;
@@ -195,7 +207,7 @@ fn run(behaviour: Behaviour, crowd: usize) -> Totals {
 
 fn main() {
     println!(
-        "{:>9} {:>5} {:>8} {:>13} {:>11} {:>8} {:>7} {:>12} {:>10} {:>11} {:>11}",
+        "{:>9} {:>5} {:>8} {:>13} {:>11} {:>8} {:>7} {:>12} {:>9} {:>8} {:>10} {:>11} {:>11}",
         "behaviour",
         "crowd",
         "in view",
@@ -204,6 +216,8 @@ fn main() {
         "carried",
         "wrong",
         "longest wrong",
+        "off mean",
+        "off max",
         "ns/entity",
         "link whole",
         "link delta"
@@ -214,7 +228,7 @@ fn main() {
             let n = t.snapshots as f64;
             let per_entity = |x: f64| x / t.in_view.max(1) as f64;
             println!(
-                "{:>9} {:>5} {:>8.1} {:>13.2} {:>11.1} {:>8.1} {:>7.1} {:>12} {:>10.0} {:>11.0} {:>11.0}",
+                "{:>9} {:>5} {:>8.1} {:>13.2} {:>11.1} {:>8.1} {:>7.1} {:>12} {:>9.2} {:>8} {:>10.0} {:>11.0} {:>11.0}",
                 format!("{behaviour:?}").to_lowercase(),
                 crowd,
                 t.in_view as f64 / n,
@@ -223,6 +237,8 @@ fn main() {
                 t.carried as f64 / n,
                 t.wrong as f64 / n,
                 t.longest_wrong,
+                per_entity(t.off_sum as f64),
+                t.off_max,
                 per_entity(t.spent.as_nanos() as f64),
                 t.link_whole as f64 / n,
                 t.link_delta as f64 / n,

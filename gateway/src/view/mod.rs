@@ -10,8 +10,10 @@
 //! 1. removals (a bit each);
 //! 2. changes already sent since the baseline: leaving one out would show the client an older
 //!    state than the snapshot before;
-//! 3. changes waiting for [`OVERDUE_TICKS`] ticks: so every entity in view is brought up to date
-//!    at least every `OVERDUE_TICKS + 1` ticks, if the datagram holds them;
+//! 3. motion the client's extrapolation has more than [`POS_TOLERANCE`] (a pixel) off, now or a
+//!    tick from now, and changes waiting for [`OVERDUE_TICKS`] ticks: so what the player sees
+//!    is never visibly wrong, and every entity in view is exact at least every
+//!    `OVERDUE_TICKS + 1` ticks, if the datagram holds them;
 //! 4. the rest, within the soft budget only.
 //!
 //! A change left out stays as the baseline had it and competes again next tick; nothing is
@@ -36,6 +38,10 @@ const HISTORY: usize = 64;
 pub const SOFT_BUDGET: usize = 120;
 /// Ticks a change may wait before it is sent whatever the soft budget says.
 pub const OVERDUE_TICKS: u64 = 3;
+/// How far (sub-tile units: 16 is a pixel on screen) the client's extrapolation of an entity
+/// may be off, now or a tick from now, before its correction is sent whatever the soft budget
+/// says. Smaller changes (hp, pose, a slow drift) wait for room.
+pub const POS_TOLERANCE: i32 = 16;
 
 /// How long a change has waited and how urgent it has become.
 #[derive(Debug, Clone, Copy)]
@@ -155,6 +161,7 @@ impl ClientView {
         }
         let centre = start.you.body.pos;
         for e in in_view.values() {
+            let mut visibly_off = false;
             let change = match by_id.get(&e.id) {
                 None => Change::Spawn(e.id),
                 Some(&handle) => {
@@ -169,6 +176,7 @@ impl ClientView {
                         self.waiting.remove(&e.id);
                         continue;
                     }
+                    visibly_off = motion.is_some_and(|d| off_by(&d) > POS_TOLERANCE);
                     Change::Update(e.id, Update { handle, motion, hp, pose })
                 }
             };
@@ -179,7 +187,7 @@ impl ClientView {
             let overdue = tick.0 - waiting.since.0 >= OVERDUE_TICKS;
             let class = if in_flight {
                 1
-            } else if overdue {
+            } else if overdue || visibly_off {
                 2
             } else {
                 3
@@ -283,6 +291,11 @@ impl ClientView {
         self.waiting.retain(|id, _| last_bodies.contains_key(id));
         self.sent.retain(|id, _| last_bodies.contains_key(id));
     }
+}
+
+/// How far the extrapolation is off now, or will be a tick from now (the larger axis).
+fn off_by(d: &MotionDelta) -> i32 {
+    d.pos.abs().max_element().max((d.pos + d.vel).abs().max_element())
 }
 
 fn eg_bits(v: u64) -> usize {
