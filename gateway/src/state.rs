@@ -23,6 +23,8 @@ pub struct GatewayState {
     /// Whether the gateway is draining (no logins; players asked to move).
     pub drain: crate::drain::Drain,
     pub max_sessions: usize,
+    /// Extrapolations shared by the sessions' snapshot builders.
+    pub extrapolations: crate::view::SharedExtrapolations,
     sessions: AtomicUsize,
     /// Woken whenever a session ends.
     session_ended: tokio::sync::Notify,
@@ -64,6 +66,7 @@ impl GatewayState {
             accounts,
             drain: crate::drain::Drain::default(),
             max_sessions,
+            extrapolations: Default::default(),
             sessions: AtomicUsize::new(0),
             session_ended: tokio::sync::Notify::new(),
             next_session: AtomicU64::new(1),

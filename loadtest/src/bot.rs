@@ -14,6 +14,7 @@ use crate::mix::{Behaviour, Transport};
 use crate::recorder::{Recorder, SnapshotReport};
 use crate::session::{join, relocate, Joined};
 use crate::tracker::Tracker;
+use crate::view::SharedExtrapolations;
 use glam::IVec2;
 use mmo_protocol::limits::MAX_INPUTS_PER_FRAME;
 use mmo_protocol::View;
@@ -58,6 +59,8 @@ pub struct BotContext {
     /// Hotspot in tiles; `None`: the middle of the world.
     pub hotspot: Option<[i32; 2]>,
     pub chat_every: Duration,
+    /// Extrapolations shared by the bots' views.
+    pub extrapolations: SharedExtrapolations,
 }
 
 /// What became of one bot, for the report.

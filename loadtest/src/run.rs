@@ -84,6 +84,7 @@ pub async fn run(
         connect_timeout: scenario.bots.connect_timeout,
         hotspot: scenario.bots.hotspot,
         chat_every: scenario.bots.chat_every,
+        extrapolations: Default::default(),
     });
     info!(target = %base, scenario = %scenario.name, "run starts");
     let progress = options.progress.then(Progress::default);

@@ -44,7 +44,7 @@ async fn connect(transport: Transport, ctx: &BotContext, route: &GatewayRoute) -
         }
         Transport::WebSocket => Client::websocket(&route.websocket, &ctx.trust).await,
     };
-    client.map_err(|e| {
+    client.map(|c| c.sharing(ctx.extrapolations.clone())).map_err(|e| {
         debug!(error = %e, "connect");
         "ConnectError".to_string()
     })

@@ -2,11 +2,14 @@
 //! ([`mmo_protocol::View::apply`]): each snapshot applies onto the view of the baseline it
 //! names (kept for the last [`HISTORY`] ticks); the client acknowledges the newest tick rebuilt.
 
-use mmo_protocol::snapshot::ApplyError;
+use mmo_protocol::snapshot::{ApplyError, Extrapolations};
 use mmo_protocol::{Snapshot, View};
 use mmo_world::Tick;
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Extrapolations shared by the bots of one process (most see the same entities).
+pub type SharedExtrapolations = Arc<Mutex<Extrapolations>>;
 
 /// Rebuilt views kept as possible baselines (the gateway keeps 64).
 pub const HISTORY: usize = 64;
@@ -15,9 +18,15 @@ pub const HISTORY: usize = 64;
 pub struct Views {
     /// Oldest first.
     history: VecDeque<Arc<View>>,
+    extrapolations: SharedExtrapolations,
 }
 
 impl Views {
+    /// Views that extrapolate through `extrapolations`, shared with other clients'.
+    pub fn new(extrapolations: SharedExtrapolations) -> Self {
+        Views { history: VecDeque::new(), extrapolations }
+    }
+
     /// Rebuilds the view of `snap`. A late snapshot is kept as a baseline too. Fails when the
     /// baseline is no longer held or the snapshot does not fit it.
     pub fn apply(&mut self, snap: &Snapshot) -> Result<Arc<View>, ApplyError> {
@@ -26,7 +35,9 @@ impl Views {
             return Ok(v.clone());
         }
         let base = snap.baseline.and_then(|b| self.history.iter().find(|v| v.tick == b));
-        let view = Arc::new(View::apply(base.map(|v| &**v), snap)?);
+        let mut memo = self.extrapolations.lock().unwrap_or_else(PoisonError::into_inner);
+        let view = Arc::new(View::apply_with(base.map(|v| &**v), snap, &mut memo)?);
+        drop(memo);
         self.history.insert(at, view.clone());
         if self.history.len() > HISTORY {
             self.history.pop_front();

@@ -311,7 +311,14 @@ impl Session {
             let (zone, accepted) = self.join_owner(cell, record, route).await?;
             let interest = self.state.cells_around(accepted.pos, VIEW_HALF);
             self.state.cells.set_interest(self.id, &interest).await;
-            Ok(Playing::new(accepted.entity, name.clone(), zone, interest, Instant::now()))
+            Ok(Playing::new(
+                accepted.entity,
+                name.clone(),
+                zone,
+                interest,
+                Instant::now(),
+                self.state.extrapolations.clone(),
+            ))
         }
         .await;
         if result.is_err() {

@@ -7,6 +7,7 @@ use super::interest::TerrainSent;
 use super::items::ItemsSent;
 use super::route::{Missing, Route};
 use super::snapshot::Stream;
+use crate::view::SharedExtrapolations;
 use mmo_cluster::{ZoneCommand, ZoneHandle};
 use mmo_protocol::limits::MAX_INPUTS_PER_FRAME;
 use mmo_protocol::{ClientControl, ErrorCode, InputFrame, ServerControl};
@@ -32,13 +33,21 @@ pub(super) struct Playing {
 }
 
 impl Playing {
-    /// The player `entity` just joined on `zone`, with `interest` the cells around it.
-    pub(super) fn new(entity: EntityId, name: Arc<str>, zone: ZoneHandle, interest: Vec<CellId>, now: Instant) -> Self {
+    /// The player `entity` just joined on `zone`, with `interest` the cells around it; its
+    /// snapshots extrapolate through the gateway's `extrapolations`.
+    pub(super) fn new(
+        entity: EntityId,
+        name: Arc<str>,
+        zone: ZoneHandle,
+        interest: Vec<CellId>,
+        now: Instant,
+        extrapolations: SharedExtrapolations,
+    ) -> Self {
         Playing {
             entity,
             name,
             route: Route::new(zone),
-            stream: Stream::new(entity),
+            stream: Stream::new(entity, extrapolations),
             missing: Missing::default(),
             interest,
             terrain: TerrainSent::default(),
@@ -90,7 +99,7 @@ mod tests {
 
     fn playing() -> (Playing, mpsc::Receiver<ZoneCommand>) {
         let (zone, rx) = ZoneHandle::channel(ZoneId(1), 64);
-        (Playing::new(EntityId(1), "ann".into(), zone, Vec::new(), Instant::now()), rx)
+        (Playing::new(EntityId(1), "ann".into(), zone, Vec::new(), Instant::now(), Default::default()), rx)
     }
 
     fn chats(rx: &mut mpsc::Receiver<ZoneCommand>) -> Vec<String> {

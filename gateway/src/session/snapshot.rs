@@ -9,7 +9,7 @@
 
 use super::interest::{in_view, tile_of};
 use crate::held::{in_transit, HeldFrames};
-use crate::view::ClientView;
+use crate::view::{ClientView, SharedExtrapolations};
 use mmo_protocol::{CellFrame, EntityState, ErrorCode, OwnState, Snapshot};
 use mmo_world::{EntityId, Tick, WorldGeometry, ZoneId};
 
@@ -50,8 +50,10 @@ pub(super) struct Newest<'a> {
 }
 
 impl Stream {
-    pub(super) fn new(entity: EntityId) -> Self {
-        Stream { entity, view: ClientView::default(), ack: None, last_snapshot: Tick(0), last_seen: None }
+    /// The stream of `entity`'s player, extrapolating through the gateway's `extrapolations`.
+    pub(super) fn new(entity: EntityId, extrapolations: SharedExtrapolations) -> Self {
+        let view = ClientView::new(extrapolations);
+        Stream { entity, view, ack: None, last_snapshot: Tick(0), last_seen: None }
     }
 
     /// Takes the ack of an input datagram: the newest snapshot the client has rebuilt. An ack
@@ -189,7 +191,7 @@ pub(super) mod tests {
     #[test]
     fn an_input_ack_selects_the_baseline_of_the_next_snapshot() {
         let held = cell_ticks(4, |_| vec![npc(7, 100)]);
-        let mut stream = Stream::new(EntityId(1));
+        let mut stream = Stream::new(EntityId(1), Default::default());
         let first = stream.catch_up(&held, Tick(2), &geometry(), MAX_SNAPSHOT_BYTES);
         assert_eq!(first.snapshots.iter().map(|s| s.baseline).collect::<Vec<_>>(), [None, None], "no ack yet");
         // The client rebuilt tick 1 (tick 2 was lost).
@@ -208,7 +210,7 @@ pub(super) mod tests {
     #[test]
     fn every_tick_since_the_last_snapshot_is_sent_oldest_first() {
         let held = cell_ticks(4, |_| Vec::new());
-        let mut stream = Stream::new(EntityId(1));
+        let mut stream = Stream::new(EntityId(1), Default::default());
         assert_eq!(ticks(&stream.catch_up(&held, Tick(1), &geometry(), MAX_SNAPSHOT_BYTES)), [1]);
         // Woken late: ticks 2 to 4 were completed meanwhile.
         let late = stream.catch_up(&held, Tick(4), &geometry(), MAX_SNAPSHOT_BYTES);
@@ -222,7 +224,7 @@ pub(super) mod tests {
     fn a_crowded_snapshot_stays_within_the_budget_and_holds_the_player_exactly() {
         // 300 NPCs around the player: far more than one datagram holds.
         let held = cell_ticks(3, |t| (2..302).map(|i| npc(i, (i as i32 - 150) * 40 + t as i32)).collect());
-        let mut stream = Stream::new(EntityId(1));
+        let mut stream = Stream::new(EntityId(1), Default::default());
         for budget in [MAX_SNAPSHOT_BYTES, 600] {
             let caught = stream.catch_up(&held, Tick(3), &geometry(), budget);
             for s in caught.snapshots {
@@ -236,14 +238,14 @@ pub(super) mod tests {
                 let bytes = encode(s, budget).expect("fits the budget");
                 assert!(bytes.len() <= budget, "tick {tick}: {} bytes over {budget}", bytes.len());
             }
-            stream = Stream::new(EntityId(1));
+            stream = Stream::new(EntityId(1), Default::default());
         }
     }
 
     #[test]
     fn a_snapshot_too_big_for_the_budget_is_an_internal_error() {
         let held = cell_ticks(1, |_| (2..50).map(|i| npc(i, i as i32)).collect());
-        let mut stream = Stream::new(EntityId(1));
+        let mut stream = Stream::new(EntityId(1), Default::default());
         let s = stream.catch_up(&held, Tick(1), &geometry(), MAX_SNAPSHOT_BYTES).snapshots.remove(0);
         assert_eq!(encode(s, 40), Err(ErrorCode::Internal));
     }
@@ -252,7 +254,7 @@ pub(super) mod tests {
     fn the_player_and_entities_out_of_view_are_not_listed_as_others() {
         let far = 1000 << mmo_world::physics::SUB_SHIFT;
         let held = cell_ticks(1, |_| vec![npc(5, 10), npc(6, far)]);
-        let mut stream = Stream::new(EntityId(1));
+        let mut stream = Stream::new(EntityId(1), Default::default());
         stream.catch_up(&held, Tick(1), &geometry(), MAX_SNAPSHOT_BYTES);
         let view = stream.view_at(Tick(1)).expect("sent");
         assert_eq!(view.entities.values().map(|k| k.id).collect::<Vec<_>>(), [EntityId(5)]);
@@ -270,7 +272,7 @@ pub(super) mod tests {
             frame(0, 1, 12, vec![]),
             frame(1, 2, 12, vec![player(12, 4), npc(5, 3 * tile)]),
         ]);
-        let mut stream = Stream::new(EntityId(1));
+        let mut stream = Stream::new(EntityId(1), Default::default());
         stream.catch_up(&held, Tick(10), &geometry(), MAX_SNAPSHOT_BYTES);
         let caught = stream.catch_up(&held, Tick(12), &geometry(), MAX_SNAPSHOT_BYTES);
         assert_eq!(ticks(&caught), [11, 12]);

@@ -41,6 +41,11 @@ impl Handles {
         Some(handle)
     }
 
+    /// The handle of `id`, if it has one.
+    pub(super) fn get(&self, id: EntityId) -> Option<Handle> {
+        self.by_id.get(&id).map(|slot| slot.handle)
+    }
+
     /// Marks `id` as held by the view of `tick`.
     pub(super) fn held(&mut self, id: EntityId, tick: Tick) {
         if let Some(slot) = self.by_id.get_mut(&id) {

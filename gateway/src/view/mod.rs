@@ -25,12 +25,16 @@ use handles::Handles;
 use mmo_protocol::bits::{BitCounter, BitSink};
 use mmo_protocol::cell::pose;
 use mmo_protocol::snapshot::wire::{encoded_bits, write_spawn, write_update};
-use mmo_protocol::snapshot::{guess_hint, own_update, Handle, Motion, MotionDelta, Spawn, Update};
+use mmo_protocol::snapshot::{guess_hint, own_update, Extrapolations, Handle, Motion, MotionDelta, Spawn, Update};
 use mmo_protocol::{EntityState, OwnState, Snapshot, View};
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::{Body, EntityId, Tick};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Extrapolations shared by every client view of a gateway (see [`Extrapolations`]).
+pub type SharedExtrapolations = Arc<Mutex<Extrapolations>>;
 
 /// Views remembered as possible baselines (3.2 s at 20 Hz).
 const HISTORY: usize = 64;
@@ -69,24 +73,31 @@ pub struct ClientView {
     /// Every entity's body and the player's at the previous snapshot (to guess held buttons).
     last_bodies: HashMap<EntityId, Body>,
     soft_budget: usize,
+    extrapolations: SharedExtrapolations,
 }
 
 impl Default for ClientView {
     fn default() -> Self {
-        Self::with_soft_budget(SOFT_BUDGET)
+        Self::new(SharedExtrapolations::default())
     }
 }
 
 impl ClientView {
-    pub fn with_soft_budget(soft_budget: usize) -> Self {
+    /// A view that extrapolates through `extrapolations`, shared with the gateway's other views.
+    pub fn new(extrapolations: SharedExtrapolations) -> Self {
         ClientView {
             history: VecDeque::new(),
             handles: Handles::default(),
             waiting: HashMap::default(),
             sent: HashMap::default(),
             last_bodies: HashMap::default(),
-            soft_budget,
+            soft_budget: SOFT_BUDGET,
+            extrapolations,
         }
+    }
+
+    pub fn with_soft_budget(soft_budget: usize) -> Self {
+        ClientView { soft_budget, ..Self::default() }
     }
 
     /// The view the client holds if it received the snapshot of `tick`.
@@ -112,7 +123,7 @@ impl ClientView {
         let base = ack.and_then(|a| self.view_at(a));
         let baseline = base.map(|v| v.tick);
         let start = match base {
-            Some(v) => v.advanced(tick),
+            Some(v) => v.advanced_with(tick, &mut self.extrapolations.lock().unwrap_or_else(PoisonError::into_inner)),
             None => View { tick, ..View::default() },
         };
 
@@ -125,7 +136,7 @@ impl ClientView {
             spawns: Vec::new(),
             updates: Vec::new(),
         };
-        let in_view: HashMap<EntityId, &EntityState> = others.iter().map(|e| (e.id, *e)).collect();
+        let in_view = InView::new(others);
         let changes = self.changes(tick, &start, &in_view, baseline);
         self.select(&mut snapshot, changes, &in_view, budget);
 
@@ -144,28 +155,21 @@ impl ClientView {
 
     /// What differs between the extrapolated baseline `start` and the truth, most urgent first,
     /// each with whether it may go past the soft budget.
-    fn changes(
-        &mut self,
-        tick: Tick,
-        start: &View,
-        in_view: &HashMap<EntityId, &EntityState>,
-        baseline: Option<Tick>,
-    ) -> Vec<(bool, Change)> {
-        let by_id: HashMap<EntityId, Handle> = start.entities.iter().map(|(h, k)| (k.id, *h)).collect();
+    fn changes(&mut self, tick: Tick, start: &View, in_view: &InView, baseline: Option<Tick>) -> Vec<(bool, Change)> {
         let mut urgent = Vec::new();
         let mut rest = Vec::new();
         for (handle, known) in &start.entities {
-            if !in_view.contains_key(&known.id) {
+            if in_view.get(known.id).is_none() {
                 urgent.push(((0, 0, known.id), Change::Remove(*handle)));
             }
         }
         let centre = start.you.body.pos;
-        for e in in_view.values() {
+        for &e in &in_view.0 {
             let mut visibly_off = false;
-            let change = match by_id.get(&e.id) {
+            let known = self.handles.get(e.id).and_then(|h| start.entities.get(&h).map(|k| (h, k)));
+            let change = match known.filter(|(_, k)| k.id == e.id) {
                 None => Change::Spawn(e.id),
-                Some(&handle) => {
-                    let known = &start.entities[&handle];
+                Some((handle, known)) => {
                     let motion = (known.motion.body != e.body).then(|| {
                         let hint = guess_hint(&e.body, self.last_bodies.get(&e.id), e.pose & pose::FACING_LEFT != 0);
                         MotionDelta::between(&known.motion.body, &e.body, hint)
@@ -203,13 +207,7 @@ impl ClientView {
     /// the soft budget. Each change is costed as if its handle were coded whole (the most its
     /// gap to the previous one can take), so a second pass, from the exact size of the first,
     /// fills the room that estimate left.
-    fn select(
-        &mut self,
-        snapshot: &mut Snapshot,
-        changes: Vec<(bool, Change)>,
-        in_view: &HashMap<EntityId, &EntityState>,
-        hard: usize,
-    ) {
+    fn select(&mut self, snapshot: &mut Snapshot, changes: Vec<(bool, Change)>, in_view: &InView, hard: usize) {
         let soft_bits = self.soft_budget.min(hard) * 8;
         let hard_bits = hard * 8;
         let mut left = changes;
@@ -233,7 +231,11 @@ impl ClientView {
                     }
                     Change::Spawn(id) => {
                         let handle = self.handles.assign(id).expect("costed with its handle");
-                        snapshot.spawns.push(spawn_of(handle, in_view[&id], &self.last_bodies));
+                        snapshot.spawns.push(spawn_of(
+                            handle,
+                            in_view.get(id).expect("a change of an entity in view"),
+                            &self.last_bodies,
+                        ));
                         id
                     }
                     Change::Update(id, u) => {
@@ -255,7 +257,7 @@ impl ClientView {
     }
 
     /// The most bits `change` can add to a snapshot (`None`: no handle left for a spawn).
-    fn cost(&mut self, change: &Change, in_view: &HashMap<EntityId, &EntityState>) -> Option<usize> {
+    fn cost(&mut self, change: &Change, in_view: &InView) -> Option<usize> {
         let mut c = BitCounter::default();
         match change {
             Change::Remove(h) => c.eg((*h).into(), 0),
@@ -265,7 +267,10 @@ impl ClientView {
             }
             Change::Spawn(id) => {
                 let handle = self.handles.assign(*id)?;
-                write_spawn(&mut c, &spawn_of(handle, in_view[id], &self.last_bodies));
+                write_spawn(
+                    &mut c,
+                    &spawn_of(handle, in_view.get(*id).expect("a change of an entity in view"), &self.last_bodies),
+                );
                 c.eg(handle.into(), 0);
             }
         }
@@ -290,6 +295,23 @@ impl ClientView {
         let last_bodies = &self.last_bodies;
         self.waiting.retain(|id, _| last_bodies.contains_key(id));
         self.sent.retain(|id, _| last_bodies.contains_key(id));
+    }
+}
+
+/// The entities in view, sorted by id.
+struct InView<'a>(Vec<&'a EntityState>);
+
+impl<'a> InView<'a> {
+    fn new(others: &[&'a EntityState]) -> Self {
+        let mut sorted = others.to_vec();
+        if !sorted.is_sorted_by_key(|e| e.id) {
+            sorted.sort_unstable_by_key(|e| e.id);
+        }
+        InView(sorted)
+    }
+
+    fn get(&self, id: EntityId) -> Option<&'a EntityState> {
+        self.0.binary_search_by_key(&id, |e| e.id).ok().map(|i| self.0[i])
     }
 }
 

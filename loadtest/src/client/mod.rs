@@ -12,7 +12,7 @@ pub use endpoint::{Endpoints, UdpBuffers};
 pub use route::{GatewayRoute, WebTransportRoute};
 pub use tls::Trust;
 
-use crate::view::Views;
+use crate::view::{SharedExtrapolations, Views};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use mmo_protocol::framing::{frame, Channel, FrameReader};
@@ -134,6 +134,12 @@ impl Client {
             .await
             .map_err(|e| ClientError::Connect(e.to_string()))?;
         Ok(Client { link: Link::Ws(Box::new(ws)), traffic: Traffic::default(), views: Views::default() })
+    }
+
+    /// The client extrapolating through `extrapolations`, shared with other clients'.
+    pub fn sharing(mut self, extrapolations: SharedExtrapolations) -> Client {
+        self.views = Views::new(extrapolations);
+        self
     }
 
     /// Sends one encoded control message.

@@ -46,6 +46,11 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
+    /// A writer with room for `bytes` bytes before it grows.
+    pub fn with_capacity(bytes: usize) -> Self {
+        BitWriter { bytes: Vec::with_capacity(bytes), ..Self::default() }
+    }
+
     /// The bytes written, the last one padded with zero bits.
     pub fn finish(mut self) -> Vec<u8> {
         if self.pending > 0 {

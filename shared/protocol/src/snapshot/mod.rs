@@ -22,7 +22,7 @@ pub mod wire;
 use crate::cell::EntityKind;
 use glam::IVec2;
 use mmo_world::{Body, CellId, EntityId, Tick, ZoneId};
-pub use motion::{guess_hint, Hint, Motion};
+pub use motion::{guess_hint, Extrapolations, Hint, Motion};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -181,13 +181,17 @@ pub enum ApplyError {
 impl View {
     /// The view extrapolated to `tick` (every motion, the player's too, stepped ahead).
     pub fn advanced(&self, tick: Tick) -> View {
+        self.advanced_with(tick, &mut Extrapolations::default())
+    }
+
+    /// [`View::advanced`], taking and keeping extrapolations in `memo`.
+    pub fn advanced_with(&self, tick: Tick, memo: &mut Extrapolations) -> View {
         let ticks = tick.0.saturating_sub(self.tick.0);
         let mut next = self.clone();
         next.tick = tick;
-        let own = Motion { body: self.you.body, hint: self.you_hint }.advance(ticks);
-        next.you.body = own.body;
+        next.you.body = memo.advance(Motion { body: self.you.body, hint: self.you_hint }, ticks).body;
         for known in next.entities.values_mut() {
-            known.motion = known.motion.advance(ticks);
+            known.motion = memo.advance(known.motion, ticks);
         }
         next
     }
@@ -195,12 +199,17 @@ impl View {
     /// Rebuilds the view of `snap` from `base`, the view of its baseline (ignored for a full
     /// snapshot). The base is not changed.
     pub fn apply(base: Option<&View>, snap: &Snapshot) -> Result<View, ApplyError> {
+        Self::apply_with(base, snap, &mut Extrapolations::default())
+    }
+
+    /// [`View::apply`], taking and keeping extrapolations in `memo`.
+    pub fn apply_with(base: Option<&View>, snap: &Snapshot, memo: &mut Extrapolations) -> Result<View, ApplyError> {
         let start = match (snap.baseline, base) {
             (None, _) => View { tick: snap.tick, ..View::default() },
             (Some(b), _) if b >= snap.tick || snap.tick.0 - b.0 > MAX_BASELINE_AGE => {
                 return Err(ApplyError::BaselineOutOfRange { tick: snap.tick, baseline: b })
             }
-            (Some(b), Some(base)) if base.tick == b => base.advanced(snap.tick),
+            (Some(b), Some(base)) if base.tick == b => base.advanced_with(snap.tick, memo),
             (Some(b), _) => return Err(ApplyError::MissingBaseline { tick: snap.tick, baseline: b }),
         };
         Self::apply_to(start, snap)

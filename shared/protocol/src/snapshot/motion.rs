@@ -7,6 +7,7 @@
 
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::{Body, Buttons, Tile, TileSource};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// The buttons an entity is assumed to hold while extrapolated.
@@ -61,6 +62,36 @@ impl Motion {
             self = self.step();
         }
         self
+    }
+}
+
+/// Extrapolations remembered across views. Most clients near an entity hold the same motion of
+/// it (what it did at a recent tick), so a gateway serving them, or a process running many
+/// bots, steps each once instead of once per client. Stepping is a pure function, so a
+/// remembered result is always right; the memory is bounded by forgetting everything once it
+/// holds [`Extrapolations::CAPACITY`] results.
+#[derive(Debug, Default)]
+pub struct Extrapolations {
+    memo: FxHashMap<(Motion, u64), Motion>,
+}
+
+impl Extrapolations {
+    pub const CAPACITY: usize = 1 << 15;
+
+    /// `motion` `ticks` ahead.
+    pub fn advance(&mut self, motion: Motion, ticks: u64) -> Motion {
+        if ticks == 0 {
+            return motion;
+        }
+        if let Some(m) = self.memo.get(&(motion, ticks)) {
+            return *m;
+        }
+        if self.memo.len() >= Self::CAPACITY {
+            self.memo.clear();
+        }
+        let ahead = motion.advance(ticks);
+        self.memo.insert((motion, ticks), ahead);
+        ahead
     }
 }
 
@@ -153,5 +184,20 @@ mod tests {
         assert_eq!(Motion { body: b, hint: Hint::default() }.advance(50).body, b);
         let run = Body { vel: IVec2::new(-RUN_SPEED, 0), ..b };
         assert_eq!(guess_hint(&run, Some(&run), true), Hint { dir: -1, jump: false });
+    }
+
+    #[test]
+    fn remembered_extrapolations_are_the_stepped_ones_and_stay_bounded() {
+        let mut memo = Extrapolations::default();
+        let jump =
+            Motion { body: Body { vel: IVec2::new(RUN_SPEED, -40), ..standing() }, hint: Hint { dir: 1, jump: true } };
+        for ticks in [0, 1, 2, 7, 2, 1] {
+            assert_eq!(memo.advance(jump, ticks), jump.advance(ticks), "{ticks} ticks ahead");
+        }
+        for x in 0..Extrapolations::CAPACITY as i32 + 10 {
+            let m = Motion { body: Body { pos: IVec2::new(x, 0), ..Body::default() }, hint: Hint::default() };
+            assert_eq!(memo.advance(m, 2), m.advance(2));
+        }
+        assert!(memo.memo.len() <= Extrapolations::CAPACITY);
     }
 }

@@ -58,7 +58,7 @@ impl SnapshotError {
 
 /// The datagram of `snap`.
 pub fn encode(snap: &Snapshot) -> Vec<u8> {
-    let mut w = BitWriter::default();
+    let mut w = BitWriter::with_capacity(crate::limits::MAX_SNAPSHOT_BYTES);
     write_snapshot(&mut w, snap);
     w.finish()
 }
