@@ -24,6 +24,8 @@ export const MAX_POS = 1 << 24;
 export const MAX_VEL = 1 << 12;
 /** Most ticks a snapshot may be ahead of its baseline (`MAX_BASELINE_AGE`). */
 export const MAX_BASELINE_AGE = 256;
+/** Most ticks a view is extrapolated; motion stops there on both ends (`MAX_EXTRAPOLATION_TICKS`). */
+export const MAX_EXTRAPOLATION_TICKS = 8;
 
 /** One other entity as the client knows it (`Known`), exact. */
 export interface Known {
@@ -107,9 +109,12 @@ function applyDelta(d: MotionDelta, predicted: Motion): Motion {
   return { body, hint: d.hint };
 }
 
-/** The view extrapolated to `tick`: every motion, the player's too, stepped ahead (`View::advanced`). */
+/**
+ * The view extrapolated to `tick`: every motion, the player's too, stepped ahead, at most
+ * MAX_EXTRAPOLATION_TICKS (`View::advanced`).
+ */
 export function advanceView(view: View, tick: number): View {
-  const ticks = Math.max(0, tick - view.tick);
+  const ticks = Math.min(Math.max(0, tick - view.tick), MAX_EXTRAPOLATION_TICKS);
   const own = advanceMotion({ body: view.you.body, hint: view.youHint }, ticks);
   const entities = new Map<Handle, Known>();
   for (const [h, k] of view.entities) {

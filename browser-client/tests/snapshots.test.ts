@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InterpolationBuffer } from '../src/interpolation';
 import { GRAVITY, JUMP_SPEED, RUN_SPEED, SUB } from '../src/physics';
-import { ApplyError, MAX_POS, MAX_VEL, SnapshotHistory, applySnapshot, type EntityView } from '../src/snapshots';
+import {
+  ApplyError,
+  MAX_EXTRAPOLATION_TICKS,
+  MAX_POS,
+  MAX_VEL,
+  SnapshotHistory,
+  applySnapshot,
+  type EntityView,
+} from '../src/snapshots';
 import {
   body,
   deltaSnapshot,
@@ -68,6 +76,15 @@ describe('applying snapshots (View::apply)', () => {
     expect(view.byId.get(1)!.pos).toEqual(at(0).pos);
     // The baseline is untouched.
     expect(base.entities.get(0)!.motion.body).toEqual(walker);
+  });
+
+  it('extrapolates at most MAX_EXTRAPOLATION_TICKS, however old the baseline', () => {
+    const walker = body(100, FLOOR, { vel: { x: RUN_SPEED, y: 0 } });
+    const base = applySnapshot(null, fullSnapshot(10, [spawnNpc(0, 1, 0, walker, { dir: 1, jump: false })]));
+    const far = applySnapshot(base, deltaSnapshot(10 + MAX_EXTRAPOLATION_TICKS + 20, 10));
+    const stop = applySnapshot(base, deltaSnapshot(10 + MAX_EXTRAPOLATION_TICKS, 10));
+    expect(far.entities.get(0)!.motion.body).toEqual(stop.entities.get(0)!.motion.body);
+    expect(stop.entities.get(0)!.motion.body.pos.x).toBe(100 + MAX_EXTRAPOLATION_TICKS * RUN_SPEED);
   });
 
   it('extrapolates the own body with the own hint, and applies the own residual on top', () => {

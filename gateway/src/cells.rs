@@ -27,7 +27,7 @@ use tracing::{debug, warn};
 const EVENT_TICKS: usize = 40;
 /// A cell this many ticks behind the newest is not waited for.
 const MAX_LAG_TICKS: u64 = 2;
-/// Frames kept per cell: a session may wake this many ticks late and still send each tick, and
+/// Frames kept per cell: more than a session woken late sends (`CATCH_UP_TICKS`), and
 /// a zone sends a late subscriber this many (its history, see `mmo_zone`'s subscribers).
 const FRAME_HISTORY: usize = 8;
 /// How often the cells' owners are checked besides on registry and zone directory changes.

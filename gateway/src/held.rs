@@ -3,7 +3,8 @@
 //!
 //! A session woken a few ticks late (a busy machine, or a zone that published two ticks at
 //! once after a stall) sends each held tick in turn instead of jumping to the newest, so the
-//! client's snapshot stream stays tick-contiguous. [`in_transit`] names the ticks of a late
+//! client's snapshot stream stays tick-contiguous (up to `CATCH_UP_TICKS` late; later, the
+//! stale ticks are skipped). [`in_transit`] names the ticks of a late
 //! handoff, when no zone published the player, that are sent with its last seen state.
 
 use mmo_protocol::{CellFrame, EntityState};

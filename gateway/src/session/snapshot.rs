@@ -2,7 +2,8 @@
 //! against the snapshot the client acked, encoded within the datagram budget. Sans-IO.
 //!
 //! Each completed tick since the last snapshot is sent in turn, oldest first, so a session
-//! woken late still sends every tick. The player's state comes from the frame of that tick
+//! woken a little late still sends every tick (one woken more than [`CATCH_UP_TICKS`] late
+//! sends the newest that many). The player's state comes from the frame of that tick
 //! that holds it; a short hole right after it was seen (in transit during a late handoff,
 //! [`in_transit`]) is sent with the last seen state. Entities in two frames (a handoff) are
 //! shown once, newest.
@@ -12,6 +13,12 @@ use crate::held::{in_transit, HeldFrames};
 use crate::view::{ClientView, SharedExtrapolations};
 use mmo_protocol::{CellFrame, EntityState, ErrorCode, OwnState, Snapshot};
 use mmo_world::{EntityId, Tick, WorldGeometry, ZoneId};
+
+/// The most ticks one wake of a session sends. A session woken later than this (the machine
+/// overloaded, or stalled) skips the older ticks: they are stale by then, and building them
+/// would spend the most work exactly when there is the least to spare. The client sees a gap
+/// and carries on from its acknowledged view.
+pub(super) const CATCH_UP_TICKS: u64 = 4;
 
 /// The player's entity as a zone published it.
 #[derive(Clone, Debug)]
@@ -79,7 +86,8 @@ impl Stream {
 
     /// The snapshots of every tick after the last one sent, up to `complete`, in which a held
     /// frame holds the player (plus the in-transit ticks before such a tick), each at most
-    /// `budget` bytes once encoded.
+    /// `budget` bytes once encoded. Of a session more than [`CATCH_UP_TICKS`] behind, only
+    /// the newest that many.
     pub(super) fn catch_up<'a>(
         &mut self,
         held: &'a HeldFrames,
@@ -89,6 +97,13 @@ impl Stream {
     ) -> CatchUp<'a> {
         let mut snapshots = Vec::new();
         let mut newest = None;
+        let floor = Tick(complete.0.saturating_sub(CATCH_UP_TICKS));
+        if self.last_snapshot < floor {
+            if self.last_snapshot > Tick(0) {
+                metrics::counter!("mmo_gateway_stale_ticks_skipped_total").increment(floor.0 - self.last_snapshot.0);
+            }
+            self.last_snapshot = floor;
+        }
         while let Some((frame, own)) = held.next_own(self.entity, self.last_snapshot, complete) {
             let seen = Seen { state: own.clone(), tick: frame.tick, zone: frame.zone };
             let last_seen = self.last_seen.as_ref().map(|s| s.tick);
@@ -158,6 +173,7 @@ pub(super) mod tests {
     use crate::held::tests::frame;
     use crate::view::tests::npc;
     use mmo_protocol::limits::MAX_SNAPSHOT_BYTES;
+    use mmo_protocol::View;
     use std::sync::Arc;
 
     /// The player (entity 1) at `x`, having sent inputs up to `seq`.
@@ -205,6 +221,20 @@ pub(super) mod tests {
         stream.acknowledge(Some(Tick(2)));
         let last = stream.catch_up(&held, Tick(4), &geometry(), MAX_SNAPSHOT_BYTES);
         assert_eq!(last.snapshots[0].baseline, Some(Tick(3)));
+    }
+
+    #[test]
+    fn a_session_woken_too_late_skips_the_stale_ticks_and_stays_in_step() {
+        let held = cell_ticks(8, |_| Vec::new());
+        let mut stream = Stream::new(EntityId(1), Default::default());
+        let first = stream.catch_up(&held, Tick(1), &geometry(), MAX_SNAPSHOT_BYTES);
+        stream.acknowledge(Some(Tick(1)));
+        assert_eq!(ticks(&first), [1]);
+        let late = stream.catch_up(&held, Tick(8), &geometry(), MAX_SNAPSHOT_BYTES);
+        assert_eq!(ticks(&late), [5, 6, 7, 8], "only the newest {CATCH_UP_TICKS}");
+        assert_eq!(late.snapshots[0].baseline, Some(Tick(1)), "still a delta against the acked view");
+        let rebuilt = View::apply(stream.view_at(Tick(1)), &late.snapshots[0]).expect("applies");
+        assert_eq!(Some(&rebuilt), stream.view_at(Tick(5)));
     }
 
     #[test]

@@ -165,3 +165,14 @@ fn a_delta_against_a_view_not_held_or_naming_unknown_handles_is_refused() {
     }];
     assert_eq!(View::apply(Some(&view), &later), Err(mmo_protocol::snapshot::ApplyError::OutOfRange));
 }
+
+#[test]
+fn views_are_extrapolated_at_most_max_extrapolation_ticks() {
+    use mmo_protocol::snapshot::MAX_EXTRAPOLATION_TICKS;
+    let (_, view) = mmo_protocol::golden::snapshot_sequence().remove(0);
+    let ahead = |ticks: u64| view.advanced(Tick(view.tick.0 + ticks));
+    let (stop, far) = (ahead(MAX_EXTRAPOLATION_TICKS), ahead(MAX_EXTRAPOLATION_TICKS + 30));
+    assert_eq!((stop.you.body, &stop.entities), (far.you.body, &far.entities), "motion stops at the limit");
+    assert!(view.entities.values().any(|k| k.motion.body.vel != IVec2::ZERO), "something moves");
+    assert_ne!(stop.entities, ahead(MAX_EXTRAPOLATION_TICKS - 1).entities, "and moved until then");
+}

@@ -36,6 +36,10 @@ pub const MAX_VEL: i32 = 1 << 12;
 /// Most ticks a snapshot may be ahead of its baseline (both ends keep far fewer views), so a
 /// hostile one cannot make the receiver extrapolate for ever.
 pub const MAX_BASELINE_AGE: u64 = 256;
+/// Most ticks a view is extrapolated: motion stops there, on both ends alike. A snapshot on an
+/// older baseline (a client far behind) costs its sender and receiver at most this many steps
+/// per entity; its residuals carry the rest.
+pub const MAX_EXTRAPOLATION_TICKS: u64 = 8;
 
 /// The player's own avatar, exact, for prediction and the HUD.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,14 +183,15 @@ pub enum ApplyError {
 }
 
 impl View {
-    /// The view extrapolated to `tick` (every motion, the player's too, stepped ahead).
+    /// The view extrapolated to `tick` (every motion, the player's too, stepped ahead, at most
+    /// [`MAX_EXTRAPOLATION_TICKS`]).
     pub fn advanced(&self, tick: Tick) -> View {
         self.advanced_with(tick, &mut Extrapolations::default())
     }
 
     /// [`View::advanced`], taking and keeping extrapolations in `memo`.
     pub fn advanced_with(&self, tick: Tick, memo: &mut Extrapolations) -> View {
-        let ticks = tick.0.saturating_sub(self.tick.0);
+        let ticks = tick.0.saturating_sub(self.tick.0).min(MAX_EXTRAPOLATION_TICKS);
         let mut next = self.clone();
         next.tick = tick;
         next.you.body = memo.advance(Motion { body: self.you.body, hint: self.you_hint }, ticks).body;
