@@ -7,16 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/capacity}
-shift || true
-steps=("${@:-300 500 700 1000}")
-# shellcheck disable=SC2206
-steps=(${steps[*]})
+[ $# -gt 0 ] && shift
+[ $# -gt 0 ] || set -- 300 500 700 1000
 echo "building the release world and load tester (the first build takes several minutes)..." >&2
 cargo build --release -p mmo-local -p mmo-loadtest --bins >&2
 scripts/build-client.sh >&2
 mkdir -p "$out"
 printf '%6s %-7s %8s %8s %6s %8s %8s %8s %11s %11s\n' bots verdict p50_ms p99_ms gaps disconn cpu_pct rss_mib cpu%/session KiB/session
-for n in "${steps[@]}"; do
+for n in "$@"; do
   dir="$out/$n"
   mkdir -p "$dir"
   log="$dir/world.log"
