@@ -103,26 +103,38 @@ async fn item_serials_are_conserved_through_drops_pickups_and_gives() {
     assert!(picked, "Ann killed NPCs and picked up what they dropped");
     settle_fight(&mut ann, &mut bea).await;
 
-    // Ann drops one item and gives one to Bea.
+    // Ann drops one item and gives one to Bea, who stands within giving reach but too far to
+    // pick up what Ann drops. A give to a player who is not there (Bea knocked down by an NPC
+    // meanwhile) does nothing, and is asked again once Bea is back in reach.
+    stand_beside(&mut bea, &mut ann).await;
     let (before, _, _) = holdings(&world).await;
     let ann_before = inventory(&before, ann_id);
     let bea_before = inventory(&before, bea_id);
     ann.send_control(&ClientControl::Chat { text: "/drop".into() }).await;
     ann.send_control(&ClientControl::Chat { text: "/give bea".into() }).await;
     let mut moved = false;
-    for _ in 0..100 {
+    let mut last = (Vec::new(), Vec::new(), Vec::new());
+    for i in 1..=200 {
         idle(&mut ann).await;
         idle(&mut bea).await;
         let (now, ground, _) = holdings(&world).await;
-        if inventory(&now, ann_id).len() == ann_before.len() - 2
-            && inventory(&now, bea_id).len() == bea_before.len() + 1
-        {
+        let (ann_now, bea_now) = (inventory(&now, ann_id), inventory(&now, bea_id));
+        if ann_now.len() == ann_before.len() - 2 && bea_now.len() == bea_before.len() + 1 {
             assert!(ground.contains(ann_before.last().unwrap()), "the dropped item lies on the ground");
             moved = true;
             break;
         }
+        if i % 40 == 0 && ann_now.len() == ann_before.len() - 1 && bea_now == bea_before {
+            stand_beside(&mut bea, &mut ann).await;
+            ann.send_control(&ClientControl::Chat { text: "/give bea".into() }).await;
+        }
+        last = (ann_now, bea_now, ground);
     }
-    assert!(moved, "the drop and the give happened");
+    let (ann_now, bea_now, ground) = last;
+    assert!(
+        moved,
+        "the drop and the give happened: Ann {ann_before:?} -> {ann_now:?}, Bea {bea_before:?} -> {bea_now:?}, ground {ground:?}"
+    );
 
     let (_, _, minted) = holdings(&world).await;
     let expected: BTreeSet<ItemSerial> = starters.union(&minted).copied().collect();
@@ -160,4 +172,23 @@ async fn settle_fight(ann: &mut Client, bea: &mut Client) {
         idle(ann).await;
         idle(bea).await;
     }
+}
+
+/// Walks Bea until she stands still on the ground 2 to 4 tiles beside Ann: within giving reach,
+/// beyond picking up what Ann drops.
+async fn stand_beside(bea: &mut Client, ann: &mut Client) {
+    for _ in 0..400 {
+        let a = idle(ann).await.body;
+        let b = idle(bea).await.body;
+        let side = if b.pos.x >= a.pos.x { 1 } else { -1 };
+        let error = a.pos.x + side * 3 * SUB - b.pos.x;
+        if error.abs() <= SUB && b.vel.x == 0 && b.on_ground {
+            return;
+        }
+        if error.abs() > SUB / 2 {
+            bea.send_input(if error > 0 { Buttons::RIGHT } else { Buttons::LEFT }).await;
+            bea.snapshot().await;
+        }
+    }
+    panic!("Bea did not come to stand beside Ann");
 }
