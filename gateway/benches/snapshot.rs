@@ -13,7 +13,7 @@
 //! most (the larger of x and y, in 1/256 tile); build and encode time per entity in view. The last two: the bytes per tick of the crowd's cell streams on the zone
 //! link between processes, as whole frames (link version 1) and as deltas (version 2).
 //!
-//! `cargo bench -p mmo-gateway --bench snapshot`
+//! `cargo bench -p mmo-gateway --bench snapshot [-- CASE...]` (a case: `walking/200`, `idle`, `/50`)
 #![allow(clippy::print_stdout, reason = "a benchmark reports its table on stdout")]
 #![allow(clippy::disallowed_methods, reason = "a benchmark times the encoder with the real clock")]
 
@@ -222,8 +222,14 @@ fn main() {
         "link whole",
         "link delta"
     );
+    // `cargo bench ... -- walking/200 idle` runs only the cases whose name contains an argument.
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     for behaviour in Behaviour::ALL {
         for crowd in CROWDS {
+            let name = format!("{}/{crowd}", format!("{behaviour:?}").to_lowercase());
+            if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
+                continue;
+            }
             let t = run(behaviour, crowd);
             let n = t.snapshots as f64;
             let per_entity = |x: f64| x / t.in_view.max(1) as f64;

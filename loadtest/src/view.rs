@@ -77,7 +77,7 @@ pub(crate) mod tests {
         v.apply(&snap(10, None, vec![npc(0, 7, IVec2::new(100, 512))], vec![])).unwrap();
         let hurt = Update { handle: 0, motion: None, hp: Some(20), pose: None };
         let view = v.apply(&snap(11, Some(10), vec![], vec![hurt])).unwrap();
-        let k = &view.entities[&0];
+        let k = view.entities.get(&0).expect("spawned");
         assert_eq!((k.id, k.motion.body.pos, k.hp), (EntityId(7), IVec2::new(100, 512), 20));
         assert_eq!(v.newest_tick(), Some(Tick(11)));
         // Another delta against 10 (the ack had not moved on): same base, not 11's.

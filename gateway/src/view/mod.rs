@@ -19,17 +19,18 @@
 //! A change left out stays as the baseline had it and competes again next tick; nothing is
 //! lost by running out of room.
 
-mod handles;
+mod tracks;
 
-use handles::Handles;
+use tracks::{Tracks, Waiting};
 use mmo_protocol::bits::{BitCounter, BitSink};
 use mmo_protocol::cell::pose;
 use mmo_protocol::snapshot::wire::{encoded_bits, write_spawn, write_update};
-use mmo_protocol::snapshot::{guess_hint, own_update, Extrapolations, Handle, Motion, MotionDelta, Spawn, Update};
+use mmo_protocol::snapshot::{
+    guess_hint, own_update, Extrapolations, Handle, Hint, Motion, MotionDelta, Spawn, Update,
+};
 use mmo_protocol::{EntityState, OwnState, Snapshot, View};
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::{Body, EntityId, Tick};
-use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -47,17 +48,11 @@ pub const OVERDUE_TICKS: u64 = 3;
 /// says. Smaller changes (hp, pose, a slow drift) wait for room.
 pub const POS_TOLERANCE: i32 = 16;
 
-/// How long a change has waited and how urgent it has become.
-#[derive(Debug, Clone, Copy)]
-struct Waiting {
-    since: Tick,
-    priority: u32,
-}
-
 /// One candidate for a snapshot.
 enum Change {
     Remove(Handle),
-    Spawn(EntityId),
+    /// The entity and the hint to extrapolate it with.
+    Spawn(EntityId, Hint),
     Update(EntityId, Update),
 }
 
@@ -66,12 +61,11 @@ enum Change {
 pub struct ClientView {
     /// The view the client rebuilds from each snapshot sent, oldest first.
     history: VecDeque<View>,
-    handles: Handles,
-    waiting: HashMap<EntityId, Waiting>,
-    /// The tick each entity's change was last sent.
-    sent: HashMap<EntityId, Tick>,
-    /// Every entity's body and the player's at the previous snapshot (to guess held buttons).
-    last_bodies: HashMap<EntityId, Body>,
+    tracks: Tracks,
+    /// The player's entity and body at the previous snapshot (to guess held buttons).
+    last_you: Option<(EntityId, Body)>,
+    /// Scratch: which handles of the baseline stay in view.
+    staying: Vec<bool>,
     soft_budget: usize,
     extrapolations: SharedExtrapolations,
 }
@@ -87,10 +81,9 @@ impl ClientView {
     pub fn new(extrapolations: SharedExtrapolations) -> Self {
         ClientView {
             history: VecDeque::new(),
-            handles: Handles::default(),
-            waiting: HashMap::default(),
-            sent: HashMap::default(),
-            last_bodies: HashMap::default(),
+            tracks: Tracks::default(),
+            last_you: None,
+            staying: Vec::new(),
             soft_budget: SOFT_BUDGET,
             extrapolations,
         }
@@ -120,6 +113,7 @@ impl ClientView {
                 self.history.pop_front();
             }
         }
+        let previous = self.history.back().map(|v| v.tick);
         let base = ack.and_then(|a| self.view_at(a));
         let baseline = base.map(|v| v.tick);
         let start = match base {
@@ -127,7 +121,8 @@ impl ClientView {
             None => View { tick, ..View::default() },
         };
 
-        let hint = guess_hint(&you.body, self.last_bodies.get(&you.entity), you.pose & pose::FACING_LEFT != 0);
+        let last_you = self.last_you.filter(|(id, _)| *id == you.entity).map(|(_, body)| body);
+        let hint = guess_hint(&you.body, last_you.as_ref(), you.pose & pose::FACING_LEFT != 0);
         let mut snapshot = Snapshot {
             tick,
             baseline,
@@ -137,7 +132,7 @@ impl ClientView {
             updates: Vec::new(),
         };
         let in_view = InView::new(others);
-        let changes = self.changes(tick, &start, &in_view, baseline);
+        let changes = self.changes(tick, &start, &in_view, baseline, previous);
         self.select(&mut snapshot, changes, &in_view, budget);
 
         let view = match View::apply_to(start, &snapshot) {
@@ -149,35 +144,43 @@ impl ClientView {
                 return snapshot;
             }
         };
-        self.remember(view, you, others);
+        self.remember(view, &you);
         snapshot
     }
 
     /// What differs between the extrapolated baseline `start` and the truth, most urgent first,
-    /// each with whether it may go past the soft budget.
-    fn changes(&mut self, tick: Tick, start: &View, in_view: &InView, baseline: Option<Tick>) -> Vec<(bool, Change)> {
-        let mut urgent = Vec::new();
+    /// each with whether it may go past the soft budget. `previous` is the tick of the
+    /// snapshot before.
+    fn changes(
+        &mut self,
+        tick: Tick,
+        start: &View,
+        in_view: &InView,
+        baseline: Option<Tick>,
+        previous: Option<Tick>,
+    ) -> Vec<(bool, Change)> {
         let mut rest = Vec::new();
-        for (handle, known) in &start.entities {
-            if in_view.get(known.id).is_none() {
-                urgent.push(((0, 0, known.id), Change::Remove(*handle)));
-            }
-        }
+        // The handles of the baseline still in view.
+        let mut staying = std::mem::take(&mut self.staying);
+        staying.clear();
+        staying.resize(start.entities.handle_bound(), false);
         let centre = start.you.body.pos;
         for &e in &in_view.0 {
+            let track = self.tracks.in_view(e.id, tick, previous);
+            let before = track.body.replace(e.body);
+            let hint = || guess_hint(&e.body, before.as_ref(), e.pose & pose::FACING_LEFT != 0);
             let mut visibly_off = false;
-            let known = self.handles.get(e.id).and_then(|h| start.entities.get(&h).map(|k| (h, k)));
+            let known = track.handle.and_then(|h| start.entities.get(&h).map(|k| (h, k)));
             let change = match known.filter(|(_, k)| k.id == e.id) {
-                None => Change::Spawn(e.id),
+                None => Change::Spawn(e.id, hint()),
                 Some((handle, known)) => {
-                    let motion = (known.motion.body != e.body).then(|| {
-                        let hint = guess_hint(&e.body, self.last_bodies.get(&e.id), e.pose & pose::FACING_LEFT != 0);
-                        MotionDelta::between(&known.motion.body, &e.body, hint)
-                    });
+                    staying[usize::from(handle)] = true;
+                    let motion =
+                        (known.motion.body != e.body).then(|| MotionDelta::between(&known.motion.body, &e.body, hint()));
                     let hp = (known.hp != e.hp).then_some(e.hp);
                     let pose = (known.pose != e.pose).then_some(e.pose);
                     if motion.is_none() && hp.is_none() && pose.is_none() {
-                        self.waiting.remove(&e.id);
+                        track.waiting = None;
                         continue;
                     }
                     visibly_off = motion.is_some_and(|d| off_by(&d) > POS_TOLERANCE);
@@ -185,9 +188,9 @@ impl ClientView {
                 }
             };
             let distance = ((e.body.pos - centre).abs().element_sum() >> SUB_SHIFT) as u32;
-            let waiting = self.waiting.entry(e.id).or_insert(Waiting { since: tick, priority: 0 });
+            let waiting = track.waiting.get_or_insert(Waiting { since: tick, priority: 0 });
             waiting.priority += 1 + 64 / (4 + distance);
-            let in_flight = baseline.is_none_or(|b| self.sent.get(&e.id).is_some_and(|s| *s > b));
+            let in_flight = baseline.is_none_or(|b| track.sent.is_some_and(|s| s > b));
             let overdue = tick.0 - waiting.since.0 >= OVERDUE_TICKS;
             let class = if in_flight {
                 1
@@ -198,7 +201,14 @@ impl ClientView {
             };
             rest.push(((class, u32::MAX - waiting.priority, e.id), change));
         }
-        rest.sort_by_key(|(key, _)| *key);
+        let mut urgent: Vec<_> = start
+            .entities
+            .iter()
+            .filter(|(h, _)| !staying[usize::from(*h)])
+            .map(|(h, known)| ((0, 0, known.id), Change::Remove(h)))
+            .collect();
+        self.staying = staying;
+        rest.sort_unstable_by_key(|(key, _)| *key);
         urgent.extend(rest);
         urgent.into_iter().map(|((class, _, _), c)| (class < 3, c)).collect()
     }
@@ -229,12 +239,12 @@ impl ClientView {
                         snapshot.removed.push(h);
                         continue;
                     }
-                    Change::Spawn(id) => {
-                        let handle = self.handles.assign(id).expect("costed with its handle");
+                    Change::Spawn(id, hint) => {
+                        let handle = self.tracks.assign(id).expect("costed with its handle");
                         snapshot.spawns.push(spawn_of(
                             handle,
                             in_view.get(id).expect("a change of an entity in view"),
-                            &self.last_bodies,
+                            hint,
                         ));
                         id
                     }
@@ -243,8 +253,10 @@ impl ClientView {
                         id
                     }
                 };
-                self.sent.insert(sent, snapshot.tick);
-                self.waiting.remove(&sent);
+                if let Some(track) = self.tracks.get_mut(sent) {
+                    track.sent = Some(snapshot.tick);
+                    track.waiting = None;
+                }
             }
             snapshot.removed.sort_unstable();
             snapshot.spawns.sort_by_key(|s| s.handle);
@@ -265,36 +277,26 @@ impl ClientView {
                 write_update(&mut c, u);
                 c.eg(u.handle.into(), 0);
             }
-            Change::Spawn(id) => {
-                let handle = self.handles.assign(*id)?;
-                write_spawn(
-                    &mut c,
-                    &spawn_of(handle, in_view.get(*id).expect("a change of an entity in view"), &self.last_bodies),
-                );
+            Change::Spawn(id, hint) => {
+                let handle = self.tracks.assign(*id)?;
+                write_spawn(&mut c, &spawn_of(handle, in_view.get(*id).expect("a change of an entity in view"), *hint));
                 c.eg(handle.into(), 0);
             }
         }
         Some(c.bits)
     }
 
-    /// Keeps `view` as a possible baseline and notes what was sent.
-    fn remember(&mut self, view: View, you: OwnState, others: &[&EntityState]) {
+    /// Keeps `view` as a possible baseline.
+    fn remember(&mut self, view: View, you: &OwnState) {
         let tick = view.tick;
-        for known in view.entities.values() {
-            self.handles.held(known.id, tick);
-        }
         self.history.push_back(view);
         while self.history.len() > HISTORY {
             self.history.pop_front();
         }
         let oldest = self.history.front().map_or(tick, |v| v.tick);
-        self.handles.release_older_than(oldest);
-        self.last_bodies.clear();
-        self.last_bodies.extend(others.iter().map(|e| (e.id, e.body)));
-        self.last_bodies.insert(you.entity, you.body);
-        let last_bodies = &self.last_bodies;
-        self.waiting.retain(|id, _| last_bodies.contains_key(id));
-        self.sent.retain(|id, _| last_bodies.contains_key(id));
+        let newest = self.history.back().expect("just kept");
+        self.tracks.end_of_snapshot(tick, newest.entities.keys(), oldest);
+        self.last_you = Some((you.entity, you.body));
     }
 }
 
@@ -326,9 +328,8 @@ fn eg_bits(v: u64) -> usize {
     c.bits
 }
 
-/// The spawn of `e` under `handle`.
-fn spawn_of(handle: Handle, e: &EntityState, last_bodies: &HashMap<EntityId, Body>) -> Spawn {
-    let hint = guess_hint(&e.body, last_bodies.get(&e.id), e.pose & pose::FACING_LEFT != 0);
+/// The spawn of `e` under `handle`, extrapolated with `hint`.
+fn spawn_of(handle: Handle, e: &EntityState, hint: Hint) -> Spawn {
     Spawn {
         handle,
         id: e.id,

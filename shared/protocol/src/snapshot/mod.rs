@@ -16,15 +16,16 @@
 //!
 //! The bit layout is in [`wire`].
 
+mod entities;
 pub mod motion;
 pub mod wire;
 
 use crate::cell::EntityKind;
 use glam::IVec2;
 use mmo_world::{Body, CellId, EntityId, Tick, ZoneId};
+pub use entities::{Entities, MAX_HANDLES};
 pub use motion::{guess_hint, Extrapolations, Hint, Motion};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A per-client entity handle.
 pub type Handle = u16;
@@ -163,7 +164,7 @@ pub struct View {
     pub you: OwnState,
     /// The hint the player's own body is extrapolated with.
     pub you_hint: Hint,
-    pub entities: BTreeMap<Handle, Known>,
+    pub entities: Entities,
 }
 
 /// A snapshot that does not fit the view it names.
@@ -178,6 +179,8 @@ pub enum ApplyError {
     UnknownHandle(Handle),
     #[error("handle {0} spawned while in use")]
     HandleInUse(Handle),
+    #[error("handle {0} is past the largest a view may use")]
+    HandleOutOfRange(Handle),
     #[error("a body goes out of range")]
     OutOfRange,
 }
@@ -229,6 +232,9 @@ impl View {
         }
         for s in &snap.spawns {
             in_range(&s.motion.body)?;
+            if usize::from(s.handle) >= MAX_HANDLES {
+                return Err(ApplyError::HandleOutOfRange(s.handle));
+            }
             let known =
                 Known { id: s.id, kind: s.kind.clone(), max_hp: s.max_hp, motion: s.motion, hp: s.hp, pose: s.pose };
             if view.entities.insert(s.handle, known).is_some() {

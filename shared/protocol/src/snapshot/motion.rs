@@ -5,7 +5,7 @@
 //! truth left that prediction: a walker at full speed, a jump arc or a fall cost nothing;
 //! a turn, a landing or a bump against a wall cost one update.
 
-use mmo_world::physics::SUB_SHIFT;
+use mmo_world::physics::{RUN_SPEED, SUB_SHIFT};
 use mmo_world::{Body, Buttons, Tile, TileSource};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -56,8 +56,46 @@ impl Motion {
         Motion { body: self.body.step(self.hint.buttons(), &ground), hint: self.hint }
     }
 
-    /// `ticks` ahead.
-    pub fn advance(mut self, ticks: u64) -> Motion {
+    /// `ticks` ahead. A motion that one step only moves by its velocity (standing, walking at
+    /// full speed on the ground, falling at full speed) goes on so: the world it is stepped in
+    /// is the same wherever it goes (ground along its row, air everywhere), so it is moved
+    /// there at once, exactly where stepping would take it.
+    pub fn advance(self, ticks: u64) -> Motion {
+        if ticks == 0 {
+            return self;
+        }
+        if let Some(m) = self.walked_on(ticks) {
+            return m;
+        }
+        let next = self.step();
+        self.uniformly(next, ticks).unwrap_or_else(|| next.advance_stepwise(ticks - 1))
+    }
+
+    /// `ticks` ahead if it stands, or walks at full speed the way it holds, on level ground
+    /// (feet on a tile's top edge): read off without stepping, as it is the commonest case.
+    fn walked_on(self, ticks: u64) -> Option<Motion> {
+        let b = self.body;
+        let walking = b.vel.x == i32::from(self.hint.dir.signum()) * RUN_SPEED;
+        let level = b.on_ground && b.vel.y == 0 && b.pos.y & ((1 << SUB_SHIFT) - 1) == 0;
+        (walking && level && !self.hint.jump && ticks <= Self::UNIFORM_MAX_TICKS).then(|| Motion {
+            body: Body { pos: b.pos + b.vel * ticks as i32, ..b },
+            hint: self.hint,
+        })
+    }
+
+    /// `ticks` ahead if `next`, this motion a step ahead, shows it uniform.
+    fn uniformly(self, next: Motion, ticks: u64) -> Option<Motion> {
+        let b = self.body;
+        let level = b.vel.y == 0 || !b.on_ground;
+        let uniform = ticks <= Self::UNIFORM_MAX_TICKS && level && next.body == Body { pos: b.pos + b.vel, ..b };
+        uniform.then(|| Motion { body: Body { pos: b.pos + b.vel * ticks as i32, ..b }, hint: self.hint })
+    }
+
+    /// Most ticks [`Motion::advance`] moves a uniform motion at once (far from overflowing).
+    const UNIFORM_MAX_TICKS: u64 = 1 << 10;
+
+    /// `ticks` ahead, one step at a time.
+    pub fn advance_stepwise(mut self, ticks: u64) -> Motion {
         for _ in 0..ticks {
             self = self.step();
         }
@@ -82,6 +120,9 @@ impl Extrapolations {
     pub fn advance(&mut self, motion: Motion, ticks: u64) -> Motion {
         if ticks == 0 {
             return motion;
+        }
+        if let Some(m) = motion.walked_on(ticks) {
+            return m;
         }
         if let Some(m) = self.memo.get(&(motion, ticks)) {
             return *m;
@@ -184,6 +225,29 @@ mod tests {
         assert_eq!(Motion { body: b, hint: Hint::default() }.advance(50).body, b);
         let run = Body { vel: IVec2::new(-RUN_SPEED, 0), ..b };
         assert_eq!(guess_hint(&run, Some(&run), true), Hint { dir: -1, jump: false });
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// Standing, walking at full speed and falling at full speed are advanced at once.
+        #[test]
+        fn advancing_at_once_is_stepping_tick_by_tick(
+            x in -(1 << 20)..(1i32 << 20),
+            y in proptest::prop_oneof![-(1 << 20)..(1i32 << 20), (-(1 << 12)..(1i32 << 12)).prop_map(|row| row * SUB)],
+            vx in proptest::prop_oneof![-200..200i32, proptest::strategy::Just(RUN_SPEED), proptest::strategy::Just(-RUN_SPEED)],
+            vy in proptest::prop_oneof![-400..400i32, proptest::strategy::Just(0), proptest::strategy::Just(mmo_world::physics::MAX_FALL)],
+            on_ground: bool,
+            dir in -1..=1i8,
+            jump: bool,
+            ticks in 0..40u64,
+        ) {
+            let m = Motion { body: Body { pos: IVec2::new(x, y), vel: IVec2::new(vx, vy), on_ground }, hint: Hint { dir, jump } };
+            proptest::prop_assert_eq!(m.advance(ticks), m.advance_stepwise(ticks));
+            proptest::prop_assert_eq!(Extrapolations::default().advance(m, ticks), m.advance_stepwise(ticks));
+            let settled = m.advance_stepwise(5);
+            proptest::prop_assert_eq!(settled.advance(ticks), settled.advance_stepwise(ticks));
+        }
     }
 
     #[test]
