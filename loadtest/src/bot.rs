@@ -303,7 +303,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     summary.handoffs_seen += u64::from(outcome.handed_off);
                     summary.round_trips += rtts.len() as u64;
                     let traffic = delta(client.traffic, &mut reported);
-                    ctx.recorder.snapshot(SnapshotReport { outcome, traffic }, &rtts);
+                    ctx.recorder.snapshot(SnapshotReport { outcome, traffic, in_view: s.entities.len() }, &rtts);
                     if s.tick >= view.tick {
                         view = s;
                     }

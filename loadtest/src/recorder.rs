@@ -33,6 +33,8 @@ pub struct Counts {
     pub snapshot_gaps: u64,
     pub missed_snapshots: u64,
     pub late_snapshots: u64,
+    /// Entities in view, summed over the snapshots rebuilt.
+    pub entities_in_view: u64,
     pub handoffs_seen: u64,
     pub cell_crossings: u64,
     /// Sessions moved to another gateway (a draining one asked) and resumed there.
@@ -70,6 +72,7 @@ impl Counts {
             snapshot_gaps,
             missed_snapshots,
             late_snapshots,
+            entities_in_view,
             handoffs_seen,
             cell_crossings,
             gateway_moves,
@@ -94,6 +97,7 @@ impl Counts {
         *snapshot_gaps += o.snapshot_gaps;
         *missed_snapshots += o.missed_snapshots;
         *late_snapshots += o.late_snapshots;
+        *entities_in_view += o.entities_in_view;
         *handoffs_seen += o.handoffs_seen;
         *cell_crossings += o.cell_crossings;
         *gateway_moves += o.gateway_moves;
@@ -122,6 +126,8 @@ impl Counts {
 pub struct SnapshotReport {
     pub outcome: SnapshotOutcome,
     pub traffic: Traffic,
+    /// Entities in the view it rebuilt.
+    pub in_view: usize,
 }
 
 #[derive(Debug)]
@@ -300,6 +306,7 @@ impl Recorder {
             c.snapshot_gaps += u64::from(o.missed > 0);
             c.missed_snapshots += o.missed;
             c.late_snapshots += u64::from(o.late);
+            c.entities_in_view += report.in_view as u64;
             c.cell_crossings += u64::from(o.crossed_cell);
             c.move_skipped_ticks += o.skipped_by_move;
             c.handoffs_seen += u64::from(o.handed_off);

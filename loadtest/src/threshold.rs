@@ -22,6 +22,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("connect_failures", "bots that never joined"),
     ("server_errors", "error messages from the server (ChatFlood, ...)"),
     ("errors", "connect failures + unexpected disconnects + server errors + protocol errors"),
+    ("entities_in_view_mean", "other entities in a bot's view, per snapshot (mean)"),
     ("handoffs_seen", "changes of the zone simulating a bot"),
     ("cell_crossings", "changes of the cell a bot stands in"),
     ("gateway_moves", "sessions moved to another gateway (a draining one asked) and resumed"),

@@ -135,13 +135,15 @@ impl Stream {
         let tile = tile_of(own.body.pos);
         let mut others: Vec<_> = frames
             .iter()
-            .flat_map(|f| f.entities.iter().map(move |e| (f.tick, e)))
-            .filter(|(_, e)| e.id != self.entity && in_view(tile, e.body.pos))
+            .enumerate()
+            .flat_map(|(i, f)| f.entities.iter().map(move |e| (f.tick, i, e)))
+            .filter(|(_, _, e)| e.id != self.entity && in_view(tile, e.body.pos))
             .collect();
-        // An entity in handoff can be in two frames (two ticks): keep its newest state.
-        others.sort_by_key(|(t, e)| (e.id, std::cmp::Reverse(*t)));
-        others.dedup_by_key(|(_, e)| e.id);
-        let others: Vec<_> = others.into_iter().map(|(_, e)| e).collect();
+        // An entity in handoff can be in two frames (two ticks): keep its newest state (of the
+        // first frame given, if both are of one tick).
+        others.sort_unstable_by_key(|(t, i, e)| (e.id, std::cmp::Reverse(*t), *i));
+        others.dedup_by_key(|(_, _, e)| e.id);
+        let others: Vec<_> = others.into_iter().map(|(_, _, e)| e).collect();
         let you = OwnState {
             entity: own.id,
             last_input_seq: own.last_input_seq,

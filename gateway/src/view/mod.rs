@@ -165,8 +165,9 @@ impl ClientView {
         staying.clear();
         staying.resize(start.entities.handle_bound(), false);
         let centre = start.you.body.pos;
-        for &e in &in_view.0 {
-            let track = self.tracks.in_view(e.id, tick, previous);
+        self.tracks.enter(in_view.0.iter().map(|e| e.id), tick, previous);
+        for (i, &e) in in_view.0.iter().enumerate() {
+            let track = self.tracks.in_view(i);
             let before = track.body.replace(e.body);
             let hint = || guess_hint(&e.body, before.as_ref(), e.pose & pose::FACING_LEFT != 0);
             let mut visibly_off = false;

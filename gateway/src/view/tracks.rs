@@ -8,7 +8,6 @@
 
 use mmo_protocol::snapshot::{Handle, MAX_HANDLES};
 use mmo_world::{Body, EntityId, Tick};
-use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
 
 /// How long a change has waited and how urgent it has become.
@@ -21,6 +20,7 @@ pub(super) struct Waiting {
 /// One entity as the view tracks it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Track {
+    id: EntityId,
     pub(super) handle: Option<Handle>,
     /// The newest remembered view holding the entity (`None`: assigned, in no view yet).
     last_held: Option<Tick>,
@@ -33,9 +33,15 @@ pub(super) struct Track {
     pub(super) sent: Option<Tick>,
 }
 
+/// The tracks, sorted by entity id: the entities in view come sorted too, so matching them
+/// up each tick is one pass, without hashing.
 #[derive(Debug, Default)]
 pub(super) struct Tracks {
-    by_id: HashMap<EntityId, Track>,
+    by_id: Vec<Track>,
+    /// Where the track of each entity in view is in `by_id`, in the order they were given.
+    in_view: Vec<usize>,
+    /// Scratch: the allocation `by_id` is rebuilt in when entities come into view.
+    spare: Vec<Track>,
     /// Handles given back, reused smallest first.
     free: BTreeSet<Handle>,
     /// The smallest handle never given yet.
@@ -45,25 +51,80 @@ pub(super) struct Tracks {
 }
 
 impl Tracks {
-    /// The track of `id`, in view for the snapshot of `tick`, the previous one having been
-    /// `previous`: what it kept from an earlier stay in view is forgotten.
-    pub(super) fn in_view(&mut self, id: EntityId, tick: Tick, previous: Option<Tick>) -> &mut Track {
-        let track = self.by_id.entry(id).or_default();
-        if track.seen != previous || previous.is_none() {
-            *track = Track { handle: track.handle, last_held: track.last_held, ..Track::default() };
+    /// Takes the entities in view for the snapshot of `tick` (`ids`, ascending), the previous
+    /// snapshot having been `previous`: each gets a track, and what a track kept from an
+    /// earlier stay in view is forgotten. Their tracks are then [`Tracks::in_view`].
+    pub(super) fn enter(&mut self, ids: impl Iterator<Item = EntityId> + Clone, tick: Tick, previous: Option<Tick>) {
+        self.in_view.clear();
+        if !self.find_all(ids.clone()) {
+            self.add_missing(ids);
         }
-        track.seen = Some(tick);
-        track
+        for &i in &self.in_view {
+            let track = &mut self.by_id[i];
+            if track.seen != previous || previous.is_none() {
+                *track = Track { id: track.id, handle: track.handle, last_held: track.last_held, ..Track::default() };
+            }
+            track.seen = Some(tick);
+        }
+    }
+
+    /// Notes where the tracks of `ids` are; false if some have none.
+    fn find_all(&mut self, ids: impl Iterator<Item = EntityId>) -> bool {
+        let mut at = 0;
+        for id in ids {
+            match self.by_id[at..].iter().position(|t| t.id >= id) {
+                Some(i) if self.by_id[at + i].id == id => {
+                    at += i;
+                    self.in_view.push(at);
+                }
+                _ => {
+                    self.in_view.clear();
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Gives the entities of `ids` without a track one, noting where each track is.
+    fn add_missing(&mut self, ids: impl Iterator<Item = EntityId>) {
+        let mut merged = std::mem::take(&mut self.spare);
+        merged.clear();
+        merged.reserve(self.by_id.len());
+        let mut old = self.by_id.drain(..).peekable();
+        for id in ids {
+            while let Some(t) = old.next_if(|t| t.id < id) {
+                merged.push(t);
+            }
+            let track = old.next_if(|t| t.id == id).unwrap_or(Track { id, ..Track::default() });
+            self.in_view.push(merged.len());
+            merged.push(track);
+        }
+        merged.extend(old);
+        self.spare = std::mem::replace(&mut self.by_id, merged);
+    }
+
+    /// The track of the `i`th entity given to [`Tracks::enter`].
+    pub(super) fn in_view(&mut self, i: usize) -> &mut Track {
+        &mut self.by_id[self.in_view[i]]
     }
 
     /// The track of `id`, if it has one.
     pub(super) fn get_mut(&mut self, id: EntityId) -> Option<&mut Track> {
-        self.by_id.get_mut(&id)
+        let i = self.by_id.binary_search_by_key(&id, |t| t.id).ok()?;
+        Some(&mut self.by_id[i])
     }
 
     /// The handle of `id`, assigning one if it has none; `None` when all are taken.
     pub(super) fn assign(&mut self, id: EntityId) -> Option<Handle> {
-        let track = self.by_id.entry(id).or_default();
+        let i = match self.by_id.binary_search_by_key(&id, |t| t.id) {
+            Ok(i) => i,
+            Err(i) => {
+                self.by_id.insert(i, Track { id, ..Track::default() });
+                i
+            }
+        };
+        let track = &mut self.by_id[i];
         if let Some(handle) = track.handle {
             return Some(handle);
         }
@@ -93,7 +154,7 @@ impl Tracks {
             self.held[word] |= 1 << bit;
         }
         let (bits, free) = (&self.held, &mut self.free);
-        self.by_id.retain(|_, track| {
+        self.by_id.retain_mut(|track| {
             if let Some(h) = track.handle {
                 if bits.get(usize::from(h) / 64).is_some_and(|w| w & (1 << (h % 64)) != 0) {
                     track.last_held = Some(tick);
@@ -110,7 +171,7 @@ impl Tracks {
 
     #[cfg(test)]
     pub(super) fn handles_given(&self) -> usize {
-        self.by_id.values().filter(|t| t.handle.is_some()).count()
+        self.by_id.iter().filter(|t| t.handle.is_some()).count()
     }
 }
 
@@ -138,12 +199,17 @@ mod tests {
     fn what_is_kept_while_in_view_is_forgotten_when_it_leaves() {
         let mut t = Tracks::default();
         let a = EntityId(100);
-        t.in_view(a, Tick(1), None).sent = Some(Tick(1));
+        let b = EntityId(50);
+        t.enter([a].into_iter(), Tick(1), None);
+        t.in_view(0).sent = Some(Tick(1));
         t.end_of_snapshot(Tick(1), std::iter::empty(), Tick(1));
-        assert_eq!(t.in_view(a, Tick(2), Some(Tick(1))).sent, Some(Tick(1)), "still in view");
+        t.enter([b, a].into_iter(), Tick(2), Some(Tick(1)));
+        assert_eq!((t.in_view(0).sent, t.in_view(1).sent), (None, Some(Tick(1))), "a is still in view");
         t.end_of_snapshot(Tick(2), std::iter::empty(), Tick(1));
         // Out of view at tick 3, back at 4.
+        t.enter([b].into_iter(), Tick(3), Some(Tick(2)));
         t.end_of_snapshot(Tick(3), std::iter::empty(), Tick(1));
-        assert_eq!(t.in_view(a, Tick(4), Some(Tick(3))).sent, None, "forgotten");
+        t.enter([a].into_iter(), Tick(4), Some(Tick(3)));
+        assert_eq!(t.in_view(0).sent, None, "forgotten");
     }
 }

@@ -116,6 +116,9 @@ fn metrics(t: &Totals, swarm: &SwarmOutcome) -> BTreeMap<String, f64> {
     put("server_errors", c.server_errors as f64);
     put("errors", c.errors() as f64);
     put("handoffs_seen", c.handoffs_seen as f64);
+    if c.snapshots > 0 {
+        put("entities_in_view_mean", c.entities_in_view as f64 / c.snapshots as f64);
+    }
     put("cell_crossings", c.cell_crossings as f64);
     put("gateway_moves", c.gateway_moves as f64);
     if t.move_outage.count > 0 {
