@@ -13,7 +13,7 @@ echo "building the release world and load tester (the first build takes several 
 cargo build --release -p mmo-local -p mmo-loadtest --bins >&2
 scripts/build-client.sh >&2
 mkdir -p "$out"
-printf '%6s %-7s %8s %8s %6s %8s %8s %8s %11s %11s\n' bots verdict p50_ms p99_ms gaps disconn cpu_pct rss_mib cpu%/session KiB/session
+printf '%6s %-7s %8s %8s %6s %8s %8s %8s %8s %11s %11s\n' bots verdict p50_ms p99_ms gaps disconn in_view cpu_pct rss_mib cpu%/session KiB/session
 for n in "$@"; do
   dir="$out/$n"
   mkdir -p "$dir"
@@ -36,9 +36,9 @@ for n in "$@"; do
   python3 - "$dir/report.json" "$n" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1])); m = r["metrics"]; p = r.get("target_process") or {}
-print("%6s %-7s %8.1f %8.1f %6d %8d %8.1f %8.1f %11.3f %11.1f" % (
+print("%6s %-7s %8.1f %8.1f %6d %8d %8.1f %8.1f %8.1f %11.3f %11.1f" % (
     sys.argv[2], "pass" if r["passed"] else "FAIL", m["rtt_p50_ms"], m["rtt_p99_ms"],
-    m["snapshot_gaps"], m["unexpected_disconnects"], p.get("cpu_pct_at_peak", 0),
+    m["snapshot_gaps"], m["unexpected_disconnects"], m.get("entities_in_view_mean", 0), p.get("cpu_pct_at_peak", 0),
     p.get("rss_mib_at_peak", 0), p.get("cpu_pct_per_session", 0), p.get("rss_kib_per_session", 0)))
 EOF
 done

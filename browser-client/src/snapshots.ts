@@ -26,6 +26,8 @@ export const MAX_VEL = 1 << 12;
 export const MAX_BASELINE_AGE = 256;
 /** Most ticks a view is extrapolated; motion stops there on both ends (`MAX_EXTRAPOLATION_TICKS`). */
 export const MAX_EXTRAPOLATION_TICKS = 8;
+/** Handles a view may use; a spawn on a larger one is refused (`MAX_HANDLES`). */
+export const MAX_HANDLES = 1 << 12;
 
 /** One other entity as the client knows it (`Known`), exact. */
 export interface Known {
@@ -62,7 +64,7 @@ export interface WorldView extends View {
   readonly byId: ReadonlyMap<number, EntityView>;
 }
 
-export type ApplyErrorKind = 'MissingBaseline' | 'BaselineOutOfRange' | 'UnknownHandle' | 'HandleInUse' | 'OutOfRange';
+export type ApplyErrorKind = 'MissingBaseline' | 'BaselineOutOfRange' | 'UnknownHandle' | 'HandleInUse' | 'HandleOutOfRange' | 'OutOfRange';
 
 /** A snapshot that does not fit the view it names (`ApplyError`). */
 export class ApplyError extends Error {
@@ -150,6 +152,9 @@ export function applySnapshot(base: View | null, snap: Snapshot): WorldView {
   }
   for (const s of snap.spawns) {
     inRange(s.motion.body);
+    if (s.handle >= MAX_HANDLES) {
+      throw new ApplyError('HandleOutOfRange', `handle ${s.handle} is past the largest a view may use`);
+    }
     if (entities.has(s.handle)) {
       throw new ApplyError('HandleInUse', `handle ${s.handle} spawned while in use`);
     }

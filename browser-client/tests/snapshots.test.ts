@@ -4,6 +4,7 @@ import { GRAVITY, JUMP_SPEED, RUN_SPEED, SUB } from '../src/physics';
 import {
   ApplyError,
   MAX_EXTRAPOLATION_TICKS,
+  MAX_HANDLES,
   MAX_POS,
   MAX_VEL,
   SnapshotHistory,
@@ -140,6 +141,9 @@ describe('applying snapshots (View::apply)', () => {
     expect(refused({ updates: [update(2, { hp: 1 })] })).toBe('UnknownHandle');
     expect(refused({ removed: [0] })).toBe('UnknownHandle');
     expect(refused({ spawns: [spawnNpc(1, 9, 0, body(0, FLOOR))] })).toBe('HandleInUse');
+    expect(refused({ spawns: [spawnNpc(MAX_HANDLES, 9, 0, body(0, FLOOR))] })).toBe('HandleOutOfRange');
+    const largest = deltaSnapshot(11, 10, { spawns: [spawnNpc(MAX_HANDLES - 1, 9, 0, body(0, FLOOR))] });
+    expect(applySnapshot(base, largest).entities.has(MAX_HANDLES - 1)).toBe(true);
     // Removed and spawned again in one snapshot is how a handle is reused.
     const reused = deltaSnapshot(11, 10, { removed: [1], spawns: [spawnNpc(1, 9, 0, body(0, FLOOR))] });
     expect([...applySnapshot(base, reused).byId.keys()]).toEqual([9]);

@@ -156,6 +156,12 @@ fn a_delta_against_a_view_not_held_or_naming_unknown_handles_is_refused() {
     later.removed = vec![];
     later.spawns = full.spawns.clone();
     assert_eq!(View::apply(Some(&view), &later), Err(mmo_protocol::snapshot::ApplyError::HandleInUse(0)));
+    let largest = mmo_protocol::snapshot::MAX_HANDLES as u16;
+    later.spawns[0].handle = largest;
+    assert_eq!(View::apply(Some(&view), &later), Err(mmo_protocol::snapshot::ApplyError::HandleOutOfRange(largest)));
+    later.spawns.truncate(1);
+    later.spawns[0].handle = largest - 1;
+    assert!(View::apply(Some(&view), &later).is_ok_and(|v| v.entities.get(&(largest - 1)).is_some()));
     later.spawns = vec![];
     later.updates = vec![Update {
         handle: 1,
