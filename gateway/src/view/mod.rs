@@ -21,7 +21,6 @@
 
 mod tracks;
 
-use tracks::{Tracks, Waiting};
 use mmo_protocol::bits::{BitCounter, BitSink};
 use mmo_protocol::cell::pose;
 use mmo_protocol::snapshot::wire::{encoded_bits, write_spawn, write_update};
@@ -33,6 +32,7 @@ use mmo_world::physics::SUB_SHIFT;
 use mmo_world::{Body, EntityId, Tick};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use tracks::{Tracks, Waiting};
 
 /// Extrapolations shared by every client view of a gateway (see [`Extrapolations`]).
 pub type SharedExtrapolations = Arc<Mutex<Extrapolations>>;
@@ -176,8 +176,8 @@ impl ClientView {
                 None => Change::Spawn(e.id, hint()),
                 Some((handle, known)) => {
                     staying[usize::from(handle)] = true;
-                    let motion =
-                        (known.motion.body != e.body).then(|| MotionDelta::between(&known.motion.body, &e.body, hint()));
+                    let motion = (known.motion.body != e.body)
+                        .then(|| MotionDelta::between(&known.motion.body, &e.body, hint()));
                     let hp = (known.hp != e.hp).then_some(e.hp);
                     let pose = (known.pose != e.pose).then_some(e.pose);
                     if motion.is_none() && hp.is_none() && pose.is_none() {

@@ -21,9 +21,9 @@ pub mod motion;
 pub mod wire;
 
 use crate::cell::EntityKind;
+pub use entities::{Entities, MAX_HANDLES};
 use glam::IVec2;
 use mmo_world::{Body, CellId, EntityId, Tick, ZoneId};
-pub use entities::{Entities, MAX_HANDLES};
 pub use motion::{guess_hint, Extrapolations, Hint, Motion};
 use serde::{Deserialize, Serialize};
 

@@ -77,10 +77,8 @@ impl Motion {
         let b = self.body;
         let walking = b.vel.x == i32::from(self.hint.dir.signum()) * RUN_SPEED;
         let level = b.on_ground && b.vel.y == 0 && b.pos.y & ((1 << SUB_SHIFT) - 1) == 0;
-        (walking && level && !self.hint.jump && ticks <= Self::UNIFORM_MAX_TICKS).then(|| Motion {
-            body: Body { pos: b.pos + b.vel * ticks as i32, ..b },
-            hint: self.hint,
-        })
+        (walking && level && !self.hint.jump && ticks <= Self::UNIFORM_MAX_TICKS)
+            .then(|| Motion { body: Body { pos: b.pos + b.vel * ticks as i32, ..b }, hint: self.hint })
     }
 
     /// `ticks` ahead if `next`, this motion a step ahead, shows it uniform.
