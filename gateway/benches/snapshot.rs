@@ -222,7 +222,8 @@ fn main() {
         "link whole",
         "link delta"
     );
-    // `cargo bench ... -- walking/200 idle` runs only the cases whose name contains an argument.
+    // `cargo bench ... -- walking/200 idle` runs only the cases whose name contains an argument;
+    // flags are cargo's (it passes `--bench` to every benchmark binary), not cases.
     let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     for behaviour in Behaviour::ALL {
         for crowd in CROWDS {

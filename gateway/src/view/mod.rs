@@ -32,7 +32,7 @@ use mmo_world::physics::SUB_SHIFT;
 use mmo_world::{Body, EntityId, Tick};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
-use tracks::{Tracks, Waiting};
+use tracks::{HandleSet, Tracks, Waiting};
 
 /// Extrapolations shared by every client view of a gateway (see [`Extrapolations`]).
 pub type SharedExtrapolations = Arc<Mutex<Extrapolations>>;
@@ -65,7 +65,7 @@ pub struct ClientView {
     /// The player's entity and body at the previous snapshot (to guess held buttons).
     last_you: Option<(EntityId, Body)>,
     /// Scratch: which handles of the baseline stay in view.
-    staying: Vec<bool>,
+    staying: HandleSet,
     soft_budget: usize,
     extrapolations: SharedExtrapolations,
 }
@@ -83,7 +83,7 @@ impl ClientView {
             history: VecDeque::new(),
             tracks: Tracks::default(),
             last_you: None,
-            staying: Vec::new(),
+            staying: HandleSet::default(),
             soft_budget: SOFT_BUDGET,
             extrapolations,
         }
@@ -163,7 +163,6 @@ impl ClientView {
         // The handles of the baseline still in view.
         let mut staying = std::mem::take(&mut self.staying);
         staying.clear();
-        staying.resize(start.entities.handle_bound(), false);
         let centre = start.you.body.pos;
         self.tracks.enter(in_view.0.iter().map(|e| e.id), tick, previous);
         for (i, &e) in in_view.0.iter().enumerate() {
@@ -175,7 +174,7 @@ impl ClientView {
             let change = match known.filter(|(_, k)| k.id == e.id) {
                 None => Change::Spawn(e.id, hint()),
                 Some((handle, known)) => {
-                    staying[usize::from(handle)] = true;
+                    staying.insert(handle);
                     let motion = (known.motion.body != e.body)
                         .then(|| MotionDelta::between(&known.motion.body, &e.body, hint()));
                     let hp = (known.hp != e.hp).then_some(e.hp);
@@ -205,7 +204,7 @@ impl ClientView {
         let mut urgent: Vec<_> = start
             .entities
             .iter()
-            .filter(|(h, _)| !staying[usize::from(*h)])
+            .filter(|(h, _)| !staying.contains(*h))
             .map(|(h, known)| ((0, 0, known.id), Change::Remove(h)))
             .collect();
         self.staying = staying;

@@ -10,6 +10,28 @@ use mmo_protocol::snapshot::{Handle, MAX_HANDLES};
 use mmo_world::{Body, EntityId, Tick};
 use std::collections::BTreeSet;
 
+/// A set of handles, as bits (kept as scratch, so clearing it keeps its allocation).
+#[derive(Debug, Default)]
+pub(super) struct HandleSet(Vec<u64>);
+
+impl HandleSet {
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub(super) fn insert(&mut self, h: Handle) {
+        let word = usize::from(h) / 64;
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (h % 64);
+    }
+
+    pub(super) fn contains(&self, h: Handle) -> bool {
+        self.0.get(usize::from(h) / 64).is_some_and(|w| w & (1 << (h % 64)) != 0)
+    }
+}
+
 /// How long a change has waited and how urgent it has become.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Waiting {
@@ -46,8 +68,8 @@ pub(super) struct Tracks {
     free: BTreeSet<Handle>,
     /// The smallest handle never given yet.
     fresh: u32,
-    /// Scratch: the handles the newest view holds, as bits.
-    held: Vec<u64>,
+    /// Scratch: the handles the newest view holds.
+    held: HandleSet,
 }
 
 impl Tracks {
@@ -147,16 +169,12 @@ impl Tracks {
     pub(super) fn end_of_snapshot(&mut self, tick: Tick, held: impl Iterator<Item = Handle>, oldest: Tick) {
         self.held.clear();
         for h in held {
-            let (word, bit) = (usize::from(h) / 64, h % 64);
-            if self.held.len() <= word {
-                self.held.resize(word + 1, 0);
-            }
-            self.held[word] |= 1 << bit;
+            self.held.insert(h);
         }
-        let (bits, free) = (&self.held, &mut self.free);
+        let (held, free) = (&self.held, &mut self.free);
         self.by_id.retain_mut(|track| {
             if let Some(h) = track.handle {
-                if bits.get(usize::from(h) / 64).is_some_and(|w| w & (1 << (h % 64)) != 0) {
+                if held.contains(h) {
                     track.last_held = Some(tick);
                 }
                 if track.last_held.is_none_or(|t| t < oldest) {

@@ -17,7 +17,6 @@ pub const MAX_HANDLES: usize = 1 << 12;
 pub struct Entities {
     /// Slot `h` holds the entity of handle `h`; the last slot is always taken.
     slots: Vec<Option<Known>>,
-    len: usize,
 }
 
 impl Entities {
@@ -36,35 +35,23 @@ impl Entities {
         if self.slots.len() <= i {
             self.slots.resize(i + 1, None);
         }
-        let old = self.slots[i].replace(known);
-        if old.is_none() {
-            self.len += 1;
-        }
-        old
+        self.slots[i].replace(known)
     }
 
     pub fn remove(&mut self, handle: &Handle) -> Option<Known> {
         let old = self.slots.get_mut(usize::from(*handle))?.take();
-        if old.is_some() {
-            self.len -= 1;
-            while self.slots.last().is_some_and(Option::is_none) {
-                self.slots.pop();
-            }
+        while self.slots.last().is_some_and(Option::is_none) {
+            self.slots.pop();
         }
         old
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.values().count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// One more than the largest handle held (0 when empty).
-    pub fn handle_bound(&self) -> usize {
-        self.slots.len()
+        self.slots.is_empty()
     }
 
     /// The entities in handle order.

@@ -77,19 +77,34 @@ impl Motion {
         let b = self.body;
         let walking = b.vel.x == i32::from(self.hint.dir.signum()) * RUN_SPEED;
         let level = b.on_ground && b.vel.y == 0 && b.pos.y & ((1 << SUB_SHIFT) - 1) == 0;
-        (walking && level && !self.hint.jump && ticks <= Self::UNIFORM_MAX_TICKS)
-            .then(|| Motion { body: Body { pos: b.pos + b.vel * ticks as i32, ..b }, hint: self.hint })
+        if walking && level && !self.hint.jump {
+            self.translated(ticks)
+        } else {
+            None
+        }
     }
 
     /// `ticks` ahead if `next`, this motion a step ahead, shows it uniform.
     fn uniformly(self, next: Motion, ticks: u64) -> Option<Motion> {
         let b = self.body;
         let level = b.vel.y == 0 || !b.on_ground;
-        let uniform = ticks <= Self::UNIFORM_MAX_TICKS && level && next.body == Body { pos: b.pos + b.vel, ..b };
-        uniform.then(|| Motion { body: Body { pos: b.pos + b.vel * ticks as i32, ..b }, hint: self.hint })
+        let moved = Body { pos: b.pos + b.vel, ..b };
+        if level && next.body == moved {
+            self.translated(ticks)
+        } else {
+            None
+        }
     }
 
-    /// Most ticks [`Motion::advance`] moves a uniform motion at once (far from overflowing).
+    /// Moved by its velocity `ticks` times, up to [`Self::UNIFORM_MAX_TICKS`] (far from
+    /// overflowing).
+    fn translated(self, ticks: u64) -> Option<Motion> {
+        let b = self.body;
+        (ticks <= Self::UNIFORM_MAX_TICKS)
+            .then(|| Motion { body: Body { pos: b.pos + b.vel * ticks as i32, ..b }, hint: self.hint })
+    }
+
+    /// Most ticks [`Motion::advance`] moves a uniform motion at once.
     const UNIFORM_MAX_TICKS: u64 = 1 << 10;
 
     /// `ticks` ahead, one step at a time.
@@ -159,6 +174,7 @@ mod tests {
     use glam::IVec2;
     use mmo_world::physics::{RUN_SPEED, SUB};
     use mmo_world::terrain::TileGrid;
+    use proptest::strategy::Strategy;
 
     /// A room with a long flat floor at row 16.
     fn room() -> TileGrid {
@@ -224,8 +240,6 @@ mod tests {
         let run = Body { vel: IVec2::new(-RUN_SPEED, 0), ..b };
         assert_eq!(guess_hint(&run, Some(&run), true), Hint { dir: -1, jump: false });
     }
-
-    use proptest::strategy::Strategy;
 
     proptest::proptest! {
         /// Standing, walking at full speed and falling at full speed are advanced at once.
