@@ -112,10 +112,14 @@ pub async fn relocate(
     let deadline = Instant::now() + MOVE_TIMEOUT;
     let resume = ClientControl::Resume { token: token.to_string() };
     let mut tries: u32 = 0;
+    // Why the last try failed, for the error at the deadline.
+    let mut last = String::from("no try finished");
     loop {
         if tries > 0 {
             if Instant::now() >= deadline {
-                return Err(format!("no gateway resumed the session within {MOVE_TIMEOUT:?}"));
+                return Err(format!(
+                    "no gateway resumed the session within {MOVE_TIMEOUT:?} ({tries} tries; last: {last})"
+                ));
             }
             tokio::time::sleep((Duration::from_millis(100) * tries).min(MOVE_BACKOFF_MAX)).await;
         }
@@ -124,14 +128,21 @@ pub async fn relocate(
             Ok(route) => route,
             Err(why) => {
                 debug!(%why, tries, "move: no gateway named yet");
+                last = format!("no gateway named: {why}");
                 continue;
             }
         };
         match tokio::time::timeout(ctx.connect_timeout, join(spec, ctx, &route, &resume)).await {
             Ok(Ok(joined)) => return Ok((joined, route)),
             Ok(Err((reason, _))) if hopeless(&reason) => return Err(reason),
-            Ok(Err((reason, _))) => debug!(%reason, to = %route.http, tries, "move: resume refused; trying again"),
-            Err(_) => debug!(to = %route.http, tries, "move: resume timed out; trying again"),
+            Ok(Err((reason, _))) => {
+                debug!(%reason, to = %route.http, tries, "move: resume refused; trying again");
+                last = format!("{} refused: {reason}", route.http);
+            }
+            Err(_) => {
+                debug!(to = %route.http, tries, "move: resume timed out; trying again");
+                last = format!("{} timed out", route.http);
+            }
         }
     }
 }
