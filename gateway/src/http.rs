@@ -180,10 +180,10 @@ async fn websocket(State(state): State<HttpState>, upgrade: WebSocketUpgrade) ->
 async fn ready(State(state): State<HttpState>) -> Response {
     if state.gateway.drain.is_draining() {
         draining()
-    } else if state.gateway.cells.owner(state.gateway.start_cell()).is_some() {
+    } else if state.gateway.admission.start.cells().all(|cell| state.gateway.cells.owner(cell).is_some()) {
         (StatusCode::OK, "ready").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "no zone owns the start cell").into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, "no zone owns a start cell yet").into_response()
     }
 }
 

@@ -19,6 +19,7 @@ pub mod rate;
 pub mod revive;
 mod server;
 pub mod session;
+pub mod start;
 pub mod state;
 pub mod terrain;
 pub mod transport;

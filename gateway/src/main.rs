@@ -59,6 +59,10 @@ struct Args {
     /// Sessions accepted at most.
     #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 1000)]
     max_sessions: usize,
+    /// Start points new characters spread over, evenly across the world's width (1: all start
+    /// in the middle); a name always picks the same one. The same on every gateway of a world.
+    #[arg(long, env = "MMO_START_POINTS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(mmo_gateway::start::MAX_START_POINTS)))]
+    start_points: u32,
     /// PEM certificate chain (leaf first) for WebTransport and HTTPS on --http, e.g. a
     /// Kubernetes TLS Secret's tls.crt. Without it: a self-signed development certificate that
     /// pages pin by hash, and plain HTTP.
@@ -128,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
         address_validation: args.quic_validation,
         client_dir: args.client_dir.clone(),
         max_sessions: args.max_sessions,
+        start_points: args.start_points,
         seed: args.world.seed,
         world: WorldInfo { geometry: args.world.geometry(), clock: args.world.clock() },
         certificate,

@@ -56,6 +56,8 @@ pub struct GatewayConfig {
     /// The built browser client to serve at `/`.
     pub client_dir: Option<PathBuf>,
     pub max_sessions: usize,
+    /// How many start points new characters spread over (1: the middle of the world).
+    pub start_points: u32,
     pub seed: u64,
     pub world: WorldInfo,
     /// The player store and the session-token key.
@@ -149,16 +151,11 @@ impl Gateway {
         let webtransport = Acceptor::new(endpoint(listeners.quic, &cert)?, config.address_validation);
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
+        let start = crate::start::StartPoints::new(terrain.terrain(), config.world.geometry, config.start_points);
+        let admission = crate::state::Admission { max_sessions: config.max_sessions, start };
         let online = crate::online::Online::new(config.hot, config.id);
-        let state = Arc::new(GatewayState::new(
-            config.id,
-            config.world,
-            cells,
-            terrain,
-            config.accounts,
-            online,
-            config.max_sessions,
-        ));
+        let state =
+            Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, online, admission));
         Ok(Gateway {
             http,
             webtransport,

@@ -22,13 +22,21 @@ pub struct GatewayState {
     pub accounts: Accounts,
     /// Whether the gateway is draining (no logins; players asked to move).
     pub drain: crate::drain::Drain,
-    pub max_sessions: usize,
+    /// How many sessions it takes and where new characters start.
+    pub admission: Admission,
     /// Extrapolations shared by the sessions' snapshot builders.
     pub extrapolations: crate::view::SharedExtrapolations,
     sessions: AtomicUsize,
     /// Woken whenever a session ends.
     session_ended: tokio::sync::Notify,
     next_session: AtomicU64,
+}
+
+/// Who gets in: sessions at most, and where a new character starts.
+#[derive(Debug)]
+pub struct Admission {
+    pub max_sessions: usize,
+    pub start: crate::start::StartPoints,
 }
 
 /// A counted place among the gateway's sessions; gives it back when dropped.
@@ -54,7 +62,7 @@ impl GatewayState {
         terrain: TerrainCache,
         accounts: Accounts,
         online: crate::online::Online,
-        max_sessions: usize,
+        admission: Admission,
     ) -> Self {
         GatewayState {
             id,
@@ -65,7 +73,7 @@ impl GatewayState {
             online,
             accounts,
             drain: crate::drain::Drain::default(),
-            max_sessions,
+            admission,
             extrapolations: Default::default(),
             sessions: AtomicUsize::new(0),
             session_ended: tokio::sync::Notify::new(),
@@ -97,21 +105,11 @@ impl GatewayState {
         let id = SessionId(self.next_session.fetch_add(1, Ordering::Relaxed));
         let slot = SessionSlot { id, state: self.clone() };
         metrics::gauge!("mmo_gateway_sessions").set(now as f64);
-        (now <= self.max_sessions).then_some(slot)
+        (now <= self.admission.max_sessions).then_some(slot)
     }
 }
 
 impl GatewayState {
-    /// The cell new players start in: where the middle of the world meets the ground.
-    pub fn start_cell(&self) -> mmo_world::CellId {
-        self.world.geometry.cell_of_pos(self.start_point())
-    }
-
-    /// Where the middle of the world meets the ground (fixed-point), the new players' area.
-    pub fn start_point(&self) -> glam::IVec2 {
-        self.terrain.terrain().spawn_point(self.world.geometry.width_tiles() / 2)
-    }
-
     /// The cells overlapping the rectangle of `half` tiles around the fixed-point `pos`.
     pub fn cells_around(&self, pos: glam::IVec2, half: glam::IVec2) -> Vec<mmo_world::CellId> {
         let shift = mmo_world::physics::SUB_SHIFT;

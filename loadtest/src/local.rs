@@ -28,6 +28,7 @@ impl InProcessWorld {
             seed: settings.seed,
             npcs_per_cell: settings.npcs_per_cell,
             max_sessions: settings.max_sessions,
+            start_points: settings.start_points,
             ..LocalWorldConfig::for_tests()
         };
         let (stop, shutdown) = watch::channel(false);

@@ -87,6 +87,8 @@ pub struct WorldFile {
     pub npcs_per_cell: Option<u32>,
     pub seed: Option<u64>,
     pub max_sessions: Option<usize>,
+    /// Start points new bots spread over across the world's width (1: the middle).
+    pub start_points: Option<u32>,
 }
 
 fn opt_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -128,6 +130,7 @@ pub struct WorldSettings {
     pub npcs_per_cell: u32,
     pub seed: u64,
     pub max_sessions: usize,
+    pub start_points: u32,
 }
 
 /// A checked, complete scenario.
@@ -242,6 +245,7 @@ impl Scenario {
             npcs_per_cell: w.npcs_per_cell.unwrap_or(12),
             seed: w.seed.unwrap_or(42),
             max_sessions: w.max_sessions.unwrap_or(10_000),
+            start_points: w.start_points.unwrap_or(1),
         };
         if !(1..=64).contains(&world.zones) {
             return Err(LoadtestError::invalid("world.zones", "1 to 64"));
@@ -254,6 +258,9 @@ impl Scenario {
         }
         if !(32..=1024).contains(&world.cell_tiles) {
             return Err(LoadtestError::invalid("world.cell_tiles", "32 to 1024"));
+        }
+        if !(1..=256).contains(&world.start_points) {
+            return Err(LoadtestError::invalid("world.start_points", "1 to 256"));
         }
 
         Ok(Scenario {

@@ -70,6 +70,8 @@ pub struct LocalWorldConfig {
     pub seed: u64,
     pub npcs_per_cell: u32,
     pub max_sessions: usize,
+    /// Start points new characters spread over (1: the middle of the world).
+    pub start_points: u32,
     pub clock: TickClock,
     /// The coordinator service (rebalancing on or off, its period and policy). Its geometry
     /// is replaced by `geometry`.
@@ -106,6 +108,7 @@ impl LocalWorldConfig {
             seed: 42,
             npcs_per_cell: 6,
             max_sessions: 1000,
+            start_points: 1,
             clock: TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS },
             // Tests keep the initial ownership unless they move cells themselves.
             coordinator: ServiceConfig { rebalance: false, ..ServiceConfig::new(WorldGeometry::default()) },
@@ -264,6 +267,7 @@ impl LocalWorld {
             address_validation: config.quic_validation,
             client_dir: config.client_dir.clone(),
             max_sessions: config.max_sessions,
+            start_points: config.start_points,
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },
             accounts: Accounts::new(store.clone(), config.token_key.unwrap_or_else(TokenKey::random), config.token_ttl),

@@ -52,6 +52,10 @@ struct Args {
     /// Sessions the gateway accepts at most.
     #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 2000)]
     max_sessions: usize,
+    /// Start points new characters spread over, evenly across the world's width (1: all start
+    /// in the middle); a name always picks the same one.
+    #[arg(long, env = "MMO_START_POINTS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(mmo_gateway::start::MAX_START_POINTS)))]
+    start_points: u32,
     /// Entities each zone is sized for (its load counts entities against it).
     #[arg(long, env = "MMO_ZONE_CAPACITY", default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY, value_parser = clap::value_parser!(u32).range(1..))]
     zone_capacity: u32,
@@ -101,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         seed: args.world.seed,
         npcs_per_cell: args.npcs_per_cell,
         max_sessions: args.max_sessions,
+        start_points: args.start_points,
         clock: args.world.clock(),
         coordinator: args.coordinator.service_config(geometry),
         zone_capacity: args.zone_capacity,

@@ -60,3 +60,26 @@ async fn websocket_player_moves_and_is_seen() {
     walk_right_and_be_seen(a, b).await;
     world.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_players_spread_over_the_start_points_their_names_pick() {
+    let geometry = mmo_world::WorldGeometry { width_cells: 8, height_cells: 2, cell_tiles: 128 };
+    let config = mmo_local::LocalWorldConfig { geometry, start_points: 4, ..mmo_local::LocalWorldConfig::for_tests() };
+    let start = mmo_gateway::start::StartPoints::new(&mmo_world::Terrain::new(config.seed, geometry), geometry, 4);
+    let world = TestWorld::start_with(config).await;
+    let names = ["ann", "bea", "cid", "dot", "eve", "fay"];
+    let mut columns = std::collections::BTreeSet::new();
+    for name in names {
+        let mut client = Client::webtransport(&world).await;
+        client.join(name).await;
+        let you = support::settle(&mut client).await;
+        let (point, _) = start.for_name(name);
+        let tiles_away = (you.body.pos.x - point.x).abs() / SUB;
+        // The zone places a new player within 8 columns of its start point, on the ground.
+        assert!(tiles_away <= 9, "{name} stands at its start point, not {tiles_away} tiles away");
+        columns.insert(point.x);
+        client.close().await;
+    }
+    assert!(columns.len() >= 3, "six players started at {} of the 4 start points: {columns:?}", columns.len());
+    world.stop().await;
+}

@@ -274,7 +274,8 @@ impl Session {
             return Err(code);
         }
         let state = self.state.clone();
-        let record = state.accounts.login(name, password, state.start_point(), state.start_cell()).await;
+        let (start, start_cell) = state.admission.start.for_name(name);
+        let record = state.accounts.login(name, password, start, start_cell).await;
         self.join_claimed(name, record).await
     }
 
@@ -302,11 +303,7 @@ impl Session {
         let result = async {
             let record = record?;
             let name: Arc<str> = record.name.as_str().into();
-            let cell = if record.version == 0 {
-                self.state.start_cell()
-            } else {
-                self.state.world.geometry.cell_of_pos(record.position)
-            };
+            let cell = self.state.world.geometry.cell_of_pos(record.position);
             let route = SessionRoute { gateway: self.state.id, session: self.id };
             let (zone, accepted) = self.join_owner(cell, record, route).await?;
             let interest = self.state.cells_around(accepted.pos, VIEW_HALF);

@@ -53,9 +53,8 @@ impl BitWriter {
 
     /// The bytes written, the last one padded with zero bits.
     pub fn finish(mut self) -> Vec<u8> {
-        if self.pending > 0 {
-            self.bytes.push((self.acc >> 56) as u8);
-        }
+        let whole = self.pending.div_ceil(8) as usize;
+        self.bytes.extend_from_slice(&self.acc.to_be_bytes()[..whole]);
         self.bytes
     }
 
@@ -75,13 +74,14 @@ impl BitSink for BitWriter {
             self.put(v & 0xffff_ffff, 32);
             return;
         }
+        // Fewer than 32 bits are pending, so 64 hold them and the new ones.
         let v = v & ((1u64 << n) - 1);
         self.acc |= v << (64 - self.pending - n);
         self.pending += n;
-        while self.pending >= 8 {
-            self.bytes.push((self.acc >> 56) as u8);
-            self.acc <<= 8;
-            self.pending -= 8;
+        if self.pending >= 32 {
+            self.bytes.extend_from_slice(&((self.acc >> 32) as u32).to_be_bytes());
+            self.acc <<= 32;
+            self.pending -= 32;
         }
     }
 }
@@ -128,16 +128,26 @@ impl<'a> BitReader<'a> {
         self.bytes.len() * 8 - self.at
     }
 
+    /// The next 64 bits, left-aligned, zeros past the end; does not move.
+    fn peek(&self) -> u64 {
+        let start = (self.at / 8).min(self.bytes.len());
+        let mut word = [0u8; 9];
+        let avail = (self.bytes.len() - start).min(9);
+        word[..avail].copy_from_slice(&self.bytes[start..start + avail]);
+        let shift = (self.at % 8) as u32;
+        let high = u64::from_be_bytes(word[..8].try_into().expect("eight bytes"));
+        (high << shift) | (u64::from(word[8]) >> (8 - shift))
+    }
+
     pub fn get(&mut self, n: u32) -> Result<u64, BitError> {
         if n as usize > self.remaining() {
             return Err(BitError::Truncated);
         }
-        let mut v = 0u64;
-        for _ in 0..n {
-            let byte = self.bytes[self.at / 8];
-            v = (v << 1) | u64::from((byte >> (7 - self.at % 8)) & 1);
-            self.at += 1;
+        if n == 0 {
+            return Ok(0);
         }
+        let v = self.peek() >> (64 - n);
+        self.at += n as usize;
         Ok(v)
     }
 
@@ -146,13 +156,16 @@ impl<'a> BitReader<'a> {
     }
 
     pub fn eg(&mut self, k: u32) -> Result<u64, BitError> {
-        let mut zeros = 0;
-        while !self.bit()? {
-            zeros += 1;
-            if zeros + k > 40 {
-                return Err(BitError::CodeTooLong);
-            }
+        // The code is too long once its (41 - k)th leading zero is read.
+        let zeros = self.peek().leading_zeros();
+        let too_long = 41u32.saturating_sub(k).max(1);
+        if zeros >= too_long && too_long as usize <= self.remaining() {
+            return Err(BitError::CodeTooLong);
         }
+        if zeros as usize >= self.remaining() {
+            return Err(BitError::Truncated);
+        }
+        self.at += zeros as usize + 1;
         let n = zeros + k;
         let rest = self.get(n)?;
         Ok(((1u64 << n) | rest) - (1 << k))
@@ -250,6 +263,57 @@ mod tests {
                 }
             }
             prop_assert_eq!(r.finish(), Ok(()));
+        }
+    }
+
+    /// The reader's specification: one bit at a time.
+    struct BitByBit<'a>(&'a [u8], usize);
+
+    impl BitByBit<'_> {
+        fn bit(&mut self) -> Result<bool, BitError> {
+            let byte = self.0.get(self.1 / 8).ok_or(BitError::Truncated)?;
+            self.1 += 1;
+            Ok((byte >> (7 - (self.1 - 1) % 8)) & 1 == 1)
+        }
+
+        fn get(&mut self, n: u32) -> Result<u64, BitError> {
+            if n as usize > self.0.len() * 8 - self.1 {
+                return Err(BitError::Truncated);
+            }
+            (0..n).try_fold(0, |v, _| Ok((v << 1) | u64::from(self.bit()?)))
+        }
+
+        fn eg(&mut self, k: u32) -> Result<u64, BitError> {
+            let mut zeros = 0;
+            while !self.bit()? {
+                zeros += 1;
+                if zeros + k > 40 {
+                    return Err(BitError::CodeTooLong);
+                }
+            }
+            let n = zeros + k;
+            Ok(((1u64 << n) | self.get(n)?) - (1 << k))
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn reading_any_bytes_agrees_with_reading_bit_by_bit(
+            bytes in prop::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..24),
+            reads in prop::collection::vec((any::<bool>(), 0u32..=64), 0..30),
+        ) {
+            let (mut fast, mut slow) = (BitReader::new(&bytes), BitByBit(&bytes, 0));
+            for (golomb, n) in reads {
+                if golomb {
+                    prop_assert_eq!(fast.eg(n % 4), slow.eg(n % 4));
+                } else {
+                    prop_assert_eq!(fast.get(n), slow.get(n));
+                }
+                if fast.at != slow.1 {
+                    // After an error the two may stop at different bits; both are abandoned.
+                    break;
+                }
+            }
         }
     }
 

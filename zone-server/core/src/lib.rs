@@ -139,8 +139,8 @@ pub enum JoinError {
     NoIds,
 }
 
-/// Players join within this many columns of the world's middle column (or of the owned column
-/// nearest to it).
+/// Players join within this many columns of their start column (or of the owned column nearest
+/// to it).
 const JOIN_SPREAD: u32 = 8;
 /// What every player starts with (item kinds): a placeholder inventory that handoffs must carry.
 const STARTER_ITEMS: [u16; 2] = [1, 2];
@@ -302,15 +302,15 @@ impl ZoneCore {
         self.ids.wanted()
     }
 
-    /// Where a player (re)enters: on the ground near the world's middle column, a few random
+    /// Where a player (re)enters: on the ground near `column` (tiles; the gateway's start point
+    /// for a new character, else the world's middle, where the zones' borders are), a few random
     /// columns to either side, moved into the owned cell (whose ground is owned too) nearest to
-    /// it; else any standing place of an owned cell. Players meet in the middle of the world,
-    /// where the zones' borders are.
-    fn player_spawn(&mut self) -> Option<IVec2> {
+    /// it; else any standing place of an owned cell.
+    fn player_spawn(&mut self, column: i32) -> Option<IVec2> {
         let g = self.config.geometry;
         let size = i32::from(g.cell_tiles);
         let spread = self.rng.below(2 * JOIN_SPREAD + 1) as i32 - JOIN_SPREAD as i32;
-        let want = g.width_tiles() / 2 + spread;
+        let want = column + spread;
         let near = self
             .owned
             .iter()
@@ -352,7 +352,8 @@ impl ZoneCore {
     /// Adds a player standing on the ground in an owned cell, playing from `route`, with the
     /// starter items.
     pub fn join(&mut self, name: Arc<str>, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
-        let pos = self.player_spawn().ok_or(JoinError::NoCell)?;
+        let middle = self.config.geometry.width_tiles() / 2;
+        let pos = self.player_spawn(middle).ok_or(JoinError::NoCell)?;
         self.join_at(name, route, pos)
     }
 
@@ -523,7 +524,8 @@ impl ZoneCore {
             let pos = match &e.role {
                 Role::Player(_) if now.since(died) >= rules::PLAYER_RESPAWN_TICKS => {
                     let corpse = e.body.pos;
-                    self.respawn_spot(corpse).or_else(|| self.player_spawn()).unwrap_or(corpse)
+                    let middle = self.config.geometry.width_tiles() / 2;
+                    self.respawn_spot(corpse).or_else(|| self.player_spawn(middle)).unwrap_or(corpse)
                 }
                 Role::Npc(n) if now.since(died) >= rules::NPC_RESPAWN_TICKS => n.home,
                 _ => continue,

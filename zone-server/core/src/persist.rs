@@ -42,7 +42,13 @@ pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<Pl
 impl ZoneCore {
     /// Adds a player from its saved record, playing from `route` (see the module docs).
     pub fn join_saved(&mut self, record: PlayerRecord, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
-        let pos = if record.version == 0 { self.player_spawn().ok_or(JoinError::NoCell)? } else { record.position };
+        // A new character: near the start point the gateway gave it.
+        let start_column = record.position.x >> mmo_world::physics::SUB_SHIFT;
+        let pos = if record.version == 0 {
+            self.player_spawn(start_column).ok_or(JoinError::NoCell)?
+        } else {
+            record.position
+        };
         let id = self.join_at(record.name.as_str().into(), route, pos)?;
         let entity = self.entities.get_mut(id).expect("just joined");
         if record.hp > 0 {
