@@ -48,7 +48,7 @@ use mmo_cluster::peer::SessionRoute;
 use mmo_protocol::control::validate_name;
 use mmo_protocol::limits::{MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL};
 use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, ServerControl, PROTOCOL_VERSION};
-use mmo_world::SessionId;
+use mmo_world::{SessionId, Tick};
 use playing::Playing;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -353,12 +353,16 @@ impl Session {
     }
 
     async fn play<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
-        let mut ticks = self.state.cells.ticks();
+        // Both waits live as long as the session: made anew on every input, they would join
+        // and leave the waiter lists every session shares, tens of thousands of times a second.
         let drain = self.state.drain.clone();
+        let drain_started = drain.started();
+        tokio::pin!(drain_started);
+        let mut next_tick = Box::pin(next_tick(self.state.cells.ticks()));
         let mut asked_to_move = false;
         loop {
             tokio::select! {
-                () = drain.started(), if !asked_to_move => {
+                () = &mut drain_started, if !asked_to_move => {
                     asked_to_move = true;
                     info!("draining: the client is asked to reconnect elsewhere");
                     send_control(t, &ServerControl::Reconnect).await?;
@@ -371,11 +375,9 @@ impl Session {
                     }
                     self.on_inbound(t, inbound).await?;
                 }
-                changed = ticks.changed() => {
-                    if changed.is_err() {
-                        return Err(ErrorCode::ShuttingDown.into());
-                    }
-                    let complete = *ticks.borrow_and_update();
+                (ticks, complete) = &mut next_tick => {
+                    let complete = complete.ok_or(ErrorCode::ShuttingDown)?;
+                    next_tick.set(self::next_tick(ticks));
                     self.on_tick(t, complete).await?;
                 }
             }
@@ -413,4 +415,11 @@ impl Session {
         }
         self.state.cells.set_interest(self.id, &[]).await;
     }
+}
+
+/// The next complete tick the cells announce (`None`: the gateway stops), and the receiver
+/// back for the wait after it.
+async fn next_tick(mut ticks: watch::Receiver<Tick>) -> (watch::Receiver<Tick>, Option<Tick>) {
+    let tick = ticks.changed().await.ok().map(|()| *ticks.borrow_and_update());
+    (ticks, tick)
 }

@@ -201,16 +201,31 @@ const BYTES_BUCKETS: [f64; 10] = [64.0, 128.0, 256.0, 512.0, 1024.0, 1500.0, 409
 /// Buckets of the histograms in ticks (names ending in `_ticks`).
 const TICKS_BUCKETS: [f64; 8] = [0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0];
 
+/// How often histogram samples are folded into their buckets when nobody reads `/metrics`.
+const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Installs the process's Prometheus recorder, with the same histogram buckets in every
-/// service: seconds by default, bytes for `*_bytes`, ticks for `*_ticks`.
+/// service: seconds by default, bytes for `*_bytes`, ticks for `*_ticks`. Call it inside a
+/// Tokio runtime: it starts the upkeep task that folds histogram samples into buckets every
+/// few seconds (without it they pile up in memory until `/metrics` is read: one sample for
+/// every snapshot a gateway sends).
 pub fn install_metrics(
 ) -> Result<metrics_exporter_prometheus::PrometheusHandle, metrics_exporter_prometheus::BuildError> {
     use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-    PrometheusBuilder::new()
+    let handle = PrometheusBuilder::new()
         .set_buckets(&SECONDS_BUCKETS)?
         .set_buckets_for_metric(Matcher::Suffix("_bytes".into()), &BYTES_BUCKETS)?
         .set_buckets_for_metric(Matcher::Suffix("_ticks".into()), &TICKS_BUCKETS)?
-        .install_recorder()
+        .install_recorder()?;
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(METRICS_UPKEEP);
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    Ok(handle)
 }
 
 /// Logs to stderr with `RUST_LOG`'s filter, or `default` (e.g. `"info"`) when it is not set:
