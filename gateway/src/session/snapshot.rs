@@ -20,6 +20,15 @@ use mmo_world::{EntityId, Tick, WorldGeometry, ZoneId};
 /// and carries on from its acknowledged view.
 pub(super) const CATCH_UP_TICKS: u64 = 4;
 
+/// A client whose newest ack is more than this many ticks (800 ms) behind the last snapshot
+/// sent to it is not keeping up (its machine or link is overloaded): it gets a snapshot only every
+/// [`THIN_EVERY`]th tick until its acks catch up. Sending it every tick would grow its deltas
+/// (older baselines), the views kept for it and its own backlog, the work of both ends rising
+/// exactly when neither has any to spare; thinned, it sees a lower rate and recovers.
+pub(super) const LAGGING_ACK_TICKS: u64 = 16;
+/// The tick period of a lagging client's snapshots.
+pub(super) const THIN_EVERY: u64 = 4;
+
 /// The player's entity as a zone published it.
 #[derive(Clone, Debug)]
 pub(super) struct Seen {
@@ -87,7 +96,8 @@ impl Stream {
     /// The snapshots of every tick after the last one sent, up to `complete`, in which a held
     /// frame holds the player (plus the in-transit ticks before such a tick), each at most
     /// `budget` bytes once encoded. Of a session more than [`CATCH_UP_TICKS`] behind, only
-    /// the newest that many.
+    /// the newest that many; of a client whose acks lag ([`LAGGING_ACK_TICKS`]), only every
+    /// [`THIN_EVERY`]th tick.
     pub(super) fn catch_up<'a>(
         &mut self,
         held: &'a HeldFrames,
@@ -104,16 +114,24 @@ impl Stream {
             }
             self.last_snapshot = floor;
         }
+        let lagging = self.ack.is_some_and(|ack| self.last_snapshot.0.saturating_sub(ack.0) > LAGGING_ACK_TICKS);
+        let sends = |tick: Tick| !lagging || tick.0.is_multiple_of(THIN_EVERY);
         while let Some((frame, own)) = held.next_own(self.entity, self.last_snapshot, complete) {
             let seen = Seen { state: own.clone(), tick: frame.tick, zone: frame.zone };
             let last_seen = self.last_seen.as_ref().map(|s| s.tick);
             for tick in in_transit(self.last_snapshot, last_seen, seen.tick) {
                 let last = self.last_seen.clone().expect("in transit after a tick it was seen");
                 metrics::counter!("mmo_gateway_in_transit_ticks_total").increment(1);
-                snapshots.push(self.build(tick, &last, &held.at(tick), geometry, budget));
+                if sends(tick) {
+                    snapshots.push(self.build(tick, &last, &held.at(tick), geometry, budget));
+                }
             }
             let frames = held.at(seen.tick);
-            snapshots.push(self.build(seen.tick, &seen, &frames, geometry, budget));
+            if sends(seen.tick) {
+                snapshots.push(self.build(seen.tick, &seen, &frames, geometry, budget));
+            } else {
+                metrics::counter!("mmo_gateway_thinned_ticks_total").increment(1);
+            }
             self.last_snapshot = seen.tick;
             self.last_seen = Some(seen);
             newest = Some(Newest { frame, own, frames });
@@ -237,6 +255,30 @@ pub(super) mod tests {
         assert_eq!(late.snapshots[0].baseline, Some(Tick(1)), "still a delta against the acked view");
         let rebuilt = View::apply(stream.view_at(Tick(1)), &late.snapshots[0]).expect("applies");
         assert_eq!(Some(&rebuilt), stream.view_at(Tick(5)));
+    }
+
+    #[test]
+    fn a_client_whose_acks_lag_gets_every_fourth_tick_until_they_catch_up() {
+        let held = cell_ticks(40, |t| vec![npc(7, 100 + t as i32)]);
+        let mut stream = Stream::new(EntityId(1), Default::default());
+        let mut sent = Vec::new();
+        for tick in 1..=40 {
+            let caught = stream.catch_up(&held, Tick(tick), &geometry(), MAX_SNAPSHOT_BYTES);
+            sent.extend(ticks(&caught));
+            assert_eq!(caught.newest.map(|n| n.frame.tick), Some(Tick(tick)), "the player is followed every tick");
+            // The client acks tick 2, then nothing until tick 30, when it has caught up.
+            match tick {
+                2 => stream.acknowledge(Some(Tick(2))),
+                30.. => stream.acknowledge(sent.last().copied().map(Tick)),
+                _ => {}
+            }
+        }
+        // Lagging from tick 20 (the last sent, 19, is 17 past the ack); the ack of 28 ends it.
+        let expected: Vec<u64> = (1..=20).chain([24, 28]).chain(31..=40).collect();
+        assert_eq!(sent, expected, "every tick while acks keep up; every 4th while they lag");
+        // What was sent still rebuilds on the acked view.
+        let late = stream.view_at(Tick(40)).expect("sent");
+        assert_eq!(late.entities.values().next().map(|k| k.motion.body.pos.x), Some(140));
     }
 
     #[test]

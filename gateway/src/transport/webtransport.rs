@@ -13,6 +13,8 @@ use web_transport_quinn::{RecvStream, SendStream, Session};
 
 /// UDP socket buffers: quinn's defaults drop datagrams when many sessions are busy.
 const UDP_BUFFER_BYTES: usize = 8 * 1024 * 1024;
+/// The most control-stream bytes taken in one read.
+const CONTROL_CHUNK: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -90,7 +92,6 @@ impl Transport for WebTransportClient {
     }
 
     async fn recv(&mut self) -> Result<Inbound, TransportError> {
-        let mut buf = [0u8; 4096];
         loop {
             match self.reader.next_frame() {
                 Ok(Some(frame)) => return Ok(Inbound::Control(frame)),
@@ -104,8 +105,9 @@ impl Transport for WebTransportClient {
                 },
                 Some((_, recv)) => tokio::select! {
                     d = self.session.read_datagram() => return d.map(Inbound::Datagram).map_err(|_| TransportError::Closed),
-                    n = recv.read(&mut buf) => match n.map_err(io)? {
-                        Some(n) => self.reader.push(&buf[..n]),
+                    // A chunk the stream already holds: no buffer to clear on every call.
+                    chunk = recv.read_chunk(CONTROL_CHUNK, true) => match chunk.map_err(io)? {
+                        Some(chunk) => self.reader.push(&chunk.bytes),
                         None => return Err(TransportError::Closed),
                     },
                 },

@@ -229,7 +229,6 @@ impl Client {
                     self.traffic.bytes_in += 4 + f.len() as u64;
                     return Ok(Event::Control(codec::decode(&f, MAX_SERVER_CONTROL)?));
                 }
-                let mut buf = [0u8; 8192];
                 tokio::select! {
                     d = session.read_datagram() => match d {
                         Ok(d) => {
@@ -239,8 +238,9 @@ impl Client {
                         }
                         Err(e) => return Ok(Event::Closed(close_code(&e))),
                     },
-                    n = recv.read(&mut buf) => match n {
-                        Ok(Some(n)) => reader.push(&buf[..n]),
+                    // What the stream holds, without a buffer to clear on every call.
+                    chunk = recv.read_chunk(8192, true) => match chunk {
+                        Ok(Some(chunk)) => reader.push(&chunk.bytes),
                         _ => return Ok(Event::Closed(close_code(&session.closed().await))),
                     },
                 }
