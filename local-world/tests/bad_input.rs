@@ -48,7 +48,7 @@ async fn keeps_playing(b: &mut Client) {
         last_tick = s.tick;
         pos = s.you.body.pos;
     }
-    assert!(pos.x > first.you.body.pos.x, "the bystander still moves");
+    assert!(pos.x > first.you.body.pos.x, "the bystander still moves: from {:?} to {pos:?}", first.you.body.pos);
 }
 
 /// One kind of bad behaviour.
@@ -161,5 +161,34 @@ async fn taken_and_invalid_names_can_be_retried() {
     }
     b.send_control(&ClientControl::Login { name: "Bea".into(), password: None }).await;
     b.until(5, |e| matches!(e, Event::Control(ServerControl::Joined { .. })).then_some(())).await;
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_past_max_sessions_is_refused_with_server_full_and_the_others_play_on() {
+    let config = mmo_local::LocalWorldConfig { max_sessions: 2, ..mmo_local::LocalWorldConfig::for_tests() };
+    let world = TestWorld::start_with(config).await;
+    let mut ann = Client::webtransport(&world).await;
+    ann.join("ann").await;
+    let mut bea = Client::websocket(&world).await;
+    bea.join("bea").await;
+    // The close can come before or after the WebTransport client opened its control stream.
+    let info = support::connect_info(world.http).await;
+    let code = match Client::try_webtransport_with(&info).await {
+        Ok(mut third) => error_and_close(&mut third).await.1,
+        Err(mmo_loadtest::client::ClientError::Refused(code)) => Some(code),
+        Err(e) => panic!("a third WebTransport session: {e}"),
+    };
+    assert_eq!(code, Some(ErrorCode::ServerFull.close_code()), "a third session over WebTransport");
+    let mut third = connect(&world, Via::WebSocket).await;
+    let (_, code) = error_and_close(&mut third).await;
+    assert_eq!(code, Some(ErrorCode::ServerFull.close_code()), "a third session over WebSocket");
+    for player in [&mut ann, &mut bea] {
+        // Read past the snapshots that queued while nobody read them: up to one that has
+        // taken the player's newest input.
+        player.send_input(0).await;
+        while player.snapshot().await.you.last_input_seq < player.seq {}
+        keeps_playing(player).await;
+    }
     world.stop().await;
 }

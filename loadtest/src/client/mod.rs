@@ -29,6 +29,9 @@ use tokio_tungstenite::tungstenite::Message;
 pub enum ClientError {
     #[error("connect: {0}")]
     Connect(String),
+    /// The server closed the new session at once with this code (e.g. `ServerFull`).
+    #[error("refused: {}", close_reason(Some(*.0)))]
+    Refused(u32),
     #[error("the gateway offers no WebTransport")]
     NoWebTransport,
     #[error("QUIC endpoint: {0}")]
@@ -119,7 +122,10 @@ impl Client {
     /// Opens a WebTransport session at `url` on one of `endpoints`, and its control stream.
     pub async fn webtransport(client: web_transport_quinn::Client, url: &url::Url) -> Result<Client, ClientError> {
         let session = client.connect(url.clone()).await.map_err(|e| ClientError::Connect(e.to_string()))?;
-        let (send, recv) = session.open_bi().await.map_err(|e| ClientError::Connect(e.to_string()))?;
+        let (send, recv) = session.open_bi().await.map_err(|e| match close_code(&e) {
+            Some(code) => ClientError::Refused(code),
+            None => ClientError::Connect(e.to_string()),
+        })?;
         let link = WtLink { _client: client, session, send, recv, reader: FrameReader::new(MAX_SERVER_CONTROL) };
         Ok(Client { link: Link::Wt(Box::new(link)), traffic: Traffic::default(), views: Views::default() })
     }
