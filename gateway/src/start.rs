@@ -16,13 +16,19 @@ pub struct StartPoints {
 
 impl StartPoints {
     /// `count` points (1 to [`MAX_START_POINTS`]) at the middles of `count` equal slices of the
-    /// world's width: one point is the middle of the world.
+    /// world's width. One point is the middle of the world, where zones meet; more points, as
+    /// long as there are no more than columns of cells, are moved to the centre of the cell
+    /// they fall in, so that nobody starts on a border and is handed off at once.
     pub fn new(terrain: &Terrain, geometry: WorldGeometry, count: u32) -> Self {
         let count = count.clamp(1, MAX_START_POINTS) as i64;
         let width = i64::from(geometry.width_tiles());
+        let cell = i64::from(geometry.cell_tiles);
+        let centred = count > 1 && count <= i64::from(geometry.width_cells);
         let points = (0..count)
             .map(|i| {
-                let x = i32::try_from(width * (2 * i + 1) / (2 * count)).expect("within the world's width");
+                let even = width * (2 * i + 1) / (2 * count);
+                let x = if centred { even / cell * cell + cell / 2 } else { even };
+                let x = i32::try_from(x).expect("within the world's width");
                 let pos = terrain.spawn_point(x);
                 (pos, geometry.cell_of_pos(pos))
             })
@@ -75,6 +81,20 @@ mod tests {
             players[usize::from(cell.x)] += 1;
         }
         assert!(players.iter().all(|&p| (50..=150).contains(&p)), "1,600 names over 16 points: {players:?}");
+    }
+
+    #[test]
+    fn several_start_points_stand_in_the_middle_of_distinct_cells() {
+        let (terrain, geometry) = world();
+        for count in [2, 4, 5, 16] {
+            let start = StartPoints::new(&terrain, geometry, count);
+            let columns: std::collections::BTreeSet<u16> = start.cells().map(|cell| cell.x).collect();
+            assert_eq!(columns.len(), count as usize, "{count} points in {count} columns of cells");
+            for &(pos, cell) in &start.points {
+                let tile_x = pos.x >> mmo_world::physics::SUB_SHIFT;
+                assert_eq!(tile_x, i32::from(cell.x) * 128 + 64, "{count} points: at the centre of {cell}");
+            }
+        }
     }
 
     #[test]
