@@ -116,6 +116,7 @@ impl Stream {
         }
         let lagging = self.ack.is_some_and(|ack| self.last_snapshot.0.saturating_sub(ack.0) > LAGGING_ACK_TICKS);
         let sends = |tick: Tick| !lagging || tick.0.is_multiple_of(THIN_EVERY);
+        let mut thinned = 0;
         while let Some((frame, own)) = held.next_own(self.entity, self.last_snapshot, complete) {
             let seen = Seen { state: own.clone(), tick: frame.tick, zone: frame.zone };
             let last_seen = self.last_seen.as_ref().map(|s| s.tick);
@@ -124,17 +125,22 @@ impl Stream {
                 metrics::counter!("mmo_gateway_in_transit_ticks_total").increment(1);
                 if sends(tick) {
                     snapshots.push(self.build(tick, &last, &held.at(tick), geometry, budget));
+                } else {
+                    thinned += 1;
                 }
             }
             let frames = held.at(seen.tick);
             if sends(seen.tick) {
                 snapshots.push(self.build(seen.tick, &seen, &frames, geometry, budget));
             } else {
-                metrics::counter!("mmo_gateway_thinned_ticks_total").increment(1);
+                thinned += 1;
             }
             self.last_snapshot = seen.tick;
             self.last_seen = Some(seen);
             newest = Some(Newest { frame, own, frames });
+        }
+        if thinned > 0 {
+            metrics::counter!("mmo_gateway_thinned_ticks_total").increment(thinned);
         }
         CatchUp { snapshots, newest }
     }

@@ -130,7 +130,8 @@ impl<'a> BitReader<'a> {
 
     /// The next 64 bits, left-aligned, zeros past the end; does not move.
     fn peek(&self) -> u64 {
-        let start = (self.at / 8).min(self.bytes.len());
+        // `at` never passes the end, so `start` is at most the length.
+        let start = self.at / 8;
         let mut word = [0u8; 9];
         let avail = (self.bytes.len() - start).min(9);
         word[..avail].copy_from_slice(&self.bytes[start..start + avail]);

@@ -302,6 +302,11 @@ impl ZoneCore {
         self.ids.wanted()
     }
 
+    /// The world's middle column (tiles), where the zones' borders are.
+    fn middle_column(&self) -> i32 {
+        self.config.geometry.width_tiles() / 2
+    }
+
     /// Where a player (re)enters: on the ground near `column` (tiles; the gateway's start point
     /// for a new character, else the world's middle, where the zones' borders are), a few random
     /// columns to either side, moved into the owned cell (whose ground is owned too) nearest to
@@ -352,8 +357,7 @@ impl ZoneCore {
     /// Adds a player standing on the ground in an owned cell, playing from `route`, with the
     /// starter items.
     pub fn join(&mut self, name: Arc<str>, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
-        let middle = self.config.geometry.width_tiles() / 2;
-        let pos = self.player_spawn(middle).ok_or(JoinError::NoCell)?;
+        let pos = self.player_spawn(self.middle_column()).ok_or(JoinError::NoCell)?;
         self.join_at(name, route, pos)
     }
 
@@ -524,7 +528,7 @@ impl ZoneCore {
             let pos = match &e.role {
                 Role::Player(_) if now.since(died) >= rules::PLAYER_RESPAWN_TICKS => {
                     let corpse = e.body.pos;
-                    let middle = self.config.geometry.width_tiles() / 2;
+                    let middle = self.middle_column();
                     self.respawn_spot(corpse).or_else(|| self.player_spawn(middle)).unwrap_or(corpse)
                 }
                 Role::Npc(n) if now.since(died) >= rules::NPC_RESPAWN_TICKS => n.home,

@@ -42,10 +42,9 @@ pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<Pl
 impl ZoneCore {
     /// Adds a player from its saved record, playing from `route` (see the module docs).
     pub fn join_saved(&mut self, record: PlayerRecord, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
-        // A new character: near the start point the gateway gave it.
-        let start_column = record.position.x >> mmo_world::physics::SUB_SHIFT;
         let pos = if record.version == 0 {
-            self.player_spawn(start_column).ok_or(JoinError::NoCell)?
+            // A new character: near the start point the gateway gave it.
+            self.player_spawn(record.position.x >> mmo_world::physics::SUB_SHIFT).ok_or(JoinError::NoCell)?
         } else {
             record.position
         };
