@@ -17,6 +17,8 @@
 //! `not_leader` (with the leader's name when known) or `unavailable` (registry).
 
 use crate::auth::ApiToken;
+use crate::requests::{self, BadRequest, Drain, MoveCell};
+pub use crate::requests::{parse_cell, MAX_EVENTS};
 use crate::service::{LeaderView, Migration, ServiceError, ServiceHandle};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -32,9 +34,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeFile;
-
-/// Events `GET /api/events` returns at most.
-pub const MAX_EVENTS: usize = 1000;
 
 /// What the API serves from.
 #[derive(Debug)]
@@ -72,12 +71,6 @@ pub fn routes<R: Registry + 'static>(
     }
 }
 
-/// Parses a cell written `X.Y`.
-pub fn parse_cell(s: &str) -> Option<CellId> {
-    let (x, y) = s.split_once('.')?;
-    Some(CellId::new(x.parse().ok()?, y.parse().ok()?))
-}
-
 /// A cell written `X.Y`.
 pub fn cell_name(cell: CellId) -> String {
     format!("{}.{}", cell.x, cell.y)
@@ -107,13 +100,15 @@ impl ApiError {
             leader: None,
         }
     }
+}
 
-    fn bad(field: &'static str, message: impl Into<String>) -> Self {
+impl From<BadRequest> for ApiError {
+    fn from(bad: BadRequest) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
-            message: message.into(),
-            field: Some(field),
+            message: bad.message,
+            field: Some(bad.field),
             leader: None,
         }
     }
@@ -289,57 +284,18 @@ async fn events<R: Registry>(
     State(state): State<ApiState<R>>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Vec<Event>>, ApiError> {
-    let limit = match query.get("limit") {
-        None => 100,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_EVENTS).contains(n))
-            .ok_or_else(|| ApiError::bad("limit", format!("limit must be 1 to {MAX_EVENTS}, got {text:?}")))?,
-    };
+    let limit = requests::events_limit(query.get("limit").map(String::as_str))?;
     Ok(Json(state.registry.events(limit).await?))
 }
 
-/// The JSON object of a POST body.
-fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::bad("body", "the body must be a JSON object")),
-        Err(error) => Err(ApiError::bad("body", format!("the body is not JSON: {error}"))),
-    }
-}
-
-fn zone_field(body: &serde_json::Map<String, Value>) -> Result<ZoneId, ApiError> {
-    let value = body.get("zone").ok_or_else(|| ApiError::bad("zone", "zone is missing"))?;
-    value
-        .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .map(ZoneId)
-        .ok_or_else(|| ApiError::bad("zone", format!("zone must be a zone number, got {value}")))
-}
-
 async fn move_cell<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let body = body_object(&body)?;
-    let cell = match body.get("cell") {
-        None => return Err(ApiError::bad("cell", "cell is missing")),
-        Some(Value::String(text)) => parse_cell(text)
-            .filter(|c| state.geometry.contains_cell(*c))
-            .ok_or_else(|| ApiError::bad("cell", format!("no cell {text:?} in this world (write X.Y)")))?,
-        Some(other) => return Err(ApiError::bad("cell", format!("cell must be a string X.Y, got {other}"))),
-    };
-    let zone = zone_field(&body)?;
+    let MoveCell { cell, zone } = requests::move_cell(&body, &state.geometry)?;
     let epoch = state.service.move_cell(cell, zone).await?;
     Ok(Json(json!({ "cell": cell_name(cell), "zone": zone, "epoch": epoch })))
 }
 
 async fn drain<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let body = body_object(&body)?;
-    let zone = zone_field(&body)?;
-    let undo = match body.get("undo") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => return Err(ApiError::bad("undo", format!("undo must be true or false, got {other}"))),
-    };
+    let Drain { zone, undo } = requests::drain(&body)?;
     if !undo && !state.registry.zones().await?.contains_key(&zone) {
         return Err(ServiceError::NoSuchZone(zone).into());
     }
@@ -352,11 +308,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_parse_as_x_dot_y() {
-        assert_eq!(parse_cell("1.0"), Some(CellId::new(1, 0)));
-        assert_eq!(parse_cell("12.3"), Some(CellId::new(12, 3)));
-        assert_eq!(parse_cell("1"), None);
-        assert_eq!(parse_cell("a.b"), None);
+    fn cells_are_named_x_dot_y() {
         assert_eq!(cell_name(CellId::new(12, 3)), "12.3");
+        assert_eq!(parse_cell(&cell_name(CellId::new(12, 3))), Some(CellId::new(12, 3)));
     }
 }

@@ -4,7 +4,8 @@
 //! - [`policy`]: the rebalancing policy (pure): dead, draining, new and hot zones;
 //! - [`service`]: the loop that reads the registry each period, runs the policy and writes its
 //!   moves through a [`writer::CellWriter`] (plain, or guarded by the [`election`]'s leader key);
-//! - [`api`]: the operators' JSON API and the dashboard page;
+//! - [`api`]: the operators' JSON API and the dashboard page; [`requests`]: what it reads from
+//!   a request, parsed and checked (pure);
 //! - [`host`]: the one way a coordinator is hosted, sole (local world) or elected (etcd).
 //!
 //! The `mmo-coordinator` binary runs the service on etcd (`run`) and is the operators' CLI.
@@ -16,6 +17,7 @@ pub mod election;
 pub mod host;
 pub mod plan;
 pub mod policy;
+pub mod requests;
 pub mod service;
 pub mod writer;
 
