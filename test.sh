@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, Rust unit/integration tests, TypeScript unit tests and
-# the browser end-to-end tests in Chromium. Installs what the tests need first.
+# Runs every test: formatting and lints, Rust unit/integration tests, TypeScript unit tests, a
+# short run of every fuzz target and the browser end-to-end tests in Chromium. Installs what the
+# tests need first.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-test-deps.sh
@@ -34,6 +35,9 @@ if [ -n "${MMO_SCYLLA_URI:-}" ]; then
 else
   echo "SKIPPED: shared/store/tests/conformance_scylla.rs (no MMO_SCYLLA_URI)"
 fi
+
+step "fuzzing: every decoder of outside bytes, 20 s per target (fuzz/README.md)"
+fuzz/run.sh
 
 step "deployment: Terraform module and rendered Kubernetes objects, validated offline"
 MMO_BIN_DIR="$PWD/target/debug" terraform/validate.sh

@@ -20,15 +20,16 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         let n: u64 = rest[..digits].parse().map_err(|_| format!("{text:?}: number too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let too_long = || format!("{text:?}: too long");
         let part = match &rest[..unit_len] {
             "ms" => Duration::from_millis(n),
             "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n * 60),
-            "h" => Duration::from_secs(n * 3600),
+            "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(too_long)?),
+            "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(too_long)?),
             "" => return Err(format!("{text:?}: a unit is missing (ms, s, m or h)")),
             unit => return Err(format!("{text:?}: unknown unit {unit:?} (use ms, s, m or h)")),
         };
-        total += part;
+        total = total.checked_add(part).ok_or_else(too_long)?;
         rest = &rest[unit_len..];
     }
     Ok(total)
@@ -74,6 +75,15 @@ mod tests {
         assert!(parse("10x").unwrap_err().contains("unknown unit"));
         assert!(parse("s").is_err());
         assert!(parse("").is_err());
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/config_values.rs`): these panicked.
+    #[test]
+    fn a_duration_too_long_to_hold_is_an_error() {
+        assert!(parse("18446744073709551615h").unwrap_err().contains("too long"));
+        assert!(parse("307445734561825861m").unwrap_err().contains("too long"));
+        let many = "18446744073709551615s".repeat(2);
+        assert!(parse(&many).unwrap_err().contains("too long"));
     }
 
     #[test]

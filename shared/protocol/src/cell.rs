@@ -83,4 +83,39 @@ impl CellFrame {
     pub fn new(cell: CellId, zone: ZoneId, epoch: Epoch, tick: Tick, entities: Vec<EntityState>) -> Self {
         CellFrame { cell, zone, epoch, tick, entities, events: Vec::new(), items: Vec::new() }
     }
+
+    /// Whether each entity is there once, in increasing id order, as every frame a zone
+    /// publishes is (receivers search and merge by id); a frame read from a link is checked.
+    pub fn ids_increasing(&self) -> bool {
+        self.entities.windows(2).all(|w| w[0].id < w[1].id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mmo_world::Body;
+
+    #[test]
+    fn a_frame_with_an_id_twice_or_out_of_order_is_told_apart() {
+        let e = |id| EntityState {
+            id: EntityId(id),
+            kind: EntityKind::Npc { species: 0 },
+            body: Body::default(),
+            hp: 1,
+            max_hp: 1,
+            pose: 0,
+            xp: 0,
+            level: 1,
+            last_input_seq: 0,
+            items: Vec::new(),
+        };
+        let frame = |ids: &[u64]| {
+            CellFrame::new(CellId::new(0, 0), ZoneId(1), Epoch(1), Tick(1), ids.iter().map(|&i| e(i)).collect())
+        };
+        assert!(frame(&[]).ids_increasing());
+        assert!(frame(&[1, 5, 9]).ids_increasing());
+        assert!(!frame(&[1, 9, 5]).ids_increasing());
+        assert!(!frame(&[1, 5, 5]).ids_increasing());
+    }
 }

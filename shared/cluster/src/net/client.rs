@@ -225,6 +225,15 @@ impl RemoteLink {
                 (Some(Pending::Saved(tx)), Reply::Saved) => drop(tx.send(())),
                 (_, reply) => warn!(req, ?reply, "reply to no request of its kind; ignored"),
             },
+            FromZone::Frame { stream, frame } if !frame.ids_increasing() => {
+                // Deltas apply to the frame held by merging ids: one out of order would grow
+                // into frames with an entity twice.
+                metrics::counter!("mmo_link_frames_malformed_total").increment(1);
+                warn!(%stream, "a cell frame with entity ids out of order; dropped");
+                if let Some(s) = self.streams.get_mut(&stream) {
+                    s.last = None;
+                }
+            }
             FromZone::Frame { stream, frame } => self.deliver(stream, frame),
             FromZone::FrameDelta { stream, delta } => {
                 let s = self.streams.get_mut(&stream)?;
