@@ -25,10 +25,10 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 run_one() {
   local t="$1"
-  mkdir -p "$scratch/$t" "artifacts/$t"
+  mkdir -p "$scratch/$t"
   if cargo +nightly fuzz run "${flags[@]}" "$t" "$scratch/$t" "corpus/$t" -- \
     "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="artifacts/$t/" >"$scratch/$t.log" 2>&1; then
+    >"$scratch/$t.log" 2>&1; then
     local runs time
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$t.log" | grep -o '[0-9]*$')"
     time="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$scratch/$t.log" | grep -o 'in [0-9]*' | grep -o '[0-9]*')"
