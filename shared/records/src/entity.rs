@@ -62,6 +62,23 @@ pub struct Persistence {
     pub version: u64,
 }
 
+/// How far up a record version holds the epoch of the owner that took the player over (see
+/// [`Persistence::taken_over`]); below it, the saves counted since.
+pub const OWNER_EPOCH_SHIFT: u32 = 32;
+
+impl Persistence {
+    /// The persistence of a player a zone takes over without a handoff (its owner died or lost
+    /// its lease) at cell ownership `epoch`, from its stored record. The version's high bits
+    /// become the owner's epoch: every save of the new owner is then newer than anything the
+    /// deposed owner can still send (its versions are below its own, older, epoch), so the
+    /// store, comparing versions as it always does, refuses the deposed owner's late writes
+    /// once the new owner saved. Fencing holds for epochs below 2^32.
+    pub fn taken_over(credentials: Option<Arc<str>>, stored_version: u64, epoch: Epoch) -> Persistence {
+        let fence = epoch.0.min(u64::from(u32::MAX)) << OWNER_EPOCH_SHIFT;
+        Persistence { credentials, version: stored_version.max(fence) }
+    }
+}
+
 /// A player's input queue: the inputs not applied yet and the sequence numbers seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputRecord {

@@ -26,7 +26,10 @@ pub mod player;
 pub mod report;
 
 pub use checkpoint::{CellCheckpoint, CellItems, GroundRecord, Picked, RestoredCell};
-pub use entity::{BrainRecord, EntityRecord, InputRecord, NpcPart, Persistence, PlayerPart, RecordKind, SessionRoute};
+pub use entity::{
+    BrainRecord, EntityRecord, InputRecord, NpcPart, Persistence, PlayerPart, RecordKind, SessionRoute,
+    OWNER_EPOCH_SHIFT,
+};
 pub use item::Item;
 pub use mmo_world::ItemSerial;
 pub use peer::{HitRequest, PeerMessage, Transfer, TransferId};
