@@ -10,7 +10,9 @@
 use crate::server::{Gateway, GatewayConfig, GatewayError, Listeners};
 use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::follow::{Follower, ZoneFollower};
-use mmo_cluster::{CertHash, GatewayInfo, Lease, Registry, RegistryError, ZoneConnector, ZoneDirectory};
+use mmo_cluster::{
+    register_after_previous_run, CertHash, GatewayInfo, Lease, Registry, RegistryError, ZoneConnector, ZoneDirectory,
+};
 use mmo_world::GatewayId;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -70,7 +72,8 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         };
         // Registered before following: zones accept the gateway's link certificate once they
         // see it in the registry.
-        let lease = registry.register_gateway(info.clone(), lease_ttl).await?;
+        let lease =
+            register_after_previous_run(lease_ttl, || registry.register_gateway(info.clone(), lease_ttl)).await?;
         info!(gateway = %id, http = %gateway.http_addr(), lease = %lease.id(), "gateway registered");
         let follower = Follower { connector, local: None, lost: None, trusted: None };
         let mut zones = ZoneFollower::new(directory, follower);

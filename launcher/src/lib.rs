@@ -36,6 +36,13 @@ const REREGISTER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a rolling restart waits for a restarted zone to be given cells again.
 const REFILL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A service that exits on its own is started again after this, doubled for each exit in a
+/// row that came within [`STEADY`] of its start, up to [`RESTART_MAX`].
+const RESTART_FIRST: Duration = Duration::from_secs(1);
+const RESTART_MAX: Duration = Duration::from_secs(30);
+/// A service that ran this long before exiting starts again after [`RESTART_FIRST`].
+const STEADY: Duration = Duration::from_secs(60);
+
 /// What to start.
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
@@ -101,12 +108,42 @@ pub struct Service {
     pub ready: String,
     pub log: PathBuf,
     child: Child,
+    /// When this run started.
+    started: Instant,
+    /// Exits in a row, each soon after its start (the restart backoff doubles with each).
+    quick_exits: u32,
+    /// Since when it has been gone, with how it exited and when it starts again.
+    down: Option<Down>,
+}
+
+/// A service that exited on its own, waiting for its restart.
+#[derive(Debug, Clone)]
+struct Down {
+    status: String,
+    restart_at: Instant,
 }
 
 impl Service {
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
     }
+}
+
+/// A service the supervisor started again after it exited on its own.
+#[derive(Debug, Clone)]
+pub struct Restarted {
+    pub role: Role,
+    /// How it exited (`signal: 9 (SIGKILL)`, `exit status: 1`).
+    pub status: String,
+    /// How long it waited before starting again (the backoff).
+    pub backoff: Duration,
+    /// Its exits in a row soon after starting, this one included.
+    pub quick_exits: u32,
+}
+
+/// The restart backoff after `quick_exits` exits in a row soon after starting.
+fn backoff(quick_exits: u32) -> Duration {
+    RESTART_FIRST.saturating_mul(1 << quick_exits.saturating_sub(1).min(5)).min(RESTART_MAX)
 }
 
 /// A running cluster.
@@ -240,8 +277,73 @@ impl Cluster {
         // Keep draining stdout so the service never blocks on it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         info!(%name, %ready, took_ms = started.elapsed().as_millis() as u64, "ready");
-        self.services.push(Service { role, binary: binary.to_string(), args, ready, log, child });
+        let started = Instant::now();
+        self.services.push(Service {
+            role,
+            binary: binary.to_string(),
+            args,
+            ready,
+            log,
+            child,
+            started,
+            quick_exits: 0,
+            down: None,
+        });
         Ok(())
+    }
+
+    /// Supervises: notes every service that exited on its own (a crash, `kill -9`) and starts
+    /// again, with the same flags (the same id), each one whose backoff has passed: 1 s, then
+    /// doubling for each exit in a row within a minute of its start, up to 30 s. Call it often
+    /// (e.g. every 250 ms); returns what it restarted. Services stopped on purpose
+    /// ([`Cluster::restart`], [`Cluster::stop`]) are not its business. A restart that fails
+    /// (not ready in time) counts as one more quick exit.
+    pub async fn revive_exited(&mut self) -> Vec<Restarted> {
+        let now = Instant::now();
+        for service in &mut self.services {
+            if service.down.is_some() {
+                continue;
+            }
+            if let Ok(Some(status)) = service.child.try_wait() {
+                let quick = now.duration_since(service.started) < STEADY;
+                service.quick_exits = if quick { service.quick_exits + 1 } else { 1 };
+                let wait = backoff(service.quick_exits);
+                warn!(role = ?service.role, %status, restart_in_ms = wait.as_millis() as u64, "exited on its own; restarting");
+                service.down = Some(Down { status: status.to_string(), restart_at: now + wait });
+            }
+        }
+        let mut restarted = Vec::new();
+        while let Some(index) =
+            self.services.iter().position(|s| s.down.as_ref().is_some_and(|d| d.restart_at <= Instant::now()))
+        {
+            let service = self.services.remove(index);
+            let down = service.down.clone().expect("down");
+            let waited = backoff(service.quick_exits);
+            match self.start(&service.binary, service.role.clone(), service.args.clone()).await {
+                Ok(()) => {
+                    let new = self.services.last_mut().expect("just started");
+                    new.quick_exits = service.quick_exits;
+                    info!(role = ?new.role, pid = new.pid(), "restarted");
+                    restarted.push(Restarted {
+                        role: service.role,
+                        status: down.status,
+                        backoff: waited,
+                        quick_exits: service.quick_exits,
+                    });
+                }
+                Err(error) => {
+                    let quick_exits = service.quick_exits + 1;
+                    let wait = backoff(quick_exits);
+                    warn!(role = ?service.role, %error, restart_in_ms = wait.as_millis() as u64, "restart failed; trying again");
+                    self.services.push(Service {
+                        quick_exits,
+                        down: Some(Down { status: down.status, restart_at: Instant::now() + wait }),
+                        ..service
+                    });
+                }
+            }
+        }
+        restarted
     }
 
     pub fn etcd_endpoint(&self) -> &str {

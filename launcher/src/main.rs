@@ -3,7 +3,9 @@
 //! Typing `roll zones` (or `roll`) restarts every zone one after another (SIGTERM: each drains
 //! into the others first, as in a Kubernetes rolling update), `roll gateways` every gateway
 //! (each drains: its players move to another gateway and resume there); Ctrl-C, SIGTERM or
-//! typing `stop` stops every process it started.
+//! typing `stop` stops every process it started. A service that exits on its own (a crash,
+//! `kill -9`) is started again with the same id, after a backoff (1 s, doubling for repeated
+//! quick exits, up to 30 s), as Kubernetes or systemd would.
 
 use clap::{Parser, Subcommand};
 use mmo_launcher::{Cluster, ClusterConfig};
@@ -118,9 +120,15 @@ async fn main() -> anyhow::Result<()> {
     tokio::pin!(stop);
     let mut stdin = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
+    let mut supervise = tokio::time::interval(std::time::Duration::from_millis(250));
     loop {
         tokio::select! {
             () = &mut stop => break,
+            _ = supervise.tick() => {
+                for r in cluster.revive_exited().await {
+                    writeln!(out, "restarted {:?} ({}), after {:.1} s", r.role, r.status, r.backoff.as_secs_f64())?;
+                }
+            }
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) if line.trim() == "stop" => break,
                 Ok(Some(line)) if Roll::parse(&line).is_some() => {

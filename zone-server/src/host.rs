@@ -28,8 +28,8 @@ use mmo_cluster::follow::{follow_zones, Follower};
 use mmo_cluster::net::LinkServer;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{
-    in_process_address, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand, ZoneConnector,
-    ZoneDirectory, ZoneHandle, ZoneInfo,
+    in_process_address, register_after_previous_run, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand,
+    ZoneConnector, ZoneDirectory, ZoneHandle, ZoneInfo,
 };
 use mmo_store::{AnyHot, AnyStore, DurableStore, Saver, SaverConfig};
 use mmo_world::{SerialBlock, TickClock, ZoneId};
@@ -139,7 +139,10 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
             }
         };
         let info = ZoneInfo { id: me, address: address.clone(), cert_hash, capacity: config.capacity };
-        let lease = match registry.register_zone(info, config.lease_ttl).await {
+        let registered =
+            register_after_previous_run(config.lease_ttl, || registry.register_zone(info.clone(), config.lease_ttl))
+                .await;
+        let lease = match registered {
             Ok(lease) => lease,
             Err(error) => {
                 if let ZoneLink::InProcess(local) = &link {

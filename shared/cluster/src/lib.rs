@@ -33,4 +33,6 @@ pub use directory::ZoneDirectory;
 pub use link::{JoinAccepted, JoinRefused, LinkError, LinkUp, SubscriberId, ZoneCommand, ZoneHandle};
 pub use memory::MemoryRegistry;
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
-pub use registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError};
+pub use registry::{
+    register_after_previous_run, Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError,
+};

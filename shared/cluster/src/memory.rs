@@ -233,4 +233,28 @@ mod tests {
         assert_eq!(keeper.await.unwrap(), Err(RegistryError::LeaseExpired(kept.id())));
         assert!(reg.zones().await.unwrap().is_empty());
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restarted_member_waits_for_its_previous_runs_lease_and_no_longer() {
+        let reg = Arc::new(MemoryRegistry::default());
+        let info =
+            |id| ZoneInfo { id: ZoneId(id), address: String::new(), cert_hash: CertHash::default(), capacity: 1 };
+        let ttl = Duration::from_secs(2);
+        // A run that died at once: its lease is not kept alive and expires within its TTL.
+        reg.register_zone(info(1), ttl).await.unwrap();
+        let started = Instant::now();
+        let again = crate::register_after_previous_run(ttl, || reg.register_zone(info(1), ttl)).await;
+        assert!(again.is_ok(), "{again:?}");
+        assert!(started.elapsed() <= ttl + Duration::from_millis(200), "registered once the old lease expired");
+        // A live process holding the id (kept alive): refused after the TTL and a second.
+        let live = again.unwrap();
+        tokio::spawn({
+            let reg = reg.clone();
+            async move { reg.keep_alive(&live).await }
+        });
+        let started = Instant::now();
+        let refused = crate::register_after_previous_run(ttl, || reg.register_zone(info(1), ttl)).await;
+        assert!(matches!(refused, Err(RegistryError::AlreadyRegistered(_))), "{refused:?}");
+        assert!(started.elapsed() >= ttl + Duration::from_secs(1));
+    }
 }

@@ -116,6 +116,31 @@ pub enum RegistryError {
     Malformed { key: String, reason: String },
 }
 
+/// Registers a member with `register`, waiting while its previous run still holds the
+/// registration: a member restarted at once under the same id (a crash, `kill -9`, a
+/// supervisor's restart) finds its old lease alive until it expires, within the lease's time to
+/// live. Gives up with [`RegistryError::AlreadyRegistered`] after `ttl` and a second more: then
+/// another live process holds the id.
+pub async fn register_after_previous_run<F, Fut>(ttl: Duration, mut register: F) -> Result<Lease, RegistryError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Lease, RegistryError>>,
+{
+    let deadline = tokio::time::Instant::now() + ttl + Duration::from_secs(1);
+    let mut waiting = false;
+    loop {
+        match register().await {
+            Err(RegistryError::AlreadyRegistered(member)) if tokio::time::Instant::now() < deadline => {
+                if !std::mem::replace(&mut waiting, true) {
+                    tracing::info!(?member, "registered already: waiting for the previous run's lease to expire");
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Where cluster membership, cell ownership, loads and decisions are kept.
 pub trait Registry: Send + Sync {
     /// Makes `zone` the owner of `cell`; returns the new epoch. Unguarded: the local world's
