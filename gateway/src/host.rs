@@ -57,8 +57,8 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
     ) -> Result<Self, HostError> {
         let (id, max_sessions) = (config.id, config.max_sessions);
         let directory = ZoneDirectory::default();
-        let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?
-            .with_peers(crate::peers::Peers::from_registry(registry.clone()));
+        let config = GatewayConfig { peers: Some(crate::peers::Peers::from_registry(registry.clone())), ..config };
+        let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?;
         let public = gateway.public();
         let info = GatewayInfo {
             id,

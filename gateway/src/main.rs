@@ -137,6 +137,8 @@ async fn main() -> anyhow::Result<()> {
         world: WorldInfo { geometry: args.world.geometry(), clock: args.world.clock() },
         certificate,
         public,
+        // The host reads them from the registry.
+        peers: None,
     };
     let listeners = Listeners::bind(args.http, args.quic)
         .await

@@ -7,6 +7,7 @@
 //! (logged and counted in `mmo_gateway_online_errors_total`); this gateway's own name table
 //! still refuses a second session of a name here.
 
+use crate::peers::Peers;
 use mmo_protocol::ErrorCode;
 use mmo_store::{AnyHot, HotState, OnlineSession};
 use mmo_world::GatewayId;
@@ -25,6 +26,9 @@ const RETRY: Duration = Duration::from_millis(100);
 pub struct Online {
     hot: AnyHot,
     gateway: GatewayId,
+    /// The world's registered gateways (none in a one-gateway world): a claim of a gateway
+    /// that is gone (killed: its lease expired) does not hold a name, nor list it online.
+    peers: Option<Peers>,
 }
 
 fn store_error(what: &str, name: &str, error: &mmo_store::StoreError) {
@@ -33,15 +37,32 @@ fn store_error(what: &str, name: &str, error: &mmo_store::StoreError) {
 }
 
 impl Online {
-    pub fn new(hot: AnyHot, gateway: GatewayId) -> Self {
-        Online { hot, gateway }
+    pub fn new(hot: AnyHot, gateway: GatewayId, peers: Option<Peers>) -> Self {
+        Online { hot, gateway, peers }
+    }
+
+    /// Whether `gateway` is gone: not registered any more (unknown when there is no registry
+    /// to ask, or it cannot be read: then it is not gone).
+    async fn gone(&self, gateway: GatewayId) -> bool {
+        match &self.peers {
+            Some(peers) => peers.registered(gateway).await.is_ok_and(|registered| !registered),
+            None => false,
+        }
     }
 
     /// Claims `name` (case-insensitive) for this gateway; [`ErrorCode::NameTaken`] if it plays
-    /// on another one.
+    /// on another one. A name held by a gateway that is gone is taken over at once, instead of
+    /// after its claim lapses ([`ONLINE_TTL`]).
     pub async fn claim(&self, name: &str) -> Result<(), ErrorCode> {
         let name = &name.to_ascii_lowercase();
-        match self.hot.claim_online(name, self.gateway, ONLINE_TTL).await {
+        let mut claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, None).await;
+        if let Ok(Some(holder)) = claimed {
+            if self.gone(holder).await {
+                tracing::info!(player = %name, %holder, "name held by a gateway that is gone; taking it over");
+                claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, Some(holder)).await;
+            }
+        }
+        match claimed {
             Ok(None) => Ok(()),
             Ok(Some(holder)) => {
                 tracing::info!(player = %name, %holder, "name online at another gateway");
@@ -84,8 +105,16 @@ impl Online {
     }
 
     /// Everyone online in the world, sorted by name.
+    /// Everyone online, on any gateway that is not gone.
     pub async fn list(&self) -> mmo_store::Result<Vec<OnlineSession>> {
-        self.hot.online().await
+        let mut online = self.hot.online().await?;
+        let holders: std::collections::BTreeSet<GatewayId> = online.iter().map(|s| s.gateway).collect();
+        for holder in holders {
+            if self.gone(holder).await {
+                online.retain(|s| s.gateway != holder);
+            }
+        }
+        Ok(online)
     }
 }
 
@@ -97,7 +126,7 @@ mod tests {
     #[tokio::test]
     async fn a_name_plays_on_one_gateway_at_a_time() {
         let hot = AnyHot::Memory(MemoryHot::new());
-        let (one, two) = (Online::new(hot.clone(), GatewayId(1)), Online::new(hot, GatewayId(2)));
+        let (one, two) = (Online::new(hot.clone(), GatewayId(1), None), Online::new(hot, GatewayId(2), None));
         one.claim("ann").await.unwrap();
         assert_eq!(two.claim("ann").await, Err(ErrorCode::NameTaken));
         assert_eq!(two.claim_within("ann", Duration::from_millis(250)).await, Err(ErrorCode::NameTaken));

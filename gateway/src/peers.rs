@@ -52,18 +52,26 @@ impl Peers {
     /// Another gateway than `own` that clients can connect to (the next in turn, so that a
     /// draining gateway's players spread over the others); `None` when there is none.
     pub async fn pick(&self, own: GatewayId) -> Result<Option<GatewayInfo>, RegistryError> {
-        let gateways = {
-            let mut read = self.read.lock().await;
-            match &*read {
-                Some((at, gateways)) if at.elapsed() < FRESH_FOR => gateways.clone(),
-                _ => {
-                    let gateways: Gateways = Arc::new((self.list)().await?);
-                    *read = Some((Instant::now(), gateways.clone()));
-                    gateways
-                }
-            }
-        };
+        let gateways = self.gateways().await?;
         Ok(choose(&gateways, own, self.turn.fetch_add(1, Ordering::Relaxed)).cloned())
+    }
+
+    /// Whether `gateway` is registered (its lease lives).
+    pub async fn registered(&self, gateway: GatewayId) -> Result<bool, RegistryError> {
+        Ok(self.gateways().await?.contains_key(&gateway))
+    }
+
+    /// The registry's gateways, read at most once per [`FRESH_FOR`].
+    async fn gateways(&self) -> Result<Gateways, RegistryError> {
+        let mut read = self.read.lock().await;
+        match &*read {
+            Some((at, gateways)) if at.elapsed() < FRESH_FOR => Ok(gateways.clone()),
+            _ => {
+                let gateways: Gateways = Arc::new((self.list)().await?);
+                *read = Some((Instant::now(), gateways.clone()));
+                Ok(gateways)
+            }
+        }
     }
 }
 

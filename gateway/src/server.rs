@@ -70,6 +70,10 @@ pub struct GatewayConfig {
     pub certificate: Option<Arc<ServerCertificate>>,
     /// What players and the registry are told about where this gateway is.
     pub public: PublicAddresses,
+    /// The world's other gateways, from the registry (`None` for a world of one gateway):
+    /// where `/api/connect` sends clients while this one drains, and which gateways are gone
+    /// (a name they held is free at once).
+    pub peers: Option<crate::peers::Peers>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +157,7 @@ impl Gateway {
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
         let start = crate::start::StartPoints::new(terrain.terrain(), config.world.geometry, config.start_points);
         let admission = crate::state::Admission { max_sessions: config.max_sessions, start };
-        let online = crate::online::Online::new(config.hot, config.id);
+        let online = crate::online::Online::new(config.hot, config.id, config.peers.clone());
         let state =
             Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, online, admission));
         Ok(Gateway {
@@ -167,20 +171,13 @@ impl Gateway {
             client_dir: config.client_dir,
             metrics,
             extra_routes: None,
-            peers: None,
+            peers: config.peers,
         })
     }
 
     /// Serves `routes` on the HTTP listener too, next to the gateway's own.
     pub fn with_routes(mut self, routes: axum::Router) -> Self {
         self.extra_routes = Some(routes);
-        self
-    }
-
-    /// Names the world's other gateways in `/api/connect` while this one drains (without:
-    /// 503 then).
-    pub fn with_peers(mut self, peers: crate::peers::Peers) -> Self {
-        self.peers = Some(peers);
         self
     }
 

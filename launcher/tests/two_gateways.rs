@@ -1,7 +1,9 @@
 //! Two gateways in one multi-process cluster (Redis holds who is online): players on either
 //! see each other, a name plays on one gateway at a time (a second login elsewhere is refused
 //! with `NameTaken` while the first plays, and allowed once it left), and every gateway's
-//! `/api/online` lists the world's players with their gateway.
+//! `/api/online` lists the world's players with their gateway. A gateway killed with `kill -9`
+//! holds no name once its lease expired: its players are no longer listed online and can log
+//! in on another gateway at once, not after their claims lapse (30 s).
 
 mod support;
 
@@ -9,7 +11,7 @@ use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{http_get, Client, Event, Trust};
 use mmo_protocol::{ErrorCode, InputFrame};
 use mmo_world::EntityId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::{bin_dir, login, websocket_url, within};
 
 /// Plays (one idle input per snapshot) until a snapshot shows `other`.
@@ -83,5 +85,44 @@ async fn two_gateways_share_the_world_and_a_name_plays_on_one_at_a_time() {
     assert_eq!(online(&plays[0]).await, vec![("ann".into(), 2), ("bob".into(), 2)]);
     drop(again);
     drop(bob);
+    cluster.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_names_of_a_killed_gateway_are_free_once_its_lease_expired() {
+    let config = ClusterConfig { gateways: 2, ..ClusterConfig::new(bin_dir()) };
+    let mut cluster = Cluster::up(&config).await.expect("cluster up");
+    let plays: Vec<String> =
+        [1, 2].iter().map(|n| cluster.service(&Role::Gateway(*n)).expect("gateway").ready.clone()).collect();
+    let (one, two) = (websocket_url(&plays[0]), websocket_url(&plays[1]));
+    let cy = within("cyd on gateway 2", async {
+        loop {
+            match login(&two, "cyd").await {
+                Err(ErrorCode::ZoneUnavailable) => tokio::time::sleep(Duration::from_millis(100)).await,
+                joined => return joined.expect("cyd on gateway 2"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(online(&plays[0]).await, vec![("cyd".into(), 2)]);
+
+    cluster.kill(&Role::Gateway(2)).await.expect("kill -9 gateway 2");
+    let killed = Instant::now();
+    let (again, _) = within("cyd on gateway 1 after gateway 2 died", async {
+        loop {
+            match login(&one, "cyd").await {
+                Ok(joined) => return joined,
+                Err(ErrorCode::NameTaken) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(code) => panic!("refused: {code:?}"),
+            }
+        }
+    })
+    .await;
+    let took = killed.elapsed();
+    eprintln!("a killed gateway's name was free again after {} ms", took.as_millis());
+    // The lease's TTL (2 s) and the registry's reading (cached half a second), not the claim's 30 s.
+    assert!(took < Duration::from_secs(10), "free only after {took:?}");
+    assert_eq!(online(&plays[0]).await, vec![("cyd".into(), 1)]);
+    drop((cy, again));
     cluster.stop().await;
 }

@@ -274,6 +274,7 @@ impl LocalWorld {
             hot: hot.clone(),
             certificate: config.certificate.clone(),
             public: config.public.clone(),
+            peers: None,
         };
         let listeners = Listeners::bind(config.http_addr, config.quic_addr).await?;
         let connector = ZoneConnector::InProcess(local.clone());

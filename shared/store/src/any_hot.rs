@@ -93,8 +93,14 @@ impl HotState for AnyHot {
         each!(self, hot => hot.latest_checkpoint(cell).await)
     }
 
-    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
-        each!(self, hot => hot.claim_online(name, gateway, ttl).await)
+    async fn claim_online(
+        &self,
+        name: &str,
+        gateway: GatewayId,
+        ttl: Duration,
+        replacing: Option<GatewayId>,
+    ) -> Result<Option<GatewayId>> {
+        each!(self, hot => hot.claim_online(name, gateway, ttl, replacing).await)
     }
 
     async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {

@@ -238,17 +238,36 @@ pub async fn hot_state<H: HotState>(hot: &H) {
     assert_eq!(hot.latest_checkpoint(cell).await.unwrap().unwrap().tick, Tick(30));
 
     let minute = Duration::from_secs(60);
-    assert_eq!(hot.claim_online("on-cy", GatewayId(1), minute).await.unwrap(), None, "a free name is claimed");
-    assert_eq!(hot.claim_online("on-cy", GatewayId(1), minute).await.unwrap(), None, "claimed again by its holder");
-    assert_eq!(hot.claim_online("on-cy", GatewayId(2), minute).await.unwrap(), Some(GatewayId(1)), "held elsewhere");
+    assert_eq!(hot.claim_online("on-cy", GatewayId(1), minute, None).await.unwrap(), None, "a free name is claimed");
+    assert_eq!(
+        hot.claim_online("on-cy", GatewayId(1), minute, None).await.unwrap(),
+        None,
+        "claimed again by its holder"
+    );
+    assert_eq!(
+        hot.claim_online("on-cy", GatewayId(2), minute, None).await.unwrap(),
+        Some(GatewayId(1)),
+        "held elsewhere"
+    );
     hot.set_offline("on-cy").await.unwrap();
-    assert_eq!(hot.claim_online("on-cy", GatewayId(2), Duration::from_millis(100)).await.unwrap(), None);
+    assert_eq!(hot.claim_online("on-cy", GatewayId(2), Duration::from_millis(100), None).await.unwrap(), None);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while hot.claim_online("on-cy", GatewayId(3), minute).await.unwrap().is_some() {
+    while hot.claim_online("on-cy", GatewayId(3), minute, None).await.unwrap().is_some() {
         assert!(tokio::time::Instant::now() < deadline, "a claim outlived its time to live");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     hot.set_offline("on-cy").await.unwrap();
+    // A gateway that died holding a name (its lease expired): another takes the name over at
+    // once, naming it; naming any other gateway takes nothing.
+    assert_eq!(hot.claim_online("on-dee", GatewayId(1), minute, None).await.unwrap(), None);
+    assert_eq!(hot.claim_online("on-dee", GatewayId(2), minute, Some(GatewayId(3))).await.unwrap(), Some(GatewayId(1)));
+    assert_eq!(hot.claim_online("on-dee", GatewayId(2), minute, Some(GatewayId(1))).await.unwrap(), None, "taken over");
+    assert_eq!(
+        hot.claim_online("on-dee", GatewayId(3), minute, Some(GatewayId(1))).await.unwrap(),
+        Some(GatewayId(2)),
+        "the new holder keeps it"
+    );
+    hot.set_offline("on-dee").await.unwrap();
 
     hot.set_online("on-ann", GatewayId(1), Duration::from_secs(60)).await.unwrap();
     hot.set_online("on-bob", GatewayId(2), Duration::from_secs(60)).await.unwrap();

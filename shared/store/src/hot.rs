@@ -37,12 +37,14 @@ pub trait HotState: Send + Sync {
 
     /// Marks `name` online at `gateway` for `ttl` unless another gateway has it online: `None`
     /// if it is now `gateway`'s (also when it was already), else the gateway holding it.
-    /// Atomic: of two gateways claiming one name at once, one gets it.
+    /// A claim held by `replacing` (a gateway the caller knows is gone: its lease expired) is
+    /// taken over. Atomic: of two gateways claiming one name at once, one gets it.
     fn claim_online(
         &self,
         name: &str,
         gateway: GatewayId,
         ttl: Duration,
+        replacing: Option<GatewayId>,
     ) -> impl Future<Output = Result<Option<GatewayId>>> + Send;
 
     /// Marks `name` online at `gateway` for `ttl` (call again to refresh).
@@ -91,11 +93,19 @@ impl HotState for MemoryHot {
         Ok(self.lock().checkpoints.get(&cell).cloned())
     }
 
-    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
+    async fn claim_online(
+        &self,
+        name: &str,
+        gateway: GatewayId,
+        ttl: Duration,
+        replacing: Option<GatewayId>,
+    ) -> Result<Option<GatewayId>> {
         let now = Instant::now();
         let mut state = self.lock();
         match state.online.get(name) {
-            Some((holder, expires)) if *holder != gateway && *expires > now => Ok(Some(*holder)),
+            Some((holder, expires)) if *holder != gateway && Some(*holder) != replacing && *expires > now => {
+                Ok(Some(*holder))
+            }
             _ => {
                 state.online.insert(name.to_owned(), (gateway, now + ttl));
                 Ok(None)

@@ -77,8 +77,14 @@ impl HotState for RedbHot {
         .await
     }
 
-    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
-        self.sessions.claim_online(name, gateway, ttl).await
+    async fn claim_online(
+        &self,
+        name: &str,
+        gateway: GatewayId,
+        ttl: Duration,
+        replacing: Option<GatewayId>,
+    ) -> Result<Option<GatewayId>> {
+        self.sessions.claim_online(name, gateway, ttl, replacing).await
     }
 
     async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {

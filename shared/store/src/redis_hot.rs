@@ -19,11 +19,11 @@ redis.call('HSET', KEYS[1], 't', ARGV[1], 'd', ARGV[2])
 return 1
 ";
 
-/// Sets KEYS[1] to ARGV[1] (a gateway) for ARGV[2] ms unless another gateway holds it; returns
-/// the holder's id, or -1 when ARGV[1] holds it now.
+/// Sets KEYS[1] to ARGV[1] (a gateway) for ARGV[2] ms unless another gateway than ARGV[3] (one
+/// known to be gone) holds it; returns the holder's id, or -1 when ARGV[1] holds it now.
 const CLAIM_ONLINE: &str = r"
 local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return tonumber(holder) end
+if holder and holder ~= ARGV[1] and holder ~= ARGV[3] then return tonumber(holder) end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return -1
 ";
@@ -87,12 +87,21 @@ impl HotState for RedisHot {
         Ok(tick.map(|tick| Checkpoint { cell, tick: Tick(tick), bytes: bytes.unwrap_or_default() }))
     }
 
-    async fn claim_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<Option<GatewayId>> {
+    async fn claim_online(
+        &self,
+        name: &str,
+        gateway: GatewayId,
+        ttl: Duration,
+        replacing: Option<GatewayId>,
+    ) -> Result<Option<GatewayId>> {
+        // No gateway has id -1: nothing is replaced then.
+        let replacing = replacing.map_or(-1, |g| i64::from(g.0));
         let holder: i64 = self
             .claim_online
             .key(format!("{}{name}", self.online_prefix()))
             .arg(gateway.0)
             .arg(millis(ttl))
+            .arg(replacing)
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(redis_error)?;
