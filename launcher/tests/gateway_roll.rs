@@ -26,8 +26,7 @@ seed = 11
 target = "{target}"
 stages = [
   {{ duration = "3s", target = {BOTS} }},
-  {{ duration = "50s", target = {BOTS} }},
-  {{ duration = "2s", target = 0 }},
+  {{ duration = "10m", target = {BOTS} }},
 ]
 thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
 transport_mix = {{ webtransport = 50, websocket = 50 }}
@@ -53,12 +52,15 @@ async fn players_move_to_the_other_gateway_when_theirs_restarts() {
     let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
 
     // Every bot plays on gateway 1, then both gateways restart one after the other.
+    // The bots play until the roll is over and they are all back (however long a busy machine
+    // takes), then leave.
     let play = url::Url::parse(&play).unwrap();
     wait_until("every bot online", PATIENCE, || bots_online(&play, BOTS)).await;
-    let rolled = cluster.roll_gateways().await;
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    cluster.roll_gateways().await.expect("every gateway restarted");
+    let play = url::Url::parse(&cluster.play_url().expect("gateway 1")).unwrap();
+    wait_until("every bot online after the roll", PATIENCE, || bots_online(&play, BOTS)).await;
     let _ = stop.send(true);
-    rolled.expect("every gateway restarted");
+    let report = bots.await.expect("the bots ran").expect("the run completes");
 
     let json = serde_json::to_value(&report).unwrap();
     let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));

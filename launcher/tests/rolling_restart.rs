@@ -30,8 +30,7 @@ seed = 5
 target = "{target}"
 stages = [
   {{ duration = "4s", target = {BOTS} }},
-  {{ duration = "75s", target = {BOTS} }},
-  {{ duration = "2s", target = 0 }},
+  {{ duration = "10m", target = {BOTS} }},
 ]
 thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
 transport_mix = {{ webtransport = 50, websocket = 50 }}
@@ -55,13 +54,14 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
 
-    // Once every bot plays, roll every zone while they play.
+    // Once every bot plays, roll every zone while they play; the bots leave once the roll is
+    // over (however long a busy machine takes) and they all still play.
     let online = url::Url::parse(&play).unwrap();
     wait_until("every bot online", PATIENCE, || bots_online(&online, BOTS)).await;
-    let rolled = cluster.roll_zones().await;
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    cluster.roll_zones().await.expect("every zone restarted");
+    wait_until("every bot online after the roll", PATIENCE, || bots_online(&online, BOTS)).await;
     let _ = stop.send(true);
-    rolled.expect("every zone restarted");
+    let report = bots.await.expect("the bots ran").expect("the run completes");
 
     let (registry, follower) =
         EtcdRegistry::connect(EtcdConfig::new([cluster.etcd_endpoint()], config.world.as_str())).await.unwrap();
