@@ -75,18 +75,25 @@ impl Brain {
             Behaviour::Wander | Behaviour::Chatter => self.wander(me),
             Behaviour::BorderCrosser => self.cross_borders(me),
             Behaviour::Hotspot => self.crowd(me),
-            Behaviour::Fighter => self.fight(me, view).unwrap_or_else(|| self.wander(me)),
+            Behaviour::Fighter | Behaviour::Trader => self.fight(me, view).unwrap_or_else(|| self.wander(me)),
         }
     }
 
-    /// A chat line when one is due (chatters only).
-    pub fn chat(&mut self, name: &str) -> Option<String> {
-        if self.behaviour != Behaviour::Chatter || self.tick < self.next_chat {
+    /// A chat line when one is due: a chatter's hello, a trader's `/give NAME` to the nearest
+    /// other player in `view` (from `me`, the bot's body) or `/drop` when it sees none.
+    pub fn chat(&mut self, name: &str, me: Option<&Body>, view: &View) -> Option<String> {
+        if !matches!(self.behaviour, Behaviour::Chatter | Behaviour::Trader) || self.tick < self.next_chat {
             return None;
         }
         // Up to 20 % later than the period, never sooner, to stay under the chat limit.
         self.next_chat = self.tick + self.chat_every + self.rng.random_range(0..=self.chat_every / 5);
         self.said += 1;
+        if self.behaviour == Behaviour::Trader {
+            return Some(match me.and_then(|me| nearest_player(me, view, name)) {
+                Some(other) => format!("/give {other}"),
+                None => "/drop".to_string(),
+            });
+        }
         Some(format!("{name} says hello #{}", self.said))
     }
 
@@ -190,6 +197,18 @@ impl Brain {
     }
 }
 
+/// The name of the player in `view` nearest to `me`, other than `own`.
+fn nearest_player(me: &Body, view: &View, own: &str) -> Option<String> {
+    view.entities
+        .values()
+        .filter_map(|k| match &k.kind {
+            EntityKind::Player { name } if !name.eq_ignore_ascii_case(own) => Some((k.motion.body.pos, name)),
+            _ => None,
+        })
+        .min_by_key(|(pos, name)| ((*pos - me.pos).abs().element_sum(), name.to_string()))
+        .map(|(_, name)| name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,7 +263,7 @@ mod tests {
         let mut lines = 0;
         for _ in 0..600 {
             c.buttons(&Body::default(), &View::default());
-            lines += usize::from(c.chat("bot").is_some());
+            lines += usize::from(c.chat("bot", None, &View::default()).is_some());
         }
         // 600 ticks at one line per 60 to 72 ticks.
         assert!((8..=10).contains(&lines), "{lines} lines");
@@ -257,5 +276,27 @@ mod tests {
         let view = View::apply(None, &snap(1, None, vec![npc(0, 9, me.pos - IVec2::new(SUB, 0))], vec![])).unwrap();
         let mut f = brain(Behaviour::Fighter);
         assert_eq!(f.buttons(&me, &view), Buttons::LEFT | Buttons::ATTACK);
+    }
+
+    #[test]
+    fn traders_give_to_the_nearest_player_they_see_and_drop_when_alone() {
+        use crate::view::tests::{npc, snap};
+        let me = Body::at(IVec2::new(100 * SUB, 50 * SUB));
+        let player = |handle, id, name: &str, x| mmo_protocol::snapshot::Spawn {
+            kind: EntityKind::Player { name: name.into() },
+            ..npc(handle, id, IVec2::new(x * SUB, 50 * SUB))
+        };
+        let others = vec![player(0, 5, "far", 140), player(1, 6, "near", 104), player(2, 7, "me", 100)];
+        let view = View::apply(None, &snap(1, None, others, vec![])).unwrap();
+        let mut t = Brain::new(Behaviour::Trader, 1, geometry(), IVec2::new(256, 100), 20);
+        let mut lines = Vec::new();
+        for _ in 0..100 {
+            t.buttons(&me, &view);
+            lines.extend(t.chat("me", Some(&me), &view));
+            lines.extend(t.chat("me", Some(&me), &View::default()));
+        }
+        assert!(lines.len() >= 4, "{lines:?}");
+        assert!(lines.iter().all(|l| l == "/give near" || l == "/drop"), "{lines:?}");
+        assert!(lines.iter().any(|l| l == "/give near"), "{lines:?}");
     }
 }

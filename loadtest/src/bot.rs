@@ -255,7 +255,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 if buttons & Buttons::ATTACK != 0 {
                     ctx.recorder.event(|c| c.attacks += 1);
                 }
-                if let Some(line) = brain.chat(&spec.name) {
+                if let Some(line) = brain.chat(&spec.name, me.as_ref(), &view) {
                     if client.send_control(&ClientControl::Chat { text: line }).await.is_err() {
                         break 'tick Step::End("SendError".to_string(), false, false);
                     }

@@ -28,7 +28,7 @@ pub struct Args {
     /// Transport weights, e.g. webtransport=80,websocket=20.
     #[arg(long, env = "MMO_LOADTEST_TRANSPORT_MIX")]
     pub transport_mix: Option<String>,
-    /// Behaviour weights, e.g. wander=2,border-crosser=1,hotspot=1,idle=1,chatter=1,fighter=1.
+    /// Behaviour weights, e.g. wander=2,border-crosser=1,hotspot=1,idle=1,chatter=1,fighter=1,trader=1.
     #[arg(long, env = "MMO_LOADTEST_BEHAVIOURS")]
     pub behaviours: Option<String>,
     /// A threshold METRIC OP NUMBER (repeat the flag, or separate with ';'): --threshold 'rtt_p99_ms < 100'.
@@ -99,6 +99,7 @@ impl Args {
                     Behaviour::Idle => &mut w.idle,
                     Behaviour::Chatter => &mut w.chatter,
                     Behaviour::Fighter => &mut w.fighter,
+                    Behaviour::Trader => &mut w.trader,
                 } = weight;
             }
             file.behaviours = Some(w);

@@ -42,16 +42,21 @@ pub enum Behaviour {
     Chatter,
     /// Hunts the NPCs it sees and attacks them.
     Fighter,
+    /// Fights like a fighter (picking up what NPCs drop) and, every `chat_every`, gives an
+    /// item to the nearest player it sees (`/give NAME`), or drops one (`/drop`) when it sees
+    /// none: items move between players and to the ground.
+    Trader,
 }
 
 impl Behaviour {
-    pub const ALL: [Behaviour; 6] = [
+    pub const ALL: [Behaviour; 7] = [
         Behaviour::Wander,
         Behaviour::BorderCrosser,
         Behaviour::Hotspot,
         Behaviour::Idle,
         Behaviour::Chatter,
         Behaviour::Fighter,
+        Behaviour::Trader,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +67,7 @@ impl Behaviour {
             Behaviour::Idle => "idle",
             Behaviour::Chatter => "chatter",
             Behaviour::Fighter => "fighter",
+            Behaviour::Trader => "trader",
         }
     }
 }

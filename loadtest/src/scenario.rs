@@ -56,6 +56,8 @@ pub struct BehaviourWeights {
     pub chatter: u32,
     #[serde(default)]
     pub fighter: u32,
+    #[serde(default)]
+    pub trader: u32,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -187,6 +189,7 @@ impl Scenario {
                 (Behaviour::Idle, bw.idle),
                 (Behaviour::Chatter, bw.chatter),
                 (Behaviour::Fighter, bw.fighter),
+                (Behaviour::Trader, bw.trader),
             ],
             "behaviours",
         )?;
