@@ -42,10 +42,20 @@ pub struct HttpState {
     pub abort: watch::Receiver<bool>,
 }
 
-/// The answer of `/api/connect`: this gateway's URLs, or while it drains another's.
+/// The answer of `/api/connect`: this gateway's URLs, or while it drains another's; and the
+/// world's other gateways that take players, where a client whose gateway stops answering
+/// (killed: its `/api/connect` is gone with it) resumes its session.
 #[derive(Debug, Serialize)]
 struct ConnectInfo {
     protocol_version: u16,
+    webtransport: Option<WebTransportInfo>,
+    websocket: WebSocketInfo,
+    others: Vec<PeerConnect>,
+}
+
+/// How to connect to another gateway directly.
+#[derive(Debug, Serialize)]
+struct PeerConnect {
     webtransport: Option<WebTransportInfo>,
     websocket: WebSocketInfo,
 }
@@ -69,14 +79,33 @@ impl ConnectInfo {
     /// Another gateway's connect info, from its registry record; its certificate hash is
     /// handed out to pin when this gateway's own is pinned (every gateway of a world has a
     /// development certificate, or none has).
-    fn of_peer(peer: &mmo_cluster::GatewayInfo, pinned: bool) -> Self {
-        ConnectInfo {
-            protocol_version: mmo_protocol::PROTOCOL_VERSION,
+    fn of_peer(peer: &mmo_cluster::GatewayInfo, pinned: bool, others: Vec<PeerConnect>) -> Self {
+        let PeerConnect { webtransport, websocket } = PeerConnect::of(peer, pinned);
+        ConnectInfo { protocol_version: mmo_protocol::PROTOCOL_VERSION, webtransport, websocket, others }
+    }
+}
+
+impl PeerConnect {
+    fn of(peer: &mmo_cluster::GatewayInfo, pinned: bool) -> Self {
+        PeerConnect {
             webtransport: (!peer.webtransport_url.is_empty()).then(|| WebTransportInfo {
                 url: peer.webtransport_url.clone(),
                 cert_sha256_hex: pinned.then(|| peer.cert_hash.to_string()),
             }),
             websocket: WebSocketInfo { path: "/ws", url: peer.websocket_url.clone() },
+        }
+    }
+}
+
+/// The gateways other than this one that take players, to connect to directly (none without
+/// a registry, or when it cannot be read).
+async fn others(state: &HttpState) -> Vec<PeerConnect> {
+    let Some(peers) = &state.peers else { return Vec::new() };
+    match peers.others(state.gateway.id).await {
+        Ok(others) => others.iter().map(|peer| PeerConnect::of(peer, state.pinned_hash_hex.is_some())).collect(),
+        Err(error) => {
+            warn!(gateway = %state.gateway.id, %error, "cannot read the other gateways");
+            Vec::new()
         }
     }
 }
@@ -142,6 +171,7 @@ async fn connect(State(state): State<HttpState>, headers: HeaderMap) -> Response
             cert_sha256_hex: state.pinned_hash_hex.clone(),
         }),
         websocket: WebSocketInfo { path: "/ws", url: state.public.websocket_url(&authority, state.https) },
+        others: others(&state).await,
     })
     .into_response()
 }
@@ -152,7 +182,9 @@ async fn elsewhere(state: &HttpState) -> Response {
     match peers.pick(state.gateway.id).await {
         Ok(Some(peer)) => {
             debug!(gateway = %state.gateway.id, to = %peer.id, "draining: a client is sent to another gateway");
-            Json(ConnectInfo::of_peer(&peer, state.pinned_hash_hex.is_some())).into_response()
+            let pinned = state.pinned_hash_hex.is_some();
+            let others = others(state).await.into_iter().filter(|o| o.websocket.url != peer.websocket_url).collect();
+            Json(ConnectInfo::of_peer(&peer, pinned, others)).into_response()
         }
         Ok(None) => draining(),
         Err(error) => {
@@ -223,14 +255,14 @@ mod tests {
             websocket_url: "ws://127.0.0.1:8081/ws".into(),
             draining: false,
         };
-        let json = serde_json::to_value(ConnectInfo::of_peer(&peer, true)).unwrap();
+        let json = serde_json::to_value(ConnectInfo::of_peer(&peer, true, Vec::new())).unwrap();
         assert_eq!(json["webtransport"]["url"], "https://127.0.0.1:4434/play");
         assert_eq!(json["webtransport"]["cert_sha256_hex"], "ab".repeat(32));
         assert_eq!(json["websocket"]["url"], "ws://127.0.0.1:8081/ws");
         assert_eq!(json["websocket"]["path"], "/ws");
-        let json = serde_json::to_value(ConnectInfo::of_peer(&peer, false)).unwrap();
+        let json = serde_json::to_value(ConnectInfo::of_peer(&peer, false, Vec::new())).unwrap();
         assert!(json["webtransport"]["cert_sha256_hex"].is_null(), "a real certificate is not pinned");
         let old = mmo_cluster::GatewayInfo { webtransport_url: String::new(), ..peer };
-        assert!(serde_json::to_value(ConnectInfo::of_peer(&old, true)).unwrap()["webtransport"].is_null());
+        assert!(serde_json::to_value(ConnectInfo::of_peer(&old, true, Vec::new())).unwrap()["webtransport"].is_null());
     }
 }

@@ -56,6 +56,13 @@ impl Peers {
         Ok(choose(&gateways, own, self.turn.fetch_add(1, Ordering::Relaxed)).cloned())
     }
 
+    /// Every gateway other than `own` that clients can connect to, in id order (where a client
+    /// goes when this one stops answering; `/api/connect` hands them out as `others`).
+    pub async fn others(&self, own: GatewayId) -> Result<Vec<GatewayInfo>, RegistryError> {
+        let gateways = self.gateways().await?;
+        Ok(takers(&gateways, own).into_iter().cloned().collect())
+    }
+
     /// Whether `gateway` is registered (its lease lives).
     pub async fn registered(&self, gateway: GatewayId) -> Result<bool, RegistryError> {
         Ok(self.gateways().await?.contains_key(&gateway))
@@ -78,9 +85,13 @@ impl Peers {
 /// The `turn`-th (modulo their number) of the gateways other than `own` that take players
 /// (not draining too) and whose record says where clients connect (older records do not).
 pub fn choose(gateways: &BTreeMap<GatewayId, GatewayInfo>, own: GatewayId, turn: usize) -> Option<&GatewayInfo> {
-    let others: Vec<&GatewayInfo> =
-        gateways.values().filter(|g| g.id != own && !g.draining && !g.websocket_url.is_empty()).collect();
+    let others = takers(gateways, own);
     (!others.is_empty()).then(|| others[turn % others.len()])
+}
+
+/// The gateways other than `own` that take players and say where clients connect.
+fn takers(gateways: &BTreeMap<GatewayId, GatewayInfo>, own: GatewayId) -> Vec<&GatewayInfo> {
+    gateways.values().filter(|g| g.id != own && !g.draining && !g.websocket_url.is_empty()).collect()
 }
 
 #[cfg(test)]
@@ -132,6 +143,19 @@ mod tests {
         let old = BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "")]);
         assert!(choose(&old, GatewayId(1), 0).is_none(), "a record without URLs is not handed out");
         assert_eq!(choose(&old, GatewayId(2), 0).unwrap().id, GatewayId(1));
+    }
+
+    #[tokio::test]
+    async fn the_others_are_every_other_gateway_taking_players() {
+        let (id, mut draining) = gateway(3, "ws://c/ws");
+        draining.draining = true;
+        let all = BTreeMap::from([gateway(1, "ws://a/ws"), gateway(2, "ws://b/ws"), (id, draining), gateway(4, "")]);
+        let peers = Peers::new(move || -> Listing {
+            let all = all.clone();
+            Box::pin(async move { Ok(all) })
+        });
+        let others: Vec<u32> = peers.others(GatewayId(1)).await.unwrap().iter().map(|g| g.id.0).collect();
+        assert_eq!(others, [2], "not itself, not a draining one, not one without URLs");
     }
 
     #[test]
