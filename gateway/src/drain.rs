@@ -7,6 +7,7 @@
 //! so the other gateway's resume finds the newest record. The binary stops the gateway once
 //! every session is gone or the drain timeout passed ([`DrainHandle::drain`]).
 
+use crate::peers::Peers;
 use crate::state::GatewayState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,15 +43,20 @@ impl Drain {
     }
 }
 
+/// How often a drain that waits for another gateway reads the registry.
+const TAKER_POLL: Duration = Duration::from_millis(100);
+
 /// What a gateway's host hands out to drain it.
 #[derive(Clone, Debug)]
 pub struct DrainHandle {
     state: Arc<GatewayState>,
+    /// The world's other gateways (none in a one-gateway world).
+    peers: Option<Peers>,
 }
 
 impl DrainHandle {
-    pub(crate) fn new(state: Arc<GatewayState>) -> Self {
-        DrainHandle { state }
+    pub(crate) fn new(state: Arc<GatewayState>, peers: Option<Peers>) -> Self {
+        DrainHandle { state, peers }
     }
 
     /// Starts draining.
@@ -69,15 +75,39 @@ impl DrainHandle {
     }
 
     /// Starts draining and resolves once every session is gone or `timeout` passed (the
-    /// caller then stops the gateway; sessions still open get `ShuttingDown`).
+    /// caller then stops the gateway; sessions still open get `ShuttingDown`). In a world of
+    /// several gateways it first waits, for up to half of `timeout`, until another gateway takes
+    /// players, so that the players it asks to move have somewhere to go: in a rolling restart
+    /// the gateway restarted just before may have registered a moment ago.
     pub async fn drain(&self, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.await_taker(timeout / 2).await;
         info!(gateway = %self.state.id, sessions = self.state.open_sessions(), timeout_secs = timeout.as_secs(), "draining: players are asked to move");
         self.start();
-        match tokio::time::timeout(timeout, self.sessions_gone()).await {
+        match tokio::time::timeout_at(deadline, self.sessions_gone()).await {
             Ok(()) => info!(gateway = %self.state.id, "drained: every session is gone"),
             Err(_) => {
                 warn!(gateway = %self.state.id, left = self.state.open_sessions(), "drain timed out; stopping with sessions open")
             }
+        }
+    }
+
+    /// Resolves once the registry lists another gateway that takes players, or after `max`.
+    async fn await_taker(&self, max: Duration) {
+        let Some(peers) = &self.peers else { return };
+        let found = tokio::time::timeout(max, async {
+            loop {
+                match peers.any_taker_now(self.state.id).await {
+                    Ok(true) => return,
+                    Ok(false) => {}
+                    Err(error) => warn!(gateway = %self.state.id, %error, "draining: cannot read the other gateways"),
+                }
+                tokio::time::sleep(TAKER_POLL).await;
+            }
+        })
+        .await;
+        if found.is_err() {
+            warn!(gateway = %self.state.id, waited_secs = max.as_secs_f64(), "no other gateway takes players: draining anyway (its clients are answered 503 and try again)");
         }
     }
 }

@@ -254,6 +254,7 @@ mod tests {
             webtransport_url: "https://127.0.0.1:4434/play".into(),
             websocket_url: "ws://127.0.0.1:8081/ws".into(),
             draining: false,
+            run: 0,
         };
         let json = serde_json::to_value(ConnectInfo::of_peer(&peer, true, Vec::new())).unwrap();
         assert_eq!(json["webtransport"]["url"], "https://127.0.0.1:4434/play");

@@ -3,6 +3,13 @@
 //! at login, refreshes its claims while they play (they lapse [`ONLINE_TTL`] after a gateway
 //! dies) and releases them at logout.
 //!
+//! A gateway that dies (kill -9) leaves its claims behind. Its players' zones log them out
+//! once its lease expires, save them, and release their claims (`HotState::release_online`);
+//! a gateway resuming such a player waits for that release (up to [`ORPHAN_WAIT`]) so that it
+//! loads the saved state and the zone holds no second avatar; the claim is taken over after
+//! that wait anyway (the player was on no zone). A gateway restarted under the same id treats
+//! the claims its previous run left in its name the same way ([`Online::inherit_previous_run`]).
+//!
 //! Hot state being down must not lock everyone out: a claim that cannot be checked is allowed
 //! (logged and counted in `mmo_gateway_online_errors_total`); this gateway's own name table
 //! still refuses a second session of a name here.
@@ -11,8 +18,11 @@ use crate::peers::Peers;
 use mmo_protocol::ErrorCode;
 use mmo_store::{AnyHot, HotState, OnlineSession};
 use mmo_world::GatewayId;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tracing::warn;
+use tokio::time::Instant;
+use tracing::{info, warn};
 
 /// How long a claim lasts without a refresh.
 pub const ONLINE_TTL: Duration = Duration::from_secs(30);
@@ -20,6 +30,9 @@ pub const ONLINE_TTL: Duration = Duration::from_secs(30);
 pub const REFRESH_EVERY: Duration = Duration::from_secs(10);
 /// How often a resuming client's claim is retried while another gateway still holds the name.
 const RETRY: Duration = Duration::from_millis(100);
+/// How long a claim left by a gateway that is gone is waited on for the zones to release it
+/// before it is taken over.
+pub const ORPHAN_WAIT: Duration = Duration::from_secs(5);
 
 /// This gateway's view of the world's online players.
 #[derive(Clone, Debug)]
@@ -29,6 +42,9 @@ pub struct Online {
     /// The world's registered gateways (none in a one-gateway world): a claim of a gateway
     /// that is gone (killed: its lease expired) does not hold a name, nor list it online.
     peers: Option<Peers>,
+    /// Names claimed in this gateway's id by its previous run (lower case), until claimed by
+    /// this one.
+    inherited: Arc<Mutex<HashSet<String>>>,
 }
 
 fn store_error(what: &str, name: &str, error: &mmo_store::StoreError) {
@@ -38,7 +54,27 @@ fn store_error(what: &str, name: &str, error: &mmo_store::StoreError) {
 
 impl Online {
     pub fn new(hot: AnyHot, gateway: GatewayId, peers: Option<Peers>) -> Self {
-        Online { hot, gateway, peers }
+        Online { hot, gateway, peers, inherited: Arc::default() }
+    }
+
+    /// Notes the names still claimed in this gateway's id (by its previous run, killed): a
+    /// resume of one waits for its zone to release it, as for any gone gateway's claim.
+    pub async fn inherit_previous_run(&self) {
+        match self.hot.online().await {
+            Ok(online) => {
+                let left: HashSet<String> =
+                    online.into_iter().filter(|s| s.gateway == self.gateway).map(|s| s.name).collect();
+                if !left.is_empty() {
+                    info!(gateway = %self.gateway, players = left.len(), "claims left by this gateway's previous run");
+                }
+                *self.lock_inherited() = left;
+            }
+            Err(error) => store_error("cannot read the claims of this gateway's previous run", "*", &error),
+        }
+    }
+
+    fn lock_inherited(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.inherited.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether `gateway` is gone: not registered any more (unknown when there is no registry
@@ -51,15 +87,18 @@ impl Online {
     }
 
     /// Claims `name` (case-insensitive) for this gateway; [`ErrorCode::NameTaken`] if it plays
-    /// on another one. A name held by a gateway that is gone is taken over at once, instead of
-    /// after its claim lapses ([`ONLINE_TTL`]).
+    /// on another one. A name held by a gateway that is gone is claimed once its zone released
+    /// it, or taken over after [`ORPHAN_WAIT`] (instead of after its claim lapses,
+    /// [`ONLINE_TTL`]).
     pub async fn claim(&self, name: &str) -> Result<(), ErrorCode> {
         let name = &name.to_ascii_lowercase();
+        if self.lock_inherited().remove(name) {
+            self.await_release(name).await;
+        }
         let mut claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, None).await;
         if let Ok(Some(holder)) = claimed {
             if self.gone(holder).await {
-                tracing::info!(player = %name, %holder, "name held by a gateway that is gone; taking it over");
-                claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, Some(holder)).await;
+                claimed = self.claim_released(name, holder).await;
             }
         }
         match claimed {
@@ -73,6 +112,38 @@ impl Online {
                 Ok(())
             }
         }
+    }
+
+    /// Claims `name`, held by `holder` (gone), once its zone released it, or after
+    /// [`ORPHAN_WAIT`] by taking it over.
+    async fn claim_released(&self, name: &str, holder: GatewayId) -> mmo_store::Result<Option<GatewayId>> {
+        let deadline = Instant::now() + ORPHAN_WAIT;
+        loop {
+            let claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, None).await;
+            match claimed {
+                Ok(Some(h)) if h == holder && Instant::now() < deadline => tokio::time::sleep(RETRY).await,
+                Ok(Some(h)) if h == holder => {
+                    info!(player = %name, %holder, "name held by a gateway that is gone and released by no zone; taking it over");
+                    return self.hot.claim_online(name, self.gateway, ONLINE_TTL, Some(holder)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Waits (up to [`ORPHAN_WAIT`]) until `name` is no longer claimed in this gateway's id:
+    /// its previous run's claim, released by the zone once it saved the player.
+    async fn await_release(&self, name: &str) {
+        let deadline = Instant::now() + ORPHAN_WAIT;
+        while Instant::now() < deadline {
+            match self.hot.online().await {
+                Ok(online) if online.iter().any(|s| s.name == name && s.gateway == self.gateway) => {
+                    tokio::time::sleep(RETRY).await
+                }
+                _ => return,
+            }
+        }
+        info!(player = %name, "claim of this gateway's previous run released by no zone; taking it over");
     }
 
     /// [`claim`](Self::claim), retried for up to `wait` (a client resuming through this gateway
@@ -139,5 +210,49 @@ mod tests {
         one.release("ann").await;
         assert_eq!(resume.await.unwrap(), Ok(()), "taken over once released");
         assert_eq!(one.claim("ann").await, Err(ErrorCode::NameTaken));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_gone_gateways_claim_is_claimed_once_its_zone_released_it_or_after_a_wait() {
+        let hot = AnyHot::Memory(MemoryHot::new());
+        let killed = Online::new(hot.clone(), GatewayId(1), None);
+        killed.claim("ann").await.unwrap();
+        killed.claim("bob").await.unwrap();
+        // Gateway 1's lease expired: only gateway 2 is registered.
+        let two = Online::new(hot.clone(), GatewayId(2), Some(Peers::registered_ids(&[2])));
+        let started = Instant::now();
+        let claim = tokio::spawn({
+            let two = two.clone();
+            async move { two.claim("ann").await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!claim.is_finished(), "waits while ann's zone has not saved and released her");
+        assert!(hot.release_online("ann", GatewayId(1)).await.unwrap(), "the zone releases the claim");
+        assert_eq!(claim.await.unwrap(), Ok(()));
+        assert!(started.elapsed() < ORPHAN_WAIT, "claimed once released: {:?}", started.elapsed());
+        let started = Instant::now();
+        assert_eq!(two.claim("bob").await, Ok(()), "bob, on no zone, is taken over");
+        assert!(started.elapsed() >= ORPHAN_WAIT, "after the wait: {:?}", started.elapsed());
+        let listed: Vec<String> = two.list().await.unwrap().into_iter().map(|s| s.name).collect();
+        assert_eq!(listed, ["ann", "bob"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restarted_gateway_waits_for_the_release_of_its_previous_runs_claims() {
+        let hot = AnyHot::Memory(MemoryHot::new());
+        Online::new(hot.clone(), GatewayId(1), None).claim("cy").await.unwrap();
+        let again = Online::new(hot.clone(), GatewayId(1), Some(Peers::registered_ids(&[1])));
+        again.inherit_previous_run().await;
+        let claim = tokio::spawn({
+            let again = again.clone();
+            async move { again.claim("cy").await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!claim.is_finished(), "the previous run's claim is not this run's");
+        assert!(hot.release_online("cy", GatewayId(1)).await.unwrap());
+        assert_eq!(claim.await.unwrap(), Ok(()));
+        let started = Instant::now();
+        assert_eq!(again.claim("cy").await, Ok(()), "claimed by this run: no more waiting");
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }

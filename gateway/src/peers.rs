@@ -45,8 +45,19 @@ impl Peers {
     }
 
     /// The gateways `list` reads.
-    fn new(list: impl Fn() -> Listing + Send + Sync + 'static) -> Self {
+    pub(crate) fn new(list: impl Fn() -> Listing + Send + Sync + 'static) -> Self {
         Peers { list: Arc::new(list), read: Arc::default(), turn: Arc::new(AtomicUsize::new(0)) }
+    }
+
+    /// Gateways `ids` registered, and no other (tests).
+    #[cfg(test)]
+    pub(crate) fn registered_ids(ids: &[u32]) -> Self {
+        let gateways: BTreeMap<GatewayId, GatewayInfo> =
+            ids.iter().map(|&id| tests::gateway(id, "ws://x/ws")).collect();
+        Peers::new(move || -> Listing {
+            let gateways = gateways.clone();
+            Box::pin(async move { Ok(gateways) })
+        })
     }
 
     /// Another gateway than `own` that clients can connect to (the next in turn, so that a
@@ -68,17 +79,29 @@ impl Peers {
         Ok(self.gateways().await?.contains_key(&gateway))
     }
 
+    /// Whether another gateway than `own` takes players now: the registry is read afresh (and
+    /// that reading is used from then on), so a gateway that registered a moment ago counts and
+    /// one that just left does not.
+    pub async fn any_taker_now(&self, own: GatewayId) -> Result<bool, RegistryError> {
+        let mut read = self.read.lock().await;
+        let gateways = self.read_into(&mut read).await?;
+        Ok(!takers(&gateways, own).is_empty())
+    }
+
     /// The registry's gateways, read at most once per [`FRESH_FOR`].
     async fn gateways(&self) -> Result<Gateways, RegistryError> {
         let mut read = self.read.lock().await;
         match &*read {
             Some((at, gateways)) if at.elapsed() < FRESH_FOR => Ok(gateways.clone()),
-            _ => {
-                let gateways: Gateways = Arc::new((self.list)().await?);
-                *read = Some((Instant::now(), gateways.clone()));
-                Ok(gateways)
-            }
+            _ => self.read_into(&mut read).await,
         }
+    }
+
+    /// Reads the registry's gateways and keeps the reading in `read`.
+    async fn read_into(&self, read: &mut Option<(Instant, Gateways)>) -> Result<Gateways, RegistryError> {
+        let gateways: Gateways = Arc::new((self.list)().await?);
+        *read = Some((Instant::now(), gateways.clone()));
+        Ok(gateways)
     }
 }
 
@@ -95,11 +118,11 @@ fn takers(gateways: &BTreeMap<GatewayId, GatewayInfo>, own: GatewayId) -> Vec<&G
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use mmo_cluster::CertHash;
 
-    fn gateway(id: u32, websocket_url: &str) -> (GatewayId, GatewayInfo) {
+    pub(crate) fn gateway(id: u32, websocket_url: &str) -> (GatewayId, GatewayInfo) {
         let info = GatewayInfo {
             id: GatewayId(id),
             address: format!("127.0.0.1:{id}"),
@@ -109,6 +132,7 @@ mod tests {
             webtransport_url: format!("https://127.0.0.1:{id}/play"),
             websocket_url: websocket_url.into(),
             draining: false,
+            run: 0,
         };
         (info.id, info)
     }

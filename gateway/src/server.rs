@@ -203,7 +203,7 @@ impl Gateway {
 
     /// Drains this gateway (see [`crate::drain`]).
     pub fn drain_handle(&self) -> crate::drain::DrainHandle {
-        crate::drain::DrainHandle::new(self.state.clone())
+        crate::drain::DrainHandle::new(self.state.clone(), self.peers.clone())
     }
 
     /// The WebTransport certificate's SHA-256, as the registry keeps it.
@@ -222,6 +222,9 @@ impl Gateway {
             let quic_port = self.quic_addr().port();
             let https = self.https();
             info!(http = %self.http_addr(), quic = %self.quic_addr(), "gateway listening");
+            if self.peers.is_some() {
+                self.state.online.inherit_previous_run().await;
+            }
             let pump = tokio::spawn(run_pump(self.state.cells.clone(), self.frames, shutdown.clone()));
             let refresh = tokio::spawn(refresh_online(self.state.clone(), shutdown.clone()));
             let (abort, aborted) = watch::channel(false);

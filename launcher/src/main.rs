@@ -1,5 +1,7 @@
 //! `mmo-launcher up`: a local multi-process cluster (etcd, 2 coordinators, 4 zone servers, 1
-//! gateway by default). Prints the play URL and the dashboard URL once everything is ready;
+//! gateway by default). Prints the play URL and the dashboard URL once everything is ready,
+//! and a line per gateway, `gateway 2: http://127.0.0.1:PORT/ (pid 1234)` (again for a gateway
+//! started anew);
 //! Typing `roll zones` (or `roll`) restarts every zone one after another (SIGTERM: each drains
 //! into the others first, as in a Kubernetes rolling update), `roll gateways` every gateway
 //! (each drains: its players move to another gateway and resume there); Ctrl-C, SIGTERM or
@@ -8,7 +10,7 @@
 //! quick exits, up to 30 s), as Kubernetes or systemd would.
 
 use clap::{Parser, Subcommand};
-use mmo_launcher::{Cluster, ClusterConfig};
+use mmo_launcher::{Cluster, ClusterConfig, Role, Service};
 use std::io::Write;
 use std::path::PathBuf;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -55,6 +57,9 @@ struct UpArgs {
     /// World size in cells, as WIDTHxHEIGHT (1 to 256 each).
     #[arg(long, env = "MMO_WORLD_SIZE", default_value = "4x2", value_parser = mmo_cluster::cli::parse_world_size)]
     world_size: (u16, u16),
+    /// Mobs each zone spawns in every cell it takes fresh.
+    #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 6)]
+    npcs_per_cell: u32,
 }
 
 /// What a `roll` command restarts.
@@ -83,6 +88,14 @@ impl Roll {
     }
 }
 
+/// `gateway 2: http://127.0.0.1:PORT/ (pid 1234)` for a gateway (its page and pid, for tests
+/// and operators that kill one), None for other services.
+fn gateway_line(service: &Service) -> Option<String> {
+    let Role::Gateway(id) = service.role else { return None };
+    let pid = service.pid().map_or_else(|| "exited".to_string(), |pid| format!("pid {pid}"));
+    Some(format!("gateway {id}: {} ({pid})", service.ready))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     mmo_cluster::cli::init_logging("info");
@@ -104,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
         client_dir,
         lease_ttl: args.lease_ttl,
         world_size: format!("{}x{}", args.world_size.0, args.world_size.1),
+        npcs_per_cell: args.npcs_per_cell,
         ..ClusterConfig::new(bin_dir)
     };
     let mut cluster = Cluster::up(&config).await?;
@@ -111,6 +125,11 @@ async fn main() -> anyhow::Result<()> {
     writeln!(out, "play:      {}", cluster.play_url().unwrap_or_default())?;
     writeln!(out, "dashboard: {}", cluster.dashboard_url().unwrap_or_default())?;
     writeln!(out, "etcd:      {}   logs: {}", cluster.etcd_endpoint(), cluster.run_dir().display())?;
+    for service in cluster.services() {
+        if let Some(line) = gateway_line(service) {
+            writeln!(out, "{line}")?;
+        }
+    }
     writeln!(
         out,
         "ready: type `roll zones` or `roll gateways` for a rolling restart; `stop` or Ctrl-C stops everything"
@@ -127,6 +146,9 @@ async fn main() -> anyhow::Result<()> {
             _ = supervise.tick() => {
                 for r in cluster.revive_exited().await {
                     writeln!(out, "restarted {:?} ({}), after {:.1} s", r.role, r.status, r.backoff.as_secs_f64())?;
+                    if let Some(line) = cluster.service(&r.role).and_then(gateway_line) {
+                        writeln!(out, "{line}")?;
+                    }
                 }
             }
             line = stdin.next_line(), if stdin_open => match line {
@@ -139,7 +161,12 @@ async fn main() -> anyhow::Result<()> {
                         Roll::Gateways => cluster.roll_gateways().await,
                     };
                     match rolled {
-                        Ok(()) => writeln!(out, "rolled: every {} restarted", roll.noun())?,
+                        Ok(()) => {
+                            writeln!(out, "rolled: every {} restarted", roll.noun())?;
+                            for line in cluster.services().iter().filter_map(gateway_line) {
+                                writeln!(out, "{line}")?;
+                            }
+                        }
                         Err(error) => writeln!(out, "rolling restart failed: {error:#}")?,
                     }
                 }

@@ -14,7 +14,7 @@ use mmo_launcher::{Cluster, ClusterConfig};
 use mmo_loadtest::scenario::ScenarioFile;
 use mmo_loadtest::{run, RunOptions, Scenario};
 use mmo_test_services::wait::wait_until;
-use support::{bin_dir, bots_online, PATIENCE};
+use support::{bin_dir, bots_on, bots_online, PATIENCE};
 
 const BOTS: usize = 20;
 
@@ -57,8 +57,14 @@ async fn players_move_to_the_other_gateway_when_theirs_restarts() {
     let play = url::Url::parse(&play).unwrap();
     wait_until("every bot online", PATIENCE, || bots_online(&play, BOTS)).await;
     cluster.roll_gateways().await.expect("every gateway restarted");
+    // Gateway 2 drained last: every bot ends on gateway 1; a little play there, then they leave.
     let play = url::Url::parse(&cluster.play_url().expect("gateway 1")).unwrap();
-    wait_until("every bot online after the roll", PATIENCE, || bots_online(&play, BOTS)).await;
+    wait_until("every bot on gateway 1 after the roll", PATIENCE, || async { bots_on(&play, 1).await >= BOTS }).await;
+    let back = std::time::Instant::now();
+    wait_until("a little play after the roll", PATIENCE, || async {
+        back.elapsed().as_secs() >= 3 && bots_online(&play, BOTS).await
+    })
+    .await;
     let _ = stop.send(true);
     let report = bots.await.expect("the bots ran").expect("the run completes");
 

@@ -189,6 +189,7 @@ impl Inspector {
             webtransport_url: String::new(),
             websocket_url: String::new(),
             draining: false,
+            run: 1,
         };
         let lease =
             registry.register_gateway(info, Duration::from_secs(LEASE_TTL)).await.expect("registering the inspector");

@@ -2,7 +2,10 @@
 //! rate until told to leave (a planned disconnect) or the session ends (an unexpected one).
 //! A draining gateway's `Reconnect` (or a close with `Draining`) is no end: the bot moves to
 //! the gateway `/api/connect` names and resumes its character there ([`crate::session`]),
-//! counted as a gateway move; one that cannot resume ends with `ResumeFailed`.
+//! counted as a gateway move; one that cannot resume ends with `ResumeFailed`. So is a gateway
+//! that stops answering (killed: the connection drops without a close code, or no snapshot
+//! comes for [`LOST_AFTER`]): the bot resumes elsewhere the same way, counted also as a gateway
+//! loss, and how far its character stood from where it was before is its rollback.
 //!
 //! Each tick it sends the input due (with the previous ones repeated against loss, as the
 //! browser does), acknowledging the newest snapshot it rebuilt; everything it receives goes
@@ -17,8 +20,8 @@ use crate::tracker::Tracker;
 use crate::view::SharedExtrapolations;
 use glam::IVec2;
 use mmo_protocol::limits::MAX_INPUTS_PER_FRAME;
-use mmo_protocol::View;
 use mmo_protocol::{ClientControl, ErrorCode, InputFrame, ServerControl};
+use mmo_protocol::{EntityKind, View};
 use mmo_world::physics::SUB;
 use mmo_world::{Body, Buttons};
 use serde::Serialize;
@@ -31,6 +34,9 @@ use tracing::{debug, info, info_span, warn, Instrument};
 /// With no snapshot for this long, a bot gives up on its session (the gateway gives up on a
 /// player missing from every cell stream after 5 s, and says why).
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(8);
+/// With no snapshot for this long, a bot takes its gateway for lost and resumes elsewhere
+/// (once: a second time without a snapshot between ends the session at [`SNAPSHOT_TIMEOUT`]).
+const LOST_AFTER: Duration = Duration::from_secs(4);
 /// Inputs repeated in each frame besides the new one(s) (the browser resends recent inputs).
 const REPEATED_INPUTS: usize = 2;
 
@@ -61,6 +67,9 @@ pub struct BotContext {
     pub chat_every: Duration,
     /// Extrapolations shared by the bots' views.
     pub extrapolations: SharedExtrapolations,
+    /// The HTTP bases of the world's other gateways, as the newest `/api/connect` answer named
+    /// them: where a bot whose gateway and target no longer answer resumes.
+    pub gateways: std::sync::Mutex<Vec<url::Url>>,
 }
 
 /// What became of one bot, for the report.
@@ -82,6 +91,13 @@ pub struct BotSummary {
     pub gateway_moves: u64,
     /// The longest time without a snapshot across one of those moves.
     pub longest_move_outage_ms: Option<f64>,
+    /// Of those moves, the ones because the gateway stopped answering (killed).
+    pub gateway_losses: u64,
+    /// The farthest the character stood, after a move, from where it was before (tiles).
+    pub longest_rollback_tiles: Option<f64>,
+    /// Snapshots that showed another avatar of this character (a second copy in the world,
+    /// e.g. one its killed gateway left behind): never, if all is well.
+    pub twins_seen: u64,
     pub round_trips: u64,
     /// Where the bot last stood, in tiles (x, y; y grows downwards).
     pub last_position: Option<[f64; 2]>,
@@ -140,6 +156,9 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
             handoffs_seen: 0,
             gateway_moves: 0,
             longest_move_outage_ms: None,
+            gateway_losses: 0,
+            longest_rollback_tiles: None,
+            twins_seen: 0,
             round_trips: 0,
             last_position: None,
             end: String::new(),
@@ -182,8 +201,8 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
 /// What the playing loop does after one event.
 enum Step {
     Go,
-    /// The gateway drains: move to another.
-    Move,
+    /// The gateway drains (false) or stopped answering (true): move to another.
+    Move(bool),
     /// The session ends: why, whether the bot left on purpose, whether snapshots stopped.
     End(String, bool, bool),
 }
@@ -211,8 +230,11 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
     let mut t0 = tokio::time::Instant::now();
     let mut seq: u32 = 0;
     let mut last_snapshot = tokio::time::Instant::now();
-    // Set by a move until its first snapshot: when the last one before it came.
-    let mut moved_after: Option<tokio::time::Instant> = None;
+    // Set by a move until its first snapshot: when the last one before it came, and where the
+    // character stood then.
+    let mut moved_after: Option<(tokio::time::Instant, Option<Body>)> = None;
+    // A loss was taken since the last snapshot (a second one ends the session).
+    let mut lost_since_snapshot = false;
 
     let ticker = tokio::time::sleep_until(t0);
     tokio::pin!(ticker);
@@ -225,6 +247,9 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
             () = &mut ticker => 'tick: {
                 if last_snapshot.elapsed() > SNAPSHOT_TIMEOUT {
                     break 'tick Step::End("SnapshotTimeout".to_string(), false, true);
+                }
+                if last_snapshot.elapsed() > LOST_AFTER && !lost_since_snapshot {
+                    break 'tick Step::Move(true);
                 }
                 // Every input due by now (more than one if the bot fell behind), one frame.
                 let now = tokio::time::Instant::now();
@@ -250,7 +275,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     buttons: recent.iter().skip(recent.len() - count).copied().collect(),
                 };
                 if client.send_input(frame).await.is_err() {
-                    break 'tick Step::End("SendError".to_string(), false, false);
+                    break 'tick if lost_since_snapshot { Step::End("SendError".to_string(), false, false) } else { Step::Move(true) };
                 }
                 if buttons & Buttons::ATTACK != 0 {
                     ctx.recorder.event(|c| c.attacks += 1);
@@ -273,13 +298,24 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 }
                 Ok(Event::Snapshot(s)) => {
                     let now = tokio::time::Instant::now();
-                    if let Some(before) = moved_after.take() {
+                    if let Some((before, stood)) = moved_after.take() {
                         let outage = now - before;
                         ctx.recorder.move_outage(outage);
                         let ms = outage.as_secs_f64() * 1000.0;
                         summary.longest_move_outage_ms = Some(summary.longest_move_outage_ms.map_or(ms, |m| m.max(ms)));
+                        if let Some(stood) = stood {
+                            let [x0, y0] = tiles(stood);
+                            let [x1, y1] = tiles(s.you.body);
+                            let tiles = (x1 - x0).hypot(y1 - y0);
+                            summary.longest_rollback_tiles = Some(summary.longest_rollback_tiles.map_or(tiles, |m| m.max(tiles)));
+                        }
                     }
                     last_snapshot = now;
+                    lost_since_snapshot = false;
+                    if s.entities.values().any(|e| matches!(&e.kind, EntityKind::Player { name } if name.eq_ignore_ascii_case(&spec.name))) {
+                        summary.twins_seen += 1;
+                        warn!(tick = s.tick.0, "another avatar of this character is in view");
+                    }
                     let you = &s.you;
                     me = Some(you.body);
                     rtts.clear();
@@ -317,9 +353,10 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     ctx.recorder.server_error(&format!("{code:?}"));
                     Step::Go
                 }
-                Ok(Event::Control(ServerControl::Reconnect)) => Step::Move,
+                Ok(Event::Control(ServerControl::Reconnect)) => Step::Move(false),
                 Ok(Event::Control(_)) => Step::Go,
-                Ok(Event::Closed(code)) if code == draining => Step::Move,
+                Ok(Event::Closed(code)) if code == draining => Step::Move(false),
+                Ok(Event::Closed(None)) if !lost_since_snapshot => Step::Move(true),
                 Ok(Event::Closed(code)) => Step::End(close_reason(code), false, false),
                 Err(e) => {
                     debug!(error = %e, "protocol error");
@@ -331,7 +368,11 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
         match step {
             Step::Go => {}
             Step::End(reason, planned, timed_out) => break (reason, planned, timed_out),
-            Step::Move => {
+            Step::Move(lost) => {
+                if lost {
+                    warn!(from = %route.http, silent_ms = last_snapshot.elapsed().as_millis() as u64, "gateway lost; resuming elsewhere");
+                    lost_since_snapshot = true;
+                }
                 // Leave the draining gateway first: it logs the player out (and saves it), so
                 // the name is free for the resume elsewhere.
                 let left = delta(client.traffic, &mut reported);
@@ -359,8 +400,9 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     }
                 };
                 info!(from = %route.http, to = %to.http, "moved to another gateway");
-                ctx.recorder.moved(left);
+                ctx.recorder.moved(left, lost);
                 summary.gateway_moves += 1;
+                summary.gateway_losses += u64::from(lost);
                 Joined { client, token, .. } = joined;
                 route = to;
                 reported = Traffic::default();
@@ -371,7 +413,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 seq = 0;
                 t0 = tokio::time::Instant::now();
                 ticker.as_mut().reset(t0);
-                moved_after = Some(last_snapshot);
+                moved_after = Some((last_snapshot, me));
                 last_snapshot = t0;
             }
         }

@@ -41,6 +41,8 @@ pub struct Counts {
     pub gateway_moves: u64,
     /// Ticks without a snapshot across those moves (not counted as gaps of a session).
     pub move_skipped_ticks: u64,
+    /// Of those moves, the ones because the gateway stopped answering (killed).
+    pub gateway_losses: u64,
     pub joins: u64,
     pub connect_failures: u64,
     pub unexpected_disconnects: u64,
@@ -77,6 +79,7 @@ impl Counts {
             cell_crossings,
             gateway_moves,
             move_skipped_ticks,
+            gateway_losses,
             joins,
             connect_failures,
             unexpected_disconnects,
@@ -102,6 +105,7 @@ impl Counts {
         *cell_crossings += o.cell_crossings;
         *gateway_moves += o.gateway_moves;
         *move_skipped_ticks += o.move_skipped_ticks;
+        *gateway_losses += o.gateway_losses;
         *joins += o.joins;
         *connect_failures += o.connect_failures;
         *unexpected_disconnects += o.unexpected_disconnects;
@@ -282,11 +286,12 @@ impl Recorder {
         });
     }
 
-    /// A bot left a draining gateway (its session's last `traffic` since the last report)
-    /// and resumed on another.
-    pub fn moved(&self, traffic: Traffic) {
+    /// A bot left a draining gateway (its session's last `traffic` since the last report),
+    /// or one that stopped answering (`lost`), and resumed on another.
+    pub fn moved(&self, traffic: Traffic, lost: bool) {
         self.with(|i| {
             i.window.counts.gateway_moves += 1;
+            i.window.counts.gateway_losses += u64::from(lost);
             i.window.counts.add_traffic(traffic);
         });
     }
@@ -389,12 +394,15 @@ mod tests {
     #[test]
     fn a_gateway_move_is_counted_apart_from_gaps() {
         let r = Recorder::default();
-        r.moved(Traffic { bytes_in: 10, ..Default::default() });
+        r.moved(Traffic { bytes_in: 10, ..Default::default() }, true);
         r.move_outage(Duration::from_millis(300));
         let across = SnapshotOutcome { skipped_by_move: 6, ..Default::default() };
         r.snapshot(SnapshotReport { outcome: across, ..Default::default() }, &[]);
         let w = r.take_window();
-        assert_eq!((w.counts.gateway_moves, w.counts.move_skipped_ticks, w.counts.bytes_in), (1, 6, 10));
+        assert_eq!(
+            (w.counts.gateway_moves, w.counts.gateway_losses, w.counts.move_skipped_ticks, w.counts.bytes_in),
+            (1, 1, 6, 10)
+        );
         assert_eq!((w.counts.snapshot_gaps, w.counts.missed_snapshots), (0, 0), "a move is no gap");
         let t = r.totals();
         assert_eq!(t.move_outage.count, 1);

@@ -85,6 +85,7 @@ pub async fn run(
         hotspot: scenario.bots.hotspot,
         chat_every: scenario.bots.chat_every,
         extrapolations: Default::default(),
+        gateways: std::sync::Mutex::new(info.other_bases()),
     });
     info!(target = %base, scenario = %scenario.name, "run starts");
     let progress = options.progress.then(Progress::default);

@@ -1,8 +1,9 @@
 //! Opening a bot's session on a gateway (connect over the bot's transport, `Hello`, then
-//! `Login` or `Resume`), and moving it to another gateway when its gateway drains: ask
-//! `/api/connect` of the gateway it was on (a draining gateway still answers, naming another)
-//! or else of the run's target, and resume the character there with the session token of its
-//! last `Joined`, as the browser does.
+//! `Login` or `Resume`), and moving it to another gateway when its gateway drains or stops
+//! answering: ask `/api/connect` of the gateway it was on (a draining gateway still answers,
+//! naming another), else of the run's target, else of the other gateways the last answer
+//! named, and resume the character there with the session token of its last `Joined`, as the
+//! browser does.
 
 use crate::bot::{BotContext, BotSpec};
 use crate::client::{close_reason, Client, ConnectInfo, Event, GatewayRoute, Traffic};
@@ -83,17 +84,42 @@ pub async fn join(
 }
 
 /// Where to go now: the gateway named by `/api/connect` of `from` (the gateway the bot was
-/// on: while it drains it names another), else of the run's target.
+/// on: while it drains it names another), else of the run's target, else of the other
+/// gateways the last answer named (`from` and the target may both be gone: killed).
 async fn ask(ctx: &BotContext, from: &GatewayRoute) -> Result<GatewayRoute, String> {
     let mut why = String::new();
-    for base in [&from.http, &ctx.target] {
+    let others = ctx.gateways.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut bases: Vec<&url::Url> = vec![&from.http, &ctx.target];
+    bases.extend(others.iter().filter(|o| **o != from.http && **o != ctx.target));
+    for base in bases {
         match ConnectInfo::fetch(base, ctx.connect_timeout, &ctx.trust).await {
-            Ok(info) => return GatewayRoute::from_connect(&info, base).map_err(|e| e.to_string()),
+            Ok(info) => {
+                let route = GatewayRoute::from_connect(&info, base).map_err(|e| e.to_string())?;
+                let mut known = ctx.gateways.lock().unwrap_or_else(|p| p.into_inner());
+                *known = remember(&known, std::iter::once(route.http.clone()).chain(info.other_bases()));
+                return Ok(route);
+            }
             Err(e) => why = format!("{base}: {e}"),
         }
     }
     Err(why)
 }
+
+/// The gateways known after an answer: those it named (`newest`, first), then those known
+/// before, each once, at most [`KNOWN_GATEWAYS`] (a gateway that is gone is only a refused
+/// connection away from being skipped).
+fn remember(known: &[url::Url], newest: impl Iterator<Item = url::Url>) -> Vec<url::Url> {
+    let mut all: Vec<url::Url> = Vec::new();
+    for base in newest.chain(known.iter().cloned()) {
+        if !all.contains(&base) && all.len() < KNOWN_GATEWAYS {
+            all.push(base);
+        }
+    }
+    all
+}
+
+/// How many gateways a bot remembers.
+const KNOWN_GATEWAYS: usize = 16;
 
 /// Refusals a retry cannot mend: the token or the character is no good.
 fn hopeless(reason: &str) -> bool {
@@ -144,5 +170,22 @@ pub async fn relocate(
                 last = format!("{} timed out", route.http);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateways_named_last_come_first_and_none_is_forgotten_for_them() {
+        let url = |port: u16| url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let known = remember(&[], [url(2), url(1)].into_iter());
+        assert_eq!(known, [url(2), url(1)]);
+        // Gateway 1 answered, naming 2 (whose lease has not expired yet) and a new 3.
+        let known = remember(&known, [url(1), url(2), url(3)].into_iter());
+        assert_eq!(known, [url(1), url(2), url(3)], "1 stays known though 2 answered before");
+        let many = remember(&known, (10..40).map(url));
+        assert_eq!(many.len(), KNOWN_GATEWAYS);
     }
 }

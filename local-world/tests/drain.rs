@@ -9,7 +9,7 @@
 
 mod support;
 
-use mmo_cluster::Registry;
+use mmo_cluster::{CertHash, GatewayInfo, Registry};
 use mmo_gateway::Listeners;
 use mmo_local::{LocalWorld, LocalWorldConfig};
 use mmo_protocol::{ErrorCode, InventoryItem, ServerControl};
@@ -126,6 +126,61 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     let _ = stop.send(true);
     world_task.await.unwrap().expect("world stops cleanly");
     second_task.await.unwrap().expect("second gateway stops cleanly");
+}
+
+/// In a rolling restart the gateway drained next may not yet see the one restarted just before
+/// (it registered a moment ago): its players would be answered 503 and have nowhere to go. A
+/// drain begins only once another gateway takes players (or after half its timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drain_waits_until_another_gateway_takes_players() {
+    let (stop, shutdown) = watch::channel(false);
+    let world = LocalWorld::start(LocalWorldConfig::for_tests(), None, shutdown.clone()).await.expect("world starts");
+    let one = world.http_addr();
+    let drain = world.drain_handle();
+    let registry = world.registry().clone();
+    let world_task = tokio::spawn(world.run(shutdown));
+    let info_one = connect_info(one).await;
+    let mut player = Client::webtransport_with(&info_one).await;
+    joined(player.join("waiter").await);
+
+    let draining = tokio::spawn(async move { drain.drain(Duration::from_secs(20)).await });
+    // Alone in the world: the player keeps playing, gateway 1 keeps taking logins.
+    for _ in 0..20 {
+        player.send_input(0).await;
+        player.snapshot().await;
+    }
+    assert!(
+        tokio::time::timeout(
+            Duration::from_secs(1),
+            player.until(2, |e| matches!(e, Event::Control(ServerControl::Reconnect)).then_some(()))
+        )
+        .await
+        .is_err(),
+        "no Reconnect while no other gateway takes players"
+    );
+    assert_eq!(status(one, "/readyz").await, "HTTP/1.1 200 OK", "not draining yet");
+
+    // Another gateway registers: the drain begins and names it.
+    let other = GatewayInfo {
+        id: GatewayId(2),
+        address: "127.0.0.1:9".into(),
+        cert_hash: CertHash::default(),
+        link_cert_hash: CertHash::default(),
+        capacity: 10,
+        webtransport_url: "https://127.0.0.1:9/play".into(),
+        websocket_url: "ws://127.0.0.1:9/ws".into(),
+        draining: false,
+        run: 1,
+    };
+    let _lease = registry.register_gateway(other, Duration::from_secs(30)).await.expect("gateway 2 registered");
+    player.until(5, |e| matches!(e, Event::Control(ServerControl::Reconnect)).then_some(())).await;
+    assert_eq!(status(one, "/readyz").await, "HTTP/1.1 503 Service Unavailable");
+    assert_eq!(connect_info(one).await.websocket.url.as_deref(), Some("ws://127.0.0.1:9/ws"), "named: gateway 2");
+    player.close().await;
+    tokio::time::timeout(Duration::from_secs(25), draining).await.expect("drain ends").unwrap();
+
+    let _ = stop.send(true);
+    world_task.await.unwrap().expect("world stops cleanly");
 }
 
 struct Joined {

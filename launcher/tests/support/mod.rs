@@ -55,3 +55,12 @@ pub async fn bots_online(play: &url::Url, bots: usize) -> bool {
     let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
     rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt"))).count() >= bots
 }
+
+/// How many load-test bots `/api/online` of the gateway at `play` lists on `gateway`.
+pub async fn bots_on(play: &url::Url, gateway: u64) -> usize {
+    let Ok(body) = mmo_loadtest::client::http_get(play, "/api/online", &Trust::default()).await else { return 0 };
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
+    rows.iter()
+        .filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt")) && r["gateway"].as_u64() == Some(gateway))
+        .count()
+}

@@ -1,7 +1,7 @@
 //! `GET /api/connect`: where the gateway serves WebTransport (and its certificate hash) and
 //! the WebSocket fallback.
 
-use super::{ClientError, Trust};
+use super::{http_base, ClientError, Trust};
 use mmo_cluster::CertHash;
 use serde::Deserialize;
 use std::time::Duration;
@@ -10,6 +10,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[derive(Clone, Debug, Deserialize)]
 pub struct ConnectInfo {
     pub protocol_version: u16,
+    pub webtransport: Option<WebTransportInfo>,
+    pub websocket: WebSocketInfo,
+    /// The world's other gateways that take players (where to resume when this one stops
+    /// answering); gateways from before it give none.
+    #[serde(default)]
+    pub others: Vec<PeerInfo>,
+}
+
+/// How to reach another gateway.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PeerInfo {
+    #[serde(default)]
     pub webtransport: Option<WebTransportInfo>,
     pub websocket: WebSocketInfo,
 }
@@ -43,6 +55,11 @@ impl ConnectInfo {
             .await
             .map_err(|_| ClientError::Connect("GET /api/connect timed out".into()))??;
         serde_json::from_str(&body).map_err(|e| ClientError::Connect(format!("/api/connect: {e}")))
+    }
+
+    /// The HTTP bases of the other gateways it names (those with an absolute WebSocket URL).
+    pub fn other_bases(&self) -> Vec<url::Url> {
+        self.others.iter().filter_map(|o| o.websocket.url.as_deref()).filter_map(|ws| http_base(ws).ok()).collect()
     }
 
     /// The certificate hash the gateway asks clients to pin; `None` with a CA-signed one.

@@ -7,9 +7,9 @@ mod endpoint;
 mod route;
 mod tls;
 
-pub use connect_info::{http_get, ConnectInfo};
+pub use connect_info::{http_get, ConnectInfo, PeerInfo};
 pub use endpoint::{Endpoints, UdpBuffers};
-pub use route::{GatewayRoute, WebTransportRoute};
+pub use route::{http_base, GatewayRoute, WebTransportRoute};
 pub use tls::Trust;
 
 use crate::view::{SharedExtrapolations, Views};

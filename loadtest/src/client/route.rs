@@ -38,17 +38,7 @@ impl GatewayRoute {
             None => None,
         };
         let (http, websocket) = match &info.websocket.url {
-            Some(ws) => {
-                let mut http = url::Url::parse(ws).map_err(|e| bad("WebSocket URL", &e))?;
-                let scheme = match http.scheme() {
-                    "ws" => "http",
-                    "wss" => "https",
-                    other => return Err(bad("WebSocket URL", &format!("scheme {other:?}"))),
-                };
-                http.set_scheme(scheme).map_err(|()| bad("WebSocket URL", &"no HTTP base"))?;
-                http.set_path("/");
-                (http, ws.clone())
-            }
+            Some(ws) => (http_base(ws)?, ws.clone()),
             None => {
                 let host = asked.host_str().ok_or_else(|| bad("target", &"no host"))?;
                 let port = asked.port_or_known_default().unwrap_or(80);
@@ -57,6 +47,21 @@ impl GatewayRoute {
         };
         Ok(GatewayRoute { http, webtransport, websocket })
     }
+}
+
+/// The HTTP base (`http://HOST:PORT/`, `https://` for `wss`) of a gateway whose WebSocket URL
+/// is `ws`.
+pub fn http_base(ws: &str) -> Result<url::Url, ClientError> {
+    let bad = |e: &dyn std::fmt::Display| ClientError::Connect(format!("/api/connect: WebSocket URL: {e}"));
+    let mut http = url::Url::parse(ws).map_err(|e| bad(&e))?;
+    let scheme = match http.scheme() {
+        "ws" => "http",
+        "wss" => "https",
+        other => return Err(bad(&format!("scheme {other:?}"))),
+    };
+    http.set_scheme(scheme).map_err(|()| bad(&"no HTTP base"))?;
+    http.set_path("/");
+    Ok(http)
 }
 
 #[cfg(test)]

@@ -121,8 +121,13 @@ fn metrics(t: &Totals, swarm: &SwarmOutcome) -> BTreeMap<String, f64> {
     }
     put("cell_crossings", c.cell_crossings as f64);
     put("gateway_moves", c.gateway_moves as f64);
+    put("gateway_losses", c.gateway_losses as f64);
+    put("twins_seen", swarm.bots.iter().map(|b| b.twins_seen).sum::<u64>() as f64);
     if t.move_outage.count > 0 {
         put("move_outage_max_ms", t.move_outage.max);
+    }
+    if let Some(tiles) = swarm.bots.iter().filter_map(|b| b.longest_rollback_tiles).reduce(f64::max) {
+        put("move_rollback_max_tiles", tiles);
     }
     put("bots_peak", swarm.timeline.iter().map(|s| s.connected).max().unwrap_or(0) as f64);
     put("bots_started", swarm.bots.len() as f64);

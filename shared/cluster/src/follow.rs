@@ -2,14 +2,19 @@
 //! [`ZoneConnector`], for each zone that registers, dropped when its lease is gone), and, for a
 //! zone, its members' certificates into the zone's [`TrustedPeers`]. The same loop serves the
 //! local world (zones in process) and the multi-process mode (zones over TLS).
+//!
+//! A zone following over TLS also watches the gateways' runs: a gateway whose lease is gone,
+//! or that registered again as a new run, is told to the zone itself
+//! ([`ZoneCommand::GatewayGone`]: it logs that run's players out) *before* the new run's
+//! certificate is trusted, so every join from the new run reaches the zone after that notice.
 
 use crate::connector::{ConnectError, ZoneConnector};
 use crate::directory::ZoneDirectory;
-use crate::link::ZoneHandle;
+use crate::link::{ZoneCommand, ZoneHandle};
 use crate::net::tls::TrustedPeers;
-use crate::records::ZoneInfo;
+use crate::records::{GatewayInfo, ZoneInfo};
 use crate::registry::Registry;
-use mmo_world::ZoneId;
+use mmo_world::{GatewayId, ZoneId};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -54,6 +59,8 @@ pub struct ZoneFollower {
     directory: ZoneDirectory,
     follower: Follower,
     known: BTreeMap<ZoneId, ZoneInfo>,
+    /// The run of each gateway seen registered (zones over TLS only).
+    gateway_runs: BTreeMap<GatewayId, u64>,
     drivers: JoinSet<()>,
 }
 
@@ -62,7 +69,13 @@ impl ZoneFollower {
         if let Some(local) = &follower.local {
             directory.insert(local.clone());
         }
-        ZoneFollower { directory, follower, known: BTreeMap::new(), drivers: JoinSet::new() }
+        ZoneFollower {
+            directory,
+            follower,
+            known: BTreeMap::new(),
+            gateway_runs: BTreeMap::new(),
+            drivers: JoinSet::new(),
+        }
     }
 
     /// Reads the registry once and applies what changed.
@@ -70,11 +83,24 @@ impl ZoneFollower {
         match registry.zones().await {
             Ok(zones) => {
                 apply(&self.directory, &mut self.known, &zones, &self.follower, &mut self.drivers);
-                if let Some(trusted) = &self.follower.trusted {
+                if self.follower.trusted.is_some() {
                     match registry.gateways().await {
-                        Ok(gateways) => trusted.set(
-                            zones.values().map(|z| z.cert_hash).chain(gateways.values().map(|g| g.link_cert_hash)),
-                        ),
+                        Ok(gateways) => {
+                            for gateway in gone_runs(&mut self.gateway_runs, &gateways) {
+                                info!(%gateway, "a gateway run is gone; logging its players out");
+                                if let Some(me) = &self.follower.local {
+                                    let _ = me.send(ZoneCommand::GatewayGone { gateway }).await;
+                                }
+                            }
+                            if let Some(trusted) = &self.follower.trusted {
+                                trusted.set(
+                                    zones
+                                        .values()
+                                        .map(|z| z.cert_hash)
+                                        .chain(gateways.values().map(|g| g.link_cert_hash)),
+                                );
+                            }
+                        }
                         Err(error) => warn!(%error, "could not read the registry's gateways"),
                     }
                 }
@@ -97,6 +123,15 @@ impl ZoneFollower {
             }
         }
     }
+}
+
+/// The gateways of `runs` whose run is gone from `gateways` (not registered, or registered
+/// again as another run); `runs` becomes the runs of `gateways`.
+fn gone_runs(runs: &mut BTreeMap<GatewayId, u64>, gateways: &BTreeMap<GatewayId, GatewayInfo>) -> Vec<GatewayId> {
+    let gone =
+        runs.iter().filter(|(id, run)| gateways.get(id).is_none_or(|g| g.run != **run)).map(|(id, _)| *id).collect();
+    *runs = gateways.iter().map(|(id, g)| (*id, g.run)).collect();
+    gone
 }
 
 fn apply(
@@ -139,5 +174,41 @@ fn apply(
                 warn!(zone = %id, "lost-zone queue full: the zone learns of it from the assignments");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::CertHash;
+
+    fn gateway(id: u32, run: u64) -> (GatewayId, GatewayInfo) {
+        let info = GatewayInfo {
+            id: GatewayId(id),
+            address: String::new(),
+            cert_hash: CertHash::default(),
+            link_cert_hash: CertHash::default(),
+            capacity: 10,
+            webtransport_url: String::new(),
+            websocket_url: String::new(),
+            draining: false,
+            run,
+        };
+        (info.id, info)
+    }
+
+    #[test]
+    fn a_gateway_run_is_gone_when_its_lease_is_or_it_comes_back_as_another_run() {
+        let mut runs = BTreeMap::new();
+        let both = BTreeMap::from([gateway(1, 10), gateway(2, 20)]);
+        assert!(gone_runs(&mut runs, &both).is_empty(), "the first reading: nothing was known");
+        assert!(gone_runs(&mut runs, &both).is_empty(), "nothing changed");
+        let restarted = BTreeMap::from([gateway(1, 10), gateway(2, 21)]);
+        assert_eq!(gone_runs(&mut runs, &restarted), [GatewayId(2)], "gateway 2 came back as another run");
+        let killed = BTreeMap::from([gateway(2, 21)]);
+        assert_eq!(gone_runs(&mut runs, &killed), [GatewayId(1)], "gateway 1's lease expired");
+        assert!(gone_runs(&mut runs, &killed).is_empty(), "told once");
+        let back = BTreeMap::from([gateway(1, 11), gateway(2, 21)]);
+        assert!(gone_runs(&mut runs, &back).is_empty(), "a new gateway run is no loss");
     }
 }

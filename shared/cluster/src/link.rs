@@ -111,6 +111,13 @@ pub enum ZoneCommand {
     PeerLost {
         zone: ZoneId,
     },
+    /// A gateway run is gone (its lease expired, or it registered again as a new run): the
+    /// players who played through it are logged out here, saved at once, and their online
+    /// claims, still held by `gateway`, released once saved, so that they resume elsewhere
+    /// with what they had. Sent by the zone's own registry follower; never crosses processes.
+    GatewayGone {
+        gateway: GatewayId,
+    },
     /// Re-creates a player whose zone died, from the last state its gateway saw (same entity
     /// id, so its client sees no change). Refused unless the zone owns the cell the record
     /// stands in.

@@ -94,6 +94,11 @@ pub struct GatewayInfo {
     /// to it ([`Registry::update_gateway`](crate::Registry::update_gateway)).
     #[serde(default)]
     pub draining: bool,
+    /// Drawn at each start: tells a gateway restarted under the same id from its previous run
+    /// (whose players the zones log out: [`crate::ZoneCommand::GatewayGone`]). 0 in records
+    /// from before it.
+    #[serde(default)]
+    pub run: u64,
 }
 
 /// A zone's load over its last reporting period, published under the zone's lease.

@@ -35,6 +35,7 @@ fn gateway(id: u32) -> GatewayInfo {
         webtransport_url: "https://127.0.0.1:4433/play".into(),
         websocket_url: "ws://127.0.0.1:4443/ws".into(),
         draining: false,
+        run: 1,
     }
 }
 

@@ -111,6 +111,10 @@ impl HotState for AnyHot {
         each!(self, hot => hot.set_offline(name).await)
     }
 
+    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+        each!(self, hot => hot.release_online(name, holder).await)
+    }
+
     async fn online(&self) -> Result<Vec<OnlineSession>> {
         each!(self, hot => hot.online().await)
     }

@@ -53,6 +53,10 @@ pub trait HotState: Send + Sync {
     /// Marks `name` offline (logout).
     fn set_offline(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
+    /// Marks `name` offline if `holder` still has it online (a zone releasing the claims of a
+    /// gone gateway's players once it saved them); true if it did. Atomic.
+    fn release_online(&self, name: &str, holder: GatewayId) -> impl Future<Output = Result<bool>> + Send;
+
     /// Everyone online now, sorted by name.
     fn online(&self) -> impl Future<Output = Result<Vec<OnlineSession>>> + Send;
 }
@@ -121,6 +125,16 @@ impl HotState for MemoryHot {
     async fn set_offline(&self, name: &str) -> Result<()> {
         self.lock().online.remove(name);
         Ok(())
+    }
+
+    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+        let mut state = self.lock();
+        let held =
+            state.online.get(name).is_some_and(|(gateway, expires)| *gateway == holder && *expires > Instant::now());
+        if held {
+            state.online.remove(name);
+        }
+        Ok(held)
     }
 
     async fn online(&self) -> Result<Vec<OnlineSession>> {

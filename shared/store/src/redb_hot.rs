@@ -95,6 +95,10 @@ impl HotState for RedbHot {
         self.sessions.set_offline(name).await
     }
 
+    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+        self.sessions.release_online(name, holder).await
+    }
+
     async fn online(&self) -> Result<Vec<OnlineSession>> {
         self.sessions.online().await
     }

@@ -28,6 +28,12 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return -1
 ";
 
+/// Deletes KEYS[1] if it holds ARGV[1] (a gateway); returns 1 if it did.
+const RELEASE_ONLINE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
 /// [`HotState`] in Redis; clones share one auto-reconnecting connection.
 #[derive(Clone)]
 pub struct RedisHot {
@@ -35,6 +41,7 @@ pub struct RedisHot {
     prefix: String,
     put_checkpoint: Script,
     claim_online: Script,
+    release_online: Script,
 }
 
 impl std::fmt::Debug for RedisHot {
@@ -51,6 +58,7 @@ impl RedisHot {
             prefix: prefix.to_owned(),
             put_checkpoint: Script::new(PUT_CHECKPOINT),
             claim_online: Script::new(CLAIM_ONLINE),
+            release_online: Script::new(RELEASE_ONLINE),
         })
     }
 
@@ -117,6 +125,17 @@ impl HotState for RedisHot {
             .query_async::<()>(&mut self.conn.clone())
             .await
             .map_err(redis_error)
+    }
+
+    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+        let released: i64 = self
+            .release_online
+            .key(format!("{}{name}", self.online_prefix()))
+            .arg(holder.0)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)?;
+        Ok(released == 1)
     }
 
     async fn set_offline(&self, name: &str) -> Result<()> {

@@ -17,7 +17,7 @@ use super::entities::{Entity, Role, SavedState};
 use super::{rules, JoinError, ZoneCore};
 use mmo_records::PlayerRecord;
 use mmo_records::{Persistence, SessionRoute};
-use mmo_world::{EntityId, WorldGeometry};
+use mmo_world::{EntityId, GatewayId, WorldGeometry};
 
 /// The durable record of a player entity, one version newer than the last one taken.
 pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<PlayerRecord> {
@@ -99,6 +99,17 @@ impl ZoneCore {
     /// here), to save at once.
     pub fn take_logged_out(&mut self) -> Vec<PlayerRecord> {
         std::mem::take(&mut self.logged_out)
+    }
+
+    /// The players simulated here who play through `gateway` (their session's route): when it
+    /// is gone, the runtime logs them out ([`ZoneCore::leave_saved`]).
+    pub fn players_routed_through(&self, gateway: GatewayId) -> Vec<EntityId> {
+        self.entities
+            .as_slice()
+            .iter()
+            .filter(|e| matches!(&e.role, Role::Player(p) if p.route.is_some_and(|r| r.gateway == gateway)))
+            .map(|e| e.id)
+            .collect()
     }
 
     /// Removes a player logging out and returns its final record to save at once; `None` (and

@@ -34,7 +34,7 @@ use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec};
 use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
-use mmo_world::{unix_ms, Tick, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, GatewayId, Tick, TickClock, WorldGeometry, ZoneId};
 use refill::Refill;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
@@ -369,6 +369,34 @@ impl ZoneRuntime {
         });
     }
 
+    /// Logs out the players of a gateway run that is gone ([`ZoneCommand::GatewayGone`]): each
+    /// is saved at once, then its online claim released if `gateway` still holds it, so that
+    /// its client resumes on another gateway with this state.
+    fn log_out_gateway(&mut self, gateway: GatewayId) {
+        let players = self.core.players_routed_through(gateway);
+        if players.is_empty() {
+            return;
+        }
+        warn!(%gateway, players = players.len(), "gateway gone: logging its players out");
+        metrics::counter!("mmo_zone_gone_gateway_players_total").increment(players.len() as u64);
+        for id in players {
+            let Some(record) = self.core.leave_saved(id) else { continue };
+            let name = record.name.to_ascii_lowercase();
+            let (saved, durable) = oneshot::channel();
+            self.flush(record, Some(saved));
+            let Some(hot) = self.hot.clone() else { continue };
+            self.flushes.spawn(async move {
+                if durable.await.is_err() {
+                    return;
+                }
+                match hot.release_online(&name, gateway).await {
+                    Ok(released) => debug!(player = %name, %gateway, released, "gone gateway's claim"),
+                    Err(error) => warn!(player = %name, %gateway, %error, "cannot release a gone gateway's claim"),
+                }
+            });
+        }
+    }
+
     /// At shutdown: flushes every player still here and waits for all flushes.
     async fn final_saves(&mut self) {
         self.serials.finish().await;
@@ -456,6 +484,7 @@ impl ZoneRuntime {
                     self.arrivals.push((starts, sent_at, sent_us));
                 }
             }
+            ZoneCommand::GatewayGone { gateway } => self.log_out_gateway(gateway),
             ZoneCommand::PeerLost { zone } => {
                 warn!(lost = %zone, "zone lost; taking back transfers it did not answer");
                 self.core.zone_lost(zone);

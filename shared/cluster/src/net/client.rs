@@ -319,6 +319,10 @@ impl RemoteLink {
                 debug!(%cell, n = subscribers.len(), "subscribers do not cross processes; they resubscribe");
                 return None;
             }
+            ZoneCommand::GatewayGone { gateway } => {
+                debug!(%gateway, "a zone learns of gone gateways from its own follower");
+                return None;
+            }
         })
     }
 
