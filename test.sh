@@ -47,4 +47,4 @@ scripts/build-images.sh
 scripts/smoke-images.sh
 
 step "browser end-to-end (Chromium)"
-(cd browser-client && MMO_LOCAL_BIN="$PWD/../target/debug/mmo-local" npm run test:e2e)
+(cd browser-client && MMO_LOCAL_BIN="$PWD/../target/debug/mmo-local" MMO_LAUNCHER_BIN="$PWD/../target/debug/mmo-launcher" npm run test:e2e)

@@ -32,4 +32,6 @@ export function errorText(code: ErrorCode): string {
 
 export const UNREACHABLE_TEXT = 'Cannot reach the game server. Check that it is running and try again.';
 export const DISCONNECTED_TEXT = 'Disconnected from the server.';
+export const RECONNECTING_TEXT = 'Connection lost: reconnecting…';
+export const STILL_PLAYING_TEXT = 'Your character is still in the game through another server. Reload the page to try again.';
 export const BAD_SERVER_MESSAGE_TEXT = 'The server sent a message this client cannot read. Reload the page.';

@@ -10,12 +10,13 @@ import { KeyboardInput } from './input';
 import { lerp } from './interpolation';
 import { LoginScreen } from './login';
 import { Buttons, SUB } from './physics';
-import { Pose, encodeClientControl, encodeClientDatagram, errorCodeValue } from './protocol';
+import { Connector } from './connector';
+import { Pose } from './protocol';
 import type { Figure } from './render/figures';
 import { TILE_PX } from './render/palette';
 import { Renderer } from './render/renderer';
-import { Session, memoryTokenStore, type TokenStore } from './session';
-import { ConnectError, fetchConnectInfo, openTransport, type TransportPreference } from './transport/connect';
+import { memoryTokenStore, type Session, type TokenStore } from './session';
+import { fetchConnectInfo, gatewayLabel, openTransport, type TransportPreference } from './transport/connect';
 import type { Transport, TransportKind } from './transport/types';
 
 export interface GameOptions {
@@ -32,8 +33,6 @@ export interface OtherEntity {
   y: number;
 }
 
-/** Reconnect attempts after a dropped connection before giving up (each waits a bit longer). */
-const RECONNECT_TRIES = 5;
 const TOKEN_KEY = 'mmo.sessionToken';
 
 /** The session token in `sessionStorage` (per tab), or in memory when storage is unavailable. */
@@ -54,8 +53,8 @@ function browserTokenStore(): TokenStore {
 const SUB_PER_PX = SUB / TILE_PX;
 
 export class Game {
-  session: Session | null = null;
-  transport: Transport | null = null;
+  /** The connection: sessions, transports, reconnects (`connector.ts`). */
+  readonly connector: Connector;
 
   private readonly keyboard = new KeyboardInput(window);
   private readonly renderer: Renderer;
@@ -67,13 +66,8 @@ export class Game {
   private nextTickAt = 0;
   private facingLeft = false;
   private readonly tokens = browserTokenStore();
-  private reconnects = 0;
-  private ticking = false;
 
-  constructor(
-    canvas: HTMLCanvasElement,
-    private readonly options: GameOptions,
-  ) {
+  constructor(canvas: HTMLCanvasElement, options: GameOptions) {
     this.renderer = new Renderer(canvas);
     this.chat = new ChatBox(
       (text) => this.session?.sendChat(text) ?? false,
@@ -81,6 +75,24 @@ export class Game {
       () => this.session?.status === 'playing',
     );
     this.login = new LoginScreen(() => this.session, options.autoName);
+    this.connector = new Connector({
+      origin: window.location.origin,
+      tokens: this.tokens,
+      autoName: options.autoName,
+      dialer: {
+        fetchInfo: (origin) => fetchConnectInfo(origin),
+        open: (gateway, handlers) => openTransport(gateway, options.transport, window.location, handlers),
+        label: (gateway) => gatewayLabel(gateway, window.location),
+      },
+    });
+  }
+
+  get session(): Session | null {
+    return this.connector.session;
+  }
+
+  get transport(): Transport | null {
+    return this.connector.transport;
   }
 
   get transportKind(): TransportKind | null {
@@ -89,80 +101,8 @@ export class Game {
 
   async start(): Promise<void> {
     this.scheduleFrames();
-    await this.connect();
-  }
-
-  /**
-   * Opens a transport and a session on it (false if no transport could be opened). A session
-   * that was playing and lost its connection (closed without an error code), or that its
-   * draining gateway asked to move, reconnects and resumes with the stored token.
-   */
-  private async connect(): Promise<boolean> {
-    const session = new Session(
-      {
-        control: (msg) => this.transport?.sendControl(encodeClientControl(msg)),
-        datagram: (msg) => this.transport?.sendDatagram(encodeClientDatagram(msg)),
-        close: (code) => this.transport?.close(code === null ? undefined : 4000 + errorCodeValue(code)),
-      },
-      this.options.autoName,
-      this.tokens,
-    );
-    this.session = session;
-    try {
-      const info = await fetchConnectInfo(window.location.origin);
-      this.transport = await openTransport(info, this.options.transport, window.location, {
-        onControl: (bytes) => session.handleControlBytes(bytes),
-        onDatagram: (bytes) => session.handleDatagramBytes(bytes, performance.now()),
-        onMalformed: (reason) => session.handleMalformed(reason),
-        onClose: (info) => {
-          const wasPlaying = session.status === 'playing';
-          session.handleClose(info.code);
-          if (session.name !== null) {
-            this.reconnects = 0; // it had joined: a fresh series of tries
-          }
-          // A draining gateway asked us to move (`session.moving`): /api/connect of the page's
-          // address leads to another gateway, where the token resumes the character.
-          if (session.moving || (wasPlaying && session.status === 'closed' && this.tokens.get() !== null)) {
-            this.reconnect();
-          }
-        },
-      });
-    } catch (e) {
-      console.error('connecting failed:', e);
-      if (!(e instanceof ConnectError)) {
-        throw e;
-      }
-      session.handleUnreachable();
-      return false;
-    }
-    session.start();
-    if (!this.ticking) {
-      this.ticking = true;
-      this.scheduleTicks();
-    }
-    return true;
-  }
-
-  /**
-   * Connects again after a dropped connection or a move to another gateway; the new session
-   * resumes with the token. A connection that cannot be opened is tried again, a bit later
-   * each time, up to `RECONNECT_TRIES`.
-   */
-  private reconnect(): void {
-    if (this.reconnects >= RECONNECT_TRIES) {
-      return;
-    }
-    this.reconnects++;
-    const delay = 250 * this.reconnects;
-    setTimeout(() => {
-      this.connect()
-        .then((opened) => {
-          if (!opened) {
-            this.reconnect();
-          }
-        })
-        .catch((e: unknown) => console.error('reconnecting failed:', e));
-    }, delay);
+    this.scheduleTicks();
+    await this.connector.start();
   }
 
   /** Input ticks on a timer (not animation frames) so they keep their pace. */

@@ -28,10 +28,14 @@ export class LoginScreen {
     this.reload.addEventListener('click', () => window.location.reload());
   }
 
-  /** Shows what fits the session's phase. */
+  /**
+   * Shows what fits the session's phase. While a `Resume` is answered (after a reconnect) the
+   * form stays hidden: the page is only waiting, nobody has to type anything.
+   */
   update(session: Session | null): void {
     const status = session?.status ?? 'connecting';
-    const showLogin = status === 'login';
+    const resuming = status === 'login' && (session?.resuming ?? false);
+    const showLogin = status === 'login' && !resuming;
     this.root.hidden = !showLogin;
     if (showLogin && !this.wasShown && this.autoName === null) {
       this.name.focus();
@@ -45,11 +49,12 @@ export class LoginScreen {
       this.error.textContent = errorText;
     }
 
-    const overlay = status === 'connecting' || status === 'error' || status === 'closed';
+    const waiting = status === 'connecting' || resuming;
+    const overlay = waiting || status === 'error' || status === 'closed';
     this.status.hidden = !overlay;
-    this.status.classList.toggle('failed', status !== 'connecting');
-    this.reload.hidden = status === 'connecting';
-    const text = status === 'connecting' ? 'Connecting…' : (session?.error ?? 'Disconnected.');
+    this.status.classList.toggle('failed', !waiting);
+    this.reload.hidden = waiting;
+    const text = status === 'connecting' ? 'Connecting…' : resuming ? 'Resuming your game…' : (session?.error ?? 'Disconnected.');
     if (this.statusText.textContent !== text) {
       this.statusText.textContent = text;
     }

@@ -12,11 +12,22 @@
  * page whose connection dropped reconnects and resumes its character without logging in again.
  * A draining gateway sends `Reconnect` (or refuses with `Draining`): the session closes its
  * transport and sets `moving`, and the page connects again at once through its own address
- * (which leads to another gateway) and resumes there.
+ * (which leads to another gateway) and resumes there. A `Resume` refused for a reason that
+ * passes (the name still held by a gateway that just died, a zone taking over, a full or
+ * stopping gateway: `resumeCanWait`) closes the session with `resumeRefused` set, and the page
+ * tries again (`connector.ts`); a token refused (invalid, expired) or a corrupt character is
+ * final: the token is forgotten and the login form shown.
  */
 
 import { DecodeError } from './codec';
-import { BAD_SERVER_MESSAGE_TEXT, DISCONNECTED_TEXT, UNREACHABLE_TEXT, errorText } from './error-text';
+import {
+  BAD_SERVER_MESSAGE_TEXT,
+  DISCONNECTED_TEXT,
+  RECONNECTING_TEXT,
+  STILL_PLAYING_TEXT,
+  UNREACHABLE_TEXT,
+  errorText,
+} from './error-text';
 import type { CellId } from './geometry';
 import { InterpolationBuffer, ServerClock } from './interpolation';
 import { MAX_CHAT_CHARS, NAME_MAX_CHARS, NAME_MIN_CHARS } from './limits';
@@ -92,6 +103,27 @@ export function validName(name: string): boolean {
   return name.length >= NAME_MIN_CHARS && name.length <= NAME_MAX_CHARS && NAME_RE.test(name);
 }
 
+/**
+ * Refusals of a `Resume` that a later try can mend: the name is still held (by the session of
+ * a gateway that died, until its lease expires), the character's zone or the store is taking
+ * over, the gateway is full, stopping or draining. Token errors and a corrupt character are
+ * final.
+ */
+const RESUME_CAN_WAIT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'NameTaken',
+  'ServerFull',
+  'ZoneUnavailable',
+  'ShuttingDown',
+  'Internal',
+  'StoreUnavailable',
+  'Draining',
+]);
+
+/** Whether a `Resume` refused with `code` should be tried again (see `RESUME_CAN_WAIT`). */
+export function resumeCanWait(code: ErrorCode): boolean {
+  return RESUME_CAN_WAIT.has(code);
+}
+
 /** Checks a chat line like `validate_chat`: not blank, at most 200 chars, no control chars. */
 export function validChat(text: string): boolean {
   return text.trim().length > 0 && [...text].length <= MAX_CHAT_CHARS && !/\p{Cc}/u.test(text);
@@ -141,6 +173,11 @@ export class Session {
    * through the page's address and resume with the token.
    */
   moving = false;
+  /**
+   * The `Resume` was refused for a reason that passes (`resumeCanWait`): the session closed,
+   * keeping the token, to be tried again on a new connection.
+   */
+  resumeRefused: ErrorCode | null = null;
 
   constructor(
     private readonly out: SessionOutput,
@@ -274,6 +311,8 @@ export class Session {
     const reason = errorCodeFromClose(code);
     if (reason === 'Draining') {
       this.move();
+    } else if (reason !== null && this.resuming && resumeCanWait(reason)) {
+      this.retryResume(reason);
     } else if (reason !== null) {
       this.status = 'error';
       this.error = errorText(reason);
@@ -296,6 +335,17 @@ export class Session {
   handleUnreachable(): void {
     this.status = 'error';
     this.error = UNREACHABLE_TEXT;
+  }
+
+  /**
+   * Reconnecting gave up (no gateway could be reached, or the resume kept being refused): the
+   * error shown, with the Reload button; `refused`: the newest refusal of a resume, if any.
+   * The token stays for a reload to resume with.
+   */
+  giveUp(refused: ErrorCode | null = this.resumeRefused): void {
+    this.status = 'error';
+    const code = refused;
+    this.error = code === null ? UNREACHABLE_TEXT : code === 'NameTaken' ? STILL_PLAYING_TEXT : errorText(code);
   }
 
   /**
@@ -418,9 +468,20 @@ export class Session {
     this.out.close(null);
   }
 
+  /** The resume was refused for a reason that passes: close, keep the token, try again later. */
+  private retryResume(code: ErrorCode): void {
+    this.resumeRefused = code;
+    this.resuming = false;
+    this.status = 'closed';
+    this.error = RECONNECTING_TEXT;
+    this.out.close(null);
+  }
+
   private handleError(code: ErrorCode): void {
     if (code === 'Draining') {
       this.move();
+    } else if (this.resuming && this.status === 'login' && resumeCanWait(code)) {
+      this.retryResume(code);
     } else if (isFatal(code)) {
       this.fail(errorText(code), null);
     } else if (this.status === 'login') {

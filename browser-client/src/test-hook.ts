@@ -13,6 +13,15 @@ export interface TestHook {
   readonly error: string | null;
   readonly transport: TransportKind | null;
   readonly transportObject: WebTransport | WebSocket | null;
+  /** Where the transport was opened (its WebTransport or WebSocket URL). */
+  readonly transportUrl: string | null;
+  /** The player's name once joined. */
+  readonly name: string | null;
+  /** How many other gateways the newest `/api/connect` answer named. */
+  readonly otherGateways: number;
+  /** Reconnects that got the player back, and how long the newest took (ms). */
+  readonly resumes: number;
+  readonly lastResumeMs: number | null;
   readonly selfId: number | null;
   readonly zone: number | null;
   readonly cell: { x: number; y: number } | null;
@@ -46,6 +55,21 @@ export function installTestHook(game: Game): void {
     },
     get transportObject() {
       return game.transport?.object ?? null;
+    },
+    get transportUrl() {
+      return game.transport?.url ?? null;
+    },
+    get name() {
+      return game.session?.name ?? null;
+    },
+    get otherGateways() {
+      return game.connector.others.length;
+    },
+    get resumes() {
+      return game.connector.resumes;
+    },
+    get lastResumeMs() {
+      return game.connector.lastResumeMs;
     },
     get selfId() {
       return game.session?.selfId ?? null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorText } from '../src/error-text';
+import { STILL_PLAYING_TEXT, UNREACHABLE_TEXT, errorText } from '../src/error-text';
 import { Buttons } from '../src/physics';
 import {
   PROTOCOL_VERSION,
@@ -110,6 +110,79 @@ describe('session tokens', () => {
     h.serve({ type: 'Error', code: 'WrongPassword' });
     expect(h.session.status).toBe('login');
     expect(h.session.error).toBe(errorText('WrongPassword'));
+  });
+});
+
+describe('a resume refused for a reason that passes', () => {
+  function resuming() {
+    const tokens = memoryTokenStore();
+    tokens.set('tok-ada');
+    const h = harness('ada', tokens);
+    h.session.start();
+    h.serve(welcome);
+    expect(h.control.at(-1)).toEqual({ type: 'Resume', token: 'tok-ada' });
+    return { ...h, tokens };
+  }
+
+  it.each(['NameTaken', 'StoreUnavailable', 'ZoneUnavailable', 'ServerFull', 'ShuttingDown', 'Internal'] as ErrorCode[])(
+    '%s: closes to try again, keeps the token, shows no login error',
+    (code) => {
+      const h = resuming();
+      h.serve({ type: 'Error', code });
+      expect(h.session.status).toBe('closed');
+      expect(h.session.resumeRefused).toBe(code);
+      expect(h.session.resuming).toBe(false);
+      expect(h.tokens.get()).toBe('tok-ada');
+      expect(h.closed, 'the client closes, with no error code').toEqual([null]);
+      expect(h.control.filter((c) => c.type === 'Login'), 'no login with the automatic name').toEqual([]);
+      // The gateway's coded close that follows a fatal refusal changes nothing.
+      h.session.handleClose(4000 + 12);
+      expect(h.session.status).toBe('closed');
+    },
+  );
+
+  it('a coded close without an Error message first is retried too', () => {
+    const h = resuming();
+    h.session.handleClose(4000 + 12); // ZoneUnavailable
+    expect([h.session.status, h.session.resumeRefused]).toEqual(['closed', 'ZoneUnavailable']);
+    expect(h.tokens.get()).toBe('tok-ada');
+  });
+
+  it('a refused token and a corrupt character stay final', () => {
+    const expired = resuming();
+    expired.serve({ type: 'Error', code: 'TokenInvalid' });
+    expect(expired.session.resumeRefused).toBeNull();
+    expect(expired.tokens.get()).toBeNull();
+    expect(expired.control.at(-1), 'the automatic name logs in instead').toEqual({ type: 'Login', name: 'ada', password: null });
+
+    const corrupt = resuming();
+    corrupt.serve({ type: 'Error', code: 'CharacterCorrupt' });
+    expect(corrupt.session.resumeRefused).toBeNull();
+    expect([corrupt.session.status, corrupt.session.error]).toEqual(['login', errorText('CharacterCorrupt')]);
+    expect(corrupt.tokens.get()).toBeNull();
+  });
+
+  it('NameTaken at a login by hand stays a login error (only a resume waits)', () => {
+    const h = harness();
+    h.session.start();
+    h.serve(welcome);
+    h.session.login('ada');
+    h.serve({ type: 'Error', code: 'NameTaken' });
+    expect([h.session.status, h.session.resumeRefused]).toEqual(['login', null]);
+  });
+
+  it('giving up shows why, with the token kept', () => {
+    const h = resuming();
+    h.serve({ type: 'Error', code: 'NameTaken' });
+    h.session.giveUp();
+    expect([h.session.status, h.session.error]).toEqual(['error', STILL_PLAYING_TEXT]);
+    expect(h.tokens.get()).toBe('tok-ada');
+    const other = harness();
+    other.session.giveUp('ZoneUnavailable');
+    expect(other.session.error).toBe(errorText('ZoneUnavailable'));
+    const unreachable = harness();
+    unreachable.session.giveUp();
+    expect(unreachable.session.error).toBe(UNREACHABLE_TEXT);
   });
 });
 

@@ -23,6 +23,8 @@ export interface Transport {
   readonly kind: TransportKind;
   /** The underlying WebTransport or WebSocket object. */
   readonly object: WebTransport | WebSocket;
+  /** Where it was opened: the WebTransport or WebSocket URL. */
+  readonly url: string;
   sendControl(bytes: Uint8Array): void;
   sendDatagram(bytes: Uint8Array): void;
   /** Closes the connection, with `4000 + code` when a code is given. */

@@ -49,6 +49,7 @@ export async function openWebSocket(url: string, handlers: TransportHandlers, ti
   return {
     kind: 'websocket',
     object: ws,
+    url,
     sendControl: (bytes) => send(Channel.Control, bytes),
     sendDatagram: (bytes) => send(Channel.Datagram, bytes),
     close(code, reason = '') {

@@ -56,6 +56,7 @@ export async function openWebTransport(
   return {
     kind: 'webtransport',
     object: wt,
+    url,
     sendControl(bytes) {
       if (!closed) {
         control.write(frame(bytes)).catch(() => undefined);

@@ -4,7 +4,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -70,6 +70,140 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** One gateway of a launched cluster, as `mmo-launcher up` printed it. */
+export interface LaunchedGateway {
+  id: number;
+  /** Its page, e.g. `http://127.0.0.1:PORT/`. */
+  url: string;
+  pid: number;
+}
+
+export interface RunningCluster {
+  /** The newest line printed for each gateway id (a restarted gateway gets a new one). */
+  gateways: Map<number, LaunchedGateway>;
+  /** Where the services' logs are (one file per service). */
+  runDir: string;
+  /** Waits for a line of gateway `id` other than `notPid`'s (its restart). */
+  waitForGateway(id: number, notPid: number, timeoutMs?: number): Promise<LaunchedGateway>;
+  /** The launcher's stdout so far, and the tail of each gateway log (for failure messages). */
+  diagnostics(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `mmo-launcher up` (`MMO_LAUNCHER_BIN`, default ../target/debug/mmo-launcher; its
+ * services' binaries next to it) with `args`, and waits until it is ready and has printed a
+ * `gateway N: URL (pid P)` line for each of `gateways`. It runs in its own process group, so
+ * stopping it (SIGTERM, SIGKILL to the whole group after `STOP_GRACE_MS`) leaves nothing behind.
+ */
+export async function startLauncher(args: string[], gateways: number, timeoutMs = 120_000): Promise<RunningCluster> {
+  const bin = resolve(CLIENT_DIR, process.env.MMO_LAUNCHER_BIN ?? '../target/debug/mmo-launcher');
+  if (!existsSync(bin)) {
+    throw new Error(`launcher binary ${bin} not found: build it (cargo build --bins) or set MMO_LAUNCHER_BIN`);
+  }
+  const child = spawn(bin, ['up', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+  });
+  const group = child.pid!;
+  // The launcher stops its services when this process goes (even on a crash of the test).
+  const killGroup = (): void => {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  process.once('exit', killGroup);
+  let out = '';
+  let err = '';
+  const found = new Map<number, LaunchedGateway>();
+  const waiters: (() => void)[] = [];
+  let exited: string | null = null;
+  let runDir = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const m of out.matchAll(/^gateway (\d+): (\S+) \(pid (\d+)\)$/gm)) {
+      found.set(Number(m[1]), { id: Number(m[1]), url: m[2], pid: Number(m[3]) });
+    }
+    runDir = /logs: (\S+)/.exec(out)?.[1] ?? runDir;
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-20_000);
+  });
+  child.on('exit', (code, signal) => {
+    exited = `launcher exited (${code ?? signal})`;
+    waiters.splice(0).forEach((w) => w());
+  });
+  const diagnostics = (): string => {
+    let text = `--- launcher stdout ---\n${out}\n--- launcher stderr (tail) ---\n${err.slice(-4000)}`;
+    if (runDir !== '') {
+      for (const id of [...found.keys()].sort()) {
+        const log = resolve(runDir, `gateway-${id}.log`);
+        if (existsSync(log)) {
+          text += `\n--- ${log} (tail) ---\n${readFileSync(log, 'utf8').slice(-6000)}`;
+        }
+      }
+    }
+    return text;
+  };
+  /** Resolves once `pred` holds, re-checked on every line of output. */
+  const until = <T>(pred: () => T | undefined, ms: number, what: string): Promise<T> =>
+    new Promise<T>((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms\n${diagnostics()}`)), ms);
+      const check = (): void => {
+        const value = pred();
+        if (value !== undefined) {
+          clearTimeout(timer);
+          resolvePromise(value);
+        } else if (exited !== null) {
+          clearTimeout(timer);
+          reject(new Error(`${what}: ${exited}\n${diagnostics()}`));
+        } else {
+          waiters.push(check);
+        }
+      };
+      check();
+    });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(killGroup, STOP_GRACE_MS);
+      await gone;
+      clearTimeout(timer);
+    }
+    // Whatever it started and did not stop (it stops everything on SIGTERM; this is for a SIGKILL).
+    killGroup();
+    process.removeListener('exit', killGroup);
+  };
+  try {
+    await until(() => (/^ready: /m.test(out) && found.size >= gateways ? true : undefined), timeoutMs, 'mmo-launcher up');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    gateways: found,
+    get runDir() {
+      return runDir;
+    },
+    waitForGateway: (id, notPid, ms = 60_000) => {
+      return until(() => {
+        const g = found.get(id);
+        return g !== undefined && g.pid !== notPid ? g : undefined;
+      }, ms, `gateway ${id} started again`);
+    },
+    diagnostics,
+    stop,
+  };
+}
+
+/** How long the launcher may take to stop its cluster after SIGTERM (its services: up to ~15 s). */
+const STOP_GRACE_MS = 40_000;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
