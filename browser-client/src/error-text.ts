@@ -24,6 +24,7 @@ const TEXT: Record<ErrorCode, string> = {
   CharacterCorrupt: 'This character’s saved data cannot be read. Contact the operators, or play another name.',
   StoreUnavailable: 'Saved characters are unavailable right now. Try again shortly.',
   Draining: 'This server is restarting: moving you to another one…',
+  Timeout: 'The connection to the server timed out. Reload the page.',
 };
 
 export function errorText(code: ErrorCode): string {

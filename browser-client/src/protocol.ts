@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'CharacterCorrupt',
   'StoreUnavailable',
   'Draining',
+  'Timeout',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

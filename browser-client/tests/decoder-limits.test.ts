@@ -116,7 +116,7 @@ describe('decoder limits (shared/protocol/src/limits.rs)', () => {
   });
 
   it('rejects an unknown error code', () => {
-    expect(failure(() => decodeServerControl(fromHex('0415'))).message).toMatch(/unknown variant 21 of ErrorCode/);
+    expect(failure(() => decodeServerControl(fromHex('0416'))).message).toMatch(/unknown variant 22 of ErrorCode/);
   });
 
   it('rejects out-of-range snapshot fields like snapshot/wire.rs', () => {

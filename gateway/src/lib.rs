@@ -10,6 +10,7 @@ pub mod drain;
 pub mod held;
 pub mod host;
 pub mod http;
+pub mod http_serve;
 pub mod https;
 pub mod names;
 pub mod online;

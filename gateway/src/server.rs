@@ -266,20 +266,17 @@ impl Gateway {
     }
 }
 
-/// Serves `app` on the HTTP listener until `shutdown`.
-async fn serve_http(listener: HttpListener, app: axum::Router, shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
-    let stopped = |mut shutdown: watch::Receiver<bool>| async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    };
+/// Serves `app` on the HTTP listener until `shutdown` ([`crate::http_serve`]).
+async fn serve_http(listener: HttpListener, app: axum::Router, shutdown: watch::Receiver<bool>) {
     match listener {
         HttpListener::Plain(tcp) => {
             // Snapshots ride the WebSocket fallback: no Nagle delay on them.
             let tcp = axum::serve::ListenerExt::tap_io(tcp, |tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            axum::serve(tcp, app).with_graceful_shutdown(stopped(shutdown)).await
+            crate::http_serve::serve(tcp, app, shutdown).await
         }
-        HttpListener::Tls(tls) => axum::serve(tls, app).with_graceful_shutdown(stopped(shutdown)).await,
+        HttpListener::Tls(tls) => crate::http_serve::serve(tls, app, shutdown).await,
     }
 }
 

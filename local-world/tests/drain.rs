@@ -92,6 +92,7 @@ async fn a_drained_gateway_moves_its_player_to_another_gateway_with_its_characte
     // Closed at once: before or after the client's control stream is open.
     match Client::try_webtransport_with(&info_one).await {
         Ok(mut newcomer) => assert_eq!(newcomer.closed(5).await, Some(refused), "a new session is refused"),
+        Err(mmo_loadtest::client::ClientError::Refused(code)) => assert_eq!(code, refused, "a new session is refused"),
         Err(error) => assert!(error.to_string().contains(&format!("code={refused}")), "{error}"),
     }
     let mut newcomer = Client::websocket_at(one).await;

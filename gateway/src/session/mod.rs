@@ -164,6 +164,7 @@ fn code_name(code: ErrorCode) -> &'static str {
         ErrorCode::CharacterCorrupt => "CharacterCorrupt",
         ErrorCode::StoreUnavailable => "StoreUnavailable",
         ErrorCode::Draining => "Draining",
+        ErrorCode::Timeout => "Timeout",
     }
 }
 
@@ -212,7 +213,9 @@ impl Session {
     }
 
     async fn hello<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
-        let msg = tokio::time::timeout(HELLO_TIMEOUT, self.next_control(t)).await.map_err(|_| End::ClientLeft)??;
+        let msg = tokio::time::timeout(HELLO_TIMEOUT, self.next_control(t))
+            .await
+            .map_err(|_| End::from(ErrorCode::Timeout))??;
         match msg {
             ClientControl::Hello { version } if version == PROTOCOL_VERSION => {
                 let welcome =

@@ -11,6 +11,14 @@ use mmo_protocol::limits::{MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SNAPSHOT
 /// Largest WebSocket message read at all (larger ones fail the read before allocation).
 pub const MAX_WS_MESSAGE: usize = 64 * 1024;
 
+/// Whether a read failed because the message is over [`MAX_WS_MESSAGE`] (the WebSocket library
+/// stops reading it; its error type is not re-exported by axum, so its message is matched:
+/// `launcher/tests/garbage.rs` checks that such a sender is closed with `FrameTooLarge`).
+fn too_long(error: &axum::Error) -> bool {
+    let text = error.to_string();
+    text.contains("Message too long") || text.contains("Space limit exceeded")
+}
+
 #[derive(Debug)]
 pub struct WebSocketClient {
     socket: WebSocket,
@@ -38,6 +46,9 @@ impl Transport for WebSocketClient {
         loop {
             let msg = match self.socket.next().await {
                 None | Some(Ok(Message::Close(_))) => return Err(TransportError::Closed),
+                Some(Err(e)) if too_long(&e) => {
+                    return Err(TransportError::FrameTooLarge { size: MAX_WS_MESSAGE + 1, limit: MAX_WS_MESSAGE })
+                }
                 Some(Err(e)) => return Err(TransportError::Io(e.to_string())),
                 Some(Ok(msg)) => msg,
             };

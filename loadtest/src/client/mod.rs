@@ -297,7 +297,7 @@ fn close_code(e: &web_transport_quinn::SessionError) -> Option<u32> {
 }
 
 /// Every error code, to name close codes.
-const CODES: [ErrorCode; 21] = [
+const CODES: [ErrorCode; 22] = [
     ErrorCode::VersionMismatch,
     ErrorCode::MalformedMessage,
     ErrorCode::UnknownMessage,
@@ -319,6 +319,7 @@ const CODES: [ErrorCode; 21] = [
     ErrorCode::CharacterCorrupt,
     ErrorCode::StoreUnavailable,
     ErrorCode::Draining,
+    ErrorCode::Timeout,
 ];
 
 /// The protocol error a close code stands for (`4000 + code` on both transports).

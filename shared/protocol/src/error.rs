@@ -46,6 +46,9 @@ pub enum ErrorCode {
     /// The gateway is draining (about to stop): connect again through the page's address, which
     /// leads to another gateway, and resume there.
     Draining = 21,
+    /// The client did not send what its phase needs in time (no `Hello` within 10 s of
+    /// opening the session): the session is closed so that idle connections hold nothing.
+    Timeout = 22,
 }
 
 impl ErrorCode {

@@ -256,6 +256,7 @@ pub fn all_error_codes() -> Vec<ErrorCode> {
         CharacterCorrupt,
         StoreUnavailable,
         Draining,
+        Timeout,
     ]
 }
 
