@@ -2,7 +2,7 @@
 //! in-process one does (every command kind, replies, frame streams), a peer sending garbage is
 //! dropped without harming anyone else, a member the zone does not trust and a zone that is not
 //! the registered one are refused, and a broken connection comes back with its subscriptions
-//! while commands keep coming.
+//! while commands keep coming, and with the peer messages that matter sent while it was down.
 
 use mmo_cluster::net::wire::FromZone;
 use mmo_cluster::net::{self, LinkIdentity, LinkServer};
@@ -285,16 +285,7 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions_under_a_s
 
     // The server goes away (every connection dropped) and comes back on the same address.
     zone.stop_server.send(true).unwrap();
-    let (_stop, addr, _) = within("rebinding", async {
-        loop {
-            match serve(zone.local.clone(), zone.addr, &zone.identity, &zone.member).await {
-                Ok(served) => return served,
-                Err(_) => tokio::task::yield_now().await,
-            }
-        }
-    })
-    .await;
-    assert_eq!(addr, zone.addr);
+    let _stop = serve_again(&zone).await;
 
     let report = within("inspect after reconnecting", async {
         loop {
@@ -308,6 +299,61 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions_under_a_s
     // Frames published after the reconnection reach the old subscription.
     frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
     flood.abort();
+}
+
+/// Serves the zone's link again on its address (after `stop_server`), retrying while the old
+/// socket is released.
+async fn serve_again(zone: &Running) -> watch::Sender<bool> {
+    let (stop, addr, _) = within("rebinding", async {
+        loop {
+            match serve(zone.local.clone(), zone.addr, &zone.identity, &zone.member).await {
+                Ok(served) => return served,
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+    })
+    .await;
+    assert_eq!(addr, zone.addr);
+    stop
+}
+
+#[tokio::test]
+async fn a_kill_credit_sent_while_the_link_is_down_is_delivered_once_it_is_back() {
+    let zone = start_zone().await;
+    let remote = zone.connect();
+    for cell in WorldGeometry::default().cells() {
+        remote.send(ZoneCommand::OwnCell { cell, epoch: Epoch(5) }).await.unwrap();
+    }
+    let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
+    let record = mmo_records::PlayerRecord::new("ada", None, glam::IVec2::ZERO, CellId::new(0, 0));
+    let ada = within("join", remote.join(record, route)).await.unwrap().expect("joined").entity;
+    let xp = |report: &mmo_records::ZoneReport| report.entities.iter().find(|e| e.id == ada).map(|e| e.xp);
+    let before = xp(&within("inspect", remote.inspect()).await.unwrap()).expect("ada is simulated");
+
+    // The link breaks; the zone of ada's victim credits the kill meanwhile.
+    zone.stop_server.send(true).unwrap();
+    within("the link is down", async {
+        while remote.is_up() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let credit = PeerMessage::Credit { entity: ada, xp: 50, victim: EntityId::new(ZoneId(2), 77) };
+    remote.send(ZoneCommand::Peer { from: ZoneId(2), msg: credit, sent_us: 0 }).await.unwrap();
+
+    // Back: the credit arrives (it was dropped before the link held it).
+    let _stop = serve_again(&zone).await;
+    within("the credit after reconnecting", async {
+        loop {
+            if let Ok(report) = remote.inspect().await {
+                if xp(&report) == Some(before + 50) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
 }
 
 #[tokio::test]

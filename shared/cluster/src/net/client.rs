@@ -7,8 +7,10 @@
 //! while it is down, fails with [`LinkError::Closed`](crate::link::LinkError::Closed). Frames
 //! go to the subscriber's sender without waiting (a full subscriber loses the frame, as in one
 //! process). Subscriptions are kept and sent again on every new connection. A zone on the
-//! other side drops commands sent while the connection is down (inputs, chat: clients resend;
-//! peer messages: transfers are resent until answered).
+//! other side drops commands sent while the connection is down (inputs: clients send newer
+//! ones; transfers: the zone core resends them until answered), except the peer messages that
+//! matter (kill credits, leaves, chat, recent hits), which wait for the next connection and go
+//! first on it ([`super::held`]).
 //!
 //! [`ZoneCommand::Subscribers`] (a migrated cell's subscribers moving to its new owner) carries
 //! channels that cannot cross processes: it is not sent; remote subscribers follow the registry
@@ -16,6 +18,7 @@
 //! subscriptions).
 
 use super::codec::{self, MAX_MESSAGE};
+use super::held::Held;
 use super::server::{next_message, ConnectionEnd};
 use super::tls::{LinkIdentity, TlsError, LINK_SERVER_NAME};
 use super::wire::{FromZone, JoinRequest, Reply, RequestId, RestoreRequest, StreamId, ToZone};
@@ -100,11 +103,23 @@ struct RemoteLink {
     next_id: u64,
     pending: HashMap<RequestId, Pending>,
     streams: HashMap<StreamId, Stream>,
+    /// Peer messages sent while the connection was down, for the next one.
+    held: Held,
 }
 
 impl RemoteLink {
     fn new(zone: ZoneId, addr: String, tls: TlsConnector, commands: mpsc::Receiver<ZoneCommand>, up: LinkUp) -> Self {
-        RemoteLink { zone, addr, tls, commands, up, next_id: 1, pending: HashMap::new(), streams: HashMap::new() }
+        RemoteLink {
+            zone,
+            addr,
+            tls,
+            commands,
+            up,
+            next_id: 1,
+            pending: HashMap::new(),
+            streams: HashMap::new(),
+            held: Held::default(),
+        }
     }
 
     async fn run(mut self) {
@@ -192,7 +207,7 @@ impl RemoteLink {
                 ToZone::Subscribe { cell: s.cell, subscriber: s.subscriber, stream }
             })
             .collect();
-        for msg in resubscribe {
+        for msg in resubscribe.into_iter().chain(self.held.take()) {
             writer.write_all(&codec::encode_framed(&msg)?).await?;
         }
         loop {
@@ -327,13 +342,19 @@ impl RemoteLink {
     }
 
     /// A command sent while the connection is down: requests fail at once (their reply channel
-    /// is dropped), subscriptions are kept for the next connection, the rest is dropped.
+    /// is dropped), subscriptions are kept for the next connection, so are the peer messages
+    /// that matter ([`Held`]); the rest is dropped.
     fn offline(&mut self, cmd: ZoneCommand) {
-        match cmd {
+        let kept = match cmd {
             ZoneCommand::Subscribe { .. } | ZoneCommand::Unsubscribe { .. } => {
                 let _ = self.wire_form(cmd);
+                true
             }
-            _ => metrics::counter!("mmo_link_commands_dropped_total").increment(1),
+            ZoneCommand::Peer { from, msg, sent_us } => self.held.hold(from, msg, sent_us),
+            _ => false,
+        };
+        if !kept {
+            metrics::counter!("mmo_link_commands_dropped_total").increment(1);
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod codec;
+pub mod held;
 mod server;
 pub mod tls;
 pub mod wire;
