@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets and runs each for a bounded time (default 20 s; FUZZ_SECONDS), two at
 # a time, from the seed corpus in fuzz/corpus/<target> (left unchanged: what a run finds goes
-# to a scratch copy). A crash fails the run; its input is kept in fuzz/artifacts/<target>/.
+# to a scratch copy) and with the dictionary fuzz/dicts/<target>.dict where there is one. A crash fails the run; its input is kept in fuzz/artifacts/<target>/.
 #   fuzz/run.sh                  every target, 20 s each
 #   FUZZ_SECONDS=600 fuzz/run.sh snapshot zone_link
 #   FUZZ_RUNS=10000000 fuzz/run.sh   a number of executions per target instead of a time
@@ -26,8 +26,13 @@ trap 'rm -rf "$scratch"' EXIT
 run_one() {
   local t="$1"
   mkdir -p "$scratch/$t"
+  # A dictionary of the tokens a text format is made of, where one helps (fuzz/dicts/).
+  local dict=()
+  if [ -f "dicts/$t.dict" ]; then
+    dict=("-dict=dicts/$t.dict")
+  fi
   if cargo +nightly fuzz run "${flags[@]}" "$t" "$scratch/$t" "corpus/$t" -- \
-    "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
     >"$scratch/$t.log" 2>&1; then
     local runs time
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$scratch/$t.log" | grep -o '[0-9]*$')"

@@ -1,6 +1,6 @@
 //! Structure-aware: two zone cores sharing a small world (zone 1 the west cell, zone 2 the
 //! east one), driven by an arbitrary sequence of operations: ticks, player inputs (walking,
-//! jumping, fighting), `/drop`, messages between the zones delivered late and interleaved
+//! jumping, fighting), `/drop`, `/give NAME`, messages between the zones delivered late and interleaved
 //! across links (each link in order, as a connection or channel keeps it), and cells moved
 //! between the zones while nothing is in flight (as the coordinator moves them).
 //!
@@ -30,6 +30,11 @@ enum Op {
     },
     Drop {
         player: u8,
+    },
+    /// `/give NAME` from one player to another (done when they stand within reach on one zone).
+    Give {
+        from: u8,
+        to: u8,
     },
     /// Delivers the oldest message of one link (of those with messages waiting).
     Deliver {
@@ -165,6 +170,12 @@ fuzz_target!(|ops: Vec<Op>| {
                 let (id, _) = players[usize::from(player) % PLAYERS];
                 let at = cluster.holder(id).unwrap_or(0);
                 cluster.cores[at].chat(id, "/drop".into());
+                cluster.collect();
+            }
+            Op::Give { from, to } => {
+                let (id, _) = players[usize::from(from) % PLAYERS];
+                let at = cluster.holder(id).unwrap_or(0);
+                cluster.cores[at].chat(id, format!("/give p{}", usize::from(to) % PLAYERS).into());
                 cluster.collect();
             }
             Op::Deliver { link } => cluster.deliver(usize::from(link)),
