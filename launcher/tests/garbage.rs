@@ -20,8 +20,7 @@ mod support;
 use futures::future::join_all;
 use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{error_code, Client, ConnectInfo, Endpoints, Event, Trust};
-use mmo_loadtest::scenario::ScenarioFile;
-use mmo_loadtest::{run, RunOptions, Scenario};
+use mmo_loadtest::Scenario;
 use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, InputFrame, ServerControl, PROTOCOL_VERSION};
 use mmo_test_services::wait::wait_until;
 use mmo_world::rng::SplitMix64;
@@ -29,7 +28,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-use support::{bin_dir, bots_online, websocket_url, PATIENCE};
+use support::{bin_dir, bots_online, playing_bots, start_bots, websocket_url, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
@@ -40,21 +39,7 @@ const CLOSED_WITHIN: Duration = Duration::from_secs(30);
 const RSS_GROWTH_BOUND_KIB: u64 = 64 * 1024;
 
 fn scenario(target: &str) -> Scenario {
-    let text = format!(
-        r#"
-name = "garbage"
-seed = 23
-target = "{target}"
-stages = [
-  {{ duration = "3s", target = {BOTS} }},
-  {{ duration = "10m", target = {BOTS} }},
-]
-thresholds = ["unexpected_disconnects == 0", "connect_failures == 0", "snapshot_gaps == 0"]
-transport_mix = {{ webtransport = 50, websocket = 50 }}
-behaviours = {{ wander = 2, fighter = 1 }}
-"#
-    );
-    Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
+    playing_bots("garbage", 23, target, BOTS, "3s", "wander = 2, fighter = 1", &["snapshot_gaps == 0"])
 }
 
 /// The gateway's resident memory (KiB), from `/proc`.
@@ -304,8 +289,7 @@ async fn garbage_closes_its_senders_and_no_one_else_notices() {
     };
 
     let scenario = scenario(&play);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
+    let (stop, bots) = start_bots(scenario);
     wait_until("every bot online", PATIENCE, || bots_online(&base, BOTS)).await;
     let rss_before = rss_kib(pid);
 

@@ -14,48 +14,26 @@
 
 mod support;
 
-use mmo_launcher::{Cluster, ClusterConfig, Role};
-use mmo_loadtest::scenario::ScenarioFile;
-use mmo_loadtest::{run, RunOptions, Scenario};
+use mmo_launcher::{Cluster, Role};
+use mmo_loadtest::Scenario;
 use mmo_test_services::wait::wait_until;
 use std::time::Instant;
-use support::{bin_dir, bots_on, bots_online, PATIENCE};
+use support::{bots_on, bots_online, playing_bots, start_bots, two_gateways, PATIENCE};
 
 const BOTS: usize = 16;
 
 fn scenario(target: &str) -> Scenario {
-    let text = format!(
-        r#"
-name = "gateway-loss"
-seed = 17
-target = "{target}"
-stages = [
-  {{ duration = "3s", target = {BOTS} }},
-  {{ duration = "10m", target = {BOTS} }},
-]
-thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
-transport_mix = {{ webtransport = 50, websocket = 50 }}
-behaviours = {{ wander = 2, border_crosser = 1, trader = 1 }}
-"#
-    );
-    Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
+    playing_bots("gateway-loss", 17, target, BOTS, "3s", "wander = 2, border_crosser = 1, trader = 1", &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn players_of_a_killed_gateway_resume_on_another_with_their_characters() {
-    let config = ClusterConfig {
-        zones: 2,
-        gateways: 2,
-        coordinators: 1,
-        coordinator_args: vec!["--period-ms=250".into()],
-        ..ClusterConfig::new(bin_dir())
-    };
+    let config = two_gateways();
     let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
     let url = |n| url::Url::parse(&cluster.service(&Role::Gateway(n)).expect("gateway").ready).unwrap();
     let (one, two) = (url(1), url(2));
     let scenario = scenario(two.as_str());
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
+    let (stop, bots) = start_bots(scenario);
 
     wait_until("every bot plays on gateway 2", PATIENCE, || async { bots_on(&one, 2).await >= BOTS }).await;
     cluster.kill(&Role::Gateway(2)).await.expect("kill -9 gateway 2");

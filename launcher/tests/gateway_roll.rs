@@ -10,46 +10,24 @@
 
 mod support;
 
-use mmo_launcher::{Cluster, ClusterConfig};
-use mmo_loadtest::scenario::ScenarioFile;
-use mmo_loadtest::{run, RunOptions, Scenario};
+use mmo_launcher::Cluster;
+use mmo_loadtest::Scenario;
 use mmo_test_services::wait::wait_until;
-use support::{bin_dir, bots_on, bots_online, PATIENCE};
+use support::{bots_on, bots_online, playing_bots, start_bots, two_gateways, PATIENCE};
 
 const BOTS: usize = 20;
 
 fn scenario(target: &str) -> Scenario {
-    let text = format!(
-        r#"
-name = "gateway-roll"
-seed = 11
-target = "{target}"
-stages = [
-  {{ duration = "3s", target = {BOTS} }},
-  {{ duration = "10m", target = {BOTS} }},
-]
-thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
-transport_mix = {{ webtransport = 50, websocket = 50 }}
-behaviours = {{ wander = 2, border_crosser = 1, fighter = 1 }}
-"#
-    );
-    Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
+    playing_bots("gateway-roll", 11, target, BOTS, "3s", "wander = 2, border_crosser = 1, fighter = 1", &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn players_move_to_the_other_gateway_when_theirs_restarts() {
-    let config = ClusterConfig {
-        zones: 2,
-        gateways: 2,
-        coordinators: 1,
-        coordinator_args: vec!["--period-ms=250".into()],
-        ..ClusterConfig::new(bin_dir())
-    };
+    let config = two_gateways();
     let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
     let play = cluster.play_url().expect("gateway 1");
     let scenario = scenario(&play);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
+    let (stop, bots) = start_bots(scenario);
 
     // Every bot plays on gateway 1, then both gateways restart one after the other.
     // The bots play until the roll is over and they are all back (however long a busy machine

@@ -12,32 +12,17 @@ mod support;
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::{EventKind, MoveReason, Registry};
 use mmo_launcher::{Cluster, ClusterConfig};
-use mmo_loadtest::scenario::ScenarioFile;
-use mmo_loadtest::{run, RunOptions, Scenario};
+use mmo_loadtest::Scenario;
 use mmo_test_services::wait::wait_until;
 use mmo_world::ZoneId;
 use std::collections::BTreeSet;
-use support::{bin_dir, bots_online, PATIENCE};
+use support::{bin_dir, bots_online, playing_bots, start_bots, PATIENCE};
 
 const ZONES: u32 = 4;
 const BOTS: usize = 24;
 
 fn scenario(target: &str) -> Scenario {
-    let text = format!(
-        r#"
-name = "rolling-restart"
-seed = 5
-target = "{target}"
-stages = [
-  {{ duration = "4s", target = {BOTS} }},
-  {{ duration = "10m", target = {BOTS} }},
-]
-thresholds = ["unexpected_disconnects == 0", "connect_failures == 0"]
-transport_mix = {{ webtransport = 50, websocket = 50 }}
-behaviours = {{ border_crosser = 3, wander = 2, fighter = 1 }}
-"#
-    );
-    Scenario::resolve(ScenarioFile::parse(&text).unwrap(), None).unwrap()
+    playing_bots("rolling-restart", 5, target, BOTS, "4s", "border_crosser = 3, wander = 2, fighter = 1", &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,8 +36,7 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
     let play = cluster.play_url().expect("a gateway");
     let scenario = scenario(&play);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let bots = tokio::spawn(async move { run(&scenario, RunOptions::default(), shutdown).await });
+    let (stop, bots) = start_bots(scenario);
 
     // Once every bot plays, roll every zone while they play; the bots leave once the roll is
     // over (however long a busy machine takes) and they all still play.

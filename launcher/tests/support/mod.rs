@@ -4,10 +4,14 @@
 #![allow(dead_code)]
 
 use mmo_loadtest::client::{Client, Event, Trust};
+use mmo_loadtest::scenario::ScenarioFile;
+use mmo_loadtest::{LoadtestError, Report, RunOptions, Scenario};
 use mmo_protocol::{ClientControl, ErrorCode, ServerControl, PROTOCOL_VERSION};
 use mmo_world::EntityId;
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// Bound on waiting for things that should happen within seconds (a hang must not stall CI).
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -63,4 +67,60 @@ pub async fn bots_on(play: &url::Url, gateway: u64) -> usize {
     rows.iter()
         .filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("lt")) && r["gateway"].as_u64() == Some(gateway))
         .count()
+}
+
+/// What the bots of a test do: `name`'s `bots` bots (half over WebTransport, half over the
+/// WebSocket) against `target`, ramped up over `ramp` (e.g. `"3s"`) and then playing until the
+/// test stops them (a 10-minute hold it cuts short); `behaviours` is a TOML inline table's
+/// body (`wander = 2, fighter = 1`); the run holds no session lost and no login refused, and
+/// `extra_thresholds`.
+pub fn playing_bots(
+    name: &str,
+    seed: u64,
+    target: &str,
+    bots: usize,
+    ramp: &str,
+    behaviours: &str,
+    extra_thresholds: &[&str],
+) -> Scenario {
+    let thresholds: Vec<String> = ["unexpected_disconnects == 0", "connect_failures == 0"]
+        .iter()
+        .chain(extra_thresholds)
+        .map(|t| format!("{t:?}"))
+        .collect();
+    let text = format!(
+        r#"
+name = "{name}"
+seed = {seed}
+target = "{target}"
+stages = [
+  {{ duration = "{ramp}", target = {bots} }},
+  {{ duration = "10m", target = {bots} }},
+]
+thresholds = [{thresholds}]
+transport_mix = {{ webtransport = 50, websocket = 50 }}
+behaviours = {{ {behaviours} }}
+"#,
+        thresholds = thresholds.join(", ")
+    );
+    Scenario::resolve(ScenarioFile::parse(&text).expect("the test's scenario parses"), None).expect("and resolves")
+}
+
+/// Runs `scenario`'s bots in a task; `true` on the sender makes them leave and the task return
+/// the run's report.
+pub fn start_bots(scenario: Scenario) -> (watch::Sender<bool>, JoinHandle<Result<Report, LoadtestError>>) {
+    let (stop, shutdown) = watch::channel(false);
+    let bots = tokio::spawn(async move { mmo_loadtest::run(&scenario, RunOptions::default(), shutdown).await });
+    (stop, bots)
+}
+
+/// A cluster of 2 zones and 2 gateways, with one coordinator deciding every 250 ms.
+pub fn two_gateways() -> mmo_launcher::ClusterConfig {
+    mmo_launcher::ClusterConfig {
+        zones: 2,
+        gateways: 2,
+        coordinators: 1,
+        coordinator_args: vec!["--period-ms=250".into()],
+        ..mmo_launcher::ClusterConfig::new(bin_dir())
+    }
 }
