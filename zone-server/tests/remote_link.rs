@@ -9,6 +9,7 @@ use mmo_cluster::net::{self, LinkIdentity, LinkServer};
 use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle, ZoneInfo};
 use mmo_protocol::{CellEvent, CellFrame};
 use mmo_records::{EntityRecord, PeerMessage, PlayerPart, RecordKind, SessionRoute};
+use mmo_test_services::wait::{wait_for, wait_until};
 use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::runtime::ZoneLinks;
@@ -88,6 +89,11 @@ async fn serve(
 
 async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(PATIENCE, f).await.unwrap_or_else(|_| panic!("{what}: nothing within {PATIENCE:?}"))
+}
+
+/// The zone's report, once `remote` gets an answer (it is reconnecting, or not trusted yet).
+async fn answered(what: &str, remote: &ZoneHandle) -> mmo_records::ZoneReport {
+    wait_for(what, PATIENCE, || async { remote.inspect().await.ok() }).await
 }
 
 /// The next frame that satisfies `pred`.
@@ -287,15 +293,7 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions_under_a_s
     zone.stop_server.send(true).unwrap();
     let _stop = serve_again(&zone).await;
 
-    let report = within("inspect after reconnecting", async {
-        loop {
-            if let Ok(report) = remote.inspect().await {
-                return report;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    let report = answered("inspect after reconnecting", &remote).await;
     // Frames published after the reconnection reach the old subscription.
     frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
     flood.abort();
@@ -332,26 +330,14 @@ async fn a_kill_credit_sent_while_the_link_is_down_is_delivered_once_it_is_back(
 
     // The link breaks; the zone of ada's victim credits the kill meanwhile.
     zone.stop_server.send(true).unwrap();
-    within("the link is down", async {
-        while remote.is_up() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
+    wait_until("the link is down", PATIENCE, || async { !remote.is_up() }).await;
     let credit = PeerMessage::Credit { entity: ada, xp: 50, victim: EntityId::new(ZoneId(2), 77) };
     remote.send(ZoneCommand::Peer { from: ZoneId(2), msg: credit, sent_us: 0 }).await.unwrap();
 
     // Back: the credit arrives (it was dropped before the link held it).
     let _stop = serve_again(&zone).await;
-    within("the credit after reconnecting", async {
-        loop {
-            if let Ok(report) = remote.inspect().await {
-                if xp(&report) == Some(before + 50) {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    wait_until("the credit after reconnecting", PATIENCE, || async {
+        remote.inspect().await.is_ok_and(|report| xp(&report) == Some(before + 50))
     })
     .await;
 }
@@ -471,15 +457,7 @@ async fn a_member_the_zone_does_not_trust_is_refused_until_it_registers() {
 
     // Once trusted (as when it registers), the same handle gets through on a later attempt.
     zone.trusted.set([zone.member.hash(), stranger.hash()]);
-    let report = within("an answer once trusted", async {
-        loop {
-            if let Ok(report) = remote.inspect().await {
-                return report;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    let report = answered("an answer once trusted", &remote).await;
     assert_eq!(report.zone, ZONE);
 }
 
