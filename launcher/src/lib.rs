@@ -6,6 +6,8 @@
 //! for on the `ready: ...` line it prints (no sleeps); logs go to files in a temporary run
 //! directory. Dropping the [`Cluster`] (or [`Cluster::stop`]) ends every process it started.
 
+pub mod chaos;
+
 use anyhow::{bail, Context};
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::Registry;
@@ -66,6 +68,9 @@ pub struct ClusterConfig {
     pub npcs_per_cell: u32,
     /// Extra flags for the coordinators (e.g. `--rebalance off`).
     pub coordinator_args: Vec<String>,
+    /// Gateways whose addresses have port 0 get free ports picked once, at start, so that a
+    /// gateway restarted after a crash answers at the same URLs (else it takes new ones).
+    pub pin_gateway_ports: bool,
 }
 
 impl ClusterConfig {
@@ -85,6 +90,7 @@ impl ClusterConfig {
             cell_tiles: 128,
             npcs_per_cell: 6,
             coordinator_args: Vec::new(),
+            pin_gateway_ports: false,
         }
     }
 }
@@ -210,11 +216,15 @@ impl Cluster {
         for n in 1..=config.gateways {
             let mut args = common(&cluster);
             args.extend(store(&cluster));
-            let (http, quic) = if n == 1 {
+            let (mut http, mut quic) = if n == 1 {
                 (config.http.clone(), config.quic.clone())
             } else {
                 ("127.0.0.1:0".into(), "127.0.0.1:0".into())
             };
+            if config.pin_gateway_ports {
+                http = pinned(&http, Proto::Tcp).with_context(|| format!("a free TCP port for gateway {n}"))?;
+                quic = pinned(&quic, Proto::Udp).with_context(|| format!("a free UDP port for gateway {n}"))?;
+            }
             args.extend([
                 format!("--id={n}"),
                 format!("--lease-ttl={}", config.lease_ttl),
@@ -348,6 +358,27 @@ impl Cluster {
 
     pub fn etcd_endpoint(&self) -> &str {
         self.etcd.endpoint()
+    }
+
+    /// The Redis every zone and gateway keeps players in (`redis://...`).
+    pub fn redis_url(&self) -> String {
+        self.redis.url()
+    }
+
+    /// The world's name (its keys in etcd).
+    pub fn world(&self) -> &str {
+        &self.world
+    }
+
+    /// Sends `signal` to a running service (SIGSTOP pauses it, SIGCONT resumes it).
+    pub fn signal(&self, role: &Role, signal: mmo_test_services::Signal) -> anyhow::Result<()> {
+        let pid = self.service(role).and_then(Service::pid).context("no such running service")?;
+        mmo_test_services::signal(pid, signal).with_context(|| format!("signalling {role:?} ({pid})"))
+    }
+
+    /// Whether every service runs (none is waiting for its restart).
+    pub fn all_up(&self) -> bool {
+        self.services.iter().all(|s| s.down.is_none())
     }
 
     /// Where the services' logs are.
@@ -530,6 +561,27 @@ async fn wait_or_kill(service: &mut Service, deadline: tokio::time::Instant) {
         warn!(role = ?service.role, "did not stop in time; killing");
         let _ = service.child.kill().await;
     }
+}
+
+#[derive(Clone, Copy)]
+enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// `address` itself, or with a free port of `proto` in place of port 0 (picked now, then let
+/// go: a service binding it a moment later gets it, barring a race with another process).
+fn pinned(address: &str, proto: Proto) -> std::io::Result<String> {
+    let addr: std::net::SocketAddr =
+        address.parse().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    if addr.port() != 0 {
+        return Ok(address.to_string());
+    }
+    let port = match proto {
+        Proto::Tcp => std::net::TcpListener::bind(addr)?.local_addr()?.port(),
+        Proto::Udp => std::net::UdpSocket::bind(addr)?.local_addr()?.port(),
+    };
+    Ok(std::net::SocketAddr::new(addr.ip(), port).to_string())
 }
 
 fn tail(path: &Path) -> String {

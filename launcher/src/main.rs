@@ -8,9 +8,18 @@
 //! typing `stop` stops every process it started. A service that exits on its own (a crash,
 //! `kill -9`) is started again with the same id, after a backoff (1 s, doubling for repeated
 //! quick exits, up to 30 s), as Kubernetes or systemd would.
+//!
+//! `mmo-launcher chaos`: the same cluster (2 gateways) under many faults while load-test bots
+//! play (kill -9 of a zone every 60 s, of the leading coordinator every 90 s, of a gateway
+//! every 120 s, one zone paused past its lease), then an item census; writes
+//! `chaos.json` and `chaos.html` and exits non-zero if a target was missed (see
+//! `mmo_launcher::chaos`).
 
 use clap::{Parser, Subcommand};
+use mmo_launcher::chaos::schedule::{Every, Schedule};
+use mmo_launcher::chaos::ChaosConfig;
 use mmo_launcher::{Cluster, ClusterConfig, Role, Service};
+use std::time::Duration;
 use std::io::Write;
 use std::path::PathBuf;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -26,6 +35,109 @@ struct Cli {
 enum Cmd {
     /// Starts the cluster and runs it until Ctrl-C or `stop`.
     Up(UpArgs),
+    /// A soak under faults with bots playing, and an item census at the end.
+    Chaos(ChaosArgs),
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    mmo_loadtest::duration::parse(text)
+}
+
+#[derive(clap::Args, Debug)]
+struct ChaosArgs {
+    /// Where mmo-zone, mmo-gateway and mmo-coordinator are (default: next to this program).
+    #[arg(long, env = "MMO_BIN_DIR")]
+    bin_dir: Option<PathBuf>,
+    /// Load-test bots playing through the soak.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    bots: u32,
+    /// How long the faults go on, once the bots are in (e.g. 10m, 90s).
+    #[arg(long, default_value = "10m", value_parser = duration)]
+    duration: Duration,
+    /// How long the bots take to come in.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    ramp: Duration,
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=64))]
+    zones: u32,
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=8))]
+    gateways: u32,
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=8))]
+    coordinators: u32,
+    /// Lease time to live of every service, in seconds.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=60))]
+    lease_ttl: u64,
+    /// A zone is killed first after this, then every --zone-kill-every (0: once).
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    zone_kill_first: Duration,
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    zone_kill_every: Duration,
+    #[arg(long, default_value = "45s", value_parser = duration)]
+    leader_kill_first: Duration,
+    #[arg(long, default_value = "90s", value_parser = duration)]
+    leader_kill_every: Duration,
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    gateway_kill_first: Duration,
+    #[arg(long, default_value = "120s", value_parser = duration)]
+    gateway_kill_every: Duration,
+    /// When a zone is paused (SIGSTOP), once.
+    #[arg(long, default_value = "110s", value_parser = duration)]
+    pause_at: Duration,
+    /// How long it stays paused (default: three lease TTLs).
+    #[arg(long, value_parser = duration)]
+    pause_for: Option<Duration>,
+    /// No fault in this last stretch: the world settles before the census.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    quiet_tail: Duration,
+    /// The report's directory (default: chaos-report/<time>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+fn bin_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    Ok(match given {
+        Some(dir) => dir,
+        None => std::env::current_exe()?.parent().map(PathBuf::from).unwrap_or_default(),
+    })
+}
+
+async fn chaos(args: ChaosArgs) -> anyhow::Result<()> {
+    let cluster = ClusterConfig {
+        coordinators: args.coordinators,
+        zones: args.zones,
+        gateways: args.gateways,
+        lease_ttl: args.lease_ttl,
+        ..ClusterConfig::new(bin_dir(args.bin_dir)?)
+    };
+    let schedule = Schedule {
+        zone_kill: Every { first: args.zone_kill_first, every: args.zone_kill_every },
+        leader_kill: Every { first: args.leader_kill_first, every: args.leader_kill_every },
+        gateway_kill: Every { first: args.gateway_kill_first, every: args.gateway_kill_every },
+        pause_at: Some(args.pause_at),
+        quiet_tail: args.quiet_tail,
+    };
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from("chaos-report").join(mmo_loadtest::report::meta::compact(mmo_world::unix_ms()))
+    });
+    let config = ChaosConfig {
+        cluster,
+        bots: args.bots,
+        ramp: args.ramp,
+        duration: args.duration,
+        schedule,
+        pause_for: args.pause_for.unwrap_or(Duration::from_secs(3 * args.lease_ttl)),
+        out_dir: out.clone(),
+        seed: args.seed,
+    };
+    let report = mmo_launcher::chaos::run(&config).await?;
+    let mut stdout = std::io::stdout();
+    write!(stdout, "{}", report.summary())?;
+    writeln!(stdout, "report: {}", out.join("chaos.html").display())?;
+    if !report.passed {
+        anyhow::bail!("the chaos soak missed a target");
+    }
+    Ok(())
 }
 
 #[derive(clap::Args, Debug)]
@@ -99,11 +211,11 @@ fn gateway_line(service: &Service) -> Option<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     mmo_cluster::cli::init_logging("info");
-    let Cmd::Up(args) = Cli::parse().command;
-    let bin_dir = match args.bin_dir {
-        Some(dir) => dir,
-        None => std::env::current_exe()?.parent().map(PathBuf::from).unwrap_or_default(),
+    let args = match Cli::parse().command {
+        Cmd::Up(args) => args,
+        Cmd::Chaos(args) => return chaos(args).await,
     };
+    let bin_dir = bin_dir(args.bin_dir)?;
     let client_dir = args.client_dir.join("index.html").exists().then_some(args.client_dir.clone());
     if client_dir.is_none() {
         tracing::warn!(dir = %args.client_dir.display(), "--client-dir has no index.html: no page and no dashboard (run scripts/build-client.sh)");

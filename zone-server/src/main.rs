@@ -13,7 +13,7 @@ use mmo_world::ZoneId;
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::drain;
 use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
-use mmo_zone::ops::{self, Readiness};
+use mmo_zone::ops::{self, Inspected, Readiness};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,7 +51,7 @@ struct Args {
     /// stops anyway (its cells are then taken over from checkpoints). 0: no drain.
     #[arg(long, env = "MMO_DRAIN_TIMEOUT_SECS", default_value_t = 25)]
     drain_timeout_secs: u64,
-    /// TCP address of /metrics, /livez and /readyz.
+    /// TCP address of /metrics, /livez, /readyz and /report.
     #[arg(long, env = "MMO_HTTP", default_value = "127.0.0.1:0")]
     http: SocketAddr,
     /// NPCs spawned in each cell the zone takes fresh.
@@ -77,7 +77,8 @@ async fn main() -> anyhow::Result<()> {
     let (link_addr, http_addr) = (link.local_addr(), http.local_addr()?);
     let ready = Readiness::default();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let app = ops::router(metrics, ready.clone());
+    let inspected = Inspected::default();
+    let app = ops::router(metrics, ready.clone(), inspected.clone());
     let mut http_shutdown = shutdown.clone();
     tokio::spawn(async move {
         axum::serve(http, app).with_graceful_shutdown(async move { drop(http_shutdown.wait_for(|s| *s).await) }).await
@@ -100,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
     let host = ZoneHost::start(registry.clone(), config, ZoneLink::Tls(link), Stores { durable: store, hot })
         .await
         .context("registering the zone")?;
+    inspected.set(host.handle());
     writeln!(std::io::stdout(), "ready: link={link_addr} http={http_addr}")?;
     std::io::stdout().flush()?;
     let drain_timeout = Duration::from_secs(args.drain_timeout_secs);

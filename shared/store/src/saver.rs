@@ -95,6 +95,7 @@ impl Saver {
             store,
             rx,
             backoff: config.backoff_min,
+            outcomes: Outcomes::default(),
             config,
             pending: HashMap::new(),
             order: VecDeque::new(),
@@ -151,6 +152,16 @@ pub struct SaverDriver<S> {
     /// Set after a failed write: no write before then.
     retry_at: Option<Instant>,
     backoff: Duration,
+    /// What became of the saves so far, logged when the driver ends.
+    outcomes: Outcomes,
+}
+
+/// Saves counted by outcome over a driver's life.
+#[derive(Clone, Copy, Debug, Default)]
+struct Outcomes {
+    written: u64,
+    stale: u64,
+    dropped: u64,
 }
 
 impl<S> std::fmt::Debug for SaverDriver<S> {
@@ -169,6 +180,10 @@ impl<S: DurableStore> SaverDriver<S> {
             self.report_depth();
             let due = self.due(next_batch, open);
             if !open && self.pending.is_empty() {
+                // The saves of this process's life, for operators and the chaos soak (a zone
+                // deposed while paused must have written nothing once its lease was gone).
+                let Outcomes { written, stale, dropped } = self.outcomes;
+                tracing::info!(written, stale, dropped, "saver stopped: its last saves are done");
                 return;
             }
             let can_take = open && self.pending.len() < self.config.pending_limit;
@@ -290,12 +305,17 @@ impl<S: DurableStore> SaverDriver<S> {
 
     fn done(&mut self, record: &PlayerRecord, result: Result<SaveOutcome>) {
         match &result {
-            Ok(SaveOutcome::Written) => metrics::counter!("mmo_store_saves_total", "outcome" => "written").increment(1),
+            Ok(SaveOutcome::Written) => {
+                self.outcomes.written += 1;
+                metrics::counter!("mmo_store_saves_total", "outcome" => "written").increment(1)
+            }
             Ok(SaveOutcome::Stale { stored }) => {
+                self.outcomes.stale += 1;
                 metrics::counter!("mmo_store_saves_total", "outcome" => "stale").increment(1);
                 tracing::debug!(player = %record.name, version = record.version, stored, "stale save refused");
             }
             Err(error) => {
+                self.outcomes.dropped += 1;
                 metrics::counter!("mmo_store_save_failures_total").increment(1);
                 tracing::error!(player = %record.name, version = record.version, %error, "save dropped");
             }
