@@ -7,6 +7,11 @@
 //! comes for [`LOST_AFTER`]): the bot resumes elsewhere the same way, counted also as a gateway
 //! loss, and how far its character stood from where it was before is its rollback.
 //!
+//! Every snapshot's own position also goes through a [`RollbackWatch`], across gateway moves:
+//! a jump of the character back to a place it held earlier (a zone killed and the character
+//! restored from an older state) or beyond what physics allows is a rollback, counted per bot
+//! and reported with its time to the [`Recorder`].
+//!
 //! Each tick it sends the input due (with the previous ones repeated against loss, as the
 //! browser does), acknowledging the newest snapshot it rebuilt; everything it receives goes
 //! through its [`Tracker`] into the shared [`Recorder`].
@@ -14,7 +19,8 @@
 use crate::behaviour::Brain;
 use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic, Trust};
 use crate::mix::{Behaviour, Transport};
-use crate::recorder::{Recorder, SnapshotReport};
+use crate::recorder::{Recorder, RollbackEvent, SnapshotReport};
+use crate::rollback::RollbackWatch;
 use crate::session::{join, relocate, Joined};
 use crate::tracker::Tracker;
 use crate::view::SharedExtrapolations;
@@ -95,6 +101,11 @@ pub struct BotSummary {
     pub gateway_losses: u64,
     /// The farthest the character stood, after a move, from where it was before (tiles).
     pub longest_rollback_tiles: Option<f64>,
+    /// Jumps of the character's own position back to an earlier place or beyond physics
+    /// ([`crate::rollback`]), across gateway moves too.
+    pub rollbacks: u64,
+    /// The most movement progress one of them lost (s); jumps to places never held add none.
+    pub longest_rollback_s: Option<f64>,
     /// Snapshots that showed another avatar of this character (a second copy in the world,
     /// e.g. one its killed gateway left behind): never, if all is well.
     pub twins_seen: u64,
@@ -114,6 +125,8 @@ const GAPS_KEPT: usize = 3;
 pub struct GapSeen {
     /// The tick of the snapshot after the gap.
     pub tick: u64,
+    /// When that snapshot arrived (Unix milliseconds), to match a gap to a fault's time.
+    pub at_unix_ms: u64,
     /// Ticks skipped before it.
     pub missed: u64,
     pub zone: u32,
@@ -158,6 +171,8 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
             longest_move_outage_ms: None,
             gateway_losses: 0,
             longest_rollback_tiles: None,
+            rollbacks: 0,
+            longest_rollback_s: None,
             twins_seen: 0,
             round_trips: 0,
             last_position: None,
@@ -220,6 +235,9 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
     let chat_every = (ctx.chat_every.as_millis() / tick.as_millis().max(1)) as u64;
     let mut brain = Brain::new(spec.behaviour, spec.seed, geometry, hotspot, chat_every);
     let mut tracker = Tracker::default();
+    // Kept across gateway moves: a rollback across one is a jump too.
+    let mut positions = RollbackWatch::default();
+    let mut zone: Option<u32> = None;
     let mut view = Arc::new(View::default());
     let mut me: Option<Body> = None;
     let mut reported = client.traffic;
@@ -259,6 +277,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 let mut new = 0;
                 while seq < due_now {
                     tracker.input_sent(seq + 1, (t0 + tick * seq).into_std(), sent_at);
+                    positions.input_sent(buttons);
                     seq += 1;
                     new += 1;
                 }
@@ -319,12 +338,36 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     let you = &s.you;
                     me = Some(you.body);
                     rtts.clear();
-                    let outcome = tracker.snapshot(s.tick, you, Instant::now(), |c, r| rtts.push((c, r)));
+                    let arrived = Instant::now();
+                    let arrived_ms = mmo_world::unix_ms();
+                    // A late snapshot is not where the character stands now.
+                    if positions.last_tick().is_none_or(|t| s.tick > t) {
+                        if let Some(r) = positions.observe(arrived, s.tick, you.body.pos, you.hp > 0, you.last_input_seq) {
+                            summary.rollbacks += 1;
+                            if let Some(secs) = r.seconds {
+                                summary.longest_rollback_s = Some(summary.longest_rollback_s.map_or(secs, |m| m.max(secs)));
+                            }
+                            let from_zone = zone.unwrap_or(you.zone.0);
+                            warn!(tick = s.tick.0, seconds = ?r.seconds, tiles = r.tiles, outage_s = r.outage_s, zone = you.zone.0, from_zone, "own position rolled back");
+                            ctx.recorder.rollback(RollbackEvent {
+                                at_unix_ms: arrived_ms,
+                                bot: spec.name.clone(),
+                                seconds: r.seconds,
+                                tiles: r.tiles,
+                                zone: you.zone.0,
+                                from_zone,
+                                outage_s: r.outage_s,
+                            });
+                        }
+                        zone = Some(you.zone.0);
+                    }
+                    let outcome = tracker.snapshot(s.tick, you, arrived, |c, r| rtts.push((c, r)));
                     summary.snapshots += 1;
                     if outcome.missed > 0 {
                         summary.snapshot_gaps += 1;
                         let gap = GapSeen {
                             tick: s.tick.0,
+                            at_unix_ms: arrived_ms,
                             missed: outcome.missed,
                             zone: you.zone.0,
                             cell: you.cell.to_string(),
@@ -408,6 +451,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 reported = Traffic::default();
                 // A new session: its inputs count from 1, its snapshots have no baseline yet.
                 tracker.moved();
+                positions.new_session();
                 view = Arc::new(View::default());
                 recent.clear();
                 seq = 0;

@@ -9,7 +9,8 @@
 //! - [`client`]: one protocol client over either transport, with shared QUIC endpoints, and
 //!   the route to a gateway from its `/api/connect`.
 //! - [`behaviour`] (what a bot presses, sans-IO), [`view`] (the world a bot sees, rebuilt
-//!   from delta snapshots), [`tracker`] (per-bot measurements: round trips, gaps, crossings).
+//!   from delta snapshots), [`tracker`] (per-bot measurements: round trips, gaps, crossings),
+//!   [`rollback`] (jumps of a bot's own position back to where it stood earlier, sans-IO).
 //! - [`bot`]: one bot's task; [`session`]: opening its session (login, resume) and moving it
 //!   to another gateway when its gateway drains; [`swarm`]: the stage controller that starts and stops bots.
 //! - [`recorder`]: the shared measurements, sampled once a second into the [`report`].
@@ -27,6 +28,7 @@ pub mod procstat;
 pub mod progress;
 pub mod recorder;
 pub mod report;
+pub mod rollback;
 pub mod run;
 pub mod scenario;
 pub mod session;

@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Rollback events kept for the report at most (the rest are only counted).
+pub const ROLLBACKS_KEPT: usize = 10_000;
+
 /// Longest duration a histogram holds (µs); longer values are clamped to it.
 const HIST_MAX_US: u64 = 60_000_000;
 
@@ -43,6 +46,9 @@ pub struct Counts {
     pub move_skipped_ticks: u64,
     /// Of those moves, the ones because the gateway stopped answering (killed).
     pub gateway_losses: u64,
+    /// Jumps of a bot's own position back to an earlier place or beyond physics
+    /// ([`crate::rollback`]).
+    pub rollbacks: u64,
     pub joins: u64,
     pub connect_failures: u64,
     pub unexpected_disconnects: u64,
@@ -80,6 +86,7 @@ impl Counts {
             gateway_moves,
             move_skipped_ticks,
             gateway_losses,
+            rollbacks,
             joins,
             connect_failures,
             unexpected_disconnects,
@@ -106,6 +113,7 @@ impl Counts {
         *gateway_moves += o.gateway_moves;
         *move_skipped_ticks += o.move_skipped_ticks;
         *gateway_losses += o.gateway_losses;
+        *rollbacks += o.rollbacks;
         *joins += o.joins;
         *connect_failures += o.connect_failures;
         *unexpected_disconnects += o.unexpected_disconnects;
@@ -123,6 +131,25 @@ impl Counts {
     pub fn errors(&self) -> u64 {
         self.connect_failures + self.unexpected_disconnects + self.server_errors + self.protocol_errors
     }
+}
+
+/// A jump of one bot's own position ([`crate::rollback::Rollback`]), for the report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RollbackEvent {
+    /// When the snapshot after the jump arrived (Unix milliseconds), to match a fault's time.
+    pub at_unix_ms: u64,
+    pub bot: String,
+    /// Progress lost: from when the character last stood where it came back to, to the last
+    /// snapshot before the jump; `None` if it never stood there (in the last 15 s).
+    pub seconds: Option<f64>,
+    /// Length of the jump (tiles).
+    pub tiles: f64,
+    /// The zone simulating the character after the jump.
+    pub zone: u32,
+    /// The zone simulating it in the last snapshot before the jump.
+    pub from_zone: u32,
+    /// Time without a snapshot before the jump (s).
+    pub outage_s: f64,
 }
 
 /// What one bot reports about one received snapshot (and the traffic since its last report).
@@ -152,6 +179,8 @@ struct Inner {
     disconnects: BTreeMap<String, u64>,
     server_errors: BTreeMap<String, u64>,
     failures: BTreeMap<String, u64>,
+    /// The first [`ROLLBACKS_KEPT`] rollbacks.
+    rollbacks: Vec<RollbackEvent>,
 }
 
 /// Round-trip figures of one window or of the whole run, in milliseconds.
@@ -226,6 +255,7 @@ impl Default for Recorder {
                 disconnects: BTreeMap::new(),
                 server_errors: BTreeMap::new(),
                 failures: BTreeMap::new(),
+                rollbacks: Vec::new(),
             }),
             connected: AtomicU64::new(0),
             started: AtomicU64::new(0),
@@ -299,6 +329,21 @@ impl Recorder {
     /// The first snapshot after a gateway move came `outage` after the last one before it.
     pub fn move_outage(&self, outage: Duration) {
         self.with(|i| record(&mut i.move_outage, outage));
+    }
+
+    /// A bot's own position jumped back (or beyond physics).
+    pub fn rollback(&self, event: RollbackEvent) {
+        self.with(|i| {
+            i.window.counts.rollbacks += 1;
+            if i.rollbacks.len() < ROLLBACKS_KEPT {
+                i.rollbacks.push(event);
+            }
+        });
+    }
+
+    /// The rollbacks kept (the first [`ROLLBACKS_KEPT`]), in the order they were reported.
+    pub fn rollbacks(&self) -> Vec<RollbackEvent> {
+        self.with(|i| i.rollbacks.clone())
     }
 
     /// A snapshot arrived; `rtts` are the round trips it completed (corrected, raw).
@@ -407,5 +452,26 @@ mod tests {
         let t = r.totals();
         assert_eq!(t.move_outage.count, 1);
         assert!((t.move_outage.max - 300.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn rollbacks_are_counted_and_the_first_kept() {
+        let r = Recorder::default();
+        let event = |n: usize| RollbackEvent {
+            at_unix_ms: n as u64,
+            bot: format!("b{n}"),
+            seconds: n.is_multiple_of(2).then_some(1.5),
+            tiles: 3.0,
+            zone: 2,
+            from_zone: 1,
+            outage_s: 4.0,
+        };
+        for n in 0..ROLLBACKS_KEPT + 5 {
+            r.rollback(event(n));
+        }
+        assert_eq!(r.take_window().counts.rollbacks, ROLLBACKS_KEPT as u64 + 5);
+        let kept = r.rollbacks();
+        assert_eq!(kept.len(), ROLLBACKS_KEPT);
+        assert_eq!((kept[0].clone(), kept[ROLLBACKS_KEPT - 1].at_unix_ms), (event(0), ROLLBACKS_KEPT as u64 - 1));
     }
 }

@@ -120,7 +120,8 @@ pub async fn run(
         (None, false) => "this process: the bots only (pass --target-pid for the gateway's)".to_string(),
     };
     let pid = options.target_pid.map_or_else(|| "self".to_string(), |p| p.to_string());
-    Ok(Report::build(meta, &scenario.thresholds, recorder.totals(), outcome, Some((pid, note))))
+    let rollbacks = recorder.rollbacks();
+    Ok(Report::build(meta, &scenario.thresholds, recorder.totals(), outcome, rollbacks, Some((pid, note))))
 }
 
 /// The socket address of a URL's host and port.

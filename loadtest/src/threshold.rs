@@ -30,6 +30,8 @@ pub const METRICS: &[(&str, &str)] = &[
     ("gateway_losses", "gateway moves because the gateway stopped answering (killed)"),
     ("twins_seen", "snapshots showing a bot another avatar of its own character (a duplicate)"),
     ("move_rollback_max_tiles", "farthest a character stood after a gateway move from where it was before (tiles)"),
+    ("rollbacks", "jumps of a bot's own position back to a place it held earlier (a killed zone's restore) or beyond physics"),
+    ("rollback_max_s", "most movement progress one rollback lost: seconds from when the character last stood where it came back to, to the snapshot before (0 if none)"),
     ("bots_peak", "most bots connected at once"),
     ("bots_started", "bots started"),
     ("bots_joined", "bots that joined the world"),

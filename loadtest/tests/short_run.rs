@@ -64,6 +64,17 @@ async fn twenty_bots_over_both_transports_join_measure_and_cross_borders() {
     assert!(metric("cell_crossings") >= 3.0);
     // One zone in the local world today: a handoff would be a bug there.
     assert_eq!(metric("handoffs_seen"), 0.0);
+    // Walking, jumping, falling, dying and respawning roll nobody back.
+    assert_eq!(metric("rollbacks"), 0.0, "{:#}", json["rollbacks"]);
+    assert_eq!(metric("rollback_max_s"), 0.0);
+    assert_eq!(json["rollbacks"].as_array().map(Vec::len), Some(0));
+    assert!(bots.iter().all(|b| b["rollbacks"] == 0), "per bot too");
+    let gaps = bots.iter().flat_map(|b| b["first_gaps"].as_array().unwrap());
+    let started = json["meta"]["started_unix_ms"].as_u64().unwrap();
+    assert!(
+        gaps.into_iter().all(|g| g["at_unix_ms"].as_u64().is_some_and(|at| at >= started)),
+        "gaps carry their time"
+    );
 
     // The timeline and the verdict.
     let timeline = json["timeline"].as_array().unwrap();

@@ -132,6 +132,16 @@ pub fn page(r: &Report) -> String {
         "gateway moves / longest snapshot outage across one",
         &format!("{} / {:.0} ms", c.gateway_moves, r.totals.move_outage.max),
     );
+    if c.rollbacks > 0 {
+        let tiles = r.rollbacks.iter().map(|e| e.tiles).fold(0.0, f64::max);
+        let secs = r.metrics.get("rollback_max_s").copied().unwrap_or(0.0);
+        let unmatched = r.rollbacks.iter().filter(|e| e.seconds.is_none()).count();
+        row(
+            &mut out,
+            "rollbacks of a bot's own position / most progress lost / longest jump",
+            &format!("{} / {secs:.2} s / {tiles:.1} tiles ({unmatched} to places never held)", c.rollbacks),
+        );
+    }
     row(
         &mut out,
         "unexpected / planned disconnects",

@@ -8,7 +8,7 @@ pub mod svg;
 
 use crate::bot::BotSummary;
 use crate::procstat::ProcSample;
-use crate::recorder::Totals;
+use crate::recorder::{RollbackEvent, Totals};
 use crate::swarm::{Sample, SwarmOutcome};
 use crate::threshold::{Threshold, Verdict};
 use crate::LoadtestError;
@@ -32,6 +32,8 @@ pub struct Report {
     pub target_process: Option<ProcessCost>,
     pub timeline: Vec<Sample>,
     pub bots: Vec<BotSummary>,
+    /// Jumps of the bots' own positions (the first 10,000; `metrics.rollbacks` counts all).
+    pub rollbacks: Vec<RollbackEvent>,
 }
 
 /// What the sessions cost the process serving them.
@@ -55,6 +57,7 @@ impl Report {
         thresholds: &[Threshold],
         totals: Totals,
         swarm: SwarmOutcome,
+        rollbacks: Vec<RollbackEvent>,
         proc_note: Option<(String, String)>,
     ) -> Report {
         let metrics = metrics(&totals, &swarm);
@@ -70,6 +73,7 @@ impl Report {
             target_process,
             timeline: swarm.timeline,
             bots: swarm.bots,
+            rollbacks,
         }
     }
 
@@ -129,6 +133,8 @@ fn metrics(t: &Totals, swarm: &SwarmOutcome) -> BTreeMap<String, f64> {
     if let Some(tiles) = swarm.bots.iter().filter_map(|b| b.longest_rollback_tiles).reduce(f64::max) {
         put("move_rollback_max_tiles", tiles);
     }
+    put("rollbacks", c.rollbacks as f64);
+    put("rollback_max_s", swarm.bots.iter().filter_map(|b| b.longest_rollback_s).fold(0.0, f64::max));
     put("bots_peak", swarm.timeline.iter().map(|s| s.connected).max().unwrap_or(0) as f64);
     put("bots_started", swarm.bots.len() as f64);
     put("bots_joined", swarm.bots.iter().filter(|b| b.joined).count() as f64);

@@ -91,6 +91,14 @@ pub fn text(r: &Report) -> String {
             ),
         ),
         (
+            "rollbacks",
+            format!(
+                "{} (most progress lost {:.2}s)",
+                c.rollbacks,
+                r.metrics.get("rollback_max_s").copied().unwrap_or(0.0)
+            ),
+        ),
+        (
             "disconnects",
             format!(
                 "unexpected {} planned {} ({})",
