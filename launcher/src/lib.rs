@@ -68,6 +68,8 @@ pub struct ClusterConfig {
     pub npcs_per_cell: u32,
     /// Extra flags for the coordinators (e.g. `--rebalance off`).
     pub coordinator_args: Vec<String>,
+    /// Extra flags for the gateways (e.g. `--start-points=4`).
+    pub gateway_args: Vec<String>,
     /// Gateways whose addresses have port 0 get free ports picked once, at start, so that a
     /// gateway restarted after a crash answers at the same URLs (else it takes new ones).
     pub pin_gateway_ports: bool,
@@ -90,6 +92,7 @@ impl ClusterConfig {
             cell_tiles: 128,
             npcs_per_cell: 6,
             coordinator_args: Vec::new(),
+            gateway_args: Vec::new(),
             pin_gateway_ports: false,
         }
     }
@@ -235,6 +238,7 @@ impl Cluster {
             if let Some(dir) = &config.client_dir {
                 args.push(format!("--client-dir={}", dir.display()));
             }
+            args.extend(config.gateway_args.iter().cloned());
             cluster.start("mmo-gateway", Role::Gateway(n), args).await?;
         }
         Ok(cluster)

@@ -62,7 +62,11 @@ pub struct ChaosConfig {
 
 /// Runs the soak and writes its report; the report, whatever its verdict.
 pub async fn run(config: &ChaosConfig) -> anyhow::Result<ChaosReport> {
-    let cluster_config = ClusterConfig { pin_gateway_ports: true, ..config.cluster.clone() };
+    // New characters start spread over the world's width, one start point per column of cells,
+    // as in a live world, so that every zone has players to lose.
+    let (width, _) = mmo_cluster::cli::parse_world_size(&config.cluster.world_size).map_err(anyhow::Error::msg)?;
+    let mut cluster_config = ClusterConfig { pin_gateway_ports: true, ..config.cluster.clone() };
+    cluster_config.gateway_args.push(format!("--start-points={width}"));
     let mut cluster = Cluster::up(&cluster_config).await?;
     let outcome = soak(config, &mut cluster).await;
     let run_dir = cluster.run_dir().to_path_buf();
@@ -267,7 +271,11 @@ async fn strike(
     let mut record = record.clone();
     let measure: Probe = match record.kind {
         FaultKind::ZoneKill | FaultKind::ZonePause => {
-            let id = turns.next_zone();
+            let live: Vec<url::Url> = zones.borrow().clone();
+            let id = match busiest_zone(&live).await {
+                Some(id) => id,
+                None => turns.next_zone(),
+            };
             let role = Role::Zone(id);
             let zone = mmo_world::ZoneId(id);
             let owned: Vec<CellId> =
@@ -291,11 +299,13 @@ async fn strike(
                 return Ok(Box::pin(async move {
                     let resumed = async move {
                         tokio::time::sleep(pause_for).await;
+                        // Taken before the signal: the zone writes nothing while stopped.
+                        let at = unix_ms();
                         if let Err(error) = mmo_test_services::signal(pid, mmo_test_services::Signal::Cont) {
                             warn!(%error, "could not resume the paused zone");
                         }
                         info!(zone = id, "chaos: zone resumed");
-                        unix_ms()
+                        at
                     };
                     let (reowned, resumed_ms) = tokio::join!(probe::cells_reowned(zones, owned, since, PATIENCE), resumed);
                     record.resumed_unix_ms = Some(resumed_ms);
@@ -355,6 +365,20 @@ async fn strike(
         }
     };
     Ok(measure)
+}
+
+/// The zone simulating the most players now (by the zones' `/report`), if any has one.
+async fn busiest_zone(zones: &[url::Url]) -> Option<u32> {
+    let mut busiest: Option<(usize, u32)> = None;
+    for zone in zones {
+        if let Some(report) = probe::zone_report(zone).await {
+            let players = report.entities.iter().filter(|e| e.is_player && !e.frozen).count();
+            if players > 0 && busiest.is_none_or(|(most, _)| players > most) {
+                busiest = Some((players, report.zone.0));
+            }
+        }
+    }
+    busiest.map(|(_, id)| id)
 }
 
 fn ms(d: Duration) -> f64 {

@@ -57,12 +57,25 @@ fn label(v: f64) -> String {
     }
 }
 
+/// A moment marked on a chart: a dashed vertical line at `x` with a short label.
+#[derive(Clone, Debug)]
+pub struct Mark {
+    pub x: f64,
+    pub label: String,
+    pub colour: &'static str,
+}
+
 /// A line chart of `series` against time (x in seconds). `step` draws step lines (counts per
 /// window) rather than straight segments.
 pub fn line_chart(title: &str, y_label: &str, series: &[Series], step: bool) -> String {
+    line_chart_marked(title, y_label, series, step, &[])
+}
+
+/// [`line_chart`] with moments marked (e.g. the faults of a chaos soak).
+pub fn line_chart_marked(title: &str, y_label: &str, series: &[Series], step: bool, marks: &[Mark]) -> String {
     let mut out = String::new();
     let pts = series.iter().flat_map(|s| s.points.iter());
-    let x_max = pts.clone().map(|p| p.0).fold(0.0_f64, f64::max).max(1.0);
+    let x_max = pts.clone().map(|p| p.0).chain(marks.iter().map(|m| m.x)).fold(0.0_f64, f64::max).max(1.0);
     let y_max = pts.map(|p| p.1).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
     let y_step = nice_step(if y_max > 0.0 { y_max } else { 1.0 }, 4.0);
     let y_top = ((y_max / y_step).ceil().max(1.0)) * y_step;
@@ -112,6 +125,18 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series], step: bool) -> 
         my = TOP + ph / 2.0,
         yl = esc(y_label)
     );
+    for m in marks.iter().filter(|m| m.x >= 0.0) {
+        let px = sx(m.x);
+        let _ = write!(
+            out,
+            r#"<line x1="{px:.1}" y1="{TOP}" x2="{px:.1}" y2="{y2:.1}" stroke="{c}" stroke-dasharray="4 3"/><text x="{tx:.1}" y="{ty:.1}" class="legend" fill="{c}" transform="rotate(-90 {tx:.1} {ty:.1})" text-anchor="end">{l}</text>"#,
+            y2 = TOP + ph,
+            c = m.colour,
+            tx = px - 3.0,
+            ty = TOP + 24.0,
+            l = esc(&m.label)
+        );
+    }
     for (i, s) in series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let mut d = String::new();
