@@ -1,11 +1,12 @@
 //! Zone death, seen from a gateway: a player whose zone died keeps its session; the gateway
 //! re-creates the player on the cell's new owner ([`mmo_cluster::ZoneCommand::Restore`]) from
 //! the last state the cell frames showed, under the same entity id, so the client sees no
-//! change. Items, credentials and the save version come from the player's stored record
-//! (inventory changes are saved as they happen, so the store has every item); what neither
-//! carries (queued inputs, timers) starts afresh. The version is fenced by the new ownership
-//! epoch ([`Persistence::taken_over`]): the old owner, if it only paused, cannot overwrite the
-//! new owner's saves when it wakes.
+//! change. Items, pickup receipts, credentials and the save version come from the player's
+//! stored record (inventory changes are saved as they happen, so the store has every item; the
+//! receipts outlive the new owner's saves, see [`mmo_records::PlayerRecord::picked`]); what
+//! neither carries (queued inputs, timers) starts afresh. The version is fenced by the new
+//! ownership epoch ([`Persistence::taken_over`]): the old owner, if it only paused, cannot
+//! overwrite the new owner's saves when it wakes.
 
 use mmo_protocol::cell::pose;
 use mmo_protocol::{EntityKind, EntityState};
@@ -13,8 +14,9 @@ use mmo_records::{EntityRecord, InputRecord, Persistence, PlayerPart, RecordKind
 use mmo_world::{Epoch, Tick};
 
 /// The record a new owner re-creates a player from: its last published state, with the items,
-/// credentials and version of `saved` (its stored record, if it could be read). `epoch` (the
-/// cell's new ownership epoch, larger than any before) makes this copy win over any older one.
+/// pickup receipts, credentials and version of `saved` (its stored record, if it could be read).
+/// `epoch` (the cell's new ownership epoch, larger than any before) makes this copy win over
+/// any older one.
 pub fn record_from_state(
     state: &EntityState,
     tick: Tick,
@@ -50,6 +52,7 @@ pub fn record_from_state(
             persist: saved
                 .map(|r| Persistence::taken_over(r.credentials.as_deref().map(Into::into), r.version, epoch))
                 .unwrap_or_default(),
+            picked: saved.map(|r| r.picked.clone()).unwrap_or_default(),
         }),
     })
 }
@@ -59,7 +62,7 @@ mod tests {
     use super::*;
     use glam::IVec2;
     use mmo_store::{DurableStore, MemoryStore, PlayerRecord, SaveOutcome};
-    use mmo_world::{Body, CellId, EntityId, GatewayId, SessionId};
+    use mmo_world::{Body, CellId, EntityId, GatewayId, ItemSerial, SessionId};
 
     fn shown(name: &str) -> EntityState {
         EntityState {
@@ -74,6 +77,18 @@ mod tests {
             last_input_seq: 12,
             items: Vec::new(),
         }
+    }
+
+    /// The pickup receipts of the stored record go on with the revived player, so its next
+    /// saves keep them (a restore of the dead zone's cells may read them after those saves).
+    #[test]
+    fn a_revived_player_keeps_its_stored_pickup_receipts() {
+        let mut stored = PlayerRecord::new("ann", None, IVec2::new(640, 320), CellId::new(1, 0));
+        stored.picked = vec![ItemSerial(41), ItemSerial(42)];
+        let route = SessionRoute { gateway: GatewayId(1), session: SessionId(3) };
+        let revived = record_from_state(&shown("ann"), Tick(500), route, Epoch(6), Some(&stored)).unwrap();
+        let RecordKind::Player(part) = revived.kind else { panic!("a player") };
+        assert_eq!(part.picked, stored.picked);
     }
 
     /// A zone paused past its lease (SIGSTOP) keeps the player's record in memory; its cells

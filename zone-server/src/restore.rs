@@ -1,17 +1,18 @@
 //! Taking a cell no live zone hands over (its owner died, or the whole world restarted): from
 //! the cell's latest checkpoint in hot state when there is one, resolved against the stored
-//! inventories of the players it names ([`CellCheckpoint::resolve`]), else with fresh NPCs.
+//! records of the players it names (their inventories and pickup receipts,
+//! [`CellCheckpoint::resolve`]), else with fresh NPCs.
 
 use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec, RestoredCell};
 use mmo_cluster::ZoneCommand;
-use mmo_store::{AnyHot, AnyStore, DurableStore, HotState};
-use mmo_world::{CellId, Epoch, ItemSerial};
-use std::collections::{BTreeSet, HashMap};
+use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord};
+use mmo_world::{CellId, Epoch};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::warn;
 
-/// Tries at reading a checkpoint and the inventories it needs while the stores fail.
+/// Tries at reading a checkpoint and the records it needs while the stores fail.
 const ATTEMPTS: u32 = 10;
 const RETRY: Duration = Duration::from_millis(200);
 
@@ -50,19 +51,20 @@ pub async fn take_cell(cell: CellId, epoch: Epoch, hot: &AnyHot, store: &AnyStor
 async fn restored(cell: CellId, hot: &AnyHot, store: &AnyStore) -> Result<Option<RestoredCell>, RestoreError> {
     let Some(latest) = hot.latest_checkpoint(cell).await? else { return Ok(None) };
     let checkpoint = CellCheckpoint::decode(&latest.bytes)?;
-    let mut held: HashMap<Arc<str>, BTreeSet<ItemSerial>> = HashMap::new();
+    let mut stored: HashMap<Arc<str>, PlayerRecord> = HashMap::new();
     for name in checkpoint.players() {
-        let record = store.load(&name).await?;
-        held.insert(name, record.iter().flat_map(|r| &r.inventory).map(|item| item.serial).collect());
+        if let Some(record) = store.load(&name).await? {
+            stored.insert(name, record);
+        }
     }
-    Ok(Some(checkpoint.resolve(|name, serial| held.get(name).is_some_and(|serials| serials.contains(&serial)))))
+    Ok(Some(checkpoint.resolve(|name| stored.get(name))))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use glam::IVec2;
-    use mmo_records::{CellItems, GroundRecord, Item, ItemSerial, PlayerRecord};
+    use mmo_records::{CellItems, GroundRecord, Item, ItemSerial, Picked};
     use mmo_store::{HotSpec, StoreSpec};
     use mmo_world::Tick;
 
@@ -99,6 +101,44 @@ mod tests {
         assert_eq!(epoch, Epoch(2));
         let serials: Vec<u64> = restored.ground.iter().map(|g| g.item.serial.0).collect();
         assert_eq!(serials, vec![8, 9]);
+    }
+
+    /// The chaos soak's duplication, through the store: ann's pickup of 7 was saved (with its
+    /// receipt), then she gave 7 to bob (one store transaction), then her zone died. 7 stays
+    /// bob's alone; cy's pickup of 8, whose save never landed, puts 8 back where it lay.
+    #[tokio::test]
+    async fn a_picked_item_given_away_stays_with_whom_it_went_to() {
+        let store = AnyStore::open(&StoreSpec::Memory).await.unwrap();
+        let hot = AnyHot::open(&HotSpec::Durable, &store).await.unwrap();
+        let cell = CellId::new(1, 1);
+        for name in ["ann", "bob", "cy"] {
+            store.create_account(&PlayerRecord::new(name, None, IVec2::ZERO, cell)).await.unwrap();
+        }
+        // The zone's save of ann's pickup: the item and its receipt.
+        let mut ann = store.load("ann").await.unwrap().unwrap();
+        ann.inventory.push(Item::one(ItemSerial(7), 10));
+        mmo_records::record_pickup(&mut ann.picked, ItemSerial(7));
+        ann.version += 1;
+        store.save(&ann).await.unwrap();
+        store.give_item("ann", "bob", ItemSerial(7)).await.unwrap();
+        let ann = store.load("ann").await.unwrap().unwrap();
+        assert!(!ann.holds(ItemSerial(7)) && ann.picked_up(ItemSerial(7)), "the give keeps ann's receipt");
+
+        let picked =
+            |id, by: &str| Picked { item: Item::one(ItemSerial(id), 10), pos: IVec2::new(3, 4), by: by.into() };
+        let checkpoint = CellCheckpoint {
+            cell,
+            tick: Tick(20),
+            npcs: Vec::new(),
+            items: CellItems { ground: Vec::new(), picked: vec![picked(7, "ann"), picked(8, "cy")] },
+        };
+        hot.put_checkpoint(cell, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
+        let ZoneCommand::RestoreCell { restored, .. } = take_cell(cell, Epoch(2), &hot, &store).await else {
+            panic!("the cell has a checkpoint")
+        };
+        let serials: Vec<u64> = restored.ground.iter().map(|g| g.item.serial.0).collect();
+        assert_eq!(serials, vec![8], "7 is bob's only");
+        assert!(store.load("bob").await.unwrap().unwrap().holds(ItemSerial(7)));
     }
 
     #[tokio::test]

@@ -131,6 +131,7 @@ fn player_record(id: EntityId, pos: glam::IVec2, route: SessionRoute) -> EntityR
             inputs: Default::default(),
             route: Some(route),
             persist: Default::default(),
+            picked: Vec::new(),
         }),
     }
 }

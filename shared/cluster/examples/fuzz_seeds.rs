@@ -126,7 +126,10 @@ fn main() -> std::io::Result<()> {
     let mut ann = record;
     ann.inventory.push(Item::one(ItemSerial(7), 3));
     ann.version = 9;
+    mmo_records::record_pickup(&mut ann.picked, ItemSerial(7));
     corpus.write("player_record", "ann", &ann.encode().expect("record"))?;
+    // A record as stored before pickup receipts (format 1), which decoding still reads.
+    corpus.write("player_record", "ann-format-1", &hex("4d50520103616e6e00fb0004fb0005020100c800010107030109"))?;
     let item = |serial| Item::one(ItemSerial(serial), 10);
     let cp = CellCheckpoint {
         cell: CellId::new(3, 1),

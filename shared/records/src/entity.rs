@@ -4,7 +4,7 @@
 
 use crate::item::Item;
 use glam::IVec2;
-use mmo_world::{Body, Buttons, EntityId, Epoch, GatewayId, SessionId, Tick};
+use mmo_world::{Body, Buttons, EntityId, Epoch, GatewayId, ItemSerial, SessionId, Tick};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -50,6 +50,9 @@ pub struct PlayerPart {
     pub inputs: InputRecord,
     pub route: Option<SessionRoute>,
     pub persist: Persistence,
+    /// Pickup receipts, saved with the player's record ([`crate::PlayerRecord::picked`]): they
+    /// travel with the player so that whichever zone saves it next keeps them.
+    pub picked: Vec<ItemSerial>,
 }
 
 /// What a zone keeps to save a player's durable record ([`crate::PlayerRecord`]) besides the

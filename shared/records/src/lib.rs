@@ -33,5 +33,5 @@ pub use entity::{
 pub use item::Item;
 pub use mmo_world::ItemSerial;
 pub use peer::{HitRequest, PeerMessage, Transfer, TransferId};
-pub use player::{PlayerRecord, RecordError};
+pub use player::{record_pickup, PlayerRecord, RecordError, PICKUP_RECEIPTS};
 pub use report::{EntityReport, ZoneReport};

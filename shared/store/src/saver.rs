@@ -114,6 +114,7 @@ impl Saver {
     }
 
     /// Queues `record` unless the queue is full.
+    #[allow(clippy::result_large_err, reason = "the error hands the record back whole, for the caller to retry")]
     pub fn try_submit(&self, record: PlayerRecord) -> Result<(), SubmitError> {
         self.tx.try_send(Command::Save(record)).map_err(|error| match error {
             mpsc::error::TrySendError::Full(Command::Save(record) | Command::Flush(record, _)) => {

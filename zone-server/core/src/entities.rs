@@ -7,7 +7,7 @@ use glam::IVec2;
 use mmo_protocol::cell::pose;
 use mmo_protocol::{EntityKind, EntityState, InventoryItem};
 use mmo_records::{Item, Persistence, SessionRoute};
-use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, Tick, TileSource};
+use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, ItemSerial, Tick, TileSource};
 use std::sync::Arc;
 
 /// One simulated thing.
@@ -48,6 +48,9 @@ pub(crate) struct Player {
     pub route: Option<SessionRoute>,
     /// Credentials and version for saving the player's durable record.
     pub persist: Persistence,
+    /// Receipts of the latest pickups, saved with the record
+    /// ([`mmo_records::PlayerRecord::picked`]).
+    pub picked: Vec<ItemSerial>,
     /// What the last record taken for saving held (`None`: never taken on this zone).
     pub saved: Option<SavedState>,
 }
@@ -91,6 +94,7 @@ impl Entity {
             steps: TickSteps::default(),
             route: None,
             persist: Persistence::default(),
+            picked: Vec::new(),
             saved: None,
         });
         Self::new(id, Body { pos, vel: IVec2::ZERO, on_ground: true }, rules::PLAYER_MAX_HP, role)

@@ -19,7 +19,7 @@ use super::reserve::Reserve;
 use super::ZoneCore;
 use glam::IVec2;
 use mmo_protocol::GroundItem;
-use mmo_records::Item;
+use mmo_records::{record_pickup, Item};
 use mmo_records::{CellItems, GroundRecord, Picked};
 use mmo_world::physics::SUB;
 use mmo_world::{CellId, EntityId, ItemSerial, SerialBlock, Tick};
@@ -35,7 +35,9 @@ const GIVE_REACH: i32 = 6 * SUB;
 /// Ticks during which a player cannot pick up an item they dropped (3 s at 20 Hz).
 const DROP_GRACE: u64 = 60;
 /// Ticks a pickup stays in its cell's checkpoints (10 s at 20 Hz): by then the picker's save is
-/// long durable (inventory changes are flushed at once).
+/// long durable (inventory changes are flushed at once). The picker's record keeps the pickup's
+/// receipt ([`mmo_records::PlayerRecord::picked`], the latest [`mmo_records::PICKUP_RECEIPTS`])
+/// for a restore to tell a durable pickup from a lost one after the item moved on.
 pub const PICKED_KEEP_TICKS: u64 = 200;
 /// Item kind dropped by an NPC of species `s`.
 const fn loot_kind(species: u8) -> u16 {
@@ -176,6 +178,9 @@ impl ZoneCore {
                 }
                 let item = g.item;
                 p.items.push(item);
+                // Saved with the inventory: the receipt tells a restore that this pickup was
+                // durable even after the item moved on (`CellCheckpoint::resolve`).
+                record_pickup(&mut p.picked, item.serial);
                 changed.push(id);
                 dirty.insert(geometry.cell_of_pos(g.pos));
                 picked.push((Picked { item, pos: g.pos, by: p.name.clone() }, now));

@@ -2,8 +2,8 @@
 //! runtime the records to save (no I/O here; the runtime passes them to the store's `Saver`).
 //!
 //! - [`ZoneCore::join_saved`]: the avatar takes the record's position (a new character, version
-//!   0, starts at a spawn point instead), HP (a player saved dead comes back at full HP), XP and
-//!   inventory, and keeps its credentials and version.
+//!   0, starts at a spawn point instead), HP (a player saved dead comes back at full HP), XP,
+//!   inventory and pickup receipts, and keeps its credentials and version.
 //! - [`ZoneCore::take_saves`]: the records of players whose position, HP, XP or items changed
 //!   since their last save, each one version newer (write-behind, every few ticks).
 //! - [`ZoneCore::leave_saved`]: the final record of a player logging out (saved at once).
@@ -34,6 +34,7 @@ pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<Pl
         level: rules::level(p.xp),
         inventory: p.items.clone(),
         version: p.persist.version,
+        picked: p.picked.clone(),
     };
     p.saved = Some(saved);
     Some(record)
@@ -56,6 +57,7 @@ impl ZoneCore {
         if let Role::Player(p) = &mut entity.role {
             p.xp = u32::try_from(record.xp).unwrap_or(u32::MAX);
             p.items = record.inventory;
+            p.picked = record.picked;
             p.persist = Persistence { credentials: record.credentials.map(Into::into), version: record.version };
             p.saved = None;
         }

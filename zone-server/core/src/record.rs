@@ -18,6 +18,7 @@ impl Entity {
                 inputs: p.inputs.to_record(),
                 route: p.route,
                 persist: p.persist.clone(),
+                picked: p.picked.clone(),
             }),
             Role::Npc(n) => RecordKind::Npc(NpcPart { species: n.species, home: n.home, brain: n.brain.to_record() }),
         };
@@ -45,6 +46,7 @@ impl Entity {
                 steps: TickSteps::default(),
                 route: p.route,
                 persist: p.persist,
+                picked: p.picked,
                 saved: None,
             }),
             RecordKind::Npc(n) => {
@@ -85,6 +87,7 @@ mod tests {
             pl.xp = 250;
             pl.items = vec![Item::one(ItemSerial(5), 1)];
             pl.route = Some(SessionRoute { gateway: GatewayId(1), session: SessionId(3) });
+            pl.picked = vec![ItemSerial(5), ItemSerial(2)];
             pl.inputs.push(4, Buttons(Buttons::RIGHT));
             pl.inputs.take_tick();
             pl.inputs.push(5, Buttons(Buttons::JUMP));
@@ -93,6 +96,8 @@ mod tests {
         assert_eq!((r.last_input_seq(), r.items().len(), r.authority_epoch), (4, 1, Epoch(4)));
         let back = Entity::from_record(r.clone());
         assert_eq!(back.to_record(), r);
+        let Role::Player(pl) = &back.role else { panic!("a player") };
+        assert_eq!(pl.picked, vec![ItemSerial(5), ItemSerial(2)], "the receipts travel with the player");
         let mut n = Entity::npc(EntityId::new(ZoneId(2), 8), 1, IVec2::new(3, 4), Brain::new(-1));
         n.died = Some(Tick(3));
         let r = n.to_record();

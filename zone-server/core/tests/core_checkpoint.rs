@@ -4,8 +4,10 @@
 
 mod support;
 
+use mmo_records::{Item, PlayerRecord, PICKUP_RECEIPTS};
 use mmo_world::{CellId, EntityId, Epoch, ItemSerial, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore, CHECKPOINT_EVERY_TICKS};
+use std::collections::HashMap;
 use support::Cluster;
 
 /// Entity ids for the core under test (the host takes them from the store).
@@ -69,7 +71,7 @@ fn a_cell_restored_from_its_checkpoint_has_its_npcs_and_ground_items() {
 
     // West died; a new zone takes the cell from the checkpoint. Bob's drop was saved.
     // (Its bytes in hot state round-trip: `mmo_cluster::checkpoint`'s tests.)
-    let restored = checkpoint.clone().resolve(|_, _| false);
+    let restored = checkpoint.clone().resolve(|_| None);
     let mut heir = ZoneCore::new(ZoneConfig { zone: ZoneId(3), seed: 9, geometry, npcs_per_cell: 4 }, FIRST_IDS);
     heir.restore_cell(cell, Epoch(100), restored);
     let frame = heir.tick(cluster.now.next(), &mut ()).into_iter().find(|f| f.cell == cell).unwrap();
@@ -78,6 +80,110 @@ fn a_cell_restored_from_its_checkpoint_has_its_npcs_and_ground_items() {
     assert_eq!(frame.items.iter().map(|i| i.serial).collect::<Vec<_>>(), vec![serial]);
 
     // Had bob's save of the drop been lost, the item would be his again, not on the ground.
-    let restored = checkpoint.resolve(|name, s| name == "bob" && s == serial);
+    let mut bob = PlayerRecord::new("bob", None, glam::IVec2::ZERO, cell);
+    bob.inventory.push(Item::one(serial, 1));
+    let restored = checkpoint.resolve(|name| (name == "bob").then_some(&bob));
     assert!(restored.ground.is_empty());
+}
+
+/// The store as the zone leaves it: the newest record taken of each player whose inventory
+/// changed in the tick just run (the runtime flushes them at once; a give is also one store
+/// transaction whose result these records match).
+fn save_changes(core: &mut ZoneCore, stored: &mut HashMap<String, PlayerRecord>) {
+    let changed = core.take_inventory_changes();
+    for record in core.take_saves_of(&changed) {
+        stored.insert(record.name.clone(), record);
+    }
+}
+
+/// The soak's duplication: ann picks up an item, gives it to bob (both durable), then her zone
+/// dies within the 10 s the pickup stays in the cell's checkpoints. Ann's stored inventory no
+/// longer holds the item, yet her pickup was durable: it must not come back on the ground
+/// while bob holds it.
+#[test]
+fn an_item_picked_up_then_given_away_is_not_restored_on_the_ground() {
+    let mut cluster = Cluster::halves(7, WorldGeometry::default(), 0);
+    let mut stored = HashMap::new();
+    let core = cluster.core_mut(WEST);
+    let ann = core.join_player("ann".into()).unwrap();
+    let _bob = core.join_player("bob".into()).unwrap();
+    let cy = core.join_player("cy".into()).unwrap();
+    save_changes(core, &mut stored);
+    let serial = core.report().entities.into_iter().find(|e| e.id == cy).unwrap().items.last().unwrap().serial;
+    let mut checkpoints = Vec::new();
+    // cy drops its item; ann, standing on it and first in line, picks it up in the same tick.
+    cluster.core_mut(WEST).chat(cy, "/drop".into());
+    cluster.tick();
+    let core = cluster.core_mut(WEST);
+    checkpoints.extend(core.take_checkpoints());
+    save_changes(core, &mut stored);
+    let holds = |stored: &HashMap<String, PlayerRecord>, name: &str| stored.get(name).is_some_and(|r| r.holds(serial));
+    assert!(holds(&stored, "ann"), "ann picked it up");
+    core.chat(ann, "/give bob".into());
+    cluster.tick();
+    let core = cluster.core_mut(WEST);
+    checkpoints.extend(core.take_checkpoints());
+    save_changes(core, &mut stored);
+    assert!(holds(&stored, "bob") && !holds(&stored, "ann"), "given to bob");
+    assert!(stored["ann"].picked_up(serial), "ann's record keeps the receipt of her pickup");
+
+    let cell = cluster.core(WEST).report().entities.into_iter().find(|e| e.id == ann).unwrap().cell;
+    let checkpoint = checkpoints.into_iter().rev().find(|c| c.cell == cell).expect("the pickup's checkpoint");
+    assert!(checkpoint.items.picked.iter().any(|p| p.item.serial == serial && &*p.by == "ann"));
+    let restored = checkpoint.resolve(|name| stored.get(name));
+    assert!(
+        !restored.ground.iter().any(|g| g.item.serial == serial),
+        "bob holds the item: it must not also come back on the ground"
+    );
+}
+
+/// A pickup adds its receipt to the picker, and the record the zone saves for the inventory
+/// change carries it; a player keeps the latest [`PICKUP_RECEIPTS`] receipts, oldest dropped
+/// first, and they travel with it in a handoff.
+#[test]
+fn a_pickup_leaves_a_receipt_in_the_saved_record_bounded() {
+    let mut cluster = Cluster::halves(11, WorldGeometry::default(), 0);
+    let core = cluster.core_mut(WEST);
+    let ann = core.join_player("ann".into()).unwrap();
+    let at = core.entity(ann).unwrap().body.pos;
+    // cy stands on ann's spot with more items than ann keeps receipts of, and drops them all.
+    let extra = 6;
+    let mut cy = PlayerRecord::new("cy", None, at, CellId::default());
+    cy.version = 1;
+    cy.inventory = (0..PICKUP_RECEIPTS as u64 + extra).map(|i| Item::one(ItemSerial(900_000 + i), 10)).collect();
+    let dropped_order: Vec<ItemSerial> = cy.inventory.iter().rev().map(|i| i.serial).collect();
+    let cy_id = core.join_saved(cy, None).unwrap();
+    core.take_inventory_changes();
+
+    // One item first: one receipt, in the record saved at once.
+    core.chat(cy_id, "/drop".into());
+    cluster.tick();
+    let core = cluster.core_mut(WEST);
+    let changed = core.take_inventory_changes();
+    assert!(changed.contains(&ann), "ann's inventory changed: she is saved at once");
+    let saved = core.take_saves_of(&changed).into_iter().find(|r| r.name == "ann").unwrap();
+    assert!(saved.holds(dropped_order[0]));
+    assert_eq!(saved.picked, vec![dropped_order[0]]);
+
+    // Then all the rest in one tick: ann picks up the pile whole, and keeps the latest receipts.
+    for _ in 1..dropped_order.len() {
+        core.chat(cy_id, "/drop".into());
+    }
+    cluster.tick();
+    let core = cluster.core_mut(WEST);
+    let changed = core.take_inventory_changes();
+    let saved = core.take_saves_of(&changed).into_iter().find(|r| r.name == "ann").unwrap();
+    assert_eq!(saved.inventory.len(), 2 + dropped_order.len(), "her starter items and the whole pile");
+    assert_eq!(saved.picked.len(), PICKUP_RECEIPTS);
+    assert_eq!(saved.picked, dropped_order[extra as usize..], "the latest, oldest first");
+
+    // The receipts travel with ann into the other zone, whose saves keep them.
+    let cell = cluster.core(WEST).report().entities.into_iter().find(|e| e.id == ann).unwrap().cell;
+    cluster.move_cell(cell, EAST);
+    for _ in 0..5 {
+        cluster.tick();
+    }
+    assert_eq!(cluster.holders(ann), vec![EAST]);
+    let moved = cluster.core_mut(EAST).take_all_saves().into_iter().find(|r| r.name == "ann").unwrap();
+    assert_eq!(moved.picked, saved.picked);
 }

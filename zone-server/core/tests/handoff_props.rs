@@ -106,6 +106,7 @@ fn record(id: EntityId, items: Vec<Item>) -> EntityRecord {
             inputs: InputRecord::default(),
             route: None,
             persist: Default::default(),
+            picked: Vec::new(),
         }),
     }
 }
