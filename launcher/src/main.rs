@@ -19,9 +19,9 @@ use clap::{Parser, Subcommand};
 use mmo_launcher::chaos::schedule::{Every, Schedule};
 use mmo_launcher::chaos::ChaosConfig;
 use mmo_launcher::{Cluster, ClusterConfig, Role, Service};
-use std::time::Duration;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[derive(Parser, Debug)]

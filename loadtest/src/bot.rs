@@ -19,7 +19,7 @@
 use crate::behaviour::Brain;
 use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic, Trust};
 use crate::mix::{Behaviour, Transport};
-use crate::recorder::{Recorder, RollbackEvent, SnapshotReport};
+use crate::recorder::{MoveEvent, Recorder, RollbackEvent, SnapshotReport};
 use crate::rollback::RollbackWatch;
 use crate::session::{join, relocate, Joined};
 use crate::tracker::Tracker;
@@ -250,7 +250,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
     let mut last_snapshot = tokio::time::Instant::now();
     // Set by a move until its first snapshot: when the last one before it came, and where the
     // character stood then.
-    let mut moved_after: Option<(tokio::time::Instant, Option<Body>)> = None;
+    let mut moved_after: Option<(tokio::time::Instant, Option<Body>, bool)> = None;
     // A loss was taken since the last snapshot (a second one ends the session).
     let mut lost_since_snapshot = false;
 
@@ -317,10 +317,10 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 }
                 Ok(Event::Snapshot(s)) => {
                     let now = tokio::time::Instant::now();
-                    if let Some((before, stood)) = moved_after.take() {
-                        let outage = now - before;
-                        ctx.recorder.move_outage(outage);
-                        let ms = outage.as_secs_f64() * 1000.0;
+                    if let Some((before, stood, lost)) = moved_after.take() {
+                        let ms = (now - before).as_secs_f64() * 1000.0;
+                        let bot = spec.name.clone();
+                        ctx.recorder.moved_back(MoveEvent { at_unix_ms: mmo_world::unix_ms(), bot, outage_ms: ms, lost });
                         summary.longest_move_outage_ms = Some(summary.longest_move_outage_ms.map_or(ms, |m| m.max(ms)));
                         if let Some(stood) = stood {
                             let [x0, y0] = tiles(stood);
@@ -457,7 +457,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 seq = 0;
                 t0 = tokio::time::Instant::now();
                 ticker.as_mut().reset(t0);
-                moved_after = Some((last_snapshot, me));
+                moved_after = Some((last_snapshot, me, lost));
                 last_snapshot = t0;
             }
         }

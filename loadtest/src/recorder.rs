@@ -152,6 +152,25 @@ pub struct RollbackEvent {
     pub outage_s: f64,
 }
 
+/// The events a run keeps one by one (for matching them to the time of a fault).
+#[derive(Clone, Debug, Default)]
+pub struct Events {
+    pub rollbacks: Vec<RollbackEvent>,
+    pub moves: Vec<MoveEvent>,
+}
+
+/// A bot playing again after a gateway move, for the report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MoveEvent {
+    /// When the first snapshot after the move arrived (Unix milliseconds).
+    pub at_unix_ms: u64,
+    pub bot: String,
+    /// From the last snapshot before the move to that one (ms).
+    pub outage_ms: f64,
+    /// The gateway had stopped answering (killed), rather than drained.
+    pub lost: bool,
+}
+
 /// What one bot reports about one received snapshot (and the traffic since its last report).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SnapshotReport {
@@ -181,6 +200,8 @@ struct Inner {
     failures: BTreeMap<String, u64>,
     /// The first [`ROLLBACKS_KEPT`] rollbacks.
     rollbacks: Vec<RollbackEvent>,
+    /// The first [`ROLLBACKS_KEPT`] gateway moves.
+    moves: Vec<MoveEvent>,
 }
 
 /// Round-trip figures of one window or of the whole run, in milliseconds.
@@ -256,6 +277,7 @@ impl Default for Recorder {
                 server_errors: BTreeMap::new(),
                 failures: BTreeMap::new(),
                 rollbacks: Vec::new(),
+                moves: Vec::new(),
             }),
             connected: AtomicU64::new(0),
             started: AtomicU64::new(0),
@@ -327,8 +349,19 @@ impl Recorder {
     }
 
     /// The first snapshot after a gateway move came `outage` after the last one before it.
-    pub fn move_outage(&self, outage: Duration) {
-        self.with(|i| record(&mut i.move_outage, outage));
+    /// A bot plays again after a gateway move: `event.outage_ms` without snapshots.
+    pub fn moved_back(&self, event: MoveEvent) {
+        self.with(|i| {
+            record(&mut i.move_outage, Duration::from_secs_f64(event.outage_ms / 1000.0));
+            if i.moves.len() < ROLLBACKS_KEPT {
+                i.moves.push(event);
+            }
+        });
+    }
+
+    /// The rollbacks and gateway moves kept.
+    pub fn events(&self) -> Events {
+        self.with(|i| Events { rollbacks: i.rollbacks.clone(), moves: i.moves.clone() })
     }
 
     /// A bot's own position jumped back (or beyond physics).
@@ -440,7 +473,7 @@ mod tests {
     fn a_gateway_move_is_counted_apart_from_gaps() {
         let r = Recorder::default();
         r.moved(Traffic { bytes_in: 10, ..Default::default() }, true);
-        r.move_outage(Duration::from_millis(300));
+        r.moved_back(MoveEvent { at_unix_ms: 1, bot: "b".into(), outage_ms: 300.0, lost: false });
         let across = SnapshotOutcome { skipped_by_move: 6, ..Default::default() };
         r.snapshot(SnapshotReport { outcome: across, ..Default::default() }, &[]);
         let w = r.take_window();

@@ -120,8 +120,7 @@ pub async fn run(
         (None, false) => "this process: the bots only (pass --target-pid for the gateway's)".to_string(),
     };
     let pid = options.target_pid.map_or_else(|| "self".to_string(), |p| p.to_string());
-    let rollbacks = recorder.rollbacks();
-    Ok(Report::build(meta, &scenario.thresholds, recorder.totals(), outcome, rollbacks, Some((pid, note))))
+    Ok(Report::build(meta, &scenario.thresholds, recorder.totals(), outcome, recorder.events(), Some((pid, note))))
 }
 
 /// The socket address of a URL's host and port.

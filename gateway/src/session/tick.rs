@@ -39,7 +39,10 @@ impl Session {
 
         // 2. No frame held the player: wait, revive it on a new owner, or give up.
         let Some(newest) = caught.newest else {
-            let zone_alive = state.cells.zone(playing.route.zone.zone).is_some();
+            // Alive: the zone is registered and reached through the same connection. A zone
+            // restarted under its id (a new connection) holds none of its old run's players.
+            let zone_alive =
+                state.cells.zone(playing.route.zone.zone).is_some_and(|now| now.same_connection(&playing.route.zone));
             return match playing.missing.tick(zone_alive) {
                 MissingStep::Wait => {
                     if playing.missing.ticks() == NOTICE_MISSING_TICKS {
@@ -103,12 +106,13 @@ impl Session {
 }
 
 /// Re-creates the player on the new owner of the cell it was last seen in, once that cell has
-/// an owner other than the dead zone; true when the new owner took it (inputs go there now).
+/// an owner other than the dead zone (another zone, or the same id started again: a new
+/// connection); true when the new owner took it (inputs go there now).
 async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing) -> bool {
     let Some(Seen { state: last, tick, .. }) = playing.stream.last_seen() else { return false };
     let cell = state.world.geometry.cell_of_pos(last.body.pos);
     let Some(owner) = state.cells.owner(cell) else { return false };
-    if owner.zone == playing.route.zone.zone {
+    if owner.same_connection(&playing.route.zone) {
         return false;
     }
     let epoch = state.cells.epoch(cell).unwrap_or_default();

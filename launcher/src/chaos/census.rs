@@ -184,9 +184,19 @@ mod tests {
     fn ground(serials: &[u64]) -> CellCheckpoint {
         let ground = serials
             .iter()
-            .map(|s| GroundRecord { item: Item::one(ItemSerial(*s), 10), pos: IVec2::ZERO, dropped_by: None, dropped_at: None })
+            .map(|s| GroundRecord {
+                item: Item::one(ItemSerial(*s), 10),
+                pos: IVec2::ZERO,
+                dropped_by: None,
+                dropped_at: None,
+            })
             .collect();
-        CellCheckpoint { cell: CellId::new(1, 0), tick: Tick(5), npcs: vec![], items: CellItems { ground, picked: vec![] } }
+        CellCheckpoint {
+            cell: CellId::new(1, 0),
+            tick: Tick(5),
+            npcs: vec![],
+            items: CellItems { ground, picked: vec![] },
+        }
     }
 
     fn zone(zone: u32, ground: &[u64]) -> ZoneReport {

@@ -19,8 +19,8 @@ pub mod schedule;
 use crate::{Cluster, ClusterConfig, Role};
 use anyhow::Context;
 use census::{Holdings, Ledger};
-use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec};
+use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::Registry;
 use mmo_loadtest::scenario::ScenarioFile;
 use mmo_loadtest::{RunOptions, Scenario};
@@ -235,7 +235,6 @@ impl Urls {
         }
         urls
     }
-
 }
 
 /// Replaces `old` with `new` if they differ; whether they did.
@@ -272,10 +271,11 @@ async fn strike(
     let measure: Probe = match record.kind {
         FaultKind::ZoneKill | FaultKind::ZonePause => {
             let live: Vec<url::Url> = zones.borrow().clone();
-            let id = match busiest_zone(&live).await {
-                Some(id) => id,
-                None => turns.next_zone(),
+            let (id, players) = match busiest_zone(&live).await {
+                Some(busiest) => busiest,
+                None => (turns.next_zone(), 0),
             };
+            record.players_hit = players;
             let role = Role::Zone(id);
             let zone = mmo_world::ZoneId(id);
             let owned: Vec<CellId> =
@@ -293,7 +293,12 @@ async fn strike(
                 record.saves_before_pause = probe::saves_written(&zone_url).await;
                 record.log = Some(service.log.clone());
                 cluster.signal(&role, mmo_test_services::Signal::Stop)?;
-                info!(zone = id, cells = owned.len(), pause_ms = config.pause_for.as_millis() as u64, "chaos: zone paused");
+                info!(
+                    zone = id,
+                    cells = owned.len(),
+                    pause_ms = config.pause_for.as_millis() as u64,
+                    "chaos: zone paused"
+                );
                 let pause_for = config.pause_for;
                 record.recovery = "its cells owned again (new epoch)";
                 return Ok(Box::pin(async move {
@@ -307,7 +312,8 @@ async fn strike(
                         info!(zone = id, "chaos: zone resumed");
                         at
                     };
-                    let (reowned, resumed_ms) = tokio::join!(probe::cells_reowned(zones, owned, since, PATIENCE), resumed);
+                    let (reowned, resumed_ms) =
+                        tokio::join!(probe::cells_reowned(zones, owned, since, PATIENCE), resumed);
                     record.resumed_unix_ms = Some(resumed_ms);
                     record.recovered_ms = reowned.map(ms);
                     record
@@ -329,6 +335,7 @@ async fn strike(
                 }
             }
             let (name, epoch) = leader.context("no coordinator names a leader")?;
+            record.players_hit = 0;
             let n: u32 = name.rsplit('-').next().and_then(|n| n.parse().ok()).context("leader's name")?;
             cluster.kill(&Role::Coordinator(n)).await?;
             info!(%name, epoch, "chaos: leader killed");
@@ -357,18 +364,18 @@ async fn strike(
             info!(gateway = id, online = before, "chaos: gateway killed");
             record.target = format!("gateway {id}");
             record.detail = format!("{on_it} of {before} bots online on it");
-            record.recovery = "every bot online on another gateway";
-            Box::pin(async move {
-                record.recovered_ms = probe::bots_back(&others, u64::from(id), before, since, PATIENCE).await.map(ms);
-                record
-            })
+            record.players_hit = on_it;
+            // Measured from the bots' own account of their moves, when the report is built.
+            record.recovery = "every bot on it playing on a gateway again";
+            Box::pin(async move { record })
         }
     };
     Ok(measure)
 }
 
-/// The zone simulating the most players now (by the zones' `/report`), if any has one.
-async fn busiest_zone(zones: &[url::Url]) -> Option<u32> {
+/// The zone simulating the most players now (by the zones' `/report`), if any has one, and
+/// how many.
+async fn busiest_zone(zones: &[url::Url]) -> Option<(u32, usize)> {
     let mut busiest: Option<(usize, u32)> = None;
     for zone in zones {
         if let Some(report) = probe::zone_report(zone).await {
@@ -378,7 +385,7 @@ async fn busiest_zone(zones: &[url::Url]) -> Option<u32> {
             }
         }
     }
-    busiest.map(|(_, id)| id)
+    busiest.map(|(players, id)| (id, players))
 }
 
 fn ms(d: Duration) -> f64 {

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 /// How long after a fault its effects are counted (unless the next fault comes sooner).
 pub const EFFECT_WINDOW: Duration = Duration::from_secs(20);
+/// How long after a gateway kill its bots' moves count as recovering from it.
+pub const RECOVERY_WINDOW: Duration = Duration::from_secs(60);
 /// Movement a zone kill may roll back (the target).
 pub const ROLLBACK_TARGET_S: f64 = 1.0;
 
@@ -32,6 +34,8 @@ pub struct FaultRecord {
     /// None: not recovered within the probe's patience.
     pub recovered_ms: Option<f64>,
     pub detail: String,
+    /// Players on the struck zone or gateway when it was struck.
+    pub players_hit: usize,
     /// A pause: when the zone was resumed, and the durable writes the store accepted from it
     /// after that (its lease was gone by then: must be 0).
     pub resumed_unix_ms: Option<u64>,
@@ -66,6 +70,7 @@ impl FaultRecord {
             recovery: "",
             recovered_ms: None,
             detail: String::new(),
+            players_hit: 0,
             resumed_unix_ms: None,
             fenced_writes_accepted: None,
             saves_before_pause: None,
@@ -77,7 +82,8 @@ impl FaultRecord {
     /// A pause's fencing: the paused run's saver totals (logged when it stopped after it was
     /// resumed) less those read just before the pause.
     pub fn read_fencing(&mut self) {
-        let (Some(log), Some(resumed), Some(before)) = (&self.log, self.resumed_unix_ms, self.saves_before_pause) else {
+        let (Some(log), Some(resumed), Some(before)) = (&self.log, self.resumed_unix_ms, self.saves_before_pause)
+        else {
             return;
         };
         let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -143,8 +149,12 @@ impl ChaosReport {
     ) -> ChaosReport {
         let starts: Vec<u64> = faults.iter().map(|f| f.at_unix_ms).collect();
         for (i, fault) in faults.iter_mut().enumerate() {
-            let until = starts.get(i + 1).copied().unwrap_or(u64::MAX).min(fault.at_unix_ms + EFFECT_WINDOW.as_millis() as u64);
+            let until =
+                starts.get(i + 1).copied().unwrap_or(u64::MAX).min(fault.at_unix_ms + EFFECT_WINDOW.as_millis() as u64);
             fault.effects = effects(&bots_reports, fault.at_unix_ms, until);
+            if fault.kind == FaultKind::GatewayKill {
+                fault.recovered_ms = all_moved(&bots_reports, fault.at_unix_ms, fault.players_hit);
+            }
         }
         let sessions_lost: Vec<(String, String)> = bots_reports
             .iter()
@@ -191,9 +201,22 @@ impl ChaosReport {
     pub fn summary(&self) -> String {
         let mut out = String::new();
         let verdict = if self.passed { "PASSED" } else { "FAILED" };
-        let _ = writeln!(out, "chaos soak: {verdict} ({} bots, {:.0} s, {} faults)", self.bots, self.duration_s, self.faults.len());
+        let _ = writeln!(
+            out,
+            "chaos soak: {verdict} ({} bots, {:.0} s, {} faults)",
+            self.bots,
+            self.duration_s,
+            self.faults.len()
+        );
         for t in &self.targets {
-            let _ = writeln!(out, "  {} {}: {} (limit {})", if t.held { "ok  " } else { "FAIL" }, t.name, t.measured, t.limit);
+            let _ = writeln!(
+                out,
+                "  {} {}: {} (limit {})",
+                if t.held { "ok  " } else { "FAIL" },
+                t.name,
+                t.measured,
+                t.limit
+            );
         }
         out
     }
@@ -229,14 +252,46 @@ fn add_effects(e: &mut Effects, bots: &Report, from: u64, until: u64) {
     }
 }
 
+/// When the `players`-th bot of the swarms played again after losing its gateway, counted
+/// from `from` (ms); None if fewer did within [`RECOVERY_WINDOW`].
+fn all_moved(swarms: &[Report], from: u64, players: usize) -> Option<f64> {
+    let until = from + RECOVERY_WINDOW.as_millis() as u64;
+    let mut back: Vec<u64> = swarms
+        .iter()
+        .flat_map(|r| r.moves.iter())
+        .filter(|m| m.lost && m.at_unix_ms >= from && m.at_unix_ms < until)
+        .map(|m| m.at_unix_ms)
+        .collect();
+    back.sort_unstable();
+    match players {
+        0 => Some(0.0),
+        n => back.get(n - 1).map(|at| (at - from) as f64),
+    }
+}
+
 fn target(name: &str, measured: String, limit: &str, held: bool) -> Target {
     Target { name: name.into(), measured, limit: limit.into(), held }
 }
 
-fn targets(faults: &[FaultRecord], items: &ItemCensus, characters: &CharacterCensus, lost: usize, ttl_ms: f64) -> Vec<Target> {
+fn targets(
+    faults: &[FaultRecord],
+    items: &ItemCensus,
+    characters: &CharacterCensus,
+    lost: usize,
+    ttl_ms: f64,
+) -> Vec<Target> {
     let of = |k: FaultKind| faults.iter().filter(move |f| f.kind == k);
-    let worst = |k: FaultKind| of(k).map(|f| f.recovered_ms.unwrap_or(f64::INFINITY)).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-    let show = |v: Option<f64>| v.map_or_else(|| "none struck".into(), |v| if v.is_finite() { format!("{v:.0} ms") } else { "not recovered".into() });
+    let worst = |k: FaultKind| {
+        of(k)
+            .map(|f| f.recovered_ms.unwrap_or(f64::INFINITY))
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    let show = |v: Option<f64>| {
+        v.map_or_else(
+            || "none struck".into(),
+            |v| if v.is_finite() { format!("{v:.0} ms") } else { "not recovered".into() },
+        )
+    };
     let leader = worst(FaultKind::LeaderKill);
     let zone = worst(FaultKind::ZoneKill);
     let rollback = of(FaultKind::ZoneKill).filter_map(|f| f.effects.rollback_max_s).fold(0.0_f64, f64::max);
@@ -245,7 +300,12 @@ fn targets(faults: &[FaultRecord], items: &ItemCensus, characters: &CharacterCen
     let fenced_sum: u64 = fenced.iter().flatten().sum();
     vec![
         target("items duplicated", items.duplicated.len().to_string(), "0", items.duplicated.is_empty()),
-        target("items lost", format!("{} of {} committed", items.lost.len(), items.committed), "0", items.lost.is_empty()),
+        target(
+            "items lost",
+            format!("{} of {} committed", items.lost.len(), items.committed),
+            "0",
+            items.lost.is_empty(),
+        ),
         target(
             "characters missing or misplaced",
             format!("{} of {}", characters.misplaced.len(), characters.characters),
@@ -268,7 +328,11 @@ fn targets(faults: &[FaultRecord], items: &ItemCensus, characters: &CharacterCen
         ),
         target(
             "writes accepted from a zone paused past its lease",
-            if fenced.iter().any(Option::is_none) { format!("{fenced_sum} (a pause not read)") } else { fenced_sum.to_string() },
+            if fenced.iter().any(Option::is_none) {
+                format!("{fenced_sum} (a pause not read)")
+            } else {
+                fenced_sum.to_string()
+            },
             "0",
             fenced_sum == 0 && fenced.iter().all(Option::is_some),
         ),
@@ -311,7 +375,13 @@ fn page(r: &ChaosReport) -> String {
     out.push_str("<h2>Targets</h2><table><tr><th>target</th><th>measured</th><th>limit</th><th></th></tr>");
     for t in &r.targets {
         let held = if t.held { "<span class=pass>held</span>" } else { "<span class=fail>missed</span>" };
-        let _ = write!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{held}</td></tr>", esc(&t.name), esc(&t.measured), esc(&t.limit));
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{held}</td></tr>",
+            esc(&t.name),
+            esc(&t.measured),
+            esc(&t.limit)
+        );
     }
     out.push_str("</table>");
 
@@ -333,13 +403,22 @@ fn page(r: &ChaosReport) -> String {
             .enumerate()
             .map(|(i, b)| {
                 let shift = (b.meta.started_unix_ms as f64 - t0 as f64) / 1000.0;
-                Series::new(&format!("{what}, swarm {}", i + 1), b.timeline.iter().filter_map(|s| Some((s.t + shift, f(s)?))).collect())
+                Series::new(
+                    &format!("{what}, swarm {}", i + 1),
+                    b.timeline.iter().filter_map(|s| Some((s.t + shift, f(s)?))).collect(),
+                )
             })
             .collect()
     };
     let per_s = |v: u64, s: &mmo_loadtest::swarm::Sample| Some(v as f64 / s.window_secs.max(1e-3));
     out.push_str("<h2>Timeline</h2>");
-    out.push_str(&line_chart_marked("Bots playing", "bots", &per_swarm("playing", &|s| Some(s.connected as f64)), false, &marks));
+    out.push_str(&line_chart_marked(
+        "Bots playing",
+        "bots",
+        &per_swarm("playing", &|s| Some(s.connected as f64)),
+        false,
+        &marks,
+    ));
     let mut moves = per_swarm("gaps", &|s| per_s(s.counts.snapshot_gaps, s));
     moves.extend(per_swarm("gateway moves", &|s| per_s(s.counts.gateway_moves, s)));
     out.push_str(&line_chart_marked("Snapshot gaps and gateway moves per second", "per second", &moves, true, &marks));
@@ -365,10 +444,11 @@ fn page(r: &ChaosReport) -> String {
         }
         let _ = write!(
             out,
-            "<tr><td>{:.1}</td><td>{} {}</td><td>{} ({})</td><td>{} / {}</td><td>{}</td><td>{} ({rollback})</td><td>{}</td></tr>",
+            "<tr><td>{:.1}</td><td>{} {} ({} players on it)</td><td>{} ({})</td><td>{} / {}</td><td>{}</td><td>{} ({rollback})</td><td>{}</td></tr>",
             f.at_s,
             esc(f.kind.name()),
             esc(&f.target),
+            f.players_hit,
             esc(&recovered),
             esc(f.recovery),
             e.snapshot_gaps,
@@ -380,9 +460,18 @@ fn page(r: &ChaosReport) -> String {
     }
     out.push_str("</table>");
 
-    out.push_str("<h2>Supervisor restarts</h2><table><tr><th>at (s)</th><th>service</th><th>exit</th><th>backoff (s)</th></tr>");
+    out.push_str(
+        "<h2>Supervisor restarts</h2><table><tr><th>at (s)</th><th>service</th><th>exit</th><th>backoff (s)</th></tr>",
+    );
     for s in &r.restarts {
-        let _ = write!(out, "<tr><td>{:.1}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>", s.at_s, esc(&s.role), esc(&s.status), s.backoff_s);
+        let _ = write!(
+            out,
+            "<tr><td>{:.1}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>",
+            s.at_s,
+            esc(&s.role),
+            esc(&s.status),
+            s.backoff_s
+        );
     }
     out.push_str("</table>");
 

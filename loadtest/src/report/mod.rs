@@ -8,7 +8,7 @@ pub mod svg;
 
 use crate::bot::BotSummary;
 use crate::procstat::ProcSample;
-use crate::recorder::{RollbackEvent, Totals};
+use crate::recorder::{Events, MoveEvent, RollbackEvent, Totals};
 use crate::swarm::{Sample, SwarmOutcome};
 use crate::threshold::{Threshold, Verdict};
 use crate::LoadtestError;
@@ -34,6 +34,8 @@ pub struct Report {
     pub bots: Vec<BotSummary>,
     /// Jumps of the bots' own positions (the first 10,000; `metrics.rollbacks` counts all).
     pub rollbacks: Vec<RollbackEvent>,
+    /// Gateway moves, each when its bot played again (the first 10,000).
+    pub moves: Vec<MoveEvent>,
 }
 
 /// What the sessions cost the process serving them.
@@ -57,7 +59,7 @@ impl Report {
         thresholds: &[Threshold],
         totals: Totals,
         swarm: SwarmOutcome,
-        rollbacks: Vec<RollbackEvent>,
+        events: Events,
         proc_note: Option<(String, String)>,
     ) -> Report {
         let metrics = metrics(&totals, &swarm);
@@ -73,7 +75,8 @@ impl Report {
             target_process,
             timeline: swarm.timeline,
             bots: swarm.bots,
-            rollbacks,
+            rollbacks: events.rollbacks,
+            moves: events.moves,
         }
     }
 

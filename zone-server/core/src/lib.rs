@@ -388,6 +388,11 @@ impl ZoneCore {
             return Err(JoinError::NoCell);
         }
         let id = record.id;
+        if self.entities.get(id).is_some() {
+            // Asked again (the gateway reached this zone through a new connection, or its
+            // first request's answer was lost): the player is here already.
+            return Ok(id);
+        }
         tracing::info!(zone = %self.config.zone, %id, %cell, "player restored after its zone died");
         self.entities.insert(Entity::from_record(record));
         Ok(id)
