@@ -53,6 +53,8 @@ pub struct Holdings {
     places: Vec<(String, Vec<ItemSerial>)>,
     /// Players some zone still simulates (none once every bot left).
     pub players_in_play: usize,
+    /// Zones whose holdings could not be read (the census is then incomplete).
+    pub unread: Vec<String>,
 }
 
 impl Holdings {
@@ -96,6 +98,8 @@ pub struct ItemCensus {
     pub duplicated: Vec<Duplicate>,
     pub lost: Vec<Lost>,
     pub players_in_play: usize,
+    /// Zones the census could not read: their items count as nowhere.
+    pub zones_unread: Vec<String>,
     /// Readings the ledger took during the run.
     pub samples: u64,
 }
@@ -125,6 +129,7 @@ pub fn judge(ledger: &Ledger, holdings: &Holdings) -> ItemCensus {
         duplicated,
         lost,
         players_in_play: holdings.players_in_play,
+        zones_unread: holdings.unread.clone(),
         samples: ledger.samples,
     }
 }

@@ -171,14 +171,24 @@ async fn soak(config: &ChaosConfig, cluster: &mut Cluster) -> anyhow::Result<Cha
     let mut holdings = Holdings::default();
     let mut records = BTreeMap::new();
     for name in &ledger.names {
-        if let Some(record) = store.load(name).await.with_context(|| format!("loading {name}"))? {
-            holdings.add_record(&record);
-            records.insert(record.name.clone(), record);
+        match store.load(name).await {
+            Ok(Some(record)) => {
+                holdings.add_record(&record);
+                records.insert(record.name.clone(), record);
+            }
+            // The character's check names it missing.
+            Ok(None) => {}
+            Err(error) => warn!(%name, %error, "the census cannot read this player's record"),
         }
     }
     for zone in Urls::of(cluster).zones {
-        let report = probe::zone_report(&zone).await.with_context(|| format!("{zone}report"))?;
-        holdings.add_zone(&report);
+        match probe::zone_report_patiently(&zone).await {
+            Some(report) => holdings.add_zone(&report),
+            None => {
+                warn!(%zone, "the census cannot read this zone's report");
+                holdings.unread.push(zone.to_string());
+            }
+        }
     }
     let items = census::judge(&ledger, &holdings);
     let last: Vec<(String, Option<[f64; 2]>)> = played.iter().map(|b| (b.name.clone(), b.last_position)).collect();

@@ -299,6 +299,12 @@ fn targets(
     let fenced: Vec<Option<u64>> = of(FaultKind::ZonePause).map(|f| f.fenced_writes_accepted).collect();
     let fenced_sum: u64 = fenced.iter().flatten().sum();
     vec![
+        target(
+            "census complete (every zone read)",
+            format!("{} unread", items.zones_unread.len()),
+            "0",
+            items.zones_unread.is_empty(),
+        ),
         target("items duplicated", items.duplicated.len().to_string(), "0", items.duplicated.is_empty()),
         target(
             "items lost",

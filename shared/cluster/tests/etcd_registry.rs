@@ -100,3 +100,19 @@ async fn connecting_to_nothing_fails_fast_with_unavailable() {
     assert!(matches!(error, RegistryError::Unavailable(_)), "{error}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A process that only follows the table (an operator's tool, the launcher) keeps its one
+/// connection to etcd: the client pings no more often than etcd allows. It pinged every 2 s;
+/// with nothing else on the connection (a lease's keep-alive answers reset etcd's count),
+/// etcd answered GOAWAY `too_many_pings` and the watch broke every 8 s or so.
+#[tokio::test]
+async fn the_watch_of_a_quiet_follower_does_not_break() {
+    let etcd = start_etcd();
+    let registry = connect(etcd.endpoint(), "quiet").await;
+    let started = std::time::Instant::now();
+    let mut assignments = registry.watch();
+    while started.elapsed() < Duration::from_secs(15) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), assignments.changed()).await;
+        assert_eq!(registry.watch_breaks(), 0, "the watch broke after {:?}", started.elapsed());
+    }
+}

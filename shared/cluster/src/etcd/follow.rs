@@ -118,6 +118,8 @@ impl AssignmentFollower {
         loop {
             let Err(error) = self.follow().await;
             warn!(%error, revision = self.revision, "assignment watch broke; rereading the table");
+            self.registry.inner.watch_breaks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            metrics::counter!("mmo_registry_watch_breaks_total").increment(1);
             tokio::time::sleep(backoff).await;
             match self.registry.read_table().await {
                 Ok((table, revision)) => {

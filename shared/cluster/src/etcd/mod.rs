@@ -37,6 +37,11 @@ const EVENT_RETENTION: i64 = 1000;
 /// Trim the log every this many events written through one handle.
 const EVENT_TRIM_EVERY: u64 = 64;
 
+/// HTTP/2 keep-alive pings to etcd: every 10 s while a stream is open, the connection dropped
+/// after 5 s without an answer (etcd refuses pings more often than every 5 s).
+const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Where and how to reach etcd.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EtcdConfig {
@@ -91,6 +96,8 @@ struct Inner {
     /// The revision up to which the follower has applied the watch.
     seen: Mutex<i64>,
     events_written: AtomicU64,
+    /// Times the assignment watch broke and was started again.
+    watch_breaks: AtomicU64,
 }
 
 impl fmt::Debug for EtcdRegistry {
@@ -104,9 +111,16 @@ impl EtcdRegistry {
     /// the table up to date (run it; see [`AssignmentFollower`]).
     pub async fn connect(config: EtcdConfig) -> Result<(EtcdRegistry, AssignmentFollower), RegistryError> {
         let keys = Keys::new(&config.world).map_err(RegistryError::Unavailable)?;
+        // HTTP/2 pings no more often than etcd's server allows (`--grpc-keepalive-min-time`,
+        // 5 s by default) and only while a stream is open: pinging every 2 s, a connection
+        // with nothing else on it (a quiet watch: no lease keep-alive answers to reset etcd's
+        // count) got GOAWAY `too_many_pings` and its watch broke every 8 s. A dead connection
+        // is still found within 15 s, and a lease is counted lost by its own clock
+        // (`lease.rs`), whatever the connection does.
         let options = ConnectOptions::new()
             .with_connect_timeout(config.connect_timeout)
-            .with_keep_alive(Duration::from_secs(2), Duration::from_secs(2));
+            .with_keep_alive(KEEP_ALIVE_INTERVAL, KEEP_ALIVE_TIMEOUT)
+            .with_keep_alive_while_idle(false);
         let connect = Client::connect(&config.endpoints, Some(options));
         let client = match tokio::time::timeout(config.connect_timeout, connect).await {
             Ok(Ok(client)) => client,
@@ -125,6 +139,7 @@ impl EtcdRegistry {
                 table: watch::Sender::new(follow::empty()),
                 seen: Mutex::new(0),
                 events_written: AtomicU64::new(0),
+                watch_breaks: AtomicU64::new(0),
             }),
         };
         let (table, revision) = registry.read_table().await?;
@@ -132,6 +147,11 @@ impl EtcdRegistry {
         info!(endpoints = ?config.endpoints, prefix = registry.keys().prefix(), revision, "registry connected to etcd");
         let follower = AssignmentFollower { registry: registry.clone(), revision };
         Ok((registry, follower))
+    }
+
+    /// How many times the assignment watch broke (and the table was read again) so far.
+    pub fn watch_breaks(&self) -> u64 {
+        self.inner.watch_breaks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The etcd client (for the election API). Clones share the connection.
