@@ -17,7 +17,7 @@
 //! through its [`Tracker`] into the shared [`Recorder`].
 
 use crate::behaviour::Brain;
-use crate::client::{close_reason, ClientError, Endpoints, Event, GatewayRoute, Traffic, Trust};
+use crate::client::{close_reason, Client, ClientError, Endpoints, Event, GatewayRoute, Traffic, Trust};
 use crate::mix::{Behaviour, Transport};
 use crate::recorder::{MoveEvent, Recorder, RollbackEvent, SnapshotReport};
 use crate::rollback::RollbackWatch;
@@ -43,6 +43,8 @@ const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(8);
 /// With no snapshot for this long, a bot takes its gateway for lost and resumes elsewhere
 /// (once: a second time without a snapshot between ends the session at [`SNAPSHOT_TIMEOUT`]).
 const LOST_AFTER: Duration = Duration::from_secs(4);
+/// How long a leaving bot waits for the zone to apply its last inputs.
+const SETTLE: Duration = Duration::from_secs(2);
 /// Inputs repeated in each frame besides the new one(s) (the browser resends recent inputs).
 const REPEATED_INPUTS: usize = 2;
 
@@ -462,6 +464,12 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
             }
         }
     };
+    if planned {
+        // The character's last position is the one its logout saves (a census compares them).
+        if let Some(body) = settle(&mut client, seq).await {
+            me = Some(body);
+        }
+    }
     let traffic = client.traffic;
     if planned {
         client.close().await;
@@ -470,6 +478,20 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
     summary.traffic = (earlier + traffic).into();
     summary.last_position = me.map(tiles);
     ctx.recorder.ended(&reason, planned, timed_out, delta(traffic, &mut reported));
+}
+
+/// Before a planned leave: sends nothing more and waits (up to [`SETTLE`]) for a snapshot in
+/// which the zone applied every input sent up to `sent` (a player moves only on its inputs);
+/// that snapshot's body, if one came.
+async fn settle(client: &mut Client, sent: u32) -> Option<Body> {
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    loop {
+        match tokio::time::timeout_at(deadline, client.recv()).await {
+            Ok(Ok(Event::Snapshot(s))) if s.you.last_input_seq >= sent => return Some(s.you.body),
+            Ok(Ok(Event::Closed(_))) | Ok(Err(_)) | Err(_) => return None,
+            Ok(Ok(_)) => {}
+        }
+    }
 }
 
 /// A body's position in tiles.
