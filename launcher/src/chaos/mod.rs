@@ -232,7 +232,8 @@ struct Urls {
 impl Urls {
     fn of(cluster: &Cluster) -> Urls {
         let mut urls = Urls::default();
-        for s in cluster.services() {
+        // Running services only: one waiting for its restart holds nothing and answers nothing.
+        for s in cluster.services().iter().filter(|s| s.pid().is_some()) {
             match s.role {
                 Role::Coordinator(n) => {
                     if let Some(url) = s.ready.split_whitespace().next().and_then(|u| url::Url::parse(u).ok()) {
@@ -288,11 +289,11 @@ async fn strike(
             record.players_hit = players;
             let role = Role::Zone(id);
             let zone = mmo_world::ZoneId(id);
-            let owned: Vec<CellId> =
-                registry.assignments().iter().filter(|(_, a)| a.zone == zone).map(|(c, _)| *c).collect();
+            let owned: Vec<(CellId, mmo_world::Epoch)> =
+                registry.assignments().iter().filter(|(_, a)| a.zone == zone).map(|(c, a)| (*c, a.epoch)).collect();
             record.target = format!("zone {id}");
             record.detail = format!("owned {} cells", owned.len());
-            let zones = zones.clone();
+            let (zones, registry) = (zones.clone(), registry.clone());
             if record.kind == FaultKind::ZoneKill {
                 cluster.kill(&role).await?;
                 info!(zone = id, cells = owned.len(), "chaos: zone killed");
@@ -323,7 +324,7 @@ async fn strike(
                         at
                     };
                     let (reowned, resumed_ms) =
-                        tokio::join!(probe::cells_reowned(zones, owned, since, PATIENCE), resumed);
+                        tokio::join!(probe::cells_reowned(registry, zones, owned, since, PATIENCE), resumed);
                     record.resumed_unix_ms = Some(resumed_ms);
                     record.recovered_ms = reowned.map(ms);
                     record
@@ -331,7 +332,7 @@ async fn strike(
             }
             record.recovery = "its cells owned again (new epoch)";
             Box::pin(async move {
-                record.recovered_ms = probe::cells_reowned(zones, owned, since, PATIENCE).await.map(ms);
+                record.recovered_ms = probe::cells_reowned(registry, zones, owned, since, PATIENCE).await.map(ms);
                 record
             })
         }

@@ -1,9 +1,11 @@
 //! What the soak reads from the running cluster, over the services' own HTTP endpoints and the
 //! registry: the leader, the players online, a zone's report and counters, cells re-owned.
 
+use mmo_cluster::etcd::EtcdRegistry;
+use mmo_cluster::Registry;
 use mmo_loadtest::client::{http_get, Trust};
 use mmo_records::ZoneReport;
-use mmo_world::CellId;
+use mmo_world::{CellId, Epoch};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -112,24 +114,37 @@ pub async fn saves_written(zone: &url::Url) -> Option<u64> {
     )
 }
 
-/// Waits until a zone that answers owns each of `cells` (by the zones' own `/report`: another
-/// zone, or the struck one running again), of the zones `zones` lists now; how long it took.
+/// Waits until each of `cells` has an owner again: assigned at a new epoch to a zone the
+/// registry lists (the coordinator moved it), or owned by a zone that answers `/report` (the
+/// struck zone running again under its id took it back at its old epoch); how long it took.
 pub async fn cells_reowned(
+    registry: EtcdRegistry,
     zones: watch::Receiver<Vec<url::Url>>,
-    cells: Vec<CellId>,
+    cells: Vec<(CellId, Epoch)>,
     since: Instant,
     patience: Duration,
 ) -> Option<Duration> {
     tokio::time::timeout(patience, async {
         loop {
+            let table = registry.assignments();
+            if let Ok(live) = registry.zones().await {
+                let moved = |(c, e): &(CellId, Epoch)| {
+                    table.get(c).is_some_and(|a| a.epoch != *e && live.contains_key(&a.zone))
+                };
+                if cells.iter().all(moved) {
+                    return since.elapsed();
+                }
+            }
             let mut owned = std::collections::BTreeSet::new();
             let now: Vec<url::Url> = zones.borrow().clone();
             for zone in now {
-                if let Some(report) = zone_report(&zone).await {
-                    owned.extend(report.owned.iter().map(|(c, _)| *c));
+                if let Some(body) = get_within(&zone, "/report", Duration::from_secs(3)).await {
+                    if let Ok(report) = serde_json::from_str::<ZoneReport>(&body) {
+                        owned.extend(report.owned.iter().map(|(c, _)| *c));
+                    }
                 }
             }
-            if cells.iter().all(|c| owned.contains(c)) {
+            if cells.iter().all(|(c, _)| owned.contains(c)) {
                 return since.elapsed();
             }
             tokio::time::sleep(POLL).await;
