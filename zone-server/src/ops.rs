@@ -41,7 +41,9 @@ impl Inspected {
         };
         match zone.inspect().await {
             Ok(report) => Json(report).into_response(),
-            Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("the zone does not answer: {error}")).into_response(),
+            Err(error) => {
+                (StatusCode::SERVICE_UNAVAILABLE, format!("the zone does not answer: {error}")).into_response()
+            }
         }
     }
 }
