@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(dup, [1]);
         assert_eq!(census.duplicated[0].places, ["inventory of ann", "ground of zone z1"]);
         let lost: Vec<(u64, &str)> = census.lost.iter().map(|l| (l.serial, l.first_seen.as_str())).collect();
-        assert_eq!(lost, [(2, "inventory of ann"), (3, "ground of cell 1.0")]);
+        assert_eq!(lost, [(2, "inventory of ann"), (3, "ground of cell c1.0")]);
         // 4: loot never committed before the end is found, not lost.
         assert_eq!(census.found, 2);
     }
