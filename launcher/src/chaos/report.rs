@@ -7,6 +7,7 @@
 use super::census::{CharacterCensus, ItemCensus};
 use super::schedule::FaultKind;
 use super::ChaosConfig;
+use mmo_loadtest::report::html::STYLE;
 use mmo_loadtest::report::svg::{esc, line_chart_marked, Mark, Series};
 use mmo_loadtest::Report;
 use serde::Serialize;
@@ -344,14 +345,6 @@ fn targets(
         ),
     ]
 }
-
-const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:800px;color:#111}\
-h1{font-size:22px}h2{font-size:17px;margin-top:28px}table{border-collapse:collapse;margin:8px 0}\
-td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f4f6}\
-.pass{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:600}\
-.chart{width:100%;height:auto;margin:6px 0 14px}.chart .title{font-weight:600;font-size:13px}\
-.chart .ylab{font-size:11px;text-anchor:end}.chart .xlab{font-size:11px;text-anchor:middle}\
-.chart .axis{font-size:11px;fill:#555;text-anchor:middle}.chart .legend{font-size:11px}code{font-size:12px}";
 
 fn colour(kind: FaultKind) -> &'static str {
     match kind {

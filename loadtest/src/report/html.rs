@@ -4,7 +4,8 @@ use super::svg::{bar_chart, esc, line_chart, Series};
 use super::Report;
 use std::fmt::Write;
 
-const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:800px;color:#111}\
+/// The report pages' style sheet (the chaos soak's report uses it too).
+pub const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:800px;color:#111}\
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}table{border-collapse:collapse;margin:8px 0}\
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f4f6}\
 .pass{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:600}\
