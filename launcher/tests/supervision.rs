@@ -7,27 +7,14 @@
 
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::Registry;
-use mmo_launcher::{Cluster, ClusterConfig, Restarted, Role};
+use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_test_services::{signal, Signal};
 use mmo_world::ZoneId;
 use std::time::Duration;
 
 mod support;
 
-use support::{bin_dir, within};
-
-/// Supervises `cluster` until it restarts `role`.
-async fn restart_of(cluster: &mut Cluster, role: &Role) -> Restarted {
-    within(&format!("a restart of {role:?}"), async {
-        loop {
-            if let Some(r) = cluster.revive_exited().await.into_iter().find(|r| &r.role == role) {
-                return r;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-}
+use support::{bin_dir, restart_of, within};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_zone_is_started_again_with_its_id_and_backs_off_when_it_keeps_crashing() {

@@ -17,7 +17,7 @@ mod support;
 use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{http_get, Trust};
 use mmo_test_services::wait::wait_until;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use support::{bin_dir, bots_online, playing_bots, start_bots, PATIENCE};
 
 const BOTS: usize = 12;
@@ -48,15 +48,8 @@ async fn players_of_a_zone_restarted_under_its_id_come_back_in_it() {
 
     cluster.kill(&Role::Zone(1)).await.expect("kill -9 zone 1");
     let killed = Instant::now();
-    let restarted = support::within("the supervisor restarts zone 1", async {
-        loop {
-            if cluster.revive_exited().await.iter().any(|r| r.role == Role::Zone(1)) {
-                return killed.elapsed();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await;
+    support::restart_of(&mut cluster, &Role::Zone(1)).await;
+    let restarted = killed.elapsed();
     wait_until("the gateway re-creates players in the restarted zone", PATIENCE, || async {
         restored(&play).await >= 1
     })

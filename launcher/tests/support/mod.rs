@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use mmo_launcher::{Cluster, Restarted, Role};
 use mmo_loadtest::client::{Client, Event, Trust};
 use mmo_loadtest::scenario::ScenarioFile;
 use mmo_loadtest::{LoadtestError, Report, RunOptions, Scenario};
@@ -123,4 +124,17 @@ pub fn two_gateways() -> mmo_launcher::ClusterConfig {
         coordinator_args: vec!["--period-ms=250".into()],
         ..mmo_launcher::ClusterConfig::new(bin_dir())
     }
+}
+
+/// Supervises `cluster` until it restarts `role`.
+pub async fn restart_of(cluster: &mut Cluster, role: &Role) -> Restarted {
+    within(&format!("a restart of {role:?}"), async {
+        loop {
+            if let Some(r) = cluster.revive_exited().await.into_iter().find(|r| &r.role == role) {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
 }
