@@ -224,6 +224,16 @@ enum Step {
     End(String, bool, bool),
 }
 
+/// After a send failed: the gateway is gone, so move to another, unless this session is
+/// already the move's and has not shown a snapshot yet (then the session is lost).
+fn send_failed(lost_since_snapshot: bool) -> Step {
+    if lost_since_snapshot {
+        Step::End("SendError".to_string(), false, false)
+    } else {
+        Step::Move(true)
+    }
+}
+
 /// The playing phase, across gateway moves.
 async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: CancellationToken, summary: &mut BotSummary) {
     let Joined { mut client, world, mut token } = joined;
@@ -296,14 +306,14 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     buttons: recent.iter().skip(recent.len() - count).copied().collect(),
                 };
                 if client.send_input(frame).await.is_err() {
-                    break 'tick if lost_since_snapshot { Step::End("SendError".to_string(), false, false) } else { Step::Move(true) };
+                    break 'tick send_failed(lost_since_snapshot);
                 }
                 if buttons & Buttons::ATTACK != 0 {
                     ctx.recorder.event(|c| c.attacks += 1);
                 }
                 if let Some(line) = brain.chat(&spec.name, me.as_ref(), &view) {
                     if client.send_control(&ClientControl::Chat { text: line }).await.is_err() {
-                        break 'tick Step::End("SendError".to_string(), false, false);
+                        break 'tick send_failed(lost_since_snapshot);
                     }
                     ctx.recorder.event(|c| c.chat_sent += 1);
                 }

@@ -219,6 +219,9 @@ impl ChaosReport {
                 t.limit
             );
         }
+        for (name, why) in self.sessions_lost.iter().take(10) {
+            let _ = writeln!(out, "  session lost: {name}: {why}");
+        }
         out
     }
 }
