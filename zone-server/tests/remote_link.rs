@@ -2,99 +2,22 @@
 //! in-process one does (every command kind, replies, frame streams), a peer sending garbage is
 //! dropped without harming anyone else, a member the zone does not trust and a zone that is not
 //! the registered one are refused, and a broken connection comes back with its subscriptions
-//! while commands keep coming, and with the peer messages that matter sent while it was down.
+//! while commands keep coming. (The peer messages that matter across a broken connection:
+//! `link_resend.rs`.)
 
 use mmo_cluster::net::wire::FromZone;
-use mmo_cluster::net::{self, LinkIdentity, LinkServer};
+use mmo_cluster::net::{self, LinkIdentity};
 use mmo_cluster::{JoinRefused, SubscriberId, ZoneCommand, ZoneHandle, ZoneInfo};
 use mmo_protocol::{CellEvent, CellFrame};
 use mmo_records::{EntityRecord, PeerMessage, PlayerPart, RecordKind, SessionRoute};
-use mmo_test_services::wait::{wait_for, wait_until};
-use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, TickClock, WorldGeometry, ZoneId};
-use mmo_zone::core::ZoneConfig;
-use mmo_zone::runtime::ZoneLinks;
-use mmo_zone::ZoneRuntime;
-use std::net::SocketAddr;
+use mmo_world::{Body, Buttons, CellId, EntityId, Epoch, GatewayId, SessionId, WorldGeometry, ZoneId};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
-const ZONE: ZoneId = ZoneId(1);
-/// Generous bound on waiting for something that should come within a few ticks (not a timed
-/// assertion: a hang would otherwise stall CI).
-const PATIENCE: Duration = Duration::from_secs(20);
+mod support;
 
-struct Running {
-    local: ZoneHandle,
-    addr: SocketAddr,
-    /// The zone's link certificate.
-    identity: Arc<LinkIdentity>,
-    /// A member the zone trusts (as if registered).
-    member: Arc<LinkIdentity>,
-    /// Whom the zone trusts.
-    trusted: net::TrustedPeers,
-    stop_server: watch::Sender<bool>,
-    _stop_zone: watch::Sender<bool>,
-}
-
-impl Running {
-    /// The zone as the registry has it.
-    fn info(&self) -> ZoneInfo {
-        ZoneInfo { id: ZONE, address: self.addr.to_string(), cert_hash: self.identity.hash(), capacity: 100 }
-    }
-
-    /// A remote handle of the trusted member.
-    fn connect(&self) -> ZoneHandle {
-        dial(&self.info(), &self.member)
-    }
-}
-
-/// A remote handle to the zone registered as `info`, its link driven by a task of the test.
-fn dial(info: &ZoneInfo, member: &LinkIdentity) -> ZoneHandle {
-    let (handle, driver) = net::connect(info, member).unwrap();
-    tokio::spawn(driver);
-    handle
-}
-
-async fn start_zone() -> Running {
-    let geometry = WorldGeometry::default();
-    let (local, commands) = ZoneHandle::channel(ZONE, 1024);
-    let config = ZoneConfig { zone: ZONE, seed: 7, geometry, npcs_per_cell: 0 };
-    let clock = TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS };
-    let (stop_zone, zone_shutdown) = watch::channel(false);
-    let ids = mmo_world::SerialBlock::from_start(1, 1 << 20);
-    tokio::spawn(ZoneRuntime::new(config, ids, commands, clock, ZoneLinks::alone()).run(zone_shutdown));
-    let identity = Arc::new(LinkIdentity::generate().unwrap());
-    let member = Arc::new(LinkIdentity::generate().unwrap());
-    let (stop_server, addr, trusted) =
-        serve(local.clone(), "127.0.0.1:0".parse().unwrap(), &identity, &member).await.unwrap();
-    Running { local, addr, identity, member, trusted, stop_server, _stop_zone: stop_zone }
-}
-
-/// Serves `zone`'s link on `addr` as `identity`, trusting `member`.
-async fn serve(
-    zone: ZoneHandle,
-    addr: SocketAddr,
-    identity: &Arc<LinkIdentity>,
-    member: &LinkIdentity,
-) -> Result<(watch::Sender<bool>, SocketAddr, net::TrustedPeers), net::BindError> {
-    let server = LinkServer::bind(addr, identity.clone()).await?;
-    server.trusted().set([member.hash()]);
-    let (addr, trusted) = (server.local_addr(), server.trusted());
-    let (stop, shutdown) = watch::channel(false);
-    tokio::spawn(server.run(zone, shutdown));
-    Ok((stop, addr, trusted))
-}
-
-async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(PATIENCE, f).await.unwrap_or_else(|_| panic!("{what}: nothing within {PATIENCE:?}"))
-}
-
-/// The zone's report, once `remote` gets an answer (it is reconnecting, or not trusted yet).
-async fn answered(what: &str, remote: &ZoneHandle) -> mmo_records::ZoneReport {
-    wait_for(what, PATIENCE, || async { remote.inspect().await.ok() }).await
-}
+use support::*;
 
 /// The next frame that satisfies `pred`.
 async fn frame_where(
@@ -298,49 +221,6 @@ async fn a_dropped_connection_is_re_established_with_its_subscriptions_under_a_s
     // Frames published after the reconnection reach the old subscription.
     frame_where(&mut frames, "frames after reconnecting", |f| f.tick > report.tick).await;
     flood.abort();
-}
-
-/// Serves the zone's link again on its address (after `stop_server`), retrying while the old
-/// socket is released.
-async fn serve_again(zone: &Running) -> watch::Sender<bool> {
-    let (stop, addr, _) = within("rebinding", async {
-        loop {
-            match serve(zone.local.clone(), zone.addr, &zone.identity, &zone.member).await {
-                Ok(served) => return served,
-                Err(_) => tokio::task::yield_now().await,
-            }
-        }
-    })
-    .await;
-    assert_eq!(addr, zone.addr);
-    stop
-}
-
-#[tokio::test]
-async fn a_kill_credit_sent_while_the_link_is_down_is_delivered_once_it_is_back() {
-    let zone = start_zone().await;
-    let remote = zone.connect();
-    for cell in WorldGeometry::default().cells() {
-        remote.send(ZoneCommand::OwnCell { cell, epoch: Epoch(5) }).await.unwrap();
-    }
-    let route = SessionRoute { gateway: GatewayId(3), session: SessionId(9) };
-    let record = mmo_records::PlayerRecord::new("ada", None, glam::IVec2::ZERO, CellId::new(0, 0));
-    let ada = within("join", remote.join(record, route)).await.unwrap().expect("joined").entity;
-    let xp = |report: &mmo_records::ZoneReport| report.entities.iter().find(|e| e.id == ada).map(|e| e.xp);
-    let before = xp(&within("inspect", remote.inspect()).await.unwrap()).expect("ada is simulated");
-
-    // The link breaks; the zone of ada's victim credits the kill meanwhile.
-    zone.stop_server.send(true).unwrap();
-    wait_until("the link is down", PATIENCE, || async { !remote.is_up() }).await;
-    let credit = PeerMessage::Credit { entity: ada, xp: 50, victim: EntityId::new(ZoneId(2), 77) };
-    remote.send(ZoneCommand::Peer { from: ZoneId(2), msg: credit, sent_us: 0 }).await.unwrap();
-
-    // Back: the credit arrives (it was dropped before the link held it).
-    let _stop = serve_again(&zone).await;
-    wait_until("the credit after reconnecting", PATIENCE, || async {
-        remote.inspect().await.is_ok_and(|report| xp(&report) == Some(before + 50))
-    })
-    .await;
 }
 
 #[tokio::test]

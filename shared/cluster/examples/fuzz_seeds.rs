@@ -103,12 +103,20 @@ fn main() -> std::io::Result<()> {
             route: mmo_records::SessionRoute { gateway: GatewayId(1), session: SessionId(5) },
         }),
         ToZone::Inspect { req: 2 },
+        ToZone::Hello { link: 0x5eed },
+        ToZone::PeerNumbered {
+            seq: 3,
+            from: ZoneId(2),
+            msg: mmo_records::PeerMessage::Credit { entity: EntityId(1), xp: 50, victim: EntityId(9) },
+            sent_us: 1_000,
+        },
     ];
     let from_zone = [
         FromZone::Welcome { zone: ZoneId(3) },
         FromZone::Reply { req: 1, reply: Reply::Saved },
         FromZone::Frame { stream: 7, frame: base.clone().into() },
         FromZone::FrameDelta { stream: 7, delta },
+        FromZone::Acked { seq: 3 },
     ];
     let mut to = vec![0u8];
     for (i, m) in to_zone.iter().enumerate() {

@@ -6,11 +6,12 @@
 //! Replies are matched by request id; a request in flight when the connection breaks, or sent
 //! while it is down, fails with [`LinkError::Closed`](crate::link::LinkError::Closed). Frames
 //! go to the subscriber's sender without waiting (a full subscriber loses the frame, as in one
-//! process). Subscriptions are kept and sent again on every new connection. A zone on the
-//! other side drops commands sent while the connection is down (inputs: clients send newer
-//! ones; transfers: the zone core resends them until answered), except the peer messages that
-//! matter (kill credits, leaves, chat, recent hits), which wait for the next connection and go
-//! first on it ([`super::held`]).
+//! process). Subscriptions are kept and sent again on every new connection. Commands sent
+//! while the connection is down are dropped (inputs: clients send newer ones; transfers: the
+//! zone core resends them until answered), except the peer messages that matter (kill credits,
+//! leaves, chat, recent hits): those are numbered and kept until the zone acknowledges them,
+//! and sent again first on every new connection, so each reaches the zone once whether it was
+//! sent while the connection was down or just before it broke ([`super::reliable`]).
 //!
 //! [`ZoneCommand::Subscribers`] (a migrated cell's subscribers moving to its new owner) carries
 //! channels that cannot cross processes: it is not sent; remote subscribers follow the registry
@@ -18,9 +19,9 @@
 //! subscriptions).
 
 use super::codec::{self, MAX_MESSAGE};
-use super::held::Held;
+use super::reliable::{new_link_id, LinkId, Unacked};
 use super::server::{next_message, ConnectionEnd};
-use super::tls::{LinkIdentity, TlsError, LINK_SERVER_NAME};
+use super::tls::{LinkFeatures, LinkIdentity, TlsError, LINK_SERVER_NAME};
 use super::wire::{FromZone, JoinRequest, Reply, RequestId, RestoreRequest, StreamId, ToZone};
 use crate::link::{JoinAccepted, JoinRefused, LinkUp, SubscriberId, ZoneCommand, ZoneHandle};
 use crate::records::ZoneInfo;
@@ -55,6 +56,8 @@ struct Connection {
     writer: tokio::io::WriteHalf<tokio_rustls::client::TlsStream<TcpStream>>,
     frames: FrameReader,
     buf: Vec<u8>,
+    /// What the link version agreed lets this end send.
+    features: LinkFeatures,
 }
 
 type JoinReply = oneshot::Sender<Result<JoinAccepted, JoinRefused>>;
@@ -103,8 +106,10 @@ struct RemoteLink {
     next_id: u64,
     pending: HashMap<RequestId, Pending>,
     streams: HashMap<StreamId, Stream>,
-    /// Peer messages sent while the connection was down, for the next one.
-    held: Held,
+    /// This link's name for the zone, across connections.
+    link: LinkId,
+    /// Peer messages the zone has not acknowledged yet, or sent while the connection was down.
+    unacked: Unacked,
 }
 
 impl RemoteLink {
@@ -118,7 +123,8 @@ impl RemoteLink {
             next_id: 1,
             pending: HashMap::new(),
             streams: HashMap::new(),
-            held: Held::default(),
+            link: new_link_id(),
+            unacked: Unacked::default(),
         }
     }
 
@@ -198,7 +204,8 @@ impl RemoteLink {
 
     /// Serves one connection. `Ok` when every handle is gone.
     async fn connected(&mut self, connection: Connection) -> Result<(), ConnectionEnd> {
-        let Connection { mut reader, mut writer, mut frames, mut buf } = connection;
+        let Connection { mut reader, mut writer, mut frames, mut buf, features } = connection;
+        let hello = features.acks.then_some(ToZone::Hello { link: self.link });
         let resubscribe: Vec<ToZone> = self
             .streams
             .iter_mut()
@@ -207,14 +214,21 @@ impl RemoteLink {
                 ToZone::Subscribe { cell: s.cell, subscriber: s.subscriber, stream }
             })
             .collect();
-        for msg in resubscribe.into_iter().chain(self.held.take()) {
+        let again = if features.acks { self.unacked.resend() } else { self.unacked.take() };
+        for msg in hello.into_iter().chain(resubscribe).chain(again) {
             writer.write_all(&codec::encode_framed(&msg)?).await?;
         }
         loop {
             tokio::select! {
                 cmd = self.commands.recv() => {
-                    let Some(cmd) = cmd else { return Ok(()) };
-                    if let Some(msg) = self.wire_form(cmd) {
+                    let msg = match cmd {
+                        None => return Ok(()),
+                        Some(ZoneCommand::Peer { from, msg, sent_us }) if features.acks => {
+                            Some(self.unacked.send(from, msg, sent_us))
+                        }
+                        Some(cmd) => self.wire_form(cmd),
+                    };
+                    if let Some(msg) = msg {
                         writer.write_all(&codec::encode_framed(&msg)?).await?;
                     }
                 }
@@ -232,6 +246,7 @@ impl RemoteLink {
     fn received(&mut self, msg: FromZone) -> Option<ToZone> {
         match msg {
             FromZone::Welcome { zone } => warn!(%zone, "a second welcome; ignored"),
+            FromZone::Acked { seq } => self.unacked.acked(seq),
             FromZone::Reply { req, reply } => match (self.pending.remove(&req), reply) {
                 (Some(Pending::Join(tx)), Reply::Join(r)) => drop(tx.send(r)),
                 (Some(Pending::Restore(tx)), Reply::Restore(r)) => drop(tx.send(r)),
@@ -343,14 +358,14 @@ impl RemoteLink {
 
     /// A command sent while the connection is down: requests fail at once (their reply channel
     /// is dropped), subscriptions are kept for the next connection, so are the peer messages
-    /// that matter ([`Held`]); the rest is dropped.
+    /// that matter ([`Unacked`]); the rest is dropped.
     fn offline(&mut self, cmd: ZoneCommand) {
         let kept = match cmd {
             ZoneCommand::Subscribe { .. } | ZoneCommand::Unsubscribe { .. } => {
                 let _ = self.wire_form(cmd);
                 true
             }
-            ZoneCommand::Peer { from, msg, sent_us } => self.held.hold(from, msg, sent_us),
+            ZoneCommand::Peer { from, msg, sent_us } => self.unacked.hold(from, msg, sent_us),
             _ => false,
         };
         if !kept {
@@ -366,11 +381,15 @@ async fn dial(zone: ZoneId, addr: String, tls: TlsConnector) -> Result<Connectio
         let stream = TcpStream::connect(&addr).await?;
         let _ = stream.set_nodelay(true);
         let name = rustls::pki_types::ServerName::try_from(LINK_SERVER_NAME).expect("a valid server name");
-        let (mut reader, writer) = tokio::io::split(tls.connect(name, stream).await?);
+        let stream = tls.connect(name, stream).await?;
+        let features = LinkFeatures::of(stream.get_ref().1.alpn_protocol());
+        let (mut reader, writer) = tokio::io::split(stream);
         let mut frames = FrameReader::new(MAX_MESSAGE);
         let mut buf = Vec::with_capacity(64 * 1024);
         match next_message::<FromZone>(&mut reader, &mut frames, &mut buf).await? {
-            FromZone::Welcome { zone: welcomed } if welcomed == zone => Ok(Connection { reader, writer, frames, buf }),
+            FromZone::Welcome { zone: welcomed } if welcomed == zone => {
+                Ok(Connection { reader, writer, frames, buf, features })
+            }
             FromZone::Welcome { zone: welcomed } => Err(ConnectionEnd::WrongZone(welcomed)),
             _ => Err(ConnectionEnd::NoWelcome),
         }

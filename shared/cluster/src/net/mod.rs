@@ -6,7 +6,7 @@
 
 pub mod client;
 pub mod codec;
-pub mod held;
+pub mod reliable;
 mod server;
 pub mod tls;
 pub mod wire;

@@ -8,7 +8,8 @@
 //! per subscription moves its frames to the connection's writer.
 
 use super::codec::{self, WireError, MAX_MESSAGE};
-use super::tls::{LinkIdentity, TlsError, TrustedPeers};
+use super::reliable::{Delivered, LinkId, Seq};
+use super::tls::{LinkFeatures, LinkIdentity, TlsError, TrustedPeers};
 use super::wire::{FromZone, Reply, RequestId, StreamId, ToZone};
 use crate::link::{ZoneCommand, ZoneHandle};
 use mmo_protocol::framing::FrameReader;
@@ -49,6 +50,8 @@ pub struct LinkServer {
     tls: Arc<rustls::ServerConfig>,
     identity: Arc<LinkIdentity>,
     trusted: TrustedPeers,
+    /// The numbered peer messages handed to the zone, per client link, across connections.
+    delivered: Delivered,
 }
 
 impl LinkServer {
@@ -57,7 +60,8 @@ impl LinkServer {
     pub async fn bind(addr: SocketAddr, identity: Arc<LinkIdentity>) -> Result<Self, BindError> {
         let trusted = TrustedPeers::default();
         let tls = Arc::new(identity.server_config(trusted.clone())?);
-        Ok(LinkServer { listener: TcpListener::bind(addr).await?, tls, identity, trusted })
+        let listener = TcpListener::bind(addr).await?;
+        Ok(LinkServer { listener, tls, identity, trusted, delivered: Delivered::default() })
     }
 
     /// The certificate the link presents (the zone registers its hash).
@@ -86,7 +90,8 @@ impl LinkServer {
                         let _ = stream.set_nodelay(true);
                         let span = tracing::info_span!("link", %peer);
                         let tls = TlsAcceptor::from(self.tls.clone());
-                        connections.spawn(handshake(tls, stream, zone.clone()).instrument(span));
+                        let served = handshake(tls, stream, zone.clone(), self.delivered.clone());
+                        connections.spawn(served.instrument(span));
                     }
                     Err(error) => warn!(%error, "accepting a link connection failed"),
                 },
@@ -115,11 +120,11 @@ pub(super) enum ConnectionEnd {
 }
 
 /// Serves a connection once its peer proved it holds a registered certificate.
-async fn handshake(tls: TlsAcceptor, stream: TcpStream, zone: ZoneHandle) {
+async fn handshake(tls: TlsAcceptor, stream: TcpStream, zone: ZoneHandle, delivered: Delivered) {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
         Ok(Ok(stream)) => {
-            let deltas = stream.get_ref().1.alpn_protocol() == Some(super::tls::LINK_ALPN);
-            serve_connection(stream, zone, deltas).await
+            let features = LinkFeatures::of(stream.get_ref().1.alpn_protocol());
+            serve_connection(stream, zone, features, delivered).await
         }
         Ok(Err(error)) => refused("link_tls_refused", &error),
         Err(_) => refused("link_tls_timeout", &"no TLS handshake within 5 s"),
@@ -131,8 +136,13 @@ fn refused(code: &'static str, error: &dyn std::fmt::Display) {
     warn!(code, %error, "refused a link peer (not a registered member, or not speaking TLS)");
 }
 
-/// Serves one connection; `deltas`: the peer speaks link version 2 (cell frames as deltas).
-async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, zone: ZoneHandle, deltas: bool) {
+/// Serves one connection in the link version agreed (`features`).
+async fn serve_connection(
+    stream: impl AsyncRead + AsyncWrite + Send + 'static,
+    zone: ZoneHandle,
+    features: LinkFeatures,
+    delivered: Delivered,
+) {
     let (mut reader, writer) = tokio::io::split(stream);
     let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>(OUT_QUEUE);
     if let Some(welcome) = framed(&FromZone::Welcome { zone: zone.zone }) {
@@ -140,6 +150,11 @@ async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, 
     }
     let mut tasks = JoinSet::new();
     tasks.spawn(write_loop(writer, out_rx));
+    let (acks, acked) = watch::channel(0);
+    if features.acks {
+        tasks.spawn(acknowledge(acked, out_tx.clone()));
+    }
+    let mut numbering = Numbering { link: None, delivered, acks, due: None };
     let mut frames = FrameReader::new(MAX_MESSAGE);
     let mut buf = Vec::with_capacity(64 * 1024);
     let end = loop {
@@ -148,10 +163,11 @@ async fn serve_connection(stream: impl AsyncRead + AsyncWrite + Send + 'static, 
             Err(end) => break end,
         };
         while tasks.try_join_next().is_some() {}
-        let cmd = to_command(msg, &out_tx, &mut tasks, deltas);
+        let Some(cmd) = to_command(msg, &out_tx, &mut tasks, features.deltas, &mut numbering) else { continue };
         if zone.send(cmd).await.is_err() {
             break ConnectionEnd::ZoneGone;
         }
+        numbering.acknowledge();
     };
     match &end {
         ConnectionEnd::Wire(error) => {
@@ -238,6 +254,49 @@ impl StreamSender {
     }
 }
 
+/// The numbered peer messages of one connection: which client link sent them
+/// ([`ToZone::Hello`]), and the acknowledgement due once the zone has the last one.
+struct Numbering {
+    link: Option<LinkId>,
+    delivered: Delivered,
+    acks: watch::Sender<Seq>,
+    due: Option<Seq>,
+}
+
+impl Numbering {
+    /// Whether message `seq` is new (a message sent again after a broken connection is not).
+    fn admit(&mut self, seq: Seq) -> bool {
+        // A client that named no link gets no protection against duplicates, only acks.
+        let (new, highest) = self.delivered.first_time(self.link.unwrap_or_default(), seq);
+        self.due = Some(highest);
+        if !new {
+            metrics::counter!("mmo_link_peer_messages_duplicate_total").increment(1);
+            // Nothing goes to the zone: acknowledge now, so the client stops sending it.
+            self.acknowledge();
+        }
+        new
+    }
+
+    /// The zone has every message admitted so far.
+    fn acknowledge(&mut self) {
+        if let Some(seq) = self.due.take() {
+            self.acks.send_replace(seq);
+        }
+    }
+}
+
+/// Tells the client, as they come, the highest numbered message the zone has (one
+/// acknowledgement covers every message the zone took while the last one was being sent).
+async fn acknowledge(mut acked: watch::Receiver<Seq>, out: mpsc::Sender<Vec<u8>>) {
+    while acked.changed().await.is_ok() {
+        let seq = *acked.borrow_and_update();
+        let Some(bytes) = framed(&FromZone::Acked { seq }) else { continue };
+        if out.send(bytes).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Sends a reply back when the zone answers.
 fn forward_reply<T: Send + 'static>(
     req: RequestId,
@@ -254,8 +313,16 @@ fn forward_reply<T: Send + 'static>(
     });
 }
 
-fn to_command(msg: ToZone, out: &mpsc::Sender<Vec<u8>>, tasks: &mut JoinSet<()>, deltas: bool) -> ZoneCommand {
-    match msg {
+/// The zone command of a message; `None` for the link's own messages and for a numbered
+/// message the zone already has.
+fn to_command(
+    msg: ToZone,
+    out: &mpsc::Sender<Vec<u8>>,
+    tasks: &mut JoinSet<()>,
+    deltas: bool,
+    numbering: &mut Numbering,
+) -> Option<ZoneCommand> {
+    Some(match msg {
         ToZone::OwnCell { cell, epoch } => ZoneCommand::OwnCell { cell, epoch },
         ToZone::RestoreCell { cell, epoch, npcs, ground } => {
             ZoneCommand::RestoreCell { cell, epoch, restored: Box::new(RestoredCell { npcs, ground }) }
@@ -308,5 +375,15 @@ fn to_command(msg: ToZone, out: &mpsc::Sender<Vec<u8>>, tasks: &mut JoinSet<()>,
             forward_reply(req, rx, Reply::SpawnNpcs, out, tasks);
             ZoneCommand::SpawnNpcs { cell, count, at, reply }
         }
-    }
+        ToZone::Hello { link } => {
+            numbering.link = Some(link);
+            return None;
+        }
+        ToZone::PeerNumbered { seq, from, msg, sent_us } => {
+            if !numbering.admit(seq) {
+                return None;
+            }
+            ZoneCommand::Peer { from, msg, sent_us }
+        }
+    })
 }

@@ -18,11 +18,38 @@ use std::sync::{Arc, RwLock};
 /// The name every link certificate carries and every client asks for (the hash, not the name,
 /// is what is checked).
 pub const LINK_SERVER_NAME: &str = "mmo-link";
-/// The link version both ends agree on in the TLS handshake (ALPN). Version 2 sends cell
-/// frames as deltas between keyframes; a peer of a release before it offers no ALPN and gets
-/// whole frames (version 1), so zones and gateways of both releases work together during a
-/// rolling update.
-pub const LINK_ALPN: &[u8] = b"mmo-link/2";
+/// The link version both ends agree on in the TLS handshake (ALPN). Version 3 numbers the
+/// peer messages that matter and acknowledges them ([`super::reliable`]); version 2 sends cell
+/// frames as deltas between keyframes (so does 3); a peer of a release before version 2 offers
+/// no ALPN and gets whole frames (version 1). Each end offers every version it speaks, newest
+/// first, so zones and gateways of adjacent releases work together during a rolling update.
+pub const LINK_ALPN: &[u8] = b"mmo-link/3";
+/// Link version 2: cell frames as deltas, peer messages unnumbered.
+pub const LINK_ALPN_V2: &[u8] = b"mmo-link/2";
+
+/// What a connection's agreed link version lets each end send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkFeatures {
+    /// Cell frames as deltas (version 2 and later).
+    pub deltas: bool,
+    /// Numbered peer messages and their acknowledgements (version 3).
+    pub acks: bool,
+}
+
+impl LinkFeatures {
+    /// The features of the version agreed in the handshake (`None`: a peer offering none).
+    pub fn of(alpn: Option<&[u8]>) -> Self {
+        LinkFeatures {
+            deltas: alpn.is_some_and(|v| v == LINK_ALPN || v == LINK_ALPN_V2),
+            acks: alpn == Some(LINK_ALPN),
+        }
+    }
+}
+
+/// The versions this release speaks, newest first.
+fn alpn_offered() -> Vec<Vec<u8>> {
+    vec![LINK_ALPN.to_vec(), LINK_ALPN_V2.to_vec()]
+}
 
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +92,7 @@ impl LinkIdentity {
             .with_protocol_versions(&[&rustls::version::TLS13])?
             .with_client_cert_verifier(verifier)
             .with_single_cert(self.chain.clone(), self.key.clone_key())?;
-        config.alpn_protocols = vec![LINK_ALPN.to_vec()];
+        config.alpn_protocols = alpn_offered();
         Ok(config)
     }
 
@@ -77,7 +104,7 @@ impl LinkIdentity {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(PinnedCertificate::new(pinned)))
             .with_client_auth_cert(self.chain.clone(), self.key.clone_key())?;
-        config.alpn_protocols = vec![LINK_ALPN.to_vec()];
+        config.alpn_protocols = alpn_offered();
         Ok(config)
     }
 }
@@ -195,4 +222,17 @@ impl ClientCertVerifier for TrustedClients {
     }
 
     handshake_signatures!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_link_version_sends_what_its_peer_reads() {
+        assert_eq!(LinkFeatures::of(Some(LINK_ALPN)), LinkFeatures { deltas: true, acks: true });
+        assert_eq!(LinkFeatures::of(Some(LINK_ALPN_V2)), LinkFeatures { deltas: true, acks: false });
+        assert_eq!(LinkFeatures::of(None), LinkFeatures { deltas: false, acks: false }, "a peer of version 1");
+        assert_eq!(alpn_offered().first().map(Vec::as_slice), Some(LINK_ALPN), "the newest is preferred");
+    }
 }

@@ -4,6 +4,7 @@
 //! Commands with many fields travel as their own struct (e.g. [`JoinRequest`]) so a field
 //! added to the command is one field added here and one line in each mapping.
 
+use super::reliable::{LinkId, Seq};
 use crate::link::{JoinAccepted, JoinRefused, SubscriberId};
 use mmo_protocol::{CellFrame, CellFrameDelta};
 use mmo_records::GroundRecord;
@@ -35,20 +36,74 @@ pub struct RestoreRequest {
 /// A caller's message to a zone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToZone {
-    OwnCell { cell: CellId, epoch: Epoch },
-    RestoreCell { cell: CellId, epoch: Epoch, npcs: Vec<EntityRecord>, ground: Vec<GroundRecord> },
+    OwnCell {
+        cell: CellId,
+        epoch: Epoch,
+    },
+    RestoreCell {
+        cell: CellId,
+        epoch: Epoch,
+        npcs: Vec<EntityRecord>,
+        ground: Vec<GroundRecord>,
+    },
     Join(JoinRequest),
-    Input { entity: EntityId, seq: u32, buttons: Buttons },
-    Chat { entity: EntityId, text: Arc<str> },
-    Leave { entity: EntityId, saved: Option<RequestId> },
-    Subscribe { cell: CellId, subscriber: SubscriberId, stream: StreamId },
-    Unsubscribe { cell: CellId, subscriber: SubscriberId },
-    CellOwner { cell: CellId, zone: ZoneId, epoch: Epoch },
-    Peer { from: ZoneId, msg: PeerMessage, sent_us: u64 },
-    PeerLost { zone: ZoneId },
-    Inspect { req: RequestId },
-    SpawnNpcs { req: RequestId, cell: CellId, count: u32, at: Option<glam::IVec2> },
+    Input {
+        entity: EntityId,
+        seq: u32,
+        buttons: Buttons,
+    },
+    Chat {
+        entity: EntityId,
+        text: Arc<str>,
+    },
+    Leave {
+        entity: EntityId,
+        saved: Option<RequestId>,
+    },
+    Subscribe {
+        cell: CellId,
+        subscriber: SubscriberId,
+        stream: StreamId,
+    },
+    Unsubscribe {
+        cell: CellId,
+        subscriber: SubscriberId,
+    },
+    CellOwner {
+        cell: CellId,
+        zone: ZoneId,
+        epoch: Epoch,
+    },
+    Peer {
+        from: ZoneId,
+        msg: PeerMessage,
+        sent_us: u64,
+    },
+    PeerLost {
+        zone: ZoneId,
+    },
+    Inspect {
+        req: RequestId,
+    },
+    SpawnNpcs {
+        req: RequestId,
+        cell: CellId,
+        count: u32,
+        at: Option<glam::IVec2>,
+    },
     Restore(RestoreRequest),
+    /// The first message on a connection of link version 3: which client link this is, for
+    /// the zone to tell numbered messages sent again from new ones ([`super::reliable`]).
+    Hello {
+        link: LinkId,
+    },
+    /// A peer message that matters, numbered on its link (version 3 only).
+    PeerNumbered {
+        seq: Seq,
+        from: ZoneId,
+        msg: PeerMessage,
+        sent_us: u64,
+    },
 }
 
 /// A zone's answer to one request.
@@ -82,5 +137,9 @@ pub enum FromZone {
     FrameDelta {
         stream: StreamId,
         delta: CellFrameDelta,
+    },
+    /// Every numbered peer message up to `seq` reached the zone (link version 3 only).
+    Acked {
+        seq: Seq,
     },
 }
