@@ -1,8 +1,10 @@
 //! Structure-aware: two zone cores sharing a small world (zone 1 the west cell, zone 2 the
 //! east one), driven by an arbitrary sequence of operations: ticks, player inputs (walking,
 //! jumping, fighting), `/drop`, `/give NAME`, messages between the zones delivered late and interleaved
-//! across links (each link in order, as a connection or channel keeps it), and cells moved
-//! between the zones while nothing is in flight (as the coordinator moves them).
+//! across links (each link in order, as a connection or channel keeps it), messages lost as a
+//! broken link connection loses them (those the link does not number: transfers, their
+//! answers and settlements, inputs; `mmo_cluster::net::reliable`), and cells moved between the
+//! zones while nothing is in flight (as the coordinator moves them).
 //!
 //! Checked after every operation: no entity simulated by both zones, and no item serial held
 //! twice (inventories of simulated entities and the ground). Then every message is delivered
@@ -11,6 +13,7 @@
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use mmo_cluster::net::reliable::numbered;
 use mmo_records::PeerMessage;
 use mmo_world::{Buttons, CellId, EntityId, Epoch, ItemSerial, SerialBlock, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
@@ -38,6 +41,10 @@ enum Op {
     },
     /// Delivers the oldest message of one link (of those with messages waiting).
     Deliver {
+        link: u8,
+    },
+    /// Loses the oldest message of one link, if the link can lose it (a connection broke).
+    Lose {
         link: u8,
     },
     MoveCell {
@@ -93,15 +100,25 @@ impl Cluster {
         self.links.values().map(VecDeque::len).sum()
     }
 
-    fn deliver(&mut self, pick: usize) {
+    /// The oldest message of one of the links with messages waiting (`pick` chooses which).
+    fn oldest(&mut self, pick: usize) -> Option<((usize, usize), &mut VecDeque<PeerMessage>)> {
         let waiting: Vec<(usize, usize)> = self.links.iter().filter(|(_, q)| !q.is_empty()).map(|(k, _)| *k).collect();
-        if waiting.is_empty() {
-            return;
-        }
-        let (from, to) = waiting[pick % waiting.len()];
-        let msg = self.links.get_mut(&(from, to)).and_then(VecDeque::pop_front).expect("a waiting message");
+        let link = *waiting.get(pick % waiting.len().max(1))?;
+        Some((link, self.links.get_mut(&link)?))
+    }
+
+    fn deliver(&mut self, pick: usize) {
+        let Some(((from, to), queue)) = self.oldest(pick) else { return };
+        let msg = queue.pop_front().expect("a waiting message");
         self.cores[to].handle_peer(ZONES[from], msg);
         self.collect();
+    }
+
+    fn lose(&mut self, pick: usize) {
+        let Some((_, queue)) = self.oldest(pick) else { return };
+        if queue.front().is_some_and(|msg| !numbered(msg)) {
+            queue.pop_front();
+        }
     }
 
     fn tick(&mut self) {
@@ -179,6 +196,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 cluster.collect();
             }
             Op::Deliver { link } => cluster.deliver(usize::from(link)),
+            Op::Lose { link } => cluster.lose(usize::from(link)),
             Op::MoveCell { east, to } if cluster.in_flight() == 0 => {
                 let cell = CellId::new(u16::from(east), 0);
                 cluster.epoch += 1;

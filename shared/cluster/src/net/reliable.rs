@@ -53,6 +53,12 @@ pub fn new_link_id() -> LinkId {
     u64::from_le_bytes(bytes)
 }
 
+/// Whether a message of this kind reaches the zone once across broken connections; one that
+/// is not may be lost with a connection (its sender's own resends or newer messages make up).
+pub fn numbered(msg: &PeerMessage) -> bool {
+    keep_for(msg).is_some()
+}
+
 /// How long a message of this kind is kept for the zone; None: it is not numbered.
 fn keep_for(msg: &PeerMessage) -> Option<Duration> {
     match msg {
