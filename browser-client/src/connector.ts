@@ -119,6 +119,8 @@ export class Connector {
   transport: Transport | null = null;
   /** The other gateways of the newest `/api/connect` answer. */
   others: GatewayConnect[] = [];
+  /** Connections opened (each with its own session). */
+  opened = 0;
   /** Reconnects that got the player back, and how long the newest took (ms). */
   resumes = 0;
   lastResumeMs: number | null = null;
@@ -198,6 +200,7 @@ export class Connector {
       return false;
     }
     this.transport = transport;
+    this.opened++;
     session.start();
     return true;
   }

@@ -16,7 +16,9 @@
  * passes (the name still held by a gateway that just died, a zone taking over, a full or
  * stopping gateway: `resumeCanWait`) closes the session with `resumeRefused` set, and the page
  * tries again (`connector.ts`); a token refused (invalid, expired) or a corrupt character is
- * final: the token is forgotten and the login form shown.
+ * final: the token is forgotten and the login form shown. A gateway closes a connection that
+ * stayed at the login form past its deadline (`Timeout`, `--login-timeout-secs`): the session
+ * sets `moving` too, and the page opens a new connection at once, the form as the player left it.
  */
 
 import { DecodeError } from './codec';
@@ -311,6 +313,8 @@ export class Session {
     const reason = errorCodeFromClose(code);
     if (reason === 'Draining') {
       this.move();
+    } else if (reason === 'Timeout' && this.idleAtLogin) {
+      this.move();
     } else if (reason !== null && this.resuming && resumeCanWait(reason)) {
       this.retryResume(reason);
     } else if (reason !== null) {
@@ -456,15 +460,24 @@ export class Session {
     this.chatVersion++;
   }
 
-  /** The gateway is draining: leave it; the page connects again and resumes elsewhere. */
+  /** At the login form (not resuming with a token). */
+  private get idleAtLogin(): boolean {
+    return this.status === 'login' && !this.resuming;
+  }
+
+  /**
+   * The gateway is draining, or closed the connection idle at the login form: leave it; the
+   * page connects again at once (and resumes, with a token).
+   */
   private move(): void {
     if (this.moving) {
       return;
     }
+    const idle = this.idleAtLogin;
     this.moving = true;
     this.resuming = false;
     this.status = 'closed';
-    this.error = errorText('Draining');
+    this.error = idle ? null : errorText('Draining');
     this.out.close(null);
   }
 
@@ -479,6 +492,8 @@ export class Session {
 
   private handleError(code: ErrorCode): void {
     if (code === 'Draining') {
+      this.move();
+    } else if (code === 'Timeout' && this.idleAtLogin) {
       this.move();
     } else if (this.resuming && this.status === 'login' && resumeCanWait(code)) {
       this.retryResume(code);

@@ -19,6 +19,8 @@ export interface TestHook {
   readonly name: string | null;
   /** How many other gateways the newest `/api/connect` answer named. */
   readonly otherGateways: number;
+  /** Connections the page opened (a new one after a loss, a move, or a login form left idle). */
+  readonly connections: number;
   /** Reconnects that got the player back, and how long the newest took (ms). */
   readonly resumes: number;
   readonly lastResumeMs: number | null;
@@ -64,6 +66,9 @@ export function installTestHook(game: Game): void {
     },
     get otherGateways() {
       return game.connector.others.length;
+    },
+    get connections() {
+      return game.connector.opened;
     },
     get resumes() {
       return game.connector.resumes;

@@ -329,6 +329,20 @@ describe('a reconnect after the page gateway died', () => {
     expect(connector.session?.status).toBe('playing');
   });
 
+  it('opens a new connection at once when the gateway ends one idle at the login form', async () => {
+    makeConnector(null);
+    await connector.start();
+    const first = world.last;
+    expect(connector.session?.status).toBe('login');
+    first.serve({ type: 'Error', code: 'Timeout' });
+    first.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(world.opened).toHaveLength(2);
+    expect([connector.session?.status, connector.session?.error, connector.reconnecting]).toEqual(['login', null, false]);
+    expect(connector.session?.login('ada')).toBe(true);
+    expect(connector.session?.status).toBe('playing');
+  });
+
   it('shows an unreachable server at once on the first connection (no reconnect)', async () => {
     world.originUp = false;
     makeConnector();

@@ -5,6 +5,7 @@ import {
   PROTOCOL_VERSION,
   encodeServerControl,
   encodeServerDatagram,
+  errorCodeValue,
   type ClientControl,
   type ClientDatagram,
   type ErrorCode,
@@ -221,6 +222,26 @@ describe('a draining gateway', () => {
     closed.session.handleClose(4000 + 21);
     expect([closed.session.moving, closed.session.status]).toEqual([true, 'closed']);
     expect(closed.session.error).toBe(errorText('Draining'));
+  });
+
+  it('opens a new connection, without an error, when the gateway ends one idle at the login form', () => {
+    const told = harness();
+    told.session.start();
+    told.serve(welcome);
+    told.serve({ type: 'Error', code: 'Timeout' });
+    expect([told.session.moving, told.session.status, told.session.error]).toEqual([true, 'closed', null]);
+
+    const closed = harness();
+    closed.session.start();
+    closed.serve(welcome);
+    closed.session.handleClose(4000 + errorCodeValue('Timeout'));
+    expect([closed.session.moving, closed.session.status, closed.session.error]).toEqual([true, 'closed', null]);
+
+    // A Timeout anywhere else is an error.
+    const connecting = harness();
+    connecting.session.start();
+    connecting.session.handleClose(4000 + errorCodeValue('Timeout'));
+    expect([connecting.session.moving, connecting.session.status]).toEqual([false, 'error']);
   });
 });
 

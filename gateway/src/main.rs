@@ -36,6 +36,8 @@ struct Args {
     world: WorldArgs,
     #[command(flatten)]
     store: StoreArgs,
+    #[command(flatten)]
+    login: mmo_gateway::state::LoginArgs,
     /// This gateway's id (unique in the world, > 0). Or --ordinal.
     #[arg(long, env = "MMO_GATEWAY_ID", value_parser = clap::value_parser!(u32).range(1..))]
     id: Option<u32>,
@@ -132,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
         address_validation: args.quic_validation,
         client_dir: args.client_dir.clone(),
         max_sessions: args.max_sessions,
+        login_timeout: args.login.login_timeout(),
         start_points: args.start_points,
         seed: args.world.seed,
         world: WorldInfo { geometry: args.world.geometry(), clock: args.world.clock() },

@@ -56,6 +56,8 @@ pub struct GatewayConfig {
     /// The built browser client to serve at `/`.
     pub client_dir: Option<PathBuf>,
     pub max_sessions: usize,
+    /// How long a session may stay at the login form.
+    pub login_timeout: std::time::Duration,
     /// How many start points new characters spread over (1: the middle of the world).
     pub start_points: u32,
     pub seed: u64,
@@ -156,7 +158,8 @@ impl Gateway {
         let (cells, frames) = CellCache::new(config.id, zones, assignments);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
         let start = crate::start::StartPoints::new(terrain.terrain(), config.world.geometry, config.start_points);
-        let admission = crate::state::Admission { max_sessions: config.max_sessions, start };
+        let admission =
+            crate::state::Admission { max_sessions: config.max_sessions, login_timeout: config.login_timeout, start };
         let online = crate::online::Online::new(config.hot, config.id, config.peers.clone());
         let state =
             Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, online, admission));

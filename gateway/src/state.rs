@@ -32,11 +32,33 @@ pub struct GatewayState {
     next_session: AtomicU64,
 }
 
-/// Who gets in: sessions at most, and where a new character starts.
+/// Who gets in: sessions at most, how long one may wait at the login form, and where a new
+/// character starts.
 #[derive(Debug)]
 pub struct Admission {
     pub max_sessions: usize,
+    /// From its opening until it logs in (a session idle at the login form holds a place).
+    pub login_timeout: std::time::Duration,
     pub start: crate::start::StartPoints,
+}
+
+/// The default of `--login-timeout-secs`.
+pub const DEFAULT_LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The gateway's flag for how long a session may stay at the login form (`mmo-gateway` and
+/// `mmo-local` both take it).
+#[derive(clap::Args, Clone, Debug)]
+pub struct LoginArgs {
+    /// Seconds a connection may stay at the login form before it is closed with `Timeout` (it
+    /// holds one of the --max-sessions places meanwhile); the page opens a new one by itself.
+    #[arg(long, env = "MMO_LOGIN_TIMEOUT_SECS", default_value_t = DEFAULT_LOGIN_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub login_timeout_secs: u64,
+}
+
+impl LoginArgs {
+    pub fn login_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.login_timeout_secs)
+    }
 }
 
 /// A counted place among the gateway's sessions; gives it back when dropped.

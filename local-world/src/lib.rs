@@ -70,6 +70,8 @@ pub struct LocalWorldConfig {
     pub seed: u64,
     pub npcs_per_cell: u32,
     pub max_sessions: usize,
+    /// How long a session may stay at the login form.
+    pub login_timeout: Duration,
     /// Start points new characters spread over (1: the middle of the world).
     pub start_points: u32,
     pub clock: TickClock,
@@ -108,6 +110,7 @@ impl LocalWorldConfig {
             seed: 42,
             npcs_per_cell: 6,
             max_sessions: 1000,
+            login_timeout: mmo_gateway::state::DEFAULT_LOGIN_TIMEOUT,
             start_points: 1,
             clock: TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS },
             // Tests keep the initial ownership unless they move cells themselves.
@@ -267,6 +270,7 @@ impl LocalWorld {
             address_validation: config.quic_validation,
             client_dir: config.client_dir.clone(),
             max_sessions: config.max_sessions,
+            login_timeout: config.login_timeout,
             start_points: config.start_points,
             seed: config.seed,
             world: WorldInfo { geometry: config.geometry, clock: config.clock },

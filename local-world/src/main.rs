@@ -52,6 +52,8 @@ struct Args {
     /// Sessions the gateway accepts at most.
     #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 2000)]
     max_sessions: usize,
+    #[command(flatten)]
+    login: mmo_gateway::state::LoginArgs,
     /// Start points new characters spread over, evenly across the world's width (1: all start
     /// in the middle); a name always picks the same one.
     #[arg(long, env = "MMO_START_POINTS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(mmo_gateway::start::MAX_START_POINTS)))]
@@ -105,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
         seed: args.world.seed,
         npcs_per_cell: args.npcs_per_cell,
         max_sessions: args.max_sessions,
+        login_timeout: args.login.login_timeout(),
         start_points: args.start_points,
         clock: args.world.clock(),
         coordinator: args.coordinator.service_config(geometry),

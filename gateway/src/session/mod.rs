@@ -182,9 +182,10 @@ struct Session {
 
 impl Session {
     async fn run<T: Transport>(&mut self, t: &mut T, mut shutdown: watch::Receiver<bool>) -> End {
+        let login_by = tokio::time::Instant::now() + self.state.admission.login_timeout;
         let phases = async {
             self.hello(t).await?;
-            self.login(t).await?;
+            self.login(t, login_by).await?;
             self.play(t).await
         };
         tokio::select! {
@@ -230,14 +231,22 @@ impl Session {
         }
     }
 
-    async fn login<T: Transport>(&mut self, t: &mut T) -> Result<(), End> {
+    /// Until the player is in: `Login` or `Resume`, again after a refusal that can pass, until
+    /// `login_by` (a session idle at the login form holds a place among --max-sessions).
+    async fn login<T: Transport>(&mut self, t: &mut T, login_by: tokio::time::Instant) -> Result<(), End> {
         let drain = self.state.drain.clone();
         loop {
-            // Refused between messages only: a login under way finishes (or fails) whole.
+            // Refused between messages only: a login under way finishes (or fails) whole (a
+            // name claimed, an avatar made: nothing is left half done).
             let msg = tokio::select! {
                 biased;
                 () = drain.started() => return Err(ErrorCode::Draining.into()),
+                // Before the deadline: a login that came in time is taken.
                 msg = self.next_control(t) => msg?,
+                () = tokio::time::sleep_until(login_by) => {
+                    debug!("no login before the deadline");
+                    return Err(ErrorCode::Timeout.into());
+                }
             };
             let result = match msg {
                 ClientControl::Login { name, password } => self.login_with(&name, password.as_deref()).await,
