@@ -3,8 +3,9 @@
  * player in the game when that connection is lost.
  *
  * A reconnect starts when a playing session's connection closes without an error code, when
- * nothing (no snapshot) came for `WATCHDOG_MS` while playing (a killed gateway over
- * WebTransport sends no close; the browser may notice only at its idle timeout), when a
+ * nothing (no snapshot, no `Stalled` notice) came for `WATCHDOG_MS` while playing (a killed
+ * gateway over WebTransport sends no close; the browser may notice only at its idle timeout;
+ * a gateway whose player's zone died says `Stalled` every half second: the page waits), when a
  * draining gateway asks the session to move, or when a `Resume` is refused for a reason that
  * passes (`resumeCanWait`). Each attempt (`dialAny`) asks `/api/connect` of the page's origin
  * first, and when that cannot be fetched (the page's own gateway is gone) or its transport
@@ -128,7 +129,7 @@ export class Connector {
   /** Bumped whenever the current session is left: events of earlier transports are ignored. */
   private generation = 0;
   private reconnect: Reconnect | null = null;
-  /** When the current playing session last heard a datagram (or joined). */
+  /** When the current playing session last heard a datagram or a `Stalled` notice (or joined). */
   private heardAt = 0;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
@@ -244,6 +245,9 @@ export class Connector {
         }
         const before = session.status;
         session.handleControlBytes(bytes);
+        if (session.stalled) {
+          this.heardAt = this.now(); // the gateway is alive; the world stalls
+        }
         if (generation === this.generation && before !== 'playing' && session.status === 'playing') {
           this.joined();
         } else if (this.reconnect !== null && session.status === 'login' && !session.resuming) {

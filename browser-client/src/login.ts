@@ -49,12 +49,20 @@ export class LoginScreen {
       this.error.textContent = errorText;
     }
 
-    const waiting = status === 'connecting' || resuming;
+    const stalled = status === 'playing' && (session?.stalled ?? false);
+    const waiting = status === 'connecting' || resuming || stalled;
     const overlay = waiting || status === 'error' || status === 'closed';
     this.status.hidden = !overlay;
     this.status.classList.toggle('failed', !waiting);
     this.reload.hidden = waiting;
-    const text = status === 'connecting' ? 'Connecting…' : resuming ? 'Resuming your game…' : (session?.error ?? 'Disconnected.');
+    const text =
+      status === 'connecting'
+        ? 'Connecting…'
+        : resuming
+          ? 'Resuming your game…'
+          : stalled
+            ? 'Your part of the world is being restored…'
+            : (session?.error ?? 'Disconnected.');
     if (this.statusText.textContent !== text) {
       this.statusText.textContent = text;
     }

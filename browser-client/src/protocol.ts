@@ -13,7 +13,7 @@ import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL } from './l
 import type { Hint, Motion } from './motion';
 import type { Body, Vec2 } from './physics';
 
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** Error codes, in declaration order: the wire value is the index + 1. */
 export const ERROR_CODES = [
@@ -116,7 +116,12 @@ export type ServerControl =
   | { type: 'Inventory'; items: InventoryItem[] }
   | { type: 'Ground'; items: GroundItem[] }
   /** The gateway is draining: connect again through the page's address and resume. */
-  | { type: 'Reconnect' };
+  | { type: 'Reconnect' }
+  /**
+   * No snapshot for half a second and the gateway is still here (the player's zone died and
+   * its cells are being taken over): repeated every half second until snapshots resume.
+   */
+  | { type: 'Stalled' };
 
 /** One item a player carries: its unique serial and its kind. */
 export interface InventoryItem {
@@ -329,13 +334,16 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
       case 'Reconnect':
         w.variant(7);
         break;
+      case 'Stalled':
+        w.variant(8);
+        break;
     }
   });
 }
 
 export function decodeServerControl(bytes: Uint8Array): ServerControl {
-  return decodeWith(bytes, MAX_SERVER_CONTROL, 8, (r): ServerControl => {
-    switch (r.variant(8, 'ServerControl')) {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 9, (r): ServerControl => {
+    switch (r.variant(9, 'ServerControl')) {
       case 0: {
         const version = r.u16();
         const session = r.u64();
@@ -358,8 +366,10 @@ export function decodeServerControl(bytes: Uint8Array): ServerControl {
           type: 'Ground',
           items: r.vec((r): GroundItem => ({ serial: r.u64(), kind: r.u16(), pos: readVec2(r) })),
         };
-      default:
+      case 7:
         return { type: 'Reconnect' };
+      default:
+        return { type: 'Stalled' };
     }
   });
 }

@@ -180,6 +180,11 @@ export class Session {
    * keeping the token, to be tried again on a new connection.
    */
   resumeRefused: ErrorCode | null = null;
+  /**
+   * The gateway said the world stalls for this session (`Stalled`: its zone died and is being
+   * taken over) and no snapshot came since: the page shows it and waits.
+   */
+  stalled = false;
 
   constructor(
     private readonly out: SessionOutput,
@@ -269,6 +274,9 @@ export class Session {
       case 'Reconnect':
         this.move();
         return;
+      case 'Stalled':
+        this.stalled = true;
+        return;
     }
   }
 
@@ -276,6 +284,7 @@ export class Session {
     if (this.world === null || this.predictor === null) {
       return;
     }
+    this.stalled = false;
     this.lastSnapshotBytes = size;
     let outcome: ApplyOutcome;
     try {

@@ -71,7 +71,7 @@ describe('connect info', () => {
 });
 
 const own = {
-  protocol_version: 5,
+  protocol_version: 6,
   webtransport: { url: 'https://127.0.0.1:4433/play', cert_sha256_hex: 'ab'.repeat(32) },
   websocket: { path: '/ws', url: 'ws://127.0.0.1:8080/ws' },
 };

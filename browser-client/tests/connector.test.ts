@@ -380,6 +380,24 @@ describe('the watchdog', () => {
     expect(connector.reconnecting).toBe(false);
   });
 
+  it('waits through a stall the gateway announces, and takes the gateway as lost once it falls silent', async () => {
+    const first = await playing();
+    // The player's zone died: no snapshot, but the gateway says `Stalled` every half second.
+    for (let n = 0; n < 10; n++) {
+      await pass(500);
+      first.serve({ type: 'Stalled' });
+    }
+    expect(first.closedWith, 'five seconds of notices: still the same connection').toBeUndefined();
+    expect([connector.session?.status, connector.session?.stalled]).toEqual(['playing', true]);
+    first.snapshot();
+    expect(connector.session?.stalled, 'snapshots are back').toBe(false);
+    // Then the gateway dies: nothing at all comes any more.
+    world.originUp = false;
+    world.up.delete('ws://127.0.0.1:8080/ws');
+    await pass(WATCHDOG_MS + 300);
+    expect(first.closedWith, 'the page closed it').toBeNull();
+  });
+
   it('keeps watching the new connection after a resume', async () => {
     const first = await playing();
     first.drop();

@@ -196,6 +196,8 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
       };
     case 'Reconnect':
       return 'Reconnect';
+    case 'Stalled':
+      return 'Stalled';
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':

@@ -3,7 +3,8 @@
 //! an item to another and one dropping an item at the moment of the kill, and another item
 //! lying on its ground. Then:
 //! - its cells are owned again within the lease TTL plus one second;
-//! - the players keep their gateway sessions and entity ids and get snapshots again;
+//! - the players keep their gateway sessions and entity ids and get snapshots again; through
+//!   a long outage their gateway says `Stalled` (so a client does not take it for dead);
 //! - every player's state is at most the loss window older than at the kill (the inputs the
 //!   kill lost, counted by input sequence numbers);
 //! - the multiset of item serials in the world (inventories and ground, as the zones report
@@ -97,7 +98,13 @@ struct Player {
     task: tokio::task::JoinHandle<Option<u32>>,
     /// The last snapshot before and the first after the longest pause in its snapshots.
     outage: watch::Receiver<Option<(Seen, Seen)>>,
+    /// When the gateway's `Stalled` notices came.
+    stalls: std::sync::Arc<std::sync::Mutex<Vec<Instant>>>,
 }
+
+/// Outages at least this long get a `Stalled` notice (the gateway sends one after 500 ms
+/// without a snapshot; this leaves it room on a busy machine).
+const NOTICED_OUTAGE: Duration = Duration::from_secs(2);
 
 /// Snapshots further apart than this are an outage (they come every 50 ms).
 const OUTAGE: Duration = Duration::from_millis(500);
@@ -120,6 +127,8 @@ async fn play(ws: &str, name: &str) -> Player {
     let (tx, seen) = watch::channel::<Option<Seen>>(None);
     let (outage_tx, outage) = watch::channel(None);
     let (orders, mut todo) = mpsc::channel(16);
+    let stalls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let noticed = stalls.clone();
     let task = tokio::spawn(async move {
         let (mut seq, mut plan, mut heading_to_b) = (0, None, true);
         loop {
@@ -162,12 +171,15 @@ async fn play(ws: &str, name: &str) -> Player {
                     let _ = tx.send(Some(now));
                 }
                 Ok(Event::Closed(code)) => return code.or(Some(0)),
+                Ok(Event::Control(mmo_protocol::ServerControl::Stalled)) => {
+                    noticed.lock().unwrap().push(Instant::now())
+                }
                 Ok(Event::Control(_) | Event::Unrebuilt { .. }) => {}
                 Err(_) => return Some(u32::MAX),
             }
         }
     });
-    Player { name: name.into(), entity, seen, orders, task, outage }
+    Player { name: name.into(), entity, seen, orders, task, outage, stalls }
 }
 
 /// The test's own member of the cluster, to ask zones for their reports over their links:
@@ -384,7 +396,11 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
         assert!(before.at >= at_kill.at, "{}: the outage is the kill's", p.name);
         let lost_ticks = before.sent.saturating_sub(resumed.you.last_input_seq.min(before.sent));
         let moved = (resumed.you.body.pos - before.you.body.pos).abs();
-        losses.push((p.name.clone(), Some((lost_ticks, moved, resumed.at - before.at))));
+        let notices = p.stalls.lock().unwrap().iter().filter(|t| (before.at..resumed.at).contains(*t)).count();
+        if resumed.at - before.at >= NOTICED_OUTAGE {
+            assert!(notices > 0, "{}: no Stalled notice in {:?} without a snapshot", p.name, resumed.at - before.at);
+        }
+        losses.push((p.name.clone(), Some((lost_ticks, moved, resumed.at - before.at, notices))));
         assert!(
             lost_ticks <= LOSS_WINDOW_TICKS,
             "{}: {lost_ticks} ticks of input lost, more than the {LOSS_WINDOW_TICKS}-tick window",
@@ -403,8 +419,8 @@ async fn a_killed_zones_cells_come_back_with_its_players_and_items() {
     );
     for (name, loss) in &losses {
         match loss {
-            Some((ticks, moved, outage)) => eprintln!(
-                "  {name}: {ticks} ticks ({} ms) of its inputs lost; restored {:.2} x {:.2} tiles from its last state before the outage; no snapshot for {} ms",
+            Some((ticks, moved, outage, notices)) => eprintln!(
+                "  {name}: {ticks} ticks ({} ms) of its inputs lost; restored {:.2} x {:.2} tiles from its last state before the outage; no snapshot for {} ms, {notices} Stalled notices meanwhile",
                 ticks * TICK_MS,
                 f64::from(moved.x) / f64::from(SUB),
                 f64::from(moved.y) / f64::from(SUB),

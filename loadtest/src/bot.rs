@@ -3,9 +3,11 @@
 //! A draining gateway's `Reconnect` (or a close with `Draining`) is no end: the bot moves to
 //! the gateway `/api/connect` names and resumes its character there ([`crate::session`]),
 //! counted as a gateway move; one that cannot resume ends with `ResumeFailed`. So is a gateway
-//! that stops answering (killed: the connection drops without a close code, or no snapshot
-//! comes for [`LOST_AFTER`]): the bot resumes elsewhere the same way, counted also as a gateway
-//! loss, and how far its character stood from where it was before is its rollback.
+//! that stops answering (killed: the connection drops without a close code, or neither a
+//! snapshot nor a `Stalled` notice comes for [`LOST_AFTER`]): the bot resumes elsewhere the
+//! same way, counted also as a gateway loss, and how far its character stood from where it was
+//! before is its rollback. Through a stall (the gateway's notices come, snapshots do not: its
+//! zone died) the bot waits, up to [`SNAPSHOT_TIMEOUT`].
 //!
 //! Every snapshot's own position also goes through a [`RollbackWatch`], across gateway moves:
 //! a jump of the character back to a place it held earlier (a zone killed and the character
@@ -260,6 +262,8 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
     let mut t0 = tokio::time::Instant::now();
     let mut seq: u32 = 0;
     let mut last_snapshot = tokio::time::Instant::now();
+    // The last snapshot or `Stalled` notice: the gateway is alive.
+    let mut last_heard = last_snapshot;
     // Set by a move until its first snapshot: when the last one before it came, and where the
     // character stood then.
     let mut moved_after: Option<(tokio::time::Instant, Option<Body>, bool)> = None;
@@ -278,7 +282,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 if last_snapshot.elapsed() > SNAPSHOT_TIMEOUT {
                     break 'tick Step::End("SnapshotTimeout".to_string(), false, true);
                 }
-                if last_snapshot.elapsed() > LOST_AFTER && !lost_since_snapshot {
+                if last_heard.elapsed() > LOST_AFTER && !lost_since_snapshot {
                     break 'tick Step::Move(true);
                 }
                 // Every input due by now (more than one if the bot fell behind), one frame.
@@ -342,6 +346,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                         }
                     }
                     last_snapshot = now;
+                    last_heard = now;
                     lost_since_snapshot = false;
                     if s.entities.values().any(|e| matches!(&e.kind, EntityKind::Player { name } if name.eq_ignore_ascii_case(&spec.name))) {
                         summary.twins_seen += 1;
@@ -409,6 +414,11 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                     Step::Go
                 }
                 Ok(Event::Control(ServerControl::Reconnect)) => Step::Move(false),
+                Ok(Event::Control(ServerControl::Stalled)) => {
+                    last_heard = tokio::time::Instant::now();
+                    ctx.recorder.event(|c| c.stall_notices += 1);
+                    Step::Go
+                }
                 Ok(Event::Control(_)) => Step::Go,
                 Ok(Event::Closed(code)) if code == draining => Step::Move(false),
                 Ok(Event::Closed(None)) if !lost_since_snapshot => Step::Move(true),
@@ -471,6 +481,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 ticker.as_mut().reset(t0);
                 moved_after = Some((last_snapshot, me, lost));
                 last_snapshot = t0;
+                last_heard = t0;
             }
         }
     };

@@ -46,6 +46,9 @@ pub struct Counts {
     pub move_skipped_ticks: u64,
     /// Of those moves, the ones because the gateway stopped answering (killed).
     pub gateway_losses: u64,
+    /// `Stalled` notices: the gateway alive while no snapshot came (a zone died).
+    #[serde(default)]
+    pub stall_notices: u64,
     /// Jumps of a bot's own position back to an earlier place or beyond physics
     /// ([`crate::rollback`]).
     pub rollbacks: u64,
@@ -86,6 +89,7 @@ impl Counts {
             gateway_moves,
             move_skipped_ticks,
             gateway_losses,
+            stall_notices,
             rollbacks,
             joins,
             connect_failures,
@@ -113,6 +117,7 @@ impl Counts {
         *gateway_moves += o.gateway_moves;
         *move_skipped_ticks += o.move_skipped_ticks;
         *gateway_losses += o.gateway_losses;
+        *stall_notices += o.stall_notices;
         *rollbacks += o.rollbacks;
         *joins += o.joins;
         *connect_failures += o.connect_failures;

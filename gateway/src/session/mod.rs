@@ -29,6 +29,9 @@
 //! 6. **Interest** (`interest.rs`): the cells around the player, followed in the cell cache.
 //! 7. **Terrain** (`interest.rs`): the cells coming near, once each.
 //!
+//! Half a second without a snapshot, and every half second after, the session sends `Stalled`
+//! (`stall.rs`), so the client knows its gateway is alive while its world stalls.
+//!
 //! Every step but the I/O is a plain function or method on plain data, tested without a
 //! transport; `tick.rs` and this module only call them and send what they return.
 
@@ -38,6 +41,7 @@ mod items;
 mod playing;
 mod route;
 mod snapshot;
+mod stall;
 mod tick;
 
 use crate::rate::RateWindow;
@@ -372,6 +376,9 @@ impl Session {
         tokio::pin!(drain_started);
         let mut next_tick = Box::pin(next_tick(self.state.cells.ticks()));
         let mut asked_to_move = false;
+        let mut stall = stall::Stall::new(tokio::time::Instant::now());
+        let check_stall = tokio::time::sleep_until(stall.next_check());
+        tokio::pin!(check_stall);
         loop {
             tokio::select! {
                 () = &mut drain_started, if !asked_to_move => {
@@ -390,7 +397,16 @@ impl Session {
                 (ticks, complete) = &mut next_tick => {
                     let complete = complete.ok_or(ErrorCode::ShuttingDown)?;
                     next_tick.set(self::next_tick(ticks));
-                    self.on_tick(t, complete).await?;
+                    if self.on_tick(t, complete).await? {
+                        stall.shown(tokio::time::Instant::now());
+                    }
+                }
+                () = &mut check_stall => {
+                    if stall.due(tokio::time::Instant::now()) {
+                        metrics::counter!("mmo_gateway_stall_notices_total").increment(1);
+                        send_control(t, &ServerControl::Stalled).await?;
+                    }
+                    check_stall.as_mut().reset(stall.next_check());
                 }
             }
         }

@@ -24,8 +24,9 @@ const NOTICE_MISSING_TICKS: u32 = 20;
 
 impl Session {
     /// Sends this client's snapshot of every complete tick since the last one (up to
-    /// `complete`), then inventory, ground items, chat and new terrain.
-    pub(super) async fn on_tick<T: Transport>(&mut self, t: &mut T, complete: Tick) -> Result<(), End> {
+    /// `complete`), then inventory, ground items, chat and new terrain; whether it sent a
+    /// snapshot.
+    pub(super) async fn on_tick<T: Transport>(&mut self, t: &mut T, complete: Tick) -> Result<bool, End> {
         let state = self.state.clone();
         let playing = self.playing.as_mut().expect("playing after login");
         let held = state.cells.frames(&playing.interest);
@@ -33,6 +34,7 @@ impl Session {
 
         // 1. Snapshots of the held ticks, oldest first.
         let caught = playing.stream.catch_up(&held, complete, &state.world.geometry, budget);
+        let shown = !caught.snapshots.is_empty();
         for snapshot in caught.snapshots {
             send_snapshot(t, snapshot, budget).await?;
         }
@@ -49,7 +51,7 @@ impl Session {
                         let seen = playing.stream.last_seen().map(|s| (s.tick, s.zone, s.state.body.pos));
                         warn!(entity = %playing.entity, route = %playing.route.zone.zone, last_seen = ?seen, cells = ?playing.interest, "player missing from every cell stream for a second");
                     }
-                    Ok(())
+                    Ok(shown)
                 }
                 MissingStep::GiveUp => {
                     warn!(entity = %playing.entity, "player's entity missing from every cell stream");
@@ -62,7 +64,7 @@ impl Session {
                         warn!(entity = %playing.entity, "no zone took the player back after its zone died");
                         return Err(ErrorCode::ZoneUnavailable.into());
                     }
-                    Ok(())
+                    Ok(shown)
                 }
             };
         };
@@ -101,7 +103,7 @@ impl Session {
             let rle = state.terrain.rle(cell).as_ref().clone();
             send_control(t, &ServerControl::Terrain { cell, rle }).await?;
         }
-        Ok(())
+        Ok(shown)
     }
 }
 

@@ -128,6 +128,7 @@ pub fn page(r: &Report) -> String {
         &format!("{} / {} / {}", c.snapshots, c.snapshot_gaps, c.missed_snapshots),
     );
     row(&mut out, "handoffs seen / cell crossings", &format!("{} / {}", c.handoffs_seen, c.cell_crossings));
+    row(&mut out, "stall notices (gateway alive, no snapshot)", &c.stall_notices.to_string());
     row(
         &mut out,
         "gateway moves / longest snapshot outage across one",

@@ -129,6 +129,7 @@ fn metrics(t: &Totals, swarm: &SwarmOutcome) -> BTreeMap<String, f64> {
     put("cell_crossings", c.cell_crossings as f64);
     put("gateway_moves", c.gateway_moves as f64);
     put("gateway_losses", c.gateway_losses as f64);
+    put("stall_notices", c.stall_notices as f64);
     put("twins_seen", swarm.bots.iter().map(|b| b.twins_seen).sum::<u64>() as f64);
     if t.move_outage.count > 0 {
         put("move_outage_max_ms", t.move_outage.max);

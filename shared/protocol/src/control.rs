@@ -76,6 +76,11 @@ pub enum ServerControl {
     /// the session token. The session stays open until the client leaves or the gateway's drain
     /// times out.
     Reconnect,
+    /// No snapshot for this session for half a second, and the gateway is still here (the
+    /// player's zone died and a new owner is taking its cells over, or the world is late):
+    /// repeated every half second until snapshots resume, so that a client tells a stalled
+    /// world from a lost gateway, and waits instead of moving to another gateway.
+    Stalled,
 }
 
 impl crate::codec::Message for ClientControl {
@@ -83,7 +88,7 @@ impl crate::codec::Message for ClientControl {
 }
 
 impl crate::codec::Message for ServerControl {
-    const KINDS: u8 = 8;
+    const KINDS: u8 = 9;
 }
 
 /// What a client needs to know about the world to play in it.

@@ -105,6 +105,7 @@ pub fn messages() -> Value {
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: ground }));
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: vec![] }));
     out.push(sample("ServerControl", "Reconnect", &ServerControl::Reconnect));
+    out.push(sample("ServerControl", "Stalled", &ServerControl::Stalled));
     out.push(sample(
         "ClientDatagram",
         "Input",

@@ -36,4 +36,4 @@ pub use error::ErrorCode;
 pub use snapshot::{OwnState, Snapshot, View};
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 5;
+pub const PROTOCOL_VERSION: u16 = 6;
