@@ -132,14 +132,13 @@ impl Online {
     }
 
     /// Waits (up to [`ORPHAN_WAIT`]) until `name` is no longer claimed in this gateway's id:
-    /// its previous run's claim, released by the zone once it saved the player.
+    /// its previous run's claim, released by the zone once it saved the player. (One key read
+    /// per try: a restarted gateway's players all resume at once.)
     async fn await_release(&self, name: &str) {
         let deadline = Instant::now() + ORPHAN_WAIT;
         while Instant::now() < deadline {
-            match self.hot.online().await {
-                Ok(online) if online.iter().any(|s| s.name == name && s.gateway == self.gateway) => {
-                    tokio::time::sleep(RETRY).await
-                }
+            match self.hot.online_holder(name).await {
+                Ok(Some(holder)) if holder == self.gateway => tokio::time::sleep(RETRY).await,
                 _ => return,
             }
         }

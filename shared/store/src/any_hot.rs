@@ -118,6 +118,10 @@ impl HotState for AnyHot {
     async fn online(&self) -> Result<Vec<OnlineSession>> {
         each!(self, hot => hot.online().await)
     }
+
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+        each!(self, hot => hot.online_holder(name).await)
+    }
 }
 
 #[cfg(test)]

@@ -270,10 +270,12 @@ pub async fn hot_state<H: HotState>(hot: &H) {
     // A zone releases a gone gateway's claim once it saved the player: only if that gateway
     // still holds it.
     assert!(!hot.release_online("on-dee", GatewayId(1)).await.unwrap(), "held by 2 now: 1's release takes nothing");
+    assert_eq!(hot.online_holder("on-dee").await.unwrap(), Some(GatewayId(2)));
     assert_eq!(hot.claim_online("on-dee", GatewayId(1), minute, None).await.unwrap(), Some(GatewayId(2)));
     assert!(hot.release_online("on-dee", GatewayId(2)).await.unwrap(), "released by the holder's name");
     assert_eq!(hot.claim_online("on-dee", GatewayId(1), minute, None).await.unwrap(), None, "free again");
     hot.set_offline("on-dee").await.unwrap();
+    assert_eq!(hot.online_holder("on-dee").await.unwrap(), None, "offline");
     assert!(!hot.release_online("on-dee", GatewayId(1)).await.unwrap(), "nothing to release");
 
     hot.set_online("on-ann", GatewayId(1), Duration::from_secs(60)).await.unwrap();

@@ -59,6 +59,9 @@ pub trait HotState: Send + Sync {
 
     /// Everyone online now, sorted by name.
     fn online(&self) -> impl Future<Output = Result<Vec<OnlineSession>>> + Send;
+
+    /// The gateway that has `name` online now, if any (one key read, unlike [`Self::online`]).
+    fn online_holder(&self, name: &str) -> impl Future<Output = Result<Option<GatewayId>>> + Send;
 }
 
 /// In-memory [`HotState`]; clones share state. Time to live uses tokio's clock, so tests
@@ -148,5 +151,10 @@ impl HotState for MemoryHot {
             .collect();
         online.sort();
         Ok(online)
+    }
+
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+        let now = Instant::now();
+        Ok(self.lock().online.get(name).filter(|(_, expires)| *expires > now).map(|(gateway, _)| *gateway))
     }
 }

@@ -102,4 +102,8 @@ impl HotState for RedbHot {
     async fn online(&self) -> Result<Vec<OnlineSession>> {
         self.sessions.online().await
     }
+
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+        self.sessions.online_holder(name).await
+    }
 }

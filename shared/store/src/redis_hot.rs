@@ -184,6 +184,15 @@ impl HotState for RedisHot {
         online.dedup();
         Ok(online)
     }
+
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+        let holder: Option<u32> = redis::cmd("GET")
+            .arg(format!("{}{name}", self.online_prefix()))
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(redis_error)?;
+        Ok(holder.map(GatewayId))
+    }
 }
 
 /// A time to live in whole milliseconds, at least one.
