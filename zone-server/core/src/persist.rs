@@ -114,6 +114,24 @@ impl ZoneCore {
             .collect()
     }
 
+    /// The players in transit through this zone who play through `gateway`, gone: frozen here
+    /// in a transfer not answered yet, or accepted here and not started. Neither zone simulates
+    /// them now, so [`Self::players_routed_through`] misses them; each gets a `Leave` that
+    /// follows it (kept with the frozen copy, then forwarded to the destination or applied on
+    /// its return; held for the arrival's first tick), and is logged out and saved wherever it
+    /// lands ([`Self::take_logged_out`]). Their number.
+    pub fn leave_in_transit(&mut self, gateway: GatewayId) -> usize {
+        let through = |e: &&mmo_records::EntityRecord| matches!(&e.kind, mmo_records::RecordKind::Player(p) if p.route.is_some_and(|r| r.gateway == gateway));
+        let frozen = self.handoff.frozen().filter(through).map(|e| e.id);
+        let arriving = self.arrivals.iter().flat_map(|(_, t)| t.entities.iter()).filter(through).map(|e| e.id);
+        let ids: Vec<EntityId> = frozen.chain(arriving).collect();
+        for &entity in &ids {
+            tracing::debug!(zone = %self.config.zone, %entity, %gateway, "player in transit logs out: its gateway is gone");
+            self.deliver(mmo_records::PeerMessage::Leave { entity });
+        }
+        ids.len()
+    }
+
     /// Removes a player logging out and returns its final record to save at once; `None` (and
     /// the leave forwarded) if `id` is not a player simulated here.
     pub fn leave_saved(&mut self, id: EntityId) -> Option<PlayerRecord> {

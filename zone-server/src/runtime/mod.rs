@@ -371,8 +371,14 @@ impl ZoneRuntime {
 
     /// Logs out the players of a gateway run that is gone ([`ZoneCommand::GatewayGone`]): each
     /// is saved at once, then its online claim released if `gateway` still holds it, so that
-    /// its client resumes on another gateway with this state.
+    /// its client resumes on another gateway with this state. A player in transit (in a
+    /// transfer from or to this zone) is logged out where it lands, and saved there; its claim
+    /// is left to the resuming gateway's fallback (`ORPHAN_WAIT`).
     fn log_out_gateway(&mut self, gateway: GatewayId) {
+        let in_transit = self.core.leave_in_transit(gateway);
+        if in_transit > 0 {
+            warn!(%gateway, players = in_transit, "gateway gone: its players in transit log out where they land");
+        }
         let players = self.core.players_routed_through(gateway);
         if players.is_empty() {
             return;
