@@ -76,7 +76,7 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         let lease =
             register_after_previous_run(lease_ttl, || registry.register_gateway(info.clone(), lease_ttl)).await?;
         info!(gateway = %id, http = %gateway.http_addr(), lease = %lease.id(), "gateway registered");
-        let follower = Follower { connector, local: None, lost: None, trusted: None };
+        let follower = Follower { connector, local: None, changes: None, trusted: None };
         let mut zones = ZoneFollower::new(directory, follower);
         zones.refresh(&registry).await;
         Ok(GatewayHost { id, registry, gateway, lease, info, zones })

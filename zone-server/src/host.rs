@@ -24,7 +24,7 @@ use crate::core::ENTITY_ID_BLOCK;
 use crate::ops::Readiness;
 use crate::runtime::{ZoneLinks, DEFAULT_REPORT_PERIOD};
 use crate::ZoneRuntime;
-use mmo_cluster::follow::{follow_zones, Follower};
+use mmo_cluster::follow::{follow_zones, Follower, ZoneChange};
 use mmo_cluster::net::LinkServer;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{
@@ -42,8 +42,8 @@ use tracing::{info, warn, Instrument};
 /// Commands a zone may have queued before it reads them.
 pub const ZONE_QUEUE: usize = 16 * 1024;
 
-/// Zones that left the registry, waiting to be told to the core.
-const LOST_QUEUE: usize = 64;
+/// Zones that left or joined the registry, waiting to be told to the core.
+const CHANGES_QUEUE: usize = 64;
 
 /// What a hosted zone is.
 #[derive(Clone, Debug)]
@@ -178,7 +178,7 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
             .with_persistence(stores.durable.clone(), saver)
             .with_hot(stores.hot.clone());
         let loads = runtime.load_reports();
-        let (lost_tx, lost_rx) = mpsc::channel(LOST_QUEUE);
+        let (changes_tx, changes_rx) = mpsc::channel(CHANGES_QUEUE);
         let mut tasks = JoinSet::new();
         // Ends after the zone's last saves (when the runtime drops its saver).
         tasks.spawn(saver_driver.run().instrument(span.clone()));
@@ -191,13 +191,13 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
             }
             ZoneLink::InProcess(local) => (ZoneConnector::InProcess(local.clone()), None, Some(local)),
         };
-        let follower = Follower { connector, local: Some(handle.clone()), lost: Some(lost_tx), trusted };
+        let follower = Follower { connector, local: Some(handle.clone()), changes: Some(changes_tx), trusted };
         let follow = {
             let (registry, directory, stopped) = (registry.clone(), directory.clone(), stopped.clone());
             async move { follow_zones(&registry, directory, follower, stopped).await }
         };
         tasks.spawn(follow.instrument(span.clone()));
-        let takes = take_cells(registry.clone(), handle.clone(), stores, lost_rx, stopped.clone());
+        let takes = take_cells(registry.clone(), handle.clone(), stores, changes_rx, stopped.clone());
         tasks.spawn(takes.instrument(span.clone()));
         tasks.spawn(publish_loads(registry.clone(), lease.clone(), loads, stopped).instrument(span.clone()));
         drop(handle);
@@ -247,12 +247,12 @@ async fn publish_loads<R: Registry>(
 }
 
 /// Takes the cells assigned to this zone that no live zone hands over (see the module
-/// documentation), and tells the core about dead zones.
+/// documentation), and tells the core about dead zones and zones back under their id.
 async fn take_cells<R: Registry>(
     registry: R,
     zone: ZoneHandle,
     stores: Stores,
-    mut lost: mpsc::Receiver<ZoneId>,
+    mut changes: mpsc::Receiver<ZoneChange>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let me = zone.zone;
@@ -295,8 +295,12 @@ async fn take_cells<R: Registry>(
         before = table;
         tokio::select! {
             changed = assignments.changed() => if changed.is_err() { return },
-            Some(gone) = lost.recv() => {
-                let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
+            Some(change) = changes.recv() => {
+                let cmd = match change {
+                    ZoneChange::Lost(gone) => ZoneCommand::PeerLost { zone: gone },
+                    ZoneChange::Found(back) => ZoneCommand::PeerBack { zone: back },
+                };
+                let _ = zone.send(cmd).await;
             }
             _ = until_stopped(&mut stopped) => return,
         }

@@ -24,6 +24,16 @@ use tracing::{info, warn};
 /// How often the registry's zones are read.
 pub const FOLLOW_PERIOD: Duration = Duration::from_millis(200);
 
+/// A change among the registry's zones, told to a zone following it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneChange {
+    /// Its lease is gone.
+    Lost(ZoneId),
+    /// It registered, or registered again under its id (a new address or certificate: it
+    /// restarted).
+    Found(ZoneId),
+}
+
 /// Who follows the registry's zones.
 #[derive(Debug)]
 pub struct Follower {
@@ -31,9 +41,10 @@ pub struct Follower {
     pub connector: ZoneConnector,
     /// A zone's own id and in-process handle, used as is instead of a connection.
     pub local: Option<ZoneHandle>,
-    /// Told about each zone whose lease is gone (a full queue is counted in
-    /// `mmo_link_lost_notices_dropped_total`; the zone also learns it from the assignments).
-    pub lost: Option<mpsc::Sender<ZoneId>>,
+    /// Told about each zone whose lease is gone, and each zone that registers (a full queue is
+    /// counted in `mmo_link_lost_notices_dropped_total`; the zone also learns of lost zones from
+    /// the assignments).
+    pub changes: Option<mpsc::Sender<ZoneChange>>,
     /// A zone's link peers, kept equal to the link certificates of the registry's live zones
     /// and gateways.
     pub trusted: Option<TrustedPeers>,
@@ -162,17 +173,23 @@ fn apply(
             Err(error) => warn!(zone = %id, %error, "cannot connect to the zone"),
         }
         known.insert(*id, info.clone());
+        tell(follower, ZoneChange::Found(*id));
     }
     let gone: Vec<ZoneId> = known.keys().filter(|id| !zones.contains_key(id)).copied().collect();
     for id in gone {
         info!(zone = %id, "zone left the registry");
         known.remove(&id);
         directory.remove(id);
-        if let Some(lost) = &follower.lost {
-            if let Err(mpsc::error::TrySendError::Full(_)) = lost.try_send(id) {
-                metrics::counter!("mmo_link_lost_notices_dropped_total").increment(1);
-                warn!(zone = %id, "lost-zone queue full: the zone learns of it from the assignments");
-            }
+        tell(follower, ZoneChange::Lost(id));
+    }
+}
+
+/// Tells the following zone about `change`, without waiting.
+fn tell(follower: &Follower, change: ZoneChange) {
+    if let Some(changes) = &follower.changes {
+        if let Err(mpsc::error::TrySendError::Full(_)) = changes.try_send(change) {
+            metrics::counter!("mmo_link_lost_notices_dropped_total").increment(1);
+            warn!(?change, "zone-change queue full: the zone learns of lost zones from the assignments");
         }
     }
 }
@@ -210,5 +227,37 @@ mod tests {
         assert!(gone_runs(&mut runs, &killed).is_empty(), "told once");
         let back = BTreeMap::from([gateway(1, 11), gateway(2, 21)]);
         assert!(gone_runs(&mut runs, &back).is_empty(), "a new gateway run is no loss");
+    }
+
+    #[tokio::test]
+    async fn a_following_zone_is_told_of_zones_lost_and_of_zones_registered_again() {
+        let identity = std::sync::Arc::new(crate::net::LinkIdentity::generate().unwrap());
+        let (tx, mut rx) = mpsc::channel(16);
+        let follower =
+            Follower { connector: ZoneConnector::Tls(identity), local: None, changes: Some(tx), trusted: None };
+        let (directory, mut known, mut drivers) = (ZoneDirectory::default(), BTreeMap::new(), JoinSet::new());
+        let zone = |port: u16| {
+            let info = ZoneInfo {
+                id: ZoneId(2),
+                address: format!("127.0.0.1:{port}"),
+                cert_hash: CertHash::default(),
+                capacity: 10,
+            };
+            BTreeMap::from([(info.id, info)])
+        };
+        let mut told = Vec::new();
+        for reading in [zone(1), zone(1), BTreeMap::new(), zone(2)] {
+            apply(&directory, &mut known, &reading, &follower, &mut drivers);
+            while let Ok(change) = rx.try_recv() {
+                told.push(change);
+            }
+        }
+        let two = ZoneId(2);
+        assert_eq!(
+            told,
+            [ZoneChange::Found(two), ZoneChange::Lost(two), ZoneChange::Found(two)],
+            "once each, in order"
+        );
+        drivers.abort_all();
     }
 }

@@ -111,6 +111,11 @@ pub enum ZoneCommand {
     PeerLost {
         zone: ZoneId,
     },
+    /// A zone declared lost registered again (restarted under its id): it is handed entities
+    /// again. Sent by the zone's own registry follower; never crosses processes.
+    PeerBack {
+        zone: ZoneId,
+    },
     /// A gateway run is gone (its lease expired, or it registered again as a new run): the
     /// players who played through it are logged out here, saved at once, and their online
     /// claims, still held by `gateway`, released once saved, so that they resume elsewhere

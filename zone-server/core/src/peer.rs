@@ -213,6 +213,15 @@ impl ZoneCore {
         }
     }
 
+    /// A zone declared lost registered again (restarted under its id: it takes its cells back
+    /// at their epochs, so no new assignment tells of it): entities walking into its cells are
+    /// handed to it again.
+    pub fn zone_back(&mut self, zone: ZoneId) {
+        if self.lost.remove(&zone) {
+            tracing::info!(zone = %self.config.zone, back = %zone, "a lost zone registered again: it is back");
+        }
+    }
+
     /// Applies a message about one entity here, or keeps or forwards it if the entity is frozen
     /// here or left.
     pub(crate) fn deliver(&mut self, msg: PeerMessage) {

@@ -187,8 +187,10 @@ fn a_cell_given_to_a_zone_out_of_reach_stays_with_its_owner_until_the_link_is_up
     assert_eq!(cluster.holders(player), [EAST], "the player moved with the cell");
 }
 
-#[test]
-fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_new_owner() {
+/// West alone, east dead: a player walked into east's cells and was taken back when east was
+/// declared lost, and west kept simulating and publishing it for 40 ticks. West, the player
+/// and the tick.
+fn walker_kept_after_east_died() -> (mmo_zone_core::ZoneCore, EntityId, mmo_world::Tick) {
     let geometry = WorldGeometry::default();
     let half = geometry.width_cells / 2;
     let mut west = mmo_zone_core::ZoneCore::new(
@@ -227,6 +229,14 @@ fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_
         assert!(west.drain_outbox().iter().all(|(to, _)| *to != EAST), "nothing is handed to a lost zone");
         assert!(west.authority(id).is_some());
     }
+    (west, id, now)
+}
+
+#[test]
+fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_new_owner() {
+    let geometry = WorldGeometry::default();
+    let half = geometry.width_cells / 2;
+    let (mut west, id, mut now) = walker_kept_after_east_died();
     // The coordinator gives east's cells to a third zone: the walker goes there.
     let heir = ZoneId(3);
     for cell in geometry.cells().filter(|c| c.x >= half) {
@@ -235,5 +245,17 @@ fn a_player_walking_into_a_dead_zones_cell_stays_simulated_until_the_cell_has_a_
     now = now.next();
     west.tick(now, &mut ());
     assert!(west.drain_outbox().iter().any(|(to, _)| *to == heir), "handed to the cell's new owner");
+    assert!(west.is_frozen(id));
+}
+
+#[test]
+fn a_dead_zone_back_under_its_id_is_handed_the_player_again() {
+    let (mut west, id, mut now) = walker_kept_after_east_died();
+    // East restarts under its id and takes its cells back at their epochs: no new assignment
+    // tells west; the registry does.
+    west.zone_back(EAST);
+    now = now.next();
+    west.tick(now, &mut ());
+    assert!(west.drain_outbox().iter().any(|(to, _)| *to == EAST), "handed to east, back under its id");
     assert!(west.is_frozen(id));
 }

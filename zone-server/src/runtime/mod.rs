@@ -495,6 +495,7 @@ impl ZoneRuntime {
                 warn!(lost = %zone, "zone lost; taking back transfers it did not answer");
                 self.core.zone_lost(zone);
             }
+            ZoneCommand::PeerBack { zone } => self.core.zone_back(zone),
             ZoneCommand::Inspect { reply } => {
                 let mut report = self.core.report();
                 report.ticks_skipped = self.ticks_skipped;

@@ -353,6 +353,10 @@ impl RemoteLink {
                 debug!(%gateway, "a zone learns of gone gateways from its own follower");
                 return None;
             }
+            ZoneCommand::PeerBack { zone } => {
+                debug!(%zone, "a zone learns of zones coming back from its own follower");
+                return None;
+            }
         })
     }
 
