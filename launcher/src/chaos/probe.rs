@@ -3,7 +3,7 @@
 
 use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::Registry;
-use mmo_loadtest::client::{http_get, Trust};
+use mmo_loadtest::client::{http_get_up_to, Trust};
 use mmo_records::ZoneReport;
 use mmo_world::{CellId, Epoch};
 use std::time::Duration;
@@ -15,13 +15,16 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// How long a service may take to answer (a paused one never does).
 const ANSWER: Duration = Duration::from_secs(1);
+/// The largest answer read: a zone's `/report` lists every entity and item on the ground it
+/// holds (several MiB late in a long soak; cut short, it would not parse).
+const LARGEST_ANSWER: u64 = 256 * 1024 * 1024;
 
 async fn get(base: &url::Url, path: &str) -> Option<String> {
     get_within(base, path, ANSWER).await
 }
 
 async fn get_within(base: &url::Url, path: &str, within: Duration) -> Option<String> {
-    tokio::time::timeout(within, http_get(base, path, &Trust::default())).await.ok()?.ok()
+    tokio::time::timeout(within, http_get_up_to(base, path, &Trust::default(), LARGEST_ANSWER)).await.ok()?.ok()
 }
 
 /// The leader a coordinator names in `/api/state`: its name and epoch.

@@ -45,8 +45,8 @@ pub struct WebSocketInfo {
     pub url: Option<String>,
 }
 
-/// Largest response read.
-const MAX_RESPONSE: u64 = 64 * 1024;
+/// Largest response [`http_get`] reads.
+pub const MAX_RESPONSE: u64 = 64 * 1024;
 
 impl ConnectInfo {
     /// Asks the gateway at `base` (`http://`, or `https://` verified against `trust`).
@@ -72,8 +72,14 @@ impl ConnectInfo {
 }
 
 /// A minimal HTTP/1.1 GET (the load tester needs nothing more); over TLS for an `https://`
-/// base, verified against `trust`.
+/// base, verified against `trust`. Reads at most [`MAX_RESPONSE`] bytes.
 pub async fn http_get(base: &url::Url, path: &str, trust: &Trust) -> Result<String, ClientError> {
+    http_get_up_to(base, path, trust, MAX_RESPONSE).await
+}
+
+/// [`http_get`] of a response that may be larger (up to `max` bytes; a longer one is cut,
+/// and fails to parse).
+pub async fn http_get_up_to(base: &url::Url, path: &str, trust: &Trust, max: u64) -> Result<String, ClientError> {
     let host = base.host_str().ok_or_else(|| ClientError::Connect("target has no host".into()))?;
     let port = base.port_or_known_default().unwrap_or(80);
     let io = |e: std::io::Error| ClientError::Connect(format!("GET {path}: {e}"));
@@ -84,9 +90,9 @@ pub async fn http_get(base: &url::Url, path: &str, trust: &Trust) -> Result<Stri
             rustls::pki_types::ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
                 .map_err(|e| ClientError::Connect(format!("GET {path}: {e}")))?;
         let tls = tokio_rustls::TlsConnector::from(trust.https()).connect(name, stream).await.map_err(io)?;
-        exchange(tls, &req).await
+        exchange(tls, &req, max).await
     } else {
-        exchange(stream, &req).await
+        exchange(stream, &req, max).await
     }
     .map_err(io)?;
     let resp = String::from_utf8_lossy(&resp);
@@ -99,16 +105,49 @@ pub async fn http_get(base: &url::Url, path: &str, trust: &Trust) -> Result<Stri
     Ok(body.to_string())
 }
 
-/// Sends `req` and reads the response, up to [`MAX_RESPONSE`] bytes; a TLS peer that closes
-/// without `close_notify` after the whole response (common) is no error.
+/// Sends `req` and reads the response, up to `max` bytes; a TLS peer that closes without
+/// `close_notify` after the whole response (common) is no error.
 async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     mut stream: S,
     req: &str,
+    max: u64,
 ) -> std::io::Result<Vec<u8>> {
     stream.write_all(req.as_bytes()).await?;
     let mut out = Vec::new();
-    match stream.take(MAX_RESPONSE).read_to_end(&mut out).await {
+    match stream.take(max).read_to_end(&mut out).await {
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !out.is_empty() => Ok(out),
         other => other.map(|_| out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt as _;
+
+    /// Serves one response with a body of `len` bytes of JSON to each connection.
+    async fn server(len: usize) -> url::Url {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut req = [0u8; 1024];
+                let _ = s.read(&mut req).await;
+                let body = format!("\"{}\"", "x".repeat(len - 2));
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(body.as_bytes()).await;
+            }
+        });
+        url::Url::parse(&format!("http://{addr}/")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_large_answer_is_read_whole_only_up_to_the_limit_asked() {
+        let base = server(200 * 1024).await;
+        let cut = http_get(&base, "/report", &Trust::default()).await.unwrap();
+        assert!(serde_json::from_str::<String>(&cut).is_err(), "cut at {MAX_RESPONSE} bytes");
+        let whole = http_get_up_to(&base, "/report", &Trust::default(), 1 << 20).await.unwrap();
+        assert_eq!(serde_json::from_str::<String>(&whole).unwrap().len(), 200 * 1024 - 2);
     }
 }

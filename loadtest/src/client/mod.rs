@@ -7,7 +7,7 @@ mod endpoint;
 mod route;
 mod tls;
 
-pub use connect_info::{http_get, ConnectInfo, PeerInfo};
+pub use connect_info::{http_get, http_get_up_to, ConnectInfo, PeerInfo};
 pub use endpoint::{Endpoints, UdpBuffers};
 pub use route::{http_base, GatewayRoute, WebTransportRoute};
 pub use tls::Trust;
