@@ -123,7 +123,6 @@ async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncReadExt as _;
 
     /// Serves one response with a body of `len` bytes of JSON to each connection.
     async fn server(len: usize) -> url::Url {
