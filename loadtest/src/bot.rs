@@ -7,7 +7,8 @@
 //! snapshot nor a `Stalled` notice comes for [`LOST_AFTER`]): the bot resumes elsewhere the
 //! same way, counted also as a gateway loss, and how far its character stood from where it was
 //! before is its rollback. Through a stall (the gateway's notices come, snapshots do not: its
-//! zone died) the bot waits, up to [`SNAPSHOT_TIMEOUT`].
+//! zone died or is paused) the bot waits, as the browser does, until snapshots resume or the
+//! gateway gives up on the player (it closes the session with `ZoneUnavailable`).
 //!
 //! Every snapshot's own position also goes through a [`RollbackWatch`], across gateway moves:
 //! a jump of the character back to a place it held earlier (a zone killed and the character
@@ -39,10 +40,10 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-/// With no snapshot for this long, a bot gives up on its session (the gateway gives up on a
-/// player missing from every cell stream after 5 s, and says why).
+/// Hearing nothing at all (no snapshot, no `Stalled` notice) for this long, a bot gives up on
+/// its session.
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(8);
-/// With no snapshot for this long, a bot takes its gateway for lost and resumes elsewhere
+/// Hearing nothing for this long, a bot takes its gateway for lost and resumes elsewhere
 /// (once: a second time without a snapshot between ends the session at [`SNAPSHOT_TIMEOUT`]).
 const LOST_AFTER: Duration = Duration::from_secs(4);
 /// How long a leaving bot waits for the zone to apply its last inputs.
@@ -279,7 +280,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
             biased;
             _ = stop.cancelled() => Step::End("Left".to_string(), true, false),
             () = &mut ticker => 'tick: {
-                if last_snapshot.elapsed() > SNAPSHOT_TIMEOUT {
+                if last_heard.elapsed() > SNAPSHOT_TIMEOUT {
                     break 'tick Step::End("SnapshotTimeout".to_string(), false, true);
                 }
                 if last_heard.elapsed() > LOST_AFTER && !lost_since_snapshot {
