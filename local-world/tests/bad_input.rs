@@ -19,21 +19,9 @@ async fn connect(world: &TestWorld, via: Via) -> Client {
     }
 }
 
-/// Reads until the session closes; returns the coded errors seen and the close code.
+/// Reads until the offending session closes: the coded errors seen and the close code.
 async fn error_and_close(client: &mut Client) -> (Vec<ErrorCode>, Option<u32>) {
-    let mut errors = Vec::new();
-    let code = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-        loop {
-            match client.recv().await {
-                Event::Control(ServerControl::Error { code }) => errors.push(code),
-                Event::Closed(code) => return code,
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("the offending session is closed");
-    (errors, code)
+    client.errors_and_close(5).await
 }
 
 /// The bystander still gets tick-contiguous snapshots and still moves when it presses right.

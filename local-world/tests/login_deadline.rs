@@ -6,7 +6,7 @@ mod support;
 
 use mmo_protocol::{ErrorCode, ServerControl};
 use std::time::Duration;
-use support::{Client, Event, TestWorld};
+use support::{Client, TestWorld};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_idle_at_the_login_form_is_closed_at_the_deadline_and_frees_its_place() {
@@ -24,18 +24,7 @@ async fn a_session_idle_at_the_login_form_is_closed_at_the_deadline_and_frees_it
     assert_eq!(refused.closed(10).await, Some(ErrorCode::ServerFull.close_code()));
 
     // At the deadline the idle one is told why and closed; the player who logged in plays on.
-    let mut told = Vec::new();
-    let code = tokio::time::timeout(login_timeout + Duration::from_secs(10), async {
-        loop {
-            match idle.recv().await {
-                Event::Control(ServerControl::Error { code }) => told.push(code),
-                Event::Closed(code) => return code,
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("the idle session is closed");
+    let (told, code) = idle.errors_and_close(login_timeout.as_secs() + 10).await;
     assert_eq!((told, code), (vec![ErrorCode::Timeout], Some(ErrorCode::Timeout.close_code())));
     let before = player.snapshot().await.tick;
     assert!(player.snapshot().await.tick > before, "the player past the deadline still gets snapshots");

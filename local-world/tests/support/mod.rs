@@ -261,6 +261,24 @@ impl Client {
         .await
     }
 
+    /// Reads until the session closes (within `secs`): the coded errors it was told, and the
+    /// close code.
+    pub async fn errors_and_close(&mut self, secs: u64) -> (Vec<mmo_protocol::ErrorCode>, Option<u32>) {
+        let mut errors = Vec::new();
+        let code = tokio::time::timeout(Duration::from_secs(secs), async {
+            loop {
+                match self.recv().await {
+                    Event::Control(ServerControl::Error { code }) => errors.push(code),
+                    Event::Closed(code) => return code,
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .expect("the session is closed");
+        (errors, code)
+    }
+
     /// Waits for the close, returning its code; fails if snapshots keep coming for `secs`.
     pub async fn closed(&mut self, secs: u64) -> Option<u32> {
         tokio::time::timeout(Duration::from_secs(secs), async {
