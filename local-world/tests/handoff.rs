@@ -105,11 +105,7 @@ async fn walk_across_borders(config: LocalWorldConfig, wanted: usize) -> usize {
         audit
             .by_tick()
             .range(mmo_world::Tick(t - 2)..=mmo_world::Tick(t + 2))
-            .flat_map(|(t, fs)| {
-                fs.iter()
-                    .filter(|f| f.entities.binary_search_by_key(&entity, |e| e.id).is_ok())
-                    .map(move |f| format!("{t}: {}", f.zone))
-            })
+            .flat_map(|(t, fs)| fs.iter().filter(|f| f.shows(entity)).map(move |f| format!("{t}: {}", f.zone)))
             .collect()
     };
     let published: Vec<_> = gaps.iter().map(|&(a, _)| around(a + 1)).collect();

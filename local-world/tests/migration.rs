@@ -8,7 +8,7 @@ mod support;
 
 use mmo_cluster::Registry;
 use mmo_local::LocalWorldConfig;
-use mmo_test_services::wait::wait_until;
+use mmo_test_services::wait::{wait_for, wait_until};
 use mmo_world::{Buttons, CellId, EntityId, Tick, ZoneId};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -69,9 +69,14 @@ async fn a_cell_of_200_entities_moves_to_another_zone_without_loss_or_gap() {
     let more = ENTITIES + 12 - there;
     let spawned = control.zones()[&FROM].spawn_npcs(cell, more as u32, None).await.unwrap();
     assert_eq!(spawned.len(), more);
-    // The checks below start 20 ticks before the move: let that many pass with the NPCs there.
-    let spawned_at = control.zones()[&FROM].inspect().await.unwrap().tick;
-    audit.wait_past(Tick(spawned_at.0 + 25)).await;
+    // The checks below start 20 ticks before the move: let that many pass with the NPCs
+    // published (counted from the first frame that shows them all: a zone that has not ticked
+    // yet since the world started reports tick 0).
+    let shown_at = wait_for("the spawned NPCs published", Duration::from_secs(10), || async {
+        audit.first_tick(|f| f.zone == FROM && f.cell == cell && spawned.iter().all(|id| f.shows(*id)))
+    })
+    .await;
+    audit.wait_past(Tick(shown_at.0 + 25)).await;
 
     // Move it, as an operator would.
     let (status, body) = world.post("/api/move-cell", r#"{"cell":"2.1","zone":2}"#).await;

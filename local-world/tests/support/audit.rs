@@ -52,6 +52,11 @@ impl Audit {
         .await;
     }
 
+    /// The tick of the earliest frame received so far that `holds`.
+    pub fn first_tick(&self, holds: impl Fn(&CellFrame) -> bool) -> Option<Tick> {
+        self.frames.lock().unwrap().iter().filter(|f| holds(f)).map(|f| f.tick).min()
+    }
+
     /// Every frame received so far, by tick.
     pub fn by_tick(&self) -> BTreeMap<Tick, Vec<Arc<CellFrame>>> {
         let mut out: BTreeMap<Tick, Vec<Arc<CellFrame>>> = BTreeMap::new();
@@ -66,11 +71,7 @@ impl Audit {
         self.by_tick()
             .into_iter()
             .map(|(t, frames)| {
-                let zones = frames
-                    .iter()
-                    .filter(|f| f.entities.binary_search_by_key(&entity, |e| e.id).is_ok())
-                    .map(|f| f.zone)
-                    .collect();
+                let zones = frames.iter().filter(|f| f.shows(entity)).map(|f| f.zone).collect();
                 (t, zones)
             })
             .collect()

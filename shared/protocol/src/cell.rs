@@ -89,6 +89,11 @@ impl CellFrame {
     pub fn ids_increasing(&self) -> bool {
         self.entities.windows(2).all(|w| w[0].id < w[1].id)
     }
+
+    /// Whether the frame shows `entity` (its ids increasing, as a zone publishes them).
+    pub fn shows(&self, entity: EntityId) -> bool {
+        self.entities.binary_search_by_key(&entity, |e| e.id).is_ok()
+    }
 }
 
 #[cfg(test)]

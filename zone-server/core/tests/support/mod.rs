@@ -109,5 +109,5 @@ impl Cluster {
 
 /// The frames holding an entity.
 pub fn shown_in(frames: &[CellFrame], id: EntityId) -> Vec<&CellFrame> {
-    frames.iter().filter(|f| f.entities.binary_search_by_key(&id, |e| e.id).is_ok()).collect()
+    frames.iter().filter(|f| f.shows(id)).collect()
 }
