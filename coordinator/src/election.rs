@@ -155,7 +155,7 @@ impl Election {
             *self.campaigning.lock().expect("campaign lock") = Some(lease);
             let outcome = tokio::select! {
                 won = self.campaign_call(lease) => won,
-                lost = self.registry.keep_lease_alive(lease, ttl) => {
+                lost = self.registry.keep_lease_alive(lease, ttl, None) => {
                     let Err(error) = lost;
                     warn!(%lease, %error, "campaign lease lost while waiting; campaigning again");
                     continue;
@@ -197,7 +197,7 @@ impl Election {
     /// publishing [`Role::Standby`].
     pub async fn hold(&self, leadership: &Leadership) -> ElectionError {
         let reason = tokio::select! {
-            lost = self.registry.keep_lease_alive(leadership.lease, leadership.ttl) => {
+            lost = self.registry.keep_lease_alive(leadership.lease, leadership.ttl, None) => {
                 let Err(error) = lost;
                 error.to_string()
             }

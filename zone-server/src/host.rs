@@ -170,6 +170,8 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
         let span = tracing::info_span!("zone_host", zone = %me);
         let directory = ZoneDirectory::default();
         let (saver, saver_driver) = Saver::new(stores.durable.clone(), config.saver.clone());
+        let validity = lease.validity().clone();
+        let saver_driver = saver_driver.with_lease(move || validity.held());
         let (stop, stopped) = watch::channel(false);
         let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
         let runtime = ZoneRuntime::new(config.zone.clone(), ids, commands, config.clock, links)

@@ -300,8 +300,6 @@ async fn strike(
             } else {
                 let service = cluster.service(&role).context("no such zone")?;
                 let pid = service.pid().context("zone not running")?;
-                let zone_url = probe::url_in_ready(&service.ready, "http").context("zone's HTTP address")?;
-                record.saves_before_pause = probe::saves_written(&zone_url).await;
                 record.log = Some(service.log.clone());
                 cluster.signal(&role, mmo_test_services::Signal::Stop)?;
                 info!(

@@ -106,17 +106,6 @@ pub async fn zone_report_patiently(zone: &url::Url) -> Option<ZoneReport> {
     None
 }
 
-/// A zone's durable saves written so far (`mmo_store_saves_total{outcome="written"}`).
-pub async fn saves_written(zone: &url::Url) -> Option<u64> {
-    let text = get(zone, "/metrics").await?;
-    Some(
-        text.lines()
-            .filter(|l| l.starts_with("mmo_store_saves_total{") && l.contains("outcome=\"written\""))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as u64,
-    )
-}
-
 /// Waits until each of `cells` has an owner again: assigned at a new epoch to a zone the
 /// registry lists (the coordinator moved it), or owned by a zone that answers `/report` (the
 /// struck zone running again under its id took it back at its old epoch); how long it took.
@@ -157,14 +146,15 @@ pub async fn cells_reowned(
     .ok()
 }
 
-/// The line of `log` (a service's log file) that reports its saver's totals, the first one
-/// logged at or after `after` (an RFC 3339 time, compared to the millisecond): the writes the
-/// store accepted from that run of the service.
-pub fn saves_at_stop(log: &str, after: &str) -> Option<u64> {
+/// The total `field` (e.g. `written_after_lease`) of the line of `log` (a service's log file)
+/// that reports its saver's totals, the first one logged at or after `after` (an RFC 3339 time,
+/// compared to the millisecond): that run of the service's count.
+pub fn saver_total(log: &str, after: &str, field: &str) -> Option<u64> {
     let after = after.get(..23).unwrap_or(after);
+    let key = format!("{field}=");
     log.lines().filter(|l| l.get(..23).is_some_and(|t| t >= after)).find_map(|l| {
         let rest = l.split("saver stopped").nth(1)?;
-        let value = rest.split_whitespace().find_map(|w| w.strip_prefix("written="))?;
+        let value = rest.split_whitespace().find_map(|w| w.strip_prefix(key.as_str()))?;
         value.parse().ok()
     })
 }
@@ -188,13 +178,16 @@ mod tests {
     #[test]
     fn the_saver_line_of_the_run_after_a_time() {
         let log = "\
-2026-12-04T15:00:01.100000Z  INFO zone_host{zone=z2}: mmo_store::saver: saver stopped: its last saves are done written=40 stale=0 dropped=0
+2026-12-04T15:00:01.100000Z  INFO zone_host{zone=z2}: mmo_store::saver: saver stopped: its last saves are done written=40 stale=0 dropped=0 written_after_lease=0 stale_after_lease=0
 2026-12-04T15:00:09.500000Z  WARN zone_host{zone=z2}: mmo_zone::host: lease lost: stopping the zone
-2026-12-04T15:00:09.600000Z  INFO zone_host{zone=z2}: mmo_store::saver: saver stopped: its last saves are done written=112 stale=9 dropped=0
+2026-12-04T15:00:09.600000Z  INFO zone_host{zone=z2}: mmo_store::saver: saver stopped: its last saves are done written=112 stale=9 dropped=0 written_after_lease=2 stale_after_lease=9
 ";
-        assert_eq!(saves_at_stop(log, "2026-12-04T15:00:05.000Z"), Some(112));
-        assert_eq!(saves_at_stop(log, "2026-12-04T15:00:00.000Z"), Some(40));
-        assert_eq!(saves_at_stop(log, "2026-12-04T15:00:10.000Z"), None);
+        let after_lease = |after| saver_total(log, after, "written_after_lease");
+        assert_eq!(after_lease("2026-12-04T15:00:05.000Z"), Some(2));
+        assert_eq!(after_lease("2026-12-04T15:00:00.000Z"), Some(0));
+        assert_eq!(after_lease("2026-12-04T15:00:10.000Z"), None);
+        assert_eq!(saver_total(log, "2026-12-04T15:00:05.000Z", "written"), Some(112));
+        assert_eq!(saver_total(log, "2026-12-04T15:00:05.000Z", "stale_after_lease"), Some(9));
     }
 
     #[test]
@@ -202,7 +195,8 @@ mod tests {
         let t = log_time(1_796_396_405_042);
         assert_eq!(t.len(), 24);
         assert!(t.ends_with(".042Z"), "{t}");
-        assert_eq!(saves_at_stop("2026-12-04T15:00:09.600000Z saver stopped written=3", &log_time(0)), Some(3));
+        let line = "2026-12-04T15:00:09.600000Z saver stopped written=3";
+        assert_eq!(saver_total(line, &log_time(0), "written"), Some(3));
     }
 
     #[test]

@@ -38,11 +38,11 @@ pub struct FaultRecord {
     /// Players on the struck zone or gateway when it was struck.
     pub players_hit: usize,
     /// A pause: when the zone was resumed, and the durable writes the store accepted from it
-    /// after that (its lease was gone by then: must be 0).
+    /// that it sent with its lease no longer known valid (must be 0), as its saver counted them.
     pub resumed_unix_ms: Option<u64>,
     pub fenced_writes_accepted: Option<u64>,
-    #[serde(skip)]
-    pub saves_before_pause: Option<u64>,
+    /// Those the store refused (stale versions): the fence at work.
+    pub fenced_writes_refused: Option<u64>,
     #[serde(skip)]
     pub log: Option<PathBuf>,
     pub effects: Effects,
@@ -74,24 +74,26 @@ impl FaultRecord {
             players_hit: 0,
             resumed_unix_ms: None,
             fenced_writes_accepted: None,
-            saves_before_pause: None,
+            fenced_writes_refused: None,
             log: None,
             effects: Effects::default(),
         }
     }
 
-    /// A pause's fencing: the paused run's saver totals (logged when it stopped after it was
-    /// resumed) less those read just before the pause.
+    /// A pause's fencing: the writes the store accepted from the paused run sent once its lease
+    /// was no longer known valid (its saver counts them apart, and logs them when it stops, after
+    /// the zone was resumed and found its lease gone).
     pub fn read_fencing(&mut self) {
-        let (Some(log), Some(resumed), Some(before)) = (&self.log, self.resumed_unix_ms, self.saves_before_pause)
-        else {
+        let (Some(log), Some(resumed)) = (&self.log, self.resumed_unix_ms) else {
             return;
         };
         let text = std::fs::read_to_string(log).unwrap_or_default();
-        match super::probe::saves_at_stop(&text, &super::probe::log_time(resumed)) {
-            Some(after) => self.fenced_writes_accepted = Some(after.saturating_sub(before)),
+        let after = super::probe::log_time(resumed);
+        match super::probe::saver_total(&text, &after, "written_after_lease") {
+            Some(accepted) => self.fenced_writes_accepted = Some(accepted),
             None => self.detail.push_str("; the paused run logged no saver totals (did it stop?)"),
         }
+        self.fenced_writes_refused = super::probe::saver_total(&text, &after, "stale_after_lease");
     }
 }
 
@@ -442,7 +444,8 @@ fn page(r: &ChaosReport) -> String {
         let rollback = e.rollback_max_s.map_or_else(|| "-".into(), |s| format!("{s:.2}"));
         let mut notes = f.detail.clone();
         if let Some(w) = f.fenced_writes_accepted {
-            let _ = write!(notes, "; writes accepted after resume: {w}");
+            let refused = f.fenced_writes_refused.unwrap_or(0);
+            let _ = write!(notes, "; writes sent after its lease was gone: {w} accepted, {refused} refused");
         }
         let _ = write!(
             out,

@@ -34,5 +34,6 @@ pub use link::{JoinAccepted, JoinRefused, LinkError, LinkUp, SubscriberId, ZoneC
 pub use memory::MemoryRegistry;
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
 pub use registry::{
-    register_after_previous_run, Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError,
+    register_after_previous_run, Assignment, AssignmentTable, Lease, LeaseId, LeaseValidity, Member, Registry,
+    RegistryError,
 };

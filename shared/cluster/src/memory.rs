@@ -47,8 +47,9 @@ impl State {
     fn grant(&mut self, ttl: Duration, member: Member) -> Lease {
         self.next_lease += 1;
         let id = LeaseId(self.next_lease);
-        self.leases.insert(id, Instant::now() + ttl);
-        Lease::new(id, ttl, member)
+        let now = Instant::now();
+        self.leases.insert(id, now + ttl);
+        Lease::new(id, ttl, member, now)
     }
 }
 
@@ -129,6 +130,7 @@ impl Registry for MemoryRegistry {
                     return Err(RegistryError::LeaseExpired(lease.id()));
                 };
                 *deadline = Instant::now() + lease.ttl();
+                lease.validity().extend(*deadline);
             }
             tokio::time::sleep(lease.refresh_interval()).await;
         }
@@ -225,6 +227,9 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert_eq!(reg.zones().await.unwrap().keys().copied().collect::<Vec<_>>(), [ZoneId(1)]);
+        // What each holder knows: the kept lease's validity follows its keep-alive.
+        assert!(kept.validity().held());
+        assert!(!dropped.validity().held());
         assert_eq!(
             reg.report_load(&dropped, LoadReport::default()).await,
             Err(RegistryError::LeaseExpired(dropped.id()))

@@ -20,9 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// The owner of a cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,16 +59,56 @@ pub enum Member {
 }
 
 /// A member's registration: it lasts while the member keeps it alive.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Lease {
     id: LeaseId,
     ttl: Duration,
     member: Member,
+    validity: LeaseValidity,
+}
+
+/// Two handles on the same registration are equal, whatever each knows of its validity.
+impl PartialEq for Lease {
+    fn eq(&self, other: &Self) -> bool {
+        (self.id, self.ttl, self.member) == (other.id, other.ttl, other.member)
+    }
+}
+
+impl Eq for Lease {}
+
+/// Until when a lease is known to be valid, as its keep-alive last confirmed it (counted from
+/// when that refresh was sent). Clones share it: a task that acts under the lease (the zone's
+/// saver) asks [`LeaseValidity::held`] without waiting for the keep-alive loop to run, so a
+/// process frozen past its TTL knows at once, when it wakes, that its lease may be gone.
+#[derive(Clone, Debug)]
+pub struct LeaseValidity(Arc<Mutex<Instant>>);
+
+impl LeaseValidity {
+    /// Valid until `until`.
+    pub fn until(until: Instant) -> Self {
+        LeaseValidity(Arc::new(Mutex::new(until)))
+    }
+
+    /// Whether the lease is still known to be valid now.
+    pub fn held(&self) -> bool {
+        Instant::now() < *self.0.lock().expect("lease validity lock")
+    }
+
+    /// The keep-alive confirmed the lease until `until`.
+    pub(crate) fn extend(&self, until: Instant) {
+        *self.0.lock().expect("lease validity lock") = until;
+    }
 }
 
 impl Lease {
-    pub(crate) fn new(id: LeaseId, ttl: Duration, member: Member) -> Self {
-        Lease { id, ttl, member }
+    /// A lease granted for `ttl`, asked for at `asked` (valid for a TTL from then at most).
+    pub(crate) fn new(id: LeaseId, ttl: Duration, member: Member, asked: Instant) -> Self {
+        Lease { id, ttl, member, validity: LeaseValidity::until(asked + ttl) }
+    }
+
+    /// How long the lease is known valid (kept up to date by [`Registry::keep_alive`]).
+    pub fn validity(&self) -> &LeaseValidity {
+        &self.validity
     }
 
     pub fn id(&self) -> LeaseId {

@@ -140,6 +140,8 @@ mod suite {
         assert!(!loads.contains_key(&ZoneId(2)), "a dead zone's load goes with its lease");
         assert_eq!(loads.get(&ZoneId(1)), Some(&load(10)), "a kept lease keeps its load");
         assert!(b.zones().await.unwrap().contains_key(&ZoneId(1)), "a kept lease stays registered");
+        assert!(kept.validity().held(), "its holder knows a kept lease valid");
+        assert!(!abandoned.validity().held(), "its holder knows an abandoned lease gone");
         assert!(!b.gateways().await.unwrap().contains_key(&GatewayId(1)), "the gateway did not keep its lease");
         assert_eq!(a.report_load(&abandoned, load(1)).await, Err(RegistryError::LeaseExpired(abandoned.id())));
 

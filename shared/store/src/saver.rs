@@ -12,14 +12,23 @@
 //! future the caller drives (nothing is spawned here). It finishes once every [`Saver`] is
 //! dropped and all pending records are written.
 //!
+//! A writer that holds a lease (a zone) tells the driver how to know whether it still does
+//! ([`SaverDriver::with_lease`]). The driver writes all the same (the store fences a deposed
+//! writer by version), but counts apart the records it wrote with the lease no longer known
+//! valid: a zone frozen past its lease that wakes up and writes shows there whether the store
+//! refused it.
+//!
 //! Metrics: `mmo_store_queue_depth` (gauge: pending players + queued records),
 //! `mmo_store_save_seconds` (histogram, per batch write), `mmo_store_saves_total{outcome}`
-//! (records written or refused as stale), `mmo_store_save_failures_total` (failed batch writes).
+//! (records written or refused as stale), `mmo_store_saves_after_lease_total{outcome}` (those of
+//! them sent once the lease was no longer known valid: `written` there is a fencing failure),
+//! `mmo_store_save_failures_total` (failed batch writes).
 
 use crate::durable::{DurableStore, SaveOutcome};
 use crate::error::{Result, StoreError};
 use crate::record::PlayerRecord;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -102,6 +111,7 @@ impl Saver {
             urgent: HashSet::new(),
             waiters: HashMap::new(),
             retry_at: None,
+            lease: None,
         };
         (Saver { tx }, driver)
     }
@@ -155,7 +165,11 @@ pub struct SaverDriver<S> {
     backoff: Duration,
     /// What became of the saves so far, logged when the driver ends.
     outcomes: Outcomes,
+    /// Whether the writer's lease is still known valid (see the module doc).
+    lease: Option<LeaseHeld>,
 }
+
+type LeaseHeld = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// Saves counted by outcome over a driver's life.
 #[derive(Clone, Copy, Debug, Default)]
@@ -163,6 +177,9 @@ struct Outcomes {
     written: u64,
     stale: u64,
     dropped: u64,
+    /// Of `written` and `stale`, those sent with the lease no longer known valid.
+    written_after_lease: u64,
+    stale_after_lease: u64,
 }
 
 impl<S> std::fmt::Debug for SaverDriver<S> {
@@ -172,6 +189,13 @@ impl<S> std::fmt::Debug for SaverDriver<S> {
 }
 
 impl<S: DurableStore> SaverDriver<S> {
+    /// Counts apart what is written once `held` says the writer's lease is no longer known
+    /// valid (asked before each batch).
+    pub fn with_lease(mut self, held: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        self.lease = Some(Arc::new(held));
+        self
+    }
+
     /// Runs until every [`Saver`] is dropped and everything pending is written. While the store
     /// keeps failing it keeps retrying; dropping this future gives up what is still pending.
     pub async fn run(mut self) {
@@ -183,8 +207,15 @@ impl<S: DurableStore> SaverDriver<S> {
             if !open && self.pending.is_empty() {
                 // The saves of this process's life, for operators and the chaos soak (a zone
                 // deposed while paused must have written nothing once its lease was gone).
-                let Outcomes { written, stale, dropped } = self.outcomes;
-                tracing::info!(written, stale, dropped, "saver stopped: its last saves are done");
+                let Outcomes { written, stale, dropped, written_after_lease, stale_after_lease } = self.outcomes;
+                tracing::info!(
+                    written,
+                    stale,
+                    dropped,
+                    written_after_lease,
+                    stale_after_lease,
+                    "saver stopped: its last saves are done"
+                );
                 return;
             }
             let can_take = open && self.pending.len() < self.config.pending_limit;
@@ -255,6 +286,7 @@ impl<S: DurableStore> SaverDriver<S> {
         if batch.is_empty() {
             return;
         }
+        let leased = self.lease.as_ref().is_none_or(|held| held());
         let started = Instant::now();
         let result = self.store.save_batch(&batch).await;
         metrics::histogram!("mmo_store_save_seconds").record(started.elapsed().as_secs_f64());
@@ -263,7 +295,7 @@ impl<S: DurableStore> SaverDriver<S> {
                 self.retry_at = None;
                 self.backoff = self.config.backoff_min;
                 for (record, outcome) in batch.iter().zip(outcomes) {
-                    self.done(record, Ok(outcome));
+                    self.done(record, Ok(outcome), leased);
                 }
             }
             Err(error) if error.is_transient() => {
@@ -284,7 +316,7 @@ impl<S: DurableStore> SaverDriver<S> {
                             self.retry_at = Some(Instant::now() + self.backoff);
                             self.put_back(record);
                         }
-                        result => self.done(&record, result),
+                        result => self.done(&record, result, leased),
                     }
                 }
             }
@@ -304,15 +336,26 @@ impl<S: DurableStore> SaverDriver<S> {
         }
     }
 
-    fn done(&mut self, record: &PlayerRecord, result: Result<SaveOutcome>) {
+    /// Counts a save's outcome and answers who waits for it; `leased`: sent with the writer's
+    /// lease known valid.
+    fn done(&mut self, record: &PlayerRecord, result: Result<SaveOutcome>, leased: bool) {
         match &result {
             Ok(SaveOutcome::Written) => {
                 self.outcomes.written += 1;
-                metrics::counter!("mmo_store_saves_total", "outcome" => "written").increment(1)
+                metrics::counter!("mmo_store_saves_total", "outcome" => "written").increment(1);
+                if !leased {
+                    self.outcomes.written_after_lease += 1;
+                    metrics::counter!("mmo_store_saves_after_lease_total", "outcome" => "written").increment(1);
+                    tracing::debug!(player = %record.name, version = record.version, "save written after the lease was gone");
+                }
             }
             Ok(SaveOutcome::Stale { stored }) => {
                 self.outcomes.stale += 1;
                 metrics::counter!("mmo_store_saves_total", "outcome" => "stale").increment(1);
+                if !leased {
+                    self.outcomes.stale_after_lease += 1;
+                    metrics::counter!("mmo_store_saves_after_lease_total", "outcome" => "stale").increment(1);
+                }
                 tracing::debug!(player = %record.name, version = record.version, stored, "stale save refused");
             }
             Err(error) => {

@@ -12,7 +12,7 @@ use mmo_store::{
 };
 use mmo_world::SerialBlock;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -247,4 +247,35 @@ async fn more_flushes_than_a_batch_holds_are_all_written_at_once() {
     assert!(store.calls().iter().all(|(_, batch)| batch.len() <= 2));
     drop(saver);
     run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn saves_sent_once_the_lease_is_gone_are_counted_apart_whatever_the_store_answers() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+
+    let store = MemoryStore::default();
+    // The new owner of "taken" already saved it, at a version above the deposed writer's.
+    store.save(&record("taken", 10)).await.unwrap();
+    let held = Arc::new(AtomicBool::new(true));
+    let (saver, driver) = Saver::new(store.clone(), config());
+    let driver = driver.with_lease({
+        let held = held.clone();
+        move || held.load(Ordering::SeqCst)
+    });
+    let writes = async move {
+        assert_eq!(saver.flush_now(record("early", 1)).await.unwrap(), SaveOutcome::Written);
+        // The writer's lease lapses (its process was frozen past the TTL); it writes on.
+        held.store(false, Ordering::SeqCst);
+        assert!(matches!(saver.flush_now(record("taken", 3)).await.unwrap(), SaveOutcome::Stale { stored: 10 }));
+        assert_eq!(saver.flush_now(record("unclaimed", 2)).await.unwrap(), SaveOutcome::Written);
+    };
+    tokio::join!(driver.run(), writes);
+
+    let metrics = metrics_of(&snapshotter);
+    assert_eq!(counter(&metrics, "mmo_store_saves_total", Some(("outcome", "written"))), 2);
+    assert_eq!(counter(&metrics, "mmo_store_saves_total", Some(("outcome", "stale"))), 1);
+    assert_eq!(counter(&metrics, "mmo_store_saves_after_lease_total", Some(("outcome", "written"))), 1);
+    assert_eq!(counter(&metrics, "mmo_store_saves_after_lease_total", Some(("outcome", "stale"))), 1);
 }

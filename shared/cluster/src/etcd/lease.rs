@@ -5,7 +5,7 @@
 //! process waking up, a partition), it reports the lease lost even before etcd says so.
 
 use super::{lease_not_found, EtcdRegistry};
-use crate::registry::{LeaseId, RegistryError};
+use crate::registry::{LeaseId, LeaseValidity, RegistryError};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::time::{sleep, timeout, Instant};
@@ -32,18 +32,31 @@ impl EtcdRegistry {
         }
     }
 
-    /// Keeps `lease` (of `ttl`) alive until it is lost; see the module doc.
-    pub async fn keep_lease_alive(&self, lease: LeaseId, ttl: Duration) -> Result<Infallible, RegistryError> {
+    /// Keeps `lease` (of `ttl`) alive until it is lost; see the module doc. `validity`, if
+    /// given, follows the local view of it.
+    pub async fn keep_lease_alive(
+        &self,
+        lease: LeaseId,
+        ttl: Duration,
+        validity: Option<&LeaseValidity>,
+    ) -> Result<Infallible, RegistryError> {
         let interval = (ttl / 3).max(Duration::from_millis(50));
+        let confirmed = |until: Instant| {
+            if let Some(validity) = validity {
+                validity.extend(until);
+            }
+        };
         // The caller has just been granted or refreshed the lease: it is valid for a TTL at least
         // from some moment before now; count from now minus one interval to stay on the safe side.
         let mut valid_until = Instant::now() + ttl.saturating_sub(interval);
+        confirmed(valid_until);
         loop {
             let sent = Instant::now();
             let mut lease_client = self.client().lease_client();
             match timeout(self.request_timeout(), lease_client.keep_alive(lease.0)).await {
                 Ok(Ok((mut keeper, mut replies))) => {
                     valid_until = sent + ttl;
+                    confirmed(valid_until);
                     loop {
                         sleep(interval.min(valid_until.saturating_duration_since(Instant::now()))).await;
                         if Instant::now() >= valid_until {
@@ -58,6 +71,7 @@ impl EtcdRegistry {
                         match timeout(interval, replies.message()).await {
                             Ok(Ok(Some(reply))) if reply.ttl() > 0 => {
                                 valid_until = sent + Duration::from_secs(reply.ttl().unsigned_abs());
+                                confirmed(valid_until);
                             }
                             Ok(Ok(Some(_))) => return Err(RegistryError::LeaseExpired(lease)),
                             Ok(Ok(None)) | Ok(Err(_)) | Err(_) => {

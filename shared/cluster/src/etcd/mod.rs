@@ -235,11 +235,12 @@ impl EtcdRegistry {
         value: String,
         ttl: Duration,
     ) -> Result<Lease, RegistryError> {
+        let asked = tokio::time::Instant::now();
         let (id, granted) = self.grant_lease(ttl).await?;
         match self.create(key, value, id).await {
             Ok(true) => {
                 info!(?member, lease = %id, ttl = ?granted, "registered");
-                Ok(Lease::new(id, granted, member))
+                Ok(Lease::new(id, granted, member, asked))
             }
             outcome => {
                 self.revoke_lease(id).await.ok();
@@ -320,7 +321,7 @@ impl Registry for EtcdRegistry {
     }
 
     async fn keep_alive(&self, lease: &Lease) -> Result<Infallible, RegistryError> {
-        self.keep_lease_alive(lease.id(), lease.ttl()).await
+        self.keep_lease_alive(lease.id(), lease.ttl(), Some(lease.validity())).await
     }
 
     async fn revoke(&self, lease: &Lease) -> Result<(), RegistryError> {
