@@ -55,7 +55,7 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
         metrics: Option<PrometheusHandle>,
         lease_ttl: Duration,
     ) -> Result<Self, HostError> {
-        let (id, max_sessions) = (config.id, config.max_sessions);
+        let (id, run, max_sessions) = (config.id, config.run, config.max_sessions);
         let directory = ZoneDirectory::default();
         let config = GatewayConfig { peers: Some(crate::peers::Peers::from_registry(registry.clone())), ..config };
         let gateway = Gateway::new(config, listeners, directory.clone(), registry.watch(), metrics)?;
@@ -69,7 +69,7 @@ impl<R: Registry + Clone + 'static> GatewayHost<R> {
             link_cert_hash: connector.identity().map(|i| i.hash()).unwrap_or_default(),
             capacity: u32::try_from(max_sessions).unwrap_or(u32::MAX),
             draining: false,
-            run: this_run(),
+            run,
         };
         // Registered before following: zones accept the gateway's link certificate once they
         // see it in the registry.
@@ -165,11 +165,4 @@ async fn mark_draining<R: Registry>(registry: &R, lease: &Lease, info: GatewayIn
         Ok(()) => info!(gateway = %id, "marked draining in the registry"),
         Err(error) => warn!(gateway = %id, %error, "could not mark the gateway draining in the registry"),
     }
-}
-
-/// A number for this run of the gateway, different from its previous runs' (the start time in
-/// nanoseconds and the process id).
-fn this_run() -> u64 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-    nanos ^ (u64::from(std::process::id()) << 40)
 }

@@ -17,7 +17,7 @@ use mmo_gateway::public::{parse_public_quic, parse_public_url, PublicAddresses};
 use mmo_gateway::transport::accept::AddressValidation;
 use mmo_gateway::{GatewayConfig, GatewayHost, Listeners};
 use mmo_protocol::WorldInfo;
-use mmo_world::GatewayId;
+use mmo_world::{GatewayId, GatewayRun};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -131,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
         accounts: mmo_gateway::accounts::Accounts::new(store, token_key, token_ttl),
         hot,
         id,
+        run: GatewayRun::start(id).run,
         address_validation: args.quic_validation,
         client_dir: args.client_dir.clone(),
         max_sessions: args.max_sessions,

@@ -9,6 +9,8 @@
 //! loads the saved state and the zone holds no second avatar; the claim is taken over after
 //! that wait anyway (the player was on no zone). A gateway restarted under the same id treats
 //! the claims its previous run left in its name the same way ([`Online::inherit_previous_run`]).
+//! A claim names the gateway's run, not only the gateway: a zone's late release of a previous
+//! run's claim (after the wait) leaves the claim this run took over alone.
 //!
 //! Hot state being down must not lock everyone out: a claim that cannot be checked is allowed
 //! (logged and counted in `mmo_gateway_online_errors_total`); this gateway's own name table
@@ -17,7 +19,7 @@
 use crate::peers::Peers;
 use mmo_protocol::ErrorCode;
 use mmo_store::{AnyHot, HotState, OnlineSession};
-use mmo_world::GatewayId;
+use mmo_world::{GatewayId, GatewayRun};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,7 +40,8 @@ pub const ORPHAN_WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Online {
     hot: AnyHot,
-    gateway: GatewayId,
+    /// This run of this gateway: what its claims hold.
+    me: GatewayRun,
     /// The world's registered gateways (none in a one-gateway world): a claim of a gateway
     /// that is gone (killed: its lease expired) does not hold a name, nor list it online.
     peers: Option<Peers>,
@@ -53,8 +56,8 @@ fn store_error(what: &str, name: &str, error: &mmo_store::StoreError) {
 }
 
 impl Online {
-    pub fn new(hot: AnyHot, gateway: GatewayId, peers: Option<Peers>) -> Self {
-        Online { hot, gateway, peers, inherited: Arc::default() }
+    pub fn new(hot: AnyHot, me: GatewayRun, peers: Option<Peers>) -> Self {
+        Online { hot, me, peers, inherited: Arc::default() }
     }
 
     /// Notes the names still claimed in this gateway's id (by its previous run, killed): a
@@ -63,9 +66,9 @@ impl Online {
         match self.hot.online().await {
             Ok(online) => {
                 let left: HashSet<String> =
-                    online.into_iter().filter(|s| s.gateway == self.gateway).map(|s| s.name).collect();
+                    online.into_iter().filter(|s| s.gateway == self.me.gateway).map(|s| s.name).collect();
                 if !left.is_empty() {
-                    info!(gateway = %self.gateway, players = left.len(), "claims left by this gateway's previous run");
+                    info!(gateway = %self.me, players = left.len(), "claims left by this gateway's previous run");
                 }
                 *self.lock_inherited() = left;
             }
@@ -95,7 +98,7 @@ impl Online {
         if self.lock_inherited().remove(name) {
             self.await_release(name).await;
         }
-        let mut claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, None).await;
+        let mut claimed = self.hot.claim_online(name, self.me, ONLINE_TTL, None).await;
         if let Ok(Some(holder)) = claimed {
             if self.gone(holder).await {
                 claimed = self.claim_released(name, holder).await;
@@ -119,26 +122,28 @@ impl Online {
     async fn claim_released(&self, name: &str, holder: GatewayId) -> mmo_store::Result<Option<GatewayId>> {
         let deadline = Instant::now() + ORPHAN_WAIT;
         loop {
-            let claimed = self.hot.claim_online(name, self.gateway, ONLINE_TTL, None).await;
+            let claimed = self.hot.claim_online(name, self.me, ONLINE_TTL, None).await;
             match claimed {
                 Ok(Some(h)) if h == holder && Instant::now() < deadline => tokio::time::sleep(RETRY).await,
                 Ok(Some(h)) if h == holder => {
                     info!(player = %name, %holder, "name held by a gateway that is gone and released by no zone; taking it over");
-                    return self.hot.claim_online(name, self.gateway, ONLINE_TTL, Some(holder)).await;
+                    return self.hot.claim_online(name, self.me, ONLINE_TTL, Some(holder)).await;
                 }
                 other => return other,
             }
         }
     }
 
-    /// Waits (up to [`ORPHAN_WAIT`]) until `name` is no longer claimed in this gateway's id:
-    /// its previous run's claim, released by the zone once it saved the player. (One key read
-    /// per try: a restarted gateway's players all resume at once.)
+    /// Waits (up to [`ORPHAN_WAIT`]) until `name` is no longer claimed by an earlier run of
+    /// this gateway: released by the zone once it saved the player. (One key read per try: a
+    /// restarted gateway's players all resume at once.)
     async fn await_release(&self, name: &str) {
         let deadline = Instant::now() + ORPHAN_WAIT;
         while Instant::now() < deadline {
             match self.hot.online_holder(name).await {
-                Ok(Some(holder)) if holder == self.gateway => tokio::time::sleep(RETRY).await,
+                Ok(Some(holder)) if holder.gateway == self.me.gateway && holder != self.me => {
+                    tokio::time::sleep(RETRY).await
+                }
                 _ => return,
             }
         }
@@ -167,7 +172,7 @@ impl Online {
     /// Extends the claims of the names playing here (as [`crate::names::Names::all`] has them).
     pub async fn refresh(&self, names: &[String]) {
         for name in names {
-            if let Err(error) = self.hot.set_online(name, self.gateway, ONLINE_TTL).await {
+            if let Err(error) = self.hot.set_online(name, self.me, ONLINE_TTL).await {
                 store_error("cannot refresh the player's online mark", name, &error);
                 return;
             }
@@ -193,10 +198,14 @@ mod tests {
     use super::*;
     use mmo_store::MemoryHot;
 
+    fn run(gateway: u32, run: u64) -> GatewayRun {
+        GatewayRun { gateway: GatewayId(gateway), run }
+    }
+
     #[tokio::test]
     async fn a_name_plays_on_one_gateway_at_a_time() {
         let hot = AnyHot::Memory(MemoryHot::new());
-        let (one, two) = (Online::new(hot.clone(), GatewayId(1), None), Online::new(hot, GatewayId(2), None));
+        let (one, two) = (Online::new(hot.clone(), run(1, 1), None), Online::new(hot, run(2, 1), None));
         one.claim("ann").await.unwrap();
         assert_eq!(two.claim("ann").await, Err(ErrorCode::NameTaken));
         assert_eq!(two.claim_within("ann", Duration::from_millis(250)).await, Err(ErrorCode::NameTaken));
@@ -214,11 +223,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_gone_gateways_claim_is_claimed_once_its_zone_released_it_or_after_a_wait() {
         let hot = AnyHot::Memory(MemoryHot::new());
-        let killed = Online::new(hot.clone(), GatewayId(1), None);
+        let killed = Online::new(hot.clone(), run(1, 1), None);
         killed.claim("ann").await.unwrap();
         killed.claim("bob").await.unwrap();
         // Gateway 1's lease expired: only gateway 2 is registered.
-        let two = Online::new(hot.clone(), GatewayId(2), Some(Peers::registered_ids(&[2])));
+        let two = Online::new(hot.clone(), run(2, 1), Some(Peers::registered_ids(&[2])));
         let started = Instant::now();
         let claim = tokio::spawn({
             let two = two.clone();
@@ -226,7 +235,7 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(!claim.is_finished(), "waits while ann's zone has not saved and released her");
-        assert!(hot.release_online("ann", GatewayId(1)).await.unwrap(), "the zone releases the claim");
+        assert!(hot.release_online("ann", run(1, 1)).await.unwrap(), "the zone releases the claim");
         assert_eq!(claim.await.unwrap(), Ok(()));
         assert!(started.elapsed() < ORPHAN_WAIT, "claimed once released: {:?}", started.elapsed());
         let started = Instant::now();
@@ -239,8 +248,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_restarted_gateway_waits_for_the_release_of_its_previous_runs_claims() {
         let hot = AnyHot::Memory(MemoryHot::new());
-        Online::new(hot.clone(), GatewayId(1), None).claim("cy").await.unwrap();
-        let again = Online::new(hot.clone(), GatewayId(1), Some(Peers::registered_ids(&[1])));
+        let before = Online::new(hot.clone(), run(1, 1), None);
+        before.claim("cy").await.unwrap();
+        before.claim("dee").await.unwrap();
+        let again = Online::new(hot.clone(), run(1, 2), Some(Peers::registered_ids(&[1])));
         again.inherit_previous_run().await;
         let claim = tokio::spawn({
             let again = again.clone();
@@ -248,10 +259,18 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(!claim.is_finished(), "the previous run's claim is not this run's");
-        assert!(hot.release_online("cy", GatewayId(1)).await.unwrap());
+        assert!(hot.release_online("cy", run(1, 1)).await.unwrap());
         assert_eq!(claim.await.unwrap(), Ok(()));
         let started = Instant::now();
         assert_eq!(again.claim("cy").await, Ok(()), "claimed by this run: no more waiting");
         assert_eq!(started.elapsed(), Duration::ZERO);
+
+        // Dee's zone is slow to save her (a store outage): this run takes her claim over after
+        // the wait, and the zone's late release of the previous run's claim takes nothing.
+        let started = Instant::now();
+        assert_eq!(again.claim("dee").await, Ok(()));
+        assert!(started.elapsed() >= ORPHAN_WAIT, "after the wait: {:?}", started.elapsed());
+        assert!(!hot.release_online("dee", run(1, 1)).await.unwrap(), "the previous run's release");
+        assert_eq!(hot.online_holder("dee").await.unwrap(), Some(run(1, 2)), "dee plays on, online");
     }
 }

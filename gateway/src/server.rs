@@ -15,7 +15,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::ZoneDirectory;
 use mmo_protocol::{CellFrame, WorldInfo};
-use mmo_world::{GatewayId, Terrain};
+use mmo_world::{GatewayId, GatewayRun, Terrain};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +51,9 @@ impl Listeners {
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
     pub id: GatewayId,
+    /// This start of the gateway (`GatewayRun::start`): registered with it, and held by its
+    /// online claims, so that a gateway restarted under its id is told from its previous run.
+    pub run: u64,
     /// Whether new QUIC connections prove their address with a Retry first.
     pub address_validation: AddressValidation,
     /// The built browser client to serve at `/`.
@@ -160,7 +163,8 @@ impl Gateway {
         let start = crate::start::StartPoints::new(terrain.terrain(), config.world.geometry, config.start_points);
         let admission =
             crate::state::Admission { max_sessions: config.max_sessions, login_timeout: config.login_timeout, start };
-        let online = crate::online::Online::new(config.hot, config.id, config.peers.clone());
+        let me = GatewayRun { gateway: config.id, run: config.run };
+        let online = crate::online::Online::new(config.hot, me, config.peers.clone());
         let state =
             Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, online, admission));
         Ok(Gateway {

@@ -29,7 +29,7 @@ use mmo_gateway::{GatewayConfig, GatewayHost, Listeners};
 use mmo_protocol::WorldInfo;
 use mmo_store::token::TokenKey;
 use mmo_store::{AnyHot, AnyStore, HotSpec, SaverConfig, StoreSpec};
-use mmo_world::{CellId, Epoch, GatewayId, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, GatewayId, GatewayRun, TickClock, WorldGeometry, ZoneId};
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
 use mmo_zone::ops::Readiness;
@@ -267,6 +267,7 @@ impl LocalWorld {
 
         let gateway_config = GatewayConfig {
             id: GatewayId(1),
+            run: GatewayRun::start(GatewayId(1)).run,
             address_validation: config.quic_validation,
             client_dir: config.client_dir.clone(),
             max_sessions: config.max_sessions,
@@ -296,7 +297,7 @@ impl LocalWorld {
         id: GatewayId,
         listeners: Listeners,
     ) -> anyhow::Result<GatewayHost<MemoryRegistry>> {
-        let config = GatewayConfig { id, ..self.gateway_config.clone() };
+        let config = GatewayConfig { id, run: GatewayRun::start(id).run, ..self.gateway_config.clone() };
         let connector = ZoneConnector::InProcess(self.local.clone());
         let host = GatewayHost::start(self.registry().clone(), config, listeners, connector, None, LEASE_TTL)
             .await

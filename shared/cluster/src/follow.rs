@@ -14,7 +14,7 @@ use crate::link::{ZoneCommand, ZoneHandle};
 use crate::net::tls::TrustedPeers;
 use crate::records::{GatewayInfo, ZoneInfo};
 use crate::registry::Registry;
-use mmo_world::{GatewayId, ZoneId};
+use mmo_world::{GatewayId, GatewayRun, ZoneId};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -138,9 +138,12 @@ impl ZoneFollower {
 
 /// The gateways of `runs` whose run is gone from `gateways` (not registered, or registered
 /// again as another run); `runs` becomes the runs of `gateways`.
-fn gone_runs(runs: &mut BTreeMap<GatewayId, u64>, gateways: &BTreeMap<GatewayId, GatewayInfo>) -> Vec<GatewayId> {
-    let gone =
-        runs.iter().filter(|(id, run)| gateways.get(id).is_none_or(|g| g.run != **run)).map(|(id, _)| *id).collect();
+fn gone_runs(runs: &mut BTreeMap<GatewayId, u64>, gateways: &BTreeMap<GatewayId, GatewayInfo>) -> Vec<GatewayRun> {
+    let gone = runs
+        .iter()
+        .filter(|(id, run)| gateways.get(id).is_none_or(|g| g.run != **run))
+        .map(|(id, run)| GatewayRun { gateway: *id, run: *run })
+        .collect();
     *runs = gateways.iter().map(|(id, g)| (*id, g.run)).collect();
     gone
 }
@@ -221,9 +224,10 @@ mod tests {
         assert!(gone_runs(&mut runs, &both).is_empty(), "the first reading: nothing was known");
         assert!(gone_runs(&mut runs, &both).is_empty(), "nothing changed");
         let restarted = BTreeMap::from([gateway(1, 10), gateway(2, 21)]);
-        assert_eq!(gone_runs(&mut runs, &restarted), [GatewayId(2)], "gateway 2 came back as another run");
+        let run = |gateway, run| GatewayRun { gateway: GatewayId(gateway), run };
+        assert_eq!(gone_runs(&mut runs, &restarted), [run(2, 20)], "gateway 2 came back as another run");
         let killed = BTreeMap::from([gateway(2, 21)]);
-        assert_eq!(gone_runs(&mut runs, &killed), [GatewayId(1)], "gateway 1's lease expired");
+        assert_eq!(gone_runs(&mut runs, &killed), [run(1, 10)], "gateway 1's lease expired");
         assert!(gone_runs(&mut runs, &killed).is_empty(), "told once");
         let back = BTreeMap::from([gateway(1, 11), gateway(2, 21)]);
         assert!(gone_runs(&mut runs, &back).is_empty(), "a new gateway run is no loss");

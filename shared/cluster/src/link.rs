@@ -9,7 +9,7 @@
 
 use mmo_protocol::CellFrame;
 use mmo_records::{EntityRecord, PeerMessage, SessionRoute, ZoneReport};
-use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, ZoneId};
+use mmo_world::{Buttons, CellId, EntityId, Epoch, GatewayId, GatewayRun, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -118,10 +118,10 @@ pub enum ZoneCommand {
     },
     /// A gateway run is gone (its lease expired, or it registered again as a new run): the
     /// players who played through it are logged out here, saved at once, and their online
-    /// claims, still held by `gateway`, released once saved, so that they resume elsewhere
+    /// claims, if still held by that run, released once saved, so that they resume elsewhere
     /// with what they had. Sent by the zone's own registry follower; never crosses processes.
     GatewayGone {
-        gateway: GatewayId,
+        gateway: GatewayRun,
     },
     /// Re-creates a player whose zone died, from the last state its gateway saw (same entity
     /// id, so its client sees no change). Refused unless the zone owns the cell the record

@@ -7,7 +7,7 @@ use crate::error::{Result, StoreError};
 use crate::hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
 use crate::redb_hot::RedbHot;
 use crate::redis_hot::RedisHot;
-use mmo_world::{CellId, GatewayId, Tick};
+use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use std::time::Duration;
 
 /// Where hot state lives, parsed from a flag value ([`HotSpec::parse`]).
@@ -96,22 +96,22 @@ impl HotState for AnyHot {
     async fn claim_online(
         &self,
         name: &str,
-        gateway: GatewayId,
+        claimant: GatewayRun,
         ttl: Duration,
         replacing: Option<GatewayId>,
     ) -> Result<Option<GatewayId>> {
-        each!(self, hot => hot.claim_online(name, gateway, ttl, replacing).await)
+        each!(self, hot => hot.claim_online(name, claimant, ttl, replacing).await)
     }
 
-    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
-        each!(self, hot => hot.set_online(name, gateway, ttl).await)
+    async fn set_online(&self, name: &str, holder: GatewayRun, ttl: Duration) -> Result<()> {
+        each!(self, hot => hot.set_online(name, holder, ttl).await)
     }
 
     async fn set_offline(&self, name: &str) -> Result<()> {
         each!(self, hot => hot.set_offline(name).await)
     }
 
-    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+    async fn release_online(&self, name: &str, holder: GatewayRun) -> Result<bool> {
         each!(self, hot => hot.release_online(name, holder).await)
     }
 
@@ -119,7 +119,7 @@ impl HotState for AnyHot {
         each!(self, hot => hot.online().await)
     }
 
-    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
         each!(self, hot => hot.online_holder(name).await)
     }
 }

@@ -11,7 +11,7 @@ use crate::record::{Item, ItemSerial, PlayerRecord};
 use crate::{MemoryStore, RedbStore, RedisStore};
 use futures::future::join_all;
 use glam::IVec2;
-use mmo_world::{CellId, GatewayId, Tick};
+use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::Duration;
@@ -238,50 +238,53 @@ pub async fn hot_state<H: HotState>(hot: &H) {
     assert_eq!(hot.latest_checkpoint(cell).await.unwrap().unwrap().tick, Tick(30));
 
     let minute = Duration::from_secs(60);
-    assert_eq!(hot.claim_online("on-cy", GatewayId(1), minute, None).await.unwrap(), None, "a free name is claimed");
-    assert_eq!(
-        hot.claim_online("on-cy", GatewayId(1), minute, None).await.unwrap(),
-        None,
-        "claimed again by its holder"
-    );
-    assert_eq!(
-        hot.claim_online("on-cy", GatewayId(2), minute, None).await.unwrap(),
-        Some(GatewayId(1)),
-        "held elsewhere"
-    );
+    let run = |gateway, run| GatewayRun { gateway: GatewayId(gateway), run };
+    assert_eq!(hot.claim_online("on-cy", run(1, 1), minute, None).await.unwrap(), None, "a free name is claimed");
+    assert_eq!(hot.claim_online("on-cy", run(1, 1), minute, None).await.unwrap(), None, "claimed again by its holder");
+    assert_eq!(hot.claim_online("on-cy", run(2, 1), minute, None).await.unwrap(), Some(GatewayId(1)), "held elsewhere");
     hot.set_offline("on-cy").await.unwrap();
-    assert_eq!(hot.claim_online("on-cy", GatewayId(2), Duration::from_millis(100), None).await.unwrap(), None);
+    assert_eq!(hot.claim_online("on-cy", run(2, 1), Duration::from_millis(100), None).await.unwrap(), None);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while hot.claim_online("on-cy", GatewayId(3), minute, None).await.unwrap().is_some() {
+    while hot.claim_online("on-cy", run(3, 1), minute, None).await.unwrap().is_some() {
         assert!(tokio::time::Instant::now() < deadline, "a claim outlived its time to live");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     hot.set_offline("on-cy").await.unwrap();
     // A gateway that died holding a name (its lease expired): another takes the name over at
     // once, naming it; naming any other gateway takes nothing.
-    assert_eq!(hot.claim_online("on-dee", GatewayId(1), minute, None).await.unwrap(), None);
-    assert_eq!(hot.claim_online("on-dee", GatewayId(2), minute, Some(GatewayId(3))).await.unwrap(), Some(GatewayId(1)));
-    assert_eq!(hot.claim_online("on-dee", GatewayId(2), minute, Some(GatewayId(1))).await.unwrap(), None, "taken over");
+    assert_eq!(hot.claim_online("on-dee", run(1, 1), minute, None).await.unwrap(), None);
+    assert_eq!(hot.claim_online("on-dee", run(2, 1), minute, Some(GatewayId(3))).await.unwrap(), Some(GatewayId(1)));
+    assert_eq!(hot.claim_online("on-dee", run(2, 1), minute, Some(GatewayId(1))).await.unwrap(), None, "taken over");
     assert_eq!(
-        hot.claim_online("on-dee", GatewayId(3), minute, Some(GatewayId(1))).await.unwrap(),
+        hot.claim_online("on-dee", run(3, 1), minute, Some(GatewayId(1))).await.unwrap(),
         Some(GatewayId(2)),
         "the new holder keeps it"
     );
     // A zone releases a gone gateway's claim once it saved the player: only if that gateway
     // still holds it.
-    assert!(!hot.release_online("on-dee", GatewayId(1)).await.unwrap(), "held by 2 now: 1's release takes nothing");
-    assert_eq!(hot.online_holder("on-dee").await.unwrap(), Some(GatewayId(2)));
-    assert_eq!(hot.claim_online("on-dee", GatewayId(1), minute, None).await.unwrap(), Some(GatewayId(2)));
-    assert!(hot.release_online("on-dee", GatewayId(2)).await.unwrap(), "released by the holder's name");
-    assert_eq!(hot.claim_online("on-dee", GatewayId(1), minute, None).await.unwrap(), None, "free again");
+    assert!(!hot.release_online("on-dee", run(1, 1)).await.unwrap(), "held by 2 now: 1's release takes nothing");
+    assert_eq!(hot.online_holder("on-dee").await.unwrap(), Some(run(2, 1)));
+    assert_eq!(hot.claim_online("on-dee", run(1, 1), minute, None).await.unwrap(), Some(GatewayId(2)));
+    assert!(hot.release_online("on-dee", run(2, 1)).await.unwrap(), "released by the holder's name");
+    assert_eq!(hot.claim_online("on-dee", run(1, 1), minute, None).await.unwrap(), None, "free again");
     hot.set_offline("on-dee").await.unwrap();
     assert_eq!(hot.online_holder("on-dee").await.unwrap(), None, "offline");
-    assert!(!hot.release_online("on-dee", GatewayId(1)).await.unwrap(), "nothing to release");
+    assert!(!hot.release_online("on-dee", run(1, 1)).await.unwrap(), "nothing to release");
 
-    hot.set_online("on-ann", GatewayId(1), Duration::from_secs(60)).await.unwrap();
-    hot.set_online("on-bob", GatewayId(2), Duration::from_secs(60)).await.unwrap();
-    hot.set_online("on-brief", GatewayId(2), Duration::from_millis(150)).await.unwrap();
-    hot.set_online("on-ann", GatewayId(3), Duration::from_secs(60)).await.unwrap();
+    // A gateway restarted under its id (a new run) claims its names again; a zone releasing the
+    // run before it (saving that run's player late) leaves the new run's claim alone.
+    assert_eq!(hot.claim_online("on-eve", run(4, 1), minute, None).await.unwrap(), None);
+    assert_eq!(hot.claim_online("on-eve", run(4, 2), minute, None).await.unwrap(), None, "its gateway's own name");
+    assert_eq!(hot.online_holder("on-eve").await.unwrap(), Some(run(4, 2)));
+    assert!(!hot.release_online("on-eve", run(4, 1)).await.unwrap(), "the earlier run's release takes nothing");
+    assert_eq!(hot.online_holder("on-eve").await.unwrap(), Some(run(4, 2)), "still the new run's");
+    assert!(hot.release_online("on-eve", run(4, 2)).await.unwrap(), "released by the run that holds it");
+    assert_eq!(hot.online_holder("on-eve").await.unwrap(), None);
+
+    hot.set_online("on-ann", run(1, 1), Duration::from_secs(60)).await.unwrap();
+    hot.set_online("on-bob", run(2, 1), Duration::from_secs(60)).await.unwrap();
+    hot.set_online("on-brief", run(2, 1), Duration::from_millis(150)).await.unwrap();
+    hot.set_online("on-ann", run(3, 1), Duration::from_secs(60)).await.unwrap();
     hot.set_offline("on-bob").await.unwrap();
     let session = |name: &str, gateway| OnlineSession { name: name.into(), gateway: GatewayId(gateway) };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -3,7 +3,7 @@
 //! of online players (each entry under a time to live its gateway refreshes).
 
 use crate::error::Result;
-use mmo_world::{CellId, GatewayId, Tick};
+use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,33 +35,36 @@ pub trait HotState: Send + Sync {
     /// The newest checkpoint of `cell`.
     fn latest_checkpoint(&self, cell: CellId) -> impl Future<Output = Result<Option<Checkpoint>>> + Send;
 
-    /// Marks `name` online at `gateway` for `ttl` unless another gateway has it online: `None`
-    /// if it is now `gateway`'s (also when it was already), else the gateway holding it.
-    /// A claim held by `replacing` (a gateway the caller knows is gone: its lease expired) is
-    /// taken over. Atomic: of two gateways claiming one name at once, one gets it.
+    /// Marks `name` online at `claimant` (a gateway's run) for `ttl` unless another gateway has
+    /// it online: `None` if it is now `claimant`'s (also when its gateway had it already, in
+    /// this run or an earlier one), else the gateway holding it. A claim held by `replacing` (a
+    /// gateway the caller knows is gone: its lease expired) is taken over. Atomic: of two
+    /// gateways claiming one name at once, one gets it.
     fn claim_online(
         &self,
         name: &str,
-        gateway: GatewayId,
+        claimant: GatewayRun,
         ttl: Duration,
         replacing: Option<GatewayId>,
     ) -> impl Future<Output = Result<Option<GatewayId>>> + Send;
 
-    /// Marks `name` online at `gateway` for `ttl` (call again to refresh).
-    fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> impl Future<Output = Result<()>> + Send;
+    /// Marks `name` online at `holder` for `ttl` (call again to refresh).
+    fn set_online(&self, name: &str, holder: GatewayRun, ttl: Duration) -> impl Future<Output = Result<()>> + Send;
 
     /// Marks `name` offline (logout).
     fn set_offline(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Marks `name` offline if `holder` still has it online (a zone releasing the claims of a
-    /// gone gateway's players once it saved them); true if it did. Atomic.
-    fn release_online(&self, name: &str, holder: GatewayId) -> impl Future<Output = Result<bool>> + Send;
+    /// Marks `name` offline if `holder` (that very run of its gateway) still has it online (a
+    /// zone releasing the claims of a gone gateway run's players once it saved them: a later
+    /// run's claim of the name stays); true if it did. Atomic.
+    fn release_online(&self, name: &str, holder: GatewayRun) -> impl Future<Output = Result<bool>> + Send;
 
     /// Everyone online now, sorted by name.
     fn online(&self) -> impl Future<Output = Result<Vec<OnlineSession>>> + Send;
 
-    /// The gateway that has `name` online now, if any (one key read, unlike [`Self::online`]).
-    fn online_holder(&self, name: &str) -> impl Future<Output = Result<Option<GatewayId>>> + Send;
+    /// The gateway run that has `name` online now, if any (one key read, unlike
+    /// [`Self::online`]).
+    fn online_holder(&self, name: &str) -> impl Future<Output = Result<Option<GatewayRun>>> + Send;
 }
 
 /// In-memory [`HotState`]; clones share state. Time to live uses tokio's clock, so tests
@@ -74,7 +77,7 @@ pub struct MemoryHot {
 #[derive(Debug, Default)]
 struct MemoryHotState {
     checkpoints: HashMap<CellId, Checkpoint>,
-    online: HashMap<String, (GatewayId, Instant)>,
+    online: HashMap<String, (GatewayRun, Instant)>,
 }
 
 impl MemoryHot {
@@ -103,25 +106,27 @@ impl HotState for MemoryHot {
     async fn claim_online(
         &self,
         name: &str,
-        gateway: GatewayId,
+        claimant: GatewayRun,
         ttl: Duration,
         replacing: Option<GatewayId>,
     ) -> Result<Option<GatewayId>> {
         let now = Instant::now();
         let mut state = self.lock();
         match state.online.get(name) {
-            Some((holder, expires)) if *holder != gateway && Some(*holder) != replacing && *expires > now => {
-                Ok(Some(*holder))
+            Some((holder, expires))
+                if holder.gateway != claimant.gateway && Some(holder.gateway) != replacing && *expires > now =>
+            {
+                Ok(Some(holder.gateway))
             }
             _ => {
-                state.online.insert(name.to_owned(), (gateway, now + ttl));
+                state.online.insert(name.to_owned(), (claimant, now + ttl));
                 Ok(None)
             }
         }
     }
 
-    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
-        self.lock().online.insert(name.to_owned(), (gateway, Instant::now() + ttl));
+    async fn set_online(&self, name: &str, holder: GatewayRun, ttl: Duration) -> Result<()> {
+        self.lock().online.insert(name.to_owned(), (holder, Instant::now() + ttl));
         Ok(())
     }
 
@@ -130,10 +135,9 @@ impl HotState for MemoryHot {
         Ok(())
     }
 
-    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+    async fn release_online(&self, name: &str, holder: GatewayRun) -> Result<bool> {
         let mut state = self.lock();
-        let held =
-            state.online.get(name).is_some_and(|(gateway, expires)| *gateway == holder && *expires > Instant::now());
+        let held = state.online.get(name).is_some_and(|(run, expires)| *run == holder && *expires > Instant::now());
         if held {
             state.online.remove(name);
         }
@@ -147,14 +151,14 @@ impl HotState for MemoryHot {
         let mut online: Vec<_> = state
             .online
             .iter()
-            .map(|(name, (gateway, _))| OnlineSession { name: name.clone(), gateway: *gateway })
+            .map(|(name, (holder, _))| OnlineSession { name: name.clone(), gateway: holder.gateway })
             .collect();
         online.sort();
         Ok(online)
     }
 
-    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
         let now = Instant::now();
-        Ok(self.lock().online.get(name).filter(|(_, expires)| *expires > now).map(|(gateway, _)| *gateway))
+        Ok(self.lock().online.get(name).filter(|(_, expires)| *expires > now).map(|(holder, _)| *holder))
     }
 }

@@ -5,7 +5,7 @@
 use crate::error::{Result, StoreError};
 use crate::hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
 use crate::redb_store::RedbStore;
-use mmo_world::{CellId, GatewayId, Tick};
+use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,22 +80,22 @@ impl HotState for RedbHot {
     async fn claim_online(
         &self,
         name: &str,
-        gateway: GatewayId,
+        claimant: GatewayRun,
         ttl: Duration,
         replacing: Option<GatewayId>,
     ) -> Result<Option<GatewayId>> {
-        self.sessions.claim_online(name, gateway, ttl, replacing).await
+        self.sessions.claim_online(name, claimant, ttl, replacing).await
     }
 
-    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
-        self.sessions.set_online(name, gateway, ttl).await
+    async fn set_online(&self, name: &str, holder: GatewayRun, ttl: Duration) -> Result<()> {
+        self.sessions.set_online(name, holder, ttl).await
     }
 
     async fn set_offline(&self, name: &str) -> Result<()> {
         self.sessions.set_offline(name).await
     }
 
-    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+    async fn release_online(&self, name: &str, holder: GatewayRun) -> Result<bool> {
         self.sessions.release_online(name, holder).await
     }
 
@@ -103,7 +103,7 @@ impl HotState for RedbHot {
         self.sessions.online().await
     }
 
-    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
         self.sessions.online_holder(name).await
     }
 }

@@ -1,11 +1,13 @@
 //! [`RedisHot`]: hot state in Redis. A checkpoint is a hash `<prefix>ckpt:<cell>` (`t`: tick,
 //! `d`: bytes) replaced by a Lua script only by a later tick; an online session is a key
-//! `<prefix>online:<name>` holding the gateway id, with a millisecond time to live.
+//! `<prefix>online:<name>` holding `<gateway id>:<run>` (the gateway's run that claimed it; a
+//! bare gateway id, from before runs were kept, reads as run 0), with a millisecond time to
+//! live.
 
 use crate::error::Result;
 use crate::hot::{Checkpoint, HotState, OnlineSession};
 use crate::redis_store::{connect, redis_error};
-use mmo_world::{CellId, GatewayId, Tick};
+use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use redis::aio::ConnectionManager;
 use redis::Script;
 use std::time::Duration;
@@ -19,16 +21,18 @@ redis.call('HSET', KEYS[1], 't', ARGV[1], 'd', ARGV[2])
 return 1
 ";
 
-/// Sets KEYS[1] to ARGV[1] (a gateway) for ARGV[2] ms unless another gateway than ARGV[3] (one
-/// known to be gone) holds it; returns the holder's id, or -1 when ARGV[1] holds it now.
+/// Sets KEYS[1] to ARGV[4] (a gateway's run, of gateway ARGV[1]) for ARGV[2] ms unless another
+/// gateway than ARGV[3] (one known to be gone) holds it; returns the holder's gateway id, or -1
+/// when ARGV[1] holds it now.
 const CLAIM_ONLINE: &str = r"
 local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] and holder ~= ARGV[3] then return tonumber(holder) end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local gateway = holder and tonumber(string.match(holder, '^%d+'))
+if gateway and gateway ~= tonumber(ARGV[1]) and gateway ~= tonumber(ARGV[3]) then return gateway end
+redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[2])
 return -1
 ";
 
-/// Deletes KEYS[1] if it holds ARGV[1] (a gateway); returns 1 if it did.
+/// Deletes KEYS[1] if it holds ARGV[1] (a gateway's run); returns 1 if it did.
 const RELEASE_ONLINE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -98,7 +102,7 @@ impl HotState for RedisHot {
     async fn claim_online(
         &self,
         name: &str,
-        gateway: GatewayId,
+        claimant: GatewayRun,
         ttl: Duration,
         replacing: Option<GatewayId>,
     ) -> Result<Option<GatewayId>> {
@@ -107,19 +111,20 @@ impl HotState for RedisHot {
         let holder: i64 = self
             .claim_online
             .key(format!("{}{name}", self.online_prefix()))
-            .arg(gateway.0)
+            .arg(claimant.gateway.0)
             .arg(millis(ttl))
             .arg(replacing)
+            .arg(held_by(claimant))
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(redis_error)?;
         Ok(u32::try_from(holder).ok().map(GatewayId))
     }
 
-    async fn set_online(&self, name: &str, gateway: GatewayId, ttl: Duration) -> Result<()> {
+    async fn set_online(&self, name: &str, holder: GatewayRun, ttl: Duration) -> Result<()> {
         redis::cmd("SET")
             .arg(format!("{}{name}", self.online_prefix()))
-            .arg(gateway.0)
+            .arg(held_by(holder))
             .arg("PX")
             .arg(millis(ttl))
             .query_async::<()>(&mut self.conn.clone())
@@ -127,11 +132,11 @@ impl HotState for RedisHot {
             .map_err(redis_error)
     }
 
-    async fn release_online(&self, name: &str, holder: GatewayId) -> Result<bool> {
+    async fn release_online(&self, name: &str, holder: GatewayRun) -> Result<bool> {
         let released: i64 = self
             .release_online
             .key(format!("{}{name}", self.online_prefix()))
-            .arg(holder.0)
+            .arg(held_by(holder))
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(redis_error)?;
@@ -170,14 +175,15 @@ impl HotState for RedisHot {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let gateways: Vec<Option<u32>> =
+        let holders: Vec<Option<String>> =
             redis::cmd("MGET").arg(&keys).query_async(&mut conn).await.map_err(redis_error)?;
         let mut online: Vec<OnlineSession> = keys
             .iter()
-            .zip(gateways)
+            .zip(holders)
             // A key that expired between SCAN and MGET reads as nil: not online.
-            .filter_map(|(key, gateway)| {
-                Some(OnlineSession { name: key.strip_prefix(&prefix)?.to_owned(), gateway: GatewayId(gateway?) })
+            .filter_map(|(key, holder)| {
+                let gateway = holder_of(&holder?)?.gateway;
+                Some(OnlineSession { name: key.strip_prefix(&prefix)?.to_owned(), gateway })
             })
             .collect();
         online.sort();
@@ -185,17 +191,43 @@ impl HotState for RedisHot {
         Ok(online)
     }
 
-    async fn online_holder(&self, name: &str) -> Result<Option<GatewayId>> {
-        let holder: Option<u32> = redis::cmd("GET")
+    async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
+        let holder: Option<String> = redis::cmd("GET")
             .arg(format!("{}{name}", self.online_prefix()))
             .query_async(&mut self.conn.clone())
             .await
             .map_err(redis_error)?;
-        Ok(holder.map(GatewayId))
+        Ok(holder.as_deref().and_then(holder_of))
     }
+}
+
+/// An online key's value: `<gateway id>:<run>`.
+fn held_by(holder: GatewayRun) -> String {
+    format!("{}:{}", holder.gateway.0, holder.run)
+}
+
+/// The gateway run in an online key's value (`<gateway id>` alone: run 0); `None` if it is not
+/// one.
+fn holder_of(value: &str) -> Option<GatewayRun> {
+    let (gateway, run) = value.split_once(':').unwrap_or((value, "0"));
+    Some(GatewayRun { gateway: GatewayId(gateway.parse().ok()?), run: run.parse().ok()? })
 }
 
 /// A time to live in whole milliseconds, at least one.
 fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_values_name_the_gateway_run() {
+        let run = GatewayRun { gateway: GatewayId(3), run: 0xdead_beef };
+        assert_eq!(holder_of(&held_by(run)), Some(run));
+        assert_eq!(holder_of("3"), Some(GatewayRun { gateway: GatewayId(3), run: 0 }), "a value from before runs");
+        assert_eq!(holder_of("three:1"), None);
+        assert_eq!(holder_of("3:x"), None);
+    }
 }

@@ -37,6 +37,35 @@ id_type!(
     /// A gateway process.
     GatewayId(u32), "g"
 );
+/// One run of a gateway: its id and a number drawn at each start, so that a gateway restarted
+/// under its id is told from the run before it (whose sessions died with it).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub struct GatewayRun {
+    pub gateway: GatewayId,
+    pub run: u64,
+}
+
+impl GatewayRun {
+    /// A new run of `gateway`: a number from the clock and the process id.
+    pub fn start(gateway: GatewayId) -> GatewayRun {
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        GatewayRun { gateway, run: nanos ^ (u64::from(std::process::id()) << 40) }
+    }
+}
+
+impl fmt::Debug for GatewayRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{:x}", self.gateway, self.run)
+    }
+}
+
+impl fmt::Display for GatewayRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
 id_type!(
     /// One client session on a gateway. It never changes while the client stays connected,
     /// whichever zone simulates the player.

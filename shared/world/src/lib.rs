@@ -14,7 +14,7 @@ pub mod terrain;
 pub mod tick;
 
 pub use geometry::{CellId, TilePos, WorldGeometry};
-pub use ids::{EntityId, Epoch, GatewayId, ItemSerial, SerialBlock, SessionId, ZoneId};
+pub use ids::{EntityId, Epoch, GatewayId, GatewayRun, ItemSerial, SerialBlock, SessionId, ZoneId};
 pub use physics::{Body, Buttons};
 pub use terrain::{CellTerrain, Terrain, Tile, TileSource};
 pub use tick::{unix_ms, Tick, TickClock};

@@ -74,6 +74,7 @@ use std::sync::Arc;
 pub use checkpoint::CHECKPOINT_EVERY_TICKS;
 pub use items::{ItemGive, PICKED_KEEP_TICKS, SERIAL_BLOCK};
 pub use peer::PeerOutcome;
+pub use persist::LoggedOut;
 
 pub use input::{MAX_BACKLOG, MAX_STEPS_PER_TICK};
 pub use spawn::standing_spots;
@@ -184,7 +185,7 @@ pub struct ZoneCore {
     /// Messages for entities among `arrivals`, replayed when they start.
     held: Vec<PeerMessage>,
     /// Final records of players whose forwarded leave reached them here, to save at once.
-    logged_out: Vec<mmo_records::PlayerRecord>,
+    logged_out: Vec<persist::LoggedOut>,
     /// Ground items, serials in hand, inventory changes to save.
     items: items::Items,
     /// Zones declared gone ([`ZoneCore::zone_lost`]) and not given a cell since: nothing is

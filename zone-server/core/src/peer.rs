@@ -248,11 +248,12 @@ impl ZoneCore {
                 }
             }
             PeerMessage::Leave { .. } => {
-                if entity.is_player() {
+                if let Role::Player(p) = &entity.role {
+                    let gateway = p.route.map(|r| r.gateway);
                     let geometry = self.config.geometry;
                     let record =
                         self.entities.remove(id).and_then(|mut e| super::persist::next_record(&mut e, &geometry));
-                    self.logged_out.extend(record);
+                    self.logged_out.extend(record.map(|record| super::persist::LoggedOut { record, gateway }));
                     tracing::debug!(zone = %self.config.zone, %id, "player left");
                 }
             }

@@ -40,6 +40,15 @@ pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<Pl
     Some(record)
 }
 
+/// A player who logged out here through another zone (a forwarded leave): its final record,
+/// and the gateway it played through (whose claim of its name a zone releases once it saved
+/// it, if that gateway's run is gone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedOut {
+    pub record: PlayerRecord,
+    pub gateway: Option<GatewayId>,
+}
+
 impl ZoneCore {
     /// Adds a player from its saved record, playing from `route` (see the module docs).
     pub fn join_saved(&mut self, record: PlayerRecord, route: Option<SessionRoute>) -> Result<EntityId, JoinError> {
@@ -99,7 +108,7 @@ impl ZoneCore {
 
     /// Final records of players who logged out through another zone (their leave was forwarded
     /// here), to save at once.
-    pub fn take_logged_out(&mut self) -> Vec<PlayerRecord> {
+    pub fn take_logged_out(&mut self) -> Vec<LoggedOut> {
         std::mem::take(&mut self.logged_out)
     }
 

@@ -59,8 +59,10 @@ fn a_player_in_transit_when_its_gateway_is_gone_is_logged_out_where_it_lands() {
     }
     assert!(cluster.holders(id).is_empty(), "nobody plays it any more: {:?}", cluster.holders(id));
     assert_eq!(logged_out.len(), 1, "one final record to save");
-    let (zone, record) = &logged_out[0];
+    let (zone, out) = &logged_out[0];
+    let record = &out.record;
     assert_eq!((*zone, record.name.as_str()), (EAST, "walker"), "saved where it landed");
+    assert_eq!(out.gateway, Some(GONE), "with the gateway it played through: its claim is released once saved");
     let saved: Vec<_> = record.inventory.iter().map(|i| i.serial).collect();
     assert_eq!(saved, items.iter().map(|i| i.serial).collect::<Vec<_>>(), "with its items");
 }

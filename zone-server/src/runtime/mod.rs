@@ -19,6 +19,7 @@
 //! ([`ZoneCore::take_checkpoints`]) are written to hot state, in the same task as that tick's
 //! item moves and before them (see [`mmo_cluster::checkpoint`] for why that order).
 
+mod gone;
 mod links;
 mod load;
 mod refill;
@@ -28,13 +29,14 @@ pub use links::ZoneLinks;
 pub use load::{DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 
 use crate::core::{PeerOutcome, Phase, PhaseTimer, ZoneConfig, ZoneCore};
+use gone::GoneRuns;
 use links::Links;
 use load::LoadMeter;
 use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec};
 use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
-use mmo_world::{unix_ms, GatewayId, Tick, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, GatewayRun, Tick, TickClock, WorldGeometry, ZoneId};
 use refill::Refill;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
@@ -84,6 +86,8 @@ pub struct ZoneRuntime {
     flushes: JoinSet<()>,
     /// Where cell checkpoints go.
     hot: Option<AnyHot>,
+    /// Gateway runs lately gone: their players landing here later are logged out and released.
+    gone: GoneRuns,
 }
 
 impl std::fmt::Debug for ZoneRuntime {
@@ -161,6 +165,7 @@ impl ZoneRuntime {
             ids: Refill::new("entity ids"),
             deferred: Vec::new(),
             flushes: JoinSet::new(),
+            gone: GoneRuns::default(),
             hot: None,
         }
     }
@@ -248,8 +253,9 @@ impl ZoneRuntime {
             if !self.drain_commands() {
                 break;
             }
-            for record in self.core.take_logged_out() {
-                self.flush(record, None);
+            for out in self.core.take_logged_out() {
+                let gone = out.gateway.and_then(|gateway| self.gone.of(gateway));
+                self.save_then_release(out.record, gone);
             }
             self.refill().await;
             self.links.retry_backlogs();
@@ -370,11 +376,13 @@ impl ZoneRuntime {
     }
 
     /// Logs out the players of a gateway run that is gone ([`ZoneCommand::GatewayGone`]): each
-    /// is saved at once, then its online claim released if `gateway` still holds it, so that
+    /// is saved at once, then its online claim released if that run still holds it, so that
     /// its client resumes on another gateway with this state. A player in transit (in a
-    /// transfer from or to this zone) is logged out where it lands, and saved there; its claim
-    /// is left to the resuming gateway's fallback (`ORPHAN_WAIT`).
-    fn log_out_gateway(&mut self, gateway: GatewayId) {
+    /// transfer from or to this zone) is logged out where it lands, and saved and released
+    /// there (that zone heard of the gone run too: [`GoneRuns`]).
+    fn log_out_gateway(&mut self, gone: GatewayRun) {
+        self.gone.note(gone);
+        let gateway = gone.gateway;
         let in_transit = self.core.leave_in_transit(gateway);
         if in_transit > 0 {
             warn!(%gateway, players = in_transit, "gateway gone: its players in transit log out where they land");
@@ -386,21 +394,31 @@ impl ZoneRuntime {
         warn!(%gateway, players = players.len(), "gateway gone: logging its players out");
         metrics::counter!("mmo_zone_gone_gateway_players_total").increment(players.len() as u64);
         for id in players {
-            let Some(record) = self.core.leave_saved(id) else { continue };
-            let name = record.name.to_ascii_lowercase();
-            let (saved, durable) = oneshot::channel();
-            self.flush(record, Some(saved));
-            let Some(hot) = self.hot.clone() else { continue };
-            self.flushes.spawn(async move {
-                if durable.await.is_err() {
-                    return;
-                }
-                match hot.release_online(&name, gateway).await {
-                    Ok(released) => debug!(player = %name, %gateway, released, "gone gateway's claim"),
-                    Err(error) => warn!(player = %name, %gateway, %error, "cannot release a gone gateway's claim"),
-                }
-            });
+            if let Some(record) = self.core.leave_saved(id) {
+                self.save_then_release(record, Some(gone));
+            }
         }
+    }
+
+    /// Flushes a logged-out player's record; once it is durable, releases the claim of its
+    /// name that `gone` (its gateway's run, gone) still holds.
+    fn save_then_release(&mut self, record: PlayerRecord, gone: Option<GatewayRun>) {
+        let (Some(gone), Some(hot)) = (gone, self.hot.clone()) else {
+            self.flush(record, None);
+            return;
+        };
+        let name = record.name.to_ascii_lowercase();
+        let (saved, durable) = oneshot::channel();
+        self.flush(record, Some(saved));
+        self.flushes.spawn(async move {
+            if durable.await.is_err() {
+                return;
+            }
+            match hot.release_online(&name, gone).await {
+                Ok(released) => debug!(player = %name, gateway = %gone, released, "gone gateway's claim"),
+                Err(error) => warn!(player = %name, gateway = %gone, %error, "cannot release a gone gateway's claim"),
+            }
+        });
     }
 
     /// At shutdown: flushes every player still here and waits for all flushes.
