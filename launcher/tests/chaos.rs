@@ -3,7 +3,7 @@
 //! of a gateway, and a zone paused past its lease), then the census. What a player would
 //! check: no item duplicated or lost, every character saved where its bot left it, no session
 //! lost, every fault recovered from, and nothing written by the paused zone once its lease was
-//! gone. (How fast each recovery was, and how much movement a kill rolled back, is reported,
+//! gone (it withholds its players' last saves). (How fast each recovery was, and how much movement a kill rolled back, is reported,
 //! not asserted: timings are measured by the long soak, see README "Chaos soak".)
 //!
 //! Needs the service binaries (`cargo build --bins`), etcd and Redis, like the other
@@ -58,5 +58,9 @@ async fn a_short_soak_with_one_fault_of_each_kind_loses_and_duplicates_nothing()
     assert!(report.sessions_lost.is_empty(), "sessions lost: {:?}", report.sessions_lost);
     let pause = report.faults.iter().find(|f| f.kind == FaultKind::ZonePause).expect("paused");
     assert_eq!(pause.fenced_writes_accepted, Some(0), "writes accepted from the deposed zone: {pause:?}");
+    assert!(
+        pause.players_hit == 0 || pause.fenced_writes_withheld.is_some_and(|w| w > 0),
+        "the paused zone woke up holding players and withheld their last saves: {pause:?}"
+    );
     assert!(out.join("chaos.html").is_file() && out.join("chaos.json").is_file());
 }

@@ -170,15 +170,18 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
         let span = tracing::info_span!("zone_host", zone = %me);
         let directory = ZoneDirectory::default();
         let (saver, saver_driver) = Saver::new(stores.durable.clone(), config.saver.clone());
-        let validity = lease.validity().clone();
-        let saver_driver = saver_driver.with_lease(move || validity.held());
+        let saver_driver = saver_driver.with_lease({
+            let validity = lease.validity().clone();
+            move || validity.held()
+        });
         let (stop, stopped) = watch::channel(false);
         let links = ZoneLinks { peers: directory.clone(), assignments: registry.watch() };
         let runtime = ZoneRuntime::new(config.zone.clone(), ids, commands, config.clock, links)
             .with_capacity(config.capacity)
             .with_report_period(config.report_period)
             .with_persistence(stores.durable.clone(), saver)
-            .with_hot(stores.hot.clone());
+            .with_hot(stores.hot.clone())
+            .with_lease(lease.validity().clone());
         let loads = runtime.load_reports();
         let (changes_tx, changes_rx) = mpsc::channel(CHANGES_QUEUE);
         let mut tasks = JoinSet::new();

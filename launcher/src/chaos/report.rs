@@ -43,6 +43,8 @@ pub struct FaultRecord {
     pub fenced_writes_accepted: Option<u64>,
     /// Those the store refused (stale versions): the fence at work.
     pub fenced_writes_refused: Option<u64>,
+    /// Saves the paused run did not send at all, its lease being gone.
+    pub fenced_writes_withheld: Option<u64>,
     #[serde(skip)]
     pub log: Option<PathBuf>,
     pub effects: Effects,
@@ -75,14 +77,16 @@ impl FaultRecord {
             resumed_unix_ms: None,
             fenced_writes_accepted: None,
             fenced_writes_refused: None,
+            fenced_writes_withheld: None,
             log: None,
             effects: Effects::default(),
         }
     }
 
-    /// A pause's fencing: the writes the store accepted from the paused run sent once its lease
-    /// was no longer known valid (its saver counts them apart, and logs them when it stops, after
-    /// the zone was resumed and found its lease gone).
+    /// A pause's fencing: the writes the store accepted from the paused run once its lease was
+    /// no longer known valid (its saver withholds what it has not sent by then and counts apart
+    /// what was on the way, and logs both when it stops, after the zone was resumed and found
+    /// its lease gone).
     pub fn read_fencing(&mut self) {
         let (Some(log), Some(resumed)) = (&self.log, self.resumed_unix_ms) else {
             return;
@@ -94,6 +98,7 @@ impl FaultRecord {
             None => self.detail.push_str("; the paused run logged no saver totals (did it stop?)"),
         }
         self.fenced_writes_refused = super::probe::saver_total(&text, &after, "stale_after_lease");
+        self.fenced_writes_withheld = super::probe::saver_total(&text, &after, "withheld");
     }
 }
 
@@ -445,7 +450,9 @@ fn page(r: &ChaosReport) -> String {
         let mut notes = f.detail.clone();
         if let Some(w) = f.fenced_writes_accepted {
             let refused = f.fenced_writes_refused.unwrap_or(0);
-            let _ = write!(notes, "; writes sent after its lease was gone: {w} accepted, {refused} refused");
+            let withheld = f.fenced_writes_withheld.unwrap_or(0);
+            let _ =
+                write!(notes, "; saves after its lease was gone: {withheld} withheld, {w} accepted, {refused} refused");
         }
         let _ = write!(
             out,

@@ -26,6 +26,10 @@ pub enum StoreError {
     /// The backing store failed or cannot be reached; the operation may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The writer's lease is no longer known valid (a zone frozen past it, or cut off from the
+    /// registry): its saves are not sent, their players are someone else's now.
+    #[error("the writer's lease is gone: save not sent")]
+    LeaseGone,
     /// A value could not be encoded for storage.
     #[error("cannot encode: {0}")]
     Encode(String),

@@ -13,16 +13,18 @@
 //! dropped and all pending records are written.
 //!
 //! A writer that holds a lease (a zone) tells the driver how to know whether it still does
-//! ([`SaverDriver::with_lease`]). The driver writes all the same (the store fences a deposed
-//! writer by version), but counts apart the records it wrote with the lease no longer known
-//! valid: a zone frozen past its lease that wakes up and writes shows there whether the store
-//! refused it.
+//! ([`SaverDriver::with_lease`]). Once the lease is no longer known valid (a zone frozen past its
+//! TTL wakes up, or it lost the registry), the driver sends nothing more: its players are
+//! someone else's now, and a late write could overwrite a newer one the store cannot tell from
+//! it (the store refuses a deposed zone's versions only once the new owner saved the player).
+//! Those records are withheld ([`StoreError::LeaseGone`] to who waits) and counted.
 //!
 //! Metrics: `mmo_store_queue_depth` (gauge: pending players + queued records),
 //! `mmo_store_save_seconds` (histogram, per batch write), `mmo_store_saves_total{outcome}`
-//! (records written or refused as stale), `mmo_store_saves_after_lease_total{outcome}` (those of
-//! them sent once the lease was no longer known valid: `written` there is a fencing failure),
-//! `mmo_store_save_failures_total` (failed batch writes).
+//! (records written or refused as stale), `mmo_store_saves_after_lease_total{outcome}`
+//! (`withheld`: not sent, the lease being gone; `written`, `stale`: sent in a batch begun with the
+//! lease valid that completed after it lapsed), `mmo_store_save_failures_total` (failed batch
+//! writes).
 
 use crate::durable::{DurableStore, SaveOutcome};
 use crate::error::{Result, StoreError};
@@ -177,7 +179,10 @@ struct Outcomes {
     written: u64,
     stale: u64,
     dropped: u64,
-    /// Of `written` and `stale`, those sent with the lease no longer known valid.
+    /// Not sent: the lease was no longer known valid.
+    withheld: u64,
+    /// Of `written` and `stale`, those whose batch completed with the lease no longer known
+    /// valid (begun before it lapsed).
     written_after_lease: u64,
     stale_after_lease: u64,
 }
@@ -189,8 +194,8 @@ impl<S> std::fmt::Debug for SaverDriver<S> {
 }
 
 impl<S: DurableStore> SaverDriver<S> {
-    /// Counts apart what is written once `held` says the writer's lease is no longer known
-    /// valid (asked before each batch).
+    /// Sends nothing once `held` says the writer's lease is no longer known valid (asked before
+    /// and after each batch; see the module doc).
     pub fn with_lease(mut self, held: impl Fn() -> bool + Send + Sync + 'static) -> Self {
         self.lease = Some(Arc::new(held));
         self
@@ -207,11 +212,13 @@ impl<S: DurableStore> SaverDriver<S> {
             if !open && self.pending.is_empty() {
                 // The saves of this process's life, for operators and the chaos soak (a zone
                 // deposed while paused must have written nothing once its lease was gone).
-                let Outcomes { written, stale, dropped, written_after_lease, stale_after_lease } = self.outcomes;
+                let Outcomes { written, stale, dropped, withheld, written_after_lease, stale_after_lease } =
+                    self.outcomes;
                 tracing::info!(
                     written,
                     stale,
                     dropped,
+                    withheld,
                     written_after_lease,
                     stale_after_lease,
                     "saver stopped: its last saves are done"
@@ -286,9 +293,14 @@ impl<S: DurableStore> SaverDriver<S> {
         if batch.is_empty() {
             return;
         }
-        let leased = self.lease.as_ref().is_none_or(|held| held());
+        if !self.leased() {
+            self.withhold(batch);
+            return;
+        }
         let started = Instant::now();
         let result = self.store.save_batch(&batch).await;
+        // A writer frozen while its batch was on the way: counted apart (see the module doc).
+        let leased = self.leased();
         metrics::histogram!("mmo_store_save_seconds").record(started.elapsed().as_secs_f64());
         match result {
             Ok(outcomes) => {
@@ -336,8 +348,22 @@ impl<S: DurableStore> SaverDriver<S> {
         }
     }
 
-    /// Counts a save's outcome and answers who waits for it; `leased`: sent with the writer's
-    /// lease known valid.
+    fn leased(&self) -> bool {
+        self.lease.as_ref().is_none_or(|held| held())
+    }
+
+    /// Drops a batch the lease no longer allows sending; who waits gets [`StoreError::LeaseGone`].
+    fn withhold(&mut self, batch: Vec<PlayerRecord>) {
+        tracing::warn!(records = batch.len(), "lease gone: saves withheld");
+        self.outcomes.withheld += batch.len() as u64;
+        metrics::counter!("mmo_store_saves_after_lease_total", "outcome" => "withheld").increment(batch.len() as u64);
+        for record in &batch {
+            self.answer(record, &Err(StoreError::LeaseGone));
+        }
+    }
+
+    /// Counts a save's outcome and answers who waits for it; `leased`: its batch completed with
+    /// the writer's lease known valid.
     fn done(&mut self, record: &PlayerRecord, result: Result<SaveOutcome>, leased: bool) {
         match &result {
             Ok(SaveOutcome::Written) => {
@@ -364,6 +390,11 @@ impl<S: DurableStore> SaverDriver<S> {
                 tracing::error!(player = %record.name, version = record.version, %error, "save dropped");
             }
         }
+        self.answer(record, &result);
+    }
+
+    /// Answers who waits for `record`'s version or an older one.
+    fn answer(&mut self, record: &PlayerRecord, result: &Result<SaveOutcome>) {
         let Some(waiters) = self.waiters.get_mut(&record.name) else { return };
         let (answered, waiting): (Vec<_>, Vec<_>) =
             waiters.drain(..).partition(|(version, _)| *version <= record.version);
@@ -372,7 +403,7 @@ impl<S: DurableStore> SaverDriver<S> {
             self.waiters.remove(&record.name);
         }
         for (version, reply) in answered {
-            let answer = match &result {
+            let answer = match result {
                 // A newer version written in its place makes this one durable too.
                 Ok(SaveOutcome::Written) if version < record.version => Ok(SaveOutcome::Written),
                 other => other.clone(),

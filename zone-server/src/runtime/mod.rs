@@ -33,8 +33,8 @@ use gone::GoneRuns;
 use links::Links;
 use load::LoadMeter;
 use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec};
-use mmo_cluster::LoadReport;
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
+use mmo_cluster::{LeaseValidity, LoadReport};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
 use mmo_world::{unix_ms, GatewayRun, Tick, TickClock, WorldGeometry, ZoneId};
 use refill::Refill;
@@ -88,6 +88,9 @@ pub struct ZoneRuntime {
     hot: Option<AnyHot>,
     /// Gateway runs lately gone: their players landing here later are logged out and released.
     gone: GoneRuns,
+    /// The zone's lease, as its keep-alive knows it: once it is not known valid, the zone stops
+    /// at once and writes nothing more.
+    lease: Option<LeaseValidity>,
 }
 
 impl std::fmt::Debug for ZoneRuntime {
@@ -166,6 +169,7 @@ impl ZoneRuntime {
             deferred: Vec::new(),
             flushes: JoinSet::new(),
             gone: GoneRuns::default(),
+            lease: None,
             hot: None,
         }
     }
@@ -195,6 +199,19 @@ impl ZoneRuntime {
     pub fn with_capacity(mut self, capacity: u32) -> Self {
         self.load.set_capacity(capacity);
         self
+    }
+
+    /// Stops the zone, before its next tick, once `lease` is no longer known valid (a zone
+    /// frozen past its TTL that wakes up): no tick, publish, checkpoint, item move or save of
+    /// its players follows, since its cells and players are someone else's by then.
+    pub fn with_lease(mut self, lease: LeaseValidity) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    /// Whether the zone's lease is gone, as far as it knows.
+    fn deposed(&self) -> bool {
+        self.lease.as_ref().is_some_and(|lease| !lease.held())
     }
 
     /// Follows the zone's load: one [`LoadReport`] per reporting period (p99 tick time against
@@ -242,6 +259,10 @@ impl ZoneRuntime {
                         },
                     }
                 }
+            }
+            if self.deposed() {
+                warn!("lease no longer known valid: stopping at once");
+                break;
             }
             if *shutdown.borrow()
                 && self.settled_or_past(*stopping.get_or_insert_with(|| Instant::now() + SETTLE_LIMIT))
@@ -430,6 +451,19 @@ impl ZoneRuntime {
         }
         let records: Vec<PlayerRecord> =
             std::mem::take(&mut self.deferred).into_iter().chain(self.core.take_all_saves()).collect();
+        if self.deposed() {
+            // Handed to the saver all the same, which withholds and counts them.
+            warn!(
+                players = records.len(),
+                "lease gone: the players' last saves are not sent (they play elsewhere now)"
+            );
+            if let Some(saver) = self.saver.take() {
+                for record in records {
+                    let _ = saver.try_submit(record);
+                }
+            }
+            return;
+        }
         info!(players = records.len(), "saving players before stopping");
         for record in records {
             self.flush(record, None);
