@@ -9,7 +9,7 @@ import { DebugOverlay, FpsCounter, Hud } from './hud';
 import { KeyboardInput } from './input';
 import { lerp } from './interpolation';
 import { LoginScreen } from './login';
-import { Buttons, SUB } from './physics';
+import { Buttons, SUB, type Vec2 } from './physics';
 import { Connector } from './connector';
 import { Pose } from './protocol';
 import type { Figure } from './render/figures';
@@ -198,11 +198,8 @@ export class Game {
       }
     }
     const own = session.own;
-    const body = session.predictor?.body ?? null;
-    if (own !== null && body !== null && session.name !== null) {
-      const prev = session.predictor?.previousBody ?? body;
-      const alpha = Math.min(Math.max((now - session.lastStepAt) / session.tickMs, 0), 1);
-      const pos = lerp(prev.pos, body.pos, alpha);
+    const pos = this.ownDrawn(now);
+    if (own !== null && pos !== null && session.name !== null) {
       const attacking = (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
       const pose = (own.pose & ~Pose.FACING_LEFT) | (this.facingLeft ? Pose.FACING_LEFT : 0) | (attacking ? Pose.ATTACKING : 0);
       figures.push({
@@ -217,6 +214,18 @@ export class Game {
       });
     }
     return figures;
+  }
+
+  /** Where the player is drawn at `now`: between its last two predicted ticks. */
+  ownDrawn(now: number): Vec2 | null {
+    const session = this.session;
+    const body = session?.predictor?.body ?? null;
+    if (session === null || body === null) {
+      return null;
+    }
+    const prev = session.predictor?.previousBody ?? body;
+    const alpha = Math.min(Math.max((now - session.lastStepAt) / session.tickMs, 0), 1);
+    return lerp(prev.pos, body.pos, alpha);
   }
 
   /** Others as drawn now, in tiles (for the test hook). */

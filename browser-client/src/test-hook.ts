@@ -29,6 +29,8 @@ export interface TestHook {
   readonly cell: { x: number; y: number } | null;
   readonly tick: number | null;
   self(): { x: number; y: number } | null;
+  /** Where the player is drawn now (between its last two predicted ticks), in tiles. */
+  drawnSelf(): { x: number; y: number } | null;
   entities(): OtherEntity[];
   chat(): { from: string; text: string }[];
   /** Items on the ground in view: serial, kind and position in tiles. */
@@ -92,6 +94,10 @@ export function installTestHook(game: Game): void {
     self() {
       const body = game.session?.predictor?.body ?? null;
       return body === null ? null : { x: body.pos.x / SUB, y: body.pos.y / SUB };
+    },
+    drawnSelf() {
+      const pos = game.ownDrawn(performance.now());
+      return pos === null ? null : { x: pos.x / SUB, y: pos.y / SUB };
     },
     entities() {
       return game.others(performance.now());
