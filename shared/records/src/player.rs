@@ -200,6 +200,30 @@ mod tests {
         assert_eq!(PlayerRecord::decode("ann", &bytes).unwrap(), record);
     }
 
+    /// The bytes of a format 2 record, as this release writes them: a change to the stored
+    /// record (a field added, removed or reordered, another encoding) must come with a new
+    /// format version and a reader for these bytes, or records already stored stop loading.
+    #[test]
+    fn a_format_2_record_keeps_its_bytes() {
+        assert_eq!(sample().encode().unwrap(), FORMAT_2_SAMPLE);
+        assert_eq!(PlayerRecord::decode("ann", FORMAT_2_SAMPLE).unwrap(), sample());
+    }
+
+    #[rustfmt::skip]
+    const FORMAT_2_SAMPLE: &[u8] = &[
+        b'M', b'P', b'R', 2, // envelope, format 2
+        3, b'a', b'n', b'n', // name
+        1, 11, b'$', b'a', b'r', b'g', b'o', b'n', b'2', b'i', b'd', b'$', b'x', // credentials
+        251, 0, 4, 5, // position (512, -3), zigzag varints
+        1, 0, 0, // cell 1.0, depth 0
+        200, // hp 100
+        0, // xp
+        1, // level
+        1, 7, 3, 2, // inventory: serial 7, kind 3, count 2
+        9, // version
+        2, 4, 252, 112, 17, 1, 0, // receipts: serials 4 and 70,000 (a u32 varint)
+    ];
+
     /// A record stored before pickup receipts existed (format 1, these bytes written by the
     /// release before them) still loads, with no receipts.
     #[test]
