@@ -77,6 +77,10 @@ pub enum Redirected {
     Kept,
     /// Forwarded to the zone the entity went to.
     Forwarded(ZoneId),
+    /// The entity went to the zone that sent the message: dropped, not sent back. Only a lost
+    /// transfer leaves two zones each naming the other (the link keeps order, so the transfer
+    /// arrives before any later message); forwarding would bounce the message between them.
+    Bounced(ZoneId),
     /// Nothing is known about the entity here.
     Unknown,
 }
@@ -269,8 +273,9 @@ impl Handoff {
     }
 
     /// Handles a message for `entity`, which is not simulated here: kept if it is frozen here,
-    /// forwarded if it left recently.
-    pub fn redirect(&mut self, entity: EntityId, msg: PeerMessage) -> Redirected {
+    /// forwarded if it left recently, unless it left for `from`, the zone the message came
+    /// from (`None`: from this zone's own clients).
+    pub fn redirect(&mut self, entity: EntityId, msg: PeerMessage, from: Option<ZoneId>) -> Redirected {
         if let Some(id) = self.frozen.get(&entity) {
             let o = self.outgoing.get_mut(id).expect("frozen entities have their transfer");
             if matches!(msg, PeerMessage::Input { .. }) {
@@ -281,6 +286,9 @@ impl Handoff {
             return Redirected::Kept;
         }
         if let Some(&(to, _)) = self.moved.get(&entity) {
+            if from == Some(to) {
+                return Redirected::Bounced(to);
+            }
             self.out.push((to, msg));
             return Redirected::Forwarded(to);
         }

@@ -104,7 +104,7 @@ impl ZoneCore {
                 PeerOutcome::Other
             }
             other => {
-                self.deliver(other);
+                self.deliver_from(other, Some(from));
                 PeerOutcome::Other
             }
         }
@@ -225,14 +225,25 @@ impl ZoneCore {
     /// Applies a message about one entity here, or keeps or forwards it if the entity is frozen
     /// here or left.
     pub(crate) fn deliver(&mut self, msg: PeerMessage) {
+        self.deliver_from(msg, None);
+    }
+
+    /// [`ZoneCore::deliver`] for a message that came from zone `from`.
+    fn deliver_from(&mut self, msg: PeerMessage, from: Option<ZoneId>) {
         let Some(id) = msg.entity() else { return };
         if self.entities.get(id).is_none() && self.arriving(id) {
             self.held.push(msg);
             return;
         }
         let Some(entity) = self.entities.get_mut(id) else {
-            if self.handoff.redirect(id, msg) == Redirected::Unknown {
-                tracing::trace!(zone = %self.config.zone, %id, "message for an unknown entity dropped");
+            match self.handoff.redirect(id, msg, from) {
+                Redirected::Unknown => {
+                    tracing::trace!(zone = %self.config.zone, %id, "message for an unknown entity dropped");
+                }
+                Redirected::Bounced(to) => {
+                    tracing::debug!(zone = %self.config.zone, %id, %to, "message from the zone the entity left for dropped");
+                }
+                Redirected::Kept | Redirected::Forwarded(_) => {}
             }
             return;
         };

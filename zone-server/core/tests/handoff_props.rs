@@ -18,8 +18,8 @@
 //! replayed before any new case; a new failure adds its seed there, to be committed.
 
 use mmo_records::{EntityRecord, InputRecord, Item, PeerMessage, PlayerPart, RecordKind, TransferId};
-use mmo_world::{Body, EntityId, Epoch, ItemSerial, Tick, ZoneId};
-use mmo_zone_core::handoff::{Handoff, Settled, Verdict};
+use mmo_world::{Body, Buttons, EntityId, Epoch, ItemSerial, Tick, ZoneId};
+use mmo_zone_core::handoff::{Handoff, Redirected, Settled, Verdict};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -366,4 +366,44 @@ fn timely_handoffs_cost_no_tick() {
         }
     }
     assert!(world.trips.len() > 5, "entities moved");
+}
+
+/// A transfer lost on its way leaves each zone naming the other as the entity's holder: the
+/// one that sent it (frozen, the transfer unanswered) and the one it came from earlier (moved).
+/// A player's input reaching either must not bounce between them (fuzz target zone_cluster
+/// found it doing so without end, the frozen copy keeping one more input each round); it is
+/// kept once, with the frozen copy, and taken back with it.
+#[test]
+fn an_input_is_not_bounced_between_zones_that_each_name_the_other() {
+    let (a, b) = (zone_id(0), zone_id(1));
+    let mut zones = [Handoff::new(a, 1), Handoff::new(b, 1)];
+    let id = EntityId(1);
+    // a -> b, answered and settled: a remembers it went to b.
+    let first = zones[0].send(b, vec![record(id, Vec::new())], None, Tick(1));
+    let PeerMessage::Transfer(t) = zones[0].drain().next().expect("the transfer").1 else { panic!("a transfer") };
+    let arrived = zones[1].on_transfer(a, t, Tick(1), |_| Verdict::Accept).expect("accepted");
+    assert!(matches!(zones[0].on_answer(b, first, true, Tick(2)), Some(Settled::Accepted { .. })));
+    let settled: Vec<_> = zones[0].drain().collect();
+    assert!(matches!(settled[..], [(_, PeerMessage::TransferSettled { .. })]));
+    zones[1].on_settled(first);
+    zones[1].drain().for_each(drop);
+    // b -> a, and that transfer is lost.
+    zones[1].send(a, arrived.entities, None, Tick(3));
+    zones[1].drain().for_each(drop);
+
+    let input = PeerMessage::Input { entity: id, seq: 1, buttons: Buttons(1) };
+    assert_eq!(zones[1].redirect(id, input, None), Redirected::Kept);
+    let mut in_flight: Vec<(usize, PeerMessage)> = zones[1].drain().map(|(to, m)| (to.0 as usize - 1, m)).collect();
+    let mut hops = 0;
+    while let Some((at, msg)) = in_flight.pop() {
+        hops += 1;
+        assert!(hops < 10, "the input bounces between the zones");
+        let from = zone_id(1 - at);
+        zones[at].redirect(id, msg, Some(from));
+        in_flight.extend(zones[at].drain().map(|(to, m)| (to.0 as usize - 1, m)));
+    }
+    assert_eq!(hops, 1, "forwarded to a once, dropped there");
+    let taken = zones[1].zone_lost(a, Tick(4));
+    let [Settled::TakenBack { kept, .. }] = &taken[..] else { panic!("the frozen copy taken back") };
+    assert_eq!(kept.len(), 1, "the input kept once");
 }
