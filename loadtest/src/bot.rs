@@ -191,19 +191,14 @@ pub async fn run(spec: BotSpec, ctx: Arc<BotContext>, stop: CancellationToken) -
                 summary.end = "StoppedWhileConnecting".into();
                 return summary;
             }
-            j = tokio::time::timeout(ctx.connect_timeout, join(&spec, &ctx, &ctx.route, &login)) => j,
+            j = join(&spec, &ctx, &ctx.route, &login) => j,
         };
         let joined = match joined {
-            Ok(Ok(joined)) => joined,
-            Ok(Err((reason, traffic))) => {
+            Ok(joined) => joined,
+            Err((reason, traffic)) => {
                 debug!(%reason, "connect failed");
                 ctx.recorder.connect_failed(&reason, traffic);
                 summary.end = reason;
-                return summary;
-            }
-            Err(_) => {
-                ctx.recorder.connect_failed("ConnectTimeout", Traffic::default());
-                summary.end = "ConnectTimeout".into();
                 return summary;
             }
         };

@@ -51,35 +51,67 @@ async fn connect(transport: Transport, ctx: &BotContext, route: &GatewayRoute) -
     })
 }
 
-/// Connects, says hello and sends `login` (`Login` or `Resume`); the session once `Joined`.
+/// Connects, says hello and sends `login` (`Login` or `Resume`); the session once `Joined`,
+/// within `ctx.connect_timeout`. A join that runs out of time fails with
+/// `ConnectTimeout(STEP)`: the step it was waiting for (`connect`: the transport's handshakes
+/// and control stream; `welcome`: the answer to `Hello`; `joined`: the answer to the login).
 pub async fn join(
     spec: &BotSpec,
     ctx: &BotContext,
     route: &GatewayRoute,
     login: &ClientControl,
 ) -> Result<Joined, JoinFailure> {
-    let failed = |reason: &str, c: &Client| (reason.to_string(), c.traffic);
-    let mut client = connect(spec.transport, ctx, route).await.map_err(|reason| (reason, Traffic::default()))?;
-    let sent = client.send_control(&ClientControl::Hello { version: PROTOCOL_VERSION }).await;
-    sent.map_err(|_| failed("SendError", &client))?;
-    let world = loop {
-        match client.recv().await {
-            Ok(Event::Control(ServerControl::Welcome { world, .. })) => break world,
-            Ok(Event::Control(ServerControl::Error { code })) => return Err(failed(&format!("{code:?}"), &client)),
-            Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
-            Ok(_) => {}
-            Err(_) => return Err(failed("ProtocolError", &client)),
-        }
+    let deadline = Instant::now() + ctx.connect_timeout;
+    let late = |step: &str, traffic: Traffic| (format!("ConnectTimeout({step})"), traffic);
+    let connected = tokio::time::timeout_at(deadline, connect(spec.transport, ctx, route)).await;
+    let mut client =
+        connected.map_err(|_| late("connect", Traffic::default()))?.map_err(|r| (r, Traffic::default()))?;
+    let hello = ClientControl::Hello { version: PROTOCOL_VERSION };
+    let world = match tokio::time::timeout_at(deadline, ask_for(&mut client, &hello, welcome)).await {
+        Ok(Ok(world)) => world,
+        Ok(Err(reason)) => return Err((reason, client.traffic)),
+        Err(_) => return Err(late("welcome", client.traffic)),
     };
-    client.send_control(login).await.map_err(|_| failed("SendError", &client))?;
+    match tokio::time::timeout_at(deadline, ask_for(&mut client, login, joined)).await {
+        Ok(Ok(token)) => Ok(Joined { client, world, token }),
+        Ok(Err(reason)) => Err((reason, client.traffic)),
+        Err(_) => Err(late("joined", client.traffic)),
+    }
+}
+
+/// Sends `message`, then reads until `answer` picks the reply (or an error or close ends it).
+async fn ask_for<T>(
+    client: &mut Client,
+    message: &ClientControl,
+    answer: impl Fn(&ServerControl) -> Option<T>,
+) -> Result<T, String> {
+    client.send_control(message).await.map_err(|_| "SendError".to_string())?;
     loop {
         match client.recv().await {
-            Ok(Event::Control(ServerControl::Joined { token, .. })) => return Ok(Joined { client, world, token }),
-            Ok(Event::Control(ServerControl::Error { code })) => return Err(failed(&format!("{code:?}"), &client)),
-            Ok(Event::Closed(code)) => return Err(failed(&close_reason(code), &client)),
+            Ok(Event::Control(ServerControl::Error { code })) => return Err(format!("{code:?}")),
+            Ok(Event::Control(reply)) => {
+                if let Some(found) = answer(&reply) {
+                    return Ok(found);
+                }
+            }
+            Ok(Event::Closed(code)) => return Err(close_reason(code)),
             Ok(_) => {}
-            Err(_) => return Err(failed("ProtocolError", &client)),
+            Err(_) => return Err("ProtocolError".to_string()),
         }
+    }
+}
+
+fn welcome(reply: &ServerControl) -> Option<WorldInfo> {
+    match reply {
+        ServerControl::Welcome { world, .. } => Some(*world),
+        _ => None,
+    }
+}
+
+fn joined(reply: &ServerControl) -> Option<String> {
+    match reply {
+        ServerControl::Joined { token, .. } => Some(token.clone()),
+        _ => None,
     }
 }
 
@@ -158,16 +190,12 @@ pub async fn relocate(
                 continue;
             }
         };
-        match tokio::time::timeout(ctx.connect_timeout, join(spec, ctx, &route, &resume)).await {
-            Ok(Ok(joined)) => return Ok((joined, route)),
-            Ok(Err((reason, _))) if hopeless(&reason) => return Err(reason),
-            Ok(Err((reason, _))) => {
-                debug!(%reason, to = %route.http, tries, "move: resume refused; trying again");
-                last = format!("{} refused: {reason}", route.http);
-            }
-            Err(_) => {
-                debug!(to = %route.http, tries, "move: resume timed out; trying again");
-                last = format!("{} timed out", route.http);
+        match join(spec, ctx, &route, &resume).await {
+            Ok(joined) => return Ok((joined, route)),
+            Err((reason, _)) if hopeless(&reason) => return Err(reason),
+            Err((reason, _)) => {
+                debug!(%reason, to = %route.http, tries, "move: resume failed; trying again");
+                last = format!("{}: {reason}", route.http);
             }
         }
     }
