@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod election;
+pub mod flight;
 pub mod host;
 pub mod plan;
 pub mod policy;

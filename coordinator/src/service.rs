@@ -12,6 +12,7 @@
 //! (it simulates it), or for at most `migration_timeout`.
 
 use crate::election::LeaderInfo;
+use crate::flight::InFlight;
 use crate::plan::{self, MoveRefused};
 use crate::policy::{CellMove, Policy, PolicyConfig, PolicyInput, ZoneState};
 use crate::writer::{CellWriter, WriteError};
@@ -91,17 +92,7 @@ impl From<WriteError> for ServiceError {
     }
 }
 
-/// A migration whose new owner has not taken the cell yet.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Migration {
-    #[serde(serialize_with = "crate::api::ser_cell")]
-    pub cell: CellId,
-    pub from: Option<ZoneId>,
-    pub to: ZoneId,
-    pub epoch: Epoch,
-    pub started_unix_ms: u64,
-    pub reason: MoveReason,
-}
+pub use crate::flight::Migration;
 
 /// What the service shows operators besides the registry.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -178,7 +169,7 @@ pub struct Coordinator<R> {
     registry: Arc<R>,
     config: ServiceConfig,
     policy: Policy,
-    in_flight: BTreeMap<CellId, Migration>,
+    in_flight: InFlight,
     /// Live zones seen at the last period (to log joins and deaths), `None` before the first.
     live: Option<BTreeSet<ZoneId>>,
     /// Draining zones seen at the last period, and the ones that finished.
@@ -205,7 +196,7 @@ impl<R: Registry> Coordinator<R> {
             registry,
             policy: Policy::new(config.policy.clone()),
             config,
-            in_flight: BTreeMap::new(),
+            in_flight: InFlight::default(),
             live: None,
             draining: BTreeSet::new(),
             drained: BTreeSet::new(),
@@ -276,7 +267,7 @@ impl<R: Registry> Coordinator<R> {
         let zones = zone_states(&view);
         let active = zones.values().filter(|s| **s == ZoneState::Active).count();
         if self.config.rebalance && active >= self.config.min_zones.max(1) {
-            let in_flight: BTreeSet<CellId> = self.in_flight.keys().copied().collect();
+            let in_flight = self.in_flight.cells();
             let input = PolicyInput {
                 now_ms: now,
                 geometry: &self.config.geometry,
@@ -316,17 +307,14 @@ impl<R: Registry> Coordinator<R> {
         info!(cell = %step.cell, from = ?step.from, to = %step.to, %epoch, reason = ?step.reason, "cell moved");
         metrics::counter!("mmo_coordinator_moves_total", "reason" => reason_name(&step.reason)).increment(1);
         if migration {
-            self.in_flight.insert(
-                step.cell,
-                Migration {
-                    cell: step.cell,
-                    from: step.from,
-                    to: step.to,
-                    epoch,
-                    started_unix_ms: now,
-                    reason: step.reason.clone(),
-                },
-            );
+            self.in_flight.start(Migration {
+                cell: step.cell,
+                from: step.from,
+                to: step.to,
+                epoch,
+                started_unix_ms: now,
+                reason: step.reason.clone(),
+            });
         }
         let kind = EventKind::CellMoved { cell: step.cell, from: step.from, to: step.to, epoch, reason: step.reason };
         self.log(kind, now).await;
@@ -391,7 +379,7 @@ impl<R: Registry> Coordinator<R> {
         }
         for &zone in &view.draining {
             let owns = view.assignment.values().any(|z| *z == zone);
-            let moving = self.in_flight.values().any(|m| m.from == Some(zone));
+            let moving = self.in_flight.leaving(zone);
             if !owns && !moving && self.drained.insert(zone) {
                 events.push(EventKind::DrainFinished { zone });
             }
@@ -408,16 +396,9 @@ impl<R: Registry> Coordinator<R> {
     /// Ends the migrations whose new owner reports the cell, or that took too long.
     fn settle(&mut self, loads: &BTreeMap<ZoneId, LoadReport>, now: u64) {
         let timeout = u64::try_from(self.config.migration_timeout.as_millis()).unwrap_or(u64::MAX);
-        self.in_flight.retain(|cell, m| {
-            let taken = loads
-                .get(&m.to)
-                .is_some_and(|r| r.at_unix_ms >= m.started_unix_ms && r.entities_per_cell.contains_key(cell));
-            let expired = now.saturating_sub(m.started_unix_ms) > timeout;
-            if expired && !taken {
-                warn!(%cell, to = %m.to, "migration not reported done in time; no longer counted in flight");
-            }
-            !(taken || expired)
-        });
+        for m in self.in_flight.settle(loads, now, timeout) {
+            warn!(cell = %m.cell, to = %m.to, "migration not reported done in time; no longer counted in flight");
+        }
         metrics::gauge!("mmo_coordinator_migrations_in_flight").set(self.in_flight.len() as f64);
     }
 
@@ -428,7 +409,7 @@ impl<R: Registry> Coordinator<R> {
     }
 
     fn publish_status(&self, now: u64) {
-        let migrations = self.in_flight.values().cloned().collect();
+        let migrations = self.in_flight.migrations().cloned().collect();
         self.status.send_modify(|s| {
             s.migrations = migrations;
             s.last_step_unix_ms = now;

@@ -27,6 +27,7 @@ use crate::ZoneRuntime;
 use mmo_cluster::follow::{follow_zones, Follower, ZoneChange};
 use mmo_cluster::net::LinkServer;
 use mmo_cluster::registry::AssignmentTable;
+use mmo_cluster::takeover;
 use mmo_cluster::{
     in_process_address, register_after_previous_run, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand,
     ZoneConnector, ZoneDirectory, ZoneHandle, ZoneInfo,
@@ -265,36 +266,28 @@ async fn take_cells<R: Registry>(
     let mut before: AssignmentTable = AssignmentTable::default();
     loop {
         let table = assignments.borrow_and_update().clone();
-        let mut dead = BTreeSet::new();
-        let mut alive: Option<BTreeSet<ZoneId>> = None;
-        for (cell, a) in table.iter().filter(|(_, a)| a.zone == me) {
-            let previous = before.get(cell).map(|b| b.zone);
-            if previous == Some(me) {
-                continue;
-            }
-            if let Some(prev) = previous {
-                if alive.is_none() {
-                    match registry.zones().await {
-                        Ok(zones) => alive = Some(zones.keys().copied().collect()),
-                        Err(error) => {
-                            warn!(%error, "cannot tell whether a cell's previous owner lives; assuming it does");
-                            alive = Some(BTreeSet::from([prev]));
-                        }
-                    }
+        let gained = takeover::gained(&before, &table, me);
+        let alive = if takeover::needs_membership(&gained) {
+            match registry.zones().await {
+                Ok(zones) => zones.keys().copied().collect(),
+                Err(error) => {
+                    warn!(%error, "cannot tell whether cells' previous owners live; assuming they do");
+                    gained.iter().filter_map(|g| g.previous).collect()
                 }
-                if alive.as_ref().is_some_and(|z| z.contains(&prev)) {
-                    continue; // a migration: the previous owner hands the cell over
-                }
-                dead.insert(prev);
             }
-            info!(%cell, epoch = %a.epoch, previous = ?previous, "taking a cell no live zone hands over");
+        } else {
+            BTreeSet::new()
+        };
+        let decided = takeover::takeover(&gained, &alive);
+        for g in decided.take {
+            info!(cell = %g.cell, epoch = %g.epoch, previous = ?g.previous, "taking a cell no live zone hands over");
             metrics::counter!("mmo_zone_cells_taken_total").increment(1);
-            let take = crate::restore::take_cell(*cell, a.epoch, &stores.hot, &stores.durable).await;
+            let take = crate::restore::take_cell(g.cell, g.epoch, &stores.hot, &stores.durable).await;
             if zone.send(take).await.is_err() {
                 return;
             }
         }
-        for gone in dead {
+        for gone in decided.dead {
             let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
         }
         before = table;

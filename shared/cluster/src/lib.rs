@@ -27,6 +27,7 @@ pub mod net;
 pub mod peer;
 pub mod records;
 pub mod registry;
+pub mod takeover;
 
 pub use connector::{in_process_address, LocalZones, ZoneConnector};
 pub use directory::ZoneDirectory;
