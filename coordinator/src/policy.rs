@@ -230,6 +230,20 @@ impl Policy {
         self.last_moved.insert(cell, now_ms);
     }
 
+    /// A leader that starts leading takes over the cooldowns of the migrations written before it
+    /// (`moves`: cell, when, why; from the registry's event log), so that a cell one leader
+    /// moved is not moved back by the next within its cooldown (the whole-cluster simulation
+    /// found a new leader, which starts with no memory, doing just that).
+    pub fn recall<'a>(&mut self, moves: impl IntoIterator<Item = (CellId, u64, &'a MoveReason)>, now_ms: u64) {
+        for (cell, at_ms, reason) in moves {
+            let migration = !matches!(reason, MoveReason::ZoneDead | MoveReason::Unowned);
+            let recent = now_ms.saturating_sub(at_ms) < self.config.cell_cooldown_ms;
+            if migration && recent && self.last_moved.get(&cell).is_none_or(|t| *t < at_ms) {
+                self.last_moved.insert(cell, at_ms);
+            }
+        }
+    }
+
     fn cooling(&self, cell: CellId, now_ms: u64) -> bool {
         self.last_moved.get(&cell).is_some_and(|at| now_ms.saturating_sub(*at) < self.config.cell_cooldown_ms)
     }

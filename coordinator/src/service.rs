@@ -28,6 +28,8 @@ use tracing::{info, warn};
 
 /// Operators' requests waiting for the loop.
 const REQUEST_QUEUE: usize = 64;
+/// Events a new leader reads back for the cooldowns of earlier moves.
+const RECALL_EVENTS: usize = 1000;
 
 /// How the service runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -220,6 +222,7 @@ impl<R: Registry> Coordinator<R> {
     ) -> Result<(), ServiceError> {
         tokio::pin!(until);
         self.status.send_modify(|s| s.leading = true);
+        self.recall().await;
         let mut every = tokio::time::interval(self.config.period);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let outcome = loop {
@@ -240,6 +243,21 @@ impl<R: Registry> Coordinator<R> {
         self.status.send_modify(|s| s.leading = false);
         metrics::gauge!("mmo_coordinator_leading").set(0.0);
         outcome
+    }
+
+    /// On taking the lead: the cooldowns of the moves earlier leaders wrote, from the registry's
+    /// event log ([`Policy::recall`]), so that this leader does not move a cell straight back.
+    async fn recall(&mut self) {
+        match self.registry.events(RECALL_EVENTS).await {
+            Ok(events) => {
+                let moves = events.iter().filter_map(|e| match &e.kind {
+                    EventKind::CellMoved { cell, reason, .. } => Some((*cell, e.at_unix_ms, reason)),
+                    _ => None,
+                });
+                self.policy.recall(moves, unix_ms());
+            }
+            Err(error) => warn!(%error, "cannot read the event log: earlier leaders' cooldowns are not known"),
+        }
     }
 
     /// Answers operators' moves with [`ServiceError::NotLeader`] until `until` completes.

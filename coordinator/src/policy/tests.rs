@@ -408,3 +408,22 @@ fn nothing_moves_without_an_active_zone() {
     sim.zones.insert(ZoneId(2), ZoneState::Draining);
     assert!(sim.step().is_empty());
 }
+
+#[test]
+fn a_new_leader_recalls_the_cooldowns_of_earlier_migrations_only() {
+    let config = PolicyConfig { cell_cooldown_ms: 10_000, ..PolicyConfig::default() };
+    let mut fresh = Policy::new(config);
+    let (hot, dead, old, manual) = (CellId::new(0, 0), CellId::new(1, 0), CellId::new(2, 0), CellId::new(3, 0));
+    let hotspot = MoveReason::Hotspot { from_load: 0.9, to_load: 0.2 };
+    let moves = [
+        (hot, 25_000, &hotspot),
+        (dead, 25_000, &MoveReason::ZoneDead),
+        (old, 10_000, &hotspot),
+        (manual, 30_000, &MoveReason::Manual),
+    ];
+    fresh.recall(moves, 30_000);
+    assert!(fresh.cooling(hot, 30_000) && !fresh.cooling(hot, 35_000), "cools until 10 s after its move");
+    assert!(!fresh.cooling(dead, 30_000), "a recovery starts no cooldown");
+    assert!(!fresh.cooling(old, 30_000), "moved longer ago than the cooldown");
+    assert!(fresh.cooling(manual, 39_000), "an operator's move holds the cell too");
+}

@@ -1,0 +1,212 @@
+//! The invariants, checked after every simulated tick:
+//! - no entity simulated by two zones; every player simulated or frozen (in a transfer)
+//!   somewhere;
+//! - no item serial held twice (inventories of simulated entities and the ground), and none
+//!   that the world never had (starter items, NPC drops);
+//! - no cell owned by two zones; no cell left without an owner for longer than the takeover
+//!   allowance (counting only time with its new owner's links up: a handover caught by a
+//!   partition waits for the link); the registry's owner of a cell takes it within the allowance of the time its
+//!   link to the previous owner was up;
+//! - no flap: the policy never moves a cell back where it came from within its cooldown.
+//!
+//! And at the end, after the network healed: every serial the world ever had is held exactly
+//! once.
+
+use crate::registry::Written;
+use crate::zone::SimZone;
+use mmo_cluster::MoveReason;
+use mmo_world::{CellId, EntityId, ItemSerial, ZoneId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// An invariant broken, at a tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub tick: u64,
+    pub what: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tick {}: {}", self.tick, self.what)
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// Ticks a cell may be simulated by nobody (a handover or a takeover in progress).
+pub const UNOWNED_TICKS: u64 = 40;
+/// Ticks (with the link between the two zones up) the registry's owner may take to get a cell.
+pub const TAKEOVER_TICKS: u64 = 100;
+
+#[derive(Debug, Default)]
+pub struct Checker {
+    /// Every serial the world has had.
+    ever: BTreeSet<ItemSerial>,
+    /// Cells simulated by nobody: for how many ticks their owner's links were all up.
+    unowned: BTreeMap<CellId, u64>,
+    /// Cells whose registry owner does not simulate them: ticks counted while it could get them.
+    waiting: BTreeMap<CellId, u64>,
+    /// Moves of the registry log checked for flaps so far.
+    flaps_checked: usize,
+}
+
+/// What the zones hold, for the checks.
+struct Holdings {
+    simulated: BTreeMap<EntityId, ZoneId>,
+    frozen: BTreeSet<EntityId>,
+    items: BTreeSet<ItemSerial>,
+    owners: BTreeMap<CellId, ZoneId>,
+}
+
+fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
+    let broken = |what: String| Violation { tick, what };
+    let mut h = Holdings {
+        simulated: BTreeMap::new(),
+        frozen: BTreeSet::new(),
+        items: BTreeSet::new(),
+        owners: BTreeMap::new(),
+    };
+    for zone in zones {
+        let report = zone.core.report();
+        for (cell, _) in &report.owned {
+            if let Some(other) = h.owners.insert(*cell, report.zone) {
+                return Err(broken(format!("cell {cell} owned by zones {other} and {}", report.zone)));
+            }
+        }
+        for item in &report.ground_items {
+            if !h.items.insert(item.serial) {
+                return Err(broken(format!("item {} held twice", item.serial)));
+            }
+        }
+        for e in &report.entities {
+            if e.frozen {
+                h.frozen.insert(e.id);
+                continue;
+            }
+            if let Some(other) = h.simulated.insert(e.id, report.zone) {
+                return Err(broken(format!("{} simulated by zones {other} and {}", e.id, report.zone)));
+            }
+            for item in &e.items {
+                if !h.items.insert(item.serial) {
+                    return Err(broken(format!("item {} held twice", item.serial)));
+                }
+            }
+        }
+    }
+    Ok(h)
+}
+
+impl Checker {
+    /// Starts with what the zones hold before the first tick (the NPCs' and the players'
+    /// starter items).
+    pub fn new(zones: &[SimZone]) -> Result<Checker, Violation> {
+        let ever = holdings(zones, 0)?.items;
+        Ok(Checker { ever, ..Checker::default() })
+    }
+
+    /// Checks the zones after tick `tick`. `assignment`: the registry's owners; `reachable`
+    /// tells whether two zones' link is up, `connected` whether all of a zone's links are;
+    /// `written`: the registry's move log.
+    #[allow(clippy::too_many_arguments)]
+    pub fn after_tick(
+        &mut self,
+        tick: u64,
+        zones: &[SimZone],
+        players: impl Iterator<Item = EntityId>,
+        assignment: &BTreeMap<CellId, ZoneId>,
+        reachable: impl Fn(ZoneId, ZoneId) -> bool,
+        connected: impl Fn(ZoneId) -> bool,
+        written: &[Written],
+        cooldown_ms: u64,
+    ) -> Result<(), Violation> {
+        let broken = |what: String| Violation { tick, what };
+        for zone in zones {
+            self.ever.extend(zone.core.report().minted);
+        }
+        let h = holdings(zones, tick)?;
+        if let Some(stray) = h.items.difference(&self.ever).next() {
+            return Err(broken(format!("item {stray} appeared from nowhere")));
+        }
+        for id in players {
+            if !h.simulated.contains_key(&id) && !h.frozen.contains(&id) {
+                return Err(broken(format!("player {id} is on no zone")));
+            }
+        }
+        for (&cell, &owner) in assignment {
+            match h.owners.get(&cell) {
+                Some(_) => {
+                    self.unowned.remove(&cell);
+                }
+                None => {
+                    // A handover caught by a partition waits for the link (the source cannot
+                    // tell whether the destination took the cell): only time with every link
+                    // of the new owner up counts.
+                    let ticks = self.unowned.entry(cell).or_insert(0);
+                    if connected(owner) {
+                        *ticks += 1;
+                    }
+                    if *ticks > UNOWNED_TICKS {
+                        return Err(broken(format!(
+                            "cell {cell} simulated by nobody for {ticks} ticks with {owner}'s links up"
+                        )));
+                    }
+                }
+            }
+            match h.owners.get(&cell) {
+                Some(&holder) if holder != owner && reachable(holder, owner) => {
+                    let waited = self.waiting.entry(cell).or_insert(0);
+                    *waited += 1;
+                    if *waited > TAKEOVER_TICKS {
+                        return Err(broken(format!(
+                            "cell {cell} given to {owner} still simulated by {holder} after {waited} ticks"
+                        )));
+                    }
+                }
+                Some(&holder) if holder == owner => {
+                    self.waiting.remove(&cell);
+                }
+                _ => {}
+            }
+        }
+        self.check_flaps(tick, written, cooldown_ms)
+    }
+
+    /// A policy move that sends a cell back to the zone it left, within the cooldown of the
+    /// move that took it there.
+    fn check_flaps(&mut self, tick: u64, written: &[Written], cooldown_ms: u64) -> Result<(), Violation> {
+        let policy = |w: &Written| matches!(w.reason, MoveReason::Hotspot { .. } | MoveReason::NewZone);
+        for (i, w) in written.iter().enumerate().skip(self.flaps_checked) {
+            if !policy(w) {
+                continue;
+            }
+            let back = written[..i].iter().rev().find(|earlier| earlier.cell == w.cell);
+            if let Some(earlier) = back.filter(|e| policy(e) && e.from == Some(w.to)) {
+                if w.at_ms - earlier.at_ms < cooldown_ms {
+                    return Err(Violation {
+                        tick,
+                        what: format!(
+                            "cell {} moved {:?} -> {} at {} ms (term {}) and back at {} ms (term {}), within the {} ms cooldown",
+                            w.cell, earlier.from, earlier.to, earlier.at_ms, earlier.term, w.at_ms, w.term, cooldown_ms
+                        ),
+                    });
+                }
+            }
+        }
+        self.flaps_checked = written.len();
+        Ok(())
+    }
+
+    /// After the network healed and nothing is in flight: every serial ever had is held once.
+    pub fn at_rest(&mut self, tick: u64, zones: &[SimZone]) -> Result<usize, Violation> {
+        for zone in zones {
+            self.ever.extend(zone.core.report().minted);
+        }
+        let h = holdings(zones, tick)?;
+        let lost: Vec<_> = self.ever.difference(&h.items).collect();
+        if !lost.is_empty() {
+            return Err(Violation { tick, what: format!("items lost: {lost:?}") });
+        }
+        Ok(h.items.len())
+    }
+}

@@ -1,0 +1,435 @@
+//! One simulated cluster run: zones, players, the network, the registry and the coordinator
+//! leader, advanced tick by tick on a simulated clock, every choice drawn from one seed. The
+//! same seed gives the same run, step for step: a failing seed replays exactly.
+//!
+//! Each tick, in order: the faults due start or end; the zones see the registry's assignment as
+//! it was `watch_delay_ticks` ago; messages due are delivered (what they cause is sent on);
+//! players send their inputs; every zone ticks and publishes its frames (neighbours get the
+//! frames they ghost, unless their link is cut); the zones report their loads every
+//! `report_ticks` and the leader runs the policy every `period_ticks`; then the invariants are
+//! checked ([`crate::check`]). After the last tick the network heals and the cluster runs until
+//! nothing is in flight, and the item census must balance.
+
+use crate::check::{Checker, Violation};
+use crate::leader::SimLeader;
+use crate::net::{LinkFaults, Network};
+use crate::players::{Players, Rush};
+use crate::registry::SimRegistry;
+use crate::zone::{SimZone, TICK_MS};
+use mmo_cluster::registry::Assignment;
+use mmo_cluster::MoveReason;
+use mmo_coordinator::plan;
+use mmo_coordinator::policy::{PolicyConfig, ZoneState};
+use mmo_protocol::CellFrame;
+use mmo_world::rng::SplitMix64;
+use mmo_world::{CellId, Tick, WorldGeometry, ZoneId};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+/// Which faults a run injects (their times and victims are drawn from the seed).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Faults {
+    pub link: LinkFaults,
+    /// Cut the link between two zones now and then, for 1 to 4 seconds.
+    pub partitions: bool,
+    /// Make a zone slow (its tick time 3 to 6 times the model's) for 5 to 15 seconds.
+    pub slow_zones: bool,
+    /// Kill the coordinator leader now and then; the next leads after the election TTL.
+    pub leader_changes: bool,
+}
+
+impl Faults {
+    pub const NONE: Faults =
+        Faults { link: LinkFaults::NONE, partitions: false, slow_zones: false, leader_changes: false };
+    pub const ALL: Faults = Faults {
+        link: LinkFaults { min_delay_ms: 0, max_delay_ms: 120, loss_per_mille: 5 },
+        partitions: true,
+        slow_zones: true,
+        leader_changes: true,
+    };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub zones: u32,
+    pub geometry: WorldGeometry,
+    pub players: usize,
+    pub npcs_per_cell: u32,
+    /// Ticks of play (50 ms each), before the network heals.
+    pub ticks: u64,
+    /// Entities each zone is sized for (the entity term of its load).
+    pub capacity: u32,
+    pub period_ticks: u64,
+    pub report_ticks: u64,
+    /// How long the registry's watch takes to tell the zones of a write.
+    pub watch_delay_ticks: u64,
+    /// The election's lease TTL: how long the cluster has no leader after the leader dies.
+    pub leader_ttl_ms: u64,
+    pub migration_timeout_ms: u64,
+    pub policy: PolicyConfig,
+    pub faults: Faults,
+    /// One crowd event in the middle of the run.
+    pub rush: bool,
+}
+
+impl SimConfig {
+    /// A small cluster every invariant can be checked on in well under a second: 4 zones on 8x2
+    /// cells of 32 tiles, 40 players, 30 s of play with a rush, every fault.
+    pub fn small(seed: u64) -> SimConfig {
+        SimConfig {
+            seed,
+            zones: 4,
+            geometry: WorldGeometry { width_cells: 8, height_cells: 2, cell_tiles: 32 },
+            players: 40,
+            npcs_per_cell: 3,
+            ticks: 600,
+            capacity: 30,
+            period_ticks: 20,
+            report_ticks: 20,
+            watch_delay_ticks: 2,
+            leader_ttl_ms: 2_000,
+            migration_timeout_ms: 10_000,
+            policy: PolicyConfig { cell_cooldown_ms: 10_000, ..PolicyConfig::default() },
+            faults: Faults::ALL,
+            rush: true,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub ticks: u64,
+    /// Cell moves written, by reason.
+    pub moves: BTreeMap<&'static str, usize>,
+    pub leader_terms: u32,
+    pub messages_lost: u64,
+    /// Item serials held at the end (every one the world ever had).
+    pub items: usize,
+    /// The highest load any zone reported, in thousandths.
+    pub max_load_milli: u32,
+    /// Ticks the heal took until nothing was in flight.
+    pub heal_ticks: u64,
+    /// A hash of every cell move written (when, which cell, to whom, at which epoch): equal
+    /// for two runs of one seed.
+    pub digest: u64,
+}
+
+fn reason_name(reason: &MoveReason) -> &'static str {
+    match reason {
+        MoveReason::Hotspot { .. } => "hotspot",
+        MoveReason::NewZone => "new_zone",
+        MoveReason::Drain => "drain",
+        MoveReason::ZoneDead => "zone_dead",
+        MoveReason::Unowned => "unowned",
+        MoveReason::Manual => "manual",
+    }
+}
+
+/// A fault in the schedule.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    Cut(ZoneId, ZoneId),
+    Heal,
+    Slow(ZoneId, f32),
+    Normal(ZoneId),
+    LeaderDies,
+}
+
+struct Sim {
+    config: SimConfig,
+    rng: SplitMix64,
+    zones: Vec<SimZone>,
+    net: Network,
+    registry: SimRegistry,
+    leader: SimLeader,
+    players: Players,
+    /// Assignment tables written, with the tick the zones see them.
+    watch: VecDeque<(u64, BTreeMap<CellId, Assignment>)>,
+    /// Frames of the last tick, for ghosts.
+    frames: Vec<CellFrame>,
+    schedule: BTreeMap<u64, Vec<Fault>>,
+    link: LinkFaults,
+    now: u64,
+    max_load: f32,
+}
+
+/// Runs one seed; the violation that ended it, if any.
+pub fn run(config: SimConfig) -> Result<Summary, Violation> {
+    let mut sim = Sim::new(config);
+    let mut checker = Checker::new(&sim.zones)?;
+    let rush = sim.config.rush.then(|| sim.rush());
+    for tick in 1..=sim.config.ticks {
+        sim.step(tick, rush);
+        sim.check(&mut checker)?;
+    }
+    let heal_ticks = sim.heal(&mut checker)?;
+    let items = checker.at_rest(sim.now, &sim.zones)?;
+    let mut moves = BTreeMap::new();
+    let mut digest = 0u64;
+    for w in &sim.registry.written {
+        *moves.entry(reason_name(&w.reason)).or_insert(0) += 1;
+        let cell = u64::from(w.cell.x) << 16 | u64::from(w.cell.y);
+        for part in [w.at_ms, cell, u64::from(w.to.0), w.epoch.0] {
+            digest = mmo_world::rng::mix(digest ^ part);
+        }
+    }
+    Ok(Summary {
+        ticks: sim.now,
+        moves,
+        leader_terms: sim.leader.term,
+        messages_lost: sim.net.lost,
+        items,
+        max_load_milli: (sim.max_load * 1000.0) as u32,
+        heal_ticks,
+        digest,
+    })
+}
+
+impl Sim {
+    fn new(config: SimConfig) -> Sim {
+        let mut rng = SplitMix64::new(config.seed);
+        let ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
+        let mut zones: Vec<SimZone> = ids
+            .iter()
+            .map(|&z| SimZone::new(z, config.seed, config.geometry, config.npcs_per_cell, config.capacity))
+            .collect();
+        let mut registry = SimRegistry::default();
+        for (cell, zone) in plan::initial(&config.geometry, &ids) {
+            registry.write(0, cell, zone, MoveReason::Unowned, 1);
+        }
+        let alive: BTreeSet<ZoneId> = ids.iter().copied().collect();
+        for zone in &mut zones {
+            zone.sync(&registry.table, &alive);
+        }
+        let mut players = Players::default();
+        for n in 0..config.players {
+            let zone = &mut zones[n % ids.len()];
+            if let Ok(id) = zone.core.join_player(format!("p{n}").into()) {
+                players.add(id, zone.id());
+            }
+        }
+        let schedule = schedule(&config, &ids, &mut rng);
+        Sim {
+            leader: SimLeader::new(config.policy.clone(), config.migration_timeout_ms),
+            link: config.faults.link,
+            config,
+            rng,
+            zones,
+            net: Network::default(),
+            registry,
+            players,
+            watch: VecDeque::new(),
+            frames: Vec::new(),
+            schedule,
+            now: 0,
+            max_load: 0.0,
+        }
+    }
+
+    /// The crowd event: a third of the way in, for a third of the run, towards a column drawn
+    /// from the seed.
+    fn rush(&mut self) -> Rush {
+        let width = i32::from(self.config.geometry.width_cells) * i32::from(self.config.geometry.cell_tiles);
+        let x = 8 + self.rng.below((width - 16).max(1) as u32) as i32;
+        Rush { start: self.config.ticks / 3, end: self.config.ticks * 2 / 3, x }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.now * TICK_MS
+    }
+
+    fn index(&self, zone: ZoneId) -> usize {
+        self.zones.iter().position(|z| z.id() == zone).expect("a zone of the cluster")
+    }
+
+    /// Sends what `zone` has to send.
+    fn collect(&mut self, zone: usize) {
+        let from = self.zones[zone].id();
+        let now = self.now_ms();
+        for (to, msg) in self.zones[zone].core.drain_outbox() {
+            self.net.send(from, to, msg, now, &self.link, &mut self.rng);
+        }
+        self.zones[zone].core.take_released();
+    }
+
+    fn deliver(&mut self, mail: Vec<(ZoneId, ZoneId, mmo_records::PeerMessage)>) {
+        for (from, to, msg) in mail {
+            let i = self.index(to);
+            self.zones[i].core.handle_peer(from, msg);
+            self.collect(i);
+        }
+    }
+
+    fn step(&mut self, tick: u64, rush: Option<Rush>) {
+        self.now = tick;
+        for fault in self.schedule.remove(&tick).unwrap_or_default() {
+            self.apply(fault);
+        }
+        self.sync_assignment();
+        let mail = self.net.due(self.now_ms());
+        self.deliver(mail);
+        for input in self.players.inputs(tick, rush, &mut self.rng) {
+            let i = self.index(input.zone);
+            self.zones[i].core.push_input(input.id, input.seq, input.buttons);
+            self.collect(i);
+        }
+        self.tick_zones();
+        if tick.is_multiple_of(self.config.report_ticks) {
+            let now = self.now_ms();
+            for zone in &self.zones {
+                let report = zone.load_report(now);
+                self.max_load = self.max_load.max(report.load());
+                self.registry.loads.insert(zone.id(), report);
+            }
+        }
+        if tick.is_multiple_of(self.config.period_ticks) {
+            let states: BTreeMap<ZoneId, ZoneState> = self.zones.iter().map(|z| (z.id(), ZoneState::Active)).collect();
+            let now = self.now_ms();
+            let before = self.registry.written.len();
+            if self.leader.period(now, &self.config.geometry, &states, &mut self.registry) > 0 {
+                for w in &self.registry.written[before..] {
+                    tracing::info!(tick, cell = %w.cell, from = ?w.from, to = %w.to, epoch = %w.epoch, reason = ?w.reason, term = w.term, "cell moved");
+                }
+                self.watch.push_back((tick + self.config.watch_delay_ticks, self.registry.table.clone()));
+            }
+        }
+    }
+
+    /// The zones see the newest table whose watch event reached them.
+    fn sync_assignment(&mut self) {
+        let mut newest = None;
+        while self.watch.front().is_some_and(|(at, _)| *at <= self.now) {
+            newest = self.watch.pop_front().map(|(_, table)| table);
+        }
+        if let Some(table) = newest {
+            let alive: BTreeSet<ZoneId> = self.zones.iter().map(SimZone::id).collect();
+            for zone in &mut self.zones {
+                zone.sync(&table, &alive);
+            }
+        }
+    }
+
+    fn tick_zones(&mut self) {
+        let tick = Tick(self.now);
+        let mut frames = Vec::new();
+        for i in 0..self.zones.len() {
+            let published = self.zones[i].core.tick(tick, &mut ());
+            self.zones[i].published(&published);
+            frames.extend(published);
+            self.collect(i);
+        }
+        for zone in &mut self.zones {
+            let me = zone.id();
+            let wanted = zone.core.ghost_cells();
+            for f in &frames {
+                if wanted.contains(&(f.cell, f.zone)) && !self.net.is_cut(me, f.zone) {
+                    zone.core.ghost_frame(Arc::new(f.clone()));
+                }
+            }
+        }
+        self.players.observe(&frames);
+        self.frames = frames;
+    }
+
+    fn apply(&mut self, fault: Fault) {
+        tracing::info!(tick = self.now, ?fault, "fault");
+        match fault {
+            Fault::Cut(a, b) => self.net.cut(a, b),
+            Fault::Heal => self.net.heal(),
+            Fault::Slow(zone, factor) => {
+                let i = self.index(zone);
+                self.zones[i].slowness = factor;
+            }
+            Fault::Normal(zone) => {
+                let i = self.index(zone);
+                self.zones[i].slowness = 1.0;
+            }
+            Fault::LeaderDies => self.leader.fail_over(self.now_ms(), self.config.leader_ttl_ms),
+        }
+        for zone in &mut self.zones {
+            zone.core.set_unreachable(self.net.unreachable_from(zone.id()));
+        }
+    }
+
+    fn check(&self, checker: &mut Checker) -> Result<(), Violation> {
+        checker.after_tick(
+            self.now,
+            &self.zones,
+            self.players.ids(),
+            &self.registry.owners(),
+            |a, b| !self.net.is_cut(a, b),
+            |z| self.net.unreachable_from(z).is_empty(),
+            &self.registry.written,
+            self.leader.cooldown_ms(),
+        )
+    }
+
+    /// Heals the network, stops the players and the faults, and runs until nothing is in flight
+    /// and every zone holds the cells the registry gives it. The ticks it took.
+    fn heal(&mut self, checker: &mut Checker) -> Result<u64, Violation> {
+        self.apply(Fault::Heal);
+        self.link = LinkFaults::NONE;
+        for zone in &mut self.zones {
+            zone.slowness = 1.0;
+        }
+        let start = self.now;
+        for _ in 0..400 {
+            // The registry's watch catches up at once.
+            for (at, _) in &mut self.watch {
+                *at = self.now;
+            }
+            self.sync_assignment();
+            while self.net.in_flight() > 0 {
+                let mail = self.net.all_reachable();
+                self.deliver(mail);
+            }
+            let settled = self.zones.iter().all(|z| z.core.transfers_pending() == 0);
+            let placed = self
+                .registry
+                .table
+                .iter()
+                .all(|(cell, a)| self.zones[self.index(a.zone)].core.owned_cells().iter().any(|(c, _)| c == cell));
+            if settled && placed {
+                return Ok(self.now - start);
+            }
+            self.now += 1;
+            self.tick_zones();
+            self.check(checker)?;
+        }
+        Err(Violation { tick: self.now, what: "the cluster never came to rest after the network healed".into() })
+    }
+}
+
+/// The faults of a run, by tick, drawn from the seed.
+fn schedule(config: &SimConfig, zones: &[ZoneId], rng: &mut SplitMix64) -> BTreeMap<u64, Vec<Fault>> {
+    let mut at: BTreeMap<u64, Vec<Fault>> = BTreeMap::new();
+    let ticks = config.ticks.max(1);
+    let n = zones.len() as u32;
+    let when = |rng: &mut SplitMix64| 1 + u64::from(rng.below(u32::try_from(ticks).unwrap_or(u32::MAX)));
+    if config.faults.partitions && n >= 2 {
+        for _ in 0..2 {
+            let a = zones[rng.below(n) as usize];
+            let b = zones[rng.below(n) as usize];
+            if a != b {
+                let start = when(rng);
+                at.entry(start).or_default().push(Fault::Cut(a, b));
+                at.entry(start + 20 + u64::from(rng.below(60))).or_default().push(Fault::Heal);
+            }
+        }
+    }
+    if config.faults.slow_zones {
+        let zone = zones[rng.below(n) as usize];
+        let start = when(rng);
+        let factor = 3.0 + rng.below(4) as f32;
+        at.entry(start).or_default().push(Fault::Slow(zone, factor));
+        at.entry(start + 100 + u64::from(rng.below(200))).or_default().push(Fault::Normal(zone));
+    }
+    if config.faults.leader_changes {
+        for _ in 0..2 {
+            at.entry(when(rng)).or_default().push(Fault::LeaderDies);
+        }
+    }
+    at
+}

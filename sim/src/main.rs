@@ -1,0 +1,74 @@
+//! `mmo-sim`: runs seeds of the whole-cluster simulation and reports each failing one.
+
+use anyhow::bail;
+use clap::Parser;
+use mmo_sim::{run, Faults, SimConfig};
+use std::io::Write;
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(about = "Seeded whole-cluster simulation: real zone cores and policy, simulated registry, network and clock")]
+struct Args {
+    /// How many seeds to run.
+    #[arg(long, default_value_t = 100)]
+    seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 0)]
+    from: u64,
+    /// Run this one seed only (to replay a failure).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Ticks of play per seed (50 ms each).
+    #[arg(long, default_value_t = 600)]
+    ticks: u64,
+    /// Inject no faults.
+    #[arg(long)]
+    no_faults: bool,
+    /// Log each fault and cell move (with `--seed`, to follow a failure).
+    #[arg(long)]
+    trace: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.trace {
+        tracing_subscriber::fmt().with_writer(std::io::stderr).without_time().init();
+    }
+    let seeds = match args.seed {
+        Some(seed) => seed..seed + 1,
+        None => args.from..args.from + args.seeds,
+    };
+    let started = Instant::now();
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed) = (0u64, Vec::new());
+    for seed in seeds {
+        let mut config = SimConfig::small(seed);
+        config.ticks = args.ticks;
+        if args.no_faults {
+            config.faults = Faults::NONE;
+        }
+        match run(config) {
+            Ok(summary) => {
+                passed += 1;
+                if args.seed.is_some() {
+                    writeln!(out, "seed {seed}: {summary:?}")?;
+                }
+            }
+            Err(violation) => {
+                writeln!(out, "seed {seed} FAILED: {violation}")?;
+                failed.push(seed);
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{passed} seeds passed, {} failed, in {:.1} s{}",
+        failed.len(),
+        started.elapsed().as_secs_f64(),
+        if failed.is_empty() { String::new() } else { format!(" (failed: {failed:?})") }
+    )?;
+    if !failed.is_empty() {
+        bail!("{} seeds failed", failed.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! A simulated zone process: the real [`ZoneCore`], fed by the simulation as the zone runtime
+//! feeds it (assignment changes through [`takeover`], peer messages, ghost frames), and its load
+//! report, as the runtime's load meter makes it from the frames it published. Tick time is
+//! modelled: a cost per entity, times the zone's slowness (a slow zone reads hot on the tick term
+//! of its load as a zone on a busy machine does).
+
+use mmo_cluster::registry::Assignment;
+use mmo_cluster::takeover;
+use mmo_cluster::LoadReport;
+use mmo_protocol::CellFrame;
+use mmo_world::{CellId, SerialBlock, WorldGeometry, ZoneId};
+use mmo_zone_core::{ZoneConfig, ZoneCore};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Modelled tick time per simulated entity, in milliseconds.
+const TICK_MS_PER_ENTITY: f32 = 0.02;
+/// The tick budget (the tick period), milliseconds.
+pub const TICK_MS: u64 = 50;
+
+pub struct SimZone {
+    pub core: ZoneCore,
+    /// The assignment table as this zone last saw it.
+    seen: BTreeMap<CellId, Assignment>,
+    /// Tick time multiplier: 1.0 normal, higher for a slow zone.
+    pub slowness: f32,
+    /// Entities per owned cell at the last tick.
+    cells: BTreeMap<CellId, u32>,
+    capacity: u32,
+}
+
+impl std::fmt::Debug for SimZone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimZone").field("zone", &self.id()).field("slowness", &self.slowness).finish_non_exhaustive()
+    }
+}
+
+impl SimZone {
+    pub fn new(zone: ZoneId, seed: u64, geometry: WorldGeometry, npcs_per_cell: u32, capacity: u32) -> Self {
+        let ids = SerialBlock::from_start(1, 1 << 30);
+        let mut core = ZoneCore::new(ZoneConfig { zone, seed, geometry, npcs_per_cell }, ids);
+        // Serials for NPC drops, unique in the cluster as the store's allocation makes them
+        // (above every entity id: starter items take those).
+        core.add_serials(SerialBlock::from_start((1 << 50) + (u64::from(zone.0) << 30), 1 << 30));
+        SimZone { core, seen: BTreeMap::new(), slowness: 1.0, cells: BTreeMap::new(), capacity }
+    }
+
+    pub fn id(&self) -> ZoneId {
+        self.core.config().zone
+    }
+
+    /// Reads a new assignment table: every owner change goes to the core, cells nobody hands
+    /// over are taken (afresh: the simulation keeps no checkpoints), their dead owners declared
+    /// lost. `alive`: the zones registered now.
+    pub fn sync(&mut self, table: &BTreeMap<CellId, Assignment>, alive: &BTreeSet<ZoneId>) {
+        for (cell, a) in table {
+            if self.seen.get(cell) != Some(a) {
+                self.core.set_owner(*cell, a.zone, a.epoch);
+            }
+        }
+        let gained = takeover::gained(&self.seen, table, self.id());
+        let decided = takeover::takeover(&gained, alive);
+        for g in decided.take {
+            self.core.own_cell(g.cell, g.epoch);
+        }
+        for gone in decided.dead {
+            self.core.zone_lost(gone);
+        }
+        self.seen = table.clone();
+    }
+
+    /// Files the frames of a tick: entities per owned cell.
+    pub fn published(&mut self, frames: &[CellFrame]) {
+        self.cells = frames.iter().map(|f| (f.cell, f.entities.len() as u32)).collect();
+    }
+
+    pub fn load_report(&self, now_ms: u64) -> LoadReport {
+        let entities: u32 = self.cells.values().sum();
+        LoadReport {
+            at_unix_ms: now_ms,
+            tick_time_ms_p99: entities as f32 * TICK_MS_PER_ENTITY * self.slowness,
+            budget_ms: TICK_MS as f32,
+            entities,
+            entities_per_cell: self.cells.clone(),
+            capacity: self.capacity,
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The whole-cluster simulation over a few hundred short seeds (every fault: delayed and lost
+//! link messages, partitions between zones, a slow zone, coordinator leader changes, and a rush
+//! of every player to one place). `cargo run -p mmo-sim --release -- --seeds 10000` runs more.
+
+use mmo_sim::{run, SimConfig, Summary};
+
+fn passes(seed: u64) -> Summary {
+    run(SimConfig::small(seed)).unwrap_or_else(|violation| panic!("seed {seed}: {violation}"))
+}
+
+#[test]
+fn three_hundred_seeds_keep_every_invariant_and_exercise_the_faults() {
+    let summaries: Vec<Summary> = (1_000..1_300).map(passes).collect();
+    // The runs did what they are for: the rush made zones hot and the policy relieved them,
+    // leaders changed, messages were lost, and every item of the world was accounted for.
+    let hotspot_moves: usize = summaries.iter().map(|s| s.moves.get("hotspot").copied().unwrap_or(0)).sum();
+    assert!(hotspot_moves > 300, "hotspot moves over all seeds: {hotspot_moves}");
+    assert!(summaries.iter().all(|s| s.leader_terms >= 2), "every run changes leaders");
+    assert!(summaries.iter().map(|s| s.messages_lost).sum::<u64>() > 1_000);
+    assert!(summaries.iter().all(|s| s.items >= 40 * 2), "the players' starter items at least");
+    assert!(summaries.iter().filter(|s| s.items > 40 * 2).count() > 100, "NPCs killed drop items");
+    assert!(summaries.iter().any(|s| s.max_load_milli > 700), "some zone went over the high watermark");
+}
+
+#[test]
+fn a_seed_replays_exactly() {
+    let (a, b) = (passes(7), passes(7));
+    assert_eq!(a, b);
+    assert_ne!(a.digest, passes(8).digest, "another seed, another run");
+}
+
+/// Seeds that once broke an invariant, kept as regressions.
+#[test]
+fn seeds_that_once_failed() {
+    // 26, 49: a new coordinator leader knew nothing of its predecessor's cooldowns and moved a
+    // cell straight back (fixed: Policy::recall from the registry's event log).
+    // 408: a handover caught by a partition left its cell unsimulated while the link was cut
+    // (inherent: the source cannot tell whether the destination took it; the check now counts
+    // only time with the new owner's links up).
+    for seed in [26, 49, 408] {
+        passes(seed);
+    }
+}
