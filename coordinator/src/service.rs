@@ -323,7 +323,7 @@ impl<R: Registry> Coordinator<R> {
     ) -> Result<Epoch, ServiceError> {
         let epoch = writer.write(step.cell, step.from, step.to, migration).await?;
         info!(cell = %step.cell, from = ?step.from, to = %step.to, %epoch, reason = ?step.reason, "cell moved");
-        metrics::counter!("mmo_coordinator_moves_total", "reason" => reason_name(&step.reason)).increment(1);
+        metrics::counter!("mmo_coordinator_moves_total", "reason" => step.reason.name()).increment(1);
         if migration {
             self.in_flight.start(Migration {
                 cell: step.cell,
@@ -446,16 +446,4 @@ fn zone_states(view: &View) -> BTreeMap<ZoneId, ZoneState> {
         zones.entry(*zone).or_insert(ZoneState::Dead);
     }
     zones
-}
-
-/// The metric label of a move's reason.
-pub fn reason_name(reason: &MoveReason) -> &'static str {
-    match reason {
-        MoveReason::Hotspot { .. } => "hotspot",
-        MoveReason::NewZone => "new_zone",
-        MoveReason::Drain => "drain",
-        MoveReason::ZoneDead => "zone_dead",
-        MoveReason::Unowned => "unowned",
-        MoveReason::Manual => "manual",
-    }
 }

@@ -116,17 +116,6 @@ pub struct Summary {
     pub digest: u64,
 }
 
-fn reason_name(reason: &MoveReason) -> &'static str {
-    match reason {
-        MoveReason::Hotspot { .. } => "hotspot",
-        MoveReason::NewZone => "new_zone",
-        MoveReason::Drain => "drain",
-        MoveReason::ZoneDead => "zone_dead",
-        MoveReason::Unowned => "unowned",
-        MoveReason::Manual => "manual",
-    }
-}
-
 /// A fault in the schedule.
 #[derive(Clone, Copy, Debug)]
 enum Fault {
@@ -169,7 +158,7 @@ pub fn run(config: SimConfig) -> Result<Summary, Violation> {
     let mut moves = BTreeMap::new();
     let mut digest = 0u64;
     for w in &sim.registry.written {
-        *moves.entry(reason_name(&w.reason)).or_insert(0) += 1;
+        *moves.entry(w.reason.name()).or_insert(0) += 1;
         let cell = u64::from(w.cell.x) << 16 | u64::from(w.cell.y);
         for part in [w.at_ms, cell, u64::from(w.to.0), w.epoch.0] {
             digest = mmo_world::rng::mix(digest ^ part);

@@ -175,6 +175,20 @@ pub enum MoveReason {
     Manual,
 }
 
+impl MoveReason {
+    /// Its name, without figures (a metric label, a count's key).
+    pub fn name(&self) -> &'static str {
+        match self {
+            MoveReason::Hotspot { .. } => "hotspot",
+            MoveReason::NewZone => "new_zone",
+            MoveReason::Drain => "drain",
+            MoveReason::ZoneDead => "zone_dead",
+            MoveReason::Unowned => "unowned",
+            MoveReason::Manual => "manual",
+        }
+    }
+}
+
 /// One entry of the log of rebalancing decisions that operators read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
