@@ -18,7 +18,8 @@
 //! (a cell taken afresh has no checkpoint). Not simulated yet: zone crashes and restarts.
 //!
 //! `cargo run -p mmo-sim --release -- --seeds 1000` runs seeds; a failing one prints its
-//! violation, and `--seed N` replays it.
+//! violation, and `--seed N` replays it. `-- --scale --out DIR` runs the 100-zone model
+//! ([`scale`]) and writes its report.
 
 pub mod check;
 pub mod cluster;
@@ -26,7 +27,10 @@ pub mod leader;
 pub mod net;
 pub mod players;
 pub mod registry;
+pub mod report;
+pub mod scale;
 pub mod zone;
 
 pub use check::Violation;
 pub use cluster::{run, Faults, SimConfig, Summary};
+pub use scale::{run_scale, ScaleConfig, ScaleRun};
