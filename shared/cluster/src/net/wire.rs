@@ -143,3 +143,81 @@ pub enum FromZone {
         seq: Seq,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::codec;
+    use mmo_records::{CellItems, InputRecord, Item, Persistence, PlayerPart, RecordKind, Transfer, TransferId};
+    use mmo_world::{Body, GatewayId, ItemSerial, SessionId, Tick};
+
+    /// A player handed over in a whole-cell migration, as link version 3 carries it.
+    fn handover() -> ToZone {
+        let player = EntityRecord {
+            id: EntityId::new(ZoneId(2), 9),
+            authority_epoch: Epoch(4),
+            body: Body { pos: glam::IVec2::new(512, -3), vel: glam::IVec2::new(-7, 0), on_ground: true },
+            hp: 90,
+            max_hp: 100,
+            facing_left: true,
+            last_attack: Some(Tick(40)),
+            last_hurt: None,
+            died: None,
+            kind: RecordKind::Player(PlayerPart {
+                name: "ann".into(),
+                xp: 12,
+                items: vec![Item::one(ItemSerial(7), 3)],
+                inputs: InputRecord {
+                    queued: vec![(5, Buttons(Buttons::RIGHT))],
+                    newest_seen: Some(5),
+                    last_applied: 4,
+                    last_buttons: Buttons(Buttons::JUMP),
+                },
+                route: Some(SessionRoute { gateway: GatewayId(1), session: SessionId(33) }),
+                persist: Persistence { credentials: None, version: 6 },
+                picked: vec![ItemSerial(70_000)],
+            }),
+        };
+        let transfer = Transfer {
+            id: TransferId { zone: ZoneId(2), run: 1, n: 3 },
+            sent_at: Tick(41),
+            deadline: Tick(61),
+            entities: vec![player],
+            cell: Some((CellId::new(1, 0), Epoch(8))),
+            items: CellItems::default(),
+        };
+        ToZone::PeerNumbered { seq: 2, from: ZoneId(2), msg: PeerMessage::Transfer(transfer), sent_us: 1_000 }
+    }
+
+    /// The bytes of a handover as this release sends them on link version 3. A change to what a
+    /// handover carries (a field added, removed or reordered in `EntityRecord`, `PlayerPart`,
+    /// `Transfer`, or another encoding) must come with a new link version: zones of the old and
+    /// the new release meet on one link during a rolling upgrade.
+    #[test]
+    fn a_handover_keeps_its_bytes_on_link_version_3() {
+        let framed = codec::encode_framed(&handover()).unwrap();
+        assert_eq!(&framed[4..], HANDOVER_V3);
+        assert_eq!(codec::decode::<ToZone>(HANDOVER_V3).unwrap(), handover());
+    }
+
+    #[rustfmt::skip]
+    const HANDOVER_V3: &[u8] = &[
+        15, 2, 2, // PeerNumbered, seq 2, from zone 2
+        0, 2, 1, 3, 41, 61, // Transfer tr2.1.3, sent at tick 41, deadline 61
+        1, // one entity:
+        0xfd, 9, 0, 0, 0, 0, 2, 0, 0, // id e2.9 (zone << 40 | 9, a u64 varint)
+        4, // authority epoch
+        0xfb, 0, 4, 5, 13, 0, 1, // body: pos (512, -3), vel (-7, 0) zigzag, on the ground
+        90, 100, 1, // hp, max hp, facing left
+        1, 40, 0, 0, // last attack at tick 40; never hurt; alive
+        0, 3, b'a', b'n', b'n', 12, // a player, "ann", xp 12
+        1, 7, 3, 1, // items: serial 7, kind 3, count 1
+        1, 5, 2, 1, 5, 4, 4, // inputs: (5, RIGHT) queued, newest 5, last applied 4, last JUMP
+        1, 1, 33, // route: gateway 1, session 33
+        0, 6, // persistence: no credentials, version 6
+        1, 0xfc, 0x70, 0x11, 1, 0, // picked: serial 70,000 (a u32 varint)
+        1, 1, 0, 0, 8, // a whole-cell migration: cell 1.0 (depth 0) at epoch 8
+        0, 0, // no ground items, no pickups
+        0xfb, 0xe8, 3, // sent at 1,000 us
+    ];
+}
