@@ -3,6 +3,7 @@
 //!   somewhere;
 //! - no item serial held twice (inventories of simulated entities and the ground), and none
 //!   that the world never had (starter items, NPC drops);
+//! - a crashed zone's cells go to live zones within the lease TTL and a period or two;
 //! - no cell owned by two zones; no cell left without an owner for longer than the takeover
 //!   allowance (counting only time with its new owner's links up: a handover caught by a
 //!   partition waits for the link); the registry's owner of a cell takes it within the allowance of the time its
@@ -10,7 +11,8 @@
 //! - no flap: the policy never moves a cell back where it came from within its cooldown.
 //!
 //! And at the end, after the network healed: every serial the world ever had is held exactly
-//! once.
+//! once, except those a crashed zone held (the simulation keeps no saves or checkpoints, so
+//! what a zone simulated dies with it; the real cluster restores it from them).
 
 use crate::registry::Written;
 use crate::zone::SimZone;
@@ -49,7 +51,18 @@ pub struct Checker {
     waiting: BTreeMap<CellId, u64>,
     /// Moves of the registry log checked for flaps so far.
     flaps_checked: usize,
+    /// What crashed zones were simulating when they died: those players may be on no zone, and
+    /// those items may be missing at the end (the simulation keeps no saves or checkpoints).
+    lost_players: BTreeSet<EntityId>,
+    lost_items: BTreeSet<ItemSerial>,
+    /// Cells whose registry owner is dead: for how many ticks a coordinator leader could have
+    /// recovered them.
+    orphaned: BTreeMap<CellId, u64>,
 }
+
+/// Ticks (with a coordinator leader) a dead zone's cell may wait to be given to a live zone:
+/// the lease TTL (40), a period (20), the watch (2), and slack.
+pub const RECOVERY_TICKS: u64 = 80;
 
 /// What the zones hold, for the checks.
 struct Holdings {
@@ -67,7 +80,7 @@ fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
         items: BTreeSet::new(),
         owners: BTreeMap::new(),
     };
-    for zone in zones {
+    for zone in zones.iter().filter(|z| z.alive) {
         let report = zone.core.report();
         for (cell, _) in &report.owned {
             if let Some(other) = h.owners.insert(*cell, report.zone) {
@@ -106,7 +119,8 @@ impl Checker {
     }
 
     /// Checks the zones after tick `tick`. `assignment`: the registry's owners; `reachable`
-    /// tells whether two zones' link is up, `connected` whether all of a zone's links are;
+    /// tells whether two zones' link is up, `connected` whether all of a zone's links are,
+    /// `alive` whether a zone's process runs, `leading` whether a coordinator leads;
     /// `written`: the registry's move log.
     #[allow(clippy::too_many_arguments)]
     pub fn after_tick(
@@ -117,11 +131,13 @@ impl Checker {
         assignment: &BTreeMap<CellId, ZoneId>,
         reachable: impl Fn(ZoneId, ZoneId) -> bool,
         connected: impl Fn(ZoneId) -> bool,
+        alive: impl Fn(ZoneId) -> bool,
+        leading: bool,
         written: &[Written],
         cooldown_ms: u64,
     ) -> Result<(), Violation> {
         let broken = |what: String| Violation { tick, what };
-        for zone in zones {
+        for zone in zones.iter().filter(|z| z.alive) {
             self.ever.extend(zone.core.report().minted);
         }
         let h = holdings(zones, tick)?;
@@ -129,11 +145,22 @@ impl Checker {
             return Err(broken(format!("item {stray} appeared from nowhere")));
         }
         for id in players {
-            if !h.simulated.contains_key(&id) && !h.frozen.contains(&id) {
+            if !h.simulated.contains_key(&id) && !h.frozen.contains(&id) && !self.lost_players.contains(&id) {
                 return Err(broken(format!("player {id} is on no zone")));
             }
         }
         for (&cell, &owner) in assignment {
+            if alive(owner) {
+                self.orphaned.remove(&cell);
+            } else {
+                let ticks = self.orphaned.entry(cell).or_insert(0);
+                *ticks += u64::from(leading);
+                if *ticks > RECOVERY_TICKS {
+                    return Err(broken(format!(
+                        "cell {cell} of dead zone {owner} not given to a live zone for {ticks} ticks with a leader"
+                    )));
+                }
+            }
             match h.owners.get(&cell) {
                 Some(_) => {
                     self.unowned.remove(&cell);
@@ -143,7 +170,7 @@ impl Checker {
                     // tell whether the destination took the cell): only time with every link
                     // of the new owner up counts.
                     let ticks = self.unowned.entry(cell).or_insert(0);
-                    if connected(owner) {
+                    if alive(owner) && connected(owner) {
                         *ticks += 1;
                     }
                     if *ticks > UNOWNED_TICKS {
@@ -197,13 +224,30 @@ impl Checker {
         Ok(())
     }
 
+    /// A zone crashed: what it simulated dies with it, and what it had frozen in a transfer
+    /// lives on only if that transfer still arrives.
+    pub fn crashed(&mut self, zone: &SimZone) {
+        let report = zone.core.report();
+        for e in &report.entities {
+            self.lost_players.insert(e.id);
+            self.lost_items.extend(e.items.iter().map(|i| i.serial));
+        }
+        self.lost_items.extend(report.ground_items.iter().map(|i| i.serial));
+        self.ever.extend(report.minted);
+    }
+
+    /// Items that died with crashed zones.
+    pub fn items_lost_with_zones(&self) -> usize {
+        self.lost_items.len()
+    }
+
     /// After the network healed and nothing is in flight: every serial ever had is held once.
     pub fn at_rest(&mut self, tick: u64, zones: &[SimZone]) -> Result<usize, Violation> {
-        for zone in zones {
+        for zone in zones.iter().filter(|z| z.alive) {
             self.ever.extend(zone.core.report().minted);
         }
         let h = holdings(zones, tick)?;
-        let lost: Vec<_> = self.ever.difference(&h.items).collect();
+        let lost: Vec<_> = self.ever.difference(&h.items).filter(|s| !self.lost_items.contains(s)).collect();
         if !lost.is_empty() {
             return Err(Violation { tick, what: format!("items lost: {lost:?}") });
         }

@@ -24,6 +24,9 @@ struct Args {
     /// Inject no faults.
     #[arg(long)]
     no_faults: bool,
+    /// Also crash a zone once per seed and start it again under its id.
+    #[arg(long)]
+    crashes: bool,
     /// Log each fault and cell move (with `--seed`, to follow a failure).
     #[arg(long)]
     trace: bool,
@@ -69,6 +72,7 @@ fn main() -> anyhow::Result<()> {
         if args.no_faults {
             config.faults = Faults::NONE;
         }
+        config.faults.zone_crashes = args.crashes;
         match run(config) {
             Ok(summary) => {
                 passed += 1;

@@ -21,8 +21,12 @@ pub struct SimZone {
     pub core: ZoneCore,
     /// The assignment table as this zone last saw it.
     seen: BTreeMap<CellId, Assignment>,
+    /// Cells it waits for their owners to hand over.
+    awaiting: takeover::Awaiting,
     /// Tick time multiplier: 1.0 normal, higher for a slow zone.
     pub slowness: f32,
+    /// Whether its process runs (a crashed zone keeps its place until it is started again).
+    pub alive: bool,
     /// Entities per owned cell at the last tick.
     cells: BTreeMap<CellId, u32>,
     capacity: u32,
@@ -35,13 +39,23 @@ impl std::fmt::Debug for SimZone {
 }
 
 impl SimZone {
-    pub fn new(zone: ZoneId, seed: u64, geometry: WorldGeometry, npcs_per_cell: u32, capacity: u32) -> Self {
-        let ids = SerialBlock::from_start(1, 1 << 30);
+    /// The `run`th start of zone `zone` (0 first): each run takes entity ids and item serials
+    /// no earlier run had, as the store's allocation gives them.
+    pub fn new(zone: ZoneId, run: u64, seed: u64, geometry: WorldGeometry, npcs_per_cell: u32, capacity: u32) -> Self {
+        let ids = SerialBlock::from_start(1 + (run << 30), 1 << 30);
         let mut core = ZoneCore::new(ZoneConfig { zone, seed, geometry, npcs_per_cell }, ids);
         // Serials for NPC drops, unique in the cluster as the store's allocation makes them
         // (above every entity id: starter items take those).
-        core.add_serials(SerialBlock::from_start((1 << 50) + (u64::from(zone.0) << 30), 1 << 30));
-        SimZone { core, seen: BTreeMap::new(), slowness: 1.0, cells: BTreeMap::new(), capacity }
+        core.add_serials(SerialBlock::from_start((1 << 50) + (u64::from(zone.0) << 36) + (run << 30), 1 << 30));
+        SimZone {
+            core,
+            seen: BTreeMap::new(),
+            awaiting: takeover::Awaiting::default(),
+            slowness: 1.0,
+            alive: true,
+            cells: BTreeMap::new(),
+            capacity,
+        }
     }
 
     pub fn id(&self) -> ZoneId {
@@ -59,13 +73,23 @@ impl SimZone {
         }
         let gained = takeover::gained(&self.seen, table, self.id());
         let decided = takeover::takeover(&gained, alive);
+        self.awaiting.update(table, self.id(), &decided.wait);
         for g in decided.take {
             self.core.own_cell(g.cell, g.epoch);
         }
         for gone in decided.dead {
-            self.core.zone_lost(gone);
+            self.lost(gone);
         }
         self.seen = table.clone();
+    }
+
+    /// Zone `gone` is lost (its lease expired): the core is told, and the cells it was to hand
+    /// over here are taken.
+    pub fn lost(&mut self, gone: ZoneId) {
+        self.core.zone_lost(gone);
+        for g in self.awaiting.lost(gone) {
+            self.core.own_cell(g.cell, g.epoch);
+        }
     }
 
     /// Files the frames of a tick: entities per owned cell.

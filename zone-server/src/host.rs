@@ -264,6 +264,7 @@ async fn take_cells<R: Registry>(
     let me = zone.zone;
     let mut assignments = registry.watch();
     let mut before: AssignmentTable = AssignmentTable::default();
+    let mut awaiting = takeover::Awaiting::default();
     loop {
         let table = assignments.borrow_and_update().clone();
         let gained = takeover::gained(&before, &table, me);
@@ -279,30 +280,48 @@ async fn take_cells<R: Registry>(
             BTreeSet::new()
         };
         let decided = takeover::takeover(&gained, &alive);
+        awaiting.update(&table, me, &decided.wait);
         for g in decided.take {
-            info!(cell = %g.cell, epoch = %g.epoch, previous = ?g.previous, "taking a cell no live zone hands over");
-            metrics::counter!("mmo_zone_cells_taken_total").increment(1);
-            let take = crate::restore::take_cell(g.cell, g.epoch, &stores.hot, &stores.durable).await;
-            if zone.send(take).await.is_err() {
+            if !take(g, &stores, &zone).await {
                 return;
             }
         }
         for gone in decided.dead {
             let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
+            for g in awaiting.lost(gone) {
+                if !take(g, &stores, &zone).await {
+                    return;
+                }
+            }
         }
         before = table;
         tokio::select! {
             changed = assignments.changed() => if changed.is_err() { return },
-            Some(change) = changes.recv() => {
-                let cmd = match change {
-                    ZoneChange::Lost(gone) => ZoneCommand::PeerLost { zone: gone },
-                    ZoneChange::Found(back) => ZoneCommand::PeerBack { zone: back },
-                };
-                let _ = zone.send(cmd).await;
-            }
+            Some(change) = changes.recv() => match change {
+                ZoneChange::Lost(gone) => {
+                    let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
+                    // Cells it was to hand over here: nobody else will.
+                    for g in awaiting.lost(gone) {
+                        if !take(g, &stores, &zone).await {
+                            return;
+                        }
+                    }
+                }
+                ZoneChange::Found(back) => {
+                    let _ = zone.send(ZoneCommand::PeerBack { zone: back }).await;
+                }
+            },
             _ = until_stopped(&mut stopped) => return,
         }
     }
+}
+
+/// Takes a cell nobody hands over (from its checkpoint, or afresh); false once the zone is gone.
+async fn take(g: takeover::Gained, stores: &Stores, zone: &ZoneHandle) -> bool {
+    info!(cell = %g.cell, epoch = %g.epoch, previous = ?g.previous, "taking a cell no live zone hands over");
+    metrics::counter!("mmo_zone_cells_taken_total").increment(1);
+    let take = crate::restore::take_cell(g.cell, g.epoch, &stores.hot, &stores.durable).await;
+    zone.send(take).await.is_ok()
 }
 
 /// Resolves when `stopped` turns true (or its sender is gone).

@@ -1,8 +1,12 @@
 //! What a zone does when the assignment table gives it cells: a cell whose previous owner lives
 //! is handed over by that owner (a migration: the zone waits for the transfer); a cell that had
 //! no owner, or whose owner is gone, nobody will hand over, so the zone takes it itself (from
-//! the cell's checkpoint, or afresh), and the dead owner is declared lost. Pure: the zone host
-//! and the whole-cluster simulation (`mmo-sim`) both decide with it.
+//! the cell's checkpoint, or afresh), and the dead owner is declared lost. A cell it waits for
+//! whose owner dies before handing it over is taken when that owner is declared lost
+//! ([`Awaiting`]): the coordinator gave it away while the owner still looked alive (its lease
+//! had not expired), so no recovery will come for it (the whole-cluster simulation found such
+//! cells simulated by nobody for good). Pure: the zone host and the whole-cluster simulation
+//! (`mmo-sim`) both decide with it.
 
 use crate::registry::Assignment;
 use mmo_world::{CellId, Epoch, ZoneId};
@@ -31,11 +35,13 @@ pub fn needs_membership(gained: &[Gained]) -> bool {
     gained.iter().any(|g| g.previous.is_some())
 }
 
-/// The cells to take and the previous owners found dead.
+/// The cells to take, the previous owners found dead, and the cells to wait for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Takeover {
     pub take: Vec<Gained>,
     pub dead: BTreeSet<ZoneId>,
+    /// Handed over by their live previous owners.
+    pub wait: Vec<Gained>,
 }
 
 /// Decides about `gained`, given the zones that live.
@@ -43,7 +49,7 @@ pub fn takeover(gained: &[Gained], alive: &BTreeSet<ZoneId>) -> Takeover {
     let mut out = Takeover::default();
     for g in gained {
         match g.previous {
-            Some(prev) if alive.contains(&prev) => {} // its owner hands it over
+            Some(prev) if alive.contains(&prev) => out.wait.push(*g), // its owner hands it over
             Some(prev) => {
                 out.dead.insert(prev);
                 out.take.push(*g);
@@ -52,6 +58,29 @@ pub fn takeover(gained: &[Gained], alive: &BTreeSet<ZoneId>) -> Takeover {
         }
     }
     out
+}
+
+/// The cells a zone waits to be handed over, by the owner that is to hand them over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Awaiting {
+    cells: BTreeMap<CellId, Gained>,
+}
+
+impl Awaiting {
+    /// After a new table: forgets the cells it no longer gives `me` at the epoch waited for,
+    /// and waits for `wait` too.
+    pub fn update(&mut self, table: &BTreeMap<CellId, Assignment>, me: ZoneId, wait: &[Gained]) {
+        self.cells.retain(|cell, g| table.get(cell).is_some_and(|a| a.zone == me && a.epoch == g.epoch));
+        self.cells.extend(wait.iter().map(|g| (g.cell, *g)));
+    }
+
+    /// Zone `gone` is lost: the cells it was to hand over, which the zone takes now (taking a
+    /// cell it already holds, its handover done, changes nothing).
+    pub fn lost(&mut self, gone: ZoneId) -> Vec<Gained> {
+        let orphans: Vec<Gained> = self.cells.values().filter(|g| g.previous == Some(gone)).copied().collect();
+        self.cells.retain(|_, g| g.previous != Some(gone));
+        orphans
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +102,25 @@ mod tests {
         let t = takeover(&gained, &BTreeSet::from([ZoneId(1), ZoneId(2)]));
         assert_eq!(t.take.iter().map(|g| (g.cell.x, g.epoch)).collect::<Vec<_>>(), [(2, Epoch(5)), (3, Epoch(6))]);
         assert_eq!(t.dead, BTreeSet::from([ZoneId(3)]));
+        assert_eq!(t.wait.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [1]);
         assert!(!needs_membership(&gained[2..]));
+    }
+
+    #[test]
+    fn a_cell_whose_owner_dies_before_handing_it_over_is_taken_when_that_owner_is_lost() {
+        let before = table(&[(0, 2, 1), (1, 2, 2), (2, 3, 3)]);
+        let after = table(&[(0, 1, 4), (1, 1, 5), (2, 1, 6)]);
+        let gained = gained(&before, &after, ZoneId(1));
+        let t = takeover(&gained, &BTreeSet::from([ZoneId(1), ZoneId(2), ZoneId(3)]));
+        assert!(t.take.is_empty(), "all three have live owners to hand them over");
+        let mut awaiting = Awaiting::default();
+        awaiting.update(&after, ZoneId(1), &t.wait);
+        // Cell 1 is given to zone 4 before zone 2 dies: not ours to take any more.
+        let later = table(&[(0, 1, 4), (1, 4, 7), (2, 1, 6)]);
+        awaiting.update(&later, ZoneId(1), &[]);
+        let orphans = awaiting.lost(ZoneId(2));
+        assert_eq!(orphans.iter().map(|g| (g.cell.x, g.epoch)).collect::<Vec<_>>(), [(0, Epoch(4))]);
+        assert!(awaiting.lost(ZoneId(2)).is_empty(), "taken once");
+        assert_eq!(awaiting.lost(ZoneId(3)).len(), 1, "cell 2 waits for zone 3");
     }
 }
