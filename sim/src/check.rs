@@ -6,15 +6,17 @@
 //! - a crashed zone's cells go to live zones within the lease TTL and a period or two;
 //! - no cell owned by two zones; no cell left without an owner for longer than the takeover
 //!   allowance (counting only time with its new owner's links up: a handover caught by a
-//!   partition waits for the link); the registry's owner of a cell takes it within the allowance of the time its
-//!   link to the previous owner was up;
+//!   partition waits for the link); the registry's owner of a cell takes it within the
+//!   allowance of the time its link to the previous owner was up;
 //! - no flap: the policy never moves a cell back where it came from within its cooldown.
 //!
 //! And at the end, after the network healed: every serial the world ever had is held exactly
 //! once, except those a crashed zone held (the simulation keeps no saves or checkpoints, so
 //! what a zone simulated dies with it; the real cluster restores it from them).
 
-use crate::registry::Written;
+use crate::net::Network;
+use crate::players::Players;
+use crate::registry::{SimRegistry, Written};
 use crate::zone::SimZone;
 use mmo_cluster::MoveReason;
 use mmo_world::{CellId, EntityId, ItemSerial, ZoneId};
@@ -49,7 +51,8 @@ pub struct Checker {
     unowned: BTreeMap<CellId, u64>,
     /// Cells whose registry owner does not simulate them: ticks counted while it could get them.
     waiting: BTreeMap<CellId, u64>,
-    /// Moves of the registry log checked for flaps so far.
+    /// How many moves of the registry's log are checked for flaps: each tick checks only the
+    /// moves written since the last.
     flaps_checked: usize,
     /// What crashed zones were simulating when they died: those players may be on no zone, and
     /// those items may be missing at the end (the simulation keeps no saves or checkpoints).
@@ -64,12 +67,33 @@ pub struct Checker {
 /// the lease TTL (40), a period (20), the watch (2), and slack.
 pub const RECOVERY_TICKS: u64 = 80;
 
-/// What the zones hold, for the checks.
+/// What the cluster looks like after a tick, for the checks.
+#[derive(Debug)]
+pub struct Observed<'a> {
+    pub tick: u64,
+    pub zones: &'a [SimZone],
+    pub players: &'a Players,
+    pub registry: &'a SimRegistry,
+    pub net: &'a Network,
+    /// Whether a coordinator leads.
+    pub leading: bool,
+    pub cooldown_ms: u64,
+}
+
+impl Observed<'_> {
+    fn alive(&self, zone: ZoneId) -> bool {
+        self.zones.iter().any(|z| z.alive && z.id() == zone)
+    }
+}
+
+/// What the live zones hold, for the checks.
 struct Holdings {
     simulated: BTreeMap<EntityId, ZoneId>,
     frozen: BTreeSet<EntityId>,
     items: BTreeSet<ItemSerial>,
     owners: BTreeMap<CellId, ZoneId>,
+    /// Serials the zones put into play since they started.
+    minted: Vec<ItemSerial>,
 }
 
 fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
@@ -79,9 +103,11 @@ fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
         frozen: BTreeSet::new(),
         items: BTreeSet::new(),
         owners: BTreeMap::new(),
+        minted: Vec::new(),
     };
     for zone in zones.iter().filter(|z| z.alive) {
         let report = zone.core.report();
+        h.minted.extend(&report.minted);
         for (cell, _) in &report.owned {
             if let Some(other) = h.owners.insert(*cell, report.zone) {
                 return Err(broken(format!("cell {cell} owned by zones {other} and {}", report.zone)));
@@ -118,43 +144,27 @@ impl Checker {
         Ok(Checker { ever, ..Checker::default() })
     }
 
-    /// Checks the zones after tick `tick`. `assignment`: the registry's owners; `reachable`
-    /// tells whether two zones' link is up, `connected` whether all of a zone's links are,
-    /// `alive` whether a zone's process runs, `leading` whether a coordinator leads;
-    /// `written`: the registry's move log.
-    #[allow(clippy::too_many_arguments)]
-    pub fn after_tick(
-        &mut self,
-        tick: u64,
-        zones: &[SimZone],
-        players: impl Iterator<Item = EntityId>,
-        assignment: &BTreeMap<CellId, ZoneId>,
-        reachable: impl Fn(ZoneId, ZoneId) -> bool,
-        connected: impl Fn(ZoneId) -> bool,
-        alive: impl Fn(ZoneId) -> bool,
-        leading: bool,
-        written: &[Written],
-        cooldown_ms: u64,
-    ) -> Result<(), Violation> {
+    /// Checks the cluster after a tick.
+    pub fn after_tick(&mut self, o: &Observed<'_>) -> Result<(), Violation> {
+        let tick = o.tick;
         let broken = |what: String| Violation { tick, what };
-        for zone in zones.iter().filter(|z| z.alive) {
-            self.ever.extend(zone.core.report().minted);
-        }
-        let h = holdings(zones, tick)?;
+        let h = holdings(o.zones, tick)?;
+        self.ever.extend(&h.minted);
         if let Some(stray) = h.items.difference(&self.ever).next() {
             return Err(broken(format!("item {stray} appeared from nowhere")));
         }
-        for id in players {
+        for id in o.players.ids() {
             if !h.simulated.contains_key(&id) && !h.frozen.contains(&id) && !self.lost_players.contains(&id) {
                 return Err(broken(format!("player {id} is on no zone")));
             }
         }
-        for (&cell, &owner) in assignment {
-            if alive(owner) {
+        for (&cell, a) in &o.registry.table {
+            let owner = a.zone;
+            if o.alive(owner) {
                 self.orphaned.remove(&cell);
             } else {
                 let ticks = self.orphaned.entry(cell).or_insert(0);
-                *ticks += u64::from(leading);
+                *ticks += u64::from(o.leading);
                 if *ticks > RECOVERY_TICKS {
                     return Err(broken(format!(
                         "cell {cell} of dead zone {owner} not given to a live zone for {ticks} ticks with a leader"
@@ -170,7 +180,7 @@ impl Checker {
                     // tell whether the destination took the cell): only time with every link
                     // of the new owner up counts.
                     let ticks = self.unowned.entry(cell).or_insert(0);
-                    if alive(owner) && connected(owner) {
+                    if o.alive(owner) && o.net.unreachable_from(owner).is_empty() {
                         *ticks += 1;
                     }
                     if *ticks > UNOWNED_TICKS {
@@ -181,7 +191,7 @@ impl Checker {
                 }
             }
             match h.owners.get(&cell) {
-                Some(&holder) if holder != owner && reachable(holder, owner) => {
+                Some(&holder) if holder != owner && !o.net.is_cut(holder, owner) => {
                     let waited = self.waiting.entry(cell).or_insert(0);
                     *waited += 1;
                     if *waited > TAKEOVER_TICKS {
@@ -196,7 +206,7 @@ impl Checker {
                 _ => {}
             }
         }
-        self.check_flaps(tick, written, cooldown_ms)
+        self.check_flaps(tick, &o.registry.written, o.cooldown_ms)
     }
 
     /// A policy move that sends a cell back to the zone it left, within the cooldown of the
@@ -243,10 +253,8 @@ impl Checker {
 
     /// After the network healed and nothing is in flight: every serial ever had is held once.
     pub fn at_rest(&mut self, tick: u64, zones: &[SimZone]) -> Result<usize, Violation> {
-        for zone in zones.iter().filter(|z| z.alive) {
-            self.ever.extend(zone.core.report().minted);
-        }
         let h = holdings(zones, tick)?;
+        self.ever.extend(&h.minted);
         let lost: Vec<_> = self.ever.difference(&h.items).filter(|s| !self.lost_items.contains(s)).collect();
         if !lost.is_empty() {
             return Err(Violation { tick, what: format!("items lost: {lost:?}") });

@@ -10,7 +10,7 @@
 //! checked ([`crate::check`]). After the last tick the network heals and the cluster runs until
 //! nothing is in flight, and the item census must balance.
 
-use crate::check::{Checker, Violation};
+use crate::check::{Checker, Observed, Violation};
 use crate::leader::SimLeader;
 use crate::net::{LinkFaults, Network};
 use crate::players::{Players, Rush};
@@ -409,18 +409,15 @@ impl Sim {
     }
 
     fn check(&self, checker: &mut Checker) -> Result<(), Violation> {
-        checker.after_tick(
-            self.now,
-            &self.zones,
-            self.players.ids(),
-            &self.registry.owners(),
-            |a, b| !self.net.is_cut(a, b),
-            |z| self.net.unreachable_from(z).is_empty(),
-            |z| self.zones[self.index(z)].alive,
-            self.leader.leading(self.now_ms()),
-            &self.registry.written,
-            self.leader.cooldown_ms(),
-        )
+        checker.after_tick(&Observed {
+            tick: self.now,
+            zones: &self.zones,
+            players: &self.players,
+            registry: &self.registry,
+            net: &self.net,
+            leading: self.leader.leading(self.now_ms()),
+            cooldown_ms: self.leader.cooldown_ms(),
+        })
     }
 
     /// Heals the network, stops the players and the faults, and runs until nothing is in flight
@@ -433,7 +430,9 @@ impl Sim {
         }
         let down: Vec<ZoneId> = self.zones.iter().filter(|z| !z.alive).map(SimZone::id).collect();
         for zone in down {
-            self.apply(Fault::LeaseExpires(zone));
+            if self.registered.contains(&zone) {
+                self.apply(Fault::LeaseExpires(zone));
+            }
             self.restart(zone);
         }
         let start = self.now;

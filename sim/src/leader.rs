@@ -70,10 +70,15 @@ impl SimLeader {
         self.in_flight.settle(&registry.loads, now_ms, self.migration_timeout_ms);
         let assignment = registry.owners();
         let in_flight = self.in_flight.cells();
-        let loads = registry.loads.clone();
-        let input =
-            PolicyInput { now_ms, geometry, assignment: &assignment, zones, loads: &loads, in_flight: &in_flight };
-        let moves = self.policy.plan(&input);
+        let loads = &registry.loads;
+        let moves = self.policy.plan(&PolicyInput {
+            now_ms,
+            geometry,
+            assignment: &assignment,
+            zones,
+            loads,
+            in_flight: &in_flight,
+        });
         for step in &moves {
             let epoch = registry.write(now_ms, step.cell, step.to, step.reason.clone(), self.term);
             if step.is_migration() {

@@ -287,11 +287,8 @@ async fn take_cells<R: Registry>(
             }
         }
         for gone in decided.dead {
-            let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
-            for g in awaiting.lost(gone) {
-                if !take(g, &stores, &zone).await {
-                    return;
-                }
+            if !lost(gone, &mut awaiting, &stores, &zone).await {
+                return;
             }
         }
         before = table;
@@ -299,12 +296,8 @@ async fn take_cells<R: Registry>(
             changed = assignments.changed() => if changed.is_err() { return },
             Some(change) = changes.recv() => match change {
                 ZoneChange::Lost(gone) => {
-                    let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
-                    // Cells it was to hand over here: nobody else will.
-                    for g in awaiting.lost(gone) {
-                        if !take(g, &stores, &zone).await {
-                            return;
-                        }
+                    if !lost(gone, &mut awaiting, &stores, &zone).await {
+                        return;
                     }
                 }
                 ZoneChange::Found(back) => {
@@ -314,6 +307,18 @@ async fn take_cells<R: Registry>(
             _ = until_stopped(&mut stopped) => return,
         }
     }
+}
+
+/// Zone `gone` is lost: the core is told (transfers it sent there are taken back), and the cells
+/// it was to hand over here are taken (nobody else will); false once this zone is gone.
+async fn lost(gone: ZoneId, awaiting: &mut takeover::Awaiting, stores: &Stores, zone: &ZoneHandle) -> bool {
+    let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
+    for g in awaiting.lost(gone) {
+        if !take(g, stores, zone).await {
+            return false;
+        }
+    }
+    true
 }
 
 /// Takes a cell nobody hands over (from its checkpoint, or afresh); false once the zone is gone.
