@@ -16,7 +16,7 @@ use mmo_loadtest::Scenario;
 use mmo_test_services::wait::wait_until;
 use mmo_world::ZoneId;
 use std::collections::BTreeSet;
-use support::{bin_dir, bots_online, playing_bots, start_bots, PATIENCE};
+use support::{bin_dir, bots_online, notable_warnings, playing_bots, start_bots, PATIENCE};
 
 const ZONES: u32 = 4;
 const BOTS: usize = 24;
@@ -101,6 +101,9 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     );
     for bot in json["bots"].as_array().into_iter().flatten().filter(|b| b["snapshot_gaps"] != 0) {
         eprintln!("  {} ({}): gaps {}", bot["name"], bot["transport"], bot["first_gaps"]);
+    }
+    if metric("unexpected_disconnects") + metric("connect_failures") + metric("snapshot_gaps") > 0.0 {
+        eprintln!("warnings in the services' logs:\n{}", notable_warnings(cluster.run_dir(), 200));
     }
     assert_eq!(
         metric("unexpected_disconnects"),

@@ -138,3 +138,52 @@ pub async fn restart_of(cluster: &mut Cluster, role: &Role) -> Restarted {
     })
     .await
 }
+
+/// The warnings and errors of every service's log in `run_dir`, without the zone links'
+/// reconnection noise and at most `max` lines: what a failed test prints so that a failure on
+/// CI, whose run directory is gone, can still be understood.
+pub fn notable_warnings(run_dir: &std::path::Path, max: usize) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(run_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    files.sort();
+    let noise = ["zone link", "link peer", "no link to zone"];
+    let mut lines = Vec::new();
+    for file in files {
+        let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        for line in std::fs::read_to_string(&file).unwrap_or_default().lines() {
+            let plain = strip_ansi(line);
+            if (plain.contains(" WARN ") || plain.contains(" ERROR ")) && !noise.iter().any(|n| plain.contains(n)) {
+                lines.push(format!("{name}: {}", plain.chars().take(400).collect::<String>()));
+            }
+        }
+    }
+    let left = lines.len().saturating_sub(max);
+    lines.truncate(max);
+    if left > 0 {
+        lines.push(format!("... and {left} more"));
+    }
+    lines.join("\n")
+}
+
+/// `line` without terminal colour codes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

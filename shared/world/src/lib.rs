@@ -9,6 +9,7 @@
 pub mod geometry;
 pub mod ids;
 pub mod physics;
+pub mod quadtree;
 pub mod rng;
 pub mod terrain;
 pub mod tick;
@@ -16,5 +17,6 @@ pub mod tick;
 pub use geometry::{CellId, TilePos, WorldGeometry};
 pub use ids::{EntityId, Epoch, GatewayId, GatewayRun, ItemSerial, SerialBlock, SessionId, ZoneId};
 pub use physics::{Body, Buttons};
+pub use quadtree::{Layout, LayoutError, MAX_DEPTH};
 pub use terrain::{CellTerrain, Terrain, Tile, TileSource};
 pub use tick::{unix_ms, Tick, TickClock};
