@@ -17,6 +17,9 @@
 //!    its border cells to an adjacent zone cooler by more than `margin`, choosing the move that
 //!    lowers the pair's maximum most, and only moves after which the receiver is still no hotter
 //!    than the giver (no overshoot, so the pair never trades the cell back).
+//! 5. **Split and merge** (with `split_merge`; see [`reshape`]). A hot zone's cell that carries at
+//!    least `split_load` by itself is split into quarters (which step 4 then spreads), and four
+//!    quarters cool together merge back, gathered first into one zone.
 //!
 //! A zone's load is [`LoadReport::load`]: the larger of its p99 tick time per tick budget and its
 //! entities per capacity. The entity term makes a crowded zone read as loaded on any machine
@@ -31,12 +34,14 @@
 //! (watermark + margin + no overshoot) leaves a balanced or merely noisy world alone.
 
 mod estimate;
+mod reshape;
 #[cfg(test)]
 mod tests;
 
 use estimate::Estimates;
 use mmo_cluster::{LoadReport, MoveReason};
-use mmo_world::{CellId, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Layout, ZoneId};
+pub use reshape::Reshape;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A zone's state as the coordinator sees it.
@@ -65,8 +70,15 @@ pub struct PolicyConfig {
     pub min_relief: f32,
     /// Migrations in flight at most (including the ones planned this period).
     pub max_in_flight: usize,
-    /// A cell moved by fill or hotspot relief stays put this long.
+    /// A cell moved by fill or hotspot relief stays put this long; a cell split or merged is
+    /// not reshaped again for as long.
     pub cell_cooldown_ms: u64,
+    /// Whether hot cells split into quarters and cool quarters merge back (step 5).
+    pub split_merge: bool,
+    /// Split a cell of a hot zone whose own load is at least this.
+    pub split_load: f32,
+    /// Merge four quarters whose load together is below this.
+    pub merge_load: f32,
 }
 
 impl Default for PolicyConfig {
@@ -78,6 +90,9 @@ impl Default for PolicyConfig {
             min_relief: 0.05,
             max_in_flight: 2,
             cell_cooldown_ms: 30_000,
+            split_merge: false,
+            split_load: 0.35,
+            merge_load: 0.1,
         }
     }
 }
@@ -86,7 +101,8 @@ impl Default for PolicyConfig {
 #[derive(Clone, Copy, Debug)]
 pub struct PolicyInput<'a> {
     pub now_ms: u64,
-    pub geometry: &'a WorldGeometry,
+    /// The world's cells (the grid, some cells split into quarters).
+    pub layout: &'a Layout,
     /// The current owner of each cell.
     pub assignment: &'a BTreeMap<CellId, ZoneId>,
     /// Known zones; a zone that owns cells but is missing here counts as dead.
@@ -95,6 +111,13 @@ pub struct PolicyInput<'a> {
     pub loads: &'a BTreeMap<ZoneId, LoadReport>,
     /// Cells whose migration has not finished yet.
     pub in_flight: &'a BTreeSet<CellId>,
+}
+
+/// A period's decisions: the moves first, then the reshapes (which never touch a cell moved).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decisions {
+    pub moves: Vec<CellMove>,
+    pub reshapes: Vec<Reshape>,
 }
 
 /// One decision.
@@ -125,6 +148,7 @@ pub struct Policy {
     /// Periods in a row each zone has been above the watermark.
     hot_streak: BTreeMap<ZoneId, u32>,
     remembered: BTreeMap<ZoneId, LoadReport>,
+    shapes: reshape::Memory,
 }
 
 /// The assignment being planned, with the moves made so far.
@@ -159,7 +183,7 @@ impl Plan<'_> {
 
     /// The owners of a cell's edge neighbours.
     fn neighbour_owners(&self, cell: CellId) -> BTreeSet<ZoneId> {
-        neighbours(self.input.geometry, cell).filter_map(|n| self.owner.get(&n).copied()).collect()
+        self.input.layout.edge_neighbours(cell).into_iter().filter_map(|n| self.owner.get(&n).copied()).collect()
     }
 
     fn movable(&self, cell: CellId) -> bool {
@@ -195,15 +219,17 @@ impl Policy {
         &self.config
     }
 
-    /// Plans this period's moves (see the module doc) and remembers them for the cooldowns.
-    pub fn plan(&mut self, input: &PolicyInput<'_>) -> Vec<CellMove> {
+    /// Plans this period's moves and reshapes (see the module doc) and remembers them for the
+    /// cooldowns.
+    pub fn plan(&mut self, input: &PolicyInput<'_>) -> Decisions {
         for (zone, report) in input.loads {
             self.remembered.insert(*zone, report.clone());
         }
         self.remembered.retain(|z, _| input.loads.contains_key(z) || input.assignment.values().any(|owner| owner == z));
         self.last_moved.retain(|_, at| input.now_ms.saturating_sub(*at) < self.config.cell_cooldown_ms);
 
-        let owner = input.geometry.cells().filter_map(|c| input.assignment.get(&c).map(|z| (c, *z))).collect();
+        let owner =
+            input.layout.leaves().into_iter().filter_map(|c| input.assignment.get(&c).map(|z| (c, *z))).collect();
         let mut plan = Plan {
             input,
             owner,
@@ -212,16 +238,17 @@ impl Policy {
             estimates: Estimates::new(&self.remembered),
         };
         if plan.active().is_empty() {
-            return Vec::new();
+            return Decisions::default();
         }
         recover(&mut plan);
         drain(&mut plan);
         self.fill(&mut plan);
         self.relieve(&mut plan);
+        let reshapes = self.reshape(&mut plan);
         for step in plan.moves.iter().filter(|m| m.is_migration()) {
             self.last_moved.insert(step.cell, input.now_ms);
         }
-        plan.moves
+        Decisions { moves: plan.moves, reshapes }
     }
 
     /// Starts `cell`'s cooldown as if the policy had just moved it (an operator's move: the
@@ -251,7 +278,7 @@ impl Policy {
     /// Step 3: zones that joined with no cell take a fair share.
     fn fill(&mut self, plan: &mut Plan<'_>) {
         let active = plan.active();
-        let fair = (plan.input.geometry.cell_count() / active.len()).max(1);
+        let fair = (plan.input.layout.leaves().len() / active.len()).max(1);
         for &zone in &active {
             if plan.count(zone) == 0 && !self.filling.contains_key(&zone) {
                 self.filling.insert(zone, fair);
@@ -374,8 +401,9 @@ fn recover(plan: &mut Plan<'_>) {
     let active = plan.active();
     let mut orphans: BTreeMap<CellId, MoveReason> = plan
         .input
-        .geometry
-        .cells()
+        .layout
+        .leaves()
+        .into_iter()
         .filter_map(|cell| match plan.owner.get(&cell) {
             None => Some((cell, MoveReason::Unowned)),
             Some(z) if plan.state(*z) == ZoneState::Dead => Some((cell, MoveReason::ZoneDead)),
@@ -419,14 +447,4 @@ fn drain(plan: &mut Plan<'_>) {
             plan.apply(cell, to, MoveReason::Drain);
         }
     }
-}
-
-/// A cell's edge neighbours inside the world.
-fn neighbours(geometry: &WorldGeometry, cell: CellId) -> impl Iterator<Item = CellId> + '_ {
-    let (x, y) = (i32::from(cell.x), i32::from(cell.y));
-    [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].into_iter().filter_map(move |(nx, ny)| {
-        let inside =
-            nx >= 0 && ny >= 0 && nx < i32::from(geometry.width_cells) && ny < i32::from(geometry.height_cells);
-        inside.then(|| CellId::new(nx as u16, ny as u16))
-    })
 }

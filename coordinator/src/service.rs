@@ -17,7 +17,7 @@ use crate::plan::{self, MoveRefused};
 use crate::policy::{CellMove, Policy, PolicyConfig, PolicyInput, ZoneState};
 use crate::writer::{CellWriter, WriteError};
 use mmo_cluster::{Event, EventKind, LoadReport, MoveReason, Registry, RegistryError, ZoneInfo};
-use mmo_world::{unix_ms, CellId, Epoch, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, CellId, Epoch, Layout, WorldGeometry, ZoneId};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -286,15 +286,23 @@ impl<R: Registry> Coordinator<R> {
         let active = zones.values().filter(|s| **s == ZoneState::Active).count();
         if self.config.rebalance && active >= self.config.min_zones.max(1) {
             let in_flight = self.in_flight.cells();
+            let layout = match Layout::implied(self.config.geometry, view.assignment.keys().copied()) {
+                Ok(layout) => layout,
+                Err(error) => {
+                    warn!(%error, "the assignment table is no layout of the world; not rebalancing");
+                    self.publish_status(now);
+                    return Ok(());
+                }
+            };
             let input = PolicyInput {
                 now_ms: now,
-                geometry: &self.config.geometry,
+                layout: &layout,
                 assignment: &view.assignment,
                 zones: &zones,
                 loads: &view.loads,
                 in_flight: &in_flight,
             };
-            for step in self.policy.plan(&input) {
+            for step in self.policy.plan(&input).moves {
                 let migration = step.is_migration();
                 self.apply(writer, step, migration, now).await?;
             }

@@ -8,7 +8,7 @@
 use crate::registry::SimRegistry;
 use mmo_coordinator::flight::{InFlight, Migration};
 use mmo_coordinator::policy::{Policy, PolicyConfig, PolicyInput, ZoneState};
-use mmo_world::{WorldGeometry, ZoneId};
+use mmo_world::{Layout, WorldGeometry, ZoneId};
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
@@ -71,14 +71,18 @@ impl SimLeader {
         let assignment = registry.owners();
         let in_flight = self.in_flight.cells();
         let loads = &registry.loads;
-        let moves = self.policy.plan(&PolicyInput {
-            now_ms,
-            geometry,
-            assignment: &assignment,
-            zones,
-            loads,
-            in_flight: &in_flight,
-        });
+        let layout = Layout::implied(*geometry, assignment.keys().copied()).expect("the simulated table is a layout");
+        let moves = self
+            .policy
+            .plan(&PolicyInput {
+                now_ms,
+                layout: &layout,
+                assignment: &assignment,
+                zones,
+                loads,
+                in_flight: &in_flight,
+            })
+            .moves;
         for step in &moves {
             let epoch = registry.write(now_ms, step.cell, step.to, step.reason.clone(), self.term);
             if step.is_migration() {

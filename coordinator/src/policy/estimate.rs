@@ -47,8 +47,16 @@ impl Estimates {
         Estimates { cell_entities: freshest.into_iter().map(|(c, (_, n))| (c, n)).collect(), reported, marginal_cost }
     }
 
+    /// The entities in `cell`. A cell no report lists yet, just split or merged, is estimated
+    /// from the cell it came from: a quarter of its parent's, or the sum of its quarters'.
     pub(super) fn entities(&self, cell: CellId) -> u32 {
-        self.cell_entities.get(&cell).copied().unwrap_or(0)
+        if let Some(&n) = self.cell_entities.get(&cell) {
+            return n;
+        }
+        if let Some(&n) = cell.parent().and_then(|p| self.cell_entities.get(&p)) {
+            return n / 4;
+        }
+        cell.quarters().iter().filter_map(|q| self.cell_entities.get(q)).sum()
     }
 
     /// The load `entities` add to (or take from) a zone.
@@ -106,6 +114,17 @@ mod tests {
         let loads = estimates.loads(&owner, [ZoneId(1), ZoneId(2)]);
         assert!((loads[&ZoneId(1)] - 0.48).abs() < 1e-4, "{loads:?}");
         assert!((loads[&ZoneId(2)] - 0.32).abs() < 1e-4, "{loads:?}");
+    }
+
+    #[test]
+    fn a_cell_just_split_or_merged_is_estimated_from_the_cells_it_came_from() {
+        let (c, other) = (CellId::new(0, 0), CellId::new(1, 0));
+        let q = other.quarters();
+        let reports = BTreeMap::from([(ZoneId(1), report(10, 0.5, &[(c, 80), (q[0], 7), (q[3], 5)]))]);
+        let estimates = Estimates::new(&reports);
+        assert_eq!(estimates.entities(c.quarter(2)), 20, "a quarter of its parent's");
+        assert_eq!(estimates.entities(other), 12, "the sum of its quarters'");
+        assert_eq!(estimates.entities(q[0]), 7);
     }
 
     #[test]

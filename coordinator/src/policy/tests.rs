@@ -4,6 +4,7 @@
 use super::*;
 use crate::plan;
 use mmo_world::rng::SplitMix64;
+use mmo_world::WorldGeometry;
 
 /// Tick time per budget: a fixed part and a part per entity.
 const BASE: f32 = 0.05;
@@ -14,6 +15,7 @@ const PERIOD_MS: u64 = 1000;
 
 struct Sim {
     geometry: WorldGeometry,
+    layout: Layout,
     policy: Policy,
     assignment: BTreeMap<CellId, ZoneId>,
     zones: BTreeMap<ZoneId, ZoneState>,
@@ -25,6 +27,7 @@ struct Sim {
     noise: f32,
     rng: SplitMix64,
     history: Vec<(u64, CellMove)>,
+    reshapes: Vec<(u64, Reshape)>,
 }
 
 impl Sim {
@@ -33,6 +36,7 @@ impl Sim {
         let ids: Vec<ZoneId> = zones.iter().map(|z| ZoneId(*z)).collect();
         let mut sim = Sim {
             geometry,
+            layout: Layout::new(geometry).unwrap(),
             policy: Policy::new(config),
             assignment: plan::initial(&geometry, &ids).into_iter().collect(),
             zones: ids.iter().map(|z| (*z, ZoneState::Active)).collect(),
@@ -43,6 +47,7 @@ impl Sim {
             noise: 0.0,
             rng: SplitMix64::new(7),
             history: Vec::new(),
+            reshapes: Vec::new(),
         };
         sim.report();
         sim
@@ -54,8 +59,13 @@ impl Sim {
     }
 
     fn true_load(&self, zone: ZoneId) -> f32 {
-        let entities: u32 =
-            self.geometry.cells().filter(|c| self.simulator(*c) == Some(zone)).map(|c| self.entities[&c]).sum();
+        let entities: u32 = self
+            .layout
+            .leaves()
+            .into_iter()
+            .filter(|c| self.simulator(*c) == Some(zone))
+            .map(|c| self.entities[&c])
+            .sum();
         BASE + COST * entities as f32
     }
 
@@ -64,8 +74,9 @@ impl Sim {
         let live: Vec<ZoneId> = self.zones.iter().filter(|(_, s)| **s != ZoneState::Dead).map(|(z, _)| *z).collect();
         for zone in live {
             let cells: BTreeMap<CellId, u32> = self
-                .geometry
-                .cells()
+                .layout
+                .leaves()
+                .into_iter()
                 .filter(|c| self.simulator(*c) == Some(zone))
                 .map(|c| (c, self.entities[&c]))
                 .collect();
@@ -90,13 +101,13 @@ impl Sim {
         let in_flight: BTreeSet<CellId> = self.in_flight.keys().copied().collect();
         let input = PolicyInput {
             now_ms: self.period * PERIOD_MS,
-            geometry: &self.geometry,
+            layout: &self.layout,
             assignment: &self.assignment,
             zones: &self.zones,
             loads: &self.reports,
             in_flight: &in_flight,
         };
-        let moves = self.policy.plan(&input);
+        let Decisions { moves, reshapes } = self.policy.plan(&input);
         for step in &moves {
             assert_eq!(self.assignment.get(&step.cell).copied(), step.from, "a move starts from the current owner");
             if step.is_migration() {
@@ -108,6 +119,10 @@ impl Sim {
             self.assignment.insert(step.cell, step.to);
             self.history.push((self.period, step.clone()));
         }
+        for r in reshapes {
+            self.reshape(&r);
+            self.reshapes.push((self.period, r));
+        }
         assert!(
             self.in_flight.len() <= self.policy.config().max_in_flight,
             "period {}: {} migrations in flight",
@@ -116,6 +131,33 @@ impl Sim {
         );
         self.report();
         moves
+    }
+
+    /// Writes a split or a merge: the assignment and the entities follow the new cells (a
+    /// split cell's entities spread evenly over its quarters).
+    fn reshape(&mut self, r: &Reshape) {
+        match *r {
+            Reshape::Split { cell, zone, .. } => {
+                assert!(!self.in_flight.contains_key(&cell), "{cell} split in flight");
+                assert_eq!(self.assignment.remove(&cell), Some(zone), "split by its owner");
+                let n = self.entities.remove(&cell).unwrap();
+                for (i, q) in self.layout.split(cell).unwrap().into_iter().enumerate() {
+                    self.assignment.insert(q, zone);
+                    self.entities.insert(q, n / 4 + u32::from(i == 0) * (n % 4));
+                }
+            }
+            Reshape::Merge { cell, zone, .. } => {
+                self.layout.merge(cell).unwrap();
+                let mut n = 0;
+                for q in cell.quarters() {
+                    assert!(!self.in_flight.contains_key(&q), "{q} merged in flight");
+                    assert_eq!(self.assignment.remove(&q), Some(zone), "every quarter owned by the merging zone");
+                    n += self.entities.remove(&q).unwrap();
+                }
+                self.assignment.insert(cell, zone);
+                self.entities.insert(cell, n);
+            }
+        }
     }
 
     fn run(&mut self, periods: u64) -> usize {
@@ -147,7 +189,7 @@ fn connected(geometry: &WorldGeometry, cells: &[CellId]) -> bool {
     let mut seen = BTreeSet::from([start]);
     let mut todo = vec![start];
     while let Some(cell) = todo.pop() {
-        for n in neighbours(geometry, cell) {
+        for n in Layout::new(*geometry).unwrap().edge_neighbours(cell) {
             if cells.contains(&n) && seen.insert(n) {
                 todo.push(n);
             }
@@ -234,6 +276,64 @@ fn one_overloaded_cell_is_not_bounced_between_zones() {
     sim.assert_no_back_and_forth();
 }
 
+fn split_merge() -> PolicyConfig {
+    PolicyConfig { split_merge: true, cell_cooldown_ms: 20_000, ..PolicyConfig::default() }
+}
+
+#[test]
+fn one_overloaded_cell_is_split_and_its_quarters_spread_to_the_zones_around() {
+    let mut sim = Sim::new(8, 4, &[1, 2, 3, 4], split_merge());
+    let hot = CellId::new(1, 1);
+    sim.entities.insert(hot, 400);
+    sim.run(120);
+    let splits: Vec<CellId> =
+        sim.reshapes.iter().filter(|(_, r)| matches!(r, Reshape::Split { .. })).map(|(_, r)| r.cell()).collect();
+    assert_eq!(splits.first(), Some(&hot), "{:?}", sim.reshapes);
+    assert!(splits.iter().all(|c| hot.covers(*c)), "only the hot cell and its quarters split: {splits:?}");
+    let owners: BTreeSet<ZoneId> = sim.assignment.iter().filter(|(c, _)| hot.covers(**c)).map(|(_, z)| *z).collect();
+    assert!(owners.len() >= 2, "the crowded cell is shared by several zones: {owners:?}");
+    assert!(sim.max_load() < 0.9, "and no zone carries it alone: {}", sim.max_load());
+    assert!(sim.reshapes.iter().all(|(_, r)| matches!(r, Reshape::Split { .. })), "nothing merged while hot");
+    sim.assert_no_back_and_forth();
+}
+
+#[test]
+fn cooled_quarters_gather_in_one_zone_and_merge_back_after_the_cooldown() {
+    let mut sim = Sim::new(8, 4, &[1, 2, 3, 4], split_merge());
+    let hot = CellId::new(1, 1);
+    sim.entities.insert(hot, 400);
+    sim.run(120);
+    assert!(sim.assignment.len() > 32, "split: {:?}", sim.reshapes);
+    // The crowd leaves.
+    let leaves: Vec<CellId> = sim.layout.leaves();
+    for c in leaves.into_iter().filter(|c| hot.covers(*c)) {
+        sim.entities.insert(c, 1);
+    }
+    let merged_from = sim.period;
+    sim.run(200);
+    assert!(sim.layout.is_grid(), "every quarter merged back: {:?}", sim.layout.leaves().len());
+    assert_eq!(sim.assignment.len(), 32);
+    let gathers = sim.history.iter().filter(|(p, m)| *p > merged_from && m.reason == MoveReason::Gather).count();
+    assert!(gathers > 0, "quarters owned by other zones came back first");
+    // No cell merged within the cooldown of the split that made its quarters, nor split again.
+    for (i, (at, r)) in sim.reshapes.iter().enumerate() {
+        for (later, s) in &sim.reshapes[i + 1..] {
+            if s.cell() == r.cell() {
+                assert!((later - at) * PERIOD_MS >= 20_000, "{r:?} at {at} then {s:?} at {later}");
+            }
+        }
+    }
+}
+
+#[test]
+fn without_split_merge_nothing_is_reshaped() {
+    let mut sim = Sim::new(8, 4, &[1, 2, 3, 4], PolicyConfig::default());
+    sim.entities.insert(CellId::new(1, 1), 400);
+    sim.run(120);
+    assert!(sim.reshapes.is_empty() && sim.layout.is_grid());
+    assert!(sim.max_load() > 1.0, "the crowded cell's zone stays overloaded: {}", sim.max_load());
+}
+
 #[test]
 fn migrations_never_exceed_the_cap_but_recovery_is_not_held_back() {
     let config = PolicyConfig { max_in_flight: 2, ..PolicyConfig::default() };
@@ -275,7 +375,8 @@ fn a_draining_zone_ends_empty_and_never_receives() {
             for earlier in moves.iter().take_while(|e| e.cell != m.cell) {
                 view.insert(earlier.cell, earlier.to);
             }
-            let adjacent = neighbours(&sim.geometry, m.cell).any(|n| view.get(&n) == Some(&m.to));
+            let adjacent =
+                Layout::new(sim.geometry).unwrap().edge_neighbours(m.cell).iter().any(|n| view.get(n) == Some(&m.to));
             assert!(adjacent, "{m:?} goes to a zone next to the cell");
         }
         periods += 1;

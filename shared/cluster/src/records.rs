@@ -173,6 +173,9 @@ pub enum MoveReason {
     Unowned,
     /// An operator moved it.
     Manual,
+    /// Its sibling quarters are cool and another zone owns most of them: it joins them there
+    /// so that they can merge.
+    Gather,
 }
 
 impl MoveReason {
@@ -185,6 +188,7 @@ impl MoveReason {
             MoveReason::ZoneDead => "zone_dead",
             MoveReason::Unowned => "unowned",
             MoveReason::Manual => "manual",
+            MoveReason::Gather => "gather",
         }
     }
 }

@@ -105,21 +105,13 @@ impl Layout {
 
     /// The layout whose leaves are `leaves` (an assignment table's keys), which must cover the
     /// world exactly once.
-    pub fn from_leaves(geometry: WorldGeometry, leaves: impl IntoIterator<Item = CellId>) -> Result<Layout, LayoutError> {
-        let mut layout = Layout::new(geometry)?;
+    pub fn from_leaves(
+        geometry: WorldGeometry,
+        leaves: impl IntoIterator<Item = CellId>,
+    ) -> Result<Layout, LayoutError> {
         let leaves: BTreeSet<CellId> = leaves.into_iter().collect();
-        for &leaf in &leaves {
-            if !geometry.holds(leaf) {
-                return Err(LayoutError::OutOfWorld(leaf));
-            }
-            let mut up = leaf.parent();
-            while let Some(cell) = up {
-                layout.split.insert(cell);
-                up = cell.parent();
-            }
-        }
-        // Each split cell's quarters are split or leaves; each grid cell is one or the other;
-        // no leaf is also split.
+        let layout = Layout::implied(geometry, leaves.iter().copied())?;
+        // Each split cell's quarters are split or leaves; each grid cell is one or the other.
         let tiles = |cell: CellId| leaves.contains(&cell) != layout.split.contains(&cell);
         if let Some(bad) = geometry.cells().find(|c| !tiles(*c)) {
             return Err(LayoutError::NotATiling(bad));
@@ -128,6 +120,28 @@ impl Layout {
             return Err(LayoutError::NotATiling(bad));
         }
         Ok(layout)
+    }
+
+    /// The layout in which each of `cells` (an assignment table's keys, some of the world's
+    /// cells maybe missing: not assigned yet) is a leaf: the cells above them are split. Refused
+    /// if one of them lies in another.
+    pub fn implied(geometry: WorldGeometry, cells: impl IntoIterator<Item = CellId>) -> Result<Layout, LayoutError> {
+        let mut layout = Layout::new(geometry)?;
+        let cells: BTreeSet<CellId> = cells.into_iter().collect();
+        for &cell in &cells {
+            if !geometry.holds(cell) {
+                return Err(LayoutError::OutOfWorld(cell));
+            }
+            let mut up = cell.parent();
+            while let Some(above) = up {
+                layout.split.insert(above);
+                up = above.parent();
+            }
+        }
+        match cells.iter().find(|c| layout.split.contains(c)) {
+            Some(&both) => Err(LayoutError::NotATiling(both)),
+            None => Ok(layout),
+        }
     }
 
     pub fn geometry(&self) -> &WorldGeometry {
