@@ -97,7 +97,7 @@ pub struct Layout {
 impl Layout {
     /// The grid with no cell split.
     pub fn new(geometry: WorldGeometry) -> Result<Layout, LayoutError> {
-        if geometry.cell_tiles % (1 << MAX_DEPTH) != 0 {
+        if !geometry.cell_tiles.is_multiple_of(1 << MAX_DEPTH) {
             return Err(LayoutError::Indivisible(geometry.cell_tiles));
         }
         Ok(Layout { geometry, split: BTreeSet::new() })
