@@ -257,6 +257,12 @@ impl Policy {
         self.last_moved.insert(cell, now_ms);
     }
 
+    /// Starts the reshape cooldown of `cell` as if the policy had just split it or made it by a
+    /// merge (an operator's split or merge, or an earlier leader's).
+    pub fn hold_shape(&mut self, cell: CellId, at_ms: u64) {
+        self.shapes.hold(cell, at_ms);
+    }
+
     /// A leader that starts leading takes over the cooldowns of the migrations written before it
     /// (`moves`: cell, when, why; from the registry's event log), so that a cell one leader
     /// moved is not moved back by the next within its cooldown (the whole-cluster simulation

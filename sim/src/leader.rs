@@ -51,7 +51,8 @@ impl SimLeader {
         now_ms >= self.leaderless_until_ms
     }
 
-    /// One period: settles migrations, plans and writes the moves. The moves written.
+    /// One period: settles migrations, plans and writes the moves, then the splits and merges.
+    /// How many it wrote.
     pub fn period(
         &mut self,
         now_ms: u64,
@@ -72,18 +73,15 @@ impl SimLeader {
         let in_flight = self.in_flight.cells();
         let loads = &registry.loads;
         let layout = Layout::implied(*geometry, assignment.keys().copied()).expect("the simulated table is a layout");
-        let moves = self
-            .policy
-            .plan(&PolicyInput {
-                now_ms,
-                layout: &layout,
-                assignment: &assignment,
-                zones,
-                loads,
-                in_flight: &in_flight,
-            })
-            .moves;
-        for step in &moves {
+        let decisions = self.policy.plan(&PolicyInput {
+            now_ms,
+            layout: &layout,
+            assignment: &assignment,
+            zones,
+            loads,
+            in_flight: &in_flight,
+        });
+        for step in &decisions.moves {
             let epoch = registry.write(now_ms, step.cell, step.to, step.reason.clone(), self.term);
             if step.is_migration() {
                 self.in_flight.start(Migration {
@@ -96,7 +94,10 @@ impl SimLeader {
                 });
             }
         }
-        moves.len()
+        for reshape in &decisions.reshapes {
+            registry.reshape(now_ms, reshape, self.term);
+        }
+        decisions.moves.len() + decisions.reshapes.len()
     }
 
     pub fn cooldown_ms(&self) -> u64 {

@@ -31,7 +31,8 @@ struct Args {
     #[arg(long)]
     trace: bool,
     /// Run the 100-zone, 100,000-player model instead (players as moving loads), seed `--seed`
-    /// (default 1), and write its report (scale.json, scale.html) to `--out`.
+    /// (default 1), with split/merge and without, and write its report (scale.json, scale.html)
+    /// to `--out`.
     #[arg(long)]
     scale: bool,
     /// Where the scale run's report goes.
@@ -45,18 +46,22 @@ fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_writer(std::io::stderr).without_time().init();
     }
     if args.scale {
-        let run = mmo_sim::run_scale(mmo_sim::ScaleConfig::hundred_zones(args.seed.unwrap_or(1)));
-        let (json, html) = mmo_sim::report::write(&run, &args.out)?;
-        let calm = run.calm_after_rush_s.map_or("never".to_string(), |s| format!("{s} s after the rush began"));
-        writeln!(
-            std::io::stdout(),
-            "hottest zone's load {:.2}; every zone under the watermark again: {calm}; moves per minute {:.1} (max {}); report: {} {}",
-            run.max_load,
-            run.moves_per_minute_mean,
-            run.moves_per_minute_max,
-            json.display(),
-            html.display()
-        )?;
+        let seed = args.seed.unwrap_or(1);
+        let runs = mmo_sim::scale::Comparison::run(mmo_sim::ScaleConfig::hundred_zones(seed));
+        let (json, html) = mmo_sim::report::write(&runs, &args.out)?;
+        for (name, run) in [("with split/merge", &runs.with), ("without", &runs.without)] {
+            let calm = run.calm_after_rush_s.map_or("never".to_string(), |s| format!("{s} s after the rush began"));
+            writeln!(
+                std::io::stdout(),
+                "{name}: hottest zone's load {:.2}; every zone under the watermark again: {calm}; moves per minute {:.1} (max {}); {} splits, {} merges",
+                run.max_load,
+                run.moves_per_minute_mean,
+                run.moves_per_minute_max,
+                run.splits,
+                run.merges,
+            )?;
+        }
+        writeln!(std::io::stdout(), "report: {} {}", json.display(), html.display())?;
         return Ok(());
     }
     let seeds = match args.seed {

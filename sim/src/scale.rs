@@ -1,22 +1,27 @@
 //! The cluster at a scale no machine here runs (issue 17, part 3): 100 zones and 100,000
 //! players, under the real policy and migration bookkeeping ([`SimLeader`]) and the simulated
-//! registry. At this scale the players are modelled, not simulated: each cell holds a count of
-//! players, who step to a neighbouring cell now and then (wanderers) or, during a crowd event,
-//! walk cell by cell towards one place (rushers), and after it wander off again. A zone's load is
-//! its players per capacity (the entity term of `LoadReport::load`); a migration hands its cell
-//! over `migration_periods` after the write, and its receiver's next report lists it.
+//! registry. At this scale the players are modelled, not simulated: the world is cut into
+//! squares of the deepest quadtree level (a sixteenth of a cell), each holding a count of
+//! players, who step to a neighbouring square now and then (wanderers) or, during a crowd event,
+//! walk square by square to one cell and mill about in it (rushers, each followed on its own),
+//! and after it walk back to where they came from and wander again. A zone's load is its players per capacity (the entity term of `LoadReport::load`),
+//! summed over the cells of the layout it owns (cells, or quarters of split cells); a migration
+//! hands its cell over `migration_periods` after the write, and its receiver's next report
+//! lists it. A split or a merge stays with its zone and takes effect at once.
 //!
 //! What a run reports, per period: the largest true load of any zone, the zones above the high
-//! watermark, the moves written; and in all: how long after the rush began every zone was under
-//! the watermark again (if ever), and the moves per minute.
+//! watermark, the moves, splits and merges written, the cells of the layout; and in all: how
+//! long after the rush began every zone was under the watermark again (if ever), and the moves
+//! and reshapes per minute.
 
 use crate::leader::SimLeader;
 use crate::registry::SimRegistry;
 use mmo_cluster::{LoadReport, MoveReason};
 use mmo_coordinator::plan;
+use mmo_coordinator::policy::Reshape;
 use mmo_coordinator::policy::{PolicyConfig, ZoneState};
 use mmo_world::rng::SplitMix64;
-use mmo_world::{CellId, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Layout, WorldGeometry, ZoneId, MAX_DEPTH};
 use std::collections::BTreeMap;
 
 /// One period: 1 s.
@@ -36,10 +41,10 @@ pub struct ScaleConfig {
     pub rush_start: u64,
     pub rush_end: u64,
     pub rush_share: u32,
-    /// Per mille of a cell's wanderers that step to a neighbour each period.
+    /// Per mille of a square's wanderers that step to a neighbour each period.
     pub wander: u32,
-    /// Per mille of a cell's rushers that step one cell closer each period (a cell of 128
-    /// tiles at 8 tiles/s takes 16 s to cross).
+    /// Per mille of a square's rushers that step one square closer each period (a square of
+    /// 32 tiles at 8 tiles/s takes 4 s to cross).
     pub rush_step: u32,
     pub migration_periods: u64,
     pub policy: PolicyConfig,
@@ -59,11 +64,28 @@ impl ScaleConfig {
             rush_start: 120,
             rush_end: 300,
             rush_share: 500,
-            wander: 50,
-            rush_step: 62,
+            wander: 200,
+            rush_step: 250,
             migration_periods: 2,
             policy: PolicyConfig::default(),
         }
+    }
+}
+
+/// The same run with split/merge and without.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    pub with: ScaleRun,
+    pub without: ScaleRun,
+}
+
+impl Comparison {
+    /// Runs `config` with split/merge on, then off.
+    pub fn run(config: ScaleConfig) -> Comparison {
+        let with =
+            ScaleConfig { policy: PolicyConfig { split_merge: true, ..config.policy.clone() }, ..config.clone() };
+        let without = ScaleConfig { policy: PolicyConfig { split_merge: false, ..config.policy.clone() }, ..config };
+        Comparison { with: run_scale(with), without: run_scale(without) }
     }
 }
 
@@ -74,6 +96,10 @@ pub struct Period {
     pub max_load: f32,
     pub zones_over: u32,
     pub moves: u32,
+    pub splits: u32,
+    pub merges: u32,
+    /// Cells of the layout (the grid's, split ones counted by their leaves).
+    pub cells: u32,
     /// Players in the rush's target cell.
     pub crowd: u32,
 }
@@ -88,68 +114,126 @@ pub struct ScaleRun {
     pub calm_after_rush_s: Option<u64>,
     pub moves_per_minute_mean: f64,
     pub moves_per_minute_max: u32,
+    pub splits: u32,
+    pub merges: u32,
     pub max_load: f32,
     /// Players in the world at the end (as many as at the start).
     pub players_at_end: u32,
 }
 
+/// The players, by square of the deepest level.
 struct World {
-    geometry: WorldGeometry,
+    /// Squares across and down.
+    width: u16,
+    height: u16,
     wanderers: Vec<u32>,
+    /// Rushers per square (counted from `agents` each period).
     rushers: Vec<u32>,
+    agents: Vec<Rusher>,
+    /// The rush's target, in squares: first and last (inclusive).
+    rush: ((u16, u16), (u16, u16)),
 }
 
 impl World {
-    fn index(&self, cell: CellId) -> usize {
-        usize::from(cell.y) * usize::from(self.geometry.width_cells) + usize::from(cell.x)
+    fn new(geometry: &WorldGeometry, rush_cell: CellId) -> World {
+        let (width, height) = (geometry.width_cells << MAX_DEPTH, geometry.height_cells << MAX_DEPTH);
+        let squares = usize::from(width) * usize::from(height);
+        let side = 1 << MAX_DEPTH;
+        let first = (rush_cell.x << MAX_DEPTH, rush_cell.y << MAX_DEPTH);
+        World {
+            width,
+            height,
+            wanderers: vec![0; squares],
+            rushers: vec![0; squares],
+            agents: Vec::new(),
+            rush: (first, (first.0 + side - 1, first.1 + side - 1)),
+        }
     }
 
-    fn cell(&self, i: usize) -> CellId {
-        let w = usize::from(self.geometry.width_cells);
-        CellId::new((i % w) as u16, (i / w) as u16)
+    fn index(&self, x: u16, y: u16) -> usize {
+        usize::from(y) * usize::from(self.width) + usize::from(x)
     }
 
-    fn neighbours(&self, i: usize) -> Vec<usize> {
-        let c = self.cell(i);
-        let (w, h) = (self.geometry.width_cells, self.geometry.height_cells);
+    fn at(&self, i: usize) -> (u16, u16) {
+        let w = usize::from(self.width);
+        ((i % w) as u16, (i / w) as u16)
+    }
+
+    fn in_rush(&self, (x, y): (u16, u16)) -> bool {
+        let ((x0, y0), (x1, y1)) = self.rush;
+        (x0..=x1).contains(&x) && (y0..=y1).contains(&y)
+    }
+
+    /// The squares sharing an edge with square `i` (inside the rush's target only, for
+    /// `inside_rush`).
+    fn neighbours(&self, i: usize, inside_rush: bool) -> Vec<usize> {
+        let (x, y) = self.at(i);
         let mut out = Vec::with_capacity(4);
-        if c.x > 0 {
-            out.push(self.index(CellId::new(c.x - 1, c.y)));
+        let mut push = |nx: u16, ny: u16| {
+            if !inside_rush || self.in_rush((nx, ny)) {
+                out.push(self.index(nx, ny));
+            }
+        };
+        if x > 0 {
+            push(x - 1, y);
         }
-        if c.x + 1 < w {
-            out.push(self.index(CellId::new(c.x + 1, c.y)));
+        if x + 1 < self.width {
+            push(x + 1, y);
         }
-        if c.y > 0 {
-            out.push(self.index(CellId::new(c.x, c.y - 1)));
+        if y > 0 {
+            push(x, y - 1);
         }
-        if c.y + 1 < h {
-            out.push(self.index(CellId::new(c.x, c.y + 1)));
+        if y + 1 < self.height {
+            push(x, y + 1);
         }
         out
     }
 
-    /// The neighbour one step closer to `target`.
-    fn towards(&self, i: usize, target: CellId) -> usize {
-        let c = self.cell(i);
-        let step = |a: u16, b: u16| {
-            if a < b {
-                a + 1
-            } else if a > b {
-                a - 1
-            } else {
-                a
-            }
-        };
-        if c.x != target.x {
-            self.index(CellId::new(step(c.x, target.x), c.y))
+    /// The neighbour of square `i` one step closer to square `to` (across first).
+    fn towards(&self, i: usize, to: usize) -> usize {
+        let ((x, y), (tx, ty)) = (self.at(i), self.at(to));
+        let step = |a: u16, b: u16| if a < b { a + 1 } else { a - 1 };
+        if x != tx {
+            self.index(step(x, tx), y)
+        } else if y != ty {
+            self.index(x, step(y, ty))
         } else {
-            self.index(CellId::new(c.x, step(c.y, target.y)))
+            i
         }
+    }
+
+    /// The square of the rush's target nearest to square `i`.
+    fn nearest_in_rush(&self, i: usize) -> usize {
+        let ((x, y), ((x0, y0), (x1, y1))) = (self.at(i), self.rush);
+        self.index(x.clamp(x0, x1), y.clamp(y0, y1))
     }
 
     fn count(&self, i: usize) -> u32 {
         self.wanderers[i] + self.rushers[i]
     }
+
+    /// Players in `cell` (of any depth).
+    fn players_in(&self, cell: CellId) -> u32 {
+        let shift = MAX_DEPTH - cell.depth;
+        let side = 1u16 << shift;
+        let (x0, y0) = (cell.x << shift, cell.y << shift);
+        (y0..y0 + side)
+            .flat_map(|y| (x0..x0 + side).map(move |x| (x, y)))
+            .map(|(x, y)| self.count(self.index(x, y)))
+            .sum()
+    }
+
+    fn rush_crowd(&self) -> u32 {
+        let ((x0, y0), (x1, y1)) = self.rush;
+        (y0..=y1).flat_map(|y| (x0..=x1).map(move |x| (x, y))).map(|(x, y)| self.count(self.index(x, y))).sum()
+    }
+}
+
+/// A player of the rush, followed on its own: where it is, and the square it came from.
+#[derive(Clone, Copy, Debug)]
+struct Rusher {
+    at: usize,
+    home: usize,
 }
 
 /// `n * per_mille / 1000`, the remainder rounded up or down at random.
@@ -163,15 +247,15 @@ fn share(n: u32, per_mille: u32, rng: &mut SplitMix64) -> u32 {
 pub fn run_scale(config: ScaleConfig) -> ScaleRun {
     let mut rng = SplitMix64::new(config.seed);
     let geometry = config.geometry;
-    let cells = geometry.cell_count();
-    let mut world = World { geometry, wanderers: vec![0; cells], rushers: vec![0; cells] };
-    for _ in 0..config.players {
-        world.wanderers[rng.below(cells as u32) as usize] += 1;
-    }
     let rush_cell = CellId::new(
         rng.below(u32::from(geometry.width_cells)) as u16,
         rng.below(u32::from(geometry.height_cells)) as u16,
     );
+    let mut world = World::new(&geometry, rush_cell);
+    let squares = world.wanderers.len();
+    for _ in 0..config.players {
+        world.wanderers[rng.below(squares as u32) as usize] += 1;
+    }
     let ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
     let mut registry = SimRegistry::default();
     for (cell, zone) in plan::initial(&geometry, &ids) {
@@ -187,18 +271,13 @@ pub fn run_scale(config: ScaleConfig) -> ScaleRun {
     for p in 1..=config.periods {
         let now = p * PERIOD_MS;
         if p == config.rush_start {
-            for i in 0..cells {
+            for i in 0..squares {
                 let going = share(world.wanderers[i], config.rush_share, &mut rng);
                 world.wanderers[i] -= going;
-                world.rushers[i] += going;
+                world.agents.extend((0..going).map(|_| Rusher { at: i, home: i }));
             }
         }
-        if p == config.rush_end {
-            for i in 0..cells {
-                world.wanderers[i] += std::mem::take(&mut world.rushers[i]);
-            }
-        }
-        step_players(&mut world, &config, rush_cell, &mut rng);
+        step_players(&mut world, &config, p < config.rush_end, &mut rng);
         // Handovers due: the receiver simulates the cell from now on.
         handovers.retain(|&(due, cell, to)| {
             if due <= p {
@@ -210,47 +289,80 @@ pub fn run_scale(config: ScaleConfig) -> ScaleRun {
         let true_max = loads.values().map(LoadReport::load).fold(0.0f32, f32::max);
         let over = loads.values().filter(|r| r.load() > config.policy.high_watermark).count() as u32;
         registry.loads = loads;
-        let before = registry.written.len();
+        let (moves_before, reshapes_before) = (registry.written.len(), registry.reshaped.len());
         leader.period(now, &geometry, &states, &mut registry);
-        for w in &registry.written[before..] {
+        for w in &registry.written[moves_before..] {
             handovers.push((p + config.migration_periods, w.cell, w.to));
         }
-        let moves = (registry.written.len() - before) as u32;
+        let reshaped = &registry.reshaped[reshapes_before..];
+        for r in reshaped {
+            let (gone, made) = r.reshape.cells();
+            for cell in gone {
+                simulator.remove(&cell);
+            }
+            simulator.extend(made.into_iter().map(|c| (c, r.reshape.zone())));
+        }
+        let splits = reshaped.iter().filter(|r| matches!(r.reshape, Reshape::Split { .. })).count() as u32;
         periods.push(Period {
             at_s: p,
             max_load: true_max,
             zones_over: over,
-            moves,
-            crowd: world.count(world.index(rush_cell)),
+            moves: (registry.written.len() - moves_before) as u32,
+            splits,
+            merges: reshaped.len() as u32 - splits,
+            cells: registry.table.len() as u32,
+            crowd: world.rush_crowd(),
         });
     }
-    let players_at_end = (0..cells).map(|i| world.count(i)).sum();
+    debug_assert!(Layout::from_leaves(geometry, registry.table.keys().copied()).is_ok());
+    let players_at_end = (0..squares).map(|i| world.count(i)).sum();
     summarise(config, periods, rush_cell, players_at_end)
 }
 
-fn step_players(world: &mut World, config: &ScaleConfig, rush_cell: CellId, rng: &mut SplitMix64) {
-    let cells = world.wanderers.len();
+fn step_players(world: &mut World, config: &ScaleConfig, rushing: bool, rng: &mut SplitMix64) {
     let mut wanderers = world.wanderers.clone();
-    let mut rushers = world.rushers.clone();
-    for i in 0..cells {
+    for i in 0..world.wanderers.len() {
         let moving = share(world.wanderers[i], config.wander, rng);
-        if moving > 0 {
-            let near = world.neighbours(i);
-            let first = rng.below(near.len() as u32) as usize;
-            for k in 0..moving as usize {
-                wanderers[near[(first + k) % near.len()]] += 1;
-            }
-            wanderers[i] -= moving;
-        }
-        let target = world.index(rush_cell);
-        if i != target {
-            let stepping = share(world.rushers[i], config.rush_step, rng);
-            rushers[i] -= stepping;
-            rushers[world.towards(i, rush_cell)] += stepping;
-        }
+        scatter(&mut wanderers, i, moving, &world.neighbours(i, false), rng);
     }
+    let mut agents = std::mem::take(&mut world.agents);
+    let chance = |per_mille: u32, rng: &mut SplitMix64| rng.below(1000) < per_mille;
+    agents.retain_mut(|r| {
+        if !rushing && r.at == r.home {
+            wanderers[r.home] += 1; // home again: one of the wanderers
+            return false;
+        }
+        let target = if rushing { world.nearest_in_rush(r.at) } else { r.home };
+        if r.at != target {
+            if chance(config.rush_step, rng) {
+                r.at = world.towards(r.at, target);
+            }
+        } else if chance(config.wander, rng) {
+            // Arrived: it mills about the target cell.
+            let near = world.neighbours(r.at, true);
+            r.at = near[rng.below(near.len() as u32) as usize];
+        }
+        true
+    });
+    world.rushers.fill(0);
+    for r in &agents {
+        world.rushers[r.at] += 1;
+    }
+    world.agents = agents;
     world.wanderers = wanderers;
-    world.rushers = rushers;
+}
+
+/// Moves `moving` of the players counted at square `i` to the squares `near`, round robin from
+/// a random one.
+fn scatter(counts: &mut [u32], i: usize, moving: u32, near: &[usize], rng: &mut SplitMix64) {
+    if moving == 0 || near.is_empty() {
+        return;
+    }
+    let first = rng.below(near.len() as u32) as usize;
+    for k in 0..moving as usize {
+        counts[near[(first + k) % near.len()]] += 1;
+    }
+    counts[i] -= moving;
 }
 
 /// Each zone's report of the cells it simulates.
@@ -262,7 +374,7 @@ fn reports(
 ) -> BTreeMap<ZoneId, LoadReport> {
     let mut out: BTreeMap<ZoneId, LoadReport> = BTreeMap::new();
     for (&cell, &zone) in simulator {
-        let n = world.count(world.index(cell));
+        let n = world.players_in(cell);
         let r = out.entry(zone).or_insert_with(|| LoadReport {
             at_unix_ms: now,
             budget_ms: 50.0,
@@ -288,6 +400,8 @@ fn summarise(config: ScaleConfig, periods: Vec<Period>, rush_cell: CellId, playe
     ScaleRun {
         moves_per_minute_max: minutes.iter().copied().max().unwrap_or(0),
         max_load: periods.iter().map(|p| p.max_load).fold(0.0, f32::max),
+        splits: periods.iter().map(|p| p.splits).sum(),
+        merges: periods.iter().map(|p| p.merges).sum(),
         config,
         periods,
         rush_cell,
@@ -301,16 +415,40 @@ fn summarise(config: ScaleConfig, periods: Vec<Period>, rush_cell: CellId, playe
 mod tests {
     use super::*;
 
-    #[test]
-    fn players_are_neither_made_nor_lost_and_the_rush_gathers_a_crowd() {
-        let mut config = ScaleConfig::hundred_zones(3);
+    /// Ten zones, 10,000 players, a rush from period 20 to 150.
+    fn small(seed: u64) -> ScaleConfig {
+        let mut config = ScaleConfig::hundred_zones(seed);
         config.zones = 10;
         config.geometry = WorldGeometry { width_cells: 20, height_cells: 5, cell_tiles: 128 };
         config.players = 10_000;
         config.periods = 200;
         config.rush_start = 20;
         config.rush_end = 150;
-        let run = run_scale(config);
+        config
+    }
+
+    #[test]
+    fn splitting_the_crowded_cell_shares_it_and_its_quarters_merge_once_the_crowd_left() {
+        for seed in 1..=4 {
+            let mut config = small(seed);
+            config.periods = 400;
+            let runs = Comparison::run(config);
+            let (with, without) = (&runs.with, &runs.without);
+            eprintln!(
+                "seed {seed}: hottest zone with split/merge {:.2}, without {:.2}; {} splits, {} merges",
+                with.max_load, without.max_load, with.splits, with.merges
+            );
+            assert!(with.splits > 0 && without.splits == 0);
+            assert!(with.max_load + 0.2 < without.max_load, "sharing the crowded cell lowers the hottest zone's load");
+            assert_eq!(with.merges, with.splits, "every split cell merged back once the crowd left");
+            assert_eq!(with.periods.last().unwrap().cells, 100);
+            assert_eq!(with.players_at_end, 10_000);
+        }
+    }
+
+    #[test]
+    fn players_are_neither_made_nor_lost_and_the_rush_gathers_a_crowd() {
+        let run = run_scale(small(3));
         assert_eq!(run.players_at_end, 10_000);
         let before = run.periods[18].crowd;
         let during = run.periods[140].crowd;

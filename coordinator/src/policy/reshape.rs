@@ -36,6 +36,21 @@ impl Reshape {
             Reshape::Split { cell, .. } | Reshape::Merge { cell, .. } => *cell,
         }
     }
+
+    /// The zone that owns the cells before and after.
+    pub fn zone(&self) -> ZoneId {
+        match self {
+            Reshape::Split { zone, .. } | Reshape::Merge { zone, .. } => *zone,
+        }
+    }
+
+    /// The cells it replaces, and the cells it makes.
+    pub fn cells(&self) -> (Vec<CellId>, Vec<CellId>) {
+        match *self {
+            Reshape::Split { cell, .. } => (vec![cell], cell.quarters().to_vec()),
+            Reshape::Merge { cell, .. } => (cell.quarters().to_vec(), vec![cell]),
+        }
+    }
 }
 
 /// What step 5 remembers between periods.
