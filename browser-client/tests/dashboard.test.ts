@@ -71,6 +71,10 @@ describe('dashboard model', () => {
     expect(moved).toBe('cell 2.1: zone 2 -> zone 3 (epoch 40): hotspot (load 0.90 -> neighbour at 0.30)');
     expect(describeEvent({ at_unix_ms: 0, kind: 'zone_died', zone: 4 })).toContain('zone 4 died');
     expect(describeEvent({ at_unix_ms: 0, kind: 'leader_elected', leader: 'b', epoch: 9 })).toBe('b elected leader (epoch 9)');
+    const split = { at_unix_ms: 0, kind: 'cell_split', cell: { x: 2, y: 1, depth: 0 }, zone: 3, epoch: 40, load: 0.512 } as const;
+    expect(describeEvent(split)).toBe('cell 2.1 split into quarters, kept by zone 3 (load 0.51, epoch 40)');
+    const merged = { ...split, kind: 'cells_merged', cell: { x: 5, y: 3, depth: 1 } } as const;
+    expect(describeEvent(merged)).toContain('quarters of cell 5.3/1 merged back in zone 3');
     expect(reasonText({ type: 'drain' })).toContain('draining');
   });
 });

@@ -17,7 +17,7 @@
 //! watch channel ([`Election::role`]). Nothing is spawned: the caller drives `run`.
 
 use mmo_cluster::etcd::{EtcdRegistry, LeaderGuard};
-use mmo_cluster::{Event, EventKind, LeaseId, Registry, RegistryError};
+use mmo_cluster::{Event, EventKind, LeaseId, Registry, RegistryError, Reshaping};
 use mmo_world::{unix_ms, CellId, Epoch, ZoneId};
 use std::convert::Infallible;
 use std::fmt;
@@ -268,6 +268,20 @@ impl Election {
         zone: ZoneId,
     ) -> Result<Epoch, ElectionError> {
         match self.registry.assign_guarded(cell, zone, &leadership.guard).await {
+            Ok(epoch) => Ok(epoch),
+            Err(RegistryError::NotLeader { .. }) => Err(ElectionError::NotLeader),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Writes a split or a merge if `leadership` still holds (see
+    /// [`EtcdRegistry::reshape_guarded`](mmo_cluster::etcd::EtcdRegistry::reshape_guarded)).
+    pub async fn reshape_as_leader(
+        &self,
+        leadership: &Leadership,
+        reshaping: &Reshaping,
+    ) -> Result<Epoch, ElectionError> {
+        match self.registry.reshape_guarded(reshaping, Some(&leadership.guard)).await {
             Ok(epoch) => Ok(epoch),
             Err(RegistryError::NotLeader { .. }) => Err(ElectionError::NotLeader),
             Err(error) => Err(error.into()),

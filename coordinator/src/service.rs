@@ -14,9 +14,9 @@
 use crate::election::LeaderInfo;
 use crate::flight::InFlight;
 use crate::plan::{self, MoveRefused};
-use crate::policy::{CellMove, Policy, PolicyConfig, PolicyInput, ZoneState};
+use crate::policy::{CellMove, Policy, PolicyConfig, PolicyInput, Reshape, ZoneState};
 use crate::writer::{CellWriter, WriteError};
-use mmo_cluster::{Event, EventKind, LoadReport, MoveReason, Registry, RegistryError, ZoneInfo};
+use mmo_cluster::{Event, EventKind, LoadReport, MoveReason, Registry, RegistryError, Reshaping, ZoneInfo};
 use mmo_world::{unix_ms, CellId, Epoch, Layout, WorldGeometry, ZoneId};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -255,6 +255,11 @@ impl<R: Registry> Coordinator<R> {
                     _ => None,
                 });
                 self.policy.recall(moves, unix_ms());
+                for e in &events {
+                    if let EventKind::CellSplit { cell, .. } | EventKind::CellsMerged { cell, .. } = &e.kind {
+                        self.policy.hold_shape(*cell, e.at_unix_ms);
+                    }
+                }
             }
             Err(error) => warn!(%error, "cannot read the event log: earlier leaders' cooldowns are not known"),
         }
@@ -302,9 +307,13 @@ impl<R: Registry> Coordinator<R> {
                 loads: &view.loads,
                 in_flight: &in_flight,
             };
-            for step in self.policy.plan(&input).moves {
+            let decisions = self.policy.plan(&input);
+            for step in decisions.moves {
                 let migration = step.is_migration();
                 self.apply(writer, step, migration, now).await?;
+            }
+            for reshape in decisions.reshapes {
+                self.reshape(writer, &reshape, now).await?;
             }
         }
         self.publish_status(now);
@@ -345,6 +354,33 @@ impl<R: Registry> Coordinator<R> {
         let kind = EventKind::CellMoved { cell: step.cell, from: step.from, to: step.to, epoch, reason: step.reason };
         self.log(kind, now).await;
         Ok(epoch)
+    }
+
+    /// Writes a split or a merge and logs it. A cell moved meanwhile (the write refused) is
+    /// left for the next period.
+    async fn reshape<W: CellWriter>(&mut self, writer: &W, reshape: &Reshape, now: u64) -> Result<(), ServiceError> {
+        let (cell, zone) = (reshape.cell(), reshape.zone());
+        let reshaping = match reshape {
+            Reshape::Split { .. } => Reshaping::split(cell, zone),
+            Reshape::Merge { .. } => Reshaping::merge(cell, zone),
+        };
+        let epoch = match writer.reshape(&reshaping).await {
+            Ok(epoch) => epoch,
+            Err(WriteError::Registry(RegistryError::NotOwned { cell: moved, .. })) => {
+                warn!(%cell, %zone, %moved, "not reshaped: a cell moved meanwhile");
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let kind = match *reshape {
+            Reshape::Split { load, .. } => EventKind::CellSplit { cell, zone, epoch, load },
+            Reshape::Merge { load, .. } => EventKind::CellsMerged { cell, zone, epoch, load },
+        };
+        let name = if matches!(reshape, Reshape::Split { .. }) { "split" } else { "merge" };
+        info!(%cell, %zone, %epoch, ?reshape, "cells reshaped");
+        metrics::counter!("mmo_coordinator_reshapes_total", "kind" => name).increment(1);
+        self.log(kind, now).await;
+        Ok(())
     }
 
     async fn handle<W: CellWriter>(&mut self, writer: &W, request: Request) -> Result<(), ServiceError> {

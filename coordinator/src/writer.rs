@@ -3,7 +3,7 @@
 //! leader key on etcd, so a deposed leader cannot write).
 
 use crate::election::{Election, ElectionError, Leadership};
-use mmo_cluster::{Registry, RegistryError};
+use mmo_cluster::{Registry, RegistryError, Reshaping};
 use mmo_world::{CellId, Epoch, ZoneId};
 use std::future::Future;
 use std::sync::Arc;
@@ -43,6 +43,9 @@ pub trait CellWriter: Send + Sync {
         to: ZoneId,
         migration: bool,
     ) -> impl Future<Output = Result<Epoch, WriteError>> + Send;
+
+    /// Writes a split or a merge; returns the new cells' epoch.
+    fn reshape(&self, reshaping: &Reshaping) -> impl Future<Output = Result<Epoch, WriteError>> + Send;
 }
 
 /// Plain registry writes: the local world's sole coordinator and tests. Zones learn the new
@@ -69,6 +72,10 @@ impl<R: Registry> CellWriter for RegistryWriter<R> {
         let epoch = self.registry.assign(cell, to).await?;
         info!(%cell, ?from, %to, %epoch, migration, "cell assigned");
         Ok(epoch)
+    }
+
+    async fn reshape(&self, reshaping: &Reshaping) -> Result<Epoch, WriteError> {
+        Ok(self.registry.reshape(reshaping).await?)
     }
 }
 
@@ -97,5 +104,9 @@ impl CellWriter for LeaderWriter<'_> {
         let epoch = self.election.assign_as_leader(&self.leadership, cell, to).await?;
         info!(%cell, ?from, %to, %epoch, migration, leader_epoch = %self.leadership.epoch(), "cell assigned as leader");
         Ok(epoch)
+    }
+
+    async fn reshape(&self, reshaping: &Reshaping) -> Result<Epoch, WriteError> {
+        Ok(self.election.reshape_as_leader(&self.leadership, reshaping).await?)
     }
 }

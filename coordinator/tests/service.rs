@@ -24,6 +24,10 @@ struct World {
 impl World {
     /// `zones` registered (TTL `ttl`), the world split among the first `owners` of them.
     async fn start(zones: &[(u32, Duration)], owners: usize) -> World {
+        World::start_with(zones, owners, PolicyConfig { max_in_flight: 2, ..PolicyConfig::default() }).await
+    }
+
+    async fn start_with(zones: &[(u32, Duration)], owners: usize, policy: PolicyConfig) -> World {
         let registry = Arc::new(MemoryRegistry::default());
         let mut leases = BTreeMap::new();
         for &(id, ttl) in zones {
@@ -39,7 +43,7 @@ impl World {
         mmo_coordinator::assign_world(registry.as_ref(), &GEOMETRY, &ids).await.unwrap();
         let config = ServiceConfig {
             period: Duration::from_millis(10),
-            policy: PolicyConfig { max_in_flight: 2, ..PolicyConfig::default() },
+            policy,
             ..ServiceConfig::new(GEOMETRY)
         };
         let (coordinator, handle) = Coordinator::new(registry.clone(), config);
@@ -163,6 +167,45 @@ async fn a_new_zone_takes_a_share_of_the_cells() {
     let moves = world.moves().await;
     assert!(moves.iter().all(|m| m.3 == MoveReason::NewZone && m.2 == ZoneId(3)), "{moves:?}");
     assert!(world.logged(&EventKind::ZoneJoined { zone: ZoneId(3) }).await);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crowded_cell_is_split_in_one_write_and_the_split_is_logged() {
+    let policy = PolicyConfig { split_merge: true, ..PolicyConfig::default() };
+    let mut world = World::start_with(&[(1, LONG)], 1, policy).await;
+    let hot = CellId::new(1, 0);
+    let mut watch = world.registry.watch();
+    for _ in 0..20 {
+        // 80 entities in the hot cell (or its quarters), 3 in each other cell.
+        let table = world.registry.assignments();
+        let cells: BTreeMap<CellId, u32> =
+            table.keys().map(|c| (*c, if hot.covers(*c) { 80 >> (2 * c.depth) } else { 3 })).collect();
+        let report = LoadReport {
+            at_unix_ms: unix_ms(),
+            tick_time_ms_p99: 5.0,
+            budget_ms: 50.0,
+            entities: cells.values().sum(),
+            entities_per_cell: cells,
+            capacity: 100,
+        };
+        world.registry.report_load(&world.leases[&ZoneId(1)], report).await.unwrap();
+        world.coordinator.step(&world.writer).await.unwrap();
+        // Every table anyone sees holds the hot cell or all four of its quarters.
+        let seen = watch.borrow_and_update().clone();
+        assert!(seen.contains_key(&hot) != hot.quarters().iter().all(|q| seen.contains_key(q)), "{seen:?}");
+    }
+    let owners = world.owners();
+    assert!(!owners.contains_key(&hot));
+    assert!(hot.quarters().iter().all(|q| owners.get(q) == Some(&ZoneId(1))), "its zone keeps the quarters: {owners:?}");
+    assert!(owners.keys().all(|c| c.depth <= 1), "the quarters (20 entities each) are not split again");
+    let events = world.registry.events(100).await.unwrap();
+    let split = events.iter().find_map(|e| match &e.kind {
+        EventKind::CellSplit { cell, zone, load, .. } => Some((*cell, *zone, *load)),
+        _ => None,
+    });
+    let (cell, zone, load) = split.expect("the split is in the decision log");
+    assert_eq!((cell, zone), (hot, ZoneId(1)));
+    assert!(load > 0.5, "the cell's own load is logged: {load}");
 }
 
 #[tokio::test]

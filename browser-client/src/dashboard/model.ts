@@ -48,7 +48,7 @@ export interface WorldState {
 
 export type MoveReason =
   | { type: 'hotspot'; from_load: number; to_load: number }
-  | { type: 'new_zone' | 'drain' | 'zone_dead' | 'unowned' | 'manual' };
+  | { type: 'new_zone' | 'drain' | 'zone_dead' | 'unowned' | 'manual' | 'gather' };
 
 interface CellId {
   x: number;
@@ -61,6 +61,7 @@ export type LoggedEvent = { at_unix_ms: number } & (
   | { kind: 'cell_moved'; cell: CellId; from: number | null; to: number; epoch: number; reason: MoveReason }
   | { kind: 'zone_joined' | 'zone_died' | 'drain_started' | 'drain_finished'; zone: number }
   | { kind: 'leader_elected'; leader: string; epoch: number }
+  | { kind: 'cell_split' | 'cells_merged'; cell: CellId; zone: number; epoch: number; load: number }
 );
 
 /** A zone's colour: hues spread by the golden angle so neighbouring ids differ clearly. */
@@ -125,16 +126,21 @@ export function reasonText(reason: MoveReason): string {
       return 'it had no owner';
     case 'manual':
       return 'moved by an operator';
+    case 'gather':
+      return 'its sibling quarters are cool: gathered to merge';
   }
 }
 
 const zoneName = (z: number | null): string => (z === null ? 'nobody' : `zone ${z}`);
 
+/** `x.y` for a cell of the grid, `x.y/depth` for a quarter (as the servers print cells). */
+export const cellName = (c: CellId): string => (c.depth === 0 ? `${c.x}.${c.y}` : `${c.x}.${c.y}/${c.depth}`);
+
 /** One line of the event log. */
 export function describeEvent(event: LoggedEvent): string {
   switch (event.kind) {
     case 'cell_moved':
-      return `cell ${event.cell.x}.${event.cell.y}: ${zoneName(event.from)} -> ${zoneName(event.to)} (epoch ${event.epoch}): ${reasonText(event.reason)}`;
+      return `cell ${cellName(event.cell)}: ${zoneName(event.from)} -> ${zoneName(event.to)} (epoch ${event.epoch}): ${reasonText(event.reason)}`;
     case 'zone_joined':
       return `zone ${event.zone} joined`;
     case 'zone_died':
@@ -145,6 +151,10 @@ export function describeEvent(event: LoggedEvent): string {
       return `zone ${event.zone} finished draining`;
     case 'leader_elected':
       return `${event.leader} elected leader (epoch ${event.epoch})`;
+    case 'cell_split':
+      return `cell ${cellName(event.cell)} split into quarters, kept by zone ${event.zone} (load ${event.load.toFixed(2)}, epoch ${event.epoch})`;
+    case 'cells_merged':
+      return `quarters of cell ${cellName(event.cell)} merged back in zone ${event.zone} (load ${event.load.toFixed(2)}, epoch ${event.epoch})`;
   }
 }
 

@@ -36,5 +36,5 @@ pub use memory::MemoryRegistry;
 pub use records::{CertHash, Event, EventKind, GatewayInfo, LoadReport, MoveReason, ZoneInfo};
 pub use registry::{
     register_after_previous_run, Assignment, AssignmentTable, Lease, LeaseId, LeaseValidity, Member, Registry,
-    RegistryError,
+    RegistryError, Reshaping,
 };

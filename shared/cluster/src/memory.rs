@@ -2,7 +2,7 @@
 //! clock (so paused-clock tests can advance it); expired entries are dropped when read.
 
 use crate::records::{Event, GatewayInfo, LoadReport, ZoneInfo};
-use crate::registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError};
+use crate::registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError, Reshaping};
 use mmo_world::{CellId, Epoch, GatewayId, ZoneId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::convert::Infallible;
@@ -74,6 +74,26 @@ impl Registry for MemoryRegistry {
         let epoch = Epoch(state.revision);
         self.table.send_modify(|table| {
             Arc::make_mut(table).insert(cell, Assignment { zone, epoch });
+        });
+        Ok(epoch)
+    }
+
+    async fn reshape(&self, reshaping: &Reshaping) -> Result<Epoch, RegistryError> {
+        let mut state = self.state();
+        let table = self.table.borrow().clone();
+        if let Some(&cell) = reshaping.gone.iter().find(|c| table.get(c).is_none_or(|a| a.zone != reshaping.zone)) {
+            return Err(RegistryError::NotOwned { cell, zone: reshaping.zone });
+        }
+        state.revision += 1;
+        let epoch = Epoch(state.revision);
+        self.table.send_modify(|table| {
+            let table = Arc::make_mut(table);
+            for cell in &reshaping.gone {
+                table.remove(cell);
+            }
+            for &cell in &reshaping.made {
+                table.insert(cell, Assignment { zone: reshaping.zone, epoch });
+            }
         });
         Ok(epoch)
     }

@@ -206,12 +206,44 @@ pub struct Event {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EventKind {
-    CellMoved { cell: CellId, from: Option<ZoneId>, to: ZoneId, epoch: Epoch, reason: MoveReason },
-    ZoneJoined { zone: ZoneId },
-    ZoneDied { zone: ZoneId },
-    DrainStarted { zone: ZoneId },
-    DrainFinished { zone: ZoneId },
-    LeaderElected { leader: String, epoch: Epoch },
+    CellMoved {
+        cell: CellId,
+        from: Option<ZoneId>,
+        to: ZoneId,
+        epoch: Epoch,
+        reason: MoveReason,
+    },
+    ZoneJoined {
+        zone: ZoneId,
+    },
+    ZoneDied {
+        zone: ZoneId,
+    },
+    DrainStarted {
+        zone: ZoneId,
+    },
+    DrainFinished {
+        zone: ZoneId,
+    },
+    LeaderElected {
+        leader: String,
+        epoch: Epoch,
+    },
+    /// A cell was split into its quarters, which its zone keeps (`load`: the cell's, as the
+    /// policy estimated it; 0 for an operator's split).
+    CellSplit {
+        cell: CellId,
+        zone: ZoneId,
+        epoch: Epoch,
+        load: f32,
+    },
+    /// Four quarters owned by one zone were merged back into `cell`.
+    CellsMerged {
+        cell: CellId,
+        zone: ZoneId,
+        epoch: Epoch,
+        load: f32,
+    },
 }
 
 #[cfg(test)]

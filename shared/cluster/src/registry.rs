@@ -155,6 +155,32 @@ pub enum RegistryError {
     /// A stored value could not be read back.
     #[error("malformed value at {key}: {reason}")]
     Malformed { key: String, reason: String },
+    /// A split or a merge found a cell it replaces not owned by its zone (moved meanwhile):
+    /// nothing was written.
+    #[error("{cell} is not owned by {zone}: nothing reshaped")]
+    NotOwned { cell: CellId, zone: ZoneId },
+}
+
+/// A split or a merge as the registry writes it: the cells `gone`, all owned by `zone`, are
+/// replaced by the cells `made`, owned by `zone`, in one write (one epoch), so that everyone
+/// following the table sees the old cells or the new ones, never both or neither.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reshaping {
+    pub gone: Vec<CellId>,
+    pub made: Vec<CellId>,
+    pub zone: ZoneId,
+}
+
+impl Reshaping {
+    /// `cell` split into its quarters.
+    pub fn split(cell: CellId, zone: ZoneId) -> Self {
+        Reshaping { gone: vec![cell], made: cell.quarters().to_vec(), zone }
+    }
+
+    /// The quarters of `cell` merged back into it.
+    pub fn merge(cell: CellId, zone: ZoneId) -> Self {
+        Reshaping { gone: cell.quarters().to_vec(), made: vec![cell], zone }
+    }
 }
 
 /// Registers a member with `register`, waiting while its previous run still holds the
@@ -188,6 +214,10 @@ pub trait Registry: Send + Sync {
     /// single coordinator and tests. Elected coordinators write through a guarded transaction
     /// instead ([`EtcdRegistry::assign_guarded`](crate::etcd::EtcdRegistry::assign_guarded)).
     fn assign(&self, cell: CellId, zone: ZoneId) -> impl Future<Output = Result<Epoch, RegistryError>> + Send;
+    /// Writes a split or a merge (see [`Reshaping`]) if every cell it replaces is still owned by
+    /// its zone ([`RegistryError::NotOwned`] otherwise); returns the new cells' epoch.
+    /// Unguarded, as [`Registry::assign`].
+    fn reshape(&self, reshaping: &Reshaping) -> impl Future<Output = Result<Epoch, RegistryError>> + Send;
     /// The current table.
     fn assignments(&self) -> AssignmentTable;
     /// Follows the table as it changes.

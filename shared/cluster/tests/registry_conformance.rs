@@ -7,7 +7,8 @@
 
 use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::{
-    CertHash, Event, EventKind, GatewayInfo, LoadReport, Member, MoveReason, Registry, RegistryError, ZoneInfo,
+    Assignment, AssignmentTable, CertHash, Event, EventKind, GatewayInfo, LoadReport, Member, MoveReason, Registry,
+    RegistryError, Reshaping, ZoneInfo,
 };
 use mmo_world::{CellId, Epoch, GatewayId, ZoneId};
 use std::collections::BTreeMap;
@@ -216,6 +217,40 @@ mod suite {
         assert!(b.events(0).await.unwrap().is_empty());
     }
 
+    pub async fn a_split_and_a_merge_replace_cells_in_one_write<R: Registry>(a: &R, b: &R) {
+        let (cell, other) = (CellId::new(1, 0), CellId::new(0, 0));
+        let quarters = cell.quarters();
+        a.assign(cell, ZoneId(1)).await.unwrap();
+        a.assign(other, ZoneId(2)).await.unwrap();
+        let mut watch = b.watch();
+        watch.borrow_and_update();
+        // Every table the other handle sees holds the cell or its four quarters, never both or neither.
+        let whole = |t: &AssignmentTable| {
+            let parts = quarters.iter().filter(|q| t.contains_key(q)).count();
+            assert!(
+                t.contains_key(&cell) != (parts == 4) && (parts == 0 || parts == 4),
+                "a half-written reshape: {t:?}"
+            );
+            t.contains_key(&cell)
+        };
+        let refused = a.reshape(&Reshaping::split(cell, ZoneId(2))).await;
+        assert!(matches!(refused, Err(RegistryError::NotOwned { zone: ZoneId(2), .. })), "{refused:?}");
+        let split = a.reshape(&Reshaping::split(cell, ZoneId(1))).await.unwrap();
+        let seen = timeout(Duration::from_secs(5), watch.wait_for(|t| !whole(t))).await.unwrap().unwrap().clone();
+        assert!(quarters.iter().all(|q| seen[q] == Assignment { zone: ZoneId(1), epoch: split }), "{seen:?}");
+        assert_eq!(seen[&other].zone, ZoneId(2));
+        // A quarter moved away: the zone cannot merge them.
+        a.assign(quarters[2], ZoneId(2)).await.unwrap();
+        let refused = a.reshape(&Reshaping::merge(cell, ZoneId(1))).await;
+        assert!(matches!(refused, Err(RegistryError::NotOwned { .. })), "{refused:?}");
+        a.assign(quarters[2], ZoneId(1)).await.unwrap();
+        let merged = a.reshape(&Reshaping::merge(cell, ZoneId(1))).await.unwrap();
+        let seen = timeout(Duration::from_secs(5), watch.wait_for(|t| whole(t))).await.unwrap().unwrap().clone();
+        assert_eq!(seen[&cell], Assignment { zone: ZoneId(1), epoch: merged });
+        assert_eq!(seen.len(), 2);
+        assert_eq!(a.assignments().len(), 2);
+    }
+
     pub async fn drain_marks_are_kept_until_cleared<R: Registry>(a: &R, b: &R) {
         a.set_draining(ZoneId(4), true).await.unwrap();
         a.set_draining(ZoneId(6), true).await.unwrap();
@@ -275,4 +310,5 @@ conformance!(
     a_gateway_marks_only_its_own_record_draining,
     events_come_back_in_order_and_limited,
     drain_marks_are_kept_until_cleared,
+    a_split_and_a_merge_replace_cells_in_one_write,
 );

@@ -14,7 +14,7 @@ pub use follow::AssignmentFollower;
 pub use keys::Keys;
 
 use crate::records::{Event, GatewayInfo, LoadReport, ZoneInfo};
-use crate::registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError};
+use crate::registry::{Assignment, AssignmentTable, Lease, LeaseId, Member, Registry, RegistryError, Reshaping};
 use etcd_client::{
     Client, Compare, CompareOp, ConnectOptions, GetOptions, PutOptions, SortOrder, SortTarget, Txn, TxnOp,
 };
@@ -217,6 +217,64 @@ impl EtcdRegistry {
         Ok(epoch)
     }
 
+    /// Writes a split or a merge (see [`Reshaping`]) in one transaction, if every cell it
+    /// replaces is still owned by its zone and, with a `guard`, this replica still leads.
+    pub async fn reshape_guarded(
+        &self,
+        reshaping: &Reshaping,
+        guard: Option<&LeaderGuard>,
+    ) -> Result<Epoch, RegistryError> {
+        let value = to_json(&CellRecord { zone: reshaping.zone })?;
+        let mut compares: Vec<Compare> = reshaping
+            .gone
+            .iter()
+            .map(|c| Compare::value(self.keys().cell(*c), CompareOp::Equal, value.clone()))
+            .collect();
+        if let Some(guard) = guard {
+            compares.push(Compare::create_revision(guard.key.as_str(), CompareOp::Equal, guard.create_revision));
+        }
+        let ops = reshaping
+            .gone
+            .iter()
+            .map(|c| TxnOp::delete(self.keys().cell(*c), None))
+            .chain(reshaping.made.iter().map(|c| TxnOp::put(self.keys().cell(*c), value.clone(), None)))
+            .collect::<Vec<_>>();
+        let mut client = self.client();
+        let response = self.call(client.txn(Txn::new().when(compares).and_then(ops))).await?;
+        if !response.succeeded() {
+            if let Some(guard) = guard {
+                if !self.still_leads(guard).await? {
+                    return Err(RegistryError::NotLeader { key: guard.key.clone() });
+                }
+            }
+            let table = self.assignments();
+            let cell = *reshaping
+                .gone
+                .iter()
+                .find(|c| table.get(c).is_none_or(|a| a.zone != reshaping.zone))
+                .unwrap_or(&reshaping.gone[0]);
+            return Err(RegistryError::NotOwned { cell, zone: reshaping.zone });
+        }
+        let epoch = header_epoch(response.header())?;
+        let revision = i64::try_from(epoch.0).unwrap_or(i64::MAX);
+        let changes = reshaping
+            .gone
+            .iter()
+            .map(|c| Change::Delete(*c, revision))
+            .chain(reshaping.made.iter().map(|c| Change::Put(*c, Assignment { zone: reshaping.zone, epoch })))
+            .collect();
+        self.inner.apply(changes, None);
+        info!(gone = ?reshaping.gone, made = ?reshaping.made, zone = %reshaping.zone, %epoch, "cells reshaped");
+        Ok(epoch)
+    }
+
+    /// Whether the leader key `guard` names is still the one this replica created.
+    async fn still_leads(&self, guard: &LeaderGuard) -> Result<bool, RegistryError> {
+        let mut client = self.client();
+        let response = self.call(client.get(guard.key.as_str(), None)).await?;
+        Ok(response.kvs().first().is_some_and(|kv| kv.create_revision() == guard.create_revision))
+    }
+
     /// Puts `value` under `key` only if the key does not exist; returns whether it did not.
     async fn create(&self, key: String, value: String, lease: LeaseId) -> Result<bool, RegistryError> {
         let txn = Txn::new().when([Compare::version(key.as_str(), CompareOp::Equal, 0)]).and_then([TxnOp::put(
@@ -283,6 +341,10 @@ impl Registry for EtcdRegistry {
         self.inner.apply(vec![Change::Put(cell, Assignment { zone, epoch })], None);
         debug!(%cell, %zone, %epoch, "cell assigned");
         Ok(epoch)
+    }
+
+    async fn reshape(&self, reshaping: &Reshaping) -> Result<Epoch, RegistryError> {
+        self.reshape_guarded(reshaping, None).await
     }
 
     fn assignments(&self) -> AssignmentTable {
