@@ -226,6 +226,15 @@ impl Layout {
         }
     }
 
+    /// The cells of the layout within one grid cell's width of `cell` (any cell, of any depth),
+    /// `cell`'s own among them: for a cell of the grid in a grid with nothing split, the cell and
+    /// its up to 8 neighbours ([`WorldGeometry::neighbourhood`]); for a quarter, as far around.
+    pub fn around(&self, cell: CellId) -> Vec<CellId> {
+        let (origin, size) = self.geometry.cell_square(cell);
+        let reach = i32::from(self.geometry.cell_tiles);
+        self.cells_in_rect(origin - IVec2::splat(reach), origin + IVec2::splat(size - 1 + reach))
+    }
+
     /// The cells sharing an edge with `cell` (a cell of the layout), in cell order.
     pub fn edge_neighbours(&self, cell: CellId) -> Vec<CellId> {
         let (origin, size) = self.geometry.cell_square(cell);
@@ -335,6 +344,26 @@ mod tests {
         // The whole cell left of the split one borders two of its quarters.
         assert_eq!(layout.edge_neighbours(CellId::new(0, 0)), sorted(vec![CellId::new(0, 1), q[0], q[2]]));
         assert_eq!(layout.edge_neighbours(q[3]), sorted(vec![CellId::new(2, 0), CellId::new(1, 1), q[1], q[2]]));
+    }
+
+    #[test]
+    fn around_a_cell_is_its_neighbourhood_and_around_a_quarter_reaches_as_far() {
+        let g = world();
+        let mut layout = Layout::new(g).unwrap();
+        for c in g.cells() {
+            assert_eq!(layout.around(c), g.neighbourhood(c));
+        }
+        let q = layout.split(CellId::new(1, 0)).unwrap();
+        // Around the split cell's top-left quarter (tiles 128..191 across, 0..63 down): one
+        // cell's width each way reaches cells 0 and 2 of both rows, the cell below, and every
+        // quarter.
+        let mut around = layout.around(q[0]);
+        around.sort();
+        let mut expected =
+            vec![CellId::new(0, 0), CellId::new(0, 1), CellId::new(1, 1), CellId::new(2, 0), CellId::new(2, 1)];
+        expected.extend(q);
+        expected.sort();
+        assert_eq!(around, expected);
     }
 
     #[test]
