@@ -41,11 +41,7 @@ impl World {
         }
         let ids: Vec<ZoneId> = zones.iter().take(owners).map(|(id, _)| ZoneId(*id)).collect();
         mmo_coordinator::assign_world(registry.as_ref(), &GEOMETRY, &ids).await.unwrap();
-        let config = ServiceConfig {
-            period: Duration::from_millis(10),
-            policy,
-            ..ServiceConfig::new(GEOMETRY)
-        };
+        let config = ServiceConfig { period: Duration::from_millis(10), policy, ..ServiceConfig::new(GEOMETRY) };
         let (coordinator, handle) = Coordinator::new(registry.clone(), config);
         let writer = RegistryWriter::new(registry.clone());
         World { registry, leases, coordinator, writer, handle }
@@ -196,7 +192,10 @@ async fn a_crowded_cell_is_split_in_one_write_and_the_split_is_logged() {
     }
     let owners = world.owners();
     assert!(!owners.contains_key(&hot));
-    assert!(hot.quarters().iter().all(|q| owners.get(q) == Some(&ZoneId(1))), "its zone keeps the quarters: {owners:?}");
+    assert!(
+        hot.quarters().iter().all(|q| owners.get(q) == Some(&ZoneId(1))),
+        "its zone keeps the quarters: {owners:?}"
+    );
     assert!(owners.keys().all(|c| c.depth <= 1), "the quarters (20 entities each) are not split again");
     let events = world.registry.events(100).await.unwrap();
     let split = events.iter().find_map(|e| match &e.kind {

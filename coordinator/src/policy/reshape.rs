@@ -4,7 +4,8 @@
 //! - **Split.** A cell whose own load is at least `split_load` while its zone is hot (above the
 //!   high watermark for `sustain_periods`), for `sustain_periods` in a row, is split into its
 //!   four quarters, which its zone keeps; hotspot relief (step 4) then moves quarters to cooler
-//!   neighbours as it moves any cell. Not past [`MAX_DEPTH`], not a cell in flight or moved this
+//!   neighbours as it moves any cell. Not past the deepest level
+//!   ([`mmo_world::MAX_DEPTH`]), not a cell in flight or moved this
 //!   period, not within `cell_cooldown_ms` of the merge that made it.
 //! - **Gather.** Four quarters whose load together stays below `merge_load` for
 //!   `sustain_periods` but that several zones own move to the zone owning most of them (within
@@ -17,7 +18,7 @@
 
 use super::{Plan, Policy, ZoneState};
 use mmo_cluster::MoveReason;
-use mmo_world::{CellId, ZoneId, MAX_DEPTH};
+use mmo_world::{CellId, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A change of the world's layout, written by the leader as one change of the assignment table.
@@ -109,7 +110,7 @@ impl Policy {
             .owner
             .iter()
             .filter(|(c, z)| {
-                c.depth < MAX_DEPTH
+                plan.input.layout.can_split(**c)
                     && plan.state(**z) == ZoneState::Active
                     && hot(z)
                     && cell_load(c) >= self.config.split_load

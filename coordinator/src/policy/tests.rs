@@ -36,7 +36,7 @@ impl Sim {
         let ids: Vec<ZoneId> = zones.iter().map(|z| ZoneId(*z)).collect();
         let mut sim = Sim {
             geometry,
-            layout: Layout::new(geometry).unwrap(),
+            layout: Layout::new(geometry),
             policy: Policy::new(config),
             assignment: plan::initial(&geometry, &ids).into_iter().collect(),
             zones: ids.iter().map(|z| (*z, ZoneState::Active)).collect(),
@@ -189,7 +189,7 @@ fn connected(geometry: &WorldGeometry, cells: &[CellId]) -> bool {
     let mut seen = BTreeSet::from([start]);
     let mut todo = vec![start];
     while let Some(cell) = todo.pop() {
-        for n in Layout::new(*geometry).unwrap().edge_neighbours(cell) {
+        for n in Layout::new(*geometry).edge_neighbours(cell) {
             if cells.contains(&n) && seen.insert(n) {
                 todo.push(n);
             }
@@ -375,8 +375,7 @@ fn a_draining_zone_ends_empty_and_never_receives() {
             for earlier in moves.iter().take_while(|e| e.cell != m.cell) {
                 view.insert(earlier.cell, earlier.to);
             }
-            let adjacent =
-                Layout::new(sim.geometry).unwrap().edge_neighbours(m.cell).iter().any(|n| view.get(n) == Some(&m.to));
+            let adjacent = Layout::new(sim.geometry).edge_neighbours(m.cell).iter().any(|n| view.get(n) == Some(&m.to));
             assert!(adjacent, "{m:?} goes to a zone next to the cell");
         }
         periods += 1;

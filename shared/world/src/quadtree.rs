@@ -25,14 +25,12 @@ pub enum LayoutError {
     OutOfWorld(CellId),
     #[error("cell {0} is not a cell of the layout (already split, or inside a cell not split)")]
     NotALeaf(CellId),
-    #[error("cell {0} is at the deepest level ({MAX_DEPTH}) and cannot be split")]
+    #[error("cell {0} is at the deepest level and cannot be split")]
     TooDeep(CellId),
     #[error("cell {0} is not split into four cells of the layout, so it cannot be merged")]
     NotMergeable(CellId),
     #[error("the cells do not cover the world exactly once (first problem at cell {0})")]
     NotATiling(CellId),
-    #[error("a world whose cells are {0} tiles wide cannot be split {MAX_DEPTH} times")]
-    Indivisible(u16),
 }
 
 impl CellId {
@@ -90,17 +88,23 @@ impl WorldGeometry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     geometry: WorldGeometry,
+    /// [`MAX_DEPTH`], or less for cells whose width in tiles does not halve that often.
+    max_depth: u8,
     /// The cells split into quarters (never leaves themselves).
     split: BTreeSet<CellId>,
 }
 
 impl Layout {
     /// The grid with no cell split.
-    pub fn new(geometry: WorldGeometry) -> Result<Layout, LayoutError> {
-        if !geometry.cell_tiles.is_multiple_of(1 << MAX_DEPTH) {
-            return Err(LayoutError::Indivisible(geometry.cell_tiles));
-        }
-        Ok(Layout { geometry, split: BTreeSet::new() })
+    pub fn new(geometry: WorldGeometry) -> Layout {
+        let max_depth = (0..=MAX_DEPTH).rev().find(|d| geometry.cell_tiles.is_multiple_of(1 << d)).unwrap_or(0);
+        Layout { geometry, max_depth, split: BTreeSet::new() }
+    }
+
+    /// Whether `cell` (of any depth) lies in the world and is no deeper than this world's cells
+    /// split.
+    fn holds(&self, cell: CellId) -> bool {
+        cell.depth <= self.max_depth && self.geometry.holds(cell)
     }
 
     /// The layout whose leaves are `leaves` (an assignment table's keys), which must cover the
@@ -126,10 +130,10 @@ impl Layout {
     /// cells maybe missing: not assigned yet) is a leaf: the cells above them are split. Refused
     /// if one of them lies in another.
     pub fn implied(geometry: WorldGeometry, cells: impl IntoIterator<Item = CellId>) -> Result<Layout, LayoutError> {
-        let mut layout = Layout::new(geometry)?;
+        let mut layout = Layout::new(geometry);
         let cells: BTreeSet<CellId> = cells.into_iter().collect();
         for &cell in &cells {
-            if !geometry.holds(cell) {
+            if !layout.holds(cell) {
                 return Err(LayoutError::OutOfWorld(cell));
             }
             let mut up = cell.parent();
@@ -155,9 +159,7 @@ impl Layout {
 
     /// Whether `cell` is one of the world's cells now.
     pub fn is_leaf(&self, cell: CellId) -> bool {
-        self.geometry.holds(cell)
-            && !self.split.contains(&cell)
-            && cell.parent().is_none_or(|p| self.split.contains(&p))
+        self.holds(cell) && !self.split.contains(&cell) && cell.parent().is_none_or(|p| self.split.contains(&p))
     }
 
     /// Every cell of the layout: the grid's cells in reading order, each replaced by its leaves.
@@ -255,15 +257,20 @@ impl Layout {
         found.into_iter().collect()
     }
 
+    /// Whether `cell` is a cell of the layout that may be split (not at the deepest level).
+    pub fn can_split(&self, cell: CellId) -> bool {
+        self.is_leaf(cell) && cell.depth < self.max_depth
+    }
+
     /// Splits leaf `cell` into its quarters.
     pub fn split(&mut self, cell: CellId) -> Result<[CellId; 4], LayoutError> {
-        if !self.geometry.holds(cell) {
+        if !self.holds(cell) {
             return Err(LayoutError::OutOfWorld(cell));
         }
         if !self.is_leaf(cell) {
             return Err(LayoutError::NotALeaf(cell));
         }
-        if cell.depth >= MAX_DEPTH {
+        if cell.depth >= self.max_depth {
             return Err(LayoutError::TooDeep(cell));
         }
         self.split.insert(cell);
@@ -272,7 +279,7 @@ impl Layout {
 
     /// Merges the four quarters of `cell`, all leaves, back into it.
     pub fn merge(&mut self, cell: CellId) -> Result<(), LayoutError> {
-        if !self.geometry.holds(cell) {
+        if !self.holds(cell) {
             return Err(LayoutError::OutOfWorld(cell));
         }
         if !self.split.contains(&cell) || cell.quarters().iter().any(|q| self.split.contains(q)) {
@@ -295,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_split_cell_hands_each_quarter_of_its_area_to_one_quarter() {
-        let mut layout = Layout::new(world()).unwrap();
+        let mut layout = Layout::new(world());
         let c = CellId::new(1, 0);
         let quarters = layout.split(c).unwrap();
         assert_eq!(quarters.map(|q| (q.x, q.y, q.depth)), [(2, 0, 1), (3, 0, 1), (2, 1, 1), (3, 1, 1)]);
@@ -333,7 +340,7 @@ mod tests {
 
     #[test]
     fn neighbours_across_levels_share_an_edge() {
-        let mut layout = Layout::new(world()).unwrap();
+        let mut layout = Layout::new(world());
         let q = layout.split(CellId::new(1, 0)).unwrap();
         let sorted = |mut cells: Vec<CellId>| {
             cells.sort();
@@ -349,7 +356,7 @@ mod tests {
     #[test]
     fn around_a_cell_is_its_neighbourhood_and_around_a_quarter_reaches_as_far() {
         let g = world();
-        let mut layout = Layout::new(g).unwrap();
+        let mut layout = Layout::new(g);
         for c in g.cells() {
             assert_eq!(layout.around(c), g.neighbourhood(c));
         }
@@ -379,8 +386,10 @@ mod tests {
         assert_eq!(Layout::from_leaves(g, cells.clone()).unwrap().leaves().len(), 11);
         cells.push(c);
         assert_eq!(Layout::from_leaves(g, cells), Err(LayoutError::NotATiling(c)), "a cell and its quarters");
-        let odd = WorldGeometry { cell_tiles: 126, ..g };
-        assert_eq!(Layout::new(odd), Err(LayoutError::Indivisible(126)));
+        // Cells of 126 tiles halve once only.
+        let mut odd = Layout::new(WorldGeometry { cell_tiles: 126, ..g });
+        let q = odd.split(CellId::new(0, 0)).unwrap();
+        assert_eq!(odd.split(q[0]), Err(LayoutError::TooDeep(q[0])));
     }
 
     proptest! {
@@ -389,7 +398,7 @@ mod tests {
         #[test]
         fn leaves_always_tile_the_world(ops in proptest::collection::vec((any::<bool>(), 0usize..64), 0..40)) {
             let g = world();
-            let mut layout = Layout::new(g).unwrap();
+            let mut layout = Layout::new(g);
             for (split, pick) in ops {
                 if split {
                     let leaves = layout.leaves();
