@@ -66,10 +66,9 @@ impl SimZone {
     /// over are taken (afresh: the simulation keeps no checkpoints), their dead owners declared
     /// lost. `alive`: the zones registered now.
     pub fn sync(&mut self, table: &BTreeMap<CellId, Assignment>, alive: &BTreeSet<ZoneId>) {
-        for (cell, a) in table {
-            if self.seen.get(cell) != Some(a) {
-                self.core.set_owner(*cell, a.zone, a.epoch);
-            }
+        if &self.seen != table {
+            let rows: Vec<_> = table.iter().map(|(c, a)| (*c, a.zone, a.epoch)).collect();
+            self.core.follow_table(&rows);
         }
         let gained = takeover::gained(&self.seen, table, self.id());
         let decided = takeover::takeover(&gained, alive);

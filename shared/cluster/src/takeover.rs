@@ -20,12 +20,17 @@ pub struct Gained {
     pub previous: Option<ZoneId>,
 }
 
-/// The cells `table` gives `me` that `before` did not, in cell order.
+/// The cells `table` gives `me` that `before` did not, in cell order. A cell a split or a
+/// merge made (its parent, or its quarters, in `before`) had the owner of those: a zone's own
+/// cell reshaped is not gained (the core reshapes it in place).
 pub fn gained(before: &BTreeMap<CellId, Assignment>, table: &BTreeMap<CellId, Assignment>, me: ZoneId) -> Vec<Gained> {
+    let previous = |cell: &CellId| {
+        before.get(cell).or_else(|| before.iter().find(|(c, _)| c.covers(*cell) || cell.covers(**c)).map(|(_, a)| a))
+    };
     table
         .iter()
         .filter(|(_, a)| a.zone == me)
-        .map(|(cell, a)| Gained { cell: *cell, epoch: a.epoch, previous: before.get(cell).map(|b| b.zone) })
+        .map(|(cell, a)| Gained { cell: *cell, epoch: a.epoch, previous: previous(cell).map(|b| b.zone) })
         .filter(|g| g.previous != Some(me))
         .collect()
 }
@@ -104,6 +109,27 @@ mod tests {
         assert_eq!(t.dead, BTreeSet::from([ZoneId(3)]));
         assert_eq!(t.wait.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [1]);
         assert!(!needs_membership(&gained[2..]));
+    }
+
+    #[test]
+    fn a_zones_own_cell_split_or_merged_is_not_gained_but_a_quarter_moved_here_is() {
+        let c = CellId::new(1, 0);
+        let q = c.quarters();
+        let at = |cell: CellId, zone: u32, epoch: u64| (cell, Assignment { zone: ZoneId(zone), epoch: Epoch(epoch) });
+        let before: BTreeMap<_, _> = [at(CellId::new(0, 0), 2, 1), at(c, 1, 2)].into();
+        let split: BTreeMap<_, _> =
+            [at(CellId::new(0, 0), 2, 1), at(q[0], 1, 3), at(q[1], 1, 3), at(q[2], 1, 3), at(q[3], 1, 3)].into();
+        assert!(gained(&before, &split, ZoneId(1)).is_empty(), "its own cell, split");
+        let moved: BTreeMap<_, _> = split
+            .iter()
+            .map(|(k, v)| (*k, if *k == q[1] { Assignment { zone: ZoneId(2), epoch: Epoch(4) } } else { *v }))
+            .collect();
+        assert_eq!(
+            gained(&split, &moved, ZoneId(2)),
+            [Gained { cell: q[1], epoch: Epoch(4), previous: Some(ZoneId(1)) }]
+        );
+        let merged: BTreeMap<_, _> = [at(CellId::new(0, 0), 2, 1), at(c, 1, 5)].into();
+        assert!(gained(&split, &merged, ZoneId(1)).is_empty(), "its own quarters, merged");
     }
 
     #[test]

@@ -94,9 +94,9 @@ impl WorldGeometry {
         self.cell_of_tile(clamped).expect("clamped into the world")
     }
 
-    /// Top-left tile of a cell.
+    /// Top-left tile of a cell (of any depth).
     pub fn cell_origin(&self, cell: CellId) -> TilePos {
-        IVec2::new(i32::from(cell.x), i32::from(cell.y)) * i32::from(self.cell_tiles)
+        IVec2::new(i32::from(cell.x), i32::from(cell.y)) * self.tiles_at(cell.depth)
     }
 
     pub fn contains_cell(&self, cell: CellId) -> bool {
@@ -117,11 +117,12 @@ impl WorldGeometry {
         cells
     }
 
-    /// The cell and its up to 8 neighbours inside the world.
+    /// The cell and its up to 8 neighbours inside the world; for a quarter (of any depth), the
+    /// grid's cells within one cell's width of it.
     pub fn neighbourhood(&self, cell: CellId) -> Vec<CellId> {
         let origin = self.cell_origin(cell);
-        let size = i32::from(self.cell_tiles);
-        self.cells_in_rect(origin - size, origin + 2 * size - 1)
+        let reach = i32::from(self.cell_tiles);
+        self.cells_in_rect(origin - reach, origin + self.tiles_at(cell.depth) - 1 + reach)
     }
 }
 

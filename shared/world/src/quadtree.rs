@@ -257,6 +257,22 @@ impl Layout {
         found.into_iter().collect()
     }
 
+    /// Makes `cell` a cell of the layout, whatever the layout was: the cells above it are split
+    /// (their other quarters become cells) and the cells below it merged. What a zone does when
+    /// it is handed a quarter before it has read the split that made it.
+    pub fn make_leaf(&mut self, cell: CellId) -> Result<(), LayoutError> {
+        if !self.holds(cell) {
+            return Err(LayoutError::OutOfWorld(cell));
+        }
+        self.split.retain(|c| !cell.covers(*c));
+        let mut up = cell.parent();
+        while let Some(above) = up {
+            self.split.insert(above);
+            up = above.parent();
+        }
+        Ok(())
+    }
+
     /// Whether `cell` is a cell of the layout that may be split (not at the deepest level).
     pub fn can_split(&self, cell: CellId) -> bool {
         self.is_leaf(cell) && cell.depth < self.max_depth
@@ -371,6 +387,18 @@ mod tests {
         expected.extend(q);
         expected.sort();
         assert_eq!(around, expected);
+    }
+
+    #[test]
+    fn any_cell_can_be_made_a_cell_of_the_layout() {
+        let mut layout = Layout::new(world());
+        let c = CellId::new(1, 0);
+        let deep = c.quarter(2).quarter(1);
+        layout.make_leaf(deep).unwrap();
+        assert!(layout.is_leaf(deep) && layout.is_leaf(c.quarter(0)) && layout.is_leaf(c.quarter(2).quarter(0)));
+        layout.make_leaf(c).unwrap();
+        assert!(layout.is_grid());
+        assert_eq!(Layout::from_leaves(world(), layout.leaves()).unwrap(), layout);
     }
 
     #[test]

@@ -29,12 +29,12 @@ impl ZoneCore {
     }
 
     fn checkpoint(&mut self, cell: CellId) -> CellCheckpoint {
-        let g = self.config.geometry;
+        let layout = &self.layout;
         let npcs = self
             .entities
             .as_slice()
             .iter()
-            .filter(|e| !e.is_player() && g.cell_of_pos(e.body.pos) == cell)
+            .filter(|e| !e.is_player() && layout.cell_of_pos(e.body.pos) == cell)
             .map(Entity::to_record)
             .collect();
         CellCheckpoint { cell, tick: self.now, npcs, items: self.cell_items(cell) }

@@ -150,7 +150,7 @@ impl ZoneCore {
                 continue;
             };
             self.items.minted.push(serial);
-            self.items.dirty.insert(self.config.geometry.cell_of_pos(e.body.pos));
+            self.items.dirty.insert(self.layout.cell_of_pos(e.body.pos));
             let kind = loot_kind(npc.species);
             let item = Item::one(serial, kind);
             self.items.ground.push(Ground { item, pos: e.body.pos, dropped: None, dropped_by: None });
@@ -162,7 +162,7 @@ impl ZoneCore {
         if self.items.ground.is_empty() {
             return;
         }
-        let (now, geometry) = (self.now, self.config.geometry);
+        let (now, layout) = (self.now, &self.layout);
         let Items { ground, changed, picked, dirty, .. } = &mut self.items;
         for e in self.entities.as_mut_slice() {
             if !e.alive() {
@@ -182,7 +182,7 @@ impl ZoneCore {
                 // durable even after the item moved on (`CellCheckpoint::resolve`).
                 record_pickup(&mut p.picked, item.serial);
                 changed.push(id);
-                dirty.insert(geometry.cell_of_pos(g.pos));
+                dirty.insert(layout.cell_of_pos(g.pos));
                 picked.push((Picked { item, pos: g.pos, by: p.name.clone() }, now));
                 tracing::debug!(player = %id, serial = %item.serial, "item picked up");
                 false
@@ -218,7 +218,7 @@ impl ZoneCore {
         let dropped_by = Some(p.name.clone());
         self.items.ground.push(Ground { item, pos, dropped: Some((id, now)), dropped_by });
         self.items.changed.push(id);
-        self.items.dirty.insert(self.config.geometry.cell_of_pos(pos));
+        self.items.dirty.insert(self.layout.cell_of_pos(pos));
         tracing::debug!(player = %id, serial = %item.serial, "item dropped");
     }
 
@@ -253,7 +253,7 @@ impl ZoneCore {
 
     /// The ground items lying in `cell`, for its frame.
     pub(crate) fn ground_in(&self, cell: CellId) -> Vec<GroundItem> {
-        let g = self.config.geometry;
+        let g = &self.layout;
         self.items
             .ground
             .iter()
@@ -265,7 +265,7 @@ impl ZoneCore {
     /// The items of `cell` (on its ground, picked up there lately), for its checkpoint; forgets
     /// pickups older than [`PICKED_KEEP_TICKS`].
     pub(crate) fn cell_items(&mut self, cell: CellId) -> CellItems {
-        let (now, g) = (self.now, self.config.geometry);
+        let (now, g) = (self.now, &self.layout);
         self.items.picked.retain(|(_, at)| now.since(*at) < PICKED_KEEP_TICKS);
         let ground = self.items.ground.iter().filter(|i| g.cell_of_pos(i.pos) == cell).map(Ground::record).collect();
         let picked = self.items.picked.iter().filter(|(p, _)| g.cell_of_pos(p.pos) == cell).map(|(p, _)| p.clone());
@@ -275,7 +275,7 @@ impl ZoneCore {
     /// Removes and returns the items of a cell leaving this zone (they go with it).
     pub(crate) fn take_cell_items(&mut self, cell: CellId) -> CellItems {
         let items = self.cell_items(cell);
-        let g = self.config.geometry;
+        let g = &self.layout;
         self.items.ground.retain(|i| g.cell_of_pos(i.pos) != cell);
         self.items.picked.retain(|(p, _)| g.cell_of_pos(p.pos) != cell);
         self.items.dirty.remove(&cell);
@@ -286,7 +286,7 @@ impl ZoneCore {
     /// a serial already here is not added twice.
     pub(crate) fn add_cell_items(&mut self, items: CellItems) {
         let now = self.now;
-        let g = self.config.geometry;
+        let g = &self.layout;
         for record in items.ground {
             if self.items.ground.iter().any(|i| i.item.serial == record.item.serial) {
                 tracing::warn!(zone = %self.config.zone, serial = %record.item.serial, "ground item already here; not added twice");

@@ -50,6 +50,7 @@ mod persist;
 mod publish;
 mod record;
 mod reserve;
+mod reshape;
 pub mod rules;
 pub mod spawn;
 
@@ -66,7 +67,9 @@ use mmo_records::{EntityRecord, HitRequest, Item, PeerMessage, SessionRoute, Tra
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::rng::SplitMix64;
 use mmo_world::terrain::TerrainMap;
-use mmo_world::{Buttons, CellId, EntityId, Epoch, ItemSerial, SerialBlock, Terrain, Tick, WorldGeometry, ZoneId};
+use mmo_world::{
+    Buttons, CellId, EntityId, Epoch, ItemSerial, Layout, SerialBlock, Terrain, Tick, WorldGeometry, ZoneId,
+};
 use owners::Owners;
 use publish::{OwnedCells, Published};
 use std::sync::Arc;
@@ -171,6 +174,8 @@ pub struct ZoneCore {
     frame_slots: Vec<Option<u32>>,
     /// Who owns every cell, as far as the zone knows.
     owners: Owners,
+    /// The world's cells (the grid, some split into quarters), as far as the zone knows.
+    layout: Layout,
     handoff: Handoff,
     ghosts: Ghosts,
     /// Messages for other zones besides the handoff's own.
@@ -206,7 +211,7 @@ impl ZoneCore {
         ZoneCore {
             generator: Terrain::new(config.seed, config.geometry),
             tiles: TerrainMap::new(&config.geometry),
-            owned: OwnedCells::new(config.geometry),
+            owned: OwnedCells::default(),
             entities: Entities::default(),
             ids: reserve,
             rng: SplitMix64::new(config.seed),
@@ -216,7 +221,8 @@ impl ZoneCore {
             target_grid: BucketGrid::default(),
             combat: Combat::default(),
             frame_slots: Vec::new(),
-            owners: Owners::new(config.geometry),
+            owners: Owners::default(),
+            layout: Layout::new(config.geometry),
             handoff: Handoff::new(config.zone, ids.start.0),
             ghosts: Ghosts::default(),
             outbox: Vec::new(),
@@ -251,8 +257,12 @@ impl ZoneCore {
 
     /// Starts owning a cell (no NPCs: a migrated cell brings its own); true if it is new here.
     fn take_cell(&mut self, cell: CellId, epoch: Epoch) -> bool {
-        if !self.config.geometry.contains_cell(cell) {
+        if !self.config.geometry.holds(cell) {
             return false;
+        }
+        if !self.layout.is_leaf(cell) {
+            // Handed a quarter (or a merged cell) before the registry's reshape reached here.
+            self.reshape_to(cell);
         }
         self.owners.set(cell, self.config.zone, epoch);
         if !self.owned.insert(cell, epoch) {
@@ -270,7 +280,8 @@ impl ZoneCore {
     fn spawn_cell_npcs(&mut self, cell: CellId, epoch: Epoch) {
         // A cell with nowhere to stand (solid rock) gets no NPCs.
         let spots = standing_spots(&self.tiles, &self.config.geometry, cell);
-        let npcs = if spots.is_empty() { 0 } else { self.config.npcs_per_cell };
+        // A quarter gets its share of a cell's NPCs.
+        let npcs = if spots.is_empty() { 0 } else { self.config.npcs_per_cell >> (2 * cell.depth) };
         tracing::debug!(zone = %self.config.zone, %cell, %epoch, npcs, "cell owned");
         for _ in 0..npcs {
             let pos = spots[self.rng.below(spots.len() as u32) as usize];
@@ -314,16 +325,15 @@ impl ZoneCore {
     /// it; else any standing place of an owned cell.
     fn player_spawn(&mut self, column: i32) -> Option<IVec2> {
         let g = self.config.geometry;
-        let size = i32::from(g.cell_tiles);
         let spread = self.rng.below(2 * JOIN_SPREAD + 1) as i32 - JOIN_SPREAD as i32;
         let want = column + spread;
         let near = self
             .owned
             .iter()
             .filter_map(|(cell, _)| {
-                let left = g.cell_origin(cell).x;
-                let spot = self.generator.spawn_point(want.clamp(left + 2, left + size - 3));
-                self.owned.get(g.cell_of_pos(spot)).map(|_| spot)
+                let (origin, size) = g.cell_square(cell);
+                let spot = self.generator.spawn_point(want.clamp(origin.x + 2, origin.x + size - 3));
+                self.owned.get(self.layout.cell_of_pos(spot)).map(|_| spot)
             })
             .min_by_key(|spot| ((spot.x >> SUB_SHIFT) - want).abs());
         if near.is_some() {
@@ -341,13 +351,12 @@ impl ZoneCore {
     /// from where it fell: its gateway follows it through the cells around it, and a jump to
     /// the other side of the world would leave those.
     fn respawn_spot(&self, corpse: IVec2) -> Option<IVec2> {
-        let g = self.config.geometry;
-        let cell = g.cell_of_pos(corpse);
+        let cell = self.layout.cell_of_pos(corpse);
         self.owned.get(cell)?;
-        let left = g.cell_origin(cell).x;
-        let column = (corpse.x >> SUB_SHIFT).clamp(left + 2, left + i32::from(g.cell_tiles) - 3);
+        let (origin, size) = self.config.geometry.cell_square(cell);
+        let column = (corpse.x >> SUB_SHIFT).clamp(origin.x + 2, origin.x + size - 3);
         let spot = self.generator.spawn_point(column);
-        (g.cell_of_pos(spot) == cell).then_some(spot)
+        (self.layout.cell_of_pos(spot) == cell).then_some(spot)
     }
 
     /// Adds a player standing on the ground in an owned cell.
@@ -384,7 +393,7 @@ impl ZoneCore {
     /// Re-creates a player whose zone died from the last state its gateway saw, under the same
     /// id (zone death: no handover came). Refused unless the player stands in an owned cell.
     pub fn restore(&mut self, record: EntityRecord) -> Result<EntityId, JoinError> {
-        let cell = self.config.geometry.cell_of_pos(record.body.pos);
+        let cell = self.layout.cell_of_pos(record.body.pos);
         if self.owned.get(cell).is_none() {
             return Err(JoinError::NoCell);
         }
@@ -480,7 +489,8 @@ impl ZoneCore {
         let plan = self.plan_departures();
         timer.phase_done(Phase::Handoff);
 
-        let published = Published { zone: self.config.zone, now: tick, owned: &self.owned, away: &plan.away };
+        let published =
+            Published { zone: self.config.zone, now: tick, owned: &self.owned, layout: &self.layout, away: &plan.away };
         let mut frames =
             publish::frames(published, self.entities.as_mut_slice(), &mut self.chats, &mut self.frame_slots);
         if !self.items.ground.is_empty() {

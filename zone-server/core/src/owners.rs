@@ -1,38 +1,41 @@
-//! Who owns each cell of the world, as far as this zone knows (from the registry), with the
-//! ownership epoch: where entities leaving the zone's cells go, and when a cell of its own has
-//! been given to another zone.
+//! Who owns each cell of the world (cells of the layout, of any depth), as far as this zone
+//! knows (from the registry), with the ownership epoch: where entities leaving the zone's cells
+//! go, and when a cell of its own has been given to another zone.
 
-use mmo_world::{CellId, Epoch, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, ZoneId};
+use std::collections::BTreeMap;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Owners {
-    geometry: WorldGeometry,
-    /// Row by row, every cell of the world.
-    table: Vec<Option<(ZoneId, Epoch)>>,
+    table: BTreeMap<CellId, (ZoneId, Epoch)>,
 }
 
 impl Owners {
-    pub fn new(geometry: WorldGeometry) -> Self {
-        Owners { geometry, table: vec![None; geometry.cell_count()] }
-    }
-
-    fn index(&self, cell: CellId) -> Option<usize> {
-        self.geometry
-            .contains_cell(cell)
-            .then(|| usize::from(cell.y) * usize::from(self.geometry.width_cells) + usize::from(cell.x))
-    }
-
+    /// The owner of `cell`; for a quarter nobody was named for yet (a split this zone has not
+    /// read yet), the owner of the cell it lies in.
     pub fn get(&self, cell: CellId) -> Option<(ZoneId, Epoch)> {
-        self.index(cell).and_then(|i| self.table[i])
+        let mut at = Some(cell);
+        while let Some(c) = at {
+            if let Some(&owner) = self.table.get(&c) {
+                return Some(owner);
+            }
+            at = c.parent();
+        }
+        None
     }
 
     /// Records an assignment unless an assignment with a newer epoch is known; true if recorded.
     pub fn set(&mut self, cell: CellId, zone: ZoneId, epoch: Epoch) -> bool {
-        let Some(i) = self.index(cell) else { return false };
-        if self.table[i].is_some_and(|(_, known)| known > epoch) {
+        if self.table.get(&cell).is_some_and(|(_, known)| *known > epoch) {
             return false;
         }
-        self.table[i] = Some((zone, epoch));
+        self.table.insert(cell, (zone, epoch));
         true
+    }
+
+    /// Keeps the cells `keep` says are still cells of the world (a split or a merge replaced
+    /// the others).
+    pub fn retain(&mut self, keep: impl Fn(&CellId) -> bool) {
+        self.table.retain(|c, _| keep(c));
     }
 }

@@ -76,11 +76,11 @@ impl ZoneCore {
     /// Cells whose frames the zone wants for ghosts: neighbours of its own cells that another
     /// zone owns, with that zone.
     pub fn ghost_cells(&self) -> Vec<(CellId, ZoneId)> {
-        let g = self.config.geometry;
+        let layout = &self.layout;
         let mut cells: Vec<(CellId, ZoneId)> = self
             .owned
             .iter()
-            .flat_map(|(cell, _)| g.neighbourhood(cell))
+            .flat_map(|(cell, _)| layout.around(cell))
             .filter(|c| !self.owned.contains(*c))
             .filter_map(|c| self.owners.get(c).filter(|(z, _)| *z != self.config.zone).map(|(z, _)| (c, z)))
             .collect();
@@ -111,7 +111,7 @@ impl ZoneCore {
     }
 
     fn on_transfer(&mut self, from: ZoneId, transfer: Transfer) -> PeerOutcome {
-        let (me, g) = (self.config.zone, self.config.geometry);
+        let (me, g) = (self.config.zone, &self.layout);
         let (owned, owners) = (&self.owned, &self.owners);
         let verdict = |t: &Transfer| match t.cell {
             // Fenced by the cell's epoch: a grant superseded by a newer assignment is refused.
@@ -301,7 +301,7 @@ impl ZoneCore {
 
     /// The handoff phase: who leaves at the end of this tick.
     pub(crate) fn plan_departures(&mut self) -> Departures {
-        let (me, g) = (self.config.zone, self.config.geometry);
+        let (me, g) = (self.config.zone, &self.layout);
         let mut plan = Departures::default();
         for (cell, _) in self.owned.iter() {
             if let Some((zone, epoch)) = self.owners.get(cell).filter(|(z, _)| *z != me) {
@@ -374,7 +374,7 @@ impl ZoneCore {
 
     /// What the zone holds, as of its last tick.
     pub fn report(&self) -> ZoneReport {
-        let g = self.config.geometry;
+        let g = &self.layout;
         let report = |r: EntityRecord, frozen: bool| EntityReport {
             id: r.id,
             authority_epoch: r.authority_epoch,

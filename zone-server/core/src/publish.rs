@@ -8,24 +8,19 @@
 
 use super::entities::{Entity, Role};
 use mmo_protocol::{CellEvent, CellFrame};
-use mmo_world::{CellId, EntityId, Epoch, Tick, WorldGeometry, ZoneId};
+use mmo_world::{CellId, EntityId, Epoch, Layout, Tick, ZoneId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The cells a zone owns, with a dense lookup from any cell of the world to its frame.
-#[derive(Clone, Debug)]
+/// The cells a zone owns (cells of the layout, of any depth), each with its frame's slot.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct OwnedCells {
-    geometry: WorldGeometry,
     cells: BTreeMap<CellId, Epoch>,
-    /// For each cell of the world (row by row), its position in `cells`.
-    slots: Vec<Option<u32>>,
+    /// Each owned cell's position in `cells`.
+    slots: BTreeMap<CellId, u32>,
 }
 
 impl OwnedCells {
-    pub fn new(geometry: WorldGeometry) -> Self {
-        OwnedCells { geometry, cells: BTreeMap::new(), slots: vec![None; geometry.cell_count()] }
-    }
-
     pub fn get(&self, cell: CellId) -> Option<Epoch> {
         self.cells.get(&cell).copied()
     }
@@ -51,24 +46,16 @@ impl OwnedCells {
     }
 
     fn reslot(&mut self) {
-        self.slots.fill(None);
-        let indices: Vec<usize> = self.cells.keys().map(|c| self.index(*c)).collect();
-        for (n, i) in indices.into_iter().enumerate() {
-            self.slots[i] = Some(n as u32);
-        }
+        self.slots = self.cells.keys().enumerate().map(|(n, c)| (*c, n as u32)).collect();
     }
 
     pub fn contains(&self, cell: CellId) -> bool {
-        self.geometry.contains_cell(cell) && self.slots[self.index(cell)].is_some()
-    }
-
-    fn index(&self, cell: CellId) -> usize {
-        usize::from(cell.y) * usize::from(self.geometry.width_cells) + usize::from(cell.x)
+        self.slots.contains_key(&cell)
     }
 
     /// The frame slot of a cell, if the zone owns it.
     fn slot(&self, cell: CellId) -> Option<usize> {
-        self.slots[self.index(cell)].map(|s| s as usize)
+        self.slots.get(&cell).map(|s| *s as usize)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (CellId, Epoch)> + '_ {
@@ -78,8 +65,8 @@ impl OwnedCells {
     /// An owned cell next to `cell` (else any owned cell) and its frame slot: where an entity
     /// outside the owned cells is shown when it was never shown here before (taken back from a
     /// transfer to a zone that died).
-    fn near(&self, cell: CellId) -> Option<(CellId, usize)> {
-        let beside = self.geometry.neighbourhood(cell).into_iter().find(|c| self.contains(*c));
+    fn near(&self, cell: CellId, layout: &Layout) -> Option<(CellId, usize)> {
+        let beside = layout.around(cell).into_iter().find(|c| self.contains(*c));
         let c = beside.or_else(|| self.cells.keys().next().copied())?;
         Some((c, self.slot(c)?))
     }
@@ -90,6 +77,7 @@ pub(crate) struct Published<'a> {
     pub zone: ZoneId,
     pub now: Tick,
     pub owned: &'a OwnedCells,
+    pub layout: &'a Layout,
     /// Indices (sorted) of the entities in cells other zones own (leaving or waiting to).
     pub away: &'a [usize],
 }
@@ -102,16 +90,16 @@ pub(crate) fn frames(
     chats: &mut Vec<(EntityId, Arc<str>)>,
     slots: &mut Vec<Option<u32>>,
 ) -> Vec<CellFrame> {
-    let Published { zone, now, owned, away } = p;
+    let Published { zone, now, owned, layout, away } = p;
     // Count first so every frame's list is allocated once.
     let mut counts = vec![0usize; owned.cells.len()];
     slots.clear();
     for (i, e) in entities.iter_mut().enumerate() {
-        let cell = owned.geometry.cell_of_pos(e.body.pos);
+        let cell = layout.cell_of_pos(e.body.pos);
         let (shown, slot) = match owned.slot(cell) {
             Some(s) => (Some(cell), Some(s)),
             None if away.binary_search(&i).is_ok() => {
-                match e.shown_in.and_then(|c| owned.slot(c).map(|s| (c, s))).or_else(|| owned.near(cell)) {
+                match e.shown_in.and_then(|c| owned.slot(c).map(|s| (c, s))).or_else(|| owned.near(cell, layout)) {
                     Some((c, s)) => (Some(c), Some(s)),
                     None => (None, None),
                 }

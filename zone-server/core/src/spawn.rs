@@ -9,8 +9,7 @@ use mmo_world::{CellId, Tile, TileSource, WorldGeometry};
 /// walls. Positions are feet positions in the middle of the column, column by column, top to
 /// bottom (a deterministic order to pick from with the zone's RNG).
 pub fn standing_spots(tiles: &impl TileSource, geometry: &WorldGeometry, cell: CellId) -> Vec<IVec2> {
-    let size = i32::from(geometry.cell_tiles);
-    let origin = geometry.cell_origin(cell);
+    let (origin, size) = geometry.cell_square(cell);
     let (x0, x1) = (origin.x.max(2), (origin.x + size).min(geometry.width_tiles() - 2));
     let mut spots = Vec::new();
     for x in x0..x1 {

@@ -106,9 +106,8 @@ impl Links {
         }
         self.synced = true;
         let table = self.assignments.borrow_and_update().clone();
-        for (cell, a) in table.iter() {
-            core.set_owner(*cell, a.zone, a.epoch);
-        }
+        let rows: Vec<_> = table.iter().map(|(c, a)| (*c, a.zone, a.epoch)).collect();
+        core.follow_table(&rows);
     }
 
     /// Hands the core the frames of neighbouring cells that arrived since the last tick.

@@ -18,6 +18,8 @@ pub struct Cluster {
     pub geometry: WorldGeometry,
     pub now: Tick,
     epoch: u64,
+    /// The registry's table: each cell's owner and epoch.
+    table: std::collections::BTreeMap<CellId, (ZoneId, Epoch)>,
 }
 
 impl Cluster {
@@ -28,6 +30,7 @@ impl Cluster {
             .map(|(zone, _)| ZoneCore::new(ZoneConfig { zone: *zone, seed, geometry, npcs_per_cell }, FIRST_IDS))
             .collect();
         let mut epoch = 0;
+        let mut table = std::collections::BTreeMap::new();
         for (i, (zone, cells)) in zones.iter().enumerate() {
             for &cell in cells {
                 epoch += 1;
@@ -35,9 +38,10 @@ impl Cluster {
                 for core in &mut cores {
                     core.set_owner(cell, *zone, Epoch(epoch));
                 }
+                table.insert(cell, (*zone, Epoch(epoch)));
             }
         }
-        Cluster { cores, geometry, now: Tick(0), epoch }
+        Cluster { cores, geometry, now: Tick(0), epoch, table }
     }
 
     /// Zone 1 owns the west half of the world's columns, zone 2 the east half.
@@ -97,6 +101,38 @@ impl Cluster {
         let epoch = Epoch(self.epoch);
         for core in &mut self.cores {
             core.set_owner(cell, to, epoch);
+        }
+        self.table.insert(cell, (to, epoch));
+        epoch
+    }
+
+    /// Splits `cell` into its quarters, kept by its owner (the registry's one write, read by
+    /// every zone at once).
+    pub fn split(&mut self, cell: CellId) -> Epoch {
+        let (zone, _) = self.table.remove(&cell).expect("a cell of the table");
+        self.reshape(&[cell], &cell.quarters(), zone)
+    }
+
+    /// Merges the quarters of `cell`, all owned by one zone, back into it.
+    pub fn merge(&mut self, cell: CellId) -> Epoch {
+        let owners: Vec<ZoneId> =
+            cell.quarters().iter().map(|q| self.table.remove(q).expect("a quarter of the table").0).collect();
+        assert!(owners.iter().all(|z| *z == owners[0]), "quarters of one zone: {owners:?}");
+        self.reshape(&cell.quarters(), &[cell], owners[0])
+    }
+
+    fn reshape(&mut self, gone: &[CellId], made: &[CellId], zone: ZoneId) -> Epoch {
+        self.epoch += 1;
+        let epoch = Epoch(self.epoch);
+        for c in gone {
+            self.table.remove(c);
+        }
+        for &c in made {
+            self.table.insert(c, (zone, epoch));
+        }
+        let rows: Vec<(CellId, ZoneId, Epoch)> = self.table.iter().map(|(c, (z, e))| (*c, *z, *e)).collect();
+        for core in &mut self.cores {
+            core.follow_table(&rows);
         }
         epoch
     }
