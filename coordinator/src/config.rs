@@ -33,6 +33,16 @@ pub struct PolicyArgs {
     /// The policy waits until this many zones are active.
     #[arg(long, env = "MMO_MIN_ZONES", default_value_t = 1)]
     pub min_zones: usize,
+    /// Whether a hot zone's crowded cell splits into quarters that several zones may own, and
+    /// cool quarters merge back (`on`), or cells stay whole (`off`).
+    #[arg(long, env = "MMO_SPLIT_MERGE", default_value = "off", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    pub split_merge: bool,
+    /// Split a hot zone's cell whose own load is at least this.
+    #[arg(long, env = "MMO_SPLIT_LOAD", default_value_t = 0.35, value_parser = parse_fraction)]
+    pub split_load: f32,
+    /// Merge four quarters whose load together is below this.
+    #[arg(long, env = "MMO_MERGE_LOAD", default_value_t = 0.1, value_parser = parse_fraction)]
+    pub merge_load: f32,
 }
 
 impl PolicyArgs {
@@ -47,6 +57,9 @@ impl PolicyArgs {
                 sustain_periods: self.sustain_periods,
                 max_in_flight: usize::try_from(self.max_in_flight).unwrap_or(defaults.max_in_flight),
                 cell_cooldown_ms: self.cell_cooldown_ms,
+                split_merge: self.split_merge,
+                split_load: self.split_load,
+                merge_load: self.merge_load,
                 ..defaults
             },
             rebalance: self.rebalance,

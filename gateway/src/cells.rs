@@ -16,7 +16,7 @@ use crate::held::HeldFrames;
 use mmo_cluster::registry::AssignmentTable;
 use mmo_cluster::{SubscriberId, ZoneCommand, ZoneDirectory, ZoneHandle};
 use mmo_protocol::{CellEvent, CellFrame};
-use mmo_world::{CellId, GatewayId, SessionId, Tick, ZoneId};
+use mmo_world::{CellId, GatewayId, Layout, SessionId, Tick, WorldGeometry, ZoneId};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -59,6 +59,9 @@ pub struct CellCache {
     frames_tx: mpsc::Sender<Arc<CellFrame>>,
     zones: ZoneDirectory,
     assignments: watch::Receiver<AssignmentTable>,
+    geometry: WorldGeometry,
+    /// The layout of the last table read, with that table.
+    layout: Mutex<Option<(AssignmentTable, Arc<Layout>)>>,
     /// Held while deciding and sending (un)subscriptions, so that the commands of two sessions
     /// reach a zone in the order their decisions were made: without it, one session's
     /// unsubscribe could overtake another's later subscribe of the same cell and leave the
@@ -72,6 +75,7 @@ impl CellCache {
         gateway: GatewayId,
         zones: ZoneDirectory,
         assignments: watch::Receiver<AssignmentTable>,
+        geometry: WorldGeometry,
     ) -> (Arc<Self>, mpsc::Receiver<Arc<CellFrame>>) {
         let (frames_tx, frames_rx) = mpsc::channel(FRAME_QUEUE);
         let cache = CellCache {
@@ -81,6 +85,8 @@ impl CellCache {
             frames_tx,
             zones,
             assignments,
+            geometry,
+            layout: Mutex::new(None),
             subscribing: tokio::sync::Mutex::new(()),
         };
         (Arc::new(cache), frames_rx)
@@ -90,6 +96,24 @@ impl CellCache {
     pub fn owner(&self, cell: CellId) -> Option<ZoneHandle> {
         let zone = self.assignments.borrow().get(&cell)?.zone;
         self.zones.get(zone)
+    }
+
+    /// The world's cells as the registry's table has them now (the grid, some cells split into
+    /// quarters), computed once per table.
+    pub fn layout(&self) -> Arc<Layout> {
+        let table = self.assignments.borrow().clone();
+        let mut cached = self.layout.lock().expect("layout lock");
+        if let Some((seen, layout)) = cached.as_ref() {
+            if Arc::ptr_eq(seen, &table) {
+                return layout.clone();
+            }
+        }
+        let layout = Arc::new(Layout::implied(self.geometry, table.keys().copied()).unwrap_or_else(|error| {
+            warn!(%error, "the assignment table is no layout of the world; using the grid");
+            Layout::new(self.geometry)
+        }));
+        *cached = Some((table, layout.clone()));
+        layout
     }
 
     /// The ownership epoch of `cell` now.
@@ -310,7 +334,8 @@ mod tests {
     #[tokio::test]
     async fn a_cell_keeps_its_last_frames_for_a_session_that_wakes_late() {
         let (_owners, assignments) = watch::channel(AssignmentTable::default());
-        let (cache, _frames) = CellCache::new(GatewayId(1), ZoneDirectory::default(), assignments);
+        let (cache, _frames) =
+            CellCache::new(GatewayId(1), ZoneDirectory::default(), assignments, WorldGeometry::default());
         let cell = CellId::new(0, 0);
         cache.set_interest(SessionId(1), &[cell]).await;
         let newest = FRAME_HISTORY as u64 + 2;

@@ -158,7 +158,7 @@ impl Gateway {
             HttpListener::Tls(TlsListener::new(listeners.http, tls))
         };
         let webtransport = Acceptor::new(endpoint(listeners.quic, &cert)?, config.address_validation);
-        let (cells, frames) = CellCache::new(config.id, zones, assignments);
+        let (cells, frames) = CellCache::new(config.id, zones, assignments, config.world.geometry);
         let terrain = TerrainCache::new(Terrain::new(config.seed, config.world.geometry));
         let start = crate::start::StartPoints::new(terrain.terrain(), config.world.geometry, config.start_points);
         let admission =

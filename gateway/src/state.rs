@@ -132,10 +132,28 @@ impl GatewayState {
 }
 
 impl GatewayState {
-    /// The cells overlapping the rectangle of `half` tiles around the fixed-point `pos`.
+    /// The cells of the layout (quarters of split cells among them) overlapping the rectangle
+    /// of `half` tiles around the fixed-point `pos`: whose frames a player there sees.
     pub fn cells_around(&self, pos: glam::IVec2, half: glam::IVec2) -> Vec<mmo_world::CellId> {
-        let shift = mmo_world::physics::SUB_SHIFT;
-        let tile = glam::IVec2::new(pos.x >> shift, pos.y >> shift);
-        self.world.geometry.cells_in_rect(tile - half, tile + half)
+        let (min, max) = around(pos, half);
+        self.cells.layout().cells_in_rect(min, max)
     }
+
+    /// The cells of the grid overlapping the same rectangle: whose terrain a player there needs.
+    pub fn grid_cells_around(&self, pos: glam::IVec2, half: glam::IVec2) -> Vec<mmo_world::CellId> {
+        let (min, max) = around(pos, half);
+        self.world.geometry.cells_in_rect(min, max)
+    }
+
+    /// The cell of the layout holding the fixed-point `pos`.
+    pub fn cell_of_pos(&self, pos: glam::IVec2) -> mmo_world::CellId {
+        self.cells.layout().cell_of_pos(pos)
+    }
+}
+
+/// The tile rectangle of `half` tiles around the fixed-point `pos`.
+fn around(pos: glam::IVec2, half: glam::IVec2) -> (glam::IVec2, glam::IVec2) {
+    let shift = mmo_world::physics::SUB_SHIFT;
+    let tile = glam::IVec2::new(pos.x >> shift, pos.y >> shift);
+    (tile - half, tile + half)
 }

@@ -319,7 +319,7 @@ impl Session {
         let result = async {
             let record = record?;
             let name: Arc<str> = record.name.as_str().into();
-            let cell = self.state.world.geometry.cell_of_pos(record.position);
+            let cell = self.state.cell_of_pos(record.position);
             let route = SessionRoute { gateway: self.state.id, session: self.id };
             let (zone, accepted) = self.join_owner(cell, record, route).await?;
             let interest = self.state.cells_around(accepted.pos, VIEW_HALF);

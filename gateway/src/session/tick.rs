@@ -99,7 +99,7 @@ impl Session {
         }
 
         // 7. Terrain of the cells coming near, once each.
-        for cell in playing.terrain.new_cells(state.cells_around(pos, TERRAIN_HALF)) {
+        for cell in playing.terrain.new_cells(state.grid_cells_around(pos, TERRAIN_HALF)) {
             let rle = state.terrain.rle(cell).as_ref().clone();
             send_control(t, &ServerControl::Terrain { cell, rle }).await?;
         }
@@ -112,7 +112,7 @@ impl Session {
 /// connection); true when the new owner took it (inputs go there now).
 async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing) -> bool {
     let Some(Seen { state: last, tick, .. }) = playing.stream.last_seen() else { return false };
-    let cell = state.world.geometry.cell_of_pos(last.body.pos);
+    let cell = state.cell_of_pos(last.body.pos);
     let Some(owner) = state.cells.owner(cell) else { return false };
     if owner.same_connection(&playing.route.zone) {
         return false;
