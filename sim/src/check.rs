@@ -4,7 +4,8 @@
 //! - no item serial held twice (inventories of simulated entities and the ground), and none
 //!   that the world never had (starter items, NPC drops);
 //! - a crashed zone's cells go to live zones within the lease TTL and a period or two;
-//! - no cell owned by two zones; no cell left without an owner for longer than the takeover
+//! - no cell owned by two zones, nor a cell by one and a quarter of it (a split's or a merge's
+//!   leftovers) by another; no cell left without an owner for longer than the takeover
 //!   allowance (counting only time with its new owner's links up: a handover caught by a
 //!   partition waits for the link); the registry's owner of a cell takes it within the
 //!   allowance of the time its link to the previous owner was up;
@@ -109,6 +110,23 @@ fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
         let report = zone.core.report();
         h.minted.extend(&report.minted);
         for (cell, _) in &report.owned {
+            // A cell, or one it lies in or that lies in it (a split's quarters, a merge's parent).
+            let mut above = cell.parent();
+            while let Some(a) = above {
+                if let Some(other) = h.owners.get(&a) {
+                    return Err(broken(format!(
+                        "cell {cell} owned by {} and the cell {a} it lies in by {other}",
+                        report.zone
+                    )));
+                }
+                above = a.parent();
+            }
+            if let Some((inner, other)) = h.owners.iter().find(|(c, _)| cell.covers(**c) && *c != cell) {
+                return Err(broken(format!(
+                    "cell {cell} owned by {} and the cell {inner} in it by {other}",
+                    report.zone
+                )));
+            }
             if let Some(other) = h.owners.insert(*cell, report.zone) {
                 return Err(broken(format!("cell {cell} owned by zones {other} and {}", report.zone)));
             }

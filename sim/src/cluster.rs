@@ -19,7 +19,7 @@ use crate::zone::{SimZone, TICK_MS};
 use mmo_cluster::registry::Assignment;
 use mmo_cluster::MoveReason;
 use mmo_coordinator::plan;
-use mmo_coordinator::policy::{PolicyConfig, ZoneState};
+use mmo_coordinator::policy::{PolicyConfig, Reshape, ZoneState};
 use mmo_protocol::CellFrame;
 use mmo_world::rng::SplitMix64;
 use mmo_world::{CellId, Tick, WorldGeometry, ZoneId};
@@ -102,7 +102,7 @@ impl SimConfig {
             watch_delay_ticks: 2,
             leader_ttl_ms: 2_000,
             migration_timeout_ms: 10_000,
-            policy: PolicyConfig { cell_cooldown_ms: 10_000, ..PolicyConfig::default() },
+            policy: PolicyConfig { cell_cooldown_ms: 10_000, split_merge: true, ..PolicyConfig::default() },
             faults: Faults::ALL,
             rush: true,
         }
@@ -115,6 +115,9 @@ pub struct Summary {
     pub ticks: u64,
     /// Cell moves written, by reason.
     pub moves: BTreeMap<&'static str, usize>,
+    /// Splits and merges written.
+    pub splits: usize,
+    pub merges: usize,
     pub leader_terms: u32,
     pub messages_lost: u64,
     /// Item serials held at the end (every one the world ever had, but those lost with zones).
@@ -187,9 +190,20 @@ pub fn run(config: SimConfig) -> Result<Summary, Violation> {
             digest = mmo_world::rng::mix(digest ^ part);
         }
     }
+    let splits = sim.registry.reshaped.iter().filter(|r| matches!(r.reshape, Reshape::Split { .. })).count();
+    for r in &sim.registry.reshaped {
+        let cell = u64::from(r.reshape.cell().x) << 16
+            | u64::from(r.reshape.cell().y)
+            | u64::from(r.reshape.cell().depth) << 32;
+        for part in [r.at_ms, cell, r.epoch.0] {
+            digest = mmo_world::rng::mix(digest ^ part);
+        }
+    }
     Ok(Summary {
         ticks: sim.now,
         moves,
+        splits,
+        merges: sim.registry.reshaped.len() - splits,
         leader_terms: sim.leader.term,
         messages_lost: sim.net.lost,
         items,

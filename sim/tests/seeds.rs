@@ -20,6 +20,10 @@ fn three_hundred_seeds_keep_every_invariant_and_exercise_the_faults() {
     assert!(summaries.iter().all(|s| s.items >= 40 * 2), "the players' starter items at least");
     assert!(summaries.iter().filter(|s| s.items > 40 * 2).count() > 100, "NPCs killed drop items");
     assert!(summaries.iter().any(|s| s.max_load_milli > 700), "some zone went over the high watermark");
+    // Crowded cells split (their quarters then move like cells), and some merged back.
+    let (splits, merges): (usize, usize) =
+        summaries.iter().map(|s| (s.splits, s.merges)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    assert!(splits > 300 && merges > 5, "{splits} splits, {merges} merges");
 }
 
 #[test]
