@@ -6,6 +6,8 @@
 //! | `GET /api/state` | the world size; cells with owner, epoch and entity count; zones with state (`active`, `draining`, `dead`), load, capacity, address; gateways; draining zones; the leader; migrations in flight |
 //! | `GET /api/events?limit=N` | the last N (default 100, at most 1000) logged decisions and membership changes, oldest first |
 //! | `POST /api/move-cell` `{"cell":"2.1","zone":2}` | moves a cell with everything in it (the leader only): `{"cell":"2.1","zone":2,"epoch":9}` |
+//! | `POST /api/split-cell` `{"cell":"2.1"}` | splits a cell into its quarters, kept by its zone (the leader only): `{"cell":"2.1","quarters":["4.2/1","5.2/1","4.3/1","5.3/1"],"epoch":10}` |
+//! | `POST /api/merge-cell` `{"cell":"2.1"}` | merges the four quarters of a cell, owned by one zone, back into it |
 //! | `POST /api/drain` `{"zone":2}` / `{"zone":2,"undo":true}` | marks a zone as draining (it gives all of its cells away), or clears the mark |
 //! | `GET /dashboard` | the dashboard page (when the client's files are given) |
 //!
@@ -27,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mmo_cluster::{Event, Registry, RegistryError};
-use mmo_world::{CellId, Epoch, GatewayId, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, GatewayId, Layout, WorldGeometry, ZoneId};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -56,7 +58,11 @@ pub fn routes<R: Registry + 'static>(
     client_dir: Option<PathBuf>,
     token: Option<ApiToken>,
 ) -> Router {
-    let mut changes = Router::new().route("/api/move-cell", post(move_cell::<R>)).route("/api/drain", post(drain::<R>));
+    let mut changes = Router::new()
+        .route("/api/move-cell", post(move_cell::<R>))
+        .route("/api/split-cell", post(split_cell::<R>))
+        .route("/api/merge-cell", post(merge_cell::<R>))
+        .route("/api/drain", post(drain::<R>));
     if let Some(token) = token {
         changes = changes.route_layer(axum::middleware::from_fn_with_state(token, crate::auth::require));
     }
@@ -72,12 +78,17 @@ pub fn routes<R: Registry + 'static>(
 }
 
 /// A cell written `X.Y`.
+/// `X.Y` for a cell of the grid, `X.Y/D` for a quarter of depth `D` (coordinates in the grid
+/// `2^D` times as fine), as [`requests::parse_cell`] reads them.
 pub fn cell_name(cell: CellId) -> String {
-    format!("{}.{}", cell.x, cell.y)
+    match cell.depth {
+        0 => format!("{}.{}", cell.x, cell.y),
+        d => format!("{}.{}/{d}", cell.x, cell.y),
+    }
 }
 
 pub(crate) fn ser_cell<S: Serializer>(cell: &CellId, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&format_args!("{}.{}", cell.x, cell.y))
+    serializer.collect_str(&cell_name(*cell))
 }
 
 /// An API error: status, code, message, and the request field at fault.
@@ -145,7 +156,11 @@ impl From<ServiceError> for ApiError {
         let (status, code, field, leader) = match error {
             ServiceError::NoSuchCell(_) => (StatusCode::BAD_REQUEST, "bad_request", Some("cell"), None),
             ServiceError::NoSuchZone(_) => (StatusCode::BAD_REQUEST, "bad_request", Some("zone"), None),
-            ServiceError::ZoneDraining(_) | ServiceError::Refused(_) => (StatusCode::CONFLICT, "conflict", None, None),
+            ServiceError::ZoneDraining(_)
+            | ServiceError::Refused(_)
+            | ServiceError::CannotSplit(_)
+            | ServiceError::CannotMerge(_)
+            | ServiceError::InFlight(_) => (StatusCode::CONFLICT, "conflict", None, None),
             ServiceError::NotLeader { leader } => (StatusCode::SERVICE_UNAVAILABLE, "not_leader", None, leader),
             _ => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None, None),
         };
@@ -180,6 +195,8 @@ pub struct CellView {
     pub cell: CellId,
     pub x: u16,
     pub y: u16,
+    /// 0 for a cell of the grid; a quarter's `x` and `y` count in a grid `2^depth` times as fine.
+    pub depth: u8,
     pub zone: Option<ZoneId>,
     pub epoch: Option<Epoch>,
     /// From the owner's latest load report (0 when it has not reported the cell yet).
@@ -215,9 +232,10 @@ async fn world_state<R: Registry>(State(state): State<ApiState<R>>) -> Result<Js
     let gateways = state.registry.gateways().await?;
     let status = state.service.status();
 
-    let cells: Vec<CellView> = state
-        .geometry
-        .cells()
+    let layout = Layout::implied(state.geometry, table.keys().copied()).unwrap_or_else(|_| Layout::new(state.geometry));
+    let cells: Vec<CellView> = layout
+        .leaves()
+        .into_iter()
         .map(|cell| {
             let owner = table.get(&cell);
             let entities = owner
@@ -228,6 +246,7 @@ async fn world_state<R: Registry>(State(state): State<ApiState<R>>) -> Result<Js
                 cell,
                 x: cell.x,
                 y: cell.y,
+                depth: cell.depth,
                 zone: owner.map(|a| a.zone),
                 epoch: owner.map(|a| a.epoch),
                 entities,
@@ -292,6 +311,19 @@ async fn move_cell<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -
     let MoveCell { cell, zone } = requests::move_cell(&body, &state.geometry)?;
     let epoch = state.service.move_cell(cell, zone).await?;
     Ok(Json(json!({ "cell": cell_name(cell), "zone": zone, "epoch": epoch })))
+}
+
+async fn split_cell<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let cell = requests::reshape_cell(&body, &state.geometry)?;
+    let epoch = state.service.split_cell(cell).await?;
+    let quarters: Vec<String> = cell.quarters().iter().map(|q| cell_name(*q)).collect();
+    Ok(Json(json!({ "cell": cell_name(cell), "quarters": quarters, "epoch": epoch })))
+}
+
+async fn merge_cell<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let cell = requests::reshape_cell(&body, &state.geometry)?;
+    let epoch = state.service.merge_cell(cell).await?;
+    Ok(Json(json!({ "cell": cell_name(cell), "epoch": epoch })))
 }
 
 async fn drain<R: Registry>(State(state): State<ApiState<R>>, body: Bytes) -> Result<Json<Value>, ApiError> {

@@ -4,7 +4,8 @@
 //!   leadership on etcd, runs the rebalancing loop while it leads, and serves the operator API,
 //!   the dashboard, `/metrics`, `/livez` and `/readyz` in both roles; prints
 //!   `ready: http://HOST:PORT/` once serving.
-//! - `state`, `events`, `move-cell --cell X.Y --zone N`, `drain --zone N [--undo]`: call a
+//! - `state`, `events`, `move-cell --cell X.Y --zone N`, `split-cell --cell X.Y`,
+//!   `merge-cell --cell X.Y`, `drain --zone N [--undo]`: call a
 //!   coordinator's (or the local world's) API at `--api URL` and print its JSON answer.
 //!
 //! The binary's own modules: `serve` (the `run` command) and `client` (the API calls).
@@ -46,6 +47,22 @@ enum Command {
         #[arg(long, env = "MMO_ZONE")]
         zone: u32,
     },
+    /// Splits a cell into its quarters, which its zone keeps (other zones may then take some).
+    SplitCell {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        /// The cell, as X.Y (or X.Y/D for a quarter).
+        #[arg(long, env = "MMO_CELL")]
+        cell: String,
+    },
+    /// Merges the four quarters of a cell, all owned by one zone, back into it.
+    MergeCell {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        /// The cell the quarters merge into, as X.Y (or X.Y/D).
+        #[arg(long, env = "MMO_CELL")]
+        cell: String,
+    },
     /// Marks a zone as draining (it gives all of its cells away), or clears the mark.
     Drain {
         #[command(flatten)]
@@ -68,6 +85,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Events { api, limit } => client::print(api.get(&format!("/api/events?limit={limit}")).await?),
         Command::MoveCell { api, cell, zone } => {
             client::print(api.post("/api/move-cell", &serde_json::json!({ "cell": cell, "zone": zone })).await?)
+        }
+        Command::SplitCell { api, cell } => {
+            client::print(api.post("/api/split-cell", &serde_json::json!({ "cell": cell })).await?)
+        }
+        Command::MergeCell { api, cell } => {
+            client::print(api.post("/api/merge-cell", &serde_json::json!({ "cell": cell })).await?)
         }
         Command::Drain { api, zone, undo } => {
             client::print(api.post("/api/drain", &serde_json::json!({ "zone": zone, "undo": undo })).await?)

@@ -34,23 +34,35 @@ pub struct Drain {
     pub undo: bool,
 }
 
-/// Parses a cell written `X.Y`.
+/// Parses a cell written `X.Y`, or `X.Y/D` for a quarter of depth `D`.
 pub fn parse_cell(s: &str) -> Option<CellId> {
-    let (x, y) = s.split_once('.')?;
-    Some(CellId::new(x.parse().ok()?, y.parse().ok()?))
+    let (xy, depth) = match s.split_once('/') {
+        Some((xy, d)) => (xy, d.parse().ok().filter(|d| *d > 0)?),
+        None => (s, 0),
+    };
+    let (x, y) = xy.split_once('.')?;
+    Some(CellId { x: x.parse().ok()?, y: y.parse().ok()?, depth })
 }
 
-/// A move-cell body, its cell one of `geometry`'s.
+/// A move-cell body, its cell one of `geometry`'s (of any depth).
 pub fn move_cell(body: &[u8], geometry: &WorldGeometry) -> Result<MoveCell, BadRequest> {
     let body = object(body)?;
-    let cell = match body.get("cell") {
-        None => return Err(bad("cell", "cell is missing")),
+    Ok(MoveCell { cell: cell(&body, geometry)?, zone: zone(&body)? })
+}
+
+/// The cell of a split-cell or merge-cell body `{"cell":"2.1"}`.
+pub fn reshape_cell(body: &[u8], geometry: &WorldGeometry) -> Result<CellId, BadRequest> {
+    cell(&object(body)?, geometry)
+}
+
+fn cell(body: &Map<String, Value>, geometry: &WorldGeometry) -> Result<CellId, BadRequest> {
+    match body.get("cell") {
+        None => Err(bad("cell", "cell is missing")),
         Some(Value::String(text)) => parse_cell(text)
-            .filter(|c| geometry.contains_cell(*c))
-            .ok_or_else(|| bad("cell", format!("no cell {text:?} in this world (write X.Y)")))?,
-        Some(other) => return Err(bad("cell", format!("cell must be a string X.Y, got {other}"))),
-    };
-    Ok(MoveCell { cell, zone: zone(&body)? })
+            .filter(|c| geometry.holds(*c))
+            .ok_or_else(|| bad("cell", format!("no cell {text:?} in this world (write X.Y, or X.Y/D for a quarter)"))),
+        Some(other) => Err(bad("cell", format!("cell must be a string X.Y, got {other}"))),
+    }
 }
 
 /// A drain body.
@@ -104,6 +116,9 @@ mod tests {
         assert_eq!(parse_cell("12.3"), Some(CellId::new(12, 3)));
         assert_eq!(parse_cell("1"), None);
         assert_eq!(parse_cell("a.b"), None);
+        assert_eq!(parse_cell("5.2/1"), Some(CellId::new(2, 1).quarter(1)));
+        assert_eq!(parse_cell("5.2/0"), None, "a cell of the grid is written X.Y");
+        assert_eq!(parse_cell("5.2/x"), None);
     }
 
     #[test]
@@ -124,6 +139,10 @@ mod tests {
         assert_eq!(field(move_cell(br#"{"cell":"2.1","zone":-1}"#, &world)), "zone");
         assert_eq!(field(move_cell(br#"{"cell":"2.1","zone":4294967296}"#, &world)), "zone");
         assert_eq!(drain(br#"{"zone":1,"undo":"yes"}"#).unwrap_err().field, "undo");
+        assert_eq!(reshape_cell(br#"{"cell":"2.1"}"#, &world), Ok(CellId::new(2, 1)));
+        assert_eq!(reshape_cell(br#"{"cell":"7.3/1"}"#, &world), Ok(CellId::new(3, 1).quarter(3)));
+        assert_eq!(reshape_cell(br#"{"cell":"8.0/1"}"#, &world).unwrap_err().field, "cell", "outside the world");
+        assert_eq!(reshape_cell(br#"{"cell":"0.0/3"}"#, &world).unwrap_err().field, "cell", "too deep");
         assert_eq!(events_limit(None), Ok(100));
         assert_eq!(events_limit(Some("1000")), Ok(1000));
         for bad in ["0", "1001", "-1", "x", ""] {

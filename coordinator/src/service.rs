@@ -73,6 +73,12 @@ pub enum ServiceError {
     NoSuchZone(ZoneId),
     #[error("zone {0} is draining: it takes no cells")]
     ZoneDraining(ZoneId),
+    #[error("cell {0} cannot be split: it is no cell of the world now (split already, or inside a cell not split), or at the deepest level")]
+    CannotSplit(CellId),
+    #[error("the quarters of cell {0} are not four cells of the world owned by one zone")]
+    CannotMerge(CellId),
+    #[error("cell {0} is moving between zones: try again once it arrived")]
+    InFlight(CellId),
     #[error(transparent)]
     Refused(#[from] MoveRefused),
     #[error(transparent)]
@@ -124,7 +130,24 @@ impl From<LeaderInfo> for LeaderView {
 }
 
 enum Request {
-    MoveCell { cell: CellId, zone: ZoneId, reply: oneshot::Sender<Result<Epoch, ServiceError>> },
+    MoveCell {
+        cell: CellId,
+        zone: ZoneId,
+        reply: oneshot::Sender<Result<Epoch, ServiceError>>,
+    },
+    /// Split `cell` (`split`) or merge its quarters.
+    Reshape {
+        cell: CellId,
+        split: bool,
+        reply: oneshot::Sender<Result<Epoch, ServiceError>>,
+    },
+}
+
+impl Request {
+    fn refuse(self, error: ServiceError) {
+        let (Request::MoveCell { reply, .. } | Request::Reshape { reply, .. }) = self;
+        let _ = reply.send(Err(error));
+    }
 }
 
 /// The operators' handle on the service (the API holds one). Cheap to clone.
@@ -138,6 +161,8 @@ impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Request::MoveCell { cell, zone, .. } => write!(f, "MoveCell({cell} -> {zone})"),
+            Request::Reshape { cell, split: true, .. } => write!(f, "SplitCell({cell})"),
+            Request::Reshape { cell, split: false, .. } => write!(f, "MergeCell({cell})"),
         }
     }
 }
@@ -148,6 +173,23 @@ impl ServiceHandle {
     pub async fn move_cell(&self, cell: CellId, zone: ZoneId) -> Result<Epoch, ServiceError> {
         let (reply, answer) = oneshot::channel();
         self.requests.send(Request::MoveCell { cell, zone, reply }).await.map_err(|_| ServiceError::Stopped)?;
+        answer.await.map_err(|_| ServiceError::Stopped)?
+    }
+
+    /// Splits `cell` into its quarters, which its zone keeps (an operator's split: logged,
+    /// and the policy does not merge them within its cooldown).
+    pub async fn split_cell(&self, cell: CellId) -> Result<Epoch, ServiceError> {
+        self.ask_reshape(cell, true).await
+    }
+
+    /// Merges the four quarters of `cell`, owned by one zone, back into it.
+    pub async fn merge_cell(&self, cell: CellId) -> Result<Epoch, ServiceError> {
+        self.ask_reshape(cell, false).await
+    }
+
+    async fn ask_reshape(&self, cell: CellId, split: bool) -> Result<Epoch, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(Request::Reshape { cell, split, reply }).await.map_err(|_| ServiceError::Stopped)?;
         answer.await.map_err(|_| ServiceError::Stopped)?
     }
 
@@ -271,9 +313,9 @@ impl<R: Registry> Coordinator<R> {
         loop {
             tokio::select! {
                 () = &mut until => return,
-                Some(Request::MoveCell { reply, .. }) = self.requests.recv() => {
+                Some(request) = self.requests.recv() => {
                     let leader = self.status.borrow().leader.as_ref().map(|l| l.name.clone());
-                    let _ = reply.send(Err(ServiceError::NotLeader { leader }));
+                    request.refuse(ServiceError::NotLeader { leader });
                 }
             }
         }
@@ -356,9 +398,47 @@ impl<R: Registry> Coordinator<R> {
         Ok(epoch)
     }
 
-    /// Writes a split or a merge and logs it. A cell moved meanwhile (the write refused) is
-    /// left for the next period.
-    async fn reshape<W: CellWriter>(&mut self, writer: &W, reshape: &Reshape, now: u64) -> Result<(), ServiceError> {
+    /// An operator's split or merge of `cell` (see [`ServiceHandle::split_cell`]).
+    async fn reshape_by_hand<W: CellWriter>(
+        &mut self,
+        writer: &W,
+        cell: CellId,
+        split: bool,
+    ) -> Result<Epoch, ServiceError> {
+        let table = self.registry.assignments();
+        let layout =
+            Layout::implied(self.config.geometry, table.keys().copied()).map_err(|_| ServiceError::NoSuchCell(cell))?;
+        let reshape = if split {
+            let owner = table.get(&cell).filter(|_| layout.can_split(cell)).ok_or(ServiceError::CannotSplit(cell))?;
+            Reshape::Split { cell, zone: owner.zone, load: 0.0 }
+        } else {
+            let quarters = cell.quarters();
+            let owners: BTreeSet<ZoneId> = quarters.iter().filter_map(|q| table.get(q).map(|a| a.zone)).collect();
+            let whole = quarters.iter().all(|q| layout.is_leaf(*q) && table.contains_key(q));
+            match owners.first() {
+                Some(&zone) if whole && owners.len() == 1 => Reshape::Merge { cell, zone, load: 0.0 },
+                _ => return Err(ServiceError::CannotMerge(cell)),
+            }
+        };
+        let in_flight = self.in_flight.cells();
+        if let Some(moving) = reshape.cells().0.into_iter().find(|c| in_flight.contains(c)) {
+            return Err(ServiceError::InFlight(moving));
+        }
+        let now = unix_ms();
+        let epoch = self.reshape(writer, &reshape, now).await?.ok_or(ServiceError::InFlight(cell))?;
+        self.policy.hold_shape(cell, now);
+        self.publish_status(now);
+        Ok(epoch)
+    }
+
+    /// Writes a split or a merge and logs it; its epoch, or `None` if a cell moved meanwhile
+    /// (the write refused: the policy tries again next period).
+    async fn reshape<W: CellWriter>(
+        &mut self,
+        writer: &W,
+        reshape: &Reshape,
+        now: u64,
+    ) -> Result<Option<Epoch>, ServiceError> {
         let (cell, zone) = (reshape.cell(), reshape.zone());
         let reshaping = match reshape {
             Reshape::Split { .. } => Reshaping::split(cell, zone),
@@ -368,7 +448,7 @@ impl<R: Registry> Coordinator<R> {
             Ok(epoch) => epoch,
             Err(WriteError::Registry(RegistryError::NotOwned { cell: moved, .. })) => {
                 warn!(%cell, %zone, %moved, "not reshaped: a cell moved meanwhile");
-                return Ok(());
+                return Ok(None);
             }
             Err(error) => return Err(error.into()),
         };
@@ -380,12 +460,14 @@ impl<R: Registry> Coordinator<R> {
         info!(%cell, %zone, %epoch, ?reshape, "cells reshaped");
         metrics::counter!("mmo_coordinator_reshapes_total", "kind" => name).increment(1);
         self.log(kind, now).await;
-        Ok(())
+        Ok(Some(epoch))
     }
 
     async fn handle<W: CellWriter>(&mut self, writer: &W, request: Request) -> Result<(), ServiceError> {
-        let Request::MoveCell { cell, zone, reply } = request;
-        let result = self.move_by_hand(writer, cell, zone).await;
+        let (result, reply) = match request {
+            Request::MoveCell { cell, zone, reply } => (self.move_by_hand(writer, cell, zone).await, reply),
+            Request::Reshape { cell, split, reply } => (self.reshape_by_hand(writer, cell, split).await, reply),
+        };
         let deposed = matches!(result, Err(ServiceError::NotLeader { .. }));
         let _ = reply.send(result);
         if deposed {
@@ -400,7 +482,12 @@ impl<R: Registry> Coordinator<R> {
         cell: CellId,
         to: ZoneId,
     ) -> Result<Epoch, ServiceError> {
-        if !self.config.geometry.contains_cell(cell) {
+        let table = self.registry.assignments();
+        let is_cell = match Layout::implied(self.config.geometry, table.keys().copied()) {
+            Ok(layout) => layout.is_leaf(cell),
+            Err(_) => self.config.geometry.contains_cell(cell),
+        };
+        if !is_cell {
             return Err(ServiceError::NoSuchCell(cell));
         }
         let live = self.registry.zones().await?;

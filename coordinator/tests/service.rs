@@ -241,6 +241,44 @@ async fn operators_move_cells_through_the_leading_service() {
     standby.abort();
 }
 
+#[tokio::test]
+async fn operators_split_and_merge_cells_through_the_leading_service() {
+    let world = World::start(&[(1, LONG), (2, LONG)], 2).await;
+    let World { mut coordinator, writer, handle, registry, .. } = world;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let leading = tokio::spawn(async move {
+        coordinator
+            .lead(&writer, async {
+                stopped.await.ok();
+            })
+            .await
+            .unwrap();
+    });
+    let cell = CellId::new(1, 0);
+    let owner = registry.assignments()[&cell].zone;
+    let epoch = handle.split_cell(cell).await.unwrap();
+    let table = registry.assignments();
+    assert!(!table.contains_key(&cell));
+    for q in cell.quarters() {
+        assert_eq!((table[&q].zone, table[&q].epoch), (owner, epoch), "its zone keeps {q}");
+    }
+    assert!(matches!(handle.split_cell(cell).await, Err(ServiceError::CannotSplit(_))), "split already");
+    let quarter = cell.quarter(3);
+    handle.split_cell(quarter).await.unwrap();
+    assert!(matches!(handle.split_cell(quarter.quarter(0)).await, Err(ServiceError::CannotSplit(_))), "too deep");
+    assert!(matches!(handle.merge_cell(cell).await, Err(ServiceError::CannotMerge(_))), "a quarter is split");
+    handle.merge_cell(quarter).await.unwrap();
+    // A quarter moved to the other zone: the quarters are no longer one zone's.
+    let other = if owner == ZoneId(1) { ZoneId(2) } else { ZoneId(1) };
+    handle.move_cell(cell.quarter(0), other).await.unwrap();
+    assert!(matches!(handle.merge_cell(cell).await, Err(ServiceError::CannotMerge(_))), "owned by two zones");
+    let events = registry.events(100).await.unwrap();
+    let reshapes = events.iter().filter(|e| matches!(e.kind, EventKind::CellSplit { .. } | EventKind::CellsMerged { .. }));
+    assert_eq!(reshapes.count(), 3, "two splits and a merge logged");
+    stop.send(()).unwrap();
+    leading.await.unwrap();
+}
+
 impl World {
     async fn coordinator_move(&mut self, cell: CellId, zone: ZoneId) -> Result<mmo_world::Epoch, ServiceError> {
         let handle = self.handle.clone();
