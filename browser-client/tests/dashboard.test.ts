@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvent, gridRows, heat, loadPercent, ownerChanges, reasonText, zoneColour, type WorldState } from '../src/dashboard/model';
+import {
+  cellArea,
+  cellsInOrder,
+  describeEvent,
+  heat,
+  loadPercent,
+  ownerChanges,
+  reasonText,
+  reshapedCells,
+  zoneColour,
+  type WorldState,
+} from '../src/dashboard/model';
 
 function world(owners: (number | null)[], width = 2): WorldState {
   return {
@@ -11,6 +22,7 @@ function world(owners: (number | null)[], width = 2): WorldState {
       cell: `${i % width}.${Math.floor(i / width)}`,
       x: i % width,
       y: Math.floor(i / width),
+      depth: 0,
       zone,
       epoch: zone === null ? null : i + 1,
       entities: i * 3,
@@ -39,14 +51,21 @@ describe('dashboard model', () => {
     expect(loadPercent(1.7)).toBe(100);
   });
 
-  it('lays cells out in rows by y, each sorted by x', () => {
+  it('lays cells out in reading order, quarters of a split cell inside it', () => {
     const state = world([1, 1, 2, 2]);
     state.cells.reverse();
-    const rows = gridRows(state);
-    expect(rows.map((r) => r.map((c) => c.cell))).toEqual([
-      ['0.0', '1.0'],
-      ['0.1', '1.1'],
-    ]);
+    expect(cellsInOrder(state).map((c) => c.cell)).toEqual(['0.0', '1.0', '0.1', '1.1']);
+    // Cell 1.0 split into quarters 2.0/1 3.0/1 2.1/1 3.1/1.
+    const split = world([1, 1, 2, 2]);
+    split.cells.splice(1, 1, ...[[2, 0], [3, 0], [2, 1], [3, 1]].map(([x, y]) => ({ ...split.cells[0]!, cell: `${x}.${y}/1`, x: x!, y: y!, depth: 1 })));
+    expect(cellsInOrder(split).map((c) => c.cell)).toEqual(['0.0', '2.0/1', '3.0/1', '2.1/1', '3.1/1', '0.1', '1.1']);
+    // On the grid of smallest quarters (4 per cell each way): a cell spans 4, a quarter 2.
+    expect(cellArea({ x: 1, y: 0, depth: 0 })).toEqual({ column: 5, row: 1, span: 4 });
+    expect(cellArea({ x: 3, y: 1, depth: 1 })).toEqual({ column: 7, row: 3, span: 2 });
+    expect(cellArea({ x: 7, y: 3, depth: 2 })).toEqual({ column: 8, row: 4, span: 1 });
+    expect([...reshapedCells(state, split)]).toEqual(['1.0']);
+    expect([...reshapedCells(split, state)]).toEqual(['1.0']);
+    expect(reshapedCells(state, state).size).toBe(0);
   });
 
   it('finds the cells whose owner changed between polls', () => {

@@ -273,7 +273,8 @@ async fn operators_split_and_merge_cells_through_the_leading_service() {
     handle.move_cell(cell.quarter(0), other).await.unwrap();
     assert!(matches!(handle.merge_cell(cell).await, Err(ServiceError::CannotMerge(_))), "owned by two zones");
     let events = registry.events(100).await.unwrap();
-    let reshapes = events.iter().filter(|e| matches!(e.kind, EventKind::CellSplit { .. } | EventKind::CellsMerged { .. }));
+    let reshapes =
+        events.iter().filter(|e| matches!(e.kind, EventKind::CellSplit { .. } | EventKind::CellsMerged { .. }));
     assert_eq!(reshapes.count(), 3, "two splits and a merge logged");
     stop.send(()).unwrap();
     leading.await.unwrap();

@@ -47,5 +47,11 @@ export const getEvents = (limit: number): Promise<LoggedEvent[]> => call<LoggedE
 export const moveCell = (cell: string, zone: number): Promise<{ cell: string; zone: number; epoch: number }> =>
   call('/api/move-cell', { method: 'POST', body: JSON.stringify({ cell, zone }) });
 
+export const splitCell = (cell: string): Promise<{ cell: string; quarters: string[]; epoch: number }> =>
+  call('/api/split-cell', { method: 'POST', body: JSON.stringify({ cell }) });
+
+export const mergeCell = (cell: string): Promise<{ cell: string; epoch: number }> =>
+  call('/api/merge-cell', { method: 'POST', body: JSON.stringify({ cell }) });
+
 export const drainZone = (zone: number, undo: boolean): Promise<{ zone: number; draining: boolean }> =>
   call('/api/drain', { method: 'POST', body: JSON.stringify({ zone, undo }) });

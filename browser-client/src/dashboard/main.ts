@@ -1,19 +1,24 @@
 /**
  * The operators' dashboard: polls the coordinator's `/api/state` and `/api/events` twice a
  * second and shows the cell grid coloured by owning zone (entity heat as a glow, migrations
- * outlined, owner changes flashed), per-zone load bars with a drain button, the leader, the
- * gateways and the decision log; a cell picked in the grid can be moved to a chosen zone.
+ * outlined, owner changes flashed; split cells drawn as their quarters, splits and merges
+ * flashed), per-zone load bars with a drain button, the leader, the gateways and the decision
+ * log; a cell picked in the grid can be moved to a chosen zone, split, or merged back.
  */
 
 import './dashboard.css';
-import { ApiError, drainZone, getEvents, getState, moveCell } from './api';
+import { ApiError, drainZone, getEvents, getState, mergeCell, moveCell, splitCell } from './api';
 import {
+  MAX_DEPTH,
+  cellArea,
+  cellsInOrder,
   clockTime,
   describeEvent,
-  gridRows,
+  gridCellOf,
   heat,
   loadPercent,
   ownerChanges,
+  reshapedCells,
   zoneColour,
   type WorldState,
 } from './model';
@@ -39,6 +44,8 @@ const pollStatus = byId<HTMLSpanElement>('poll-status');
 const pickedCell = byId<HTMLElement>('picked-cell');
 const targetZone = byId<HTMLSelectElement>('target-zone');
 const moveButton = byId<HTMLButtonElement>('move');
+const splitButton = byId<HTMLButtonElement>('split');
+const mergeButton = byId<HTMLButtonElement>('merge');
 const actionResult = byId<HTMLSpanElement>('action-result');
 
 let last: WorldState | null = null;
@@ -48,14 +55,17 @@ function renderGrid(state: WorldState): void {
   const busiest = Math.max(0, ...state.cells.map((c) => c.entities));
   const migrating = new Set(state.migrations.map((m) => m.cell));
   const changed = ownerChanges(last, state);
-  grid.style.gridTemplateColumns = `repeat(${state.world.width}, minmax(2.5em, 6em))`;
+  const reshaped = reshapedCells(last, state);
+  // A grid of the smallest quarters: a cell of the grid spans 2^MAX_DEPTH of them each way.
+  const fine = 1 << MAX_DEPTH;
+  grid.style.gridTemplateColumns = `repeat(${state.world.width * fine}, minmax(0.6em, 1.5em))`;
   const wanted = state.cells.length;
   if (grid.children.length !== wanted) {
     grid.replaceChildren();
   }
   let i = 0;
-  for (const row of gridRows(state)) {
-    for (const cell of row) {
+  {
+    for (const cell of cellsInOrder(state)) {
       let el = grid.children[i] as HTMLButtonElement | undefined;
       if (el === undefined) {
         el = document.createElement('button');
@@ -65,6 +75,10 @@ function renderGrid(state: WorldState): void {
         el.addEventListener('click', () => pick(el?.dataset.cell ?? null));
         grid.appendChild(el);
       }
+      const area = cellArea(cell);
+      el.style.gridColumn = `${area.column} / span ${area.span}`;
+      el.style.gridRow = `${area.row} / span ${area.span}`;
+      el.dataset.depth = String(cell.depth);
       el.dataset.cell = cell.cell;
       el.dataset.zone = cell.zone === null ? '' : String(cell.zone);
       el.style.backgroundColor = zoneColour(cell.zone);
@@ -77,6 +91,11 @@ function renderGrid(state: WorldState): void {
         el.classList.remove('moved');
         void el.offsetWidth; // restart the flash
         el.classList.add('moved');
+      }
+      if (reshaped.has(gridCellOf(cell))) {
+        el.classList.remove('reshaped');
+        void el.offsetWidth;
+        el.classList.add('reshaped');
       }
       i += 1;
     }
@@ -121,6 +140,8 @@ function pick(cell: string | null): void {
   picked = cell;
   pickedCell.textContent = cell ?? '-';
   moveButton.disabled = cell === null;
+  splitButton.disabled = cell === null;
+  mergeButton.disabled = cell === null || !cell.includes('/');
   for (const el of grid.querySelectorAll<HTMLElement>('.cell')) {
     el.classList.toggle('picked', el.dataset.cell === cell);
   }
@@ -146,6 +167,25 @@ moveButton.addEventListener('click', () => {
   const cell = picked;
   const zone = Number(targetZone.value);
   void act(() => moveCell(cell, zone), `cell ${cell} moved to zone ${zone}`);
+});
+
+splitButton.addEventListener('click', () => {
+  if (picked !== null) {
+    const cell = picked;
+    void act(() => splitCell(cell), `cell ${cell} split into quarters`);
+  }
+});
+
+// Merges the picked quarter with its three siblings, back into their parent.
+mergeButton.addEventListener('click', () => {
+  const [xy, depth] = (picked ?? '').split('/');
+  const [x, y] = (xy ?? '').split('.').map(Number);
+  const d = Number(depth);
+  if (picked === null || !(d > 0) || x === undefined || y === undefined) {
+    return;
+  }
+  const parent = d === 1 ? `${x >> 1}.${y >> 1}` : `${x >> 1}.${y >> 1}/${d - 1}`;
+  void act(() => mergeCell(parent), `quarters of cell ${parent} merged`);
 });
 
 async function poll(): Promise<void> {

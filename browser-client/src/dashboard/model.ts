@@ -8,6 +8,8 @@ export interface CellView {
   cell: string;
   x: number;
   y: number;
+  /** 0 for a cell of the grid; a quarter's x and y count in a grid 2^depth times as fine. */
+  depth: number;
   zone: number | null;
   epoch: number | null;
   entities: number;
@@ -79,16 +81,55 @@ export function heat(entities: number, busiest: number): number {
   return Math.min(1, Math.max(0, entities / scale));
 }
 
-/** The cells as rows (y from 0), each sorted by x. */
-export function gridRows(state: WorldState): CellView[][] {
-  const rows: CellView[][] = Array.from({ length: state.world.height }, () => []);
-  for (const cell of state.cells) {
-    rows[cell.y]?.push(cell);
+/** How many times a cell of the grid may be split (the servers' `MAX_DEPTH`). */
+export const MAX_DEPTH = 2;
+
+/**
+ * Where a cell sits on the dashboard's grid of the smallest quarters: its first column and row
+ * (CSS grid lines, from 1) and how many of them it spans each way.
+ */
+export function cellArea(c: { x: number; y: number; depth: number }): { column: number; row: number; span: number } {
+  const span = 1 << (MAX_DEPTH - c.depth);
+  return { column: c.x * span + 1, row: c.y * span + 1, span };
+}
+
+/** The cell of the grid (`x.y`) a cell of any depth lies in. */
+export const gridCellOf = (c: { x: number; y: number; depth: number }): string => `${c.x >> c.depth}.${c.y >> c.depth}`;
+
+/** Cells of the grid (`x.y`) split or merged between two polls (their cells differ). */
+export function reshapedCells(before: WorldState | null, after: WorldState): Set<string> {
+  const reshaped = new Set<string>();
+  if (before === null) {
+    return reshaped;
   }
-  for (const row of rows) {
-    row.sort((a, b) => a.x - b.x);
+  const parts = (state: WorldState): Map<string, string> => {
+    const by = new Map<string, string[]>();
+    for (const c of state.cells) {
+      const root = gridCellOf(c);
+      by.set(root, [...(by.get(root) ?? []), c.cell]);
+    }
+    return new Map([...by].map(([root, cells]) => [root, cells.sort().join(' ')]));
+  };
+  const was = parts(before);
+  for (const [root, cells] of parts(after)) {
+    if (was.has(root) && was.get(root) !== cells) {
+      reshaped.add(root);
+    }
   }
-  return rows;
+  return reshaped;
+}
+
+/** The cells in reading order of where they sit (top to bottom, then left to right). */
+export function cellsInOrder(state: WorldState): CellView[] {
+  const at = (c: CellView): [number, number] => {
+    const area = cellArea(c);
+    return [area.row, area.column];
+  };
+  return [...state.cells].sort((a, b) => {
+    const [ra, ca] = at(a);
+    const [rb, cb] = at(b);
+    return ra - rb || ca - cb;
+  });
 }
 
 /** Cells whose owner differs between two polls: cell -> [old owner, new owner]. */

@@ -1,8 +1,8 @@
 /**
  * The operators' dashboard against a real local world (the mmo-local binary, four zones, 4 x 2
  * cells, rebalancing off so only the operator moves cells): every cell is shown with its owner,
- * as the coordinator's API states it, and a cell moved by hand through the page changes colour
- * and owner.
+ * as the coordinator's API states it, a cell moved by hand through the page changes colour
+ * and owner, and a cell split through the page is drawn as its four quarters until merged.
  */
 
 import type { Browser, Page } from 'playwright-core';
@@ -90,5 +90,34 @@ describe('the dashboard', () => {
     const moved = (await (await fetch(`${server.url}api/state`)).json()) as { cells: ApiCell[] };
     expect(moved.cells.find((c) => c.cell === '0.0')?.zone).toBe(Number(target));
     await page.waitForFunction(() => document.querySelector('#events')?.textContent?.includes('moved by an operator') === true, undefined, { timeout: 5000 });
+  });
+
+  it('splits a cell into quarters drawn inside it, and merges them back', async () => {
+    if (page === undefined) {
+      throw new Error('the first test opens the page');
+    }
+    const owner = (await shownCells(page)).get('1.1')?.zone;
+    await page.click('#grid .cell[data-cell="1.1"]');
+    await page.click('#split');
+    const quarters = ['2.2/1', '3.2/1', '2.3/1', '3.3/1'];
+    await page.waitForFunction((qs) => qs.every((q) => document.querySelector(`#grid .cell[data-cell="${q}"]`) !== null), quarters, { timeout: 5000 });
+    const shown = await shownCells(page);
+    expect(shown.has('1.1'), 'the split cell is drawn as its quarters').toBe(false);
+    for (const q of quarters) {
+      expect(shown.get(q)?.zone, `quarter ${q} kept by the cell's zone`).toBe(owner);
+    }
+    // The quarters tile the cell's square: together exactly as wide and tall as a whole cell.
+    const box = async (cell: string) => (await page!.locator(`#grid .cell[data-cell="${cell}"]`).boundingBox())!;
+    const [whole, first, last] = [await box('0.1'), await box('2.2/1'), await box('3.3/1')];
+    expect(Math.abs(last.x + last.width - first.x - whole.width)).toBeLessThan(2);
+    expect(Math.abs(last.y + last.height - first.y - whole.height)).toBeLessThan(2);
+    await page.waitForFunction(() => document.querySelector('#events')?.textContent?.includes('split into quarters') === true, undefined, { timeout: 5000 });
+
+    await page.click('#grid .cell[data-cell="3.3/1"]');
+    await page.click('#merge');
+    await page.waitForFunction(() => document.querySelector('#grid .cell[data-cell="1.1"]') !== null, undefined, { timeout: 5000 });
+    expect((await shownCells(page)).get('1.1')?.zone).toBe(owner);
+    const state = (await (await fetch(`${server.url}api/state`)).json()) as { cells: ApiCell[] };
+    expect(state.cells).toHaveLength(8);
   });
 });

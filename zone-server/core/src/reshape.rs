@@ -37,12 +37,16 @@ impl ZoneCore {
                 .map(|(c, (z, e))| (*c, *z, *e))
                 .collect();
             let newer = !overlapping.is_empty() && overlapping.iter().all(|(_, _, e)| *e > epoch);
-            if newer && overlapping.iter().all(|(_, z, _)| *z == me) {
-                self.reshaped(cell, &overlapping);
+            // Split (maybe again, maybe with quarters moved on since: this zone read several
+            // writes at once), or merged by this zone.
+            let split = overlapping.iter().all(|(c, _, _)| cell.covers(*c));
+            if newer && (split || overlapping.iter().all(|(_, z, _)| *z == me)) {
+                self.reshaped(cell, epoch, &overlapping);
             } else if !newer {
                 let _ = layout.make_leaf(cell); // the table lags behind this zone's own cell
             }
-            // Else the cell was given away before it was reshaped: set_owner hands it over.
+            // Else merged into a cell of another zone, which is not done (the policy merges
+            // only one zone's quarters): the cell stays a leaf here, and set_owner's owner.
         }
         // Cells the reshapes made here stay leaves too (a merge replaces four owned cells).
         for (cell, _) in self.owned.iter() {
@@ -59,16 +63,20 @@ impl ZoneCore {
         }
     }
 
-    /// Owned `cell` was replaced by `made` (its quarters, or the parent it merged into), all
-    /// this zone's.
-    fn reshaped(&mut self, cell: CellId, made: &[(CellId, ZoneId, Epoch)]) {
+    /// Owned `cell` (at `epoch`) was replaced by `made` (its quarters, or the parent it merged
+    /// into). Each is this zone's: at its own epoch if the table still gives it here, else at
+    /// `epoch`, so that the table's newer owner takes it by an ordinary handover (a quarter moved
+    /// on after the split, both read at once).
+    fn reshaped(&mut self, cell: CellId, epoch: Epoch, made: &[(CellId, ZoneId, Epoch)]) {
+        let me = self.config.zone;
         self.owned.remove(cell);
-        for &(new, _, epoch) in made {
-            if self.owned.insert(new, epoch) {
-                tracing::info!(zone = %self.config.zone, from = %cell, to = %new, %epoch, "cell reshaped");
+        for &(new, zone, at) in made {
+            let at = if zone == me { at } else { epoch };
+            if self.owned.insert(new, at) {
+                tracing::info!(zone = %me, from = %cell, to = %new, epoch = %at, "cell reshaped");
                 self.ghosts.forget(new);
             }
-            self.owners.set(new, self.config.zone, epoch);
+            self.owners.set(new, me, at);
             self.items.dirty.insert(new); // checkpointed at the end of the next tick
         }
     }

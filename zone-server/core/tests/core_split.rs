@@ -26,6 +26,27 @@ fn each_once(frames: &[mmo_protocol::CellFrame]) -> BTreeSet<EntityId> {
 }
 
 #[test]
+fn a_split_and_a_move_of_a_quarter_read_at_once_hand_the_quarter_over() {
+    let mut cluster = Cluster::halves(5, GEOMETRY, 8);
+    let crowded = CellId::new(1, 0);
+    let before = each_once(&cluster.tick());
+    cluster.split_unread(crowded);
+    cluster.move_unread(crowded.quarter(1), EAST);
+    cluster.read_table();
+    let mut frames = Vec::new();
+    for _ in 0..4 {
+        frames = cluster.tick();
+    }
+    assert_eq!(each_once(&frames), before, "nothing lost");
+    let by = |cell: CellId| frames.iter().find(|f| f.cell == cell).map(|f| f.zone);
+    assert_eq!(by(crowded.quarter(1)), Some(EAST), "the moved quarter went to zone 2");
+    for q in [0, 2, 3] {
+        assert_eq!(by(crowded.quarter(q)), Some(WEST), "quarter {q} stayed");
+    }
+    assert_eq!(by(crowded), None, "nobody publishes the split cell");
+}
+
+#[test]
 fn a_split_cell_is_shared_between_zones_and_merges_back_with_nothing_lost() {
     let mut cluster = Cluster::halves(11, GEOMETRY, 4);
     let crowded = CellId::new(1, 0);

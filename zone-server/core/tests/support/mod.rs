@@ -121,6 +121,32 @@ impl Cluster {
         self.reshape(&cell.quarters(), &[cell], owners[0])
     }
 
+    /// Moves a cell in the table without telling any zone (a write they read later, together
+    /// with the next ones).
+    pub fn move_unread(&mut self, cell: CellId, to: ZoneId) -> Epoch {
+        self.epoch += 1;
+        self.table.insert(cell, (to, Epoch(self.epoch)));
+        Epoch(self.epoch)
+    }
+
+    /// Splits a cell in the table without telling any zone.
+    pub fn split_unread(&mut self, cell: CellId) -> Epoch {
+        let (zone, _) = self.table.remove(&cell).expect("a cell of the table");
+        self.epoch += 1;
+        for q in cell.quarters() {
+            self.table.insert(q, (zone, Epoch(self.epoch)));
+        }
+        Epoch(self.epoch)
+    }
+
+    /// Every zone reads the table as it is now.
+    pub fn read_table(&mut self) {
+        let rows: Vec<(CellId, ZoneId, Epoch)> = self.table.iter().map(|(c, (z, e))| (*c, *z, *e)).collect();
+        for core in &mut self.cores {
+            core.follow_table(&rows);
+        }
+    }
+
     fn reshape(&mut self, gone: &[CellId], made: &[CellId], zone: ZoneId) -> Epoch {
         self.epoch += 1;
         let epoch = Epoch(self.epoch);
