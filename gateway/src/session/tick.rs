@@ -39,8 +39,13 @@ impl Session {
             send_snapshot(t, snapshot, budget).await?;
         }
 
-        // 2. No frame held the player: wait, revive it on a new owner, or give up.
+        // 2. No frame held the player: wait, revive it on a new owner, or give up. The cells
+        // around where it was last seen may have been split or merged meanwhile: follow the new
+        // ones, which hold it.
         let Some(newest) = caught.newest else {
+            if let Some(pos) = playing.stream.last_seen().map(|s| s.state.body.pos) {
+                follow_interest(&state, self.id, playing, pos).await;
+            }
             // Alive: the zone is registered and reached through the same connection. A zone
             // restarted under its id (a new connection) holds none of its old run's players.
             let zone_alive =
@@ -91,12 +96,7 @@ impl Session {
         }
 
         // 6. The cells around the player, followed through the cell cache.
-        let interest = state.cells_around(pos, VIEW_HALF);
-        if interest != playing.interest {
-            debug!(?interest, "interest changed");
-            state.cells.set_interest(self.id, &interest).await;
-            playing.interest = interest;
-        }
+        follow_interest(&state, self.id, playing, pos).await;
 
         // 7. Terrain of the cells coming near, once each.
         for cell in playing.terrain.new_cells(state.grid_cells_around(pos, TERRAIN_HALF)) {
@@ -104,6 +104,16 @@ impl Session {
             send_control(t, &ServerControl::Terrain { cell, rle }).await?;
         }
         Ok(shown)
+    }
+}
+
+/// Follows the cells around `pos` (fixed point) through the cell cache, if they changed.
+async fn follow_interest(state: &GatewayState, session: SessionId, playing: &mut Playing, pos: glam::IVec2) {
+    let interest = state.cells_around(pos, VIEW_HALF);
+    if interest != playing.interest {
+        debug!(?interest, "interest changed");
+        state.cells.set_interest(session, &interest).await;
+        playing.interest = interest;
     }
 }
 
