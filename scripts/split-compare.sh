@@ -4,7 +4,7 @@
 # split/merge on and once off. While the bots play it samples every zone's load and the cells
 # of the crowded cell's quarters from the coordinator's API once a second.
 #   scripts/split-compare.sh OUT_DIR [on|off ...]
-# Writes OUT_DIR/<mode>/report.{json,html} (the load tester's) and OUT_DIR/<mode>/loads.tsv
+# Writes OUT_DIR/<run>-<mode>/report.{json,html} (the load tester's) and .../loads.tsv
 # (seconds, zone, load, cells), and prints one summary line per run. Needs `cargo build --bins`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +12,10 @@ out="${1:?usage: scripts/split-compare.sh OUT_DIR [on|off ...]}"
 shift
 if [ $# -eq 0 ]; then set -- on off; fi
 bin="${MMO_BIN_DIR:-$PWD/target/debug}"
+run=0
 for mode in "$@"; do
-  dir="$out/$mode"
+  run=$((run + 1))
+  dir="$out/$run-$mode"
   mkdir -p "$dir"
   http_port=$((18000 + RANDOM % 1000))
   fifo="$dir/launcher.in"
@@ -57,7 +59,13 @@ m = r["metrics"]
 loads = [l.split("\t") for l in open(f"{d}/loads.tsv") if l.strip()]
 zl = [float(l[2]) for l in loads if l[1] != "layout"]
 quarters = max((len(l[3].split()) if len(l) > 3 and l[3] else 0) for l in loads if l[1] == "layout")
-print(f"[{mode}] hottest zone load {max(zl):.2f}; most quarters at once {quarters}; rtt p99 {m['rtt_p99_ms']:.1f} ms; "
+by = {}
+for l in loads:
+    if l[1] != "layout":
+        by.setdefault(int(l[0]), []).append(float(l[2]))
+plateau = [max(v) for t, v in sorted(by.items()) if 25 <= t <= 60]
+print(f"[{mode}] hottest zone load over seconds 25-60 mean {sum(plateau) / max(len(plateau), 1):.2f} (max {max(plateau, default=0):.2f}, "
+      f"peak of the run {max(zl):.2f}); most quarters at once {quarters}; rtt p99 {m['rtt_p99_ms']:.1f} ms; "
       f"snapshot gaps {m['snapshot_gaps']:.0f}; unexpected disconnects {m['unexpected_disconnects']:.0f}; "
       f"connect failures {m['connect_failures']:.0f}")
 PY

@@ -328,7 +328,7 @@ impl Session {
                 accepted.entity,
                 name.clone(),
                 zone,
-                interest,
+                (accepted.pos, interest),
                 Instant::now(),
                 self.state.extrapolations.clone(),
             ))

@@ -25,6 +25,8 @@ pub(super) struct Playing {
     pub(super) missing: Missing,
     /// The cells around the player the session follows.
     pub(super) interest: Vec<CellId>,
+    /// Where the player joined (fixed point): where to look for it until a frame showed it.
+    pub(super) joined_at: glam::IVec2,
     pub(super) terrain: TerrainSent,
     pub(super) items: ItemsSent,
     pub(super) chat: ChatGate,
@@ -33,13 +35,13 @@ pub(super) struct Playing {
 }
 
 impl Playing {
-    /// The player `entity` just joined on `zone`, with `interest` the cells around it; its
-    /// snapshots extrapolate through the gateway's `extrapolations`.
+    /// The player `entity` just joined on `zone` at `joined_at`, with `interest` the cells
+    /// around it; its snapshots extrapolate through the gateway's `extrapolations`.
     pub(super) fn new(
         entity: EntityId,
         name: Arc<str>,
         zone: ZoneHandle,
-        interest: Vec<CellId>,
+        (joined_at, interest): (glam::IVec2, Vec<CellId>),
         now: Instant,
         extrapolations: SharedExtrapolations,
     ) -> Self {
@@ -50,11 +52,17 @@ impl Playing {
             stream: Stream::new(entity, extrapolations),
             missing: Missing::default(),
             interest,
+            joined_at,
             terrain: TerrainSent::default(),
             items: ItemsSent::default(),
             chat: ChatGate::new(now),
             last_event_tick: Tick(0),
         }
+    }
+
+    /// Where the player was last seen in a frame, else where it joined (fixed point).
+    pub(super) fn last_known_pos(&self) -> glam::IVec2 {
+        self.stream.last_seen().map_or(self.joined_at, |s| s.state.body.pos)
     }
 
     /// An input datagram: takes its ack and forwards its new inputs to the player's zone. Too
@@ -99,7 +107,8 @@ mod tests {
 
     fn playing() -> (Playing, mpsc::Receiver<ZoneCommand>) {
         let (zone, rx) = ZoneHandle::channel(ZoneId(1), 64);
-        (Playing::new(EntityId(1), "ann".into(), zone, Vec::new(), Instant::now(), Default::default()), rx)
+        let at = (glam::IVec2::ZERO, Vec::new());
+        (Playing::new(EntityId(1), "ann".into(), zone, at, Instant::now(), Default::default()), rx)
     }
 
     fn chats(rx: &mut mpsc::Receiver<ZoneCommand>) -> Vec<String> {

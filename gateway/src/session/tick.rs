@@ -43,9 +43,8 @@ impl Session {
         // around where it was last seen may have been split or merged meanwhile: follow the new
         // ones, which hold it.
         let Some(newest) = caught.newest else {
-            if let Some(pos) = playing.stream.last_seen().map(|s| s.state.body.pos) {
-                follow_interest(&state, self.id, playing, pos).await;
-            }
+            let pos = playing.last_known_pos();
+            follow_interest(&state, self.id, playing, pos).await;
             // Alive: the zone is registered and reached through the same connection. A zone
             // restarted under its id (a new connection) holds none of its old run's players.
             let zone_alive =
