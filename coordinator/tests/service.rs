@@ -209,18 +209,7 @@ async fn a_crowded_cell_is_split_in_one_write_and_the_split_is_logged() {
 
 #[tokio::test]
 async fn operators_move_cells_through_the_leading_service() {
-    let world = World::start(&[(1, LONG), (2, LONG)], 2).await;
-    let World { mut coordinator, writer, handle, registry, .. } = world;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let leading = tokio::spawn(async move {
-        coordinator
-            .lead(&writer, async {
-                stopped.await.ok();
-            })
-            .await
-            .unwrap();
-        coordinator
-    });
+    let (handle, registry, stop, leading) = lead_in_background(World::start(&[(1, LONG), (2, LONG)], 2).await);
     let cell = CellId::new(0, 0);
     let epoch = handle.move_cell(cell, ZoneId(2)).await.unwrap();
     assert_eq!(registry.assignments()[&cell].zone, ZoneId(2));
@@ -243,17 +232,7 @@ async fn operators_move_cells_through_the_leading_service() {
 
 #[tokio::test]
 async fn operators_split_and_merge_cells_through_the_leading_service() {
-    let world = World::start(&[(1, LONG), (2, LONG)], 2).await;
-    let World { mut coordinator, writer, handle, registry, .. } = world;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let leading = tokio::spawn(async move {
-        coordinator
-            .lead(&writer, async {
-                stopped.await.ok();
-            })
-            .await
-            .unwrap();
-    });
+    let (handle, registry, stop, leading) = lead_in_background(World::start(&[(1, LONG), (2, LONG)], 2).await);
     let cell = CellId::new(1, 0);
     let owner = registry.assignments()[&cell].zone;
     let epoch = handle.split_cell(cell).await.unwrap();
@@ -278,6 +257,29 @@ async fn operators_split_and_merge_cells_through_the_leading_service() {
     assert_eq!(reshapes.count(), 3, "two splits and a merge logged");
     stop.send(()).unwrap();
     leading.await.unwrap();
+}
+
+/// The world's coordinator leading in a task until `stop` is sent; the task gives it back.
+fn lead_in_background(
+    world: World,
+) -> (
+    mmo_coordinator::service::ServiceHandle,
+    Arc<MemoryRegistry>,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Coordinator<MemoryRegistry>>,
+) {
+    let World { mut coordinator, writer, handle, registry, .. } = world;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let leading = tokio::spawn(async move {
+        coordinator
+            .lead(&writer, async {
+                stopped.await.ok();
+            })
+            .await
+            .unwrap();
+        coordinator
+    });
+    (handle, registry, stop, leading)
 }
 
 impl World {

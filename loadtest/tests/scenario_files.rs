@@ -20,6 +20,14 @@ fn shipped_scenarios_are_valid() {
     names.sort();
     assert_eq!(
         names,
-        ["border-crossers", "capacity-websocket", "capacity-webtransport", "crowd50", "hotspot", "smoke"]
+        [
+            "border-crossers",
+            "capacity-websocket",
+            "capacity-webtransport",
+            "crowd50",
+            "hotspot",
+            "hotspot-cell",
+            "smoke"
+        ]
     );
 }

@@ -11,10 +11,10 @@ use mmo_coordinator::policy::PolicyConfig;
 use mmo_coordinator::service::ServiceConfig;
 use mmo_local::LocalWorldConfig;
 use mmo_test_services::wait::poll_until;
-use mmo_world::{Buttons, CellId, WorldGeometry, ZoneId};
+use mmo_world::{CellId, WorldGeometry, ZoneId};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::{Client, Event, TestWorld};
+use support::{keep_playing, Client, TestWorld};
 use tokio::sync::watch;
 
 const PLAYERS: usize = 3;
@@ -47,32 +47,6 @@ fn config() -> LocalWorldConfig {
         },
         ..LocalWorldConfig::for_tests()
     }
-}
-
-/// Plays until `stop`: joins, walks at random; returns the ticks of the snapshots it got, or
-/// how the session ended.
-async fn keep_playing(mut client: Client, name: String, stop: watch::Receiver<bool>) -> Result<Vec<u64>, String> {
-    let mmo_protocol::ServerControl::Joined { entity, .. } = client.join(&name).await else { unreachable!() };
-    let mut rng = mmo_world::rng::SplitMix64::new(entity.0);
-    let mut ticks = Vec::new();
-    while !*stop.borrow() {
-        match tokio::time::timeout(Duration::from_secs(5), client.recv()).await {
-            Err(_) => return Err(format!("{name}: no snapshot for 5 s")),
-            Ok(Event::Closed(code)) => return Err(format!("{name}: session closed with code {code:?}")),
-            Ok(Event::Control(_) | Event::Unrebuilt { .. }) => {}
-            Ok(Event::Snapshot(s)) => {
-                ticks.push(s.tick.0);
-                let b = match rng.below(5) {
-                    0 => Buttons::LEFT,
-                    1 => Buttons::RIGHT,
-                    2 => Buttons::JUMP | Buttons::RIGHT,
-                    _ => 0,
-                };
-                client.send_input(b).await;
-            }
-        }
-    }
-    Ok(ticks)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ pub mod audit;
 use mmo_loadtest::client::{ConnectInfo, Trust};
 use mmo_local::{LocalWorld, LocalWorldConfig, WorldControl};
 use mmo_protocol::{ClientControl, InputFrame, ServerControl, PROTOCOL_VERSION};
-use mmo_world::Tick;
+use mmo_world::{Buttons, Tick};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -291,4 +291,30 @@ impl Client {
         .await
         .expect("session should close")
     }
+}
+
+/// Plays until `stop`: joins, walks at random; returns the ticks of the snapshots it got, or
+/// how the session ended.
+pub async fn keep_playing(mut client: Client, name: String, stop: watch::Receiver<bool>) -> Result<Vec<u64>, String> {
+    let mmo_protocol::ServerControl::Joined { entity, .. } = client.join(&name).await else { unreachable!() };
+    let mut rng = mmo_world::rng::SplitMix64::new(entity.0);
+    let mut ticks = Vec::new();
+    while !*stop.borrow() {
+        match tokio::time::timeout(Duration::from_secs(5), client.recv()).await {
+            Err(_) => return Err(format!("{name}: no snapshot for 5 s")),
+            Ok(Event::Closed(code)) => return Err(format!("{name}: session closed with code {code:?}")),
+            Ok(Event::Control(_) | Event::Unrebuilt { .. }) => {}
+            Ok(Event::Snapshot(s)) => {
+                ticks.push(s.tick.0);
+                let b = match rng.below(5) {
+                    0 => Buttons::LEFT,
+                    1 => Buttons::RIGHT,
+                    2 => Buttons::JUMP | Buttons::RIGHT,
+                    _ => 0,
+                };
+                client.send_input(b).await;
+            }
+        }
+    }
+    Ok(ticks)
 }
