@@ -63,7 +63,12 @@ async fn a_crowded_cell_is_split_and_shared_without_disturbing_players() {
         let client = Client::webtransport(&world).await;
         players.push(tokio::spawn(keep_playing(client, format!("player{i}"), stopped.clone())));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let online = poll_until(GIVE_UP, || async {
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&world.get("/api/online").await).unwrap_or_default();
+        rows.len() >= PLAYERS
+    })
+    .await;
+    assert!(online, "every player joined before the crowd");
 
     let crowded_at = Instant::now();
     let crowded_ms = mmo_world::unix_ms();
@@ -93,7 +98,10 @@ async fn a_crowded_cell_is_split_and_shared_without_disturbing_players() {
     );
     assert!(!table.contains_key(&CROWDED));
     // Each zone reports the quarters it owns, with the crowd's NPCs spread over them.
-    let reported: u32 = loads.values().flat_map(|r| quarters.iter().filter_map(|q| r.entities_per_cell.get(q))).sum();
+    let reported: u32 = loads
+        .values()
+        .flat_map(|r| r.entities_per_cell.iter().filter(|(c, _)| CROWDED.covers(**c)).map(|(_, n)| *n))
+        .sum();
     assert!(reported >= CROWD, "the crowd is in the quarters: {reported}");
 
     let events = registry.events(1000).await.unwrap();
@@ -111,6 +119,13 @@ async fn a_crowded_cell_is_split_and_shared_without_disturbing_players() {
         })
         .collect();
 
+    // The players play on through two more seconds of the world's reports after it settled.
+    let settled_ms = mmo_world::unix_ms();
+    let reported = poll_until(GIVE_UP, || async {
+        registry.loads().await.unwrap().values().all(|r| r.at_unix_ms > settled_ms + 2_000)
+    })
+    .await;
+    assert!(reported, "the zones keep reporting");
     stop.send(true).unwrap();
     let mut streams = Vec::new();
     for p in players {
