@@ -22,8 +22,8 @@ use mmo_coordinator::plan;
 use mmo_coordinator::policy::{PolicyConfig, Reshape, ZoneState};
 use mmo_protocol::CellFrame;
 use mmo_world::rng::SplitMix64;
-use mmo_world::{CellId, Tick, WorldGeometry, ZoneId};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use mmo_world::{CellId, Epoch, Tick, WorldGeometry, ZoneId};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// Which faults a run injects (their times and victims are drawn from the seed).
@@ -54,10 +54,7 @@ impl Faults {
         partitions: true,
         slow_zones: true,
         leader_changes: true,
-        // Off by default: a zone started again under its id right after its lease expired is
-        // taken for the previous owner of the cells recovered from it, and the zone given such
-        // a cell waits for a handover that never comes (`mmo-sim --crashes`; to fix next).
-        zone_crashes: false,
+        zone_crashes: true,
     };
 }
 
@@ -164,8 +161,9 @@ struct Sim {
     link: LinkFaults,
     now: u64,
     max_load: f32,
-    /// Zones registered (alive, or crashed with their lease not expired yet).
-    registered: BTreeSet<ZoneId>,
+    /// Zones registered (alive, or crashed with their lease not expired yet), with the epoch
+    /// their run registered at.
+    registered: BTreeMap<ZoneId, Epoch>,
     /// How many times each zone was started.
     runs: BTreeMap<ZoneId, u64>,
 }
@@ -224,12 +222,12 @@ impl Sim {
             .map(|&z| SimZone::new(z, 0, config.seed, config.geometry, config.npcs_per_cell, config.capacity))
             .collect();
         let mut registry = SimRegistry::default();
+        let registered: BTreeMap<ZoneId, Epoch> = ids.iter().map(|z| (*z, registry.register())).collect();
         for (cell, zone) in plan::initial(&config.geometry, &ids) {
             registry.write(0, cell, zone, MoveReason::Unowned, 1);
         }
-        let alive: BTreeSet<ZoneId> = ids.iter().copied().collect();
         for zone in &mut zones {
-            zone.sync(&registry.table, &alive);
+            zone.sync(&registry.table, &registered);
         }
         let mut players = Players::default();
         for n in 0..config.players {
@@ -253,7 +251,7 @@ impl Sim {
             schedule,
             now: 0,
             max_load: 0.0,
-            registered: ids.iter().copied().collect(),
+            registered,
             runs: ids.iter().map(|z| (*z, 1)).collect(),
         }
     }
@@ -324,7 +322,7 @@ impl Sim {
             }
         }
         if tick.is_multiple_of(self.config.period_ticks) {
-            let states: BTreeMap<ZoneId, ZoneState> = self.registered.iter().map(|z| (*z, ZoneState::Active)).collect();
+            let states: BTreeMap<ZoneId, ZoneState> = self.registered.keys().map(|z| (*z, ZoneState::Active)).collect();
             let now = self.now_ms();
             let before = self.registry.written.len();
             if self.leader.period(now, &self.config.geometry, &states, &mut self.registry) > 0 {
@@ -413,12 +411,12 @@ impl Sim {
         let c = &self.config;
         let mut fresh = SimZone::new(zone, *run, c.seed, c.geometry, c.npcs_per_cell, c.capacity);
         *run += 1;
-        self.registered.insert(zone);
+        self.registered.insert(zone, self.registry.register());
         fresh.sync(&self.registry.table, &self.registered);
         let i = self.index(zone);
         self.zones[i] = fresh;
         for z in self.zones.iter_mut().filter(|z| z.alive && z.id() != zone) {
-            z.core.zone_back(zone);
+            z.back(zone, &self.registered);
         }
     }
 
@@ -444,7 +442,7 @@ impl Sim {
         }
         let down: Vec<ZoneId> = self.zones.iter().filter(|z| !z.alive).map(SimZone::id).collect();
         for zone in down {
-            if self.registered.contains(&zone) {
+            if self.registered.contains_key(&zone) {
                 self.apply(Fault::LeaseExpires(zone));
             }
             self.restart(zone);
@@ -462,7 +460,7 @@ impl Sim {
             }
             if self.now.is_multiple_of(self.config.period_ticks) {
                 let states: BTreeMap<ZoneId, ZoneState> =
-                    self.registered.iter().map(|z| (*z, ZoneState::Active)).collect();
+                    self.registered.keys().map(|z| (*z, ZoneState::Active)).collect();
                 if self.leader.period(self.now_ms(), &self.config.geometry, &states, &mut self.registry) > 0 {
                     self.watch.push_back((self.now, self.registry.table.clone()));
                 }

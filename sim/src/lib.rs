@@ -15,7 +15,7 @@
 //! zone its last frame named).
 //!
 //! Modelled, not run: tick time (a cost per entity, times a slow zone's factor), persistence
-//! (a cell taken afresh has no checkpoint). Not simulated yet: zone crashes and restarts.
+//! (a cell taken afresh has no checkpoint).
 //!
 //! `cargo run -p mmo-sim --release -- --seeds 1000` runs seeds; a failing one prints its
 //! violation, and `--seed N` replays it. `-- --scale --out DIR` runs the 100-zone model

@@ -24,9 +24,9 @@ struct Args {
     /// Inject no faults.
     #[arg(long)]
     no_faults: bool,
-    /// Also crash a zone once per seed and start it again under its id.
+    /// Crash no zone (by default one zone per seed is killed and started again under its id).
     #[arg(long)]
-    crashes: bool,
+    no_crashes: bool,
     /// Log each fault and cell move (with `--seed`, to follow a failure).
     #[arg(long)]
     trace: bool,
@@ -77,7 +77,7 @@ fn main() -> anyhow::Result<()> {
         if args.no_faults {
             config.faults = Faults::NONE;
         }
-        config.faults.zone_crashes = args.crashes;
+        config.faults.zone_crashes &= !args.no_crashes;
         match run(config) {
             Ok(summary) => {
                 passed += 1;

@@ -40,6 +40,13 @@ pub struct SimRegistry {
 }
 
 impl SimRegistry {
+    /// A zone's run registers: the epoch it registered at, after every write so far (etcd's
+    /// create revision of its member key).
+    pub fn register(&mut self) -> Epoch {
+        self.last_epoch += 1;
+        Epoch(self.last_epoch)
+    }
+
     /// Gives `cell` to `to` at the next epoch.
     pub fn write(&mut self, at_ms: u64, cell: CellId, to: ZoneId, reason: MoveReason, term: u32) -> Epoch {
         self.last_epoch += 1;

@@ -8,9 +8,9 @@ use mmo_cluster::registry::Assignment;
 use mmo_cluster::takeover;
 use mmo_cluster::LoadReport;
 use mmo_protocol::CellFrame;
-use mmo_world::{CellId, SerialBlock, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, SerialBlock, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Modelled tick time per simulated entity, in milliseconds.
 const TICK_MS_PER_ENTITY: f32 = 0.02;
@@ -64,14 +64,14 @@ impl SimZone {
 
     /// Reads a new assignment table: every owner change goes to the core, cells nobody hands
     /// over are taken (afresh: the simulation keeps no checkpoints), their dead owners declared
-    /// lost. `alive`: the zones registered now.
-    pub fn sync(&mut self, table: &BTreeMap<CellId, Assignment>, alive: &BTreeSet<ZoneId>) {
+    /// lost. `runs`: the zones registered now, with the epochs their runs registered at.
+    pub fn sync(&mut self, table: &BTreeMap<CellId, Assignment>, runs: &BTreeMap<ZoneId, Epoch>) {
         if &self.seen != table {
             let rows: Vec<_> = table.iter().map(|(c, a)| (*c, a.zone, a.epoch)).collect();
             self.core.follow_table(&rows);
         }
         let gained = takeover::gained(&self.seen, table, self.id());
-        let decided = takeover::takeover(&gained, alive);
+        let decided = takeover::takeover(&gained, runs);
         self.awaiting.update(table, self.id(), &decided.wait);
         for g in decided.take {
             self.core.own_cell(g.cell, g.epoch);
@@ -87,6 +87,15 @@ impl SimZone {
     pub fn lost(&mut self, gone: ZoneId) {
         self.core.zone_lost(gone);
         for g in self.awaiting.lost(gone) {
+            self.core.own_cell(g.cell, g.epoch);
+        }
+    }
+
+    /// Zone `back` was started again (`runs`: the runs registered now): the core is told, and
+    /// the cells its previous run was to hand over here are taken.
+    pub fn back(&mut self, back: ZoneId, runs: &BTreeMap<ZoneId, Epoch>) {
+        self.core.zone_back(back);
+        for g in self.awaiting.restarted(runs) {
             self.core.own_cell(g.cell, g.epoch);
         }
     }

@@ -33,8 +33,8 @@ use mmo_cluster::{
     ZoneConnector, ZoneDirectory, ZoneHandle, ZoneInfo,
 };
 use mmo_store::{AnyHot, AnyStore, DurableStore, Saver, SaverConfig};
-use mmo_world::{SerialBlock, TickClock, ZoneId};
-use std::collections::BTreeSet;
+use mmo_world::{Epoch, SerialBlock, TickClock, ZoneId};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -262,24 +262,27 @@ async fn take_cells<R: Registry>(
     mut stopped: watch::Receiver<bool>,
 ) {
     let me = zone.zone;
+    if let Err(error) = registry.catch_up().await {
+        warn!(%error, "cannot read the assignment table afresh; deciding from the followed one");
+    }
     let mut assignments = registry.watch();
     let mut before: AssignmentTable = AssignmentTable::default();
     let mut awaiting = takeover::Awaiting::default();
     loop {
         let table = assignments.borrow_and_update().clone();
         let gained = takeover::gained(&before, &table, me);
-        let alive = if takeover::needs_membership(&gained) {
-            match registry.zones().await {
-                Ok(zones) => zones.keys().copied().collect(),
+        let runs = if takeover::needs_membership(&gained) {
+            match registry.zone_runs().await {
+                Ok(runs) => runs,
                 Err(error) => {
                     warn!(%error, "cannot tell whether cells' previous owners live; assuming they do");
-                    gained.iter().filter_map(|g| g.previous).collect()
+                    gained.iter().filter_map(|g| g.previous).map(|z| (z, Epoch(0))).collect()
                 }
             }
         } else {
-            BTreeSet::new()
+            BTreeMap::new()
         };
-        let decided = takeover::takeover(&gained, &alive);
+        let decided = takeover::takeover(&gained, &runs);
         awaiting.update(&table, me, &decided.wait);
         for g in decided.take {
             if !take(g, &stores, &zone).await {
@@ -302,6 +305,9 @@ async fn take_cells<R: Registry>(
                 }
                 ZoneChange::Found(back) => {
                     let _ = zone.send(ZoneCommand::PeerBack { zone: back }).await;
+                    if !restarted(&registry, &mut awaiting, &stores, &zone).await {
+                        return;
+                    }
                 }
             },
             _ = until_stopped(&mut stopped) => return,
@@ -314,6 +320,29 @@ async fn take_cells<R: Registry>(
 async fn lost(gone: ZoneId, awaiting: &mut takeover::Awaiting, stores: &Stores, zone: &ZoneHandle) -> bool {
     let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
     for g in awaiting.lost(gone) {
+        if !take(g, stores, zone).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// A zone registered again: the cells waited for from a run of it that is no more are taken
+/// (the new run does not hold them); false once this zone is gone.
+async fn restarted<R: Registry>(
+    registry: &R,
+    awaiting: &mut takeover::Awaiting,
+    stores: &Stores,
+    zone: &ZoneHandle,
+) -> bool {
+    let runs = match registry.zone_runs().await {
+        Ok(runs) => runs,
+        Err(error) => {
+            warn!(%error, "cannot read the zones' runs: cells waited for from a restarted zone wait on");
+            return true;
+        }
+    };
+    for g in awaiting.restarted(&runs) {
         if !take(g, stores, zone).await {
             return false;
         }

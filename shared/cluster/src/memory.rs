@@ -27,7 +27,8 @@ struct State {
     next_lease: i64,
     /// Live leases and when each expires.
     leases: HashMap<LeaseId, Instant>,
-    zones: BTreeMap<ZoneId, (ZoneInfo, LeaseId)>,
+    /// Each live zone, its lease and the revision it registered at.
+    zones: BTreeMap<ZoneId, (ZoneInfo, LeaseId, Epoch)>,
     gateways: BTreeMap<GatewayId, (GatewayInfo, LeaseId)>,
     loads: BTreeMap<ZoneId, (LoadReport, LeaseId)>,
     draining: BTreeSet<ZoneId>,
@@ -39,7 +40,7 @@ impl State {
     fn expire(&mut self, now: Instant) {
         self.leases.retain(|_, deadline| *deadline > now);
         let live = &self.leases;
-        self.zones.retain(|_, (_, lease)| live.contains_key(lease));
+        self.zones.retain(|_, (_, lease, _)| live.contains_key(lease));
         self.gateways.retain(|_, (_, lease)| live.contains_key(lease));
         self.loads.retain(|_, (_, lease)| live.contains_key(lease));
     }
@@ -106,6 +107,10 @@ impl Registry for MemoryRegistry {
         self.table.subscribe()
     }
 
+    async fn catch_up(&self) -> Result<(), RegistryError> {
+        Ok(()) // every write is in the table at once
+    }
+
     async fn register_zone(&self, info: ZoneInfo, ttl: Duration) -> Result<Lease, RegistryError> {
         let mut state = self.state();
         let member = Member::Zone(info.id);
@@ -113,7 +118,9 @@ impl Registry for MemoryRegistry {
             return Err(RegistryError::AlreadyRegistered(member));
         }
         let lease = state.grant(ttl, member);
-        state.zones.insert(info.id, (info, lease.id()));
+        state.revision += 1;
+        let registered = Epoch(state.revision);
+        state.zones.insert(info.id, (info, lease.id(), registered));
         Ok(lease)
     }
 
@@ -164,7 +171,11 @@ impl Registry for MemoryRegistry {
     }
 
     async fn zones(&self) -> Result<BTreeMap<ZoneId, ZoneInfo>, RegistryError> {
-        Ok(self.state().zones.iter().map(|(id, (info, _))| (*id, info.clone())).collect())
+        Ok(self.state().zones.iter().map(|(id, (info, _, _))| (*id, info.clone())).collect())
+    }
+
+    async fn zone_runs(&self) -> Result<BTreeMap<ZoneId, Epoch>, RegistryError> {
+        Ok(self.state().zones.iter().map(|(id, (_, _, registered))| (*id, *registered)).collect())
     }
 
     async fn gateways(&self) -> Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError> {

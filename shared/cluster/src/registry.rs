@@ -222,6 +222,10 @@ pub trait Registry: Send + Sync {
     fn assignments(&self) -> AssignmentTable;
     /// Follows the table as it changes.
     fn watch(&self) -> watch::Receiver<AssignmentTable>;
+    /// Brings the followed table up to the registry's current revision at least (a fresh
+    /// read): a zone that just registered decides which cells to take from a table no older
+    /// than its registration ([`crate::takeover`]).
+    fn catch_up(&self) -> impl Future<Output = Result<(), RegistryError>> + Send;
 
     /// Registers a zone under a new lease of `ttl`. Fails with
     /// [`RegistryError::AlreadyRegistered`] while another live lease holds the same zone id.
@@ -249,6 +253,11 @@ pub trait Registry: Send + Sync {
     fn revoke(&self, lease: &Lease) -> impl Future<Output = Result<(), RegistryError>> + Send;
     /// Zones with a live lease.
     fn zones(&self) -> impl Future<Output = Result<BTreeMap<ZoneId, ZoneInfo>, RegistryError>> + Send;
+    /// Zones with a live lease, each with the revision its run registered at (in the epochs'
+    /// order): a zone started again under its id registers at a later revision than every cell
+    /// move written before, so a cell moved away from its previous run is known to have no live
+    /// holder ([`crate::takeover`]).
+    fn zone_runs(&self) -> impl Future<Output = Result<BTreeMap<ZoneId, Epoch>, RegistryError>> + Send;
     /// Gateways with a live lease.
     fn gateways(&self) -> impl Future<Output = Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError>> + Send;
 

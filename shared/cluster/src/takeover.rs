@@ -5,7 +5,11 @@
 //! whose owner dies before handing it over is taken when that owner is declared lost
 //! ([`Awaiting`]): the coordinator gave it away while the owner still looked alive (its lease
 //! had not expired), so no recovery will come for it (the whole-cluster simulation found such
-//! cells simulated by nobody for good). Pure: the zone host and the whole-cluster simulation
+//! cells simulated by nobody for good). A previous owner started again under its id is not the
+//! run that held the cell when its new run registered after the cell was moved away (the
+//! registry's registration revisions and the cells' epochs are one order): the cell is taken,
+//! as from a dead owner (the simulation found such cells waited for for good when a zone came
+//! back right after its lease expired). Pure: the zone host and the whole-cluster simulation
 //! (`mmo-sim`) both decide with it.
 
 use crate::registry::Assignment;
@@ -49,13 +53,17 @@ pub struct Takeover {
     pub wait: Vec<Gained>,
 }
 
-/// Decides about `gained`, given the zones that live.
-pub fn takeover(gained: &[Gained], alive: &BTreeSet<ZoneId>) -> Takeover {
+/// Decides about `gained`, given the zones that live and the revision each one's run
+/// registered at ([`crate::Registry::zone_runs`]).
+pub fn takeover(gained: &[Gained], runs: &BTreeMap<ZoneId, Epoch>) -> Takeover {
     let mut out = Takeover::default();
     for g in gained {
-        match g.previous {
-            Some(prev) if alive.contains(&prev) => out.wait.push(*g), // its owner hands it over
-            Some(prev) => {
+        match g.previous.map(|prev| (prev, runs.get(&prev))) {
+            // The run that held it lives and hands it over.
+            Some((_, Some(registered))) if *registered < g.epoch => out.wait.push(*g),
+            // Started again since the cell was moved away: nobody holds it.
+            Some((_, Some(_))) => out.take.push(*g),
+            Some((prev, None)) => {
                 out.dead.insert(prev);
                 out.take.push(*g);
             }
@@ -86,6 +94,16 @@ impl Awaiting {
         self.cells.retain(|_, g| g.previous != Some(gone));
         orphans
     }
+
+    /// The zones live now, with their runs' registrations: the cells waited for from a run that
+    /// is no more (its zone registered again after the cell was moved here), which the zone
+    /// takes now. A zone that is gone altogether is told by [`Awaiting::lost`].
+    pub fn restarted(&mut self, runs: &BTreeMap<ZoneId, Epoch>) -> Vec<Gained> {
+        let from_old_run = |g: &Gained| g.previous.and_then(|p| runs.get(&p)).is_some_and(|r| *r > g.epoch);
+        let orphans: Vec<Gained> = self.cells.values().filter(|g| from_old_run(g)).copied().collect();
+        self.cells.retain(|_, g| !from_old_run(g));
+        orphans
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +114,33 @@ mod tests {
         rows.iter().map(|&(x, z, e)| (CellId::new(x, 0), Assignment { zone: ZoneId(z), epoch: Epoch(e) })).collect()
     }
 
+    /// Live zones and the revisions their runs registered at.
+    fn runs(rows: &[(u32, u64)]) -> BTreeMap<ZoneId, Epoch> {
+        rows.iter().map(|&(z, r)| (ZoneId(z), Epoch(r))).collect()
+    }
+
+    #[test]
+    fn a_cell_moved_away_from_a_run_that_is_no_more_is_taken_not_waited_for() {
+        let before = table(&[(0, 2, 1), (1, 2, 2)]);
+        let after = table(&[(0, 1, 4), (1, 1, 5)]);
+        let gained = gained(&before, &after, ZoneId(1));
+        // Zone 2 crashed, its lease expired and it registered again at revision 6: after both
+        // moves, so the run that held the cells is gone. Zone 2 itself is alive, not lost.
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 6)]));
+        assert_eq!(t.take.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [0, 1]);
+        assert!(t.dead.is_empty() && t.wait.is_empty(), "{t:?}");
+        // Registered at 3, between the writes that gave it cell 0 and the moves: it holds them.
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 3)]));
+        assert_eq!(t.wait.len(), 2);
+        // Waited for, then zone 2 comes back as a new run: the cells are taken then.
+        let mut awaiting = Awaiting::default();
+        awaiting.update(&after, ZoneId(1), &t.wait);
+        assert!(awaiting.restarted(&runs(&[(1, 0), (2, 3)])).is_empty(), "the same run");
+        let orphans = awaiting.restarted(&runs(&[(1, 0), (2, 9)]));
+        assert_eq!(orphans.iter().map(|g| (g.cell.x, g.epoch)).collect::<Vec<_>>(), [(0, Epoch(4)), (1, Epoch(5))]);
+        assert!(awaiting.lost(ZoneId(2)).is_empty(), "taken once");
+    }
+
     #[test]
     fn a_zone_takes_cells_nobody_hands_over_and_waits_for_the_others() {
         let before = table(&[(0, 1, 1), (1, 2, 2), (2, 3, 3)]);
@@ -104,7 +149,7 @@ mod tests {
         assert_eq!(gained.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [1, 2, 3], "cell 0 was ours already");
         assert!(needs_membership(&gained));
         // Zone 2 lives (it hands cell 1 over); zone 3 is gone; cell 3 had no owner.
-        let t = takeover(&gained, &BTreeSet::from([ZoneId(1), ZoneId(2)]));
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 0)]));
         assert_eq!(t.take.iter().map(|g| (g.cell.x, g.epoch)).collect::<Vec<_>>(), [(2, Epoch(5)), (3, Epoch(6))]);
         assert_eq!(t.dead, BTreeSet::from([ZoneId(3)]));
         assert_eq!(t.wait.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [1]);
@@ -137,7 +182,7 @@ mod tests {
         let before = table(&[(0, 2, 1), (1, 2, 2), (2, 3, 3)]);
         let after = table(&[(0, 1, 4), (1, 1, 5), (2, 1, 6)]);
         let gained = gained(&before, &after, ZoneId(1));
-        let t = takeover(&gained, &BTreeSet::from([ZoneId(1), ZoneId(2), ZoneId(3)]));
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 0), (3, 0)]));
         assert!(t.take.is_empty(), "all three have live owners to hand them over");
         let mut awaiting = Awaiting::default();
         awaiting.update(&after, ZoneId(1), &t.wait);

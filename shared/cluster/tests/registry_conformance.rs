@@ -156,9 +156,18 @@ mod suite {
     pub async fn a_zone_registers_once_while_its_lease_lives<R: Registry>(a: &R, b: &R) {
         let first = a.register_zone(zone(5), TTL).await.unwrap();
         assert_eq!(b.register_zone(zone(5), TTL).await, Err(RegistryError::AlreadyRegistered(Member::Zone(ZoneId(5)))));
+        let first_run = b.zone_runs().await.unwrap()[&ZoneId(5)];
+        // A cell moved away from the first run, then the zone started again under its id: the
+        // second run registered after the move, so whoever gets the cell knows it has no live
+        // holder.
+        let moved = a.assign(CellId::new(3, 0), ZoneId(6)).await.unwrap();
+        assert!(first_run < moved, "the first run registered before the move");
         a.revoke(&first).await.unwrap();
+        assert!(!b.zone_runs().await.unwrap().contains_key(&ZoneId(5)), "a run is listed while its lease lives");
         let second = b.register_zone(zone(5), TTL).await.unwrap();
         assert_ne!(first.id(), second.id());
+        let second_run = a.zone_runs().await.unwrap()[&ZoneId(5)];
+        assert!(second_run > moved, "the second run registered after the move: {second_run} vs {moved}");
     }
 
     pub async fn a_gateway_marks_only_its_own_record_draining<R: Registry>(a: &R, b: &R) {
@@ -312,3 +321,23 @@ conformance!(
     drain_marks_are_kept_until_cleared,
     a_split_and_a_merge_replace_cells_in_one_write,
 );
+
+/// A handle whose follower is not running sees nothing written after it connected until it
+/// catches up: then it sees every earlier write, a split's removed cell included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catching_up_brings_a_stale_table_to_every_earlier_write() {
+    let etcd = mmo_test_services::Etcd::start().expect("a real etcd for the etcd registry suite");
+    let (writer, _follower) = connect(etcd.endpoint()).await;
+    let cell = CellId::new(2, 1);
+    writer.assign(cell, ZoneId(1)).await.unwrap();
+    let (stale, _unfollowed) = EtcdRegistry::connect(EtcdConfig::new([etcd.endpoint()], "conformance")).await.unwrap();
+    assert_eq!(stale.assignments()[&cell].zone, ZoneId(1));
+    let moved = writer.assign(CellId::new(5, 0), ZoneId(2)).await.unwrap();
+    let split = writer.reshape(&Reshaping::split(cell, ZoneId(1))).await.unwrap();
+    assert!(!stale.assignments().contains_key(&CellId::new(5, 0)), "nobody follows for it");
+    stale.catch_up().await.unwrap();
+    let table = stale.assignments();
+    assert_eq!(table[&CellId::new(5, 0)].epoch, moved);
+    assert!(!table.contains_key(&cell), "the split cell is gone");
+    assert!(cell.quarters().iter().all(|q| table[q].epoch == split), "{table:?}");
+}

@@ -55,9 +55,23 @@ impl Inner {
         }
     }
 
+    /// Replaces the table by `table`, read at `revision`, if the follower has not seen that
+    /// revision yet (every change it applied is then older and in `table`).
+    pub(super) fn catch_up(&self, table: BTreeMap<CellId, Assignment>, revision: i64) {
+        let mut seen = self.seen.lock().expect("table lock");
+        if *seen < revision {
+            self.install(&mut seen, table, revision);
+        }
+    }
+
     /// Replaces the whole table (after a reload); returns the revision it reflects.
     pub(super) fn replace(&self, table: BTreeMap<CellId, Assignment>, revision: i64) {
         let mut seen = self.seen.lock().expect("table lock");
+        self.install(&mut seen, table, revision);
+    }
+
+    /// Makes `table`, read at `revision`, the table (`seen`: the locked follower revision).
+    fn install(&self, seen: &mut i64, table: BTreeMap<CellId, Assignment>, revision: i64) {
         let table = Arc::new(table);
         self.table.send_if_modified(|current| {
             let changed = *current != table;
@@ -69,6 +83,13 @@ impl Inner {
 }
 
 impl EtcdRegistry {
+    /// Brings the followed table up to a fresh read of it, unless the follower is there already.
+    pub(super) async fn catch_up_table(&self) -> Result<(), RegistryError> {
+        let (table, revision) = self.read_table().await?;
+        self.inner.catch_up(table, revision);
+        Ok(())
+    }
+
     /// Reads every assignment; returns the table and the revision it was read at.
     pub(super) async fn read_table(&self) -> Result<(BTreeMap<CellId, Assignment>, i64), RegistryError> {
         let mut client = self.client();

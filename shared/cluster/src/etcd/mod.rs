@@ -355,6 +355,10 @@ impl Registry for EtcdRegistry {
         self.inner.table.subscribe()
     }
 
+    async fn catch_up(&self) -> Result<(), RegistryError> {
+        self.catch_up_table().await
+    }
+
     async fn register_zone(&self, info: ZoneInfo, ttl: Duration) -> Result<Lease, RegistryError> {
         let (member, key, value) = (Member::Zone(info.id), self.keys().zone(info.id), to_json(&info)?);
         self.register(member, key, value, ttl).await
@@ -392,6 +396,19 @@ impl Registry for EtcdRegistry {
 
     async fn zones(&self) -> Result<BTreeMap<ZoneId, ZoneInfo>, RegistryError> {
         Ok(self.list::<ZoneInfo>(self.keys().zones()).await?.into_iter().map(|z| (z.id, z)).collect())
+    }
+
+    async fn zone_runs(&self) -> Result<BTreeMap<ZoneId, Epoch>, RegistryError> {
+        let mut client = self.client();
+        let response = self.call(client.get(self.keys().zones(), Some(GetOptions::new().with_prefix()))).await?;
+        Ok(response
+            .kvs()
+            .iter()
+            .filter_map(|kv| {
+                let info: ZoneInfo = decode(kv.key(), kv.value())?;
+                Some((info.id, Epoch(u64::try_from(kv.create_revision()).ok()?)))
+            })
+            .collect())
     }
 
     async fn gateways(&self) -> Result<BTreeMap<GatewayId, GatewayInfo>, RegistryError> {
