@@ -23,18 +23,16 @@ use crate::core::ZoneConfig;
 use crate::core::ENTITY_ID_BLOCK;
 use crate::ops::Readiness;
 use crate::runtime::{ZoneLinks, DEFAULT_REPORT_PERIOD};
+use crate::takes::Taker;
 use crate::ZoneRuntime;
-use mmo_cluster::follow::{follow_zones, Follower, ZoneChange};
+use mmo_cluster::follow::{follow_zones, Follower};
 use mmo_cluster::net::LinkServer;
-use mmo_cluster::registry::AssignmentTable;
-use mmo_cluster::takeover;
 use mmo_cluster::{
     in_process_address, register_after_previous_run, CertHash, Lease, LocalZones, Registry, RegistryError, ZoneCommand,
     ZoneConnector, ZoneDirectory, ZoneHandle, ZoneInfo,
 };
 use mmo_store::{AnyHot, AnyStore, DurableStore, Saver, SaverConfig};
-use mmo_world::{Epoch, SerialBlock, TickClock, ZoneId};
-use std::collections::BTreeMap;
+use mmo_world::{SerialBlock, TickClock, ZoneId};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -203,7 +201,8 @@ impl<R: Registry + Clone + 'static> ZoneHost<R> {
             async move { follow_zones(&registry, directory, follower, stopped).await }
         };
         tasks.spawn(follow.instrument(span.clone()));
-        let takes = take_cells(registry.clone(), handle.clone(), stores, changes_rx, stopped.clone());
+        let taker = Taker { zone: handle.clone(), stores, geometry: config.zone.geometry };
+        let takes = crate::takes::take_cells(registry.clone(), taker, changes_rx, stopped.clone());
         tasks.spawn(takes.instrument(span.clone()));
         tasks.spawn(publish_loads(registry.clone(), lease.clone(), loads, stopped).instrument(span.clone()));
         drop(handle);
@@ -252,113 +251,7 @@ async fn publish_loads<R: Registry>(
     }
 }
 
-/// Takes the cells assigned to this zone that no live zone hands over (see the module
-/// documentation), and tells the core about dead zones and zones back under their id.
-async fn take_cells<R: Registry>(
-    registry: R,
-    zone: ZoneHandle,
-    stores: Stores,
-    mut changes: mpsc::Receiver<ZoneChange>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let me = zone.zone;
-    if let Err(error) = registry.catch_up().await {
-        warn!(%error, "cannot read the assignment table afresh; deciding from the followed one");
-    }
-    let mut assignments = registry.watch();
-    let mut before: AssignmentTable = AssignmentTable::default();
-    let mut awaiting = takeover::Awaiting::default();
-    loop {
-        let table = assignments.borrow_and_update().clone();
-        let gained = takeover::gained(&before, &table, me);
-        let runs = if takeover::needs_membership(&gained) {
-            match registry.zone_runs().await {
-                Ok(runs) => runs,
-                Err(error) => {
-                    warn!(%error, "cannot tell whether cells' previous owners live; assuming they do");
-                    gained.iter().filter_map(|g| g.previous).map(|z| (z, Epoch(0))).collect()
-                }
-            }
-        } else {
-            BTreeMap::new()
-        };
-        let decided = takeover::takeover(&gained, &runs);
-        awaiting.update(&table, me, &decided.wait);
-        for g in decided.take {
-            if !take(g, &stores, &zone).await {
-                return;
-            }
-        }
-        for gone in decided.dead {
-            if !lost(gone, &mut awaiting, &stores, &zone).await {
-                return;
-            }
-        }
-        before = table;
-        tokio::select! {
-            changed = assignments.changed() => if changed.is_err() { return },
-            Some(change) = changes.recv() => match change {
-                ZoneChange::Lost(gone) => {
-                    if !lost(gone, &mut awaiting, &stores, &zone).await {
-                        return;
-                    }
-                }
-                ZoneChange::Found(back) => {
-                    let _ = zone.send(ZoneCommand::PeerBack { zone: back }).await;
-                    if !restarted(&registry, &mut awaiting, &stores, &zone).await {
-                        return;
-                    }
-                }
-            },
-            _ = until_stopped(&mut stopped) => return,
-        }
-    }
-}
-
-/// Zone `gone` is lost: the core is told (transfers it sent there are taken back), and the cells
-/// it was to hand over here are taken (nobody else will); false once this zone is gone.
-async fn lost(gone: ZoneId, awaiting: &mut takeover::Awaiting, stores: &Stores, zone: &ZoneHandle) -> bool {
-    let _ = zone.send(ZoneCommand::PeerLost { zone: gone }).await;
-    for g in awaiting.lost(gone) {
-        if !take(g, stores, zone).await {
-            return false;
-        }
-    }
-    true
-}
-
-/// A zone registered again: the cells waited for from a run of it that is no more are taken
-/// (the new run does not hold them); false once this zone is gone.
-async fn restarted<R: Registry>(
-    registry: &R,
-    awaiting: &mut takeover::Awaiting,
-    stores: &Stores,
-    zone: &ZoneHandle,
-) -> bool {
-    let runs = match registry.zone_runs().await {
-        Ok(runs) => runs,
-        Err(error) => {
-            warn!(%error, "cannot read the zones' runs: cells waited for from a restarted zone wait on");
-            return true;
-        }
-    };
-    for g in awaiting.restarted(&runs) {
-        if !take(g, stores, zone).await {
-            return false;
-        }
-    }
-    true
-}
-
-/// Takes a cell nobody hands over (from its checkpoint, or afresh); false once the zone is gone.
-async fn take(g: takeover::Gained, stores: &Stores, zone: &ZoneHandle) -> bool {
-    info!(cell = %g.cell, epoch = %g.epoch, previous = ?g.previous, "taking a cell no live zone hands over");
-    metrics::counter!("mmo_zone_cells_taken_total").increment(1);
-    let take = crate::restore::take_cell(g.cell, g.epoch, &stores.hot, &stores.durable).await;
-    zone.send(take).await.is_ok()
-}
-
 /// Resolves when `stopped` turns true (or its sender is gone).
-async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
+pub(crate) async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
     let _ = stopped.wait_for(|s| *s).await;
 }

@@ -14,5 +14,6 @@ pub mod host;
 pub mod ops;
 pub mod restore;
 pub mod runtime;
+mod takes;
 
 pub use runtime::ZoneRuntime;

@@ -31,9 +31,9 @@ use crate::entity::EntityRecord;
 use crate::item::Item;
 use crate::player::PlayerRecord;
 use glam::IVec2;
-use mmo_world::{CellId, EntityId, Tick};
+use mmo_world::{CellId, EntityId, Layout, Tick, WorldGeometry, MAX_DEPTH};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// An item on the ground of a cell.
@@ -79,6 +79,14 @@ pub struct CellCheckpoint {
     pub items: CellItems,
 }
 
+/// The first of the newest of `candidates` (by tick).
+fn newest(candidates: impl IntoIterator<Item = CellCheckpoint>) -> Option<CellCheckpoint> {
+    candidates.into_iter().fold(None, |best, c| match best {
+        Some(b) if b.tick >= c.tick => Some(b),
+        _ => Some(c),
+    })
+}
+
 /// What a zone taking a cell over puts back in it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RestoredCell {
@@ -88,6 +96,77 @@ pub struct RestoredCell {
 }
 
 impl CellCheckpoint {
+    /// The cells whose checkpoints [`CellCheckpoint::newest_of`] may use for `cell`: the
+    /// cells it lies in, itself, and every cell that lies in it (split as far as
+    /// [`MAX_DEPTH`]).
+    pub fn overlapping(cell: CellId) -> Vec<CellId> {
+        let mut cells: Vec<CellId> = std::iter::successors(cell.parent(), |c| c.parent()).collect();
+        let mut level = vec![cell];
+        while !level.is_empty() {
+            cells.extend(&level);
+            level = level.iter().filter(|c| c.depth < MAX_DEPTH).flat_map(|c| c.quarters()).collect();
+        }
+        cells
+    }
+
+    /// The newest state of `cell` the checkpoints of the cells overlapping it hold
+    /// (`checkpoints`, by cell): its own; a cell's it lies in, cut to it (it was split since, or
+    /// it is a quarter split off less than a checkpoint period before its zone died); or its
+    /// quarters' together, as old as the oldest of them (they were merged since). Whichever is
+    /// newest; `None` when no checkpoint covers all of it.
+    pub fn newest_of(
+        cell: CellId,
+        geometry: WorldGeometry,
+        checkpoints: &BTreeMap<CellId, CellCheckpoint>,
+    ) -> Option<CellCheckpoint> {
+        let covering = std::iter::successors(cell.parent(), |c| c.parent())
+            .filter_map(|c| checkpoints.get(&c))
+            .map(|c| c.clone().within(cell, geometry));
+        let own = checkpoints.get(&cell).cloned();
+        let candidates = own.into_iter().chain(covering).chain(Self::from_quarters(cell, checkpoints));
+        newest(candidates)
+    }
+
+    /// `cell` put together from its quarters' newest checkpoints (each its own, or its own
+    /// quarters' together), if all four have one.
+    fn from_quarters(cell: CellId, checkpoints: &BTreeMap<CellId, CellCheckpoint>) -> Option<CellCheckpoint> {
+        if cell.depth >= MAX_DEPTH {
+            return None;
+        }
+        let quarter =
+            |q: CellId| newest(checkpoints.get(&q).cloned().into_iter().chain(Self::from_quarters(q, checkpoints)));
+        let parts: Option<Vec<CellCheckpoint>> = cell.quarters().into_iter().map(quarter).collect();
+        let parts = parts?;
+        let tick = parts.iter().map(|p| p.tick).min()?;
+        let mut whole = CellCheckpoint { cell, tick, ..CellCheckpoint::default() };
+        for part in parts {
+            whole.npcs.extend(part.npcs);
+            whole.items.ground.extend(part.items.ground);
+            whole.items.picked.extend(part.items.picked);
+        }
+        Some(whole)
+    }
+
+    /// What of this checkpoint lies in `cell` (a cell inside this one's): the NPCs whose feet
+    /// and the items whose places are in it, as a zone simulating `cell` files them.
+    pub fn within(self, cell: CellId, geometry: WorldGeometry) -> CellCheckpoint {
+        let mut layout = Layout::new(geometry);
+        if layout.make_leaf(cell).is_err() {
+            return CellCheckpoint { cell, tick: self.tick, ..CellCheckpoint::default() };
+        }
+        let inside = |pos| layout.cell_of_pos(pos) == cell;
+        let CellItems { ground, picked } = self.items;
+        CellCheckpoint {
+            cell,
+            tick: self.tick,
+            npcs: self.npcs.into_iter().filter(|n| inside(n.body.pos)).collect(),
+            items: CellItems {
+                ground: ground.into_iter().filter(|g| inside(g.pos)).collect(),
+                picked: picked.into_iter().filter(|p| inside(p.pos)).collect(),
+            },
+        }
+    }
+
     /// The players whose stored records [`resolve`](Self::resolve) needs.
     pub fn players(&self) -> BTreeSet<Arc<str>> {
         let dropped = self.items.ground.iter().filter_map(|g| g.dropped_by.clone());
@@ -216,5 +295,85 @@ mod tests {
         cp.items.picked.push(Picked { item: item(1), pos: IVec2::ZERO, by: "cy".into() });
         let restored = cp.resolve(|_| None);
         assert_eq!(restored_serials(&restored), vec![1, 2, 3, 4, 5]);
+    }
+
+    /// Checkpoints of one cell of 32 tiles (cell 1.0 of a 4x2 world) and its quarters, each
+    /// with ground items lying in the tiles given.
+    mod split_cells {
+        use super::*;
+
+        const GEOMETRY: WorldGeometry = WorldGeometry { width_cells: 4, height_cells: 2, cell_tiles: 32 };
+
+        fn lying(cell: CellId, tick: u64, items: &[(u64, i32, i32)]) -> CellCheckpoint {
+            let at = |x: i32, y: i32| IVec2::new(x * 256 + 128, y * 256 + 128);
+            let ground = items
+                .iter()
+                .map(|&(serial, x, y)| GroundRecord {
+                    item: item(serial),
+                    pos: at(x, y),
+                    dropped_by: None,
+                    dropped_at: None,
+                })
+                .collect();
+            CellCheckpoint { cell, tick: Tick(tick), npcs: Vec::new(), items: CellItems { ground, picked: Vec::new() } }
+        }
+
+        fn newest(cell: CellId, checkpoints: &[CellCheckpoint]) -> Option<(u64, Vec<u64>)> {
+            let by_cell = checkpoints.iter().map(|c| (c.cell, c.clone())).collect();
+            let found = CellCheckpoint::newest_of(cell, GEOMETRY, &by_cell)?;
+            assert_eq!(found.cell, cell);
+            Some((found.tick.0, found.items.ground.iter().map(|g| g.item.serial.0).collect()))
+        }
+
+        #[test]
+        fn a_quarter_without_a_newer_checkpoint_of_its_own_comes_back_from_its_parents() {
+            let parent = CellId::new(1, 0);
+            let [q0, _, _, q3] = parent.quarters();
+            // 1 lies in the top-left quarter (tiles 32..48 x 0..16), 2 in the bottom-right one.
+            let parents = lying(parent, 100, &[(1, 33, 2), (2, 60, 30)]);
+            assert_eq!(newest(q3, std::slice::from_ref(&parents)), Some((100, vec![2])));
+            assert_eq!(newest(q0, std::slice::from_ref(&parents)), Some((100, vec![1])));
+            // An older checkpoint of its own (from before a merge): the parent's is newer.
+            let stale = lying(q3, 80, &[(9, 60, 30)]);
+            assert_eq!(newest(q3, &[parents.clone(), stale]), Some((100, vec![2])));
+            let fresh = lying(q3, 120, &[(3, 60, 30)]);
+            assert_eq!(newest(q3, &[parents, fresh]), Some((120, vec![3])));
+            assert_eq!(newest(q3, &[]), None);
+            // A quarter of a quarter, from its grandparent's.
+            assert_eq!(newest(q3.quarter(3), &[lying(parent, 100, &[(2, 60, 30)])]), Some((100, vec![2])));
+        }
+
+        #[test]
+        fn a_merged_cell_comes_back_from_its_quarters_when_all_of_them_are_newer() {
+            let parent = CellId::new(1, 0);
+            let q = parent.quarters();
+            let own = lying(parent, 50, &[(9, 33, 2)]);
+            let quarters: Vec<CellCheckpoint> = q
+                .iter()
+                .enumerate()
+                .map(|(n, &c)| {
+                    let (x, y) = (32 + 16 * (n as i32 % 2) + 1, 16 * (n as i32 / 2) + 1);
+                    lying(c, 120 + 10 * n as u64, &[(n as u64 + 1, x, y)])
+                })
+                .collect();
+            let all: Vec<CellCheckpoint> = quarters.iter().cloned().chain([own.clone()]).collect();
+            assert_eq!(newest(parent, &all), Some((120, vec![1, 2, 3, 4])), "as old as the oldest quarter");
+            // One quarter has none: they do not cover the cell.
+            let three: Vec<CellCheckpoint> = all.iter().filter(|c| c.cell != q[2]).cloned().collect();
+            assert_eq!(newest(parent, &three), Some((50, vec![9])));
+            // A quarter split in turn counts by its own quarters.
+            let mut deeper: Vec<CellCheckpoint> = three.clone();
+            deeper.extend(q[2].quarters().iter().map(|&c| lying(c, 140, &[])));
+            assert_eq!(newest(parent, &deeper), Some((120, vec![1, 2, 4])));
+        }
+
+        #[test]
+        fn the_cells_overlapping_a_quarter_are_its_parent_itself_and_its_quarters() {
+            let q = CellId::new(1, 0).quarter(1);
+            let cells = CellCheckpoint::overlapping(q);
+            assert_eq!(cells.len(), 1 + 1 + 4, "{cells:?}");
+            assert!(cells.contains(&CellId::new(1, 0)) && cells.contains(&q) && cells.contains(&q.quarter(2)));
+            assert_eq!(CellCheckpoint::overlapping(CellId::new(0, 0)).len(), 1 + 4 + 16);
+        }
     }
 }
