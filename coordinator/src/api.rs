@@ -201,6 +201,9 @@ pub struct CellView {
     pub epoch: Option<Epoch>,
     /// From the owner's latest load report (0 when it has not reported the cell yet).
     pub entities: u32,
+    /// Whether the owner's latest load report lists the cell: false while it is on its way
+    /// there (a merge of quarters waits until all of them are).
+    pub simulated: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -238,10 +241,7 @@ async fn world_state<R: Registry>(State(state): State<ApiState<R>>) -> Result<Js
         .into_iter()
         .map(|cell| {
             let owner = table.get(&cell);
-            let entities = owner
-                .and_then(|a| loads.get(&a.zone))
-                .and_then(|r| r.entities_per_cell.get(&cell).copied())
-                .unwrap_or(0);
+            let reported = owner.and_then(|a| loads.get(&a.zone)).and_then(|r| r.entities_per_cell.get(&cell).copied());
             CellView {
                 cell,
                 x: cell.x,
@@ -249,7 +249,8 @@ async fn world_state<R: Registry>(State(state): State<ApiState<R>>) -> Result<Js
                 depth: cell.depth,
                 zone: owner.map(|a| a.zone),
                 epoch: owner.map(|a| a.epoch),
-                entities,
+                entities: reported.unwrap_or(0),
+                simulated: reported.is_some(),
             }
         })
         .collect();

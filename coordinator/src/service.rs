@@ -77,7 +77,9 @@ pub enum ServiceError {
     CannotSplit(CellId),
     #[error("the quarters of cell {0} are not four cells of the world owned by one zone")]
     CannotMerge(CellId),
-    #[error("cell {0} is moving between zones: try again once it arrived")]
+    #[error(
+        "cell {0} is moving between zones (or its zone does not report simulating it yet): try again once it arrived"
+    )]
     InFlight(CellId),
     #[error(transparent)]
     Refused(#[from] MoveRefused),
@@ -423,6 +425,14 @@ impl<R: Registry> Coordinator<R> {
         let in_flight = self.in_flight.cells();
         if let Some(moving) = reshape.cells().0.into_iter().find(|c| in_flight.contains(c)) {
             return Err(ServiceError::InFlight(moving));
+        }
+        if !split {
+            // A quarter whose handover timed out may still be with the zone it left.
+            let report = self.registry.loads().await?.remove(&reshape.zone());
+            let listed = |q: &CellId| report.as_ref().is_some_and(|r| r.entities_per_cell.contains_key(q));
+            if let Some(&elsewhere) = cell.quarters().iter().find(|q| !listed(q)) {
+                return Err(ServiceError::InFlight(elsewhere));
+            }
         }
         let now = unix_ms();
         let epoch = self.reshape(writer, &reshape, now).await?.ok_or(ServiceError::InFlight(cell))?;

@@ -50,24 +50,7 @@ impl World {
     /// Every live zone reports the cells it owns (3 entities each), as a zone would after
     /// taking them.
     async fn report(&self) {
-        let live = self.registry.zones().await.unwrap();
-        let table = self.registry.assignments();
-        for (zone, lease) in &self.leases {
-            if !live.contains_key(zone) {
-                continue;
-            }
-            let cells: BTreeMap<CellId, u32> =
-                table.iter().filter(|(_, a)| a.zone == *zone).map(|(c, _)| (*c, 3)).collect();
-            let report = LoadReport {
-                at_unix_ms: unix_ms(),
-                tick_time_ms_p99: 5.0,
-                budget_ms: 50.0,
-                entities: cells.values().sum(),
-                entities_per_cell: cells,
-                capacity: 100,
-            };
-            self.registry.report_load(lease, report).await.unwrap();
-        }
+        report_owned(&self.registry, &self.leases).await;
     }
 
     /// Runs periods (zones reporting between them) until `done` or 50 periods.
@@ -232,7 +215,9 @@ async fn operators_move_cells_through_the_leading_service() {
 
 #[tokio::test]
 async fn operators_split_and_merge_cells_through_the_leading_service() {
-    let (handle, registry, stop, leading) = lead_in_background(World::start(&[(1, LONG), (2, LONG)], 2).await);
+    let world = World::start(&[(1, LONG), (2, LONG)], 2).await;
+    let leases = world.leases.clone();
+    let (handle, registry, stop, leading) = lead_in_background(world);
     let cell = CellId::new(1, 0);
     let owner = registry.assignments()[&cell].zone;
     let epoch = handle.split_cell(cell).await.unwrap();
@@ -246,6 +231,9 @@ async fn operators_split_and_merge_cells_through_the_leading_service() {
     handle.split_cell(quarter).await.unwrap();
     assert!(matches!(handle.split_cell(quarter.quarter(0)).await, Err(ServiceError::CannotSplit(_))), "too deep");
     assert!(matches!(handle.merge_cell(cell).await, Err(ServiceError::CannotMerge(_))), "a quarter is split");
+    // Not until its zone reports simulating every quarter (a handover may have timed out).
+    assert!(matches!(handle.merge_cell(quarter).await, Err(ServiceError::InFlight(_))), "no report yet");
+    report_owned(&registry, &leases).await;
     handle.merge_cell(quarter).await.unwrap();
     // A quarter moved to the other zone: the quarters are no longer one zone's.
     let other = if owner == ZoneId(1) { ZoneId(2) } else { ZoneId(1) };
@@ -257,6 +245,29 @@ async fn operators_split_and_merge_cells_through_the_leading_service() {
     assert_eq!(reshapes.count(), 3, "two splits and a merge logged");
     stop.send(()).unwrap();
     leading.await.unwrap();
+}
+
+/// Every live zone of `leases` reports the cells it owns (3 entities each), as a zone would
+/// after taking them.
+async fn report_owned(registry: &MemoryRegistry, leases: &BTreeMap<ZoneId, Lease>) {
+    let live = registry.zones().await.unwrap();
+    let table = registry.assignments();
+    for (zone, lease) in leases {
+        if !live.contains_key(zone) {
+            continue;
+        }
+        let cells: BTreeMap<CellId, u32> =
+            table.iter().filter(|(_, a)| a.zone == *zone).map(|(c, _)| (*c, 3)).collect();
+        let report = LoadReport {
+            at_unix_ms: unix_ms(),
+            tick_time_ms_p99: 5.0,
+            budget_ms: 50.0,
+            entities: cells.values().sum(),
+            entities_per_cell: cells,
+            capacity: 100,
+        };
+        registry.report_load(lease, report).await.unwrap();
+    }
 }
 
 /// The world's coordinator leading in a task until `stop` is sent; the task gives it back.

@@ -454,7 +454,14 @@ impl Sim {
                 *at = self.now;
             }
             self.sync_assignment();
+            let mut rounds = 0;
             while self.net.in_flight() > 0 {
+                rounds += 1;
+                if rounds > 1_000 {
+                    let what =
+                        format!("zones keep answering each other's messages: {} in flight", self.net.in_flight());
+                    return Err(Violation { tick: self.now, what });
+                }
                 let mail = self.net.all_reachable();
                 self.deliver(mail);
             }

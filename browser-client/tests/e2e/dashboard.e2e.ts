@@ -6,12 +6,13 @@
  */
 
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, screenshot, startLocalServer, type RunningServer } from './harness';
 
 interface ApiCell {
   cell: string;
   zone: number | null;
+  simulated: boolean;
 }
 
 let browser: Browser;
@@ -113,6 +114,14 @@ describe('the dashboard', () => {
     expect(Math.abs(last.y + last.height - first.y - whole.height)).toBeLessThan(2);
     await page.waitForFunction(() => document.querySelector('#events')?.textContent?.includes('split into quarters') === true, undefined, { timeout: 5000 });
 
+    // A merge waits until the zone reports simulating every quarter (its next load report).
+    await vi.waitFor(
+      async () => {
+        const state = (await (await fetch(`${server.url}api/state`)).json()) as { cells: ApiCell[] };
+        expect(quarters.every((q) => state.cells.some((c) => c.cell === q && c.simulated))).toBe(true);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     await page.click('#grid .cell[data-cell="3.3/1"]');
     await page.click('#merge');
     await page.waitForFunction(() => document.querySelector('#grid .cell[data-cell="1.1"]') !== null, undefined, { timeout: 5000 });

@@ -10,8 +10,10 @@
 //! - **Gather.** Four quarters whose load together stays below `merge_load` for
 //!   `sustain_periods` but that several zones own move to the zone owning most of them (within
 //!   the migration budget, and only while that zone stays under the high watermark).
-//! - **Merge.** Four such quarters owned by one active zone, none in flight, merge back into
-//!   their parent; not within `cell_cooldown_ms` of the split that made them.
+//! - **Merge.** Four such quarters owned by one active zone, none in flight and all listed in
+//!   that zone's latest report (a handover that timed out may have left one with the zone it
+//!   was leaving), merge back into their parent; not within `cell_cooldown_ms` of the split
+//!   that made them.
 //!
 //! `merge_load` well below `split_load` is the hysteresis: a cell just split carries about
 //! `split_load` in its quarters, far above what merges them.
@@ -159,6 +161,9 @@ impl Policy {
             let owners: Vec<ZoneId> = quarters.iter().map(|q| plan.owner[q]).collect();
             let Some(gatherer) = gatherer(plan, &owners) else { continue };
             if owners.iter().all(|z| *z == gatherer) {
+                if !simulates_all(plan, gatherer, &quarters) {
+                    continue; // a handover that timed out: the zone it left may hold it still
+                }
                 self.shapes.merge_streak.remove(&parent);
                 out.push(Reshape::Merge { cell: parent, zone: gatherer, load: totals[&parent] });
                 continue;
@@ -173,6 +178,12 @@ impl Policy {
         }
         out
     }
+}
+
+/// Whether `zone`'s latest report lists every one of `quarters` (it simulates them: a merge
+/// then leaves no piece of the merged cell with another zone).
+fn simulates_all(plan: &Plan<'_>, zone: ZoneId, quarters: &[CellId]) -> bool {
+    plan.input.loads.get(&zone).is_some_and(|r| quarters.iter().all(|q| r.entities_per_cell.contains_key(q)))
 }
 
 /// The active zone that gathers quarters owned by `owners`: the one owning most of them (ties:

@@ -22,6 +22,9 @@ struct Sim {
     entities: BTreeMap<CellId, u32>,
     /// Cell -> (the owner still simulating it, the period its migration ends).
     in_flight: BTreeMap<CellId, (ZoneId, u64)>,
+    /// Cell -> the owner still simulating it after its migration timed out (the coordinator no
+    /// longer counts it in flight).
+    timed_out: BTreeMap<CellId, ZoneId>,
     reports: BTreeMap<ZoneId, LoadReport>,
     period: u64,
     noise: f32,
@@ -42,6 +45,7 @@ impl Sim {
             zones: ids.iter().map(|z| (*z, ZoneState::Active)).collect(),
             entities: geometry.cells().map(|c| (c, 5)).collect(),
             in_flight: BTreeMap::new(),
+            timed_out: BTreeMap::new(),
             reports: BTreeMap::new(),
             period: 0,
             noise: 0.0,
@@ -55,7 +59,8 @@ impl Sim {
 
     /// Who simulates a cell right now (the source until its migration ends).
     fn simulator(&self, cell: CellId) -> Option<ZoneId> {
-        self.in_flight.get(&cell).map(|(z, _)| *z).or_else(|| self.assignment.get(&cell).copied())
+        let moving = self.in_flight.get(&cell).map(|(z, _)| *z).or_else(|| self.timed_out.get(&cell).copied());
+        moving.or_else(|| self.assignment.get(&cell).copied())
     }
 
     fn true_load(&self, zone: ZoneId) -> f32 {
@@ -323,6 +328,30 @@ fn cooled_quarters_gather_in_one_zone_and_merge_back_after_the_cooldown() {
             }
         }
     }
+}
+
+/// A quarter whose handover to the gathering zone timed out is still simulated by the zone it
+/// left: merging it then would leave that zone holding a piece of the merged cell. The merge
+/// waits until the gathering zone reports every quarter.
+#[test]
+fn a_merge_waits_until_its_zone_simulates_every_quarter() {
+    let mut sim = Sim::new(8, 4, &[1, 2, 3, 4], split_merge());
+    let cell = CellId::new(1, 1);
+    let zone = sim.assignment[&cell];
+    sim.reshape(&Reshape::Split { cell, zone, load: 0.5 });
+    for q in cell.quarters() {
+        sim.entities.insert(q, 1);
+    }
+    let other = *sim.zones.keys().find(|z| **z != zone).unwrap();
+    sim.timed_out.insert(cell.quarter(3), other);
+    sim.report();
+    sim.run(100);
+    assert!(sim.reshapes.is_empty(), "merged while a quarter is elsewhere: {:?}", sim.reshapes);
+    sim.timed_out.clear();
+    sim.report();
+    sim.run(100);
+    assert!(matches!(sim.reshapes.as_slice(), [(_, Reshape::Merge { .. })]), "{:?}", sim.reshapes);
+    assert!(sim.layout.is_grid());
 }
 
 #[test]
