@@ -457,12 +457,11 @@ impl Sim {
             let mut rounds = 0;
             while self.net.in_flight() > 0 {
                 rounds += 1;
+                let mail = self.net.all_reachable();
                 if rounds > 1_000 {
-                    let what =
-                        format!("zones keep answering each other's messages: {} in flight", self.net.in_flight());
+                    let what = format!("zones keep answering each other's messages, such as {:?}", mail.first());
                     return Err(Violation { tick: self.now, what });
                 }
-                let mail = self.net.all_reachable();
                 self.deliver(mail);
             }
             if self.now.is_multiple_of(self.config.period_ticks) {

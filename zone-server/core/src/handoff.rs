@@ -7,7 +7,8 @@
 //! **Source.** [`Handoff::send`] takes the records of entities the zone stops simulating
 //! (frozen copies), raises their authority epoch and emits a [`Transfer`]. Unanswered transfers
 //! are resent every [`RETRY_TICKS`] ([`Handoff::poll`]). Messages that still arrive for a frozen
-//! entity are kept ([`Handoff::redirect`]; inputs are also forwarded at once). The answer
+//! entity are kept ([`Handoff::redirect`]; inputs from its own clients are also forwarded at
+//! once). The answer
 //! settles it ([`Handoff::on_answer`]): *accepted*, the frozen copies are dropped, what was kept
 //! goes to the destination (as will later messages) and the source confirms with
 //! `TransferSettled`; *refused*, the records come back to the caller, who simulates them again
@@ -278,8 +279,12 @@ impl Handoff {
     pub fn redirect(&mut self, entity: EntityId, msg: PeerMessage, from: Option<ZoneId>) -> Redirected {
         if let Some(id) = self.frozen.get(&entity) {
             let o = self.outgoing.get_mut(id).expect("frozen entities have their transfer");
-            if matches!(msg, PeerMessage::Input { .. }) {
-                // Latency matters for inputs: the destination most likely has the entity.
+            if matches!(msg, PeerMessage::Input { .. }) && from.is_none() {
+                // Latency matters for inputs: the destination most likely has the entity. Not
+                // for an input another zone forwarded here: the destination may not have the
+                // transfer yet, and its stale forward would send the input round a cycle of
+                // zones for as long as the transfer waits (the whole-cluster simulation found
+                // one after a partition, with this transfer's kept messages growing each lap).
                 self.out.push((o.to, msg.clone()));
             }
             o.kept.push(msg);

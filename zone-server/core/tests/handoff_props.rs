@@ -407,3 +407,41 @@ fn an_input_is_not_bounced_between_zones_that_each_name_the_other() {
     let [Settled::TakenBack { kept, .. }] = &taken[..] else { panic!("the frozen copy taken back") };
     assert_eq!(kept.len(), 1, "the input kept once");
 }
+
+/// The same over three zones: the entity went a -> b -> c -> a, and a's transfer of it back to
+/// b is lost. a's input copy goes to b, whose stale forward sends it to c, whose sends it to a:
+/// there it is kept (the whole-cluster simulation found it sent round again without end, the
+/// frozen copy keeping one more input each lap, after a partition cut a from b).
+#[test]
+fn an_input_is_not_sent_round_a_cycle_of_stale_forwards() {
+    let ids = [zone_id(0), zone_id(1), zone_id(2)];
+    let mut zones = ids.map(|z| Handoff::new(z, 1));
+    let id = EntityId(1);
+    let mut held = vec![record(id, Vec::new())];
+    let mut at = 0;
+    for (tick, to) in [(1, 1), (2, 2), (3, 0)] {
+        let transfer = zones[at].send(ids[to], held, None, Tick(tick));
+        let PeerMessage::Transfer(t) = zones[at].drain().next().expect("the transfer").1 else { panic!("a transfer") };
+        held = zones[to].on_transfer(ids[at], t, Tick(tick), |_| Verdict::Accept).expect("accepted").entities;
+        assert!(matches!(zones[at].on_answer(ids[to], transfer, true, Tick(tick)), Some(Settled::Accepted { .. })));
+        zones[at].drain().for_each(drop);
+        zones[to].on_settled(transfer);
+        zones[to].drain().for_each(drop);
+        at = to;
+    }
+    zones[0].send(ids[1], held, None, Tick(4)); // lost
+    zones[0].drain().for_each(drop);
+
+    let input = PeerMessage::Input { entity: id, seq: 1, buttons: Buttons(1) };
+    assert_eq!(zones[0].redirect(id, input, None), Redirected::Kept);
+    let index = |z: ZoneId| ids.iter().position(|i| *i == z).expect("one of the zones");
+    let mut in_flight: Vec<(usize, usize, PeerMessage)> = zones[0].drain().map(|(to, m)| (0, index(to), m)).collect();
+    let mut hops = 0;
+    while let Some((from, to, msg)) = in_flight.pop() {
+        hops += 1;
+        assert!(hops < 10, "the input goes round the zones");
+        zones[to].redirect(id, msg, Some(ids[from]));
+        in_flight.extend(zones[to].drain().map(|(next, m)| (to, index(next), m)));
+    }
+    assert_eq!(hops, 3, "a -> b -> c -> a, kept there");
+}
