@@ -85,6 +85,11 @@ impl Observed<'_> {
     fn alive(&self, zone: ZoneId) -> bool {
         self.zones.iter().any(|z| z.alive && z.id() == zone)
     }
+
+    /// Alive and not stalled: able to take a cell over now.
+    fn running(&self, zone: ZoneId) -> bool {
+        self.zones.iter().any(|z| z.running() && z.id() == zone)
+    }
 }
 
 /// What the live zones hold, for the checks.
@@ -198,7 +203,7 @@ impl Checker {
                     // tell whether the destination took the cell): only time with every link
                     // of the new owner up counts.
                     let ticks = self.unowned.entry(cell).or_insert(0);
-                    if o.alive(owner) && o.net.unreachable_from(owner).is_empty() {
+                    if o.running(owner) && o.net.unreachable_from(owner).is_empty() {
                         *ticks += 1;
                     }
                     if *ticks > UNOWNED_TICKS {
@@ -211,7 +216,7 @@ impl Checker {
             match h.owners.get(&cell) {
                 Some(&holder) if holder != owner && !o.net.is_cut(holder, owner) => {
                     let waited = self.waiting.entry(cell).or_insert(0);
-                    *waited += 1;
+                    *waited += u64::from(o.running(holder) && o.running(owner));
                     if *waited > TAKEOVER_TICKS {
                         return Err(broken(format!(
                             "cell {cell} given to {owner} still simulated by {holder} after {waited} ticks"

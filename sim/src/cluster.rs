@@ -32,12 +32,16 @@ pub struct Faults {
     pub link: LinkFaults,
     /// Cut the link between two zones now and then, for 1 to 4 seconds.
     pub partitions: bool,
-    /// Make a zone slow (its tick time 3 to 6 times the model's) for 5 to 15 seconds.
+    /// Make a zone slow (its tick time 3 to 6 times the model's) for 5 to 15 seconds, and
+    /// stall one (a pause of its process: no ticks, nothing read) for 0.5 to 1.5 seconds.
     pub slow_zones: bool,
     /// Kill the coordinator leader now and then; the next leads after the election TTL.
     pub leader_changes: bool,
-    /// Kill a zone's process (kill -9) once; its lease expires after the election's TTL, the
-    /// coordinator gives its cells to others, and it is started again under its id later.
+    /// Stop a zone once, and start it again under its id later: its process killed (kill -9),
+    /// or cut from the registry (it sees no more assignments and its lease is not refreshed:
+    /// it simulates on until its own view of the lease lapses, then stops, as the zone host
+    /// does). Its lease expires after the election's TTL and the coordinator gives its cells to
+    /// others.
     pub zone_crashes: bool,
 }
 
@@ -122,6 +126,9 @@ pub struct Summary {
     /// Item serials a crashed zone held (lost: the simulation keeps no saves).
     pub items_lost_with_zones: usize,
     pub zone_crashes: u32,
+    /// Faults injected, by kind (`cut`, `slow`, `stall`, `leader_dies`, `crash`,
+    /// `registry_cut`, ...).
+    pub faults: BTreeMap<&'static str, u32>,
     /// The highest load any zone reported, in thousandths.
     pub max_load_milli: u32,
     /// Ticks the heal took until nothing was in flight.
@@ -138,11 +145,38 @@ enum Fault {
     Heal,
     Slow(ZoneId, f32),
     Normal(ZoneId),
+    Stall(ZoneId),
+    Resume(ZoneId),
     LeaderDies,
     Crash(ZoneId),
+    /// The zone can no longer reach the registry: no assignments reach it, it reports no load
+    /// and cannot refresh its lease.
+    RegistryCut(ZoneId),
+    /// A zone cut from the registry sees its lease lapse (its own view, before the registry
+    /// expires it) and stops.
+    LeaseLost(ZoneId),
     /// A crashed zone's lease expires: it leaves the registry.
     LeaseExpires(ZoneId),
     Restart(ZoneId),
+}
+
+impl Fault {
+    fn kind(&self) -> &'static str {
+        match self {
+            Fault::Cut(..) => "cut",
+            Fault::Heal => "heal",
+            Fault::Slow(..) => "slow",
+            Fault::Normal(_) => "normal",
+            Fault::Stall(_) => "stall",
+            Fault::Resume(_) => "resume",
+            Fault::LeaderDies => "leader_dies",
+            Fault::Crash(_) => "crash",
+            Fault::RegistryCut(_) => "registry_cut",
+            Fault::LeaseLost(_) => "lease_lost",
+            Fault::LeaseExpires(_) => "lease_expires",
+            Fault::Restart(_) => "restart",
+        }
+    }
 }
 
 struct Sim {
@@ -155,6 +189,8 @@ struct Sim {
     players: Players,
     /// Assignment tables written, with the tick the zones see them.
     watch: VecDeque<(u64, BTreeMap<CellId, Assignment>)>,
+    /// The assignment table the zones last read.
+    visible: BTreeMap<CellId, Assignment>,
     /// Frames of the last tick, for ghosts.
     frames: Vec<CellFrame>,
     schedule: BTreeMap<u64, Vec<Fault>>,
@@ -166,6 +202,8 @@ struct Sim {
     registered: BTreeMap<ZoneId, Epoch>,
     /// How many times each zone was started.
     runs: BTreeMap<ZoneId, u64>,
+    /// Faults injected in play, by kind.
+    faults: BTreeMap<&'static str, u32>,
 }
 
 /// Runs one seed; the violation that ended it, if any.
@@ -207,6 +245,7 @@ pub fn run(config: SimConfig) -> Result<Summary, Violation> {
         items,
         items_lost_with_zones: checker.items_lost_with_zones(),
         zone_crashes: sim.runs.values().map(|r| (*r - 1) as u32).sum(),
+        faults: sim.faults.clone(),
         max_load_milli: (sim.max_load * 1000.0) as u32,
         heal_ticks,
         digest,
@@ -247,12 +286,14 @@ impl Sim {
             registry,
             players,
             watch: VecDeque::new(),
+            visible: BTreeMap::new(),
             frames: Vec::new(),
             schedule,
             now: 0,
             max_load: 0.0,
             registered,
             runs: ids.iter().map(|z| (*z, 1)).collect(),
+            faults: BTreeMap::new(),
         }
     }
 
@@ -285,7 +326,7 @@ impl Sim {
     fn deliver(&mut self, mail: Vec<(ZoneId, ZoneId, mmo_records::PeerMessage)>) {
         for (from, to, msg) in mail {
             let i = self.index(to);
-            if !self.zones[i].alive {
+            if !self.zones[i].running() {
                 continue; // nobody reads it
             }
             self.zones[i].core.handle_peer(from, msg);
@@ -296,9 +337,10 @@ impl Sim {
     fn step(&mut self, tick: u64, rush: Option<Rush>, checker: &mut Checker) {
         self.now = tick;
         for fault in self.schedule.remove(&tick).unwrap_or_default() {
-            if let Fault::Crash(zone) = fault {
+            if let Fault::Crash(zone) | Fault::LeaseLost(zone) = fault {
                 checker.crashed(&self.zones[self.index(zone)]);
             }
+            *self.faults.entry(fault.kind()).or_insert(0) += 1;
             self.apply(fault);
         }
         self.sync_assignment();
@@ -306,8 +348,8 @@ impl Sim {
         self.deliver(mail);
         for input in self.players.inputs(tick, rush, &mut self.rng) {
             let i = self.index(input.zone);
-            if !self.zones[i].alive {
-                continue;
+            if !self.zones[i].running() {
+                continue; // clients send their recent inputs again
             }
             self.zones[i].core.push_input(input.id, input.seq, input.buttons);
             self.collect(i);
@@ -315,7 +357,7 @@ impl Sim {
         self.tick_zones();
         if tick.is_multiple_of(self.config.report_ticks) {
             let now = self.now_ms();
-            for zone in self.zones.iter().filter(|z| z.alive) {
+            for zone in self.zones.iter().filter(|z| z.reads_registry()) {
                 let report = zone.load_report(now);
                 self.max_load = self.max_load.max(report.load());
                 self.registry.loads.insert(zone.id(), report);
@@ -341,9 +383,10 @@ impl Sim {
             newest = self.watch.pop_front().map(|(_, table)| table);
         }
         if let Some(table) = newest {
-            for zone in self.zones.iter_mut().filter(|z| z.alive) {
+            for zone in self.zones.iter_mut().filter(|z| z.reads_registry()) {
                 zone.sync(&table, &self.registered);
             }
+            self.visible = table;
         }
     }
 
@@ -351,7 +394,7 @@ impl Sim {
         let tick = Tick(self.now);
         let mut frames = Vec::new();
         for i in 0..self.zones.len() {
-            if !self.zones[i].alive {
+            if !self.zones[i].running() {
                 continue;
             }
             let published = self.zones[i].core.tick(tick, &mut ());
@@ -359,7 +402,7 @@ impl Sim {
             frames.extend(published);
             self.collect(i);
         }
-        for zone in self.zones.iter_mut().filter(|z| z.alive) {
+        for zone in self.zones.iter_mut().filter(|z| z.running()) {
             let me = zone.id();
             let wanted = zone.core.ghost_cells();
             for f in &frames {
@@ -386,9 +429,26 @@ impl Sim {
                 self.zones[i].slowness = 1.0;
             }
             Fault::LeaderDies => self.leader.fail_over(self.now_ms(), self.config.leader_ttl_ms),
-            Fault::Crash(zone) => {
+            Fault::Crash(zone) | Fault::LeaseLost(zone) => {
                 let i = self.index(zone);
                 self.zones[i].alive = false;
+            }
+            Fault::Stall(zone) => {
+                let i = self.index(zone);
+                self.zones[i].stalled = true;
+                self.net.set_paused(zone, true);
+            }
+            Fault::Resume(zone) => {
+                let i = self.index(zone);
+                self.zones[i].stalled = false;
+                self.net.set_paused(zone, false);
+                if self.zones[i].reads_registry() {
+                    self.zones[i].sync(&self.visible, &self.registered); // what it missed
+                }
+            }
+            Fault::RegistryCut(zone) => {
+                let i = self.index(zone);
+                self.zones[i].registry_cut = true;
             }
             Fault::LeaseExpires(zone) => {
                 self.registered.remove(&zone);
@@ -439,6 +499,10 @@ impl Sim {
         self.link = LinkFaults::NONE;
         for zone in &mut self.zones {
             zone.slowness = 1.0;
+        }
+        let stalled: Vec<ZoneId> = self.zones.iter().filter(|z| z.stalled).map(SimZone::id).collect();
+        for zone in stalled {
+            self.apply(Fault::Resume(zone));
         }
         let down: Vec<ZoneId> = self.zones.iter().filter(|z| !z.alive).map(SimZone::id).collect();
         for zone in down {
@@ -512,18 +576,36 @@ fn schedule(config: &SimConfig, zones: &[ZoneId], rng: &mut SplitMix64) -> BTree
         at.entry(start).or_default().push(Fault::Slow(zone, factor));
         at.entry(start + 100 + u64::from(rng.below(200))).or_default().push(Fault::Normal(zone));
     }
+    let mut stop = None;
     if config.faults.zone_crashes {
         // In the first half, so that its cells are recovered and it is back before the end.
         let zone = zones[rng.below(n) as usize];
         let start = 1 + u64::from(rng.below(u32::try_from(ticks / 2).unwrap_or(u32::MAX).max(1)));
         let ttl = config.leader_ttl_ms / TICK_MS;
-        at.entry(start).or_default().push(Fault::Crash(zone));
         at.entry(start + ttl).or_default().push(Fault::LeaseExpires(zone));
         at.entry(start + ttl + 40 + u64::from(rng.below(60))).or_default().push(Fault::Restart(zone));
+        stop = Some((zone, start, ttl));
     }
     if config.faults.leader_changes {
         for _ in 0..2 {
             at.entry(when(rng)).or_default().push(Fault::LeaderDies);
+        }
+    }
+    if config.faults.slow_zones {
+        let zone = zones[rng.below(n) as usize];
+        let start = when(rng);
+        at.entry(start).or_default().push(Fault::Stall(zone));
+        at.entry(start + 10 + u64::from(rng.below(21))).or_default().push(Fault::Resume(zone));
+    }
+    if let Some((zone, start, ttl)) = stop {
+        // Killed, or cut from the registry: its lease, refreshed every third of its TTL, lapses
+        // in its own view between two thirds of the TTL and the TTL after the cut.
+        if rng.below(2) == 0 {
+            at.entry(start).or_default().push(Fault::Crash(zone));
+        } else {
+            at.entry(start).or_default().push(Fault::RegistryCut(zone));
+            let lapse = ttl * 2 / 3 + u64::from(rng.below(u32::try_from(ttl / 3).unwrap_or(1).max(1)));
+            at.entry(start + lapse).or_default().push(Fault::LeaseLost(zone));
         }
     }
     at

@@ -32,6 +32,8 @@ pub struct Network {
     links: BTreeMap<(ZoneId, ZoneId), VecDeque<(u64, PeerMessage)>>,
     /// Pairs that cannot reach each other (the smaller id first).
     cut: BTreeSet<(ZoneId, ZoneId)>,
+    /// Zones that read nothing now (stalled): what is sent to them waits, in order.
+    paused: BTreeSet<ZoneId>,
     /// Messages lost so far.
     pub lost: u64,
 }
@@ -64,11 +66,12 @@ impl Network {
         queue.push_back((due, msg));
     }
 
-    /// The messages due by `now_ms` on links that are not cut, link by link, each in order.
+    /// The messages due by `now_ms` on links that are not cut to zones that read them, link by
+    /// link, each in order.
     pub fn due(&mut self, now_ms: u64) -> Vec<(ZoneId, ZoneId, PeerMessage)> {
         let mut out = Vec::new();
         for (&(from, to), queue) in &mut self.links {
-            if self.cut.contains(&pair(from, to)) {
+            if self.cut.contains(&pair(from, to)) || self.paused.contains(&to) {
                 continue;
             }
             while queue.front().is_some_and(|(due, _)| *due <= now_ms) {
@@ -103,6 +106,15 @@ impl Network {
 
     pub fn heal(&mut self) {
         self.cut.clear();
+    }
+
+    /// Whether `zone` reads its links (a stalled zone does not: messages to it wait).
+    pub fn set_paused(&mut self, zone: ZoneId, paused: bool) {
+        if paused {
+            self.paused.insert(zone);
+        } else {
+            self.paused.remove(&zone);
+        }
     }
 
     pub fn is_cut(&self, a: ZoneId, b: ZoneId) -> bool {

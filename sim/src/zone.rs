@@ -27,6 +27,11 @@ pub struct SimZone {
     pub slowness: f32,
     /// Whether its process runs (a crashed zone keeps its place until it is started again).
     pub alive: bool,
+    /// Cut from the registry: it sees no assignments and publishes no load.
+    pub registry_cut: bool,
+    /// Stalled (a long pause of its process, shorter than its lease): it neither ticks nor
+    /// reads anything until it resumes.
+    pub stalled: bool,
     /// Entities per owned cell at the last tick.
     cells: BTreeMap<CellId, u32>,
     capacity: u32,
@@ -53,6 +58,8 @@ impl SimZone {
             awaiting: takeover::Awaiting::default(),
             slowness: 1.0,
             alive: true,
+            registry_cut: false,
+            stalled: false,
             cells: BTreeMap::new(),
             capacity,
         }
@@ -60,6 +67,16 @@ impl SimZone {
 
     pub fn id(&self) -> ZoneId {
         self.core.config().zone
+    }
+
+    /// Whether its process runs now (alive and not stalled).
+    pub fn running(&self) -> bool {
+        self.alive && !self.stalled
+    }
+
+    /// Whether it reads the registry now (running and not cut from it).
+    pub fn reads_registry(&self) -> bool {
+        self.running() && !self.registry_cut
     }
 
     /// Reads a new assignment table: every owner change goes to the core, cells nobody hands

@@ -1,8 +1,10 @@
 //! The whole-cluster simulation over a few hundred short seeds (every fault: delayed and lost
-//! link messages, partitions between zones, a slow zone, coordinator leader changes, a zone
-//! killed and started again under its id, and a rush of every player to one place). `cargo run -p mmo-sim --release -- --seeds 10000` runs more.
+//! link messages, partitions between zones, a slow zone and a stalled one, coordinator leader
+//! changes, a zone killed or cut from the registry and started again under its id, and a rush
+//! of every player to one place). `cargo run -p mmo-sim --release -- --seeds 10000` runs more.
 
 use mmo_sim::{run, SimConfig, Summary};
+use std::collections::BTreeMap;
 
 fn passes(seed: u64) -> Summary {
     run(SimConfig::small(seed)).unwrap_or_else(|violation| panic!("seed {seed}: {violation}"))
@@ -16,7 +18,14 @@ fn three_hundred_seeds_keep_every_invariant_and_exercise_the_faults() {
     let hotspot_moves: usize = summaries.iter().map(|s| s.moves.get("hotspot").copied().unwrap_or(0)).sum();
     assert!(hotspot_moves > 300, "hotspot moves over all seeds: {hotspot_moves}");
     assert!(summaries.iter().all(|s| s.leader_terms >= 2), "every run changes leaders");
-    assert!(summaries.iter().all(|s| s.zone_crashes == 1), "every run kills a zone once");
+    assert!(summaries.iter().all(|s| s.zone_crashes == 1), "every run stops a zone once");
+    let mut faults: BTreeMap<&str, u32> = BTreeMap::new();
+    for (kind, n) in summaries.iter().flat_map(|s| &s.faults) {
+        *faults.entry(kind).or_insert(0) += n;
+    }
+    for kind in ["cut", "slow", "stall", "leader_dies", "crash", "registry_cut", "lease_lost"] {
+        assert!(faults.get(kind).is_some_and(|n| *n > 30), "{kind} in too few runs: {faults:?}");
+    }
     let recovered: usize = summaries.iter().map(|s| s.moves.get("zone_dead").copied().unwrap_or(0)).sum();
     assert!(recovered > 300, "the dead zones' cells went to live zones: {recovered} moves");
     assert!(summaries.iter().map(|s| s.messages_lost).sum::<u64>() > 1_000);

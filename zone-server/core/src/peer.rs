@@ -362,9 +362,10 @@ impl ZoneCore {
         self.handoff.is_frozen(id)
     }
 
-    /// Unanswered outgoing transfers.
+    /// Transfers under way: sent and not answered, or accepted and not started yet (they start
+    /// at the tick they were sent for; until then their entities are simulated nowhere).
     pub fn transfers_pending(&self) -> usize {
-        self.handoff.pending()
+        self.handoff.pending() + self.arrivals.len()
     }
 
     /// Ghosts seen in the last tick: (id, owner zone).

@@ -295,7 +295,7 @@ impl ZoneRuntime {
 
     /// Whether a zone asked to stop may stop now: every transfer it sent was answered (a player
     /// in an unanswered transfer is only a frozen copy here, which stopping would lose if the
-    /// transfer never arrives), or `limit` passed.
+    /// transfer never arrives) and every one it accepted started, or `limit` passed.
     fn settled_or_past(&self, limit: Instant) -> bool {
         let pending = self.core.transfers_pending();
         if pending > 0 && Instant::now() < limit {
