@@ -159,15 +159,7 @@ async fn a_crowded_cell_is_split_in_one_write_and_the_split_is_logged() {
         let table = world.registry.assignments();
         let cells: BTreeMap<CellId, u32> =
             table.keys().map(|c| (*c, if hot.covers(*c) { 80 >> (2 * c.depth) } else { 3 })).collect();
-        let report = LoadReport {
-            at_unix_ms: unix_ms(),
-            tick_time_ms_p99: 5.0,
-            budget_ms: 50.0,
-            entities: cells.values().sum(),
-            entities_per_cell: cells,
-            capacity: 100,
-        };
-        world.registry.report_load(&world.leases[&ZoneId(1)], report).await.unwrap();
+        world.registry.report_load(&world.leases[&ZoneId(1)], report_of(cells)).await.unwrap();
         world.coordinator.step(&world.writer).await.unwrap();
         // Every table anyone sees holds the hot cell or all four of its quarters.
         let seen = watch.borrow_and_update().clone();
@@ -258,15 +250,19 @@ async fn report_owned(registry: &MemoryRegistry, leases: &BTreeMap<ZoneId, Lease
         }
         let cells: BTreeMap<CellId, u32> =
             table.iter().filter(|(_, a)| a.zone == *zone).map(|(c, _)| (*c, 3)).collect();
-        let report = LoadReport {
-            at_unix_ms: unix_ms(),
-            tick_time_ms_p99: 5.0,
-            budget_ms: 50.0,
-            entities: cells.values().sum(),
-            entities_per_cell: cells,
-            capacity: 100,
-        };
-        registry.report_load(lease, report).await.unwrap();
+        registry.report_load(lease, report_of(cells)).await.unwrap();
+    }
+}
+
+/// A zone's report now of `cells` (entities per cell), 5 ms ticks of 50, sized for 100.
+fn report_of(cells: BTreeMap<CellId, u32>) -> LoadReport {
+    LoadReport {
+        at_unix_ms: unix_ms(),
+        tick_time_ms_p99: 5.0,
+        budget_ms: 50.0,
+        entities: cells.values().sum(),
+        entities_per_cell: cells,
+        capacity: 100,
     }
 }
 

@@ -276,6 +276,7 @@ impl Sim {
             }
         }
         let schedule = schedule(&config, &ids, &mut rng);
+        let visible = registry.table.clone();
         Sim {
             leader: SimLeader::new(config.policy.clone(), config.migration_timeout_ms),
             link: config.faults.link,
@@ -286,7 +287,7 @@ impl Sim {
             registry,
             players,
             watch: VecDeque::new(),
-            visible: BTreeMap::new(),
+            visible,
             frames: Vec::new(),
             schedule,
             now: 0,
