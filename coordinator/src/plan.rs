@@ -70,7 +70,7 @@ mod tests {
         let cell = CellId::new(1, 0);
         let mut table = BTreeMap::new();
         assert_eq!(migration(&table, cell, ZoneId(2)), Err(MoveRefused::NoOwner(cell)));
-        table.insert(cell, Assignment { zone: ZoneId(1), epoch: Epoch(3) });
+        table.insert(cell, Assignment::new(ZoneId(1), Epoch(3), None));
         assert_eq!(migration(&table, cell, ZoneId(1)), Err(MoveRefused::AlreadyThere { cell, zone: ZoneId(1) }));
         assert_eq!(migration(&table, cell, ZoneId(2)), Ok(ZoneId(1)));
     }

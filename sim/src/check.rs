@@ -102,6 +102,27 @@ struct Holdings {
     minted: Vec<ItemSerial>,
 }
 
+impl Holdings {
+    /// The zone simulating `cell`: owning it, a cell it lies in (a zone that has not read a
+    /// split yet), or every cell in it (one that has not read a merge yet).
+    fn simulator(&self, cell: CellId) -> Option<ZoneId> {
+        let covering = std::iter::successors(Some(cell), |c| c.parent()).find_map(|c| self.owners.get(&c).copied());
+        covering.or_else(|| self.filled(cell))
+    }
+
+    /// The owner of the cells that fill `cell` (its quarters, or theirs), if they all have one.
+    fn filled(&self, cell: CellId) -> Option<ZoneId> {
+        if let Some(owner) = self.owners.get(&cell) {
+            return Some(*owner);
+        }
+        if cell.depth >= mmo_world::MAX_DEPTH {
+            return None;
+        }
+        let owners: Option<Vec<ZoneId>> = cell.quarters().into_iter().map(|q| self.filled(q)).collect();
+        owners?.first().copied()
+    }
+}
+
 fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
     let broken = |what: String| Violation { tick, what };
     let mut h = Holdings {
@@ -194,7 +215,7 @@ impl Checker {
                     )));
                 }
             }
-            match h.owners.get(&cell) {
+            match h.simulator(cell) {
                 Some(_) => {
                     self.unowned.remove(&cell);
                 }
@@ -213,8 +234,8 @@ impl Checker {
                     }
                 }
             }
-            match h.owners.get(&cell) {
-                Some(&holder) if holder != owner && !o.net.is_cut(holder, owner) => {
+            match h.simulator(cell) {
+                Some(holder) if holder != owner && !o.net.is_cut(holder, owner) => {
                     let waited = self.waiting.entry(cell).or_insert(0);
                     *waited += u64::from(o.running(holder) && o.running(owner));
                     if *waited > TAKEOVER_TICKS {
@@ -223,7 +244,7 @@ impl Checker {
                         )));
                     }
                 }
-                Some(&holder) if holder == owner => {
+                Some(holder) if holder == owner => {
                     self.waiting.remove(&cell);
                 }
                 _ => {}

@@ -51,7 +51,8 @@ impl SimRegistry {
     pub fn write(&mut self, at_ms: u64, cell: CellId, to: ZoneId, reason: MoveReason, term: u32) -> Epoch {
         self.last_epoch += 1;
         let epoch = Epoch(self.last_epoch);
-        let from = self.table.insert(cell, Assignment { zone: to, epoch }).map(|a| a.zone);
+        let from = self.table.get(&cell).map(|a| a.zone);
+        self.table.insert(cell, Assignment::new(to, epoch, from));
         self.written.push(Written { at_ms, cell, from, to, epoch, reason, term });
         epoch
     }
@@ -68,7 +69,7 @@ impl SimRegistry {
             self.table.remove(&cell);
         }
         for cell in made {
-            self.table.insert(cell, Assignment { zone, epoch });
+            self.table.insert(cell, Assignment::new(zone, epoch, Some(zone)));
         }
         self.reshaped.push(Reshaped { at_ms, reshape: reshape.clone(), epoch, term });
         epoch

@@ -88,7 +88,7 @@ impl SimZone {
             self.core.follow_table(&rows);
         }
         let gained = takeover::gained(&self.seen, table, self.id());
-        let decided = takeover::takeover(&gained, runs);
+        let decided = takeover::takeover(&gained, runs, self.id());
         self.awaiting.update(table, self.id(), &decided.wait);
         for g in decided.take {
             self.core.own_cell(g.cell, g.epoch);

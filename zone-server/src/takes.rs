@@ -42,7 +42,7 @@ pub(crate) async fn take_cells<R: Registry>(
         } else {
             BTreeMap::new()
         };
-        let decided = takeover::takeover(&gained, &runs);
+        let decided = takeover::takeover(&gained, &runs, me);
         awaiting.update(&table, me, &decided.wait);
         for g in decided.take {
             if !taker.take(g).await {

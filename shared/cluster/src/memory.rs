@@ -74,7 +74,8 @@ impl Registry for MemoryRegistry {
         state.revision += 1;
         let epoch = Epoch(state.revision);
         self.table.send_modify(|table| {
-            Arc::make_mut(table).insert(cell, Assignment { zone, epoch });
+            let previous = table.get(&cell).map(|a| a.zone);
+            Arc::make_mut(table).insert(cell, Assignment::new(zone, epoch, previous));
         });
         Ok(epoch)
     }
@@ -93,7 +94,7 @@ impl Registry for MemoryRegistry {
                 table.remove(cell);
             }
             for &cell in &reshaping.made {
-                table.insert(cell, Assignment { zone: reshaping.zone, epoch });
+                table.insert(cell, Assignment::new(reshaping.zone, epoch, Some(reshaping.zone)));
             }
         });
         Ok(epoch)
@@ -241,7 +242,7 @@ mod tests {
         assert!(b > a);
         assert!(watch.has_changed().unwrap());
         let table = watch.borrow_and_update().clone();
-        assert_eq!(table[&CellId::new(0, 0)], Assignment { zone: ZoneId(2), epoch: b });
+        assert_eq!(table[&CellId::new(0, 0)], Assignment::new(ZoneId(2), b, Some(ZoneId(1))));
     }
 
     #[tokio::test(start_paused = true)]

@@ -30,6 +30,18 @@ use tokio::time::Instant;
 pub struct Assignment {
     pub zone: ZoneId,
     pub epoch: Epoch,
+    /// The owner the write that gave the cell to `zone` took it from: the zone to hand it
+    /// over, even to a zone whose table skipped some writes ([`crate::takeover`]). `None`: the
+    /// cell had no owner (or the record predates previous owners). A cell a split or a merge
+    /// made has its reshaping zone.
+    pub previous: Option<ZoneId>,
+}
+
+impl Assignment {
+    /// `zone` owns the cell since `epoch`, taken from `previous`.
+    pub fn new(zone: ZoneId, epoch: Epoch, previous: Option<ZoneId>) -> Self {
+        Assignment { zone, epoch, previous }
+    }
 }
 
 /// All assignments, as of one registry revision.

@@ -24,17 +24,26 @@ pub struct Gained {
     pub previous: Option<ZoneId>,
 }
 
-/// The cells `table` gives `me` that `before` did not, in cell order. A cell a split or a
-/// merge made (its parent, or its quarters, in `before`) had the owner of those: a zone's own
-/// cell reshaped is not gained (the core reshapes it in place).
+/// The cells `table` gives `me` that `before` did not, in cell order, each with the owner it
+/// was taken from: as the registry recorded it with the write ([`Assignment::previous`]), for
+/// `before` may have skipped writes (a zone that stalled, a watch that coalesced changes); else
+/// the owner in `before`. A cell a split or a merge made (its parent, or its quarters, in
+/// `before`) had the owner of those: a zone's own cell reshaped is not gained (the core
+/// reshapes it in place).
 pub fn gained(before: &BTreeMap<CellId, Assignment>, table: &BTreeMap<CellId, Assignment>, me: ZoneId) -> Vec<Gained> {
-    let previous = |cell: &CellId| {
-        before.get(cell).or_else(|| before.iter().find(|(c, _)| c.covers(*cell) || cell.covers(**c)).map(|(_, a)| a))
+    let seen = |cell: &CellId| {
+        let overlapping = || before.iter().find(|(c, _)| c.covers(*cell) || cell.covers(**c)).map(|(_, a)| a);
+        before.get(cell).or_else(overlapping).map(|a| a.zone)
     };
     table
         .iter()
-        .filter(|(_, a)| a.zone == me)
-        .map(|(cell, a)| Gained { cell: *cell, epoch: a.epoch, previous: previous(cell).map(|b| b.zone) })
+        .filter(|(cell, a)| a.zone == me && before.get(cell) != Some(a))
+        .map(|(cell, a)| {
+            // A reshape records its own zone: whether the zone reshaped its own cell is its own
+            // table's to say (a zone started again has none, and takes the cell).
+            let recorded = a.previous.filter(|p| *p != a.zone);
+            Gained { cell: *cell, epoch: a.epoch, previous: recorded.or_else(|| seen(cell)) }
+        })
         .filter(|g| g.previous != Some(me))
         .collect()
 }
@@ -54,10 +63,16 @@ pub struct Takeover {
 }
 
 /// Decides about `gained`, given the zones that live and the revision each one's run
-/// registered at ([`crate::Registry::zone_runs`]).
-pub fn takeover(gained: &[Gained], runs: &BTreeMap<ZoneId, Epoch>) -> Takeover {
+/// registered at ([`crate::Registry::zone_runs`]), `me` among them.
+pub fn takeover(gained: &[Gained], runs: &BTreeMap<ZoneId, Epoch>, me: ZoneId) -> Takeover {
     let mut out = Takeover::default();
+    let registered = runs.get(&me).copied();
     for g in gained {
+        if registered.is_some_and(|r| g.epoch < r) {
+            // Given to an earlier run of this zone, which is gone: nobody hands it over.
+            out.take.push(*g);
+            continue;
+        }
         match g.previous.map(|prev| (prev, runs.get(&prev))) {
             // The run that held it lives and hands it over.
             Some((_, Some(registered))) if *registered < g.epoch => out.wait.push(*g),
@@ -111,12 +126,39 @@ mod tests {
     use super::*;
 
     fn table(rows: &[(u16, u32, u64)]) -> BTreeMap<CellId, Assignment> {
-        rows.iter().map(|&(x, z, e)| (CellId::new(x, 0), Assignment { zone: ZoneId(z), epoch: Epoch(e) })).collect()
+        rows.iter().map(|&(x, z, e)| (CellId::new(x, 0), Assignment::new(ZoneId(z), Epoch(e), None))).collect()
     }
 
     /// Live zones and the revisions their runs registered at.
     fn runs(rows: &[(u32, u64)]) -> BTreeMap<ZoneId, Epoch> {
         rows.iter().map(|&(z, r)| (ZoneId(z), Epoch(r))).collect()
+    }
+
+    /// The simulation's seeds 4863, 5209, 7439: a zone stalled while a cell moved from z2 to
+    /// z1 (dead, its lease not expired yet) and then, recovered, to it. Its own table says z2
+    /// had the cell, but z2 handed it to z1 and took back only its entities when z1 was lost:
+    /// the registry's record names z1, which is gone, so the cell is taken.
+    #[test]
+    fn the_owner_the_registry_recorded_counts_not_the_one_a_lagging_table_shows() {
+        let before = table(&[(0, 2, 7)]);
+        let mut after = table(&[(0, 3, 25)]);
+        after.get_mut(&CellId::new(0, 0)).unwrap().previous = Some(ZoneId(1));
+        let gained = gained(&before, &after, ZoneId(3));
+        assert_eq!(gained, [Gained { cell: CellId::new(0, 0), epoch: Epoch(25), previous: Some(ZoneId(1)) }]);
+        let t = takeover(&gained, &runs(&[(2, 0), (3, 0)]), ZoneId(3));
+        assert_eq!((t.take.len(), t.dead.iter().copied().collect::<Vec<_>>()), (1, vec![ZoneId(1)]));
+        // Read again, unchanged: nothing gained, whoever it was taken from.
+        assert!(super::gained(&after, &after, ZoneId(3)).is_empty());
+        // z3 started again, its lease expired before the cell was recovered: the cell was
+        // given to its earlier run, so nobody hands it over, though z1's record names z2 alive.
+        let mut earlier = table(&[(0, 3, 22), (1, 3, 24)]);
+        earlier.get_mut(&CellId::new(0, 0)).unwrap().previous = Some(ZoneId(2));
+        // Cell 1: a quarter of its own split, the split recorded as taken from itself.
+        earlier.get_mut(&CellId::new(1, 0)).unwrap().previous = Some(ZoneId(3));
+        let restarted = super::gained(&BTreeMap::new(), &earlier, ZoneId(3));
+        assert_eq!(restarted.len(), 2, "{restarted:?}");
+        let t = takeover(&restarted, &runs(&[(2, 0), (3, 30)]), ZoneId(3));
+        assert_eq!(t.take.len(), 2, "{t:?}");
     }
 
     #[test]
@@ -126,11 +168,11 @@ mod tests {
         let gained = gained(&before, &after, ZoneId(1));
         // Zone 2 crashed, its lease expired and it registered again at revision 6: after both
         // moves, so the run that held the cells is gone. Zone 2 itself is alive, not lost.
-        let t = takeover(&gained, &runs(&[(1, 0), (2, 6)]));
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 6)]), ZoneId(1));
         assert_eq!(t.take.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [0, 1]);
         assert!(t.dead.is_empty() && t.wait.is_empty(), "{t:?}");
         // Registered at 3, between the writes that gave it cell 0 and the moves: it holds them.
-        let t = takeover(&gained, &runs(&[(1, 0), (2, 3)]));
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 3)]), ZoneId(1));
         assert_eq!(t.wait.len(), 2);
         // Waited for, then zone 2 comes back as a new run: the cells are taken then.
         let mut awaiting = Awaiting::default();
@@ -149,7 +191,7 @@ mod tests {
         assert_eq!(gained.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [1, 2, 3], "cell 0 was ours already");
         assert!(needs_membership(&gained));
         // Zone 2 lives (it hands cell 1 over); zone 3 is gone; cell 3 had no owner.
-        let t = takeover(&gained, &runs(&[(1, 0), (2, 0)]));
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 0)]), ZoneId(1));
         assert_eq!(t.take.iter().map(|g| (g.cell.x, g.epoch)).collect::<Vec<_>>(), [(2, Epoch(5)), (3, Epoch(6))]);
         assert_eq!(t.dead, BTreeSet::from([ZoneId(3)]));
         assert_eq!(t.wait.iter().map(|g| g.cell.x).collect::<Vec<_>>(), [1]);
@@ -160,14 +202,14 @@ mod tests {
     fn a_zones_own_cell_split_or_merged_is_not_gained_but_a_quarter_moved_here_is() {
         let c = CellId::new(1, 0);
         let q = c.quarters();
-        let at = |cell: CellId, zone: u32, epoch: u64| (cell, Assignment { zone: ZoneId(zone), epoch: Epoch(epoch) });
+        let at = |cell: CellId, zone: u32, epoch: u64| (cell, Assignment::new(ZoneId(zone), Epoch(epoch), None));
         let before: BTreeMap<_, _> = [at(CellId::new(0, 0), 2, 1), at(c, 1, 2)].into();
         let split: BTreeMap<_, _> =
             [at(CellId::new(0, 0), 2, 1), at(q[0], 1, 3), at(q[1], 1, 3), at(q[2], 1, 3), at(q[3], 1, 3)].into();
         assert!(gained(&before, &split, ZoneId(1)).is_empty(), "its own cell, split");
         let moved: BTreeMap<_, _> = split
             .iter()
-            .map(|(k, v)| (*k, if *k == q[1] { Assignment { zone: ZoneId(2), epoch: Epoch(4) } } else { *v }))
+            .map(|(k, v)| (*k, if *k == q[1] { Assignment::new(ZoneId(2), Epoch(4), None) } else { *v }))
             .collect();
         assert_eq!(
             gained(&split, &moved, ZoneId(2)),
@@ -182,7 +224,7 @@ mod tests {
         let before = table(&[(0, 2, 1), (1, 2, 2), (2, 3, 3)]);
         let after = table(&[(0, 1, 4), (1, 1, 5), (2, 1, 6)]);
         let gained = gained(&before, &after, ZoneId(1));
-        let t = takeover(&gained, &runs(&[(1, 0), (2, 0), (3, 0)]));
+        let t = takeover(&gained, &runs(&[(1, 0), (2, 0), (3, 0)]), ZoneId(1));
         assert!(t.take.is_empty(), "all three have live owners to hand them over");
         let mut awaiting = Awaiting::default();
         awaiting.update(&after, ZoneId(1), &t.wait);

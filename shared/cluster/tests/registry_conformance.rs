@@ -88,6 +88,8 @@ mod suite {
         assert_eq!(seen[&c10].epoch, e2);
         assert_eq!(seen[&c10].zone, ZoneId(1));
         assert_eq!(seen.len(), 2);
+        // Each write records the owner it took the cell from.
+        assert_eq!((seen[&c00].previous, seen[&c10].previous), (Some(ZoneId(1)), None));
     }
 
     pub async fn watch_sees_every_change<R: Registry>(a: &R, b: &R) {
@@ -246,7 +248,7 @@ mod suite {
         assert!(matches!(refused, Err(RegistryError::NotOwned { zone: ZoneId(2), .. })), "{refused:?}");
         let split = a.reshape(&Reshaping::split(cell, ZoneId(1))).await.unwrap();
         let seen = timeout(Duration::from_secs(5), watch.wait_for(|t| !whole(t))).await.unwrap().unwrap().clone();
-        assert!(quarters.iter().all(|q| seen[q] == Assignment { zone: ZoneId(1), epoch: split }), "{seen:?}");
+        assert!(quarters.iter().all(|q| seen[q] == Assignment::new(ZoneId(1), split, Some(ZoneId(1)))), "{seen:?}");
         assert_eq!(seen[&other].zone, ZoneId(2));
         // A quarter moved away: the zone cannot merge them.
         a.assign(quarters[2], ZoneId(2)).await.unwrap();
@@ -255,7 +257,7 @@ mod suite {
         a.assign(quarters[2], ZoneId(1)).await.unwrap();
         let merged = a.reshape(&Reshaping::merge(cell, ZoneId(1))).await.unwrap();
         let seen = timeout(Duration::from_secs(5), watch.wait_for(|t| whole(t))).await.unwrap().unwrap().clone();
-        assert_eq!(seen[&cell], Assignment { zone: ZoneId(1), epoch: merged });
+        assert_eq!(seen[&cell], Assignment::new(ZoneId(1), merged, Some(ZoneId(1))));
         assert_eq!(seen.len(), 2);
         assert_eq!(a.assignments().len(), 2);
     }
@@ -340,4 +342,25 @@ async fn catching_up_brings_a_stale_table_to_every_earlier_write() {
     assert_eq!(table[&CellId::new(5, 0)].epoch, moved);
     assert!(!table.contains_key(&cell), "the split cell is gone");
     assert!(cell.quarters().iter().all(|q| table[q].epoch == split), "{table:?}");
+}
+
+/// A handle whose table lags (its follower not running) records the owner a cell really had
+/// when it assigns it, not the one its table shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignment_records_the_owner_it_replaces_even_from_a_lagging_table() {
+    let etcd = mmo_test_services::Etcd::start().expect("a real etcd for the etcd registry suite");
+    let (writer, _follower) = connect(etcd.endpoint()).await;
+    let cell = CellId::new(4, 1);
+    writer.assign(cell, ZoneId(1)).await.unwrap();
+    let (stale, _unfollowed) = EtcdRegistry::connect(EtcdConfig::new([etcd.endpoint()], "conformance")).await.unwrap();
+    writer.assign(cell, ZoneId(2)).await.unwrap();
+    assert_eq!(stale.assignments()[&cell].zone, ZoneId(1), "its table lags");
+    let epoch = stale.assign(cell, ZoneId(3)).await.unwrap();
+    let mut watch = writer.watch();
+    let seen = timeout(Duration::from_secs(5), watch.wait_for(|t| t.get(&cell).is_some_and(|a| a.epoch == epoch)))
+        .await
+        .expect("the writer's follower sees the write")
+        .unwrap()
+        .clone();
+    assert_eq!((seen[&cell].zone, seen[&cell].previous), (ZoneId(3), Some(ZoneId(2))));
 }

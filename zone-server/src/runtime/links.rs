@@ -279,7 +279,7 @@ mod tests {
                 zones
                     .iter()
                     .enumerate()
-                    .map(|(i, z)| (CellId::new(i as u16, 0), Assignment { zone: ZoneId(*z), epoch: Epoch(1) }))
+                    .map(|(i, z)| (CellId::new(i as u16, 0), Assignment::new(ZoneId(*z), Epoch(1), None)))
                     .collect(),
             )
         };

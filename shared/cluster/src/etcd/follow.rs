@@ -107,7 +107,7 @@ impl EtcdRegistry {
         match serde_json::from_slice::<CellRecord>(kv.value()) {
             Ok(record) => {
                 let epoch = Epoch(u64::try_from(kv.mod_revision()).unwrap_or(0));
-                Some((cell, Assignment { zone: record.zone, epoch }))
+                Some((cell, Assignment::new(record.zone, epoch, record.previous)))
             }
             Err(error) => {
                 warn!(%cell, %error, "malformed assignment; ignored");

@@ -2,7 +2,7 @@
 //!
 //! | key | value (JSON) | lease |
 //! | --- | --- | --- |
-//! | `cells/<x>.<y>` (`cells/<x>.<y>.<depth>` below the grid) | `{"zone":3}`; the epoch is the key's `mod_revision` | none |
+//! | `cells/<x>.<y>` (`cells/<x>.<y>.<depth>` below the grid) | `{"zone":3,"previous":1}` (`previous`: the owner the write took the cell from, absent when none); the epoch is the key's `mod_revision` | none |
 //! | `zones/<id>` | [`ZoneInfo`](crate::ZoneInfo) | the zone's |
 //! | `gateways/<id>` | [`GatewayInfo`](crate::GatewayInfo) | the gateway's |
 //! | `loads/<zone>` | [`LoadReport`](crate::LoadReport) | the zone's |

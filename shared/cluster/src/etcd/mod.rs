@@ -65,11 +65,14 @@ impl EtcdConfig {
     }
 }
 
-/// A cell key's value; the epoch is not in it, it is the key's `mod_revision`.
+/// A cell key's value; the epoch is not in it, it is the key's `mod_revision`. Fields a later
+/// release adds are ignored (a rolling upgrade reads both).
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct CellRecord {
     pub zone: ZoneId,
+    /// The owner this write took the cell from (see [`Assignment::previous`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<ZoneId>,
 }
 
 /// Proof of leadership for a guarded write: the leader key and the `create_revision` it was
@@ -201,20 +204,43 @@ impl EtcdRegistry {
         zone: ZoneId,
         guard: &LeaderGuard,
     ) -> Result<Epoch, RegistryError> {
-        let value = to_json(&CellRecord { zone })?;
-        let txn = Txn::new()
-            .when([Compare::create_revision(guard.key.as_str(), CompareOp::Equal, guard.create_revision)])
-            .and_then([TxnOp::put(self.keys().cell(cell), value, None)]);
-        let mut client = self.client();
-        let response = self.call(client.txn(txn)).await?;
-        if !response.succeeded() {
-            warn!(%cell, %zone, leader_key = %guard.key, "guarded assignment refused: not the leader");
-            return Err(RegistryError::NotLeader { key: guard.key.clone() });
+        self.put_cell(cell, zone, Some(guard)).await
+    }
+
+    /// Makes `zone` the owner of `cell` (if `guard` holds), recording the owner it replaces: the
+    /// write compares the cell's revision with the one that owner was read at, and reads the
+    /// cell afresh and tries again when another write came between.
+    async fn put_cell(&self, cell: CellId, zone: ZoneId, guard: Option<&LeaderGuard>) -> Result<Epoch, RegistryError> {
+        let key = self.keys().cell(cell);
+        let mut current = self.assignments().get(&cell).copied();
+        for _ in 0..3 {
+            let previous = current.map(|a| a.zone);
+            let value = to_json(&CellRecord { zone, previous })?;
+            let revision = current.map_or(0, |a| i64::try_from(a.epoch.0).unwrap_or(i64::MAX));
+            let mut compares = vec![Compare::mod_revision(key.as_str(), CompareOp::Equal, revision)];
+            if let Some(guard) = guard {
+                compares.push(Compare::create_revision(guard.key.as_str(), CompareOp::Equal, guard.create_revision));
+            }
+            let txn = Txn::new().when(compares).and_then([TxnOp::put(key.as_str(), value, None)]);
+            let mut client = self.client();
+            let response = self.call(client.txn(txn)).await?;
+            if response.succeeded() {
+                let epoch = header_epoch(response.header())?;
+                self.inner.apply(vec![Change::Put(cell, Assignment::new(zone, epoch, previous))], None);
+                debug!(%cell, %zone, ?previous, %epoch, guarded = guard.is_some(), "cell assigned");
+                return Ok(epoch);
+            }
+            if let Some(guard) = guard {
+                if !self.still_leads(guard).await? {
+                    warn!(%cell, %zone, leader_key = %guard.key, "guarded assignment refused: not the leader");
+                    return Err(RegistryError::NotLeader { key: guard.key.clone() });
+                }
+            }
+            // Written meanwhile (this handle's table lags): read the owner it replaces.
+            let response = self.call(client.get(key.as_str(), None)).await?;
+            current = response.kvs().first().and_then(|kv| self.decode_cell(kv)).map(|(_, a)| a);
         }
-        let epoch = header_epoch(response.header())?;
-        self.inner.apply(vec![Change::Put(cell, Assignment { zone, epoch })], None);
-        debug!(%cell, %zone, %epoch, "cell assigned (guarded)");
-        Ok(epoch)
+        Err(RegistryError::Unavailable(format!("cell {cell} kept changing while being assigned")))
     }
 
     /// Writes a split or a merge (see [`Reshaping`]) in one transaction, if every cell it
@@ -224,12 +250,19 @@ impl EtcdRegistry {
         reshaping: &Reshaping,
         guard: Option<&LeaderGuard>,
     ) -> Result<Epoch, RegistryError> {
-        let value = to_json(&CellRecord { zone: reshaping.zone })?;
-        let mut compares: Vec<Compare> = reshaping
-            .gone
-            .iter()
-            .map(|c| Compare::value(self.keys().cell(*c), CompareOp::Equal, value.clone()))
-            .collect();
+        let value = to_json(&CellRecord { zone: reshaping.zone, previous: Some(reshaping.zone) })?;
+        // Each cell replaced still as this handle's table has it, owned by the zone.
+        let table = self.assignments();
+        let mut compares = Vec::new();
+        for cell in &reshaping.gone {
+            match table.get(cell) {
+                Some(a) if a.zone == reshaping.zone => {
+                    let revision = i64::try_from(a.epoch.0).unwrap_or(i64::MAX);
+                    compares.push(Compare::mod_revision(self.keys().cell(*cell), CompareOp::Equal, revision));
+                }
+                _ => return Err(RegistryError::NotOwned { cell: *cell, zone: reshaping.zone }),
+            }
+        }
         if let Some(guard) = guard {
             compares.push(Compare::create_revision(guard.key.as_str(), CompareOp::Equal, guard.create_revision));
         }
@@ -261,7 +294,12 @@ impl EtcdRegistry {
             .gone
             .iter()
             .map(|c| Change::Delete(*c, revision))
-            .chain(reshaping.made.iter().map(|c| Change::Put(*c, Assignment { zone: reshaping.zone, epoch })))
+            .chain(
+                reshaping
+                    .made
+                    .iter()
+                    .map(|c| Change::Put(*c, Assignment::new(reshaping.zone, epoch, Some(reshaping.zone)))),
+            )
             .collect();
         self.inner.apply(changes, None);
         info!(gone = ?reshaping.gone, made = ?reshaping.made, zone = %reshaping.zone, %epoch, "cells reshaped");
@@ -334,13 +372,7 @@ impl EtcdRegistry {
 
 impl Registry for EtcdRegistry {
     async fn assign(&self, cell: CellId, zone: ZoneId) -> Result<Epoch, RegistryError> {
-        let value = to_json(&CellRecord { zone })?;
-        let mut client = self.client();
-        let response = self.call(client.put(self.keys().cell(cell), value, None)).await?;
-        let epoch = header_epoch(response.header())?;
-        self.inner.apply(vec![Change::Put(cell, Assignment { zone, epoch })], None);
-        debug!(%cell, %zone, %epoch, "cell assigned");
-        Ok(epoch)
+        self.put_cell(cell, zone, None).await
     }
 
     async fn reshape(&self, reshaping: &Reshaping) -> Result<Epoch, RegistryError> {
@@ -436,7 +468,8 @@ impl Registry for EtcdRegistry {
     async fn set_draining(&self, zone: ZoneId, draining: bool) -> Result<(), RegistryError> {
         let mut client = self.client();
         if draining {
-            self.call(client.put(self.keys().drain(zone), to_json(&CellRecord { zone })?, None)).await?;
+            self.call(client.put(self.keys().drain(zone), to_json(&CellRecord { zone, previous: None })?, None))
+                .await?;
         } else {
             self.call(client.delete(self.keys().drain(zone), None)).await?;
         }
