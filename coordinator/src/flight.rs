@@ -57,9 +57,7 @@ impl InFlight {
     pub fn settle(&mut self, loads: &BTreeMap<ZoneId, LoadReport>, now_ms: u64, timeout_ms: u64) -> Vec<Migration> {
         let mut expired = Vec::new();
         self.migrations.retain(|cell, m| {
-            let taken = loads
-                .get(&m.to)
-                .is_some_and(|r| r.at_unix_ms >= m.started_unix_ms && r.entities_per_cell.contains_key(cell));
+            let taken = loads.get(&m.to).is_some_and(|r| r.at_unix_ms >= m.started_unix_ms && r.simulates(*cell));
             let late = now_ms.saturating_sub(m.started_unix_ms) > timeout_ms;
             if late && !taken {
                 expired.push(m.clone());

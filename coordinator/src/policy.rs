@@ -41,7 +41,7 @@ mod tests;
 use estimate::Estimates;
 use mmo_cluster::{LoadReport, MoveReason};
 use mmo_world::{CellId, Layout, ZoneId};
-pub use reshape::Reshape;
+pub use reshape::{simulates_all, Reshape};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A zone's state as the coordinator sees it.

@@ -14,7 +14,7 @@
 use crate::election::LeaderInfo;
 use crate::flight::InFlight;
 use crate::plan::{self, MoveRefused};
-use crate::policy::{CellMove, Policy, PolicyConfig, PolicyInput, Reshape, ZoneState};
+use crate::policy::{simulates_all, CellMove, Policy, PolicyConfig, PolicyInput, Reshape, ZoneState};
 use crate::writer::{CellWriter, WriteError};
 use mmo_cluster::{Event, EventKind, LoadReport, MoveReason, Registry, RegistryError, Reshaping, ZoneInfo};
 use mmo_world::{unix_ms, CellId, Epoch, Layout, WorldGeometry, ZoneId};
@@ -426,13 +426,9 @@ impl<R: Registry> Coordinator<R> {
         if let Some(moving) = reshape.cells().0.into_iter().find(|c| in_flight.contains(c)) {
             return Err(ServiceError::InFlight(moving));
         }
-        if !split {
-            // A quarter whose handover timed out may still be with the zone it left.
-            let report = self.registry.loads().await?.remove(&reshape.zone());
-            let listed = |q: &CellId| report.as_ref().is_some_and(|r| r.entities_per_cell.contains_key(q));
-            if let Some(&elsewhere) = cell.quarters().iter().find(|q| !listed(q)) {
-                return Err(ServiceError::InFlight(elsewhere));
-            }
+        // A quarter whose handover timed out may still be with the zone it left.
+        if !split && !simulates_all(&self.registry.loads().await?, reshape.zone(), &cell.quarters()) {
+            return Err(ServiceError::InFlight(cell));
         }
         let now = unix_ms();
         let epoch = self.reshape(writer, &reshape, now).await?.ok_or(ServiceError::InFlight(cell))?;

@@ -69,9 +69,10 @@ async fn not_taken_yet<R: Registry>(
     let table = registry.assignments();
     let loads = registry.loads().await?;
     let taken = |cell: &CellId| {
-        table.get(cell).filter(|a| a.zone != zone).is_some_and(|a| {
-            loads.get(&a.zone).is_some_and(|r| r.at_unix_ms >= since && r.entities_per_cell.contains_key(cell))
-        })
+        table
+            .get(cell)
+            .filter(|a| a.zone != zone)
+            .is_some_and(|a| loads.get(&a.zone).is_some_and(|r| r.at_unix_ms >= since && r.simulates(*cell)))
     };
     let mut left: Vec<CellId> = mine.iter().filter(|c| !taken(c)).copied().collect();
     // Cells given to this zone after the drain began (a move already under way) count too.

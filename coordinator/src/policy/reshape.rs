@@ -19,7 +19,7 @@
 //! `split_load` in its quarters, far above what merges them.
 
 use super::{Plan, Policy, ZoneState};
-use mmo_cluster::MoveReason;
+use mmo_cluster::{LoadReport, MoveReason};
 use mmo_world::{CellId, ZoneId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -161,7 +161,7 @@ impl Policy {
             let owners: Vec<ZoneId> = quarters.iter().map(|q| plan.owner[q]).collect();
             let Some(gatherer) = gatherer(plan, &owners) else { continue };
             if owners.iter().all(|z| *z == gatherer) {
-                if !simulates_all(plan, gatherer, &quarters) {
+                if !simulates_all(plan.input.loads, gatherer, &quarters) {
                     continue; // a handover that timed out: the zone it left may hold it still
                 }
                 self.shapes.merge_streak.remove(&parent);
@@ -182,8 +182,8 @@ impl Policy {
 
 /// Whether `zone`'s latest report lists every one of `quarters` (it simulates them: a merge
 /// then leaves no piece of the merged cell with another zone).
-fn simulates_all(plan: &Plan<'_>, zone: ZoneId, quarters: &[CellId]) -> bool {
-    plan.input.loads.get(&zone).is_some_and(|r| quarters.iter().all(|q| r.entities_per_cell.contains_key(q)))
+pub fn simulates_all(loads: &BTreeMap<ZoneId, LoadReport>, zone: ZoneId, quarters: &[CellId]) -> bool {
+    loads.get(&zone).is_some_and(|r| quarters.iter().all(|q| r.simulates(*q)))
 }
 
 /// The active zone that gathers quarters owned by `owners`: the one owning most of them (ties:

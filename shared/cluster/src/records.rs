@@ -121,6 +121,11 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Whether the zone simulated `cell` when it reported (it lists every cell it owns).
+    pub fn simulates(&self, cell: CellId) -> bool {
+        self.entities_per_cell.contains_key(&cell)
+    }
+
     /// The zone's load, 1.0 = full: the larger of tick time per budget (p99 over the period)
     /// and entities per capacity (when a capacity is stated).
     ///

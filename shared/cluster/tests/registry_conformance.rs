@@ -329,10 +329,8 @@ conformance!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catching_up_brings_a_stale_table_to_every_earlier_write() {
     let etcd = mmo_test_services::Etcd::start().expect("a real etcd for the etcd registry suite");
-    let (writer, _follower) = connect(etcd.endpoint()).await;
     let cell = CellId::new(2, 1);
-    writer.assign(cell, ZoneId(1)).await.unwrap();
-    let (stale, _unfollowed) = EtcdRegistry::connect(EtcdConfig::new([etcd.endpoint()], "conformance")).await.unwrap();
+    let (writer, stale, _follower) = writer_and_lagging(&etcd, cell).await;
     assert_eq!(stale.assignments()[&cell].zone, ZoneId(1));
     let moved = writer.assign(CellId::new(5, 0), ZoneId(2)).await.unwrap();
     let split = writer.reshape(&Reshaping::split(cell, ZoneId(1))).await.unwrap();
@@ -349,10 +347,8 @@ async fn catching_up_brings_a_stale_table_to_every_earlier_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_assignment_records_the_owner_it_replaces_even_from_a_lagging_table() {
     let etcd = mmo_test_services::Etcd::start().expect("a real etcd for the etcd registry suite");
-    let (writer, _follower) = connect(etcd.endpoint()).await;
     let cell = CellId::new(4, 1);
-    writer.assign(cell, ZoneId(1)).await.unwrap();
-    let (stale, _unfollowed) = EtcdRegistry::connect(EtcdConfig::new([etcd.endpoint()], "conformance")).await.unwrap();
+    let (writer, stale, _follower) = writer_and_lagging(&etcd, cell).await;
     writer.assign(cell, ZoneId(2)).await.unwrap();
     assert_eq!(stale.assignments()[&cell].zone, ZoneId(1), "its table lags");
     let epoch = stale.assign(cell, ZoneId(3)).await.unwrap();
@@ -363,4 +359,14 @@ async fn an_assignment_records_the_owner_it_replaces_even_from_a_lagging_table()
         .unwrap()
         .clone();
     assert_eq!((seen[&cell].zone, seen[&cell].previous), (ZoneId(3), Some(ZoneId(2))));
+}
+
+/// A followed handle that gave `cell` to zone 1, and a handle connected after that whose
+/// follower does not run (its table stays as it read it), with the guard of the first's.
+async fn writer_and_lagging(etcd: &mmo_test_services::Etcd, cell: CellId) -> (EtcdRegistry, EtcdRegistry, AbortOnDrop) {
+    let (writer, follower) = connect(etcd.endpoint()).await;
+    writer.assign(cell, ZoneId(1)).await.unwrap();
+    let (lagging, _unfollowed) =
+        EtcdRegistry::connect(EtcdConfig::new([etcd.endpoint()], "conformance")).await.unwrap();
+    (writer, lagging, follower)
 }

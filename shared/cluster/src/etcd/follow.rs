@@ -32,7 +32,7 @@ impl Inner {
             for change in changes {
                 match change {
                     Change::Put(cell, assignment) => {
-                        let revision = i64::try_from(assignment.epoch.0).unwrap_or(i64::MAX);
+                        let revision = super::revision(assignment.epoch);
                         let newer = table.get(&cell).is_none_or(|old| old.epoch < assignment.epoch);
                         if newer && (follower_revision.is_some() || revision > seen_before) {
                             Arc::make_mut(table).insert(cell, assignment);

@@ -216,7 +216,7 @@ impl EtcdRegistry {
         for _ in 0..3 {
             let previous = current.map(|a| a.zone);
             let value = to_json(&CellRecord { zone, previous })?;
-            let revision = current.map_or(0, |a| i64::try_from(a.epoch.0).unwrap_or(i64::MAX));
+            let revision = current.map_or(0, |a| revision(a.epoch));
             let mut compares = vec![Compare::mod_revision(key.as_str(), CompareOp::Equal, revision)];
             if let Some(guard) = guard {
                 compares.push(Compare::create_revision(guard.key.as_str(), CompareOp::Equal, guard.create_revision));
@@ -257,8 +257,7 @@ impl EtcdRegistry {
         for cell in &reshaping.gone {
             match table.get(cell) {
                 Some(a) if a.zone == reshaping.zone => {
-                    let revision = i64::try_from(a.epoch.0).unwrap_or(i64::MAX);
-                    compares.push(Compare::mod_revision(self.keys().cell(*cell), CompareOp::Equal, revision));
+                    compares.push(Compare::mod_revision(self.keys().cell(*cell), CompareOp::Equal, revision(a.epoch)));
                 }
                 _ => return Err(RegistryError::NotOwned { cell: *cell, zone: reshaping.zone }),
             }
@@ -289,7 +288,7 @@ impl EtcdRegistry {
             return Err(RegistryError::NotOwned { cell, zone: reshaping.zone });
         }
         let epoch = header_epoch(response.header())?;
-        let revision = i64::try_from(epoch.0).unwrap_or(i64::MAX);
+        let revision = revision(epoch);
         let changes = reshaping
             .gone
             .iter()
@@ -531,6 +530,11 @@ fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Option<T> {
 }
 
 /// The revision a write produced: its epoch.
+/// The etcd revision an epoch is.
+pub(super) fn revision(epoch: Epoch) -> i64 {
+    i64::try_from(epoch.0).unwrap_or(i64::MAX)
+}
+
 fn header_epoch(header: Option<&etcd_client::ResponseHeader>) -> Result<Epoch, RegistryError> {
     let revision =
         header.map(|h| h.revision()).ok_or_else(|| RegistryError::Unavailable("etcd reply without header".into()))?;
