@@ -17,7 +17,6 @@ pub mod online;
 pub mod peers;
 pub mod public;
 pub mod rate;
-pub mod revive;
 mod server;
 pub mod session;
 pub mod start;

@@ -11,9 +11,10 @@
 //!   allowance of the time its link to the previous owner was up;
 //! - no flap: the policy never moves a cell back where it came from within its cooldown.
 //!
-//! And at the end, after the network healed: every serial the world ever had is held exactly
-//! once, except those a crashed zone held (the simulation keeps no saves or checkpoints, so
-//! what a zone simulated dies with it; the real cluster restores it from them).
+//! And at the end, after the network healed: every player is simulated again (its gateway
+//! re-created it if its zone died), and every serial the world ever had is held exactly once,
+//! except those a crashed zone held that neither a stored record nor a checkpoint of its cells
+//! had yet when it died (loot and starter items of its last moments, writes on their way).
 
 use crate::net::Network;
 use crate::players::Players;
@@ -21,6 +22,7 @@ use crate::registry::{SimRegistry, Written};
 use crate::zone::SimZone;
 use mmo_cluster::MoveReason;
 use mmo_world::{CellId, EntityId, ItemSerial, ZoneId};
+use mmo_zone_core::ZoneCore;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -55,8 +57,9 @@ pub struct Checker {
     /// How many moves of the registry's log are checked for flaps: each tick checks only the
     /// moves written since the last.
     flaps_checked: usize,
-    /// What crashed zones were simulating when they died: those players may be on no zone, and
-    /// those items may be missing at the end (the simulation keeps no saves or checkpoints).
+    /// What crashed zones were simulating when they died: those players may be on no zone
+    /// until their gateways re-create them, and those of its items that were not durable yet
+    /// may be missing at the end.
     lost_players: BTreeSet<EntityId>,
     lost_items: BTreeSet<ItemSerial>,
     /// Cells whose registry owner is dead: for how many ticks a coordinator leader could have
@@ -197,6 +200,7 @@ impl Checker {
         if let Some(stray) = h.items.difference(&self.ever).next() {
             return Err(broken(format!("item {stray} appeared from nowhere")));
         }
+        self.lost_players.retain(|id| !h.simulated.contains_key(id));
         for id in o.players.ids() {
             if !h.simulated.contains_key(&id) && !h.frozen.contains(&id) && !self.lost_players.contains(&id) {
                 return Err(broken(format!("player {id} is on no zone")));
@@ -278,26 +282,41 @@ impl Checker {
         Ok(())
     }
 
-    /// A zone crashed: what it simulated dies with it, and what it had frozen in a transfer
-    /// lives on only if that transfer still arrives.
-    pub fn crashed(&mut self, zone: &SimZone) {
+    /// A zone crashed: its players are on no zone until their gateways re-create them (what
+    /// it had frozen in a transfer lives on if that transfer still arrives), and of the items
+    /// it held, its frozen players' too, only those in `durable` (what the stores hold now)
+    /// must come back.
+    pub fn crashed(&mut self, zone: &SimZone, durable: &BTreeSet<ItemSerial>) {
         let report = zone.core.report();
+        let mut held = Vec::new();
         for e in &report.entities {
             self.lost_players.insert(e.id);
-            self.lost_items.extend(e.items.iter().map(|i| i.serial));
+            held.extend(e.items.iter().map(|i| i.serial));
         }
-        self.lost_items.extend(report.ground_items.iter().map(|i| i.serial));
+        held.extend(report.ground_items.iter().map(|i| i.serial));
+        self.lost_items.extend(held.into_iter().filter(|s| !durable.contains(s)));
         self.ever.extend(report.minted);
     }
 
-    /// Items that died with crashed zones.
+    /// A player logged in anew on `zone` as `id`: its starter items join the world's.
+    pub fn joined(&mut self, zone: &ZoneCore, id: EntityId) {
+        let report = zone.report();
+        let items = report.entities.iter().filter(|e| e.id == id).flat_map(|e| &e.items);
+        self.ever.extend(items.map(|i| i.serial));
+    }
+
+    /// Items that died with crashed zones before they were durable.
     pub fn items_lost_with_zones(&self) -> usize {
         self.lost_items.len()
     }
 
-    /// After the network healed and nothing is in flight: every serial ever had is held once.
-    pub fn at_rest(&mut self, tick: u64, zones: &[SimZone]) -> Result<usize, Violation> {
+    /// After the network healed and nothing is in flight: every player is simulated, and every
+    /// serial ever had is held once.
+    pub fn at_rest(&mut self, tick: u64, zones: &[SimZone], players: &Players) -> Result<usize, Violation> {
         let h = holdings(zones, tick)?;
+        if let Some(id) = players.ids().find(|id| !h.simulated.contains_key(id)) {
+            return Err(Violation { tick, what: format!("player {id} never came back") });
+        }
         self.ever.extend(&h.minted);
         let lost: Vec<_> = self.ever.difference(&h.items).filter(|s| !self.lost_items.contains(s)).collect();
         if !lost.is_empty() {

@@ -13,16 +13,19 @@
 use crate::check::{Checker, Observed, Violation};
 use crate::leader::SimLeader;
 use crate::net::{LinkFaults, Network};
-use crate::players::{Players, Rush};
+use crate::players::{Orphan, Players, Rush};
 use crate::registry::SimRegistry;
+use crate::stores::Stores;
 use crate::zone::{SimZone, TICK_MS};
 use mmo_cluster::registry::Assignment;
+use mmo_cluster::revive::record_from_state;
 use mmo_cluster::MoveReason;
 use mmo_coordinator::plan;
 use mmo_coordinator::policy::{PolicyConfig, Reshape, ZoneState};
 use mmo_protocol::CellFrame;
+use mmo_records::SessionRoute;
 use mmo_world::rng::SplitMix64;
-use mmo_world::{CellId, Epoch, Tick, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, GatewayId, Layout, SessionId, Tick, WorldGeometry, ZoneId};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -123,8 +126,13 @@ pub struct Summary {
     pub messages_lost: u64,
     /// Item serials held at the end (every one the world ever had, but those lost with zones).
     pub items: usize,
-    /// Item serials a crashed zone held (lost: the simulation keeps no saves).
+    /// Item serials a crashed zone held that no save or checkpoint had made durable yet
+    /// (loot and starter items of the last moments, writes still on their way).
     pub items_lost_with_zones: usize,
+    /// Players re-created on another zone after theirs died, by their gateways.
+    pub players_revived: usize,
+    /// Cells taken from their checkpoints (no live zone handed them over).
+    pub cells_restored: usize,
     pub zone_crashes: u32,
     /// Faults injected, by kind (`cut`, `slow`, `stall`, `leader_dies`, `crash`,
     /// `registry_cut`, ...).
@@ -204,6 +212,11 @@ struct Sim {
     runs: BTreeMap<ZoneId, u64>,
     /// Faults injected in play, by kind.
     faults: BTreeMap<&'static str, u32>,
+    /// The durable store and hot state every zone and gateway shares.
+    stores: Stores,
+    /// Players re-created after their zone died, and cells restored by zone runs that ended.
+    revived: usize,
+    restored: usize,
 }
 
 /// Runs one seed; the violation that ended it, if any.
@@ -216,7 +229,7 @@ pub fn run(config: SimConfig) -> Result<Summary, Violation> {
         sim.check(&mut checker)?;
     }
     let heal_ticks = sim.heal(&mut checker)?;
-    let items = checker.at_rest(sim.now, &sim.zones)?;
+    let items = checker.at_rest(sim.now, &sim.zones, &sim.players)?;
     let mut moves = BTreeMap::new();
     let mut digest = 0u64;
     for w in &sim.registry.written {
@@ -244,6 +257,8 @@ pub fn run(config: SimConfig) -> Result<Summary, Violation> {
         messages_lost: sim.net.lost,
         items,
         items_lost_with_zones: checker.items_lost_with_zones(),
+        players_revived: sim.revived,
+        cells_restored: sim.restored + sim.zones.iter().map(|z| z.restored).sum::<usize>(),
         zone_crashes: sim.runs.values().map(|r| (*r - 1) as u32).sum(),
         faults: sim.faults.clone(),
         max_load_milli: (sim.max_load * 1000.0) as u32,
@@ -256,9 +271,10 @@ impl Sim {
     fn new(config: SimConfig) -> Sim {
         let mut rng = SplitMix64::new(config.seed);
         let ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
+        let stores = Stores::default();
         let mut zones: Vec<SimZone> = ids
             .iter()
-            .map(|&z| SimZone::new(z, 0, config.seed, config.geometry, config.npcs_per_cell, config.capacity))
+            .map(|&z| SimZone::new(z, 0, config.seed, &stores, config.geometry, config.npcs_per_cell, config.capacity))
             .collect();
         let mut registry = SimRegistry::default();
         let registered: BTreeMap<ZoneId, Epoch> = ids.iter().map(|z| (*z, registry.register())).collect();
@@ -271,8 +287,9 @@ impl Sim {
         let mut players = Players::default();
         for n in 0..config.players {
             let zone = &mut zones[n % ids.len()];
-            if let Ok(id) = zone.core.join_player(format!("p{n}").into()) {
-                players.add(id, zone.id());
+            let name: Arc<str> = format!("p{n}").into();
+            if let Ok(id) = zone.core.join_player(name.clone()) {
+                players.add(id, name, zone.id(), registered[&zone.id()]);
             }
         }
         let schedule = schedule(&config, &ids, &mut rng);
@@ -295,6 +312,9 @@ impl Sim {
             registered,
             runs: ids.iter().map(|z| (*z, 1)).collect(),
             faults: BTreeMap::new(),
+            stores,
+            revived: 0,
+            restored: 0,
         }
     }
 
@@ -338,11 +358,17 @@ impl Sim {
     fn step(&mut self, tick: u64, rush: Option<Rush>, checker: &mut Checker) {
         self.now = tick;
         for fault in self.schedule.remove(&tick).unwrap_or_default() {
-            if let Fault::Crash(zone) | Fault::LeaseLost(zone) = fault {
-                checker.crashed(&self.zones[self.index(zone)]);
-            }
             *self.faults.entry(fault.kind()).or_insert(0) += 1;
             self.apply(fault);
+            if let Fault::Crash(zone) | Fault::LeaseLost(zone) = fault {
+                let dead = &self.zones[self.index(zone)];
+                let durable = self.stores.durable_items(
+                    self.players.names(),
+                    dead.core.owned_cells().into_iter().map(|(cell, _)| cell),
+                    self.config.geometry,
+                );
+                checker.crashed(dead, &durable);
+            }
         }
         self.sync_assignment();
         let mail = self.net.due(self.now_ms());
@@ -356,6 +382,7 @@ impl Sim {
             self.collect(i);
         }
         self.tick_zones();
+        self.revive(checker);
         if tick.is_multiple_of(self.config.report_ticks) {
             let now = self.now_ms();
             for zone in self.zones.iter().filter(|z| z.reads_registry()) {
@@ -398,9 +425,7 @@ impl Sim {
             if !self.zones[i].running() {
                 continue;
             }
-            let published = self.zones[i].core.tick(tick, &mut ());
-            self.zones[i].published(&published);
-            frames.extend(published);
+            frames.extend(self.zones[i].tick(tick.0));
             self.collect(i);
         }
         for zone in self.zones.iter_mut().filter(|z| z.running()) {
@@ -412,8 +437,69 @@ impl Sim {
                 }
             }
         }
-        self.players.observe(&frames);
+        self.players.observe(&frames, &self.registered);
         self.frames = frames;
+    }
+
+    /// The gateways re-create each player no frame shows whose zone run died, on the owner of
+    /// the cell it was last seen in (a zone other than that run: another, or the same id
+    /// started again), once that owner has taken the cell; a player never seen logs in again.
+    fn revive(&mut self, checker: &mut Checker) {
+        let orphans = self.players.orphans(&self.registered);
+        if orphans.is_empty() {
+            return;
+        }
+        let Ok(layout) = Layout::implied(self.config.geometry, self.visible.keys().copied()) else { return };
+        for orphan in orphans {
+            let saved = self.stores.load(&orphan.name);
+            let pos = match (&orphan.seen, &saved) {
+                (Some((state, _)), _) => state.body.pos,
+                (None, Some(record)) if record.version > 0 => record.position,
+                (None, _) => {
+                    self.log_in_anew(&orphan, checker);
+                    continue;
+                }
+            };
+            let cell = layout.cell_of_pos(pos);
+            let Some(a) = self.visible.get(&cell) else { continue };
+            let Some(&run) = self.registered.get(&a.zone) else { continue };
+            let i = self.index(a.zone);
+            if (a.zone, run) == (orphan.zone, orphan.run) || !self.zones[i].running() {
+                continue;
+            }
+            let core = &mut self.zones[i].core;
+            let done = match &orphan.seen {
+                Some((state, tick)) => {
+                    let route = SessionRoute { gateway: GatewayId(1), session: SessionId(orphan.index as u64) };
+                    record_from_state(state, *tick, route, a.epoch, saved.as_ref()).map(|r| core.restore(r))
+                }
+                None => saved.map(|record| core.join_saved(record, None)),
+            };
+            if let Some(Ok(id)) = done {
+                tracing::info!(tick = self.now, player = %id, from = %orphan.zone, to = %a.zone, "player revived");
+                self.players.revived(orphan.index, id, a.zone, run);
+                self.revived += 1;
+                self.collect(i);
+            }
+        }
+    }
+
+    /// A player never seen, whose zone died before its first save: its client logs in again as
+    /// a new character (with new starter items), on the first zone with room.
+    fn log_in_anew(&mut self, orphan: &Orphan, checker: &mut Checker) {
+        for i in 0..self.zones.len() {
+            let zone = self.zones[i].id();
+            let Some(&run) = self.registered.get(&zone) else { continue };
+            if !self.zones[i].running() || (zone, run) == (orphan.zone, orphan.run) {
+                continue;
+            }
+            if let Ok(id) = self.zones[i].core.join_player(orphan.name.clone()) {
+                checker.joined(&self.zones[i].core, id);
+                self.players.revived(orphan.index, id, zone, run);
+                self.collect(i);
+                return;
+            }
+        }
     }
 
     fn apply(&mut self, fault: Fault) {
@@ -432,7 +518,8 @@ impl Sim {
             Fault::LeaderDies => self.leader.fail_over(self.now_ms(), self.config.leader_ttl_ms),
             Fault::Crash(zone) | Fault::LeaseLost(zone) => {
                 let i = self.index(zone);
-                self.zones[i].alive = false;
+                self.zones[i].kill();
+                self.net.killed(zone);
             }
             Fault::Stall(zone) => {
                 let i = self.index(zone);
@@ -470,11 +557,12 @@ impl Sim {
     fn restart(&mut self, zone: ZoneId) {
         let run = self.runs.entry(zone).or_insert(0);
         let c = &self.config;
-        let mut fresh = SimZone::new(zone, *run, c.seed, c.geometry, c.npcs_per_cell, c.capacity);
+        let mut fresh = SimZone::new(zone, *run, c.seed, &self.stores, c.geometry, c.npcs_per_cell, c.capacity);
         *run += 1;
         self.registered.insert(zone, self.registry.register());
         fresh.sync(&self.registry.table, &self.registered);
         let i = self.index(zone);
+        self.restored += self.zones[i].restored;
         self.zones[i] = fresh;
         for z in self.zones.iter_mut().filter(|z| z.alive && z.id() != zone) {
             z.back(zone, &self.registered);
@@ -536,7 +624,8 @@ impl Sim {
                     self.watch.push_back((self.now, self.registry.table.clone()));
                 }
             }
-            let settled = self.zones.iter().all(|z| z.core.transfers_pending() == 0);
+            let settled =
+                self.zones.iter().all(|z| z.core.transfers_pending() == 0) && self.players.missing_ids().is_empty();
             let placed = self
                 .registry
                 .table
@@ -547,9 +636,23 @@ impl Sim {
             }
             self.now += 1;
             self.tick_zones();
+            self.revive(checker);
             self.check(checker)?;
         }
-        Err(Violation { tick: self.now, what: "the cluster never came to rest after the network healed".into() })
+        let pending: Vec<(ZoneId, usize)> =
+            self.zones.iter().map(|z| (z.id(), z.core.transfers_pending())).filter(|(_, n)| *n > 0).collect();
+        let unplaced: Vec<CellId> = self
+            .registry
+            .table
+            .iter()
+            .filter(|(cell, a)| !self.zones[self.index(a.zone)].core.owned_cells().iter().any(|(c, _)| c == *cell))
+            .map(|(cell, _)| *cell)
+            .collect();
+        let what = format!(
+            "the cluster never came to rest after the network healed: transfers pending {pending:?}, players missing {:?}, cells not taken by their owners {unplaced:?}",
+            self.players.missing_ids()
+        );
+        Err(Violation { tick: self.now, what })
     }
 }
 

@@ -14,8 +14,11 @@
 //! ghost frames from neighbours, load reports), and the gateways (each player's inputs go to the
 //! zone its last frame named).
 //!
-//! Modelled, not run: tick time (a cost per entity, times a slow zone's factor), persistence
-//! (a cell taken afresh has no checkpoint).
+//! Persistence runs on the real in-memory stores, written and read as the zone runtime, the
+//! zone host and the gateways do ([`stores`]); only the time a write takes is modelled.
+//!
+//! Modelled, not run: tick time (a cost per entity, times a slow zone's factor), store write
+//! latency (0 to 2 ticks a batch).
 //!
 //! `cargo run -p mmo-sim --release -- --seeds 1000` runs seeds; a failing one prints its
 //! violation, and `--seed N` replays it. `-- --scale --out DIR` runs the 100-zone model
@@ -29,6 +32,7 @@ pub mod players;
 pub mod registry;
 pub mod report;
 pub mod scale;
+pub mod stores;
 pub mod zone;
 
 pub use check::Violation;

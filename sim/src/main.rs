@@ -71,6 +71,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0u64, Vec::new());
+    let (mut revived, mut undurable, mut items) = (0usize, 0usize, 0usize);
     for seed in seeds {
         let mut config = SimConfig::small(seed);
         config.ticks = args.ticks;
@@ -81,6 +82,9 @@ fn main() -> anyhow::Result<()> {
         match run(config) {
             Ok(summary) => {
                 passed += 1;
+                revived += summary.players_revived;
+                undurable += summary.items_lost_with_zones;
+                items += summary.items;
                 if args.seed.is_some() {
                     writeln!(out, "seed {seed}: {summary:?}")?;
                 }
@@ -97,6 +101,11 @@ fn main() -> anyhow::Result<()> {
         failed.len(),
         started.elapsed().as_secs_f64(),
         if failed.is_empty() { String::new() } else { format!(" (failed: {failed:?})") }
+    )?;
+    writeln!(
+        out,
+        "in the seeds passed: {revived} players re-created after their zone died; {items} items held at the end, \
+         {undurable} lost with a zone before a save or checkpoint held them"
     )?;
     if !failed.is_empty() {
         bail!("{} seeds failed", failed.len());

@@ -104,6 +104,18 @@ impl Network {
         }
     }
 
+    /// `zone` was killed: what it sent on a cut link waited for the connection to come back to
+    /// be sent again, and is lost with it (what is on its way on a link that is up arrives:
+    /// the kernel sends what the process wrote before it died).
+    pub fn killed(&mut self, zone: ZoneId) {
+        for (&(from, to), queue) in &mut self.links {
+            if from == zone && self.cut.contains(&pair(from, to)) {
+                self.lost += queue.len() as u64;
+                queue.clear();
+            }
+        }
+    }
+
     pub fn heal(&mut self) {
         self.cut.clear();
     }

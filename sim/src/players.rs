@@ -4,11 +4,19 @@
 //! stuck against a wall) except during a rush, when every player walks towards one column of
 //! the world, then wanders off again: the crowd event that makes cells hot. They swing at what
 //! is in front of them a quarter of the time (NPCs they kill drop items, which walkers pick up).
+//!
+//! When no frame shows a player and the zone run that last simulated it left the registry (it
+//! died), its gateway has the cell's new owner re-create it from its last frame and its stored
+//! record ([`Players::orphans`], `mmo_cluster::revive`), as the real gateway's session does. A
+//! player no frame ever showed cannot be re-created: its gateway gives up, and its client logs
+//! in again (from its stored record, or as a new character when it has none yet).
 
-use mmo_protocol::CellFrame;
+use mmo_protocol::{CellFrame, EntityState};
 use mmo_world::physics::SUB_SHIFT;
 use mmo_world::rng::SplitMix64;
-use mmo_world::{Buttons, EntityId, ZoneId};
+use mmo_world::{Buttons, EntityId, Epoch, Tick, ZoneId};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A crowd event: from `start` to `end` (ticks) every player heads for column `x` (tiles).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +29,14 @@ pub struct Rush {
 #[derive(Debug)]
 struct Player {
     id: EntityId,
-    /// The zone the last frame showing the player named.
+    name: Arc<str>,
+    /// The zone the last frame showing the player named, and the registration of its run.
     route: ZoneId,
+    run: Epoch,
+    /// The player as the last frame showing it had it, and that frame's tick.
+    seen: Option<(EntityState, Tick)>,
+    /// Ticks in a row no frame showed it.
+    missing: u32,
     seq: u32,
     held: u8,
     hold_until: u64,
@@ -45,9 +59,26 @@ pub struct Players {
     list: Vec<Player>,
 }
 
+/// A player no frame shows whose zone run died: its gateway tries to have the owner of the
+/// cell it was last seen in re-create it.
+#[derive(Clone, Debug)]
+pub struct Orphan {
+    /// Its place in the list (the gateway session's number).
+    pub index: usize,
+    pub name: Arc<str>,
+    /// The player as the last frame showing it had it, and that frame's tick (`None`: no frame
+    /// showed it yet).
+    pub seen: Option<(EntityState, Tick)>,
+    /// The zone run that lost it.
+    pub zone: ZoneId,
+    pub run: Epoch,
+}
+
 impl Players {
-    pub fn add(&mut self, id: EntityId, zone: ZoneId) {
-        self.list.push(Player { id, route: zone, seq: 0, held: 0, hold_until: 0, x: 0, stuck: 0 });
+    /// A player that joined zone `zone` (whose run registered at `run`) as `id`.
+    pub fn add(&mut self, id: EntityId, name: Arc<str>, zone: ZoneId, run: Epoch) {
+        let (seq, held, hold_until, x, stuck) = (0, 0, 0, 0, 0);
+        self.list.push(Player { id, name, route: zone, run, seen: None, missing: 0, seq, held, hold_until, x, stuck });
     }
 
     pub fn ids(&self) -> impl Iterator<Item = EntityId> + '_ {
@@ -62,21 +93,54 @@ impl Players {
         self.list.is_empty()
     }
 
-    /// Reads a tick's frames: where each player is and which zone simulates it.
-    pub fn observe(&mut self, frames: &[CellFrame]) {
-        let mut seen = std::collections::BTreeMap::new();
+    /// Reads a tick's frames: where each player is and which zone simulates it (`runs`: the
+    /// registration of each zone's run now).
+    pub fn observe(&mut self, frames: &[CellFrame], runs: &BTreeMap<ZoneId, Epoch>) {
+        let mut seen = BTreeMap::new();
         for f in frames {
             for e in &f.entities {
-                seen.insert(e.id, (f.zone, e.body.pos.x >> SUB_SHIFT));
+                seen.insert(e.id, (f.zone, f.tick, e));
             }
         }
         for p in &mut self.list {
-            if let Some(&(zone, x)) = seen.get(&p.id) {
-                p.route = zone;
-                p.stuck = if x == p.x { p.stuck + 1 } else { 0 };
-                p.x = x;
-            }
+            let Some(&(zone, tick, state)) = seen.get(&p.id) else {
+                p.missing += 1;
+                continue;
+            };
+            let x = state.body.pos.x >> SUB_SHIFT;
+            p.route = zone;
+            p.run = runs.get(&zone).copied().unwrap_or_default();
+            p.stuck = if x == p.x { p.stuck + 1 } else { 0 };
+            p.x = x;
+            p.seen = Some((state.clone(), tick));
+            p.missing = 0;
         }
+    }
+
+    /// The players no frame showed last tick whose zone run is no longer registered (`runs`).
+    pub fn orphans(&self, runs: &BTreeMap<ZoneId, Epoch>) -> Vec<Orphan> {
+        self.list
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.missing > 0 && runs.get(&p.route) != Some(&p.run))
+            .map(|(index, p)| Orphan { index, name: p.name.clone(), seen: p.seen.clone(), zone: p.route, run: p.run })
+            .collect()
+    }
+
+    /// Player `index` was re-created (or logged in again) as `id` on `zone`'s run `run`.
+    pub fn revived(&mut self, index: usize, id: EntityId, zone: ZoneId, run: Epoch) {
+        let p = &mut self.list[index];
+        (p.id, p.route, p.run, p.missing) = (id, zone, run, 0);
+    }
+
+    /// The players no frame showed last tick.
+    pub fn missing_ids(&self) -> Vec<EntityId> {
+        self.list.iter().filter(|p| p.missing > 0).map(|p| p.id).collect()
+    }
+
+    /// Every player's name.
+    pub fn names(&self) -> impl Iterator<Item = String> + '_ {
+        self.list.iter().map(|p| p.name.to_string())
     }
 
     /// This tick's inputs.

@@ -1,14 +1,16 @@
 //! A simulated zone process: the real [`ZoneCore`], fed by the simulation as the zone runtime
-//! feeds it (assignment changes through [`takeover`], peer messages, ghost frames), and its load
-//! report, as the runtime's load meter makes it from the frames it published. Tick time is
+//! feeds it (assignment changes through [`takeover`], peer messages, ghost frames), its writes
+//! to the stores and its restores of cells no live zone hands over ([`crate::stores`]), and its
+//! load report, as the runtime's load meter makes it from the frames it published. Tick time is
 //! modelled: a cost per entity, times the zone's slowness (a slow zone reads hot on the tick term
 //! of its load as a zone on a busy machine does).
 
+use crate::stores::{Stores, ZoneWrites};
 use mmo_cluster::registry::Assignment;
 use mmo_cluster::takeover;
-use mmo_cluster::LoadReport;
+use mmo_cluster::{LoadReport, ZoneCommand};
 use mmo_protocol::CellFrame;
-use mmo_world::{CellId, Epoch, SerialBlock, WorldGeometry, ZoneId};
+use mmo_world::{CellId, Epoch, SerialBlock, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 use std::collections::BTreeMap;
 
@@ -35,6 +37,10 @@ pub struct SimZone {
     /// Entities per owned cell at the last tick.
     cells: BTreeMap<CellId, u32>,
     capacity: u32,
+    /// Its checkpoints and saves on their way to the stores.
+    writes: ZoneWrites,
+    /// Cells it took from their checkpoints.
+    pub restored: usize,
 }
 
 impl std::fmt::Debug for SimZone {
@@ -46,7 +52,15 @@ impl std::fmt::Debug for SimZone {
 impl SimZone {
     /// The `run`th start of zone `zone` (0 first): each run takes entity ids and item serials
     /// no earlier run had, as the store's allocation gives them.
-    pub fn new(zone: ZoneId, run: u64, seed: u64, geometry: WorldGeometry, npcs_per_cell: u32, capacity: u32) -> Self {
+    pub fn new(
+        zone: ZoneId,
+        run: u64,
+        seed: u64,
+        stores: &Stores,
+        geometry: WorldGeometry,
+        npcs_per_cell: u32,
+        capacity: u32,
+    ) -> Self {
         let ids = SerialBlock::from_start(1 + (run << 30), 1 << 30);
         let mut core = ZoneCore::new(ZoneConfig { zone, seed, geometry, npcs_per_cell }, ids);
         // Serials for NPC drops, unique in the cluster as the store's allocation makes them
@@ -62,6 +76,8 @@ impl SimZone {
             stalled: false,
             cells: BTreeMap::new(),
             capacity,
+            writes: ZoneWrites::new(stores.clone(), seed, zone, run),
+            restored: 0,
         }
     }
 
@@ -80,8 +96,7 @@ impl SimZone {
     }
 
     /// Reads a new assignment table: every owner change goes to the core, cells nobody hands
-    /// over are taken (afresh: the simulation keeps no checkpoints), their dead owners declared
-    /// lost. `runs`: the zones registered now, with the epochs their runs registered at.
+    /// over are taken (from the stores), their dead owners declared lost. `runs`: the zones registered now, with the epochs their runs registered at.
     pub fn sync(&mut self, table: &BTreeMap<CellId, Assignment>, runs: &BTreeMap<ZoneId, Epoch>) {
         if &self.seen != table {
             let rows: Vec<_> = table.iter().map(|(c, a)| (*c, a.zone, a.epoch)).collect();
@@ -91,7 +106,7 @@ impl SimZone {
         let decided = takeover::takeover(&gained, runs, self.id());
         self.awaiting.update(table, self.id(), &decided.wait);
         for g in decided.take {
-            self.core.own_cell(g.cell, g.epoch);
+            self.take(g.cell, g.epoch);
         }
         for gone in decided.dead {
             self.lost(gone);
@@ -104,7 +119,7 @@ impl SimZone {
     pub fn lost(&mut self, gone: ZoneId) {
         self.core.zone_lost(gone);
         for g in self.awaiting.lost(gone) {
-            self.core.own_cell(g.cell, g.epoch);
+            self.take(g.cell, g.epoch);
         }
     }
 
@@ -113,13 +128,39 @@ impl SimZone {
     pub fn back(&mut self, back: ZoneId, runs: &BTreeMap<ZoneId, Epoch>) {
         self.core.zone_back(back);
         for g in self.awaiting.restarted(runs) {
-            self.core.own_cell(g.cell, g.epoch);
+            self.take(g.cell, g.epoch);
         }
     }
 
-    /// Files the frames of a tick: entities per owned cell.
-    pub fn published(&mut self, frames: &[CellFrame]) {
+    /// Takes a cell nobody hands over, as the zone host does: from its checkpoints, else with
+    /// fresh NPCs.
+    fn take(&mut self, cell: CellId, epoch: Epoch) {
+        match self.writes.stores().take(cell, epoch, self.core.config().geometry) {
+            ZoneCommand::RestoreCell { cell, epoch, restored } => {
+                self.restored += 1;
+                self.core.restore_cell(cell, epoch, *restored);
+            }
+            _ => self.core.own_cell(cell, epoch),
+        }
+    }
+
+    /// Runs tick `tick`: the frames it published, and its writes sent on their way.
+    pub fn tick(&mut self, tick: u64) -> Vec<CellFrame> {
+        let frames = self.core.tick(Tick(tick), &mut ());
         self.cells = frames.iter().map(|f| (f.cell, f.entities.len() as u32)).collect();
+        self.writes.after_tick(&mut self.core, tick);
+        frames
+    }
+
+    /// Killed: its writes not landed yet are lost, but for a part of each batch.
+    pub fn kill(&mut self) {
+        self.alive = false;
+        self.writes.killed();
+    }
+
+    /// Writes every batch on its way.
+    pub fn flush_writes(&mut self) {
+        self.writes.flush();
     }
 
     pub fn load_report(&self, now_ms: u64) -> LoadReport {

@@ -5,7 +5,7 @@
 //! player's entity names the zone simulating it, and inputs follow that zone from the next tick
 //! on (the zone it left forwards what still reaches it). A player missing from every frame
 //! waits a while; if its zone left the registry (it died) the session tries each tick to have
-//! the cell's new owner re-create it ([`crate::revive`]).
+//! the cell's new owner re-create it ([`mmo_cluster::revive`]).
 
 use mmo_cluster::{ZoneCommand, ZoneHandle};
 use mmo_protocol::InputFrame;

@@ -136,7 +136,7 @@ async fn revive(state: &GatewayState, session: SessionId, playing: &mut Playing)
             None
         }
     };
-    let Some(record) = crate::revive::record_from_state(last, *tick, route, epoch, saved.as_ref()) else {
+    let Some(record) = mmo_cluster::revive::record_from_state(last, *tick, route, epoch, saved.as_ref()) else {
         return false;
     };
     match owner.restore(record).await {

@@ -8,7 +8,9 @@
 //! - [`connector`]: how a member reaches a zone: in process ([`LocalZones`]) or over [`net`];
 //! - [`net`]: the zone link over TCP, for the multi-process mode;
 //! - [`checkpoint`]: cell checkpoints (plain data from `mmo_records`), written for failover and
-//!   restored after a zone died, and their bytes ([`checkpoint::CheckpointCodec`]).
+//!   restored after a zone died, and their bytes ([`checkpoint::CheckpointCodec`]);
+//! - [`revive`]: the record a gateway re-creates a player from after its zone died;
+//! - [`takeover`]: which cells a zone takes, waits for, or takes from a dead owner.
 //!
 //! Dependencies point one way: `records` (the registry's values) <- `registry` (the trait) <-
 //! `memory`, `etcd` (its implementations); `peer` and `checkpoint` re-export `mmo_records`;
@@ -27,6 +29,7 @@ pub mod net;
 pub mod peer;
 pub mod records;
 pub mod registry;
+pub mod revive;
 pub mod takeover;
 
 pub use connector::{in_process_address, LocalZones, ZoneConnector};

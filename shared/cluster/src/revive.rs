@@ -1,5 +1,5 @@
 //! Zone death, seen from a gateway: a player whose zone died keeps its session; the gateway
-//! re-creates the player on the cell's new owner ([`mmo_cluster::ZoneCommand::Restore`]) from
+//! re-creates the player on the cell's new owner ([`crate::ZoneCommand::Restore`]) from
 //! the last state the cell frames showed, under the same entity id, so the client sees no
 //! change. Items, pickup receipts, credentials and the save version come from the player's
 //! stored record (inventory changes are saved as they happen, so the store has every item; the
