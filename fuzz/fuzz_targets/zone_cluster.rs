@@ -68,7 +68,7 @@ impl Cluster {
             .enumerate()
             .map(|(i, &zone)| {
                 let ids = SerialBlock::from_start(1 + (i as u64) * (1 << 20), 1 << 20);
-                ZoneCore::new(ZoneConfig { zone, seed: 7, geometry: GEOMETRY, npcs_per_cell: 2 }, ids)
+                ZoneCore::new(ZoneConfig { zone, seed: 7, geometry: GEOMETRY, npcs_per_cell: 2, npc_brain: Default::default() }, ids)
             })
             .collect();
         let mut cluster = Cluster { cores: Vec::new(), links: BTreeMap::new(), now: Tick(0), epoch: 0 };

@@ -135,7 +135,10 @@ fn own_state(me: &EntityState) -> OwnState {
 
 fn run(behaviour: Behaviour, crowd: usize) -> Totals {
     let geometry = WorldGeometry { width_cells: 2, height_cells: 1, cell_tiles: 128 };
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(1), seed: SEED, geometry, npcs_per_cell: 0 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(1), seed: SEED, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

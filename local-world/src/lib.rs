@@ -30,6 +30,7 @@ use mmo_protocol::WorldInfo;
 use mmo_store::token::TokenKey;
 use mmo_store::{AnyHot, AnyStore, HotSpec, SaverConfig, StoreSpec};
 use mmo_world::{CellId, Epoch, GatewayId, GatewayRun, TickClock, WorldGeometry, ZoneId};
+use mmo_zone::core::learned::NpcBrain;
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
 use mmo_zone::ops::Readiness;
@@ -69,6 +70,8 @@ pub struct LocalWorldConfig {
     pub geometry: WorldGeometry,
     pub seed: u64,
     pub npcs_per_cell: u32,
+    /// The hunters' brain (`--npc-brain`).
+    pub npc_brain: NpcBrain,
     pub max_sessions: usize,
     /// How long a session may stay at the login form.
     pub login_timeout: Duration,
@@ -109,6 +112,7 @@ impl LocalWorldConfig {
             geometry: WorldGeometry::default(),
             seed: 42,
             npcs_per_cell: 6,
+            npc_brain: NpcBrain::Learned,
             max_sessions: 1000,
             login_timeout: mmo_gateway::state::DEFAULT_LOGIN_TIMEOUT,
             start_points: 1,
@@ -227,8 +231,13 @@ impl LocalWorld {
         let mut tasks = JoinSet::new();
         let zone_ids: Vec<ZoneId> = (1..=config.zones).map(ZoneId).collect();
         for &zone in &zone_ids {
-            let zone_config =
-                ZoneConfig { zone, seed: config.seed, geometry: config.geometry, npcs_per_cell: config.npcs_per_cell };
+            let zone_config = ZoneConfig {
+                zone,
+                seed: config.seed,
+                geometry: config.geometry,
+                npcs_per_cell: config.npcs_per_cell,
+                npc_brain: config.npc_brain,
+            };
             let host_config = HostConfig {
                 capacity: config.zone_capacity,
                 report_period: config.report_period,

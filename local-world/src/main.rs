@@ -13,6 +13,7 @@ use mmo_gateway::transport::accept::AddressValidation;
 use mmo_local::{LocalWorld, LocalWorldConfig};
 use mmo_store::token::TokenKey;
 use mmo_store::StoreSpec;
+use mmo_zone::core::learned::NpcBrain;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ struct Args {
     /// Mobs spawned in each cell.
     #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 12)]
     npcs_per_cell: u32,
+    /// The hunters' brain: `learned` (the trained policy built in) or `scripted`.
+    #[arg(long, env = "MMO_NPC_BRAIN", default_value_t = NpcBrain::Learned)]
+    npc_brain: NpcBrain,
     /// Sessions the gateway accepts at most.
     #[arg(long, env = "MMO_MAX_SESSIONS", default_value_t = 2000)]
     max_sessions: usize,
@@ -106,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
         geometry,
         seed: args.world.seed,
         npcs_per_cell: args.npcs_per_cell,
+        npc_brain: args.npc_brain,
         max_sessions: args.max_sessions,
         login_timeout: args.login.login_timeout(),
         start_points: args.start_points,

@@ -62,7 +62,8 @@ impl SimZone {
         capacity: u32,
     ) -> Self {
         let ids = SerialBlock::from_start(1 + (run << 30), 1 << 30);
-        let mut core = ZoneCore::new(ZoneConfig { zone, seed, geometry, npcs_per_cell }, ids);
+        let mut core =
+            ZoneCore::new(ZoneConfig { zone, seed, geometry, npcs_per_cell, npc_brain: Default::default() }, ids);
         // Serials for NPC drops, unique in the cluster as the store's allocation makes them
         // (above every entity id: starter items take those).
         core.add_serials(SerialBlock::from_start((1 << 50) + (u64::from(zone.0) << 36) + (run << 30), 1 << 30));

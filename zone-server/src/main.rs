@@ -10,6 +10,7 @@ use mmo_cluster::etcd::EtcdRegistry;
 use mmo_cluster::net::{LinkIdentity, LinkServer};
 use mmo_store::{AnyHot, AnyStore};
 use mmo_world::ZoneId;
+use mmo_zone::core::learned::NpcBrain;
 use mmo_zone::core::ZoneConfig;
 use mmo_zone::drain;
 use mmo_zone::host::{HostConfig, Stores, ZoneHost, ZoneLink};
@@ -57,6 +58,9 @@ struct Args {
     /// NPCs spawned in each cell the zone takes fresh.
     #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 6)]
     npcs_per_cell: u32,
+    /// The hunters' brain: `learned` (the trained policy built in) or `scripted`.
+    #[arg(long, env = "MMO_NPC_BRAIN", default_value_t = NpcBrain::Learned)]
+    npc_brain: NpcBrain,
     /// Entities the zone is sized for (in its load reports and registration).
     #[arg(long, env = "MMO_CAPACITY", default_value_t = mmo_zone::runtime::DEFAULT_CAPACITY, value_parser = clap::value_parser!(u32).range(1..))]
     capacity: u32,
@@ -92,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
         seed: args.world.seed,
         geometry: args.world.geometry(),
         npcs_per_cell: args.npcs_per_cell,
+        npc_brain: args.npc_brain,
     };
     let config = HostConfig {
         capacity: args.capacity,

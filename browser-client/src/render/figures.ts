@@ -128,6 +128,50 @@ function drawNpcBody(
     ctx.fillRect(facing * 2 - 1, -13, 2, 2);
     return -20;
   }
+  if (species === 2) {
+    // Hunter (the learned brain): a crouching rust-red stalker, leaning the way it faces,
+    // ears back, tail swishing, eyes glowing.
+    const sway = Math.sin(timeMs / 140) * 2;
+    ctx.save();
+    ctx.scale(facing, 1);
+    ctx.fillStyle = tint ?? '#c4512d';
+    // Tail
+    ctx.beginPath();
+    ctx.moveTo(-6, -9);
+    ctx.quadraticCurveTo(-13, -12 + sway, -14, -18 + sway);
+    ctx.lineTo(-11, -17 + sway);
+    ctx.quadraticCurveTo(-10, -11, -5, -7);
+    ctx.fill();
+    // Legs
+    ctx.fillStyle = tint ?? '#7d2f1a';
+    ctx.fillRect(-6, -5, 3, 5);
+    ctx.fillRect(3, -5, 3, 5);
+    // Body, low and long
+    ctx.fillStyle = tint ?? '#c4512d';
+    ctx.beginPath();
+    ctx.ellipse(0, -8, 8, 4.5, -0.15, 0, Math.PI * 2);
+    ctx.fill();
+    // Head with ears
+    ctx.beginPath();
+    ctx.arc(7, -13, 4, 0, Math.PI * 2);
+    ctx.moveTo(4, -15);
+    ctx.lineTo(3, -21);
+    ctx.lineTo(7, -16);
+    ctx.moveTo(7, -16);
+    ctx.lineTo(8, -21);
+    ctx.lineTo(10, -15);
+    ctx.fill();
+    ctx.strokeStyle = '#5a1f10';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.ellipse(0, -8, 8, 4.5, -0.15, 0, Math.PI * 2);
+    ctx.stroke();
+    // Glowing eye
+    ctx.fillStyle = '#ffe14d';
+    ctx.fillRect(8, -14, 2, 2);
+    ctx.restore();
+    return -21;
+  }
   // Anything else: a grey block with a question mark.
   ctx.fillStyle = tint ?? '#888';
   ctx.fillRect(-7, -14, 14, 14);

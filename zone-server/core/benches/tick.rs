@@ -40,7 +40,10 @@ impl PhaseTimer for PhaseClock {
 
 fn world(npcs: u32) -> (ZoneCore, Vec<mmo_world::EntityId>) {
     let geometry = WorldGeometry { width_cells: 8, height_cells: 4, cell_tiles: 128 };
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

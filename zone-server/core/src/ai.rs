@@ -6,7 +6,9 @@
 //!    walls) and ignores players until it is back within [`rules::LEASH_HOME`].
 //! 2. **Chase**: the nearest living player within 10 tiles horizontally and 3 vertically. It
 //!    walks toward them (jumping when a wall blocks the way) until about a tile away, turns to
-//!    face them and swings whenever its cooldown allows and they are in reach.
+//!    face them and swings whenever its cooldown allows and they are in reach. A hunter
+//!    ([`rules::HUNTER`]) with the learned brain fights as its policy says instead
+//!    ([`crate::learned`]).
 //! 3. **Patrol**: walks one way, turns at a wall or before a ledge, hops single-tile steps, and
 //!    now and then turns or pauses at random.
 //!
@@ -15,9 +17,10 @@
 
 use super::entities::{Entity, Role};
 use super::grid::BucketGrid;
+use super::learned::{self, flag, ratio, sign, Observation, Policy};
 use super::rules;
 use glam::IVec2;
-use mmo_world::physics::{HALF_WIDTH, HEIGHT, SUB, SUB_SHIFT};
+use mmo_world::physics::{HALF_WIDTH, HEIGHT, JUMP_SPEED, RUN_SPEED, SUB, SUB_SHIFT};
 use mmo_world::rng::hash3;
 use mmo_world::{Buttons, Tick, Tile, TileSource};
 
@@ -43,13 +46,33 @@ enum Ahead {
     Ledge,
 }
 
-/// Finds the nearest of `targets` (positions, indexed by the grid's items) that an NPC at
-/// `pos` would chase. Ties go to the lower item number.
-pub(crate) fn nearest_target(grid: &BucketGrid, targets: &[IVec2], pos: IVec2) -> Option<IVec2> {
+/// A living player an NPC may chase, as the zone sees it (its own entity, or a ghost).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub pos: IVec2,
+    pub vel: IVec2,
+    pub facing_left: bool,
+    pub hp: u16,
+    pub max_hp: u16,
+    /// Its attack pose shows.
+    pub swinging: bool,
+}
+
+impl Target {
+    /// A target standing still at `pos` with full hit points (tests).
+    #[cfg(test)]
+    pub fn at(pos: IVec2) -> Target {
+        Target { pos, vel: IVec2::ZERO, facing_left: false, hp: 100, max_hp: 100, swinging: false }
+    }
+}
+
+/// Finds the nearest of `targets` (indexed by the grid's items) that an NPC at `pos` would
+/// chase. Ties go to the lower item number.
+pub(crate) fn nearest_target(grid: &BucketGrid, targets: &[Target], pos: IVec2) -> Option<Target> {
     let range = IVec2::new(rules::CHASE_RANGE_X, rules::CHASE_RANGE_Y);
     let mut best: Option<(i64, u32)> = None;
     grid.query(pos - range, pos + range, |k| {
-        let d = targets[k as usize] - pos;
+        let d = targets[k as usize].pos - pos;
         if d.x.abs() > range.x || d.y.abs() > range.y {
             return;
         }
@@ -75,12 +98,18 @@ pub(crate) struct Mind<'a, T> {
     pub tiles: &'a T,
     pub seed: u64,
     pub now: Tick,
+    /// The hunters' learned policy (`None`: they fight as scripted).
+    pub hunter: Option<&'a Policy>,
 }
 
 impl<T: TileSource> Mind<'_, T> {
     /// This tick's buttons for a living NPC, given the nearest player it could chase.
-    pub fn decide(&self, e: &mut Entity, target: Option<IVec2>) -> Buttons {
+    pub fn decide(&self, e: &mut Entity, target: Option<Target>) -> Buttons {
         let attack_ready = e.attack_ready(self.now);
+        let observed = match (self.hunter, &target, &e.role) {
+            (Some(policy), Some(t), Role::Npc(n)) if n.species == rules::HUNTER => Some((policy, self.observe(e, t))),
+            _ => None,
+        };
         let Role::Npc(npc) = &mut e.role else {
             return Buttons::default();
         };
@@ -100,9 +129,13 @@ impl<T: TileSource> Mind<'_, T> {
         }
 
         if let Some(target) = target {
-            let d = target - body.pos;
+            let d = target.pos - body.pos;
             let dir = if d.x < 0 { -1 } else { 1 };
             brain.dir = dir;
+            if let Some((policy, observation)) = observed {
+                brain.policy = policy.version();
+                return policy.act(&observation).buttons(dir);
+            }
             let facing = if e.facing_left { -1 } else { 1 };
             if d.x.abs() > rules::CHASE_STOP {
                 b |= self.walk(body, dir);
@@ -135,6 +168,45 @@ impl<T: TileSource> Mind<'_, T> {
             }
         }
         Buttons(b | toward(brain.dir))
+    }
+
+    /// What a hunter sees of its fight with `target` (the layout of [`crate::learned`]).
+    pub fn observe(&self, e: &Entity, target: &Target) -> Observation {
+        let Role::Npc(npc) = &e.role else { return [0; learned::INPUTS] };
+        let body = e.body;
+        let d = target.pos - body.pos;
+        let dir = if d.x < 0 { -1 } else { 1 };
+        let since_attack = e.last_attack.map_or(u64::MAX, |at| self.now.since(at));
+        let cooldown_left = rules::NPC_ATTACK_COOLDOWN.saturating_sub(since_attack) as i32;
+        let terrain = |dir: i32| match self.ahead(body, dir) {
+            Ahead::Wall => (learned::mlp::ONE, 0),
+            Ahead::Step => (learned::mlp::ONE / 2, 0),
+            Ahead::Ledge => (0, learned::mlp::ONE),
+            Ahead::Clear => (0, 0),
+        };
+        let (front, front_ledge) = terrain(dir);
+        let (back, back_ledge) = terrain(-dir);
+        [
+            ratio(d.x.abs(), rules::CHASE_RANGE_X),
+            ratio(d.y, rules::CHASE_RANGE_Y),
+            flag(d.x.abs() <= rules::NPC_SWING_RANGE && d.y.abs() < HEIGHT),
+            ratio(body.vel.x * dir, RUN_SPEED),
+            ratio(body.vel.y, JUMP_SPEED),
+            flag(body.on_ground),
+            sign(e.facing_left == (dir < 0)),
+            flag(e.attack_ready(self.now)),
+            ratio(cooldown_left, rules::NPC_ATTACK_COOLDOWN as i32),
+            ratio(-target.vel.x * dir, RUN_SPEED),
+            sign(target.facing_left == (dir > 0)),
+            flag(target.swinging),
+            ratio(i32::from(e.hp), i32::from(e.max_hp)),
+            ratio(i32::from(target.hp), i32::from(target.max_hp)),
+            front,
+            front_ledge,
+            back,
+            back_ledge,
+            ratio((npc.home.x - body.pos.x) * dir, rules::LEASH),
+        ]
     }
 
     /// Walks `dir`, jumping whatever blocks the way, and does not mind ledges.
@@ -183,8 +255,8 @@ mod tests {
     fn run(e: &mut Entity, tiles: &TileGrid, target: Option<IVec2>, ticks: u64) -> Vec<IVec2> {
         (0..ticks)
             .map(|t| {
-                let mind = Mind { tiles, seed: 9, now: Tick(t) };
-                e.buttons = mind.decide(e, target);
+                let mind = Mind { tiles, seed: 9, now: Tick(t), hunter: None };
+                e.buttons = mind.decide(e, target.map(Target::at));
                 e.step(tiles);
                 e.body.pos
             })
@@ -246,8 +318,8 @@ mod tests {
         let target = IVec2::new(14 * SUB, 7 * SUB);
         let mut swung = false;
         for t in 0..120 {
-            let mind = Mind { tiles: &tiles, seed: 9, now: Tick(t) };
-            e.buttons = mind.decide(&mut e, Some(target));
+            let mind = Mind { tiles: &tiles, seed: 9, now: Tick(t), hunter: None };
+            e.buttons = mind.decide(&mut e, Some(Target::at(target)));
             swung |= e.buttons.has(Buttons::ATTACK);
             if e.buttons.has(Buttons::ATTACK) {
                 e.last_attack = Some(Tick(t));
@@ -276,10 +348,11 @@ mod tests {
 
     #[test]
     fn nearest_target_respects_the_chase_box() {
-        let targets = [IVec2::new(5000, 0), IVec2::new(-900, 100), IVec2::new(800, 0), IVec2::new(0, 1000)];
+        let targets =
+            [IVec2::new(5000, 0), IVec2::new(-900, 100), IVec2::new(800, 0), IVec2::new(0, 1000)].map(Target::at);
         let mut grid = BucketGrid::default();
-        grid.rebuild(targets.iter().enumerate().map(|(i, &p)| (i as u32, p)));
-        assert_eq!(nearest_target(&grid, &targets, IVec2::ZERO), Some(IVec2::new(800, 0)));
+        grid.rebuild(targets.iter().enumerate().map(|(i, t)| (i as u32, t.pos)));
+        assert_eq!(nearest_target(&grid, &targets, IVec2::ZERO), Some(Target::at(IVec2::new(800, 0))));
         assert_eq!(nearest_target(&grid, &targets, IVec2::new(0, 2000)), None);
     }
 }

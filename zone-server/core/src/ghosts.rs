@@ -25,6 +25,12 @@ pub(crate) struct Ghost {
     pub pos: IVec2,
     pub is_player: bool,
     pub alive: bool,
+    /// What a hunter's learned brain sees of a player across the border.
+    pub vel: IVec2,
+    pub facing_left: bool,
+    pub hp: u16,
+    pub max_hp: u16,
+    pub swinging: bool,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +69,11 @@ impl Ghosts {
                     pos: e.body.pos,
                     is_player: matches!(e.kind, EntityKind::Player { .. }),
                     alive: e.pose & pose::DEAD == 0,
+                    vel: e.body.vel,
+                    facing_left: e.pose & pose::FACING_LEFT != 0,
+                    hp: e.hp,
+                    max_hp: e.max_hp,
+                    swinging: e.pose & pose::ATTACKING != 0,
                 };
                 if newest.get(&e.id).is_none_or(|(t, _)| *t < f.tick) {
                     newest.insert(e.id, (f.tick, ghost));

@@ -44,6 +44,7 @@ mod grid;
 pub mod handoff;
 mod input;
 mod items;
+pub mod learned;
 mod owners;
 mod peer;
 mod persist;
@@ -90,6 +91,8 @@ pub struct ZoneConfig {
     pub geometry: WorldGeometry,
     /// NPCs spawned in each owned cell when the zone takes it.
     pub npcs_per_cell: u32,
+    /// Which brain fights for the hunters (`--npc-brain`).
+    pub npc_brain: learned::NpcBrain,
 }
 
 /// A tick phase, in the order they run.
@@ -167,9 +170,11 @@ pub struct ZoneCore {
     now: Tick,
     /// Chat said since the last tick: (speaker, text), in arrival order.
     chats: Vec<(EntityId, Arc<str>)>,
-    /// Reused buffers: living players' positions and a grid over them, for NPC chases.
-    targets: Vec<IVec2>,
+    /// Reused buffers: living players and a grid over them, for NPC chases.
+    targets: Vec<ai::Target>,
     target_grid: BucketGrid,
+    /// The hunters' learned policy (`None`: scripted, `--npc-brain scripted`).
+    hunter: Option<learned::Policy>,
     combat: Combat,
     frame_slots: Vec<Option<u32>>,
     /// Who owns every cell, as far as the zone knows.
@@ -219,6 +224,10 @@ impl ZoneCore {
             chats: Vec::new(),
             targets: Vec::new(),
             target_grid: BucketGrid::default(),
+            hunter: match config.npc_brain {
+                learned::NpcBrain::Learned => Some(learned::Policy::hunter()),
+                learned::NpcBrain::Scripted => None,
+            },
             combat: Combat::default(),
             frame_slots: Vec::new(),
             owners: Owners::default(),
@@ -285,7 +294,11 @@ impl ZoneCore {
         tracing::debug!(zone = %self.config.zone, %cell, %epoch, npcs, "cell owned");
         for _ in 0..npcs {
             let pos = spots[self.rng.below(spots.len() as u32) as usize];
-            let species = u8::from(self.rng.below(10) >= 7);
+            let species = match self.rng.below(10) {
+                0..=4 => 0,
+                5..=7 => 1,
+                _ => rules::HUNTER,
+            };
             self.spawn_npc(pos, species);
         }
     }
@@ -521,12 +534,27 @@ impl ZoneCore {
 
     fn think(&mut self) {
         self.targets.clear();
+        let now = self.now;
         let players = self.entities.as_slice().iter().filter(|e| e.is_player() && e.alive());
-        self.targets.extend(players.map(|e| e.body.pos));
+        self.targets.extend(players.map(|e| ai::Target {
+            pos: e.body.pos,
+            vel: e.body.vel,
+            facing_left: e.facing_left,
+            hp: e.hp,
+            max_hp: e.max_hp,
+            swinging: e.last_attack.is_some_and(|at| now.since(at) < rules::ATTACK_POSE_TICKS),
+        }));
         let ghosts = self.ghosts.list().iter().filter(|g| g.is_player && g.alive);
-        self.targets.extend(ghosts.map(|g| g.pos));
-        self.target_grid.rebuild(self.targets.iter().enumerate().map(|(k, &p)| (k as u32, p)));
-        let mind = Mind { tiles: &self.tiles, seed: self.config.seed, now: self.now };
+        self.targets.extend(ghosts.map(|g| ai::Target {
+            pos: g.pos,
+            vel: g.vel,
+            facing_left: g.facing_left,
+            hp: g.hp,
+            max_hp: g.max_hp,
+            swinging: g.swinging,
+        }));
+        self.target_grid.rebuild(self.targets.iter().enumerate().map(|(k, t)| (k as u32, t.pos)));
+        let mind = Mind { tiles: &self.tiles, seed: self.config.seed, now: self.now, hunter: self.hunter.as_ref() };
         for e in self.entities.as_mut_slice() {
             if e.is_player() || !e.alive() {
                 continue;
@@ -563,6 +591,11 @@ impl ZoneCore {
     /// (not those frozen in a transfer).
     pub fn entity_count(&self) -> usize {
         self.entities.len()
+    }
+
+    /// Has the hunters fight with `policy` (training, and tools comparing policies).
+    pub fn set_hunter_policy(&mut self, policy: learned::Policy) {
+        self.hunter = Some(policy);
     }
 
     /// Adds an NPC of `species` whose spawn point (home) is `pos`, walking a random way.

@@ -47,9 +47,17 @@ pub struct Species {
     pub xp: u32,
 }
 
-/// Species 0 and 1; higher species numbers play as the last one.
-pub const SPECIES: [Species; 2] =
-    [Species { max_hp: 30, damage: 8, xp: 10 }, Species { max_hp: 60, damage: 14, xp: 25 }];
+/// Species 0 (a slime), 1 (a brute) and [`HUNTER`]; higher species numbers play as the last
+/// one.
+pub const SPECIES: [Species; 3] = [
+    Species { max_hp: 30, damage: 8, xp: 10 },
+    Species { max_hp: 60, damage: 14, xp: 25 },
+    Species { max_hp: 45, damage: 10, xp: 40 },
+];
+
+/// The hunter: the species whose fighting is learned (`crate::learned`) unless the zone runs
+/// the scripted brain.
+pub const HUNTER: u8 = 2;
 
 pub fn species(species: u8) -> Species {
     SPECIES[usize::from(species).min(SPECIES.len() - 1)]
@@ -72,6 +80,6 @@ mod tests {
         assert_eq!(level(u32::MAX), u16::MAX);
         assert_eq!(species(0).xp, 10);
         assert_eq!(species(1).max_hp, 60);
-        assert_eq!(species(7), species(1));
+        assert_eq!(species(7), species(HUNTER));
     }
 }

@@ -15,7 +15,10 @@ fn chats(frames: &[CellFrame]) -> Vec<(mmo_world::CellId, CellEvent)> {
 #[test]
 fn chat_appears_in_exactly_one_frame_of_the_speakers_cell() {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(6), seed: 3, geometry, npcs_per_cell: 2 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(6), seed: 3, geometry, npcs_per_cell: 2, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

@@ -72,7 +72,10 @@ fn a_cell_restored_from_its_checkpoint_has_its_npcs_and_ground_items() {
     // West died; a new zone takes the cell from the checkpoint. Bob's drop was saved.
     // (Its bytes in hot state round-trip: `mmo_cluster::checkpoint`'s tests.)
     let restored = checkpoint.clone().resolve(|_| None);
-    let mut heir = ZoneCore::new(ZoneConfig { zone: ZoneId(3), seed: 9, geometry, npcs_per_cell: 4 }, FIRST_IDS);
+    let mut heir = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(3), seed: 9, geometry, npcs_per_cell: 4, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     heir.restore_cell(cell, Epoch(100), restored);
     let frame = heir.tick(cluster.now.next(), &mut ()).into_iter().find(|f| f.cell == cell).unwrap();
     assert_eq!(frame.entities.len(), npcs.len(), "the checkpoint's NPCs, not fresh ones");

@@ -11,7 +11,10 @@ const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 
 /// Runs a world with three players pressing random buttons and chatting; returns every frame.
 fn run(seed: u64, ticks: u64) -> Vec<Vec<CellFrame>> {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(7), seed, geometry, npcs_per_cell: 15 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(7), seed, geometry, npcs_per_cell: 15, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(3));
     }

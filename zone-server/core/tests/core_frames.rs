@@ -52,7 +52,10 @@ impl PhaseTimer for Phases {
 #[test]
 fn every_owned_cell_has_a_frame_and_every_entity_one_place() {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZONE, seed: 11, geometry, npcs_per_cell: 25 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZONE, seed: 11, geometry, npcs_per_cell: 25, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     assert_eq!(core.join_player("early".into()), Err(JoinError::NoCell));
     // Half the world: the NPCs of these cells can walk into the unowned neighbours.
     for cell in [CellId::new(1, 1), CellId::new(0, 1), CellId::new(0, 0), CellId::new(1, 0)] {
@@ -89,7 +92,10 @@ fn every_owned_cell_has_a_frame_and_every_entity_one_place() {
 #[test]
 fn an_empty_owned_cell_still_gets_its_frame() {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZONE, seed: 11, geometry, npcs_per_cell: 0 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZONE, seed: 11, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     core.own_cell(CellId::new(3, 0), Epoch(2));
     let frames = core.tick(Tick(5), &mut ());
     assert_eq!(frames.len(), 1);
@@ -123,7 +129,7 @@ proptest! {
         commands in proptest::collection::vec(command(), 1..150)
     ) {
         let geometry = WorldGeometry { width_cells: 2, height_cells: 2, cell_tiles: 64 };
-        let config = ZoneConfig { zone: ZONE, seed: 4, geometry, npcs_per_cell: 6 };
+        let config = ZoneConfig { zone: ZONE, seed: 4, geometry, npcs_per_cell: 6, npc_brain: Default::default() };
         let mut core = ZoneCore::new(config, FIRST_IDS);
         for cell in geometry.cells() {
             core.own_cell(cell, Epoch(1));

@@ -194,7 +194,7 @@ fn walker_kept_after_east_died() -> (mmo_zone_core::ZoneCore, EntityId, mmo_worl
     let geometry = WorldGeometry::default();
     let half = geometry.width_cells / 2;
     let mut west = mmo_zone_core::ZoneCore::new(
-        mmo_zone_core::ZoneConfig { zone: WEST, seed: 3, geometry, npcs_per_cell: 0 },
+        mmo_zone_core::ZoneConfig { zone: WEST, seed: 3, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
         FIRST_IDS,
     );
     for (i, cell) in geometry.cells().enumerate() {

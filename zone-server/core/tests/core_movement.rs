@@ -10,7 +10,10 @@ const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 
 
 fn world() -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(2), seed: 1234, geometry, npcs_per_cell: 0 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(2), seed: 1234, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

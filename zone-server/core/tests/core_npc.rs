@@ -16,7 +16,10 @@ const SEED: u64 = 5;
 
 fn world(npcs_per_cell: u32) -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(4), seed: SEED, geometry, npcs_per_cell }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(4), seed: SEED, geometry, npcs_per_cell, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }
@@ -39,18 +42,20 @@ fn taking_cells_spawns_npcs_standing_in_them() {
     let geometry = core.config().geometry;
     assert_eq!(core.owned_cells().len(), 8);
     let mut per_cell = std::collections::BTreeMap::<CellId, u32>::new();
-    let mut species = [0; 2];
+    let mut species = [0; 3];
     for n in 1..=core.entity_count() as u64 {
         let npc = core.entity(EntityId::new(ZoneId(4), n)).expect("ids count up from 1");
         let EntityKind::Npc { species: s } = npc.kind else { panic!("only NPCs") };
         species[usize::from(s)] += 1;
         assert!(supported(core.terrain(), npc.body.pos), "{:?} stands on something", npc.body.pos);
         *per_cell.entry(geometry.cell_of_pos(npc.body.pos)).or_default() += 1;
-        assert_eq!((npc.hp, npc.max_hp), ([30, 60][usize::from(s)], [30, 60][usize::from(s)]));
+        let max = [30, 60, 45][usize::from(s)];
+        assert_eq!((npc.hp, npc.max_hp), (max, max));
     }
     assert!(per_cell.values().all(|&n| n == 12), "{per_cell:?}");
     assert_eq!(per_cell.len(), 8);
-    assert!(species[0] > species[1] && species[1] > 0, "{species:?}");
+    // Half slimes, then brutes, then hunters.
+    assert!(species[0] > species[1] && species[1] > species[2] && species[2] > 0, "{species:?}");
 }
 
 #[test]

@@ -13,7 +13,10 @@ const SEED: u64 = 31;
 
 fn world() -> ZoneCore {
     let geometry = WorldGeometry::default();
-    let mut core = ZoneCore::new(ZoneConfig { zone: ZoneId(5), seed: SEED, geometry, npcs_per_cell: 0 }, FIRST_IDS);
+    let mut core = ZoneCore::new(
+        ZoneConfig { zone: ZoneId(5), seed: SEED, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
+        FIRST_IDS,
+    );
     for cell in geometry.cells() {
         core.own_cell(cell, Epoch(1));
     }

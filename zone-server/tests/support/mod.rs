@@ -53,7 +53,7 @@ pub fn dial(info: &ZoneInfo, member: &LinkIdentity) -> ZoneHandle {
 pub async fn start_zone() -> Running {
     let geometry = WorldGeometry::default();
     let (local, commands) = ZoneHandle::channel(ZONE, 1024);
-    let config = ZoneConfig { zone: ZONE, seed: 7, geometry, npcs_per_cell: 0 };
+    let config = ZoneConfig { zone: ZONE, seed: 7, geometry, npcs_per_cell: 0, npc_brain: Default::default() };
     let clock = TickClock { epoch_ms: 1_767_225_600_000, tick_ms: TickClock::DEFAULT_TICK_MS };
     let (stop_zone, zone_shutdown) = watch::channel(false);
     let ids = mmo_world::SerialBlock::from_start(1, 1 << 20);

@@ -27,7 +27,12 @@ impl Cluster {
     pub fn new(seed: u64, geometry: WorldGeometry, zones: &[(ZoneId, Vec<CellId>)], npcs_per_cell: u32) -> Self {
         let mut cores: Vec<ZoneCore> = zones
             .iter()
-            .map(|(zone, _)| ZoneCore::new(ZoneConfig { zone: *zone, seed, geometry, npcs_per_cell }, FIRST_IDS))
+            .map(|(zone, _)| {
+                ZoneCore::new(
+                    ZoneConfig { zone: *zone, seed, geometry, npcs_per_cell, npc_brain: Default::default() },
+                    FIRST_IDS,
+                )
+            })
             .collect();
         let mut epoch = 0;
         let mut table = std::collections::BTreeMap::new();

@@ -1,0 +1,90 @@
+//! The hunter and its learned brain in the zone: it fights a player, decides the same on any
+//! zone (fixed point, no dice), records the policy version in its checkpoints, and
+//! `--npc-brain scripted` gives it the scripted brain.
+
+use glam::IVec2;
+use mmo_protocol::EntityState;
+use mmo_records::RecordKind;
+use mmo_world::{Buttons, EntityId, Epoch, SerialBlock, Terrain, Tick, WorldGeometry, ZoneId};
+use mmo_zone_core::learned::{NpcBrain, Policy};
+use mmo_zone_core::{rules, ZoneConfig, ZoneCore, CHECKPOINT_EVERY_TICKS};
+
+const SEED: u64 = 77;
+
+/// A zone owning the whole world, with no NPCs but a hunter 4 tiles left of a player who walks
+/// at it and swings.
+struct Fight {
+    core: ZoneCore,
+    hunter: EntityId,
+    player: EntityId,
+}
+
+impl Fight {
+    fn new(zone: ZoneId, ids: SerialBlock, npc_brain: NpcBrain) -> Fight {
+        let geometry = WorldGeometry::default();
+        let mut core = ZoneCore::new(ZoneConfig { zone, seed: SEED, geometry, npcs_per_cell: 0, npc_brain }, ids);
+        for cell in geometry.cells() {
+            core.own_cell(cell, Epoch(1));
+        }
+        let player = core.join_player("hero".into()).unwrap();
+        let terrain = Terrain::new(SEED, geometry);
+        let x = core.entity(player).unwrap().body.pos.x >> 8;
+        let hunter = core.spawn_npc(terrain.spawn_point(x - 4), rules::HUNTER).expect("ids in hand");
+        Fight { core, hunter, player }
+    }
+
+    fn state(&self, id: EntityId) -> EntityState {
+        self.core.entity(id).unwrap()
+    }
+
+    /// One tick: the player walks at the hunter, swinging.
+    fn tick(&mut self, t: u64) {
+        let (me, it) = (self.state(self.player), self.state(self.hunter));
+        let toward = if it.body.pos.x < me.body.pos.x { Buttons::LEFT } else { Buttons::RIGHT };
+        self.core.push_input(self.player, t as u32, Buttons(toward | Buttons::ATTACK));
+        self.core.tick(Tick(t), &mut ());
+    }
+}
+
+#[test]
+fn the_learned_hunter_fights_and_every_zone_decides_alike() {
+    let mut here = Fight::new(ZoneId(1), SerialBlock::from_start(1, 1 << 20), NpcBrain::Learned);
+    let mut there = Fight::new(ZoneId(9), SerialBlock::from_start(5_000_000, 1 << 20), NpcBrain::Learned);
+    let mut hurt_player = false;
+    for t in 1..=120 {
+        here.tick(t);
+        there.tick(t);
+        let (a, b) = (here.state(here.hunter), there.state(there.hunter));
+        assert_eq!((a.body, a.hp, a.pose), (b.body, b.hp, b.pose), "tick {t}: another zone, the same hunter");
+        hurt_player |= here.state(here.player).hp < rules::PLAYER_MAX_HP;
+        if a.hp == 0 {
+            break;
+        }
+    }
+    assert!(hurt_player, "the hunter hit the player");
+}
+
+/// The policy that decided for a hunter, as its checkpoint records it.
+fn recorded_policy(fight: &mut Fight) -> u16 {
+    for t in 1..=CHECKPOINT_EVERY_TICKS {
+        fight.tick(t);
+    }
+    let checkpoints = fight.core.take_checkpoints();
+    let npcs = checkpoints.iter().flat_map(|c| &c.npcs);
+    let hunter = npcs.filter(|n| n.id == fight.hunter).find_map(|n| match &n.kind {
+        RecordKind::Npc(part) => Some(part.brain.policy),
+        RecordKind::Player(_) => None,
+    });
+    hunter.expect("the hunter is in its cell's checkpoint")
+}
+
+#[test]
+fn checkpoints_record_the_brain_and_scripted_hunters_fight_otherwise() {
+    let ids = SerialBlock::from_start(1, 1 << 20);
+    let mut learned = Fight::new(ZoneId(1), ids, NpcBrain::Learned);
+    let mut scripted = Fight::new(ZoneId(1), ids, NpcBrain::Scripted);
+    assert_eq!(recorded_policy(&mut learned), Policy::hunter().version());
+    assert_eq!(recorded_policy(&mut scripted), 0, "no learned policy decided");
+    let positions = |f: &Fight| -> IVec2 { f.state(f.hunter).body.pos };
+    assert_ne!(positions(&learned), positions(&scripted), "two brains, two fights");
+}
