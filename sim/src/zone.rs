@@ -115,10 +115,16 @@ impl SimZone {
         self.seen = table.clone();
     }
 
-    /// Zone `gone` is lost (its lease expired): the core is told, and the cells it was to hand
+    /// Zone `gone` is lost (its lease expired): the core is told (the players it takes back are
+    /// reconciled with their stored records, as the runtime does), and the cells it was to hand
     /// over here are taken.
     pub fn lost(&mut self, gone: ZoneId) {
         self.core.zone_lost(gone);
+        for (id, name) in self.core.take_reconciles() {
+            if let Some(record) = self.writes.stores().load(&name) {
+                self.core.reconcile(id, &record);
+            }
+        }
         for g in self.awaiting.lost(gone) {
             self.take(g.cell, g.epoch);
         }

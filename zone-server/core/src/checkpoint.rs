@@ -17,7 +17,8 @@ pub const CHECKPOINT_EVERY_TICKS: u64 = 20;
 
 impl ZoneCore {
     /// The checkpoints to write after the tick just run: every owned cell's every
-    /// [`CHECKPOINT_EVERY_TICKS`] ticks, else those of the cells whose items changed in it.
+    /// [`CHECKPOINT_EVERY_TICKS`] ticks, else those of the cells whose items changed in it; and
+    /// those of cells handed to a zone that died before it answered (as they left here).
     pub fn take_checkpoints(&mut self) -> Vec<CellCheckpoint> {
         let dirty = std::mem::take(&mut self.items.dirty);
         let cells: Vec<CellId> = if self.now.0.is_multiple_of(CHECKPOINT_EVERY_TICKS) {
@@ -25,7 +26,9 @@ impl ZoneCore {
         } else {
             dirty.into_iter().filter(|cell| self.owned.contains(*cell)).collect()
         };
-        cells.into_iter().map(|cell| self.checkpoint(cell)).collect()
+        let mut checkpoints = std::mem::take(&mut self.handbacks);
+        checkpoints.extend(cells.into_iter().map(|cell| self.checkpoint(cell)));
+        checkpoints
     }
 
     fn checkpoint(&mut self, cell: CellId) -> CellCheckpoint {

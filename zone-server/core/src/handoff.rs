@@ -68,7 +68,15 @@ pub enum Settled {
     /// The destination has them; nothing is left to do here.
     Accepted { to: ZoneId, entities: usize },
     /// Refused (or the destination was lost): simulate `entities` again, then apply `kept`.
-    TakenBack { entities: Vec<EntityRecord>, cell: Option<(CellId, Epoch)>, items: CellItems, kept: Vec<PeerMessage> },
+    TakenBack {
+        entities: Vec<EntityRecord>,
+        cell: Option<(CellId, Epoch)>,
+        items: CellItems,
+        kept: Vec<PeerMessage>,
+        /// The destination was lost before it answered, and the tick the transfer froze them
+        /// at: it may have taken them and written their state since (`None`: it refused).
+        lost: Option<Tick>,
+    },
 }
 
 /// What happened to a message for an entity that is not simulated here.
@@ -246,7 +254,7 @@ impl Handoff {
             // Back to the epoch it had: the raised one was never used.
             e.authority_epoch = Epoch(e.authority_epoch.0 - 1);
         }
-        Some(Settled::TakenBack { entities, cell: o.transfer.cell, items: o.transfer.items, kept: o.kept })
+        Some(Settled::TakenBack { entities, cell: o.transfer.cell, items: o.transfer.items, kept: o.kept, lost: None })
     }
 
     /// The source confirmed it dropped its copies: the entities may leave again.
@@ -270,7 +278,17 @@ impl Handoff {
         }
         self.moved.retain(|_, (to, _)| *to != zone);
         let to_it: Vec<TransferId> = self.outgoing.iter().filter(|(_, o)| o.to == zone).map(|(id, _)| *id).collect();
-        to_it.into_iter().filter_map(|id| self.on_answer(zone, id, false, now)).collect()
+        let sent: BTreeMap<TransferId, Tick> =
+            to_it.iter().map(|id| (*id, self.outgoing[id].transfer.sent_at)).collect();
+        let settled = to_it.into_iter().filter_map(|id| self.on_answer(zone, id, false, now).map(|s| (id, s)));
+        settled
+            .map(|(id, s)| match s {
+                Settled::TakenBack { entities, cell, items, kept, .. } => {
+                    Settled::TakenBack { entities, cell, items, kept, lost: sent.get(&id).copied() }
+                }
+                accepted => accepted,
+            })
+            .collect()
     }
 
     /// Handles a message for `entity`, which is not simulated here: kept if it is frozen here,

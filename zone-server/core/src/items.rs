@@ -85,7 +85,7 @@ pub(crate) struct Items {
     /// Cells whose items changed since the last checkpoints were taken.
     pub dirty: BTreeSet<CellId>,
     /// Players whose inventory changed since the runtime last asked.
-    changed: Vec<EntityId>,
+    pub changed: Vec<EntityId>,
     gives: Vec<ItemGive>,
 }
 

@@ -196,6 +196,12 @@ pub struct ZoneCore {
     held: Vec<PeerMessage>,
     /// Final records of players whose forwarded leave reached them here, to save at once.
     logged_out: Vec<persist::LoggedOut>,
+    /// Cells handed to a zone that died before it answered, as they left: checkpoints to write
+    /// ([`ZoneCore::take_checkpoints`]).
+    handbacks: Vec<mmo_records::CellCheckpoint>,
+    /// Players taken back from a zone that died before it answered, whose stored records the
+    /// runtime reads for [`ZoneCore::reconcile`].
+    reconciling: Vec<(EntityId, Arc<str>)>,
     /// Ground items, serials in hand, inventory changes to save.
     items: items::Items,
     /// Zones declared gone ([`ZoneCore::zone_lost`]) and not given a cell since: nothing is
@@ -240,6 +246,8 @@ impl ZoneCore {
             arrivals: Vec::new(),
             held: Vec::new(),
             logged_out: Vec::new(),
+            handbacks: Vec::new(),
+            reconciling: Vec::new(),
             items: items::Items::default(),
             lost: std::collections::BTreeSet::new(),
             unreachable: std::collections::BTreeSet::new(),

@@ -8,7 +8,7 @@ use super::spawn::standing_spots;
 use super::ZoneCore;
 use glam::IVec2;
 use mmo_protocol::CellFrame;
-use mmo_records::{EntityRecord, EntityReport, PeerMessage, Transfer, ZoneReport};
+use mmo_records::{CellCheckpoint, EntityRecord, EntityReport, PeerMessage, RecordKind, Transfer, ZoneReport};
 use mmo_world::{CellId, EntityId, Epoch, Tick, ZoneId};
 use std::sync::Arc;
 
@@ -191,15 +191,28 @@ impl ZoneCore {
     }
 
     fn settle(&mut self, settled: Settled) {
-        if let Settled::TakenBack { entities, cell, items, kept } = settled {
-            self.add_cell_items(items);
-            tracing::info!(zone = %self.config.zone, entities = entities.len(), ?cell, "transfer refused; taken back");
-            for record in entities {
-                self.admit(record);
+        let Settled::TakenBack { mut entities, cell, items, kept, lost } = settled else { return };
+        tracing::info!(zone = %self.config.zone, entities = entities.len(), ?cell, ?lost, "transfer refused; taken back");
+        match (cell, lost) {
+            // A cell handed to a zone that died before it answered: what is durable decides.
+            // Its NPCs and items go to hot state as they were when they left (a checkpoint of
+            // that tick), where whichever zone takes the cell finds them, unless the dead zone
+            // took the cell and checkpointed it since (a newer checkpoint wins).
+            (Some((cell, _)), Some(sent_at)) => {
+                let npcs = entities.extract_if(.., |e| !matches!(e.kind, RecordKind::Player(_))).collect();
+                self.handbacks.push(CellCheckpoint { cell, tick: sent_at, npcs, items });
             }
-            for msg in kept {
-                self.deliver(msg);
+            _ => self.add_cell_items(items),
+        }
+        for record in entities {
+            if let (Some(_), RecordKind::Player(p)) = (lost, &record.kind) {
+                // The dead zone may have saved this player since: its stored record decides.
+                self.reconciling.push((record.id, p.name.clone()));
             }
+            self.admit(record);
+        }
+        for msg in kept {
+            self.deliver(msg);
         }
     }
 

@@ -18,6 +18,7 @@ use super::{rules, JoinError, ZoneCore};
 use mmo_records::PlayerRecord;
 use mmo_records::{Persistence, SessionRoute};
 use mmo_world::{EntityId, GatewayId, WorldGeometry};
+use std::sync::Arc;
 
 /// The durable record of a player entity, one version newer than the last one taken.
 pub(super) fn next_record(e: &mut Entity, geometry: &WorldGeometry) -> Option<PlayerRecord> {
@@ -71,6 +72,31 @@ impl ZoneCore {
             p.saved = None;
         }
         Ok(id)
+    }
+
+    /// Players taken back from a zone that died before it answered their transfer: the runtime
+    /// reads each one's stored record and hands it to [`ZoneCore::reconcile`].
+    pub fn take_reconciles(&mut self) -> Vec<(EntityId, Arc<str>)> {
+        std::mem::take(&mut self.reconciling)
+    }
+
+    /// A player taken back from a dead zone, and its stored record: if the dead zone saved it
+    /// after taking it (a newer version than the copy taken back), the player goes on with the
+    /// stored inventory, pickup receipts and experience (what it picked up, dropped or earned
+    /// there, as durable as the dead zone left it), and saves from that version on.
+    pub fn reconcile(&mut self, id: EntityId, stored: &PlayerRecord) {
+        let Some(e) = self.entities.get_mut(id) else { return };
+        let Role::Player(p) = &mut e.role else { return };
+        if stored.version <= p.persist.version || *p.name != *stored.name {
+            return;
+        }
+        tracing::info!(zone = %self.config.zone, player = %id, version = stored.version, items = stored.inventory.len(), "taken back from a dead zone: its stored record wins");
+        p.items = stored.inventory.clone();
+        p.picked = stored.picked.clone();
+        p.xp = u32::try_from(stored.xp).unwrap_or(u32::MAX);
+        p.persist.version = stored.version;
+        p.saved = None;
+        self.items.changed.push(id);
     }
 
     /// The records of the players simulated here that changed since they were last taken, each

@@ -190,3 +190,63 @@ fn a_pickup_leaves_a_receipt_in_the_saved_record_bounded() {
     let moved = cluster.core_mut(EAST).take_all_saves().into_iter().find(|r| r.name == "ann").unwrap();
     assert_eq!(moved.picked, saved.picked);
 }
+
+/// Hands `cell` from west to east, but the transfer never reaches east, and east is then
+/// declared lost: west takes back what it sent. Returns the tick the transfer left at.
+fn hand_to_a_zone_that_dies(cluster: &mut Cluster, cell: CellId) -> mmo_world::Tick {
+    cluster.move_cell(cell, EAST);
+    let west = cluster.core_mut(WEST);
+    let sent_at = west.report().tick.next();
+    west.tick(sent_at, &mut ());
+    let sent = west.drain_outbox();
+    assert!(sent.iter().any(|(to, _)| *to == EAST), "the cell was handed over");
+    west.zone_lost(EAST);
+    sent_at
+}
+
+/// East may have taken the cell and written its state before it died, so west does not take
+/// the cell's items and NPCs back: it writes them as they left, as a checkpoint of that tick,
+/// which whichever zone takes the cell restores (unless east wrote a newer one).
+#[test]
+fn a_cell_handed_to_a_zone_that_died_before_answering_goes_to_hot_state_as_it_left() {
+    let mut cluster = Cluster::halves(3, WorldGeometry::default(), 4);
+    let (ann, cell, serial) = drop_one(&mut cluster, WEST, "ann");
+    let npcs_in = |c: &ZoneCore| c.report().entities.iter().filter(|e| !e.is_player && e.cell == cell).count();
+    assert!(npcs_in(cluster.core(WEST)) > 0);
+    let sent_at = hand_to_a_zone_that_dies(&mut cluster, cell);
+
+    let west = cluster.core_mut(WEST);
+    let report = west.report();
+    assert!(!report.ground_items.iter().any(|i| i.serial == serial), "the item is not taken back");
+    assert_eq!(npcs_in(west), 0, "nor the cell's NPCs");
+    assert!(report.entities.iter().any(|e| e.id == ann && !e.frozen), "its players are: they play on");
+    let checkpoints = west.take_checkpoints();
+    let handback = checkpoints.iter().find(|c| c.cell == cell).expect("a checkpoint of the cell");
+    assert_eq!(handback.tick, sent_at);
+    assert!(handback.items.ground.iter().any(|g| g.item.serial == serial));
+    assert_eq!(handback.npcs.len(), 4);
+}
+
+/// East took ann and saved her with a new item before it died: the copy west takes back goes on
+/// with her stored record. A record east never wrote (not newer) changes nothing.
+#[test]
+fn a_player_taken_back_from_a_dead_zone_goes_on_with_what_it_saved() {
+    let mut cluster = Cluster::halves(3, WorldGeometry::default(), 0);
+    let (ann, cell, _) = drop_one(&mut cluster, WEST, "ann");
+    hand_to_a_zone_that_dies(&mut cluster, cell);
+    let west = cluster.core_mut(WEST);
+    assert_eq!(west.take_reconciles(), vec![(ann, "ann".into())]);
+    let items = |c: &ZoneCore| -> Vec<u64> {
+        c.report().entities.iter().find(|e| e.id == ann).unwrap().items.iter().map(|i| i.serial.0).collect()
+    };
+    let before = items(west);
+    let mut stored = PlayerRecord::new("ann", None, glam::IVec2::ZERO, cell);
+    stored.inventory = vec![Item::one(ItemSerial(999), 10)];
+    stored.version = 0;
+    west.reconcile(ann, &stored);
+    assert_eq!(items(west), before, "an older record changes nothing");
+    stored.version = 1 << 40;
+    west.reconcile(ann, &stored);
+    assert_eq!(items(west), vec![999], "what east saved");
+    assert_eq!(west.take_saves_of(&[ann])[0].version, (1 << 40) + 1, "saves go on from its version");
+}

@@ -36,7 +36,7 @@ use mmo_cluster::checkpoint::{CellCheckpoint, CheckpointCodec};
 use mmo_cluster::{JoinAccepted, JoinRefused, ZoneCommand};
 use mmo_cluster::{LeaseValidity, LoadReport};
 use mmo_store::{AnyHot, AnyStore, DurableStore, HotState, PlayerRecord, Saver, StoreError, SubmitError};
-use mmo_world::{unix_ms, GatewayRun, Tick, TickClock, WorldGeometry, ZoneId};
+use mmo_world::{unix_ms, EntityId, GatewayRun, Tick, TickClock, WorldGeometry, ZoneId};
 use refill::Refill;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use subscribers::Subscribers;
@@ -84,6 +84,9 @@ pub struct ZoneRuntime {
     deferred: Vec<PlayerRecord>,
     /// Flushes under way (logouts); each answers its waiter when durable.
     flushes: JoinSet<()>,
+    /// Stored records being read for players taken back from a dead zone
+    /// ([`ZoneCore::reconcile`]).
+    reconciles: JoinSet<Option<(EntityId, PlayerRecord)>>,
     /// Where cell checkpoints go.
     hot: Option<AnyHot>,
     /// Gateway runs lately gone: their players landing here later are logged out and released.
@@ -168,6 +171,7 @@ impl ZoneRuntime {
             ids: Refill::new("entity ids"),
             deferred: Vec::new(),
             flushes: JoinSet::new(),
+            reconciles: JoinSet::new(),
             gone: GoneRuns::default(),
             lease: None,
             hot: None,
@@ -279,6 +283,7 @@ impl ZoneRuntime {
                 self.save_then_release(out.record, gone);
             }
             self.refill().await;
+            self.reconcile_taken_back();
             self.links.retry_backlogs();
             // Answers to transfers go out at once, not after the tick.
             self.links.send_outbox(&mut self.core);
@@ -320,6 +325,32 @@ impl ZoneRuntime {
                     self.deferred.push(record);
                 }
                 Err(error) => warn!(%error, "saver gone; save dropped"),
+            }
+        }
+    }
+
+    /// Reads the stored records of the players taken back from a dead zone.
+    fn read_taken_back(&mut self) {
+        let Some(store) = &self.store else { return };
+        for (id, name) in self.core.take_reconciles() {
+            let store = store.clone();
+            self.reconciles.spawn(async move {
+                match store.load(&name).await {
+                    Ok(record) => record.map(|r| (id, r)),
+                    Err(error) => {
+                        warn!(%error, player = %name, "stored record unreadable; the player goes on as taken back");
+                        None
+                    }
+                }
+            });
+        }
+    }
+
+    /// Hands the core the stored records read since the last tick.
+    fn reconcile_taken_back(&mut self) {
+        while let Some(read) = self.reconciles.try_join_next() {
+            if let Ok(Some((id, record))) = read {
+                self.core.reconcile(id, &record);
             }
         }
     }
@@ -546,6 +577,7 @@ impl ZoneRuntime {
             ZoneCommand::PeerLost { zone } => {
                 warn!(lost = %zone, "zone lost; taking back transfers it did not answer");
                 self.core.zone_lost(zone);
+                self.read_taken_back();
             }
             ZoneCommand::PeerBack { zone } => self.core.zone_back(zone),
             ZoneCommand::Inspect { reply } => {

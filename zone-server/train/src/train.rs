@@ -33,9 +33,9 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             seed: 1,
-            generations: 120,
-            pairs: 16,
-            episodes: 16,
+            generations: 150,
+            pairs: 32,
+            episodes: 32,
             sigma: 0.08,
             rate: 0.03,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -148,4 +148,37 @@ pub fn golden(policy: &Policy, seed: u64, count: usize) -> String {
         out.push_str(&format!("{} -> {action}\n", numbers.join(" ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small(seed: u64) -> TrainConfig {
+        TrainConfig { seed, generations: 2, pairs: 3, episodes: 2, threads: 2, ..TrainConfig::default() }
+    }
+
+    #[test]
+    fn a_seed_trains_the_same_weights_and_another_seed_others() {
+        let (a, history) = train(&small(4), &mut Vec::new()).unwrap();
+        let (b, _) = train(&small(4), &mut Vec::new()).unwrap();
+        assert_eq!(a.mlp().to_bytes(), b.mlp().to_bytes());
+        assert_ne!(a, train(&small(5), &mut Vec::new()).unwrap().0);
+        assert_eq!(history.len(), 2);
+        assert!(history[1].validation.is_some(), "the last generation is validated");
+    }
+
+    #[test]
+    fn the_golden_file_is_what_the_policy_chooses() {
+        let policy = es::policy(&es::initial(&mut SplitMix64::new(2)), 1);
+        let text = golden(&policy, 9, 20);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(lines.len(), 20);
+        for line in lines {
+            let (obs, action) = line.split_once(" -> ").unwrap();
+            let obs: Vec<i16> = obs.split(' ').map(|v| v.parse().unwrap()).collect();
+            assert_eq!(obs.len(), INPUTS);
+            assert_eq!(policy.mlp().argmax(&obs), action.parse::<usize>().unwrap());
+        }
+    }
 }
