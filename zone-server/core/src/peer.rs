@@ -154,6 +154,13 @@ impl ZoneCore {
         }
         self.add_cell_items(transfer.items);
         for record in transfer.entities {
+            if matches!(record.kind, RecordKind::Player(_)) {
+                // Saved at once here: an item it picked up just before it crossed is then
+                // durable even if the zone it left dies before its own write of the pickup
+                // lands (a restore of that zone's cell would put the item back on the ground
+                // while the player holds it).
+                self.items.changed.push(record.id);
+            }
             self.admit(record);
         }
     }
