@@ -50,7 +50,11 @@ fn a_player_walking_across_the_border_is_simulated_by_one_zone_every_tick() {
         assert_eq!((me.hp, me.xp), (100, 0), "crossings change nothing");
         assert!(me.last_input_seq >= last_seq_seen, "inputs are never replayed");
         last_seq_seen = me.last_input_seq;
+        let saved_at_once = cluster.core_mut(frame_zone).take_inventory_changes().contains(&id);
         if frame_zone != shown_by {
+            // Saved at once where it arrives: what it picked up just before is then durable
+            // even if the zone it left dies before its own write lands.
+            assert!(saved_at_once, "saved at once on arrival");
             crossings += 1;
             shown_by = frame_zone;
         }
