@@ -66,6 +66,8 @@ pub struct ClusterConfig {
     pub world_size: String,
     pub cell_tiles: u16,
     pub npcs_per_cell: u32,
+    /// The hunters' brain on every zone: `learned` or `scripted`.
+    pub npc_brain: String,
     /// Extra flags for the coordinators (e.g. `--rebalance off`).
     pub coordinator_args: Vec<String>,
     /// Extra flags for the gateways (e.g. `--start-points=4`).
@@ -91,6 +93,7 @@ impl ClusterConfig {
             world_size: "4x2".into(),
             cell_tiles: 128,
             npcs_per_cell: 6,
+            npc_brain: "learned".into(),
             coordinator_args: Vec::new(),
             gateway_args: Vec::new(),
             pin_gateway_ports: false,
@@ -212,6 +215,7 @@ impl Cluster {
                 format!("--id={n}"),
                 format!("--lease-ttl={}", config.lease_ttl),
                 format!("--npcs-per-cell={}", config.npcs_per_cell),
+                format!("--npc-brain={}", config.npc_brain),
                 format!("--drain-timeout-secs={ZONE_DRAIN_SECS}"),
             ]);
             cluster.start("mmo-zone", Role::Zone(n), args).await?;

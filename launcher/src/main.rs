@@ -172,6 +172,9 @@ struct UpArgs {
     /// Mobs each zone spawns in every cell it takes fresh.
     #[arg(long, env = "MMO_NPCS_PER_CELL", default_value_t = 6)]
     npcs_per_cell: u32,
+    /// The hunters' brain on every zone: `learned` (the trained policy) or `scripted`.
+    #[arg(long, env = "MMO_NPC_BRAIN", default_value = "learned", value_parser = ["learned", "scripted"])]
+    npc_brain: String,
 }
 
 /// What a `roll` command restarts.
@@ -230,6 +233,7 @@ async fn main() -> anyhow::Result<()> {
         lease_ttl: args.lease_ttl,
         world_size: format!("{}x{}", args.world_size.0, args.world_size.1),
         npcs_per_cell: args.npcs_per_cell,
+        npc_brain: args.npc_brain,
         ..ClusterConfig::new(bin_dir)
     };
     let mut cluster = Cluster::up(&config).await?;
