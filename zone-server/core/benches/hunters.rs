@@ -10,45 +10,27 @@
 #![allow(clippy::print_stdout, reason = "a benchmark reports its table on stdout")]
 #![allow(clippy::disallowed_methods, reason = "a benchmark times the core with the real clock")]
 
+mod support;
+
 use glam::IVec2;
 use hdrhistogram::Histogram;
 use mmo_world::rng::SplitMix64;
-use mmo_world::{Buttons, Epoch, Tick, WorldGeometry, ZoneId};
+use mmo_world::{Buttons, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::learned::{NpcBrain, Observation, Policy, INPUTS};
-use mmo_zone_core::{rules, standing_spots, Phase, PhaseTimer, ZoneConfig, ZoneCore};
+use mmo_zone_core::{rules, Phase, ZoneConfig, ZoneCore};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use support::PhaseClock;
 
-const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
 const SIZES: [u32; 2] = [1_000, 5_000];
 const WARMUP_TICKS: u64 = 50;
 const MEASURED_TICKS: u64 = 300;
 const DECISIONS: usize = 1_000_000;
 
-/// Adds up the time spent in the AI phase.
-struct AiClock {
-    last: Instant,
-    ai: Duration,
-}
-
-impl PhaseTimer for AiClock {
-    fn phase_done(&mut self, phase: Phase) {
-        let now = Instant::now();
-        if phase == Phase::Ai {
-            self.ai += now - self.last;
-        }
-        self.last = now;
-    }
-}
-
 fn world(hunters: u32, npc_brain: NpcBrain) -> (ZoneCore, Vec<mmo_world::EntityId>) {
     let geometry = WorldGeometry { width_cells: 8, height_cells: 4, cell_tiles: 128 };
-    let config = ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0, npc_brain };
-    let mut core = ZoneCore::new(config, FIRST_IDS);
-    for cell in geometry.cells() {
-        core.own_cell(cell, Epoch(1));
-    }
-    let spots: Vec<IVec2> = geometry.cells().flat_map(|c| standing_spots(core.terrain(), &geometry, c)).collect();
+    let (mut core, spots) =
+        support::whole_world(ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0, npc_brain });
     let mut rng = SplitMix64::new(11);
     let mut players = Vec::new();
     for i in 0..hunters {
@@ -68,7 +50,7 @@ fn ticks(hunters: u32, npc_brain: NpcBrain) -> (f64, f64, f64) {
     let mut rng = SplitMix64::new(5);
     let mut held = vec![Buttons::default(); players.len()];
     let mut histogram = Histogram::<u64>::new(3).expect("valid precision");
-    let mut clock = AiClock { last: Instant::now(), ai: Duration::ZERO };
+    let mut clock = PhaseClock::new();
     for t in 0..WARMUP_TICKS + MEASURED_TICKS {
         for (i, id) in players.iter().enumerate() {
             if rng.below(10) == 0 {
@@ -80,14 +62,14 @@ fn ticks(hunters: u32, npc_brain: NpcBrain) -> (f64, f64, f64) {
         clock.last = start;
         core.tick(Tick(t), &mut clock);
         if t == WARMUP_TICKS {
-            clock.ai = Duration::ZERO;
+            clock.spent = [Duration::ZERO; Phase::ALL.len()];
         }
         if t >= WARMUP_TICKS {
             histogram.record(start.elapsed().as_nanos() as u64).expect("in range");
         }
     }
     let ms = |ns: u64| ns as f64 / 1e6;
-    let ai = clock.ai.as_secs_f64() * 1e3 / MEASURED_TICKS as f64;
+    let ai = clock.of(Phase::Ai).as_secs_f64() * 1e3 / MEASURED_TICKS as f64;
     (ms(histogram.value_at_quantile(0.5)), ms(histogram.value_at_quantile(0.99)), ai)
 }
 

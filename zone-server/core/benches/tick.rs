@@ -8,46 +8,24 @@
 #![allow(clippy::print_stdout, reason = "a benchmark reports its table on stdout")]
 #![allow(clippy::disallowed_methods, reason = "a benchmark times the core with the real clock")]
 
-use glam::IVec2;
+mod support;
+
 use hdrhistogram::Histogram;
 use mmo_world::rng::SplitMix64;
-use mmo_world::{Buttons, Epoch, Tick, WorldGeometry, ZoneId};
-use mmo_zone_core::{standing_spots, Phase, PhaseTimer, ZoneConfig, ZoneCore};
+use mmo_world::{Buttons, Tick, WorldGeometry, ZoneId};
+use mmo_zone_core::{Phase, ZoneConfig, ZoneCore};
 use std::time::{Duration, Instant};
-
-/// Entity ids for the core under test (the host takes them from the store).
-const FIRST_IDS: mmo_world::SerialBlock = mmo_world::SerialBlock::from_start(1, 1 << 20);
+use support::PhaseClock;
 
 const SIZES: [u32; 2] = [1_000, 10_000];
 const PLAYERS: u32 = 20;
 const WARMUP_TICKS: u64 = 100;
 const MEASURED_TICKS: u64 = 400;
 
-/// Adds up the time spent in each phase.
-struct PhaseClock {
-    last: Instant,
-    spent: [Duration; Phase::ALL.len()],
-}
-
-impl PhaseTimer for PhaseClock {
-    fn phase_done(&mut self, phase: Phase) {
-        let now = Instant::now();
-        let i = Phase::ALL.iter().position(|p| *p == phase).expect("a known phase");
-        self.spent[i] += now - self.last;
-        self.last = now;
-    }
-}
-
 fn world(npcs: u32) -> (ZoneCore, Vec<mmo_world::EntityId>) {
     let geometry = WorldGeometry { width_cells: 8, height_cells: 4, cell_tiles: 128 };
-    let mut core = ZoneCore::new(
-        ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0, npc_brain: Default::default() },
-        FIRST_IDS,
-    );
-    for cell in geometry.cells() {
-        core.own_cell(cell, Epoch(1));
-    }
-    let spots: Vec<IVec2> = geometry.cells().flat_map(|c| standing_spots(core.terrain(), &geometry, c)).collect();
+    let config = ZoneConfig { zone: ZoneId(1), seed: 7, geometry, npcs_per_cell: 0, npc_brain: Default::default() };
+    let (mut core, spots) = support::whole_world(config);
     let mut rng = SplitMix64::new(11);
     for _ in 0..npcs {
         let pos = spots[rng.below(spots.len() as u32) as usize];
@@ -64,7 +42,7 @@ fn main() {
         let mut rng = SplitMix64::new(5);
         let mut held = vec![Buttons::default(); players.len()];
         let mut histogram = Histogram::<u64>::new(3).expect("valid precision");
-        let mut clock = PhaseClock { last: Instant::now(), spent: [Duration::ZERO; Phase::ALL.len()] };
+        let mut clock = PhaseClock::new();
         let mut published = 0;
         for t in 0..WARMUP_TICKS + MEASURED_TICKS {
             for (i, id) in players.iter().enumerate() {
@@ -88,8 +66,7 @@ fn main() {
         let ms = |ns: u64| ns as f64 / 1e6;
         let phases: Vec<String> = Phase::ALL
             .iter()
-            .zip(clock.spent)
-            .map(|(p, d)| format!("{} {:.2}", p.name(), d.as_secs_f64() * 1e3 / MEASURED_TICKS as f64))
+            .map(|p| format!("{} {:.2}", p.name(), clock.of(*p).as_secs_f64() * 1e3 / MEASURED_TICKS as f64))
             .collect();
         println!(
             "{:>9} {:>8.2} {:>8.2} {:>8.2}   {}",
