@@ -110,6 +110,7 @@ mod tests {
                 ground: vec![ground(7, Some("ann")), ground(8, Some("ann")), ground(9, None)],
                 picked: Vec::new(),
             },
+            policy: 0,
         };
         hot.put_checkpoint(cell, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
         let ZoneCommand::RestoreCell { restored, epoch, .. } = take_cell(cell, Epoch(2), GEOMETRY, &hot, &store).await
@@ -149,6 +150,7 @@ mod tests {
             tick: Tick(20),
             npcs: Vec::new(),
             items: CellItems { ground: Vec::new(), picked: vec![picked(7, "ann"), picked(8, "cy")] },
+            policy: 0,
         };
         hot.put_checkpoint(cell, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
         let ZoneCommand::RestoreCell { restored, .. } = take_cell(cell, Epoch(2), GEOMETRY, &hot, &store).await else {
@@ -184,6 +186,7 @@ mod tests {
                 ground: vec![lying(1, IVec2::new(33, 1)), lying(2, IVec2::new(62, 30))],
                 picked: Vec::new(),
             },
+            policy: 0,
         };
         hot.put_checkpoint(parent, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
         for (quarter, serial) in [(top_left, 1), (bottom_right, 2)] {

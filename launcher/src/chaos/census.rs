@@ -201,6 +201,7 @@ mod tests {
             tick: Tick(5),
             npcs: vec![],
             items: CellItems { ground, picked: vec![] },
+            policy: 0,
         }
     }
 

@@ -20,9 +20,22 @@ impl CheckpointCodec for CellCheckpoint {
         Ok(framed)
     }
 
+    /// Also reads a checkpoint written before checkpoints carried the policy version (as 0).
     fn decode(bytes: &[u8]) -> Result<CellCheckpoint, WireError> {
-        codec::decode(bytes)
+        codec::decode(bytes).or_else(|error| match codec::decode::<Unversioned>(bytes) {
+            Ok(Unversioned { cell, tick, npcs, items }) => Ok(CellCheckpoint { cell, tick, npcs, items, policy: 0 }),
+            Err(_) => Err(error),
+        })
     }
+}
+
+/// A checkpoint as written before checkpoints carried the policy version.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Unversioned {
+    cell: mmo_world::CellId,
+    tick: mmo_world::Tick,
+    npcs: Vec<mmo_records::EntityRecord>,
+    items: CellItems,
 }
 
 #[cfg(test)]
@@ -48,8 +61,13 @@ mod tests {
                 }],
                 picked: vec![Picked { item: item(2), pos: IVec2::ZERO, by: "bob".into() }],
             },
+            policy: 1,
         };
         assert_eq!(CellCheckpoint::decode(&cp.encode().unwrap()).unwrap(), cp);
         assert!(CellCheckpoint::decode(b"\xff\xff\xff").is_err());
+        let older = Unversioned { cell: cp.cell, tick: cp.tick, npcs: Vec::new(), items: cp.items.clone() };
+        let mut bytes = codec::encode_framed(&older).unwrap();
+        bytes.drain(..4);
+        assert_eq!(CellCheckpoint::decode(&bytes).unwrap(), CellCheckpoint { policy: 0, ..cp }, "an older checkpoint");
     }
 }

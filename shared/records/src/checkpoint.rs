@@ -77,6 +77,9 @@ pub struct CellCheckpoint {
     pub tick: Tick,
     pub npcs: Vec<EntityRecord>,
     pub items: CellItems,
+    /// The version of the learned policy the writing zone's hunters fought with (0: the
+    /// scripted brain). The last field: checkpoints written before it had none (read as 0).
+    pub policy: u16,
 }
 
 /// The first of the newest of `candidates` (by tick).
@@ -138,7 +141,8 @@ impl CellCheckpoint {
         let parts: Option<Vec<CellCheckpoint>> = cell.quarters().into_iter().map(quarter).collect();
         let parts = parts?;
         let tick = parts.iter().map(|p| p.tick).min()?;
-        let mut whole = CellCheckpoint { cell, tick, ..CellCheckpoint::default() };
+        let policy = parts.iter().map(|p| p.policy).max()?;
+        let mut whole = CellCheckpoint { cell, tick, policy, ..CellCheckpoint::default() };
         for part in parts {
             whole.npcs.extend(part.npcs);
             whole.items.ground.extend(part.items.ground);
@@ -164,6 +168,7 @@ impl CellCheckpoint {
                 ground: ground.into_iter().filter(|g| inside(g.pos)).collect(),
                 picked: picked.into_iter().filter(|p| inside(p.pos)).collect(),
             },
+            policy: self.policy,
         }
     }
 
@@ -228,6 +233,7 @@ mod tests {
                     Picked { item: item(5), pos: IVec2::new(7, 7), by: "bob".into() },
                 ],
             },
+            policy: 0,
         }
     }
 
@@ -315,7 +321,13 @@ mod tests {
                     dropped_at: None,
                 })
                 .collect();
-            CellCheckpoint { cell, tick: Tick(tick), npcs: Vec::new(), items: CellItems { ground, picked: Vec::new() } }
+            CellCheckpoint {
+                cell,
+                tick: Tick(tick),
+                npcs: Vec::new(),
+                items: CellItems { ground, picked: Vec::new() },
+                policy: 0,
+            }
         }
 
         fn newest(cell: CellId, checkpoints: &[CellCheckpoint]) -> Option<(u64, Vec<u64>)> {

@@ -107,9 +107,6 @@ pub struct BrainRecord {
     pub idle_until: Tick,
     pub returning: bool,
     pub first_dir: i32,
-    /// The version of the learned policy that last decided for it (0: the scripted brain).
-    #[serde(default)]
-    pub policy: u16,
 }
 
 impl EntityRecord {

@@ -133,7 +133,6 @@ impl<T: TileSource> Mind<'_, T> {
             let dir = if d.x < 0 { -1 } else { 1 };
             brain.dir = dir;
             if let Some((policy, observation)) = observed {
-                brain.policy = policy.version();
                 return policy.act(&observation).buttons(dir);
             }
             let facing = if e.facing_left { -1 } else { 1 };

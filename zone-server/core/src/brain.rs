@@ -14,15 +14,12 @@ pub(crate) struct Brain {
     /// Walking back to its spawn point.
     pub returning: bool,
     first_dir: i32,
-    /// The version of the learned policy that last decided for it (0: scripted), kept in
-    /// checkpoints and transfers.
-    pub policy: u16,
 }
 
 impl Brain {
     pub fn new(dir: i32) -> Self {
         let dir = if dir < 0 { -1 } else { 1 };
-        Brain { dir, idle_until: Tick(0), returning: false, first_dir: dir, policy: 0 }
+        Brain { dir, idle_until: Tick(0), returning: false, first_dir: dir }
     }
 
     pub fn reset(&mut self) {
@@ -30,16 +27,10 @@ impl Brain {
     }
 
     pub fn to_record(&self) -> BrainRecord {
-        BrainRecord {
-            dir: self.dir,
-            idle_until: self.idle_until,
-            returning: self.returning,
-            first_dir: self.first_dir,
-            policy: self.policy,
-        }
+        BrainRecord { dir: self.dir, idle_until: self.idle_until, returning: self.returning, first_dir: self.first_dir }
     }
 
     pub fn from_record(r: BrainRecord) -> Self {
-        Brain { dir: r.dir, idle_until: r.idle_until, returning: r.returning, first_dir: r.first_dir, policy: r.policy }
+        Brain { dir: r.dir, idle_until: r.idle_until, returning: r.returning, first_dir: r.first_dir }
     }
 }

@@ -6,7 +6,7 @@
 //! zone resolves them against the stored inventories before [`ZoneCore::restore_cell`].
 
 use super::entities::Entity;
-use super::ZoneCore;
+use super::{learned, ZoneCore};
 use mmo_records::RecordKind;
 use mmo_records::{CellCheckpoint, CellItems, RestoredCell};
 use mmo_world::{CellId, Epoch};
@@ -40,7 +40,12 @@ impl ZoneCore {
             .filter(|e| !e.is_player() && layout.cell_of_pos(e.body.pos) == cell)
             .map(Entity::to_record)
             .collect();
-        CellCheckpoint { cell, tick: self.now, npcs, items: self.cell_items(cell) }
+        CellCheckpoint { cell, tick: self.now, npcs, items: self.cell_items(cell), policy: self.policy_version() }
+    }
+
+    /// The version of the learned policy the hunters fight with here (0: scripted).
+    pub(crate) fn policy_version(&self) -> u16 {
+        self.hunter.as_ref().map_or(0, learned::Policy::version)
     }
 
     /// Takes a cell whose owner died, with the NPCs and ground items of its checkpoint (the NPCs

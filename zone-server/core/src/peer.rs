@@ -207,7 +207,8 @@ impl ZoneCore {
             // took the cell and checkpointed it since (a newer checkpoint wins).
             (Some((cell, _)), Some(sent_at)) => {
                 let npcs = entities.extract_if(.., |e| !matches!(e.kind, RecordKind::Player(_))).collect();
-                self.handbacks.push(CellCheckpoint { cell, tick: sent_at, npcs, items });
+                let policy = self.policy_version();
+                self.handbacks.push(CellCheckpoint { cell, tick: sent_at, npcs, items, policy });
             }
             _ => self.add_cell_items(items),
         }

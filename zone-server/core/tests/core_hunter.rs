@@ -5,7 +5,6 @@
 
 use glam::IVec2;
 use mmo_protocol::EntityState;
-use mmo_records::RecordKind;
 use mmo_world::{Buttons, EntityId, Epoch, SerialBlock, Terrain, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::learned::{NpcBrain, Policy};
 use mmo_zone_core::{rules, ZoneConfig, ZoneCore, CHECKPOINT_EVERY_TICKS};
@@ -65,18 +64,14 @@ fn the_learned_hunter_fights_and_every_zone_decides_alike() {
     assert!(hurt_player, "the hunter hit the player");
 }
 
-/// The policy that decided for a hunter, as its checkpoint records it.
+/// The policy the hunter's zone ran, as the checkpoint of the hunter's cell records it.
 fn recorded_policy(fight: &mut Fight) -> u16 {
     for t in 1..=CHECKPOINT_EVERY_TICKS {
         fight.tick(t);
     }
     let checkpoints = fight.core.take_checkpoints();
-    let npcs = checkpoints.iter().flat_map(|c| &c.npcs);
-    let hunter = npcs.filter(|n| n.id == fight.hunter).find_map(|n| match &n.kind {
-        RecordKind::Npc(part) => Some(part.brain.policy),
-        RecordKind::Player(_) => None,
-    });
-    hunter.expect("the hunter is in its cell's checkpoint")
+    let of_hunter = checkpoints.iter().find(|c| c.npcs.iter().any(|n| n.id == fight.hunter));
+    of_hunter.expect("the hunter is in its cell's checkpoint").policy
 }
 
 #[test]

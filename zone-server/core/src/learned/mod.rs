@@ -150,7 +150,7 @@ impl Policy {
         Ok(Policy { mlp })
     }
 
-    /// The policy's version (recorded with each hunter's brain in checkpoints and transfers).
+    /// The policy's version (recorded in the cell checkpoints of the zone running it).
     pub fn version(&self) -> u16 {
         self.mlp.version
     }
