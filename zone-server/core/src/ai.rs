@@ -106,10 +106,6 @@ impl<T: TileSource> Mind<'_, T> {
     /// This tick's buttons for a living NPC, given the nearest player it could chase.
     pub fn decide(&self, e: &mut Entity, target: Option<Target>) -> Buttons {
         let attack_ready = e.attack_ready(self.now);
-        let observed = match (self.hunter, &target, &e.role) {
-            (Some(policy), Some(t), Role::Npc(n)) if n.species == rules::HUNTER => Some((policy, self.observe(e, t))),
-            _ => None,
-        };
         let Role::Npc(npc) = &mut e.role else {
             return Buttons::default();
         };
@@ -132,8 +128,8 @@ impl<T: TileSource> Mind<'_, T> {
             let d = target.pos - body.pos;
             let dir = if d.x < 0 { -1 } else { 1 };
             brain.dir = dir;
-            if let Some((policy, observation)) = observed {
-                return policy.act(&observation).buttons(dir);
+            if let Some(policy) = self.hunter.filter(|_| npc.species == rules::HUNTER) {
+                return policy.act(&self.observe(e, &target)).buttons(dir);
             }
             let facing = if e.facing_left { -1 } else { 1 };
             if d.x.abs() > rules::CHASE_STOP {

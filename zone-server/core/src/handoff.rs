@@ -228,6 +228,19 @@ impl Handoff {
     /// Settles one of our transfers with the destination's answer. `None` if it was settled
     /// already (a duplicate answer) or is unknown; an acceptance is confirmed either way.
     pub fn on_answer(&mut self, from: ZoneId, id: TransferId, accepted: bool, now: Tick) -> Option<Settled> {
+        self.settle_outgoing(from, id, accepted, false, now)
+    }
+
+    /// Settles one of our transfers: with `from`'s answer, or unanswered because `from` was
+    /// `lost`.
+    fn settle_outgoing(
+        &mut self,
+        from: ZoneId,
+        id: TransferId,
+        accepted: bool,
+        lost: bool,
+        now: Tick,
+    ) -> Option<Settled> {
         if accepted {
             // Also for a transfer settled before: a lost confirmation is asked for again.
             self.out.push((from, PeerMessage::TransferSettled { id }));
@@ -254,7 +267,8 @@ impl Handoff {
             // Back to the epoch it had: the raised one was never used.
             e.authority_epoch = Epoch(e.authority_epoch.0 - 1);
         }
-        Some(Settled::TakenBack { entities, cell: o.transfer.cell, items: o.transfer.items, kept: o.kept, lost: None })
+        let lost = lost.then_some(o.transfer.sent_at);
+        Some(Settled::TakenBack { entities, cell: o.transfer.cell, items: o.transfer.items, kept: o.kept, lost })
     }
 
     /// The source confirmed it dropped its copies: the entities may leave again.
@@ -278,17 +292,7 @@ impl Handoff {
         }
         self.moved.retain(|_, (to, _)| *to != zone);
         let to_it: Vec<TransferId> = self.outgoing.iter().filter(|(_, o)| o.to == zone).map(|(id, _)| *id).collect();
-        let sent: BTreeMap<TransferId, Tick> =
-            to_it.iter().map(|id| (*id, self.outgoing[id].transfer.sent_at)).collect();
-        let settled = to_it.into_iter().filter_map(|id| self.on_answer(zone, id, false, now).map(|s| (id, s)));
-        settled
-            .map(|(id, s)| match s {
-                Settled::TakenBack { entities, cell, items, kept, .. } => {
-                    Settled::TakenBack { entities, cell, items, kept, lost: sent.get(&id).copied() }
-                }
-                accepted => accepted,
-            })
-            .collect()
+        to_it.into_iter().filter_map(|id| self.settle_outgoing(zone, id, false, true, now)).collect()
     }
 
     /// Handles a message for `entity`, which is not simulated here: kept if it is frozen here,
