@@ -4,7 +4,7 @@
 
 use crate::any::{AnyStore, BadStoreSpec};
 use crate::error::{Result, StoreError};
-use crate::hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
+use crate::hot::{Checkpoint, Doc, DocWrite, HotState, MemoryHot, OnlineSession};
 use crate::redb_hot::RedbHot;
 use crate::redis_hot::RedisHot;
 use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
@@ -121,6 +121,14 @@ impl HotState for AnyHot {
 
     async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
         each!(self, hot => hot.online_holder(name).await)
+    }
+
+    async fn docs(&self, keys: &[String]) -> Result<Vec<Option<Doc>>> {
+        each!(self, hot => hot.docs(keys).await)
+    }
+
+    async fn swap_docs(&self, writes: &[DocWrite]) -> Result<bool> {
+        each!(self, hot => hot.swap_docs(writes).await)
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::durable::{DurableStore, SaveOutcome};
 use crate::error::{Result, StoreError};
-use crate::hot::{HotState, OnlineSession};
+use crate::hot::{Doc, DocWrite, HotState, OnlineSession};
 use crate::record::{Item, ItemSerial, PlayerRecord};
 use crate::{MemoryStore, RedbStore, RedisStore};
 use futures::future::join_all;
@@ -223,9 +223,31 @@ pub async fn corrupt_record_is_that_players_error<S: RawRecords>(store: &S) {
     assert_eq!(store.load("cr-bad").await.unwrap().unwrap().version, 4);
 }
 
+/// The documents: compare-and-swap across keys, all or nothing.
+async fn docs<H: HotState>(hot: &H) {
+    let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let set = |key: &str, expected, bytes: &[u8]| DocWrite { key: key.into(), expected, bytes: Some(bytes.to_vec()) };
+    assert_eq!(hot.docs(&keys(&["dc-a", "dc-b"])).await.unwrap(), vec![None, None]);
+    assert!(hot.swap_docs(&[set("dc-a", None, b"one"), set("dc-b", None, b"")]).await.unwrap());
+    let read = hot.docs(&keys(&["dc-b", "dc-a", "dc-none"])).await.unwrap();
+    let doc = |version, bytes: &[u8]| Some(Doc { version, bytes: bytes.to_vec() });
+    assert_eq!(read, vec![doc(1, b""), doc(1, b"one"), None], "in the order asked; empty bytes kept");
+    // One stale expectation and nothing is written.
+    assert!(!hot.swap_docs(&[set("dc-a", Some(1), b"two"), set("dc-b", None, b"x")]).await.unwrap());
+    assert!(!hot.swap_docs(&[set("dc-a", None, b"again")]).await.unwrap(), "a new document where one is");
+    assert_eq!(hot.docs(&keys(&["dc-a"])).await.unwrap(), vec![doc(1, b"one")], "unchanged");
+    assert!(hot
+        .swap_docs(&[set("dc-a", Some(1), b"two"), DocWrite { key: "dc-b".into(), expected: Some(1), bytes: None }])
+        .await
+        .unwrap());
+    assert_eq!(hot.docs(&keys(&["dc-a", "dc-b"])).await.unwrap(), vec![doc(2, b"two"), None]);
+    assert!(hot.swap_docs(&[]).await.unwrap(), "nothing to write");
+}
+
 /// Every hot-state check. A session's time to live is checked by polling (up to 5 s) until it
 /// has expired, in real time.
 pub async fn hot_state<H: HotState>(hot: &H) {
+    docs(hot).await;
     let cell = CellId::new(3, 1);
     assert_eq!(hot.latest_checkpoint(cell).await.unwrap(), None);
     hot.put_checkpoint(cell, Tick(10), b"ten".to_vec()).await.unwrap();

@@ -1,6 +1,7 @@
 //! Hot state for failover: the latest checkpoint of each cell (written every N ticks by the
-//! cell's owner, read by the zone that takes the cell over after its owner died) and the set
-//! of online players (each entry under a time to live its gateway refreshes).
+//! cell's owner, read by the zone that takes the cell over after its owner died), the set
+//! of online players (each entry under a time to live its gateway refreshes), and small
+//! versioned documents changed by compare-and-swap (parties: `mmo_gateway::party`).
 
 use crate::error::Result;
 use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
@@ -23,6 +24,24 @@ pub struct Checkpoint {
 pub struct OnlineSession {
     pub name: String,
     pub gateway: GatewayId,
+}
+
+/// A small document in hot state with its version, which every write raises by one (a new
+/// document starts at 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Doc {
+    pub version: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// One change of a [`HotState::swap_docs`]: `key` becomes `bytes` (`None` removes it) if it is
+/// still at version `expected` (`None`: there is none). A removed document created again starts
+/// at version 1: keys that may be removed must not be reused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocWrite {
+    pub key: String,
+    pub expected: Option<u64>,
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// Where checkpoints and online sessions live: Redis in production ([`crate::RedisHot`]),
@@ -65,6 +84,32 @@ pub trait HotState: Send + Sync {
     /// The gateway run that has `name` online now, if any (one key read, unlike
     /// [`Self::online`]).
     fn online_holder(&self, name: &str) -> impl Future<Output = Result<Option<GatewayRun>>> + Send;
+
+    /// The documents at `keys`, in order (`None` where there is none).
+    fn docs(&self, keys: &[String]) -> impl Future<Output = Result<Vec<Option<Doc>>>> + Send;
+
+    /// Makes every write of `writes` if each key is still at its expected version, else none
+    /// (someone changed one since it was read); true if it did. Atomic across the keys.
+    fn swap_docs(&self, writes: &[DocWrite]) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// [`HotState::swap_docs`] on a map of documents (the in-memory and embedded hot states).
+pub(crate) fn swap_in(docs: &mut HashMap<String, Doc>, writes: &[DocWrite]) -> bool {
+    if writes.iter().any(|w| docs.get(&w.key).map(|d| d.version) != w.expected) {
+        return false;
+    }
+    for w in writes {
+        match &w.bytes {
+            Some(bytes) => {
+                let version = w.expected.unwrap_or(0) + 1;
+                docs.insert(w.key.clone(), Doc { version, bytes: bytes.clone() });
+            }
+            None => {
+                docs.remove(&w.key);
+            }
+        }
+    }
+    true
 }
 
 /// In-memory [`HotState`]; clones share state. Time to live uses tokio's clock, so tests
@@ -78,6 +123,7 @@ pub struct MemoryHot {
 struct MemoryHotState {
     checkpoints: HashMap<CellId, Checkpoint>,
     online: HashMap<String, (GatewayRun, Instant)>,
+    docs: HashMap<String, Doc>,
 }
 
 impl MemoryHot {
@@ -160,5 +206,14 @@ impl HotState for MemoryHot {
     async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
         let now = Instant::now();
         Ok(self.lock().online.get(name).filter(|(_, expires)| *expires > now).map(|(holder, _)| *holder))
+    }
+
+    async fn docs(&self, keys: &[String]) -> Result<Vec<Option<Doc>>> {
+        let state = self.lock();
+        Ok(keys.iter().map(|k| state.docs.get(k).cloned()).collect())
+    }
+
+    async fn swap_docs(&self, writes: &[DocWrite]) -> Result<bool> {
+        Ok(swap_in(&mut self.lock().docs, writes))
     }
 }

@@ -77,7 +77,7 @@ pub use any::{AnyStore, BadStoreSpec, StoreSpec};
 pub use any_hot::{AnyHot, HotSpec};
 pub use durable::{apply_give, newer, DurableStore, ItemGiven, SaveOutcome};
 pub use error::{Result, StoreError};
-pub use hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
+pub use hot::{Checkpoint, Doc, DocWrite, HotState, MemoryHot, OnlineSession};
 pub use memory::MemoryStore;
 pub use record::{Item, ItemSerial, PlayerRecord};
 pub use redb_hot::RedbHot;

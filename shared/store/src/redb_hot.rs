@@ -1,9 +1,9 @@
-//! [`RedbHot`]: the embedded hot state. Cell checkpoints go to the redb file of a
-//! [`RedbStore`] (so a restarted local world can bring NPCs and ground items back); online
-//! sessions stay in memory, as they mean nothing after a restart.
+//! [`RedbHot`]: the embedded hot state. Cell checkpoints and documents (parties) go to the
+//! redb file of a [`RedbStore`] (so a restarted local world brings NPCs, ground items and
+//! parties back); online sessions stay in memory, as they mean nothing after a restart.
 
 use crate::error::{Result, StoreError};
-use crate::hot::{Checkpoint, HotState, MemoryHot, OnlineSession};
+use crate::hot::{Checkpoint, Doc, DocWrite, HotState, MemoryHot, OnlineSession};
 use crate::redb_store::RedbStore;
 use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// (x, y, depth) -> (tick, bytes)
 const CHECKPOINTS: TableDefinition<(u16, u16, u8), (u64, &[u8])> = TableDefinition::new("checkpoints");
+/// key -> (version, bytes)
+const DOCS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("docs");
 
 /// [`HotState`] with checkpoints in redb and sessions in memory; clones share state.
 #[derive(Clone, Debug)]
@@ -105,5 +107,57 @@ impl HotState for RedbHot {
 
     async fn online_holder(&self, name: &str) -> Result<Option<GatewayRun>> {
         self.sessions.online_holder(name).await
+    }
+
+    async fn docs(&self, keys: &[String]) -> Result<Vec<Option<Doc>>> {
+        let keys = keys.to_vec();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(db_error)?;
+            let table = match txn.open_table(DOCS) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![None; keys.len()]),
+                Err(error) => return Err(db_error(error)),
+            };
+            keys.iter()
+                .map(|k| {
+                    let found = table.get(k.as_str()).map_err(db_error)?;
+                    Ok(found.map(|guard| {
+                        let (version, bytes) = guard.value();
+                        Doc { version, bytes: bytes.to_vec() }
+                    }))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn swap_docs(&self, writes: &[DocWrite]) -> Result<bool> {
+        let writes = writes.to_vec();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(db_error)?;
+            {
+                let mut table = txn.open_table(DOCS).map_err(db_error)?;
+                for w in &writes {
+                    let version = table.get(w.key.as_str()).map_err(db_error)?.map(|guard| guard.value().0);
+                    if version != w.expected {
+                        return Ok(false);
+                    }
+                }
+                for w in &writes {
+                    match &w.bytes {
+                        Some(bytes) => {
+                            let version = w.expected.unwrap_or(0) + 1;
+                            table.insert(w.key.as_str(), (version, bytes.as_slice())).map_err(db_error)?;
+                        }
+                        None => {
+                            table.remove(w.key.as_str()).map_err(db_error)?;
+                        }
+                    }
+                }
+            }
+            txn.commit().map_err(db_error)?;
+            Ok(true)
+        })
+        .await
     }
 }

@@ -2,10 +2,11 @@
 //! `d`: bytes) replaced by a Lua script only by a later tick; an online session is a key
 //! `<prefix>online:<name>` holding `<gateway id>:<run>` (the gateway's run that claimed it; a
 //! bare gateway id, from before runs were kept, reads as run 0), with a millisecond time to
-//! live.
+//! live. A document is a hash `<prefix>doc:<key>` (`v`: version, `b`: bytes), changed only by
+//! the compare-and-swap script.
 
 use crate::error::Result;
-use crate::hot::{Checkpoint, HotState, OnlineSession};
+use crate::hot::{Checkpoint, Doc, DocWrite, HotState, OnlineSession};
 use crate::redis_store::{connect, redis_error};
 use mmo_world::{CellId, GatewayId, GatewayRun, Tick};
 use redis::aio::ConnectionManager;
@@ -38,6 +39,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
+/// For each document hash KEYS[i], ARGV[3i-2] is its expected version ('' for none), ARGV[3i-1]
+/// 's' (set) or 'd' (remove) and ARGV[3i] the bytes. Writes all (version + 1) if every version
+/// is as expected and returns 1, else writes nothing and returns 0.
+const SWAP_DOCS: &str = r"
+for i, key in ipairs(KEYS) do
+  if (redis.call('HGET', key, 'v') or '') ~= ARGV[3 * i - 2] then return 0 end
+end
+for i, key in ipairs(KEYS) do
+  if ARGV[3 * i - 1] == 'd' then
+    redis.call('DEL', key)
+  else
+    redis.call('HSET', key, 'v', (tonumber(ARGV[3 * i - 2]) or 0) + 1, 'b', ARGV[3 * i])
+  end
+end
+return 1
+";
+
 /// [`HotState`] in Redis; clones share one auto-reconnecting connection.
 #[derive(Clone)]
 pub struct RedisHot {
@@ -46,6 +64,7 @@ pub struct RedisHot {
     put_checkpoint: Script,
     claim_online: Script,
     release_online: Script,
+    swap_docs: Script,
 }
 
 impl std::fmt::Debug for RedisHot {
@@ -63,6 +82,7 @@ impl RedisHot {
             put_checkpoint: Script::new(PUT_CHECKPOINT),
             claim_online: Script::new(CLAIM_ONLINE),
             release_online: Script::new(RELEASE_ONLINE),
+            swap_docs: Script::new(SWAP_DOCS),
         })
     }
 
@@ -72,6 +92,10 @@ impl RedisHot {
 
     fn online_prefix(&self) -> String {
         format!("{}online:", self.prefix)
+    }
+
+    fn doc_key(&self, key: &str) -> String {
+        format!("{}doc:{key}", self.prefix)
     }
 }
 
@@ -198,6 +222,35 @@ impl HotState for RedisHot {
             .await
             .map_err(redis_error)?;
         Ok(holder.as_deref().and_then(holder_of))
+    }
+
+    async fn docs(&self, keys: &[String]) -> Result<Vec<Option<Doc>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.cmd("HMGET").arg(self.doc_key(key)).arg("v").arg("b");
+        }
+        let found: Vec<(Option<u64>, Option<Vec<u8>>)> =
+            pipe.query_async(&mut self.conn.clone()).await.map_err(redis_error)?;
+        Ok(found
+            .into_iter()
+            .map(|(version, bytes)| version.map(|version| Doc { version, bytes: bytes.unwrap_or_default() }))
+            .collect())
+    }
+
+    async fn swap_docs(&self, writes: &[DocWrite]) -> Result<bool> {
+        let mut invocation = self.swap_docs.prepare_invoke();
+        for w in writes {
+            invocation
+                .key(self.doc_key(&w.key))
+                .arg(w.expected.map_or(String::new(), |v| v.to_string()))
+                .arg(if w.bytes.is_some() { "s" } else { "d" })
+                .arg(w.bytes.as_deref().unwrap_or_default());
+        }
+        let done: i64 = invocation.invoke_async(&mut self.conn.clone()).await.map_err(redis_error)?;
+        Ok(done == 1)
     }
 }
 
