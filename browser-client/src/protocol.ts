@@ -13,7 +13,7 @@ import { MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL } from './l
 import type { Hint, Motion } from './motion';
 import type { Body, Vec2 } from './physics';
 
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** Error codes, in declaration order: the wire value is the index + 1. */
 export const ERROR_CODES = [
@@ -121,7 +121,49 @@ export type ServerControl =
    * No snapshot for half a second and the gateway is still here (the player's zone died and
    * its cells are being taken over): repeated every half second until snapshots resume.
    */
-  | { type: 'Stalled' };
+  | { type: 'Stalled' }
+  /** The player's party as it is now, wherever its members play; no members: in no party. */
+  | { type: 'Party'; leader: string; members: PartyMember[] }
+  /** A line of party chat (`/p TEXT`). */
+  | { type: 'PartyChat'; from: string; text: string }
+  /** What became of a party command, or news of the party. */
+  | { type: 'PartyNotice'; notice: PartyNotice };
+
+/** A party member as the HUD shows it: HP and level as its gateway last reported them. */
+export interface PartyMember {
+  name: string;
+  hp: number;
+  maxHp: number;
+  level: number;
+  online: boolean;
+}
+
+/** Party news and the answers to `/invite`, `/accept`, `/leave` (`PartyNotice` in control.rs). */
+export type PartyNotice =
+  | { kind: 'Invited'; from: string }
+  | { kind: 'InviteSent'; to: string }
+  | { kind: 'Joined'; name: string }
+  | { kind: 'Left'; name: string }
+  | { kind: 'NotOnline'; name: string }
+  | { kind: 'AlreadyInParty'; name: string }
+  | { kind: 'PartyFull' }
+  | { kind: 'NoInvite' }
+  | { kind: 'NotInParty' }
+  | { kind: 'Unavailable' };
+
+/** The notices' kinds in declaration order (their variant index on the wire). */
+const PARTY_NOTICE_KINDS = [
+  'Invited',
+  'InviteSent',
+  'Joined',
+  'Left',
+  'NotOnline',
+  'AlreadyInParty',
+  'PartyFull',
+  'NoInvite',
+  'NotInParty',
+  'Unavailable',
+] as const;
 
 /** One item a player carries: its unique serial and its kind. */
 export interface InventoryItem {
@@ -337,13 +379,61 @@ export function encodeServerControl(msg: ServerControl): Uint8Array {
       case 'Stalled':
         w.variant(8);
         break;
+      case 'Party':
+        w.variant(9).str(msg.leader);
+        w.vec(msg.members, (w, m) => w.str(m.name).u16(m.hp).u16(m.maxHp).u32(m.level).bool(m.online));
+        break;
+      case 'PartyChat':
+        w.variant(10).str(msg.from).str(msg.text);
+        break;
+      case 'PartyNotice':
+        w.variant(11);
+        writePartyNotice(w, msg.notice);
+        break;
     }
   });
 }
 
+function writePartyNotice(w: Writer, n: PartyNotice): void {
+  w.variant(PARTY_NOTICE_KINDS.indexOf(n.kind));
+  switch (n.kind) {
+    case 'Invited':
+      w.str(n.from);
+      break;
+    case 'InviteSent':
+      w.str(n.to);
+      break;
+    case 'Joined':
+    case 'Left':
+    case 'NotOnline':
+    case 'AlreadyInParty':
+      w.str(n.name);
+      break;
+    default:
+      break;
+  }
+}
+
+function readPartyNotice(r: Reader): PartyNotice {
+  const kind = PARTY_NOTICE_KINDS[r.variant(PARTY_NOTICE_KINDS.length, 'PartyNotice')];
+  switch (kind) {
+    case 'Invited':
+      return { kind, from: r.str() };
+    case 'InviteSent':
+      return { kind, to: r.str() };
+    case 'Joined':
+    case 'Left':
+    case 'NotOnline':
+    case 'AlreadyInParty':
+      return { kind, name: r.str() };
+    default:
+      return { kind };
+  }
+}
+
 export function decodeServerControl(bytes: Uint8Array): ServerControl {
-  return decodeWith(bytes, MAX_SERVER_CONTROL, 9, (r): ServerControl => {
-    switch (r.variant(9, 'ServerControl')) {
+  return decodeWith(bytes, MAX_SERVER_CONTROL, 12, (r): ServerControl => {
+    switch (r.variant(12, 'ServerControl')) {
       case 0: {
         const version = r.u16();
         const session = r.u64();
@@ -368,8 +458,18 @@ export function decodeServerControl(bytes: Uint8Array): ServerControl {
         };
       case 7:
         return { type: 'Reconnect' };
-      default:
+      case 8:
         return { type: 'Stalled' };
+      case 9:
+        return {
+          type: 'Party',
+          leader: r.str(),
+          members: r.vec((r): PartyMember => ({ name: r.str(), hp: r.u16(), maxHp: r.u16(), level: r.u32(), online: r.bool() })),
+        };
+      case 10:
+        return { type: 'PartyChat', from: r.str(), text: r.str() };
+      default:
+        return { type: 'PartyNotice', notice: readPartyNotice(r) };
     }
   });
 }

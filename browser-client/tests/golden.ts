@@ -198,6 +198,19 @@ export function toSerde(msg: ClientControl | ServerControl | ClientDatagram | Se
       return 'Reconnect';
     case 'Stalled':
       return 'Stalled';
+    case 'Party':
+      return {
+        Party: {
+          leader: msg.leader,
+          members: msg.members.map((m) => ({ name: m.name, hp: m.hp, max_hp: m.maxHp, level: m.level, online: m.online })),
+        },
+      };
+    case 'PartyChat':
+      return { PartyChat: { from: msg.from, text: msg.text } };
+    case 'PartyNotice': {
+      const { kind, ...fields } = msg.notice;
+      return { PartyNotice: { notice: Object.keys(fields).length === 0 ? kind : { [kind]: fields } } };
+    }
     case 'Input':
       return { Input: { seq: msg.seq, ack: msg.ack, buttons: msg.buttons } };
     case 'Snapshot':

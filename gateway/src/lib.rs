@@ -14,6 +14,7 @@ pub mod http_serve;
 pub mod https;
 pub mod names;
 pub mod online;
+pub mod party;
 pub mod peers;
 pub mod public;
 pub mod rate;

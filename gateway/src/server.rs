@@ -164,7 +164,8 @@ impl Gateway {
         let admission =
             crate::state::Admission { max_sessions: config.max_sessions, login_timeout: config.login_timeout, start };
         let me = GatewayRun { gateway: config.id, run: config.run };
-        let online = crate::online::Online::new(config.hot, me, config.peers.clone());
+        let parties = crate::party::Parties::new(config.hot.clone());
+        let online = (crate::online::Online::new(config.hot, me, config.peers.clone()), parties);
         let state =
             Arc::new(GatewayState::new(config.id, config.world, cells, terrain, config.accounts, online, admission));
         Ok(Gateway {

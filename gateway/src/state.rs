@@ -18,6 +18,8 @@ pub struct GatewayState {
     pub names: Names,
     /// Names online across the world's gateways.
     pub online: crate::online::Online,
+    /// The world's parties.
+    pub parties: crate::party::Parties,
     /// Player records and session tokens.
     pub accounts: Accounts,
     /// Whether the gateway is draining (no logins; players asked to move).
@@ -83,7 +85,7 @@ impl GatewayState {
         cells: Arc<CellCache>,
         terrain: TerrainCache,
         accounts: Accounts,
-        online: crate::online::Online,
+        (online, parties): (crate::online::Online, crate::party::Parties),
         admission: Admission,
     ) -> Self {
         GatewayState {
@@ -93,6 +95,7 @@ impl GatewayState {
             terrain,
             names: Names::default(),
             online,
+            parties,
             accounts,
             drain: crate::drain::Drain::default(),
             admission,

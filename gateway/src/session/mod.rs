@@ -32,12 +32,18 @@
 //! Half a second without a snapshot, and every half second after, the session sends `Stalled`
 //! (`stall.rs`), so the client knows its gateway is alive while its world stalls.
 //!
+//! Party commands typed in chat (`/invite`, `/accept`, `/leave`, `/p`) are answered by the
+//! gateway from the world's parties in hot state ([`crate::party`]); every half second the
+//! session reads the player's party, reports its HP and level to it, and sends the client what
+//! changed (`party.rs`).
+//!
 //! Every step but the I/O is a plain function or method on plain data, tested without a
 //! transport; `tick.rs` and this module only call them and send what they return.
 
 mod chat;
 mod interest;
 mod items;
+mod party;
 mod playing;
 mod route;
 mod snapshot;
@@ -49,6 +55,7 @@ use crate::state::GatewayState;
 use crate::transport::{Inbound, Transport, TransportError};
 use interest::VIEW_HALF;
 use mmo_cluster::peer::SessionRoute;
+use mmo_cluster::ZoneCommand;
 use mmo_protocol::control::validate_name;
 use mmo_protocol::limits::{MAX_CLIENT_CONTROL, MAX_CLIENT_DATAGRAM, MAX_SERVER_CONTROL};
 use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, ServerControl, PROTOCOL_VERSION};
@@ -379,8 +386,14 @@ impl Session {
         let mut stall = stall::Stall::new(tokio::time::Instant::now());
         let check_stall = tokio::time::sleep_until(stall.next_check());
         tokio::pin!(check_stall);
+        let poll_party = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(poll_party);
         loop {
             tokio::select! {
+                () = &mut poll_party => {
+                    let every = self.poll_party(t).await?;
+                    poll_party.as_mut().reset(tokio::time::Instant::now() + every);
+                }
                 () = &mut drain_started, if !asked_to_move => {
                     asked_to_move = true;
                     info!("draining: the client is asked to reconnect elsewhere");
@@ -421,12 +434,66 @@ impl Session {
             }
             Inbound::Control(bytes) => {
                 let msg = codec::decode(&bytes, MAX_CLIENT_CONTROL).map_err(|e| e.code())?;
+                if let ClientControl::Chat { text } = &msg {
+                    if let Some(command) = party::command(text) {
+                        return match playing.chat.admit(text, Instant::now()).and(command) {
+                            Ok(command) => self.party_command(t, command).await,
+                            Err(code) => send_control(t, &ServerControl::Error { code }).await,
+                        };
+                    }
+                }
                 if let Some(answer) = playing.on_control(msg, Instant::now())? {
                     send_control(t, &answer).await?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Carries out a party command and answers it. What it changed reaches the client at once
+    /// (a read right after), and the other members at their sessions' next read.
+    async fn party_command<T: Transport>(&mut self, t: &mut T, command: party::PartyCommand) -> Result<(), End> {
+        let name = self.playing.as_ref().expect("playing after login").name.clone();
+        let parties = &self.state.parties;
+        let now_ms = unix_ms();
+        let notice = match command {
+            party::PartyCommand::Invite(to) => Some(parties.invite(&name, &to, now_ms).await),
+            party::PartyCommand::Accept => Some(parties.accept(&name, now_ms).await),
+            party::PartyCommand::Leave => Some(parties.leave(&name).await),
+            party::PartyCommand::Say(text) => parties.say(&name, &text).await,
+        };
+        info!(player = %name, ?notice, "party command");
+        if let Some(notice) = notice {
+            send_control(t, &ServerControl::PartyNotice { notice }).await?;
+        }
+        self.poll_party(t).await?;
+        Ok(())
+    }
+
+    /// Reads the player's party, reports its HP and level to it, and sends the client what
+    /// changed; how long until the next read.
+    async fn poll_party<T: Transport>(&mut self, t: &mut T) -> Result<Duration, End> {
+        let playing = self.playing.as_mut().expect("playing after login");
+        let parties = &self.state.parties;
+        let now_ms = unix_ms();
+        let state = match parties.state(&playing.name).await {
+            Ok(state) => state,
+            Err(error) => {
+                debug!(%error, "party not read");
+                return Ok(party::POLL_ALONE_EVERY);
+            }
+        };
+        if let (Some(party), Some(seen)) = (&state.party, playing.stream.last_seen()) {
+            let s = &seen.state;
+            parties.report(&playing.name, party, (s.hp, s.max_hp, u32::from(s.level)), now_ms).await;
+        }
+        for msg in playing.party.update(&playing.name, &state, now_ms) {
+            send_control(t, &msg).await?;
+        }
+        if let Some(members) = playing.party.tell_zone(playing.route.zone.zone) {
+            let _ = playing.route.zone.try_send(ZoneCommand::Party { entity: playing.entity, members });
+        }
+        Ok(if playing.party.in_party() { party::POLL_EVERY } else { party::POLL_ALONE_EVERY })
     }
 
     /// Takes the player out of the world (waiting for the zone to save it) and frees what the
@@ -438,11 +505,18 @@ impl Session {
                 Ok(Err(_)) => debug!(name = %playing.name, "logout forwarded; not waiting for its save"),
                 Err(_) => warn!(name = %playing.name, "logout save not confirmed in time"),
             }
+            self.state.parties.offline(&playing.name).await;
             self.state.names.release(&playing.name);
             self.state.online.release(&playing.name).await;
         }
         self.state.cells.set_interest(self.id, &[]).await;
     }
+}
+
+/// Now as Unix milliseconds (party documents are shared by every gateway of the world).
+fn unix_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The next complete tick the cells announce (`None`: the gateway stops), and the receiver

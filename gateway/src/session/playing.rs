@@ -5,6 +5,7 @@
 use super::chat::ChatGate;
 use super::interest::TerrainSent;
 use super::items::ItemsSent;
+use super::party::PartyFeed;
 use super::route::{Missing, Route};
 use super::snapshot::Stream;
 use crate::view::SharedExtrapolations;
@@ -32,6 +33,8 @@ pub(super) struct Playing {
     pub(super) chat: ChatGate,
     /// The tick up to which the chat of the cells of interest was sent.
     pub(super) last_event_tick: Tick,
+    /// What the client was told of its party.
+    pub(super) party: PartyFeed,
 }
 
 impl Playing {
@@ -57,6 +60,7 @@ impl Playing {
             items: ItemsSent::default(),
             chat: ChatGate::new(now),
             last_event_tick: Tick(0),
+            party: PartyFeed::default(),
         }
     }
 

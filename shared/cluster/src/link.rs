@@ -130,6 +130,14 @@ pub enum ZoneCommand {
         record: EntityRecord,
         reply: oneshot::Sender<Result<JoinAccepted, JoinRefused>>,
     },
+    /// The other members of player `entity`'s party (by name; none: in no party), with whom it
+    /// shares kills' experience. Sent by its gateway when they change and whenever the player
+    /// starts playing on another zone; crosses processes on link version 4 only (dropped on an
+    /// older link: the kill is then the killer's alone).
+    Party {
+        entity: EntityId,
+        members: Vec<Arc<str>>,
+    },
     /// Operator and test hook: what the zone holds, as of its last tick.
     Inspect {
         reply: oneshot::Sender<ZoneReport>,

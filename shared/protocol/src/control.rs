@@ -81,6 +81,57 @@ pub enum ServerControl {
     /// repeated every half second until snapshots resume, so that a client tells a stalled
     /// world from a lost gateway, and waits instead of moving to another gateway.
     Stalled,
+    /// The player's party as it is now, wherever its members play (another zone, another
+    /// gateway): sent after joining and whenever it changes. No members: in no party.
+    Party {
+        leader: String,
+        members: Vec<PartyMember>,
+    },
+    /// A line of party chat (`/p TEXT`).
+    PartyChat {
+        from: String,
+        text: String,
+    },
+    /// What became of a party command, or news of the party.
+    PartyNotice {
+        notice: PartyNotice,
+    },
+}
+
+/// A party member as its party sees it (HUD): HP and level as last reported by its gateway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyMember {
+    pub name: String,
+    pub hp: u16,
+    pub max_hp: u16,
+    pub level: u32,
+    /// Playing now (its gateway reported it within the last few seconds).
+    pub online: bool,
+}
+
+/// Party news and the answers to `/invite`, `/accept` and `/leave`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartyNotice {
+    /// `from` invites this player (`/accept` joins).
+    Invited { from: String },
+    /// This player's invitation went to `to`.
+    InviteSent { to: String },
+    /// `name` joined the party (this player, after `/accept`).
+    Joined { name: String },
+    /// `name` left the party (this player, after `/leave`).
+    Left { name: String },
+    /// Nobody of that name is playing now.
+    NotOnline { name: String },
+    /// `name` is in a party already.
+    AlreadyInParty { name: String },
+    /// The party has no room for another member.
+    PartyFull,
+    /// `/accept` with no invitation standing (none, expired, or its party is gone).
+    NoInvite,
+    /// `/leave` or `/p` outside a party.
+    NotInParty,
+    /// Parties cannot be reached now (hot state unavailable); nothing changed.
+    Unavailable,
 }
 
 impl crate::codec::Message for ClientControl {
@@ -88,7 +139,7 @@ impl crate::codec::Message for ClientControl {
 }
 
 impl crate::codec::Message for ServerControl {
-    const KINDS: u8 = 9;
+    const KINDS: u8 = 12;
 }
 
 /// What a client needs to know about the world to play in it.

@@ -106,6 +106,25 @@ pub fn messages() -> Value {
     out.push(sample("ServerControl", "Ground", &ServerControl::Ground { items: vec![] }));
     out.push(sample("ServerControl", "Reconnect", &ServerControl::Reconnect));
     out.push(sample("ServerControl", "Stalled", &ServerControl::Stalled));
+    let member =
+        |name: &str, hp, level, online| crate::PartyMember { name: name.into(), hp, max_hp: 100, level, online };
+    out.push(sample(
+        "ServerControl",
+        "Party",
+        &ServerControl::Party {
+            leader: "ada".into(),
+            members: vec![member("ada", 100, 1, true), member("bob_2", 0, 70_000, false)],
+        },
+    ));
+    out.push(sample("ServerControl", "Party", &ServerControl::Party { leader: String::new(), members: vec![] }));
+    out.push(sample(
+        "ServerControl",
+        "PartyChat",
+        &ServerControl::PartyChat { from: "ada".into(), text: "on my way ✓".into() },
+    ));
+    for notice in all_party_notices() {
+        out.push(sample("ServerControl", "PartyNotice", &ServerControl::PartyNotice { notice }));
+    }
     out.push(sample(
         "ClientDatagram",
         "Input",
@@ -258,6 +277,23 @@ pub fn all_error_codes() -> Vec<ErrorCode> {
         StoreUnavailable,
         Draining,
         Timeout,
+    ]
+}
+
+/// One of each party notice, in declaration order.
+pub fn all_party_notices() -> Vec<crate::PartyNotice> {
+    use crate::PartyNotice::*;
+    vec![
+        Invited { from: "ada".into() },
+        InviteSent { to: "bob".into() },
+        Joined { name: "bob".into() },
+        Left { name: "ada".into() },
+        NotOnline { name: "cy".into() },
+        AlreadyInParty { name: "bob".into() },
+        PartyFull,
+        NoInvite,
+        NotInParty,
+        Unavailable,
     ]
 }
 

@@ -30,10 +30,10 @@ pub mod snapshot;
 pub use cell::{CellEvent, CellFrame, EntityKind, EntityState, GroundItem, InventoryItem};
 pub use cell_delta::{CellFrameDelta, DeltaError, EntityChange};
 pub use codec::{decode, encode, CodecError};
-pub use control::{ClientControl, ServerControl, WorldInfo};
+pub use control::{ClientControl, PartyMember, PartyNotice, ServerControl, WorldInfo};
 pub use datagram::{ClientDatagram, InputFrame};
 pub use error::ErrorCode;
 pub use snapshot::{OwnState, Snapshot, View};
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u16 = 6;
+pub const PROTOCOL_VERSION: u16 = 7;

@@ -6,7 +6,8 @@
 //! height and, horizontally, from the body's centre to its reach beyond the front edge, so an
 //! enemy standing inside the attacker is hit too. Swings are simultaneous: an attacker killed
 //! by an earlier swing of the same tick still lands its own. The blow that takes a target to
-//! 0 HP kills it; an NPC's XP goes to the player who struck that blow, once.
+//! 0 HP kills it; an NPC's XP goes to the player who struck that blow, once ([`Combat::take_kills`];
+//! shared with the player's party near it, `party.rs`).
 //!
 //! Across a zone border: a swing that reaches a ghost becomes a [`HitRequest`] to the zone that
 //! owns the real entity ([`Combat::ghost_hits`]); that zone decides ([`Combat::apply_remote`]):
@@ -51,6 +52,8 @@ pub(crate) struct Combat {
     players: BucketGrid,
     npcs: BucketGrid,
     hits: Vec<u32>,
+    /// Kills of NPCs by players since the last [`Combat::take_kills`]: (killer, XP).
+    kills: Vec<(EntityId, u32)>,
 }
 
 fn swing_of(index: usize, e: &Entity) -> Swing {
@@ -110,16 +113,21 @@ impl Combat {
                     continue;
                 }
                 summary.kills += 1;
-                let xp = match &target.role {
-                    Role::Npc(n) => rules::species(n.species).xp,
-                    Role::Player(_) => 0,
-                };
-                if let Role::Player(p) = &mut entities[s.attacker].role {
-                    p.xp = p.xp.saturating_add(xp);
+                if let Role::Npc(n) = &target.role {
+                    let xp = rules::species(n.species).xp;
+                    let attacker = &entities[s.attacker];
+                    if attacker.is_player() {
+                        self.kills.push((attacker.id, xp));
+                    }
                 }
             }
         }
         summary
+    }
+
+    /// The kills of NPCs by players held here since the last call: (killer, the NPC's XP).
+    pub fn take_kills(&mut self) -> Vec<(EntityId, u32)> {
+        std::mem::take(&mut self.kills)
     }
 
     /// After [`Combat::resolve`]: this tick's swings that reach ghosts, as requests to their
@@ -186,18 +194,6 @@ impl Combat {
     }
 }
 
-/// Credits a kill's experience to a player held here; false if `entity` is not one.
-pub(crate) fn credit(entities: &mut [Entity], entity: EntityId, xp: u32) -> bool {
-    let Ok(i) = entities.binary_search_by_key(&entity, |e| e.id) else { return false };
-    match &mut entities[i].role {
-        Role::Player(p) => {
-            p.xp = p.xp.saturating_add(xp);
-            true
-        }
-        Role::Npc(_) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,15 +243,11 @@ mod tests {
         let mut combat = Combat::default();
         combat.resolve(&mut es, Tick(1));
         assert_eq!((es[0].hp, es[2].hp), (100, 0));
-        let xp = |e: &Entity| match &e.role {
-            Role::Player(p) => p.xp,
-            Role::Npc(_) => unreachable!(),
-        };
-        assert_eq!((xp(&es[0]), xp(&es[1])), (0, 10), "the second swing of the tick killed it");
+        assert_eq!(combat.take_kills(), [(id(2), 10)], "the second swing of the tick killed it");
         for t in 2..30 {
             combat.resolve(&mut es, Tick(t));
         }
-        assert_eq!((xp(&es[0]), xp(&es[1])), (0, 10), "a dead NPC gives nothing more");
+        assert!(combat.take_kills().is_empty(), "a dead NPC gives nothing more");
         let mut fresh = vec![player(1, x), npc(2, x + SUB, 1)];
         let swings: u32 = (0..16).map(|t| combat.resolve(&mut fresh, Tick(t)).swings).sum();
         assert_eq!(swings, 2, "one swing per 8 ticks");

@@ -46,6 +46,7 @@ mod input;
 mod items;
 pub mod learned;
 mod owners;
+pub mod party;
 mod peer;
 mod persist;
 mod publish;
@@ -176,6 +177,8 @@ pub struct ZoneCore {
     /// The hunters' learned policy (`None`: scripted, `--npc-brain scripted`).
     hunter: Option<learned::Policy>,
     combat: Combat,
+    /// Whom each player shares kills with.
+    parties: party::Parties,
     frame_slots: Vec<Option<u32>>,
     /// Who owns every cell, as far as the zone knows.
     owners: Owners,
@@ -235,6 +238,7 @@ impl ZoneCore {
                 learned::NpcBrain::Scripted => None,
             },
             combat: Combat::default(),
+            parties: party::Parties::default(),
             frame_slots: Vec::new(),
             owners: Owners::default(),
             layout: Layout::new(config.geometry),
@@ -448,6 +452,16 @@ impl ZoneCore {
         self.deliver(PeerMessage::Chat { entity: id, text });
     }
 
+    /// Player `id`'s other party members are now `members` (by name; none: in no party): it
+    /// shares kills with those standing near it here. Ignored if `id` is not a player here (its
+    /// gateway tells the zone it plays on next).
+    pub fn set_party(&mut self, id: EntityId, members: Vec<Arc<str>>) {
+        let Some(Role::Player(p)) = self.entities.get(id).map(|e| &e.role) else { return };
+        let name = p.name.clone();
+        self.parties.set(name, members);
+        self.parties.retain_present(self.entities.as_slice());
+    }
+
     /// Runs one tick and returns one frame per owned cell (in cell order, also for empty cells).
     ///
     /// Phases, in order; `timer.phase_done` is called after each:
@@ -527,6 +541,9 @@ impl ZoneCore {
     fn combat_phase(&mut self) {
         let zone = self.config.zone;
         let summary = self.combat.resolve(self.entities.as_mut_slice(), self.now);
+        for (killer, xp) in self.combat.take_kills() {
+            self.parties.award(self.entities.as_mut_slice(), killer, xp);
+        }
         for (to, hit) in self.combat.ghost_hits(self.entities.as_slice(), self.ghosts.list(), zone, self.now) {
             self.outbox.push((to, PeerMessage::Hit(hit)));
         }

@@ -1,7 +1,6 @@
 //! The core's side of the cluster: cell ownership as the registry has it, messages from other
 //! zones, ghost frames, and entities and cells leaving at the end of a tick.
 
-use super::combat;
 use super::entities::{Entity, Role};
 use super::handoff::{Redirected, Settled, Verdict};
 use super::spawn::standing_spots;
@@ -291,7 +290,7 @@ impl ZoneCore {
             }
             PeerMessage::Hit(hit) => self.remote_hits.push(hit),
             PeerMessage::Credit { xp, victim, .. } => {
-                combat::credit(self.entities.as_mut_slice(), id, xp);
+                self.parties.award(self.entities.as_mut_slice(), id, xp);
                 tracing::debug!(zone = %self.config.zone, %id, %victim, xp, "kill credited");
             }
             PeerMessage::Transfer(_) | PeerMessage::TransferAnswer { .. } | PeerMessage::TransferSettled { .. } => {}

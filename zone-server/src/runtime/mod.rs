@@ -552,6 +552,7 @@ impl ZoneRuntime {
             }
             ZoneCommand::Input { entity, seq, buttons } => self.core.push_input(entity, seq, buttons),
             ZoneCommand::Chat { entity, text } => self.core.chat(entity, text),
+            ZoneCommand::Party { entity, members } => self.core.set_party(entity, members),
             ZoneCommand::Leave { entity, saved } => {
                 if let Some(record) = self.core.leave_saved(entity) {
                     self.flush(record, saved);

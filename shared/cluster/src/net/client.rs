@@ -226,6 +226,10 @@ impl RemoteLink {
                         Some(ZoneCommand::Peer { from, msg, sent_us }) if features.acks => {
                             Some(self.unacked.send(from, msg, sent_us))
                         }
+                        Some(ZoneCommand::Party { .. }) if !features.parties => {
+                            metrics::counter!("mmo_link_parties_not_sent_total").increment(1);
+                            None
+                        }
                         Some(cmd) => self.wire_form(cmd),
                     };
                     if let Some(msg) = msg {
@@ -324,6 +328,7 @@ impl RemoteLink {
             }
             ZoneCommand::Input { entity, seq, buttons } => ToZone::Input { entity, seq, buttons },
             ZoneCommand::Chat { entity, text } => ToZone::Chat { entity, text },
+            ZoneCommand::Party { entity, members } => ToZone::Party { entity, members },
             ZoneCommand::Leave { entity, saved } => {
                 ToZone::Leave { entity, saved: saved.map(|tx| self.request(Pending::Saved(tx))) }
             }

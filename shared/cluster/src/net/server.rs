@@ -339,6 +339,7 @@ fn to_command(
         }
         ToZone::Input { entity, seq, buttons } => ZoneCommand::Input { entity, seq, buttons },
         ToZone::Chat { entity, text } => ZoneCommand::Chat { entity, text },
+        ToZone::Party { entity, members } => ZoneCommand::Party { entity, members },
         ToZone::Leave { entity, saved } => {
             let saved = saved.map(|req| {
                 let (tx, rx) = oneshot::channel();

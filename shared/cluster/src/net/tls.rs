@@ -18,12 +18,15 @@ use std::sync::{Arc, RwLock};
 /// The name every link certificate carries and every client asks for (the hash, not the name,
 /// is what is checked).
 pub const LINK_SERVER_NAME: &str = "mmo-link";
-/// The link version both ends agree on in the TLS handshake (ALPN). Version 3 numbers the
-/// peer messages that matter and acknowledges them ([`super::reliable`]); version 2 sends cell
-/// frames as deltas between keyframes (so does 3); a peer of a release before version 2 offers
-/// no ALPN and gets whole frames (version 1). Each end offers every version it speaks, newest
-/// first, so zones and gateways of adjacent releases work together during a rolling update.
-pub const LINK_ALPN: &[u8] = b"mmo-link/3";
+/// The link version both ends agree on in the TLS handshake (ALPN). Version 4 carries the
+/// players' parties (`ToZone::Party`); version 3 numbers the peer messages that matter and
+/// acknowledges them ([`super::reliable`]); version 2 sends cell frames as deltas between
+/// keyframes (so do 3 and 4); a peer of a release before version 2 offers no ALPN and gets
+/// whole frames (version 1). Each end offers every version it speaks, newest first, so zones
+/// and gateways of adjacent releases work together during a rolling update.
+pub const LINK_ALPN: &[u8] = b"mmo-link/4";
+/// Link version 3: numbered peer messages, no parties.
+pub const LINK_ALPN_V3: &[u8] = b"mmo-link/3";
 /// Link version 2: cell frames as deltas, peer messages unnumbered.
 pub const LINK_ALPN_V2: &[u8] = b"mmo-link/2";
 
@@ -32,23 +35,28 @@ pub const LINK_ALPN_V2: &[u8] = b"mmo-link/2";
 pub struct LinkFeatures {
     /// Cell frames as deltas (version 2 and later).
     pub deltas: bool,
-    /// Numbered peer messages and their acknowledgements (version 3).
+    /// Numbered peer messages and their acknowledgements (version 3 and later).
     pub acks: bool,
+    /// Players' parties (version 4).
+    pub parties: bool,
 }
 
 impl LinkFeatures {
     /// The features of the version agreed in the handshake (`None`: a peer offering none).
     pub fn of(alpn: Option<&[u8]>) -> Self {
-        LinkFeatures {
-            deltas: alpn.is_some_and(|v| v == LINK_ALPN || v == LINK_ALPN_V2),
-            acks: alpn == Some(LINK_ALPN),
-        }
+        let version = match alpn {
+            Some(v) if v == LINK_ALPN => 4,
+            Some(v) if v == LINK_ALPN_V3 => 3,
+            Some(v) if v == LINK_ALPN_V2 => 2,
+            _ => 1,
+        };
+        LinkFeatures { deltas: version >= 2, acks: version >= 3, parties: version >= 4 }
     }
 }
 
 /// The versions this release speaks, newest first.
 fn alpn_offered() -> Vec<Vec<u8>> {
-    vec![LINK_ALPN.to_vec(), LINK_ALPN_V2.to_vec()]
+    vec![LINK_ALPN.to_vec(), LINK_ALPN_V3.to_vec(), LINK_ALPN_V2.to_vec()]
 }
 
 /// Why TLS could not be set up.
@@ -230,9 +238,13 @@ mod tests {
 
     #[test]
     fn each_link_version_sends_what_its_peer_reads() {
-        assert_eq!(LinkFeatures::of(Some(LINK_ALPN)), LinkFeatures { deltas: true, acks: true });
-        assert_eq!(LinkFeatures::of(Some(LINK_ALPN_V2)), LinkFeatures { deltas: true, acks: false });
-        assert_eq!(LinkFeatures::of(None), LinkFeatures { deltas: false, acks: false }, "a peer of version 1");
+        let all = LinkFeatures { deltas: true, acks: true, parties: true };
+        assert_eq!(LinkFeatures::of(Some(LINK_ALPN)), all);
+        assert_eq!(LinkFeatures::of(Some(LINK_ALPN_V3)), LinkFeatures { parties: false, ..all });
+        assert_eq!(LinkFeatures::of(Some(LINK_ALPN_V2)), LinkFeatures { deltas: true, acks: false, parties: false });
+        let none = LinkFeatures { deltas: false, acks: false, parties: false };
+        assert_eq!(LinkFeatures::of(None), none, "a peer of version 1");
+        assert_eq!(LinkFeatures::of(Some(b"mmo-link/9")), none, "unknown: the oldest");
         assert_eq!(alpn_offered().first().map(Vec::as_slice), Some(LINK_ALPN), "the newest is preferred");
     }
 }

@@ -97,12 +97,17 @@ pub enum ToZone {
     Hello {
         link: LinkId,
     },
-    /// A peer message that matters, numbered on its link (version 3 only).
+    /// A peer message that matters, numbered on its link (version 3 and later).
     PeerNumbered {
         seq: Seq,
         from: ZoneId,
         msg: PeerMessage,
         sent_us: u64,
+    },
+    /// A player's other party members (version 4 only).
+    Party {
+        entity: EntityId,
+        members: Vec<Arc<str>>,
     },
 }
 
