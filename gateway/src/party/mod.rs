@@ -201,15 +201,15 @@ impl Parties {
 
     /// Records `name`'s HP and level in its party (`party`, as just polled) if the HUD would
     /// show a change, or as a heartbeat that keeps it shown online.
-    pub async fn report(&self, name: &str, party: &Party, (hp, max_hp, level): (u16, u16, u32), now_ms: u64) {
-        if !party.clone().report(name, hp, max_hp, level, now_ms) {
+    pub async fn report(&self, name: &str, party: &Party, status: (u16, u16, u32), now_ms: u64) {
+        if !party.wants_report(name, status, now_ms) {
             return;
         }
         let key = party_key(&party.id);
         let written = self
             .retried("report", name, || async {
                 let mut party: Read<Party> = self.read_one(key.clone()).await?;
-                if party.version.is_none() || !party.doc.report(name, hp, max_hp, level, now_ms) {
+                if party.version.is_none() || !party.doc.report(name, status, now_ms) {
                     return Ok(Attempt::Done(false));
                 }
                 self.swap(vec![party.write(key.clone())], true).await

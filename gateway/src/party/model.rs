@@ -139,15 +139,22 @@ impl Party {
         self.chat.drain(..excess);
     }
 
-    /// Records a member's status; true if anything the HUD shows changed (HP, level, or it
-    /// comes back online). `seen_ms` alone is refreshed only when it is half way to offline.
-    pub fn report(&mut self, name: &str, hp: u16, max_hp: u16, level: u32, now_ms: u64) -> bool {
-        let Some(m) = self.members.iter_mut().find(|m| same(&m.name, name)) else { return false };
-        let stale = now_ms.saturating_sub(m.seen_ms) >= OFFLINE_AFTER_MS / 2;
-        if (m.hp, m.max_hp, m.level) == (hp, max_hp, level) && !stale {
+    /// Whether a report of `name`'s status would change the document: anything the HUD shows
+    /// (HP, level, or it comes back online), or a heartbeat once it is half way to offline.
+    pub fn wants_report(&self, name: &str, (hp, max_hp, level): (u16, u16, u32), now_ms: u64) -> bool {
+        self.members.iter().find(|m| same(&m.name, name)).is_some_and(|m| {
+            let stale = now_ms.saturating_sub(m.seen_ms) >= OFFLINE_AFTER_MS / 2;
+            (m.hp, m.max_hp, m.level) != (hp, max_hp, level) || stale
+        })
+    }
+
+    /// Records a member's status if [`Self::wants_report`]; true if it did.
+    pub fn report(&mut self, name: &str, status: (u16, u16, u32), now_ms: u64) -> bool {
+        if !self.wants_report(name, status, now_ms) {
             return false;
         }
-        (m.hp, m.max_hp, m.level, m.seen_ms) = (hp, max_hp, level, now_ms);
+        let Some(m) = self.members.iter_mut().find(|m| same(&m.name, name)) else { return false };
+        (m.hp, m.max_hp, m.level, m.seen_ms) = (status.0, status.1, status.2, now_ms);
         true
     }
 
@@ -234,11 +241,14 @@ mod tests {
     #[test]
     fn reports_change_the_document_only_when_the_hud_would_change() {
         let mut party = Party::found("ann", 0);
-        assert!(party.report("ann", 100, 100, 1, 10_000), "first report");
-        assert!(!party.report("ann", 100, 100, 1, 10_100), "nothing new");
-        assert!(party.report("ann", 88, 100, 1, 10_200), "hurt");
-        assert!(party.report("ann", 88, 100, 1, 10_200 + OFFLINE_AFTER_MS / 2), "a heartbeat before it looks offline");
-        assert!(!party.report("bob", 1, 1, 1, 0), "not a member");
+        assert!(party.report("ann", (100, 100, 1), 10_000), "first report");
+        assert!(!party.report("ann", (100, 100, 1), 10_100), "nothing new");
+        assert!(party.report("ann", (88, 100, 1), 10_200), "hurt");
+        assert!(
+            party.report("ann", (88, 100, 1), 10_200 + OFFLINE_AFTER_MS / 2),
+            "a heartbeat before it looks offline"
+        );
+        assert!(!party.report("bob", (1, 1, 1), 0), "not a member");
         let shown = party.shown(10_300 + OFFLINE_AFTER_MS / 2);
         assert_eq!((shown[0].hp, shown[0].online), (88, true));
         assert!(!party.shown(20_000 + OFFLINE_AFTER_MS)[0].online, "silent for too long");
