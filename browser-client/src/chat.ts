@@ -61,12 +61,13 @@ export class ChatBox {
     const items = lines.slice(-VISIBLE_LINES).map((line) => {
       const li = document.createElement('li');
       if (line.system) {
-        li.className = 'system';
+        li.className = line.party === true ? 'system party' : 'system';
         li.textContent = line.text;
       } else {
         const from = document.createElement('span');
         from.className = 'from';
-        from.textContent = `${line.from}: `;
+        from.textContent = line.party === true ? `[party] ${line.from}: ` : `${line.from}: `;
+        li.className = line.party === true ? 'party' : '';
         li.append(from, line.text);
       }
       return li;

@@ -3,19 +3,25 @@
  * every animation frame and keeps the HUD, chat and login screen in step with the session.
  */
 
+import { Sound } from './audio/sound';
 import { ChatBox } from './chat';
+import { Feedback } from './feedback';
 import { heightTiles, widthTiles } from './geometry';
-import { DebugOverlay, FpsCounter, Hud } from './hud';
+import { applyHotkey, listenHotkeys } from './hotkeys';
+import { DeathScreen, DebugOverlay, FpsCounter, HurtFlash, Hud, SoundPanel } from './hud';
 import { KeyboardInput } from './input';
 import { lerp } from './interpolation';
+import { PartyPanel } from './party';
 import { LoginScreen } from './login';
 import { Buttons, SUB, type Vec2 } from './physics';
 import { Connector } from './connector';
 import { Pose } from './protocol';
 import type { Figure } from './render/figures';
+import { Minimap, dotsOf } from './render/minimap';
 import { TILE_PX } from './render/palette';
 import { Renderer } from './render/renderer';
 import { memoryTokenStore, type Session, type TokenStore } from './session';
+import { Preferences, browserSettingsStorage } from './settings';
 import { fetchConnectInfo, gatewayLabel, openTransport, type TransportPreference } from './transport/connect';
 import type { Transport, TransportKind } from './transport/types';
 
@@ -57,18 +63,30 @@ export class Game {
   readonly connector: Connector;
 
   private readonly keyboard = new KeyboardInput(window);
-  private readonly renderer: Renderer;
+  /** The canvas renderer (the test hook reads what it drew and points its debug camera). */
+  readonly renderer: Renderer;
   private readonly hud = new Hud();
   private readonly debug = new DebugOverlay();
   private readonly fps = new FpsCounter();
+  private readonly partyPanel = new PartyPanel(document.getElementById('app') ?? document.body);
   private readonly chat: ChatBox;
   private readonly login: LoginScreen;
   private nextTickAt = 0;
   private facingLeft = false;
   private readonly tokens = browserTokenStore();
+  /** Volume, mute, minimap: kept in `localStorage`, changed by hotkeys and the HUD. */
+  private readonly prefs = new Preferences(browserSettingsStorage());
+  readonly sound = new Sound(this.prefs);
+  /** Damage numbers, sounds, the death screen: what events look and sound like. */
+  readonly feedback = new Feedback(this.sound, new HurtFlash(), new DeathScreen());
+  readonly minimap = new Minimap(document.getElementById('minimap') as HTMLCanvasElement);
+  private readonly soundPanel = new SoundPanel(this.prefs);
 
   constructor(canvas: HTMLCanvasElement, options: GameOptions) {
     this.renderer = new Renderer(canvas);
+    this.sound.listen(window);
+    listenHotkeys(window, (key) => applyHotkey(this.prefs, key));
+    this.prefs.subscribe((s) => this.minimap.setVisible(s.minimap));
     this.chat = new ChatBox(
       (text) => this.session?.sendChat(text) ?? false,
       () => this.keyboard.clear(),
@@ -153,14 +171,18 @@ export class Game {
       return;
     }
     this.hud.update(session, this.transportKind);
+    this.soundPanel.update(this.sound.state);
     this.debug.update(session, this.fps.fps);
     this.chat.update(session.chat, session.chatVersion, session.status === 'playing');
+    this.partyPanel.update(session.party, session.name, session.status === 'playing');
     const world = session.world;
     if (world === null) {
       return;
     }
     const figures = this.figures(now);
     const self = figures.find((f) => f.isSelf);
+    const attackHeld = (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
+    this.feedback.update(session, figures, attackHeld, now);
     this.renderer.draw(
       {
         worldW: widthTiles(world.geometry),
@@ -170,21 +192,39 @@ export class Game {
         focusY: self === undefined ? heightTiles(world.geometry) / 2 : self.y / TILE_PX - 1,
         items: session.ground.map((g) => ({ x: g.pos.x / SUB_PER_PX, y: g.pos.y / SUB_PER_PX, kind: g.kind })),
         figures,
+        effects: this.feedback.effects,
+      },
+      now,
+    );
+    this.minimap.update(
+      {
+        terrain: session.terrain,
+        worldW: widthTiles(world.geometry),
+        worldH: heightTiles(world.geometry),
+        self: self === undefined ? null : { x: self.x / TILE_PX, y: self.y / TILE_PX },
+        others: dotsOf(figures),
       },
       now,
     );
   }
 
-  /** Everything to draw: others interpolated, then the player between predicted ticks. */
+  /**
+   * Everything to draw: others interpolated, then the player between predicted ticks. Their
+   * velocities (world px per second) drive the animations: others' from where they were drawn
+   * one tick earlier, the player's from its predicted body.
+   */
   private figures(now: number): Figure[] {
     const session = this.session;
     if (session === null) {
       return [];
     }
     const figures: Figure[] = [];
+    const pxPerSecond = 1000 / session.tickMs / SUB_PER_PX; // sub-units per tick -> px per second
     const renderTick = session.renderTick(now);
     if (renderTick !== null) {
+      const before = new Map(session.others.sample(renderTick - 1).map((e) => [e.id, e.pos]));
       for (const { id, item, pos } of session.others.sample(renderTick)) {
+        const prev = before.get(id) ?? pos;
         figures.push({
           id,
           kind: item.kind,
@@ -194,12 +234,16 @@ export class Game {
           maxHp: item.maxHp,
           pose: item.pose,
           isSelf: false,
+          vx: (pos.x - prev.x) * pxPerSecond,
+          vy: (pos.y - prev.y) * pxPerSecond,
+          onGround: (item.pose & Pose.ON_GROUND) !== 0,
         });
       }
     }
     const own = session.own;
     const pos = this.ownDrawn(now);
-    if (own !== null && pos !== null && session.name !== null) {
+    const body = session.predictor?.body ?? null;
+    if (own !== null && pos !== null && body !== null && session.name !== null) {
       const attacking = (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
       const pose = (own.pose & ~Pose.FACING_LEFT) | (this.facingLeft ? Pose.FACING_LEFT : 0) | (attacking ? Pose.ATTACKING : 0);
       figures.push({
@@ -211,6 +255,9 @@ export class Game {
         maxHp: own.maxHp,
         pose,
         isSelf: true,
+        vx: body.vel.x * pxPerSecond,
+        vy: body.vel.y * pxPerSecond,
+        onGround: body.onGround,
       });
     }
     return figures;

@@ -1,7 +1,14 @@
-/** The heads-up display (HP, XP and level, inventory, ping, transport) and the F3 debug overlay. */
+/**
+ * The heads-up display (HP, XP and level, inventory, ping, transport, sound), the F3 debug
+ * overlay, and the screen feedback around the world: the red flash of a blow taken and the
+ * death screen with its respawn countdown.
+ */
 
+import type { AudioState } from './audio/sound';
 import { SUB } from './physics';
+import { respawnSecondsLeft } from './rules';
 import type { Session } from './session';
+import type { Preferences } from './settings';
 import type { TransportKind } from './transport/types';
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -59,6 +66,79 @@ export function inventoryText(items: readonly { kind: number }[]): string {
     return 'No items';
   }
   return `Items ${items.length}: ${items.map((i) => `#${i.kind}`).join(' ')}`;
+}
+
+/**
+ * The sound controls in the HUD's corner: a speaker button (mute), a volume slider and the
+ * volume in per cent. They change the preferences; the page's hotkeys (M, -, +) do the same.
+ */
+export class SoundPanel {
+  private readonly mute = byId<HTMLButtonElement>('hud-mute');
+  private readonly slider = byId<HTMLInputElement>('hud-volume');
+  private readonly text = byId('hud-volume-text');
+
+  constructor(prefs: Preferences) {
+    this.mute.addEventListener('click', () => {
+      prefs.set({ muted: !prefs.value.muted });
+      // Focus left on the button would make Space (jump) press it again.
+      this.mute.blur();
+    });
+    this.slider.addEventListener('input', () => prefs.set({ volume: Number(this.slider.value) / 100, muted: false }));
+    // A focused slider is a text field to the game's keyboard: hand the keys back.
+    this.slider.addEventListener('change', () => this.slider.blur());
+    this.slider.addEventListener('pointerup', () => this.slider.blur());
+  }
+
+  update(audio: AudioState): void {
+    const percent = Math.round(audio.volume * 100);
+    this.mute.classList.toggle('muted', audio.muted || percent === 0);
+    this.mute.classList.toggle('quiet', percent < 50);
+    this.mute.title = audio.muted ? 'Sound off (M to turn on)' : 'Sound on (M to mute, - / + volume)';
+    this.mute.setAttribute('aria-pressed', String(audio.muted));
+    setText(this.text, audio.muted ? 'muted' : `${percent}%`);
+    if (document.activeElement !== this.slider && this.slider.value !== String(percent)) {
+      this.slider.value = String(percent);
+    }
+    this.slider.classList.toggle('muted', audio.muted);
+  }
+}
+
+/** A red vignette over the screen, flashed when the player takes a blow. */
+export class HurtFlash {
+  private readonly el = byId('hurt-flash');
+
+  /** Flashes, stronger for a bigger share of the player's HP. */
+  flash(fraction: number): void {
+    const strength = Math.min(1, 0.45 + fraction * 4);
+    this.el.animate([{ opacity: strength }, { opacity: 0 }], { duration: 420, easing: 'ease-out' });
+  }
+}
+
+/**
+ * The death screen: "You died" and the seconds until the server brings the player back
+ * (`PLAYER_RESPAWN_TICKS` from when the client saw the death), shown while the player's pose
+ * is dead and gone at the respawn.
+ */
+export class DeathScreen {
+  private readonly el = byId('death');
+  private readonly countdown = byId('death-countdown');
+  private deadSince: number | null = null;
+
+  get visible(): boolean {
+    return !this.el.hidden;
+  }
+
+  update(dead: boolean, tickMs: number, nowMs: number): void {
+    if (!dead) {
+      this.deadSince = null;
+      this.el.hidden = true;
+      return;
+    }
+    this.deadSince ??= nowMs;
+    this.el.hidden = false;
+    const left = respawnSecondsLeft(nowMs - this.deadSince, tickMs);
+    setText(this.countdown, left > 0 ? `Respawning in ${left}…` : 'Respawning…');
+  }
 }
 
 /** Frames per second over the last second. */

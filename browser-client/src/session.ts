@@ -33,6 +33,7 @@ import {
 import type { CellId } from './geometry';
 import { InterpolationBuffer, ServerClock } from './interpolation';
 import { MAX_CHAT_CHARS, NAME_MAX_CHARS, NAME_MIN_CHARS } from './limits';
+import { partyNoticeText, type Party } from './party';
 import { Predictor } from './prediction';
 import {
   PROTOCOL_VERSION,
@@ -88,8 +89,10 @@ export function memoryTokenStore(): TokenStore {
 export interface ChatLine {
   from: string;
   text: string;
-  /** A line from the client itself (an error about chat), not from a player. */
+  /** A line from the client itself (an error about chat) or party news, not from a player. */
   system: boolean;
+  /** Said to the player's party (`/p`), not in the cells around. */
+  party?: boolean;
 }
 
 /** How many of the newest inputs each input datagram carries (the last is the newest). */
@@ -161,6 +164,8 @@ export class Session {
   snapshotsDropped = 0;
   /** Local time of the last predicted step, for drawing between ticks. */
   lastStepAt = 0;
+  /** The player's party as the gateway last said (no members: in none). */
+  party: Party = { leader: '', members: [] };
   /** Bumped whenever the chat lines change, so the UI knows to redraw them. */
   chatVersion = 0;
 
@@ -276,6 +281,15 @@ export class Session {
         return;
       case 'Stalled':
         this.stalled = true;
+        return;
+      case 'Party':
+        this.party = { leader: msg.leader, members: msg.members };
+        return;
+      case 'PartyChat':
+        this.addChat({ from: msg.from, text: msg.text, system: false, party: true });
+        return;
+      case 'PartyNotice':
+        this.addChat({ from: '', text: partyNoticeText(msg.notice), system: true, party: true });
         return;
     }
   }

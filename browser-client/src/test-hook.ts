@@ -3,8 +3,13 @@
  * Positions are in tiles; `entities()` is what is drawn (others, interpolated).
  */
 
+import type { AudioState } from './audio/sound';
+import type { GameEventType } from './events';
+import { nearestCave } from './cave';
 import type { Game, OtherEntity } from './game';
+import type { ActiveText } from './render/effects';
 import { SUB } from './physics';
+import type { Drawn } from './render/renderer';
 import type { Status } from './session';
 import type { TransportKind } from './transport/types';
 
@@ -37,8 +42,40 @@ export interface TestHook {
   ground(): { serial: number; kind: number; x: number; y: number }[];
   /** The player's items (serials). */
   inventory(): number[];
+  /** The player's party as its panel shows it (members in the gateway's order). */
+  party(): { leader: string; members: { name: string; hp: number; maxHp: number; level: number; online: boolean }[] };
+  /** The party panel's text as drawn on the page ('' while it is hidden). */
+  partyPanelText(): string;
   sendChat(text: string): boolean;
+  /**
+   * What the canvas showed last: frames drawn, the camera's focus (tiles), whether it looked
+   * from inside a cave, and the player's animation and frame.
+   */
+  drawn(): Drawn;
+  /** The nearest place inside a cave (open cave all around it) to the player, in tiles, or null. */
+  nearestCave(): { x: number; y: number } | null;
+  /**
+   * Debug camera: look at tile `(x, y)` instead of the player; `lookAt(null)` follows the player
+   * again. Caves are sealed (the generator carves them at least 6 tiles under the surface), so
+   * no player walks into one: a test looks at one instead.
+   */
+  lookAt(x: number | null, y?: number): void;
+  /** Floating texts (damage numbers, `+10 XP`) alive now, where drawn (world pixels). */
+  effects(): ActiveText[];
+  /** Levels of the level-up bursts showing now. */
+  levelUps(): number[];
+  /** Game events handled since the page loaded, by type (`events.ts`). */
+  events(): Partial<Record<GameEventType, number>>;
+  /** Mute, volume, whether audio runs, and sounds started by name. */
+  audio(): AudioState;
+  /** Whether the minimap shows, and how often its terrain layer was rebuilt. */
+  minimap(): { visible: boolean; layerBuilds: number };
+  /** Whether the death screen shows. */
+  readonly deathScreen: boolean;
 }
+
+/** How far from the player `nearestCave` looks (tiles). */
+const CAVE_SEARCH_TILES = 60;
 
 declare global {
   interface Window {
@@ -47,6 +84,7 @@ declare global {
 }
 
 export function installTestHook(game: Game): void {
+  const renderer = game.renderer;
   const hook: TestHook = {
     get status() {
       return game.session?.status ?? 'connecting';
@@ -111,8 +149,45 @@ export function installTestHook(game: Game): void {
     inventory() {
       return (game.session?.inventory ?? []).map((i) => i.serial);
     },
+    party() {
+      const party = game.session?.party ?? { leader: '', members: [] };
+      return { leader: party.leader, members: party.members.map((m) => ({ ...m })) };
+    },
+    partyPanelText() {
+      const panel = document.getElementById('party');
+      return panel === null || panel.hidden ? '' : (panel.textContent ?? '');
+    },
     sendChat(text: string) {
       return game.session?.sendChat(text) ?? false;
+    },
+    drawn() {
+      return renderer.drawn;
+    },
+    nearestCave() {
+      const view = renderer.terrainView;
+      const body = game.session?.predictor?.body ?? null;
+      return view === null || body === null ? null : nearestCave(view.surfaces, view.worldH, body.pos.x / SUB, body.pos.y / SUB, CAVE_SEARCH_TILES);
+    },
+    lookAt(x: number | null, y?: number) {
+      renderer.lookAt = x === null || y === undefined ? null : { x, y };
+    },
+    effects() {
+      return game.feedback.effects.active(performance.now());
+    },
+    levelUps() {
+      return game.feedback.effects.activeLevelUps(performance.now());
+    },
+    events() {
+      return Object.fromEntries(game.feedback.counts);
+    },
+    audio() {
+      return game.sound.state;
+    },
+    minimap() {
+      return { visible: game.minimap.visible, layerBuilds: game.minimap.layerBuilds };
+    },
+    get deathScreen() {
+      return game.feedback.deathVisible;
     },
   };
   Object.defineProperty(window, '__mmo', { value: Object.freeze(hook), writable: false, configurable: false });

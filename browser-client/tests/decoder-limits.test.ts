@@ -94,7 +94,7 @@ describe('decoder limits (shared/protocol/src/limits.rs)', () => {
   });
 
   it('rejects unknown message kinds by their first byte', () => {
-    expect(failure(() => decodeServerControl(fromHex('09'))).kind).toBe('UnknownKind');
+    expect(failure(() => decodeServerControl(fromHex('0c'))).kind).toBe('UnknownKind');
     expect(failure(() => decodeServerDatagram(fromHex('01'))).kind).toBe('UnknownKind');
     expect(failure(() => decodeClientControl(fromHex('04'))).kind).toBe('UnknownKind');
   });

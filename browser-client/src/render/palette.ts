@@ -17,6 +17,7 @@ export const COLORS = {
   plankDark: '#8a5f33',
   nameTag: '#ffffff',
   selfTag: '#ffe066',
+  mobTag: '#ffd2bf',
   outline: 'rgba(0, 0, 0, 0.75)',
   hpBack: 'rgba(0, 0, 0, 0.6)',
   hpGood: '#4cd964',
@@ -28,11 +29,32 @@ export const COLORS = {
 
 const PLAYER_HUES = [4, 28, 200, 262, 300, 170, 340, 220, 130, 50];
 
+/** Mixes an entity id's low and high parts (ids put the zone in the high bits). */
+function mixId(id: number): number {
+  return (id % 1_000_003) + Math.floor(id / 2 ** 40) * 7;
+}
+
+/** A stable shirt hue for a player, from its entity id. */
+export function playerHue(id: number): number {
+  return PLAYER_HUES[mixId(id) % PLAYER_HUES.length];
+}
+
 /** A stable colour for a player, from its entity id. */
 export function playerColor(id: number): string {
-  // Mix the low and high parts (ids put the zone in the high bits).
-  const mixed = (id % 1_000_003) + Math.floor(id / 2 ** 40) * 7;
-  return `hsl(${PLAYER_HUES[mixed % PLAYER_HUES.length]}, 70%, 52%)`;
+  return `hsl(${playerHue(id)}, 70%, 52%)`;
+}
+
+/** Hair colours and their shadows: brown, black, blond, red. */
+export const HAIRS: readonly (readonly [string, string])[] = [
+  ['#5a3a22', '#3a2414'],
+  ['#2b2b36', '#18181f'],
+  ['#d9b35a', '#a8843a'],
+  ['#a8452a', '#70291a'],
+];
+
+/** A stable hair colour for a player (independent of the shirt's). */
+export function playerHair(id: number): number {
+  return Math.floor(mixId(id) / PLAYER_HUES.length) % HAIRS.length;
 }
 
 export function hpColor(fraction: number): string {
