@@ -68,7 +68,7 @@ export class Game {
   private readonly hud = new Hud();
   private readonly debug = new DebugOverlay();
   private readonly fps = new FpsCounter();
-  private readonly partyPanel = new PartyPanel(document.getElementById('app') ?? document.body);
+  private readonly partyPanel = new PartyPanel(document.querySelector<HTMLElement>('#hud .hud-column') ?? document.body);
   private readonly chat: ChatBox;
   private readonly login: LoginScreen;
   private nextTickAt = 0;

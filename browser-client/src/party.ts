@@ -69,9 +69,11 @@ export class PartyPanel {
   private readonly root: HTMLElement;
   private shown = '';
 
+  /** Appends the panel to `parent` (the HUD's left column). */
   constructor(parent: HTMLElement) {
     this.root = document.createElement('section');
     this.root.id = 'party';
+    this.root.className = 'panel';
     this.root.hidden = true;
     this.root.setAttribute('aria-label', 'party');
     parent.append(this.root);
