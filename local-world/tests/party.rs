@@ -103,21 +103,19 @@ async fn players_on_two_zones_form_a_party_that_outlasts_a_relogin() {
     world.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn members_standing_together_share_a_kills_experience() {
-    let world = TestWorld::start_with(LocalWorldConfig { npcs_per_cell: 0, ..LocalWorldConfig::for_tests() }).await;
-    let (mut ann, _) = join(&world, "ann").await;
-    let (mut bea, _) = join(&world, "bea").await;
-    say(&mut ann, "/invite bea").await;
+/// Ann invites Bea, who accepts; returns once Ann's panel shows both.
+async fn form_party(ann: &mut Client, bea: &mut Client) {
+    say(ann, "/invite bea").await;
     bea.until(10, |e| matches!(notice(e), Some(PartyNotice::Invited { .. })).then_some(())).await;
-    say(&mut bea, "/accept").await;
-    panel(&mut ann, "two members", |_, members| members.len() == 2).await;
+    say(bea, "/accept").await;
+    panel(ann, "two members", |_, members| members.len() == 2).await;
+}
 
-    // Ann fights a slime spawned at her feet until it dies; Bea stands by, never swinging.
-    let you = support::settle(&mut ann).await;
-    support::settle(&mut bea).await;
-    let bea_at = bea.snapshot().await.you.body.pos;
-    assert!((bea_at - you.body.pos).abs().max_element() < 24 * SUB, "they start at the same point");
+/// Ann fights slimes spawned at her feet until she killed one (Bea stands by, never
+/// swinging); returns Ann's experience then, and Bea's once it came (her snapshots may run a
+/// tick or two behind).
+async fn ann_kills(world: &TestWorld, ann: &mut Client, bea: &mut Client) -> (u32, u32) {
+    let you = support::settle(ann).await;
     let zone = &world.control.zones()[&you.zone];
     let mut ann_xp = 0;
     for round in 0..20 {
@@ -136,7 +134,6 @@ async fn members_standing_together_share_a_kills_experience() {
         }
     }
     assert!(ann_xp > 0, "Ann killed something");
-    // Bea's snapshots may run a tick behind Ann's.
     let mut bea_xp = 0;
     for _ in 0..40 {
         bea.send_input(0).await;
@@ -145,11 +142,55 @@ async fn members_standing_together_share_a_kills_experience() {
             break;
         }
     }
+    (ann_xp, bea_xp)
+}
+
+/// One kill, shared by two with the party bonus.
+fn one_shared_kill(xp: u32) -> bool {
+    mmo_zone_core::rules::SPECIES.iter().any(|s| xp == mmo_zone_core::party::share_of(s.xp, 2))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_standing_together_share_a_kills_experience() {
+    let world = TestWorld::start_with(LocalWorldConfig { npcs_per_cell: 0, ..LocalWorldConfig::for_tests() }).await;
+    let (mut ann, _) = join(&world, "ann").await;
+    let (mut bea, _) = join(&world, "bea").await;
+    form_party(&mut ann, &mut bea).await;
+    let (ann_at, bea_at) = (support::settle(&mut ann).await.body.pos, support::settle(&mut bea).await.body.pos);
+    assert!((bea_at - ann_at).abs().max_element() < 24 * SUB, "they start at the same point");
+    let (ann_xp, bea_xp) = ann_kills(&world, &mut ann, &mut bea).await;
     assert_eq!(bea_xp, ann_xp, "Bea, near and in Ann's party, got the same share without a swing");
-    let kill_xp = mmo_zone_core::rules::SPECIES.iter().map(|s| s.xp);
-    assert!(
-        kill_xp.into_iter().any(|x| ann_xp == mmo_zone_core::party::share_of(x, 2)),
-        "{ann_xp} XP is one kill shared by two, with the party bonus"
-    );
+    assert!(one_shared_kill(ann_xp), "{ann_xp} XP is one kill shared by two, with the party bonus");
+    world.stop().await;
+}
+
+/// Bea stands just across a zone border from Ann: her share comes from her own zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_across_a_zone_border_shares_the_kill() {
+    // Borders every 16 tiles, one column of cells per zone.
+    let geometry = WorldGeometry { width_cells: 4, height_cells: 4, cell_tiles: 16 };
+    let world =
+        TestWorld::start_with(LocalWorldConfig { geometry, npcs_per_cell: 0, ..LocalWorldConfig::for_tests() }).await;
+    let (mut ann, _) = join(&world, "ann").await;
+    let (mut bea, _) = join(&world, "bea").await;
+    form_party(&mut ann, &mut bea).await;
+    let ann_is = support::settle(&mut ann).await;
+    let mut bea_is = support::settle(&mut bea).await;
+    for _ in 0..400 {
+        if bea_is.zone != ann_is.zone {
+            break;
+        }
+        bea.send_input(Buttons::RIGHT | Buttons::JUMP).await;
+        ann.send_input(0).await;
+        ann.snapshot().await;
+        bea_is = bea.snapshot().await.you.clone();
+    }
+    let bea_is = support::settle(&mut bea).await;
+    assert_ne!(bea_is.zone, ann_is.zone, "Bea plays on the zone next to Ann's");
+    let apart = (bea_is.body.pos - ann_is.body.pos).abs().max_element();
+    assert!(apart < mmo_zone_core::party::SHARE_REACH, "Bea stands {} tiles from Ann", apart / SUB);
+    let (ann_xp, bea_xp) = ann_kills(&world, &mut ann, &mut bea).await;
+    assert_eq!(bea_xp, ann_xp, "Bea's zone credited her share of Ann's kill");
+    assert!(one_shared_kill(ann_xp), "{ann_xp} XP is one kill shared by two");
     world.stop().await;
 }

@@ -103,6 +103,13 @@ pub enum PeerMessage {
         xp: u32,
         victim: EntityId,
     },
+    /// A party member's share of a kill near it, credited as it is (not shared again). Sent
+    /// over the network only on link version 4 (a zone of an earlier release could not read it).
+    SharedCredit {
+        entity: EntityId,
+        xp: u32,
+        victim: EntityId,
+    },
 }
 
 impl PeerMessage {
@@ -113,7 +120,8 @@ impl PeerMessage {
             PeerMessage::Input { entity, .. }
             | PeerMessage::Chat { entity, .. }
             | PeerMessage::Leave { entity }
-            | PeerMessage::Credit { entity, .. } => Some(*entity),
+            | PeerMessage::Credit { entity, .. }
+            | PeerMessage::SharedCredit { entity, .. } => Some(*entity),
             PeerMessage::Hit(hit) => Some(hit.target),
         }
     }

@@ -52,8 +52,8 @@ pub(crate) struct Combat {
     players: BucketGrid,
     npcs: BucketGrid,
     hits: Vec<u32>,
-    /// Kills of NPCs by players since the last [`Combat::take_kills`]: (killer, XP).
-    kills: Vec<(EntityId, u32)>,
+    /// Kills of NPCs by players since the last [`Combat::take_kills`]: (killer, victim, XP).
+    kills: Vec<(EntityId, EntityId, u32)>,
 }
 
 fn swing_of(index: usize, e: &Entity) -> Swing {
@@ -114,10 +114,10 @@ impl Combat {
                 }
                 summary.kills += 1;
                 if let Role::Npc(n) = &target.role {
-                    let xp = rules::species(n.species).xp;
+                    let (victim, xp) = (target.id, rules::species(n.species).xp);
                     let attacker = &entities[s.attacker];
                     if attacker.is_player() {
-                        self.kills.push((attacker.id, xp));
+                        self.kills.push((attacker.id, victim, xp));
                     }
                 }
             }
@@ -125,8 +125,8 @@ impl Combat {
         summary
     }
 
-    /// The kills of NPCs by players held here since the last call: (killer, the NPC's XP).
-    pub fn take_kills(&mut self) -> Vec<(EntityId, u32)> {
+    /// The kills of NPCs by players held here since the last call: (killer, the NPC, its XP).
+    pub fn take_kills(&mut self) -> Vec<(EntityId, EntityId, u32)> {
         std::mem::take(&mut self.kills)
     }
 
@@ -243,7 +243,7 @@ mod tests {
         let mut combat = Combat::default();
         combat.resolve(&mut es, Tick(1));
         assert_eq!((es[0].hp, es[2].hp), (100, 0));
-        assert_eq!(combat.take_kills(), [(id(2), 10)], "the second swing of the tick killed it");
+        assert_eq!(combat.take_kills(), [(id(2), id(3), 10)], "the second swing of the tick killed it");
         for t in 2..30 {
             combat.resolve(&mut es, Tick(t));
         }

@@ -37,6 +37,8 @@ pub(crate) struct Ghost {
 pub(crate) struct Ghosts {
     frames: BTreeMap<CellId, Arc<CellFrame>>,
     list: Vec<Ghost>,
+    /// The names of the players among `list` (a party member across the border shares kills).
+    names: HashMap<EntityId, Arc<str>>,
 }
 
 impl Ghosts {
@@ -58,6 +60,7 @@ impl Ghosts {
     pub fn rebuild(&mut self, now: Tick, is_local: impl Fn(EntityId) -> bool) {
         self.frames.retain(|_, f| now.since(f.tick) <= GHOST_TICKS);
         let mut newest: HashMap<EntityId, (Tick, Ghost)> = HashMap::new();
+        self.names.clear();
         for f in self.frames.values() {
             for e in &f.entities {
                 if is_local(e.id) {
@@ -77,6 +80,9 @@ impl Ghosts {
                 };
                 if newest.get(&e.id).is_none_or(|(t, _)| *t < f.tick) {
                     newest.insert(e.id, (f.tick, ghost));
+                    if let EntityKind::Player { name } = &e.kind {
+                        self.names.insert(e.id, name.clone());
+                    }
                 }
             }
         }
@@ -88,6 +94,11 @@ impl Ghosts {
     /// This tick's ghosts, sorted by id.
     pub fn list(&self) -> &[Ghost] {
         &self.list
+    }
+
+    /// The name of ghost player `id`.
+    pub fn name_of(&self, id: EntityId) -> Option<&str> {
+        self.names.get(&id).map(|n| &**n)
     }
 }
 

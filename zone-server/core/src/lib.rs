@@ -541,8 +541,10 @@ impl ZoneCore {
     fn combat_phase(&mut self) {
         let zone = self.config.zone;
         let summary = self.combat.resolve(self.entities.as_mut_slice(), self.now);
-        for (killer, xp) in self.combat.take_kills() {
-            self.parties.award(self.entities.as_mut_slice(), killer, xp);
+        for (killer, victim, xp) in self.combat.take_kills() {
+            for (to, share) in self.parties.award(self.entities.as_mut_slice(), &self.ghosts, (killer, victim), xp) {
+                self.send_peer(to, share);
+            }
         }
         for (to, hit) in self.combat.ghost_hits(self.entities.as_slice(), self.ghosts.list(), zone, self.now) {
             self.outbox.push((to, PeerMessage::Hit(hit)));

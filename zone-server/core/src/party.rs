@@ -1,12 +1,17 @@
 //! Experience from kills, shared in a party. A player's gateway tells the zone who else is in
 //! the player's party ([`ZoneCore::set_party`](crate::ZoneCore::set_party), sent when the party
 //! changes and whenever the player starts playing on another zone), and a kill's experience is
-//! split among the killer and the members standing near it on this zone, with a bonus for each
-//! member: [`SHARE_BONUS_PERCENT`] more in all per member besides the killer.
+//! split among the killer and the members standing near it, with a bonus for each member:
+//! [`SHARE_BONUS_PERCENT`] more in all per member besides the killer. A member across a zone
+//! border (a ghost here) gets its share from its own zone, sent as a
+//! [`PeerMessage::SharedCredit`] (credited as it is, not shared again).
 
 use super::entities::{Entity, Role};
+use super::ghosts::{Ghost, Ghosts};
+use glam::IVec2;
+use mmo_records::PeerMessage;
 use mmo_world::physics::SUB;
-use mmo_world::EntityId;
+use mmo_world::{EntityId, ZoneId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -46,34 +51,47 @@ impl Parties {
         self.members.retain(|name, _| here.contains(&**name));
     }
 
-    /// Gives `player` (held here) a kill's `xp`, shared with its members alive near it here;
-    /// false if `player` is not a player held here.
-    pub(crate) fn award(&self, entities: &mut [Entity], player: EntityId, xp: u32) -> bool {
-        let Ok(killer) = entities.binary_search_by_key(&player, |e| e.id) else { return false };
-        let Role::Player(p) = &entities[killer].role else { return false };
-        let mut sharing = vec![killer];
+    /// Gives `player` (held here) the experience of a kill of `victim`, shared with its
+    /// members alive within [`SHARE_REACH`]: those held here are credited at once, those across
+    /// a border (ghosts) get their share as [`PeerMessage::SharedCredit`]s to their zones,
+    /// returned. Nothing if `player` is not a player held here.
+    pub(crate) fn award(
+        &self,
+        entities: &mut [Entity],
+        ghosts: &Ghosts,
+        (player, victim): (EntityId, EntityId),
+        xp: u32,
+    ) -> Vec<(ZoneId, PeerMessage)> {
+        let Ok(killer) = entities.binary_search_by_key(&player, |e| e.id) else { return Vec::new() };
+        let Role::Player(p) = &entities[killer].role else { return Vec::new() };
+        let (mut here, mut across): (Vec<usize>, Vec<&Ghost>) = (vec![killer], Vec::new());
         if let Some(members) = self.members.get(&p.name) {
             let at = entities[killer].body.pos;
-            sharing.extend(entities.iter().enumerate().filter_map(|(i, e)| match &e.role {
-                Role::Player(q)
-                    if i != killer
-                        && e.alive()
-                        && members.iter().any(|m| m.eq_ignore_ascii_case(&q.name))
-                        && (e.body.pos - at).abs().max_element() <= SHARE_REACH =>
-                {
-                    Some(i)
-                }
+            let near = |pos: IVec2| (pos - at).abs().max_element() <= SHARE_REACH;
+            let member = |name: &str| members.iter().any(|m| m.eq_ignore_ascii_case(name));
+            here.extend(entities.iter().enumerate().filter_map(|(i, e)| match &e.role {
+                Role::Player(q) if i != killer && e.alive() && member(&q.name) && near(e.body.pos) => Some(i),
                 _ => None,
             }));
+            across.extend(
+                ghosts
+                    .list()
+                    .iter()
+                    .filter(|g| g.is_player && g.alive && near(g.pos) && ghosts.name_of(g.id).is_some_and(member)),
+            );
         }
-        let n = sharing.len() as u32;
-        let each = share_of(xp, n);
-        for i in sharing {
-            if let Role::Player(p) = &mut entities[i].role {
-                p.xp = p.xp.saturating_add(each);
-            }
+        let each = share_of(xp, (here.len() + across.len()) as u32);
+        for i in here {
+            credit(&mut entities[i], each);
         }
-        true
+        across.into_iter().map(|g| (g.zone, PeerMessage::SharedCredit { entity: g.id, xp: each, victim })).collect()
+    }
+}
+
+/// Adds `xp` to a player's experience.
+pub(crate) fn credit(e: &mut Entity, xp: u32) {
+    if let Role::Player(p) = &mut e.role {
+        p.xp = p.xp.saturating_add(xp);
     }
 }
 
@@ -102,6 +120,40 @@ mod tests {
         }
     }
 
+    fn ghosts(players: &[(u64, &str, i32)]) -> Ghosts {
+        let entities = players
+            .iter()
+            .map(|&(n, name, x)| {
+                let e = player(n, name, x);
+                mmo_protocol::EntityState {
+                    id: EntityId::new(ZoneId(2), n),
+                    kind: mmo_protocol::EntityKind::Player { name: name.into() },
+                    body: e.body,
+                    hp: 100,
+                    max_hp: 100,
+                    pose: 0,
+                    xp: 0,
+                    level: 1,
+                    last_input_seq: 0,
+                    items: Vec::new(),
+                }
+            })
+            .collect();
+        let frame = mmo_protocol::CellFrame {
+            cell: mmo_world::CellId::new(1, 0),
+            zone: ZoneId(2),
+            epoch: mmo_world::Epoch(1),
+            tick: mmo_world::Tick(1),
+            entities,
+            events: Vec::new(),
+            items: Vec::new(),
+        };
+        let mut ghosts = Ghosts::default();
+        ghosts.insert(std::sync::Arc::new(frame));
+        ghosts.rebuild(mmo_world::Tick(1), |_| false);
+        ghosts
+    }
+
     #[test]
     fn a_kill_is_shared_with_members_near_and_alive_with_a_bonus() {
         let mut es = vec![
@@ -114,14 +166,31 @@ mod tests {
         es[4].died = Some(mmo_world::Tick(1));
         let mut parties = Parties::default();
         parties.set("ann".into(), vec!["Bob".into(), "cy".into(), "eve".into()]);
-        let (ann, bob) = (es[0].id, es[1].id);
-        assert!(parties.award(&mut es, ann, 10));
+        let (ann, bob, slime) = (es[0].id, es[1].id, EntityId::new(ZoneId(1), 99));
+        let none = Ghosts::default();
+        assert!(parties.award(&mut es, &none, (ann, slime), 10).is_empty());
         // Ann and Bob share (Cy is far, Dee is in no party with Ann, Eve is dead): 12 / 2.
         assert_eq!(es.iter().map(xp).collect::<Vec<_>>(), [6, 6, 0, 0, 0]);
         // Bob's kill: his gateway named nobody, so it is his alone.
-        assert!(parties.award(&mut es, bob, 10));
+        parties.award(&mut es, &none, (bob, slime), 10);
         assert_eq!(xp(&es[1]), 16);
-        assert!(!parties.award(&mut es, EntityId::new(ZoneId(1), 9), 10), "not here");
+        assert!(parties.award(&mut es, &none, (EntityId::new(ZoneId(1), 9), slime), 10).is_empty(), "not here");
+        assert_eq!(xp(&es[1]), 16);
+    }
+
+    #[test]
+    fn members_across_the_border_get_their_share_from_their_zone() {
+        let mut es = vec![player(1, "ann", 0)];
+        let mut parties = Parties::default();
+        parties.set("ann".into(), vec!["bob".into(), "cy".into()]);
+        // Bob stands 10 tiles away on zone 2; Cy too, but 30 tiles away; Dee is no member.
+        let across = ghosts(&[(7, "BOB", 10), (8, "cy", 30), (9, "dee", 1)]);
+        let slime = EntityId::new(ZoneId(1), 99);
+        let ann = es[0].id;
+        let sent = parties.award(&mut es, &across, (ann, slime), 10);
+        assert_eq!(xp(&es[0]), 6);
+        let bob = EntityId::new(ZoneId(2), 7);
+        assert_eq!(sent, [(ZoneId(2), PeerMessage::SharedCredit { entity: bob, xp: 6, victim: slime })]);
     }
 
     #[test]

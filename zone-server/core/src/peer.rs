@@ -290,8 +290,15 @@ impl ZoneCore {
             }
             PeerMessage::Hit(hit) => self.remote_hits.push(hit),
             PeerMessage::Credit { xp, victim, .. } => {
-                self.parties.award(self.entities.as_mut_slice(), id, xp);
+                let shares = self.parties.award(self.entities.as_mut_slice(), &self.ghosts, (id, victim), xp);
+                for (to, share) in shares {
+                    self.send_peer(to, share);
+                }
                 tracing::debug!(zone = %self.config.zone, %id, %victim, xp, "kill credited");
+            }
+            PeerMessage::SharedCredit { xp, victim, .. } => {
+                super::party::credit(entity, xp);
+                tracing::debug!(zone = %self.config.zone, %id, %victim, xp, "a party member's kill shared");
             }
             PeerMessage::Transfer(_) | PeerMessage::TransferAnswer { .. } | PeerMessage::TransferSettled { .. } => {}
         }

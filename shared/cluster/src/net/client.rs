@@ -27,7 +27,7 @@ use crate::link::{JoinAccepted, JoinRefused, LinkUp, SubscriberId, ZoneCommand, 
 use crate::records::ZoneInfo;
 use mmo_protocol::framing::FrameReader;
 use mmo_protocol::CellFrame;
-use mmo_records::ZoneReport;
+use mmo_records::{PeerMessage, ZoneReport};
 use mmo_world::{CellId, EntityId, ZoneId};
 use std::collections::HashMap;
 use std::future::Future;
@@ -223,6 +223,10 @@ impl RemoteLink {
                 cmd = self.commands.recv() => {
                     let msg = match cmd {
                         None => return Ok(()),
+                        Some(ZoneCommand::Peer { msg: PeerMessage::SharedCredit { .. }, .. }) if !features.parties => {
+                            metrics::counter!("mmo_link_parties_not_sent_total").increment(1);
+                            None
+                        }
                         Some(ZoneCommand::Peer { from, msg, sent_us }) if features.acks => {
                             Some(self.unacked.send(from, msg, sent_us))
                         }

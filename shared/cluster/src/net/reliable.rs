@@ -62,7 +62,10 @@ pub fn numbered(msg: &PeerMessage) -> bool {
 /// How long a message of this kind is kept for the zone; None: it is not numbered.
 fn keep_for(msg: &PeerMessage) -> Option<Duration> {
     match msg {
-        PeerMessage::Credit { .. } | PeerMessage::Leave { .. } | PeerMessage::Chat { .. } => Some(KEPT_FOR),
+        PeerMessage::Credit { .. }
+        | PeerMessage::SharedCredit { .. }
+        | PeerMessage::Leave { .. }
+        | PeerMessage::Chat { .. } => Some(KEPT_FOR),
         PeerMessage::Hit(_) => Some(HIT_KEPT_FOR),
         PeerMessage::Transfer(_)
         | PeerMessage::TransferAnswer { .. }
