@@ -181,8 +181,7 @@ export class Game {
     }
     const figures = this.figures(now);
     const self = figures.find((f) => f.isSelf);
-    const attackHeld = (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
-    this.feedback.update(session, figures, attackHeld, now);
+    this.feedback.update(session, figures, this.attackHeld(), now);
     this.renderer.draw(
       {
         worldW: widthTiles(world.geometry),
@@ -244,8 +243,7 @@ export class Game {
     const pos = this.ownDrawn(now);
     const body = session.predictor?.body ?? null;
     if (own !== null && pos !== null && body !== null && session.name !== null) {
-      const attacking = (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
-      const pose = (own.pose & ~Pose.FACING_LEFT) | (this.facingLeft ? Pose.FACING_LEFT : 0) | (attacking ? Pose.ATTACKING : 0);
+      const pose = (own.pose & ~Pose.FACING_LEFT) | (this.facingLeft ? Pose.FACING_LEFT : 0) | (this.attackHeld() ? Pose.ATTACKING : 0);
       figures.push({
         id: own.entity,
         kind: { type: 'Player', name: session.name },
@@ -261,6 +259,11 @@ export class Game {
       });
     }
     return figures;
+  }
+
+  /** Whether the player holds attack (not while typing in chat). */
+  private attackHeld(): boolean {
+    return (this.keyboard.buttons() & Buttons.ATTACK) !== 0 && !this.chat.typing;
   }
 
   /** Where the player is drawn at `now`: between its last two predicted ticks. */

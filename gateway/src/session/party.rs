@@ -107,10 +107,9 @@ impl PartyFeed {
             members.iter().filter(|m| !m.name.eq_ignore_ascii_case(me)).map(|m| m.name.as_str().into()).collect();
         self.shown = Some((leader, members));
         if let Some(party) = &state.party {
+            // The first read, or another party than at the last: its lines from now on.
             let from = match &self.next_line {
                 Some((id, next)) if *id == party.id => *next,
-                _ if first => party.next_line,
-                // Joined another party since the last read: its lines from now on.
                 _ => party.next_line,
             };
             for line in party.chat.iter().filter(|l| l.seq >= from) {

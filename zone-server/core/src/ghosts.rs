@@ -37,8 +37,6 @@ pub(crate) struct Ghost {
 pub(crate) struct Ghosts {
     frames: BTreeMap<CellId, Arc<CellFrame>>,
     list: Vec<Ghost>,
-    /// The names of the players among `list` (a party member across the border shares kills).
-    names: HashMap<EntityId, Arc<str>>,
 }
 
 impl Ghosts {
@@ -60,7 +58,6 @@ impl Ghosts {
     pub fn rebuild(&mut self, now: Tick, is_local: impl Fn(EntityId) -> bool) {
         self.frames.retain(|_, f| now.since(f.tick) <= GHOST_TICKS);
         let mut newest: HashMap<EntityId, (Tick, Ghost)> = HashMap::new();
-        self.names.clear();
         for f in self.frames.values() {
             for e in &f.entities {
                 if is_local(e.id) {
@@ -80,9 +77,6 @@ impl Ghosts {
                 };
                 if newest.get(&e.id).is_none_or(|(t, _)| *t < f.tick) {
                     newest.insert(e.id, (f.tick, ghost));
-                    if let EntityKind::Player { name } = &e.kind {
-                        self.names.insert(e.id, name.clone());
-                    }
                 }
             }
         }
@@ -96,9 +90,13 @@ impl Ghosts {
         &self.list
     }
 
-    /// The name of ghost player `id`.
+    /// The name of ghost player `id`, from the frames held (looked up only for a kill, so the
+    /// tick does not keep the names).
     pub fn name_of(&self, id: EntityId) -> Option<&str> {
-        self.names.get(&id).map(|n| &**n)
+        self.frames.values().flat_map(|f| &f.entities).find(|e| e.id == id).and_then(|e| match &e.kind {
+            EntityKind::Player { name } => Some(&**name),
+            EntityKind::Npc { .. } => None,
+        })
     }
 }
 

@@ -139,15 +139,8 @@ mod tests {
                 }
             })
             .collect();
-        let frame = mmo_protocol::CellFrame {
-            cell: mmo_world::CellId::new(1, 0),
-            zone: ZoneId(2),
-            epoch: mmo_world::Epoch(1),
-            tick: mmo_world::Tick(1),
-            entities,
-            events: Vec::new(),
-            items: Vec::new(),
-        };
+        let (cell, epoch, tick) = (mmo_world::CellId::new(1, 0), mmo_world::Epoch(1), mmo_world::Tick(1));
+        let frame = mmo_protocol::CellFrame::new(cell, ZoneId(2), epoch, tick, entities);
         let mut ghosts = Ghosts::default();
         ghosts.insert(std::sync::Arc::new(frame));
         ghosts.rebuild(mmo_world::Tick(1), |_| false);
