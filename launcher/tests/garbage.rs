@@ -22,13 +22,12 @@ use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{error_code, Client, ConnectInfo, Endpoints, Event, Trust};
 use mmo_loadtest::Scenario;
 use mmo_protocol::{codec, ClientControl, ClientDatagram, ErrorCode, InputFrame, ServerControl, PROTOCOL_VERSION};
-use mmo_test_services::wait::wait_until;
 use mmo_world::rng::SplitMix64;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-use support::{bin_dir, bots_online, playing_bots, start_bots, websocket_url, PATIENCE};
+use support::{bin_dir, bots_online, playing_bots, websocket_url, Bots, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
@@ -289,8 +288,8 @@ async fn garbage_closes_its_senders_and_no_one_else_notices() {
     };
 
     let scenario = scenario(&play);
-    let (stop, bots) = start_bots(scenario);
-    wait_until("every bot online", PATIENCE, || bots_online(&base, BOTS)).await;
+    let mut bots = Bots::start(scenario, cluster.run_dir());
+    bots.wait_until("every bot online", || bots_online(&base, BOTS)).await;
     let rss_before = rss_kib(pid);
 
     let mut sessions: Vec<Pin<Box<dyn Future<Output = Verdict> + Send + '_>>> = Vec::new();
@@ -314,9 +313,8 @@ async fn garbage_closes_its_senders_and_no_one_else_notices() {
     let rss_after = rss_kib(pid);
 
     // The bots played on, all of them, and leave.
-    wait_until("every bot still online", PATIENCE, || bots_online(&base, BOTS)).await;
-    let _ = stop.send(true);
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    bots.wait_until("every bot still online", || bots_online(&base, BOTS)).await;
+    let report = bots.finish().await;
     let json = serde_json::to_value(&report).unwrap();
     let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));
     let closed_after = |ends: &[Option<Duration>]| ends.iter().flatten().map(|d| d.as_secs_f64()).fold(0.0, f64::max);

@@ -16,9 +16,8 @@ mod support;
 
 use mmo_launcher::{Cluster, Role};
 use mmo_loadtest::Scenario;
-use mmo_test_services::wait::wait_until;
 use std::time::Instant;
-use support::{bots_on, bots_online, playing_bots, start_bots, two_gateways, PATIENCE};
+use support::{bots_on, bots_online, playing_bots, two_gateways, Bots};
 
 const BOTS: usize = 16;
 
@@ -33,21 +32,20 @@ async fn players_of_a_killed_gateway_resume_on_another_with_their_characters() {
     let url = |n| url::Url::parse(&cluster.service(&Role::Gateway(n)).expect("gateway").ready).unwrap();
     let (one, two) = (url(1), url(2));
     let scenario = scenario(two.as_str());
-    let (stop, bots) = start_bots(scenario);
+    let mut bots = Bots::start(scenario, cluster.run_dir());
 
-    wait_until("every bot plays on gateway 2", PATIENCE, || async { bots_on(&one, 2).await >= BOTS }).await;
+    bots.wait_until("every bot plays on gateway 2", || async { bots_on(&one, 2).await >= BOTS }).await;
     cluster.kill(&Role::Gateway(2)).await.expect("kill -9 gateway 2");
     let killed = Instant::now();
-    wait_until("every bot plays on gateway 1", PATIENCE, || async { bots_on(&one, 1).await >= BOTS }).await;
+    bots.wait_until("every bot plays on gateway 1", || async { bots_on(&one, 1).await >= BOTS }).await;
     let took = killed.elapsed();
     // A few seconds of play after the move, then the bots leave.
     let back = Instant::now();
-    wait_until("a little play on gateway 1", PATIENCE, || async {
+    bots.wait_until("a little play on gateway 1", || async {
         back.elapsed().as_secs() >= 3 && bots_online(&one, BOTS).await
     })
     .await;
-    let _ = stop.send(true);
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    let report = bots.finish().await;
 
     let json = serde_json::to_value(&report).unwrap();
     let saved = cluster.run_dir().join("report.json");

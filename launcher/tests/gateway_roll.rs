@@ -12,8 +12,7 @@ mod support;
 
 use mmo_launcher::Cluster;
 use mmo_loadtest::Scenario;
-use mmo_test_services::wait::wait_until;
-use support::{bots_on, bots_online, playing_bots, start_bots, two_gateways, PATIENCE};
+use support::{bots_on, bots_online, playing_bots, two_gateways, Bots};
 
 const BOTS: usize = 20;
 
@@ -27,24 +26,23 @@ async fn players_move_to_the_other_gateway_when_theirs_restarts() {
     let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
     let play = cluster.play_url().expect("gateway 1");
     let scenario = scenario(&play);
-    let (stop, bots) = start_bots(scenario);
+    let mut bots = Bots::start(scenario, cluster.run_dir());
 
     // Every bot plays on gateway 1, then both gateways restart one after the other.
     // The bots play until the roll is over and they are all back (however long a busy machine
     // takes), then leave.
     let play = url::Url::parse(&play).unwrap();
-    wait_until("every bot online", PATIENCE, || bots_online(&play, BOTS)).await;
+    bots.wait_until("every bot online", || bots_online(&play, BOTS)).await;
     cluster.roll_gateways().await.expect("every gateway restarted");
     // Gateway 2 drained last: every bot ends on gateway 1; a little play there, then they leave.
     let play = url::Url::parse(&cluster.play_url().expect("gateway 1")).unwrap();
-    wait_until("every bot on gateway 1 after the roll", PATIENCE, || async { bots_on(&play, 1).await >= BOTS }).await;
+    bots.wait_until("every bot on gateway 1 after the roll", || async { bots_on(&play, 1).await >= BOTS }).await;
     let back = std::time::Instant::now();
-    wait_until("a little play after the roll", PATIENCE, || async {
+    bots.wait_until("a little play after the roll", || async {
         back.elapsed().as_secs() >= 3 && bots_online(&play, BOTS).await
     })
     .await;
-    let _ = stop.send(true);
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    let report = bots.finish().await;
 
     let json = serde_json::to_value(&report).unwrap();
     let metric = |name: &str| json["metrics"][name].as_f64().unwrap_or_else(|| panic!("metric {name} missing"));

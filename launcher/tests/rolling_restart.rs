@@ -13,10 +13,9 @@ use mmo_cluster::etcd::{EtcdConfig, EtcdRegistry};
 use mmo_cluster::{EventKind, MoveReason, Registry};
 use mmo_launcher::{Cluster, ClusterConfig};
 use mmo_loadtest::Scenario;
-use mmo_test_services::wait::wait_until;
 use mmo_world::ZoneId;
 use std::collections::BTreeSet;
-use support::{bin_dir, bots_online, notable_warnings, playing_bots, start_bots, PATIENCE};
+use support::{bin_dir, bots_online, notable_warnings, playing_bots, Bots};
 
 const ZONES: u32 = 4;
 const BOTS: usize = 24;
@@ -36,16 +35,15 @@ async fn players_do_not_notice_a_rolling_restart_of_every_zone() {
     let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
     let play = cluster.play_url().expect("a gateway");
     let scenario = scenario(&play);
-    let (stop, bots) = start_bots(scenario);
+    let mut bots = Bots::start(scenario, cluster.run_dir());
 
     // Once every bot plays, roll every zone while they play; the bots leave once the roll is
     // over (however long a busy machine takes) and they all still play.
     let online = url::Url::parse(&play).unwrap();
-    wait_until("every bot online", PATIENCE, || bots_online(&online, BOTS)).await;
+    bots.wait_until("every bot online", || bots_online(&online, BOTS)).await;
     cluster.roll_zones().await.expect("every zone restarted");
-    wait_until("every bot online after the roll", PATIENCE, || bots_online(&online, BOTS)).await;
-    let _ = stop.send(true);
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    bots.wait_until("every bot online after the roll", || bots_online(&online, BOTS)).await;
+    let report = bots.finish().await;
 
     let (registry, follower) =
         EtcdRegistry::connect(EtcdConfig::new([cluster.etcd_endpoint()], config.world.as_str())).await.unwrap();

@@ -16,9 +16,8 @@ mod support;
 
 use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{http_get, Trust};
-use mmo_test_services::wait::wait_until;
 use std::time::Instant;
-use support::{bin_dir, bots_online, playing_bots, start_bots, PATIENCE};
+use support::{bin_dir, bots_online, playing_bots, Bots};
 
 const BOTS: usize = 12;
 
@@ -42,29 +41,26 @@ async fn players_of_a_zone_restarted_under_its_id_come_back_in_it() {
     let mut cluster = Cluster::up(&config).await.expect("the cluster starts");
     let play = url::Url::parse(&cluster.play_url().expect("a gateway")).unwrap();
     let scenario = playing_bots("zone-restart", 23, play.as_str(), BOTS, "2s", "wander = 2, fighter = 1", &[]);
-    let (stop, bots) = start_bots(scenario);
-    wait_until("every bot plays", PATIENCE, || async { bots_online(&play, BOTS).await }).await;
+    let mut bots = Bots::start(scenario, cluster.run_dir());
+    bots.wait_until("every bot plays", || async { bots_online(&play, BOTS).await }).await;
     assert_eq!(restored(&play).await, 0);
 
     cluster.kill(&Role::Zone(1)).await.expect("kill -9 zone 1");
     let killed = Instant::now();
     support::restart_of(&mut cluster, &Role::Zone(1)).await;
     let restarted = killed.elapsed();
-    wait_until("the gateway re-creates players in the restarted zone", PATIENCE, || async {
-        restored(&play).await >= 1
-    })
-    .await;
+    bots.wait_until("the gateway re-creates players in the restarted zone", || async { restored(&play).await >= 1 })
+        .await;
     let back = killed.elapsed();
-    wait_until("every bot plays again", PATIENCE, || async { bots_online(&play, BOTS).await }).await;
+    bots.wait_until("every bot plays again", || async { bots_online(&play, BOTS).await }).await;
     let in_place = restored(&play).await;
     // A little play in the restarted zone, then the bots leave.
     let after = Instant::now();
-    wait_until("a little play after", PATIENCE, || async {
+    bots.wait_until("a little play after", || async {
         after.elapsed().as_secs() >= 3 && bots_online(&play, BOTS).await
     })
     .await;
-    let _ = stop.send(true);
-    let report = bots.await.expect("the bots ran").expect("the run completes");
+    let report = bots.finish().await;
     let json = serde_json::to_value(&report).unwrap();
     eprintln!(
         "zone restart: zone 1 started again {:.1} s after the kill, players re-created in it from {:.1} s after \

@@ -441,7 +441,7 @@ async fn play(spec: &BotSpec, ctx: &BotContext, joined: Joined, stop: Cancellati
                 client.close().await;
                 let moved = tokio::select! {
                     _ = stop.cancelled() => Err(None),
-                    moved = relocate(spec, ctx, &route, &token) => moved.map_err(Some),
+                    moved = relocate(spec, ctx, &route, &token, lost) => moved.map_err(Some),
                 };
                 let (joined, to) = match moved {
                     Ok(moved) => moved,

@@ -117,12 +117,20 @@ fn joined(reply: &ServerControl) -> Option<String> {
 
 /// Where to go now: the gateway named by `/api/connect` of `from` (the gateway the bot was
 /// on: while it drains it names another), else of the run's target, else of the other
-/// gateways the last answer named (`from` and the target may both be gone: killed).
-async fn ask(ctx: &BotContext, from: &GatewayRoute) -> Result<GatewayRoute, String> {
+/// gateways the last answer named (`from` and the target may both be gone: killed). From a
+/// `lost` gateway (it stopped answering) the others are asked first and it last: one that hangs
+/// instead of refusing would cost a whole connect timeout per try.
+async fn ask(ctx: &BotContext, from: &GatewayRoute, lost: bool) -> Result<GatewayRoute, String> {
     let mut why = String::new();
-    let others = ctx.gateways.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let mut bases: Vec<&url::Url> = vec![&from.http, &ctx.target];
-    bases.extend(others.iter().filter(|o| **o != from.http && **o != ctx.target));
+    let known = ctx.gateways.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let others = known.iter().filter(|o| **o != from.http && **o != ctx.target);
+    let mut bases: Vec<&url::Url> = if lost {
+        others.chain([&ctx.target, &from.http]).collect()
+    } else {
+        [&from.http, &ctx.target].into_iter().chain(others).collect()
+    };
+    // The target is often the gateway the bot was on.
+    bases.dedup();
     for base in bases {
         match ConnectInfo::fetch(base, ctx.connect_timeout, &ctx.trust).await {
             Ok(info) => {
@@ -158,14 +166,16 @@ fn hopeless(reason: &str) -> bool {
     matches!(reason, "TokenInvalid" | "TokenExpired" | "CharacterCorrupt" | "VersionMismatch")
 }
 
-/// Resumes the character of `token` on the gateway `/api/connect` names (see [`ask`]), trying
-/// again (a gateway that is itself draining, a name not yet released by the old session)
-/// until [`MOVE_TIMEOUT`]; the new session and the gateway's route, or why it failed.
+/// Resumes the character of `token` on the gateway `/api/connect` names (see [`ask`]; `lost`:
+/// `from` stopped answering, rather than draining), trying again (a gateway that is itself
+/// draining, a name not yet released by the old session) until [`MOVE_TIMEOUT`]; the new
+/// session and the gateway's route, or why it failed.
 pub async fn relocate(
     spec: &BotSpec,
     ctx: &BotContext,
     from: &GatewayRoute,
     token: &str,
+    lost: bool,
 ) -> Result<(Joined, GatewayRoute), String> {
     let deadline = Instant::now() + MOVE_TIMEOUT;
     let resume = ClientControl::Resume { token: token.to_string() };
@@ -182,7 +192,7 @@ pub async fn relocate(
             tokio::time::sleep((Duration::from_millis(100) * tries).min(MOVE_BACKOFF_MAX)).await;
         }
         tries += 1;
-        let route = match ask(ctx, from).await {
+        let route = match ask(ctx, from, lost).await {
             Ok(route) => route,
             Err(why) => {
                 debug!(%why, tries, "move: no gateway named yet");

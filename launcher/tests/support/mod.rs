@@ -8,8 +8,10 @@ use mmo_loadtest::client::{Client, Event, Trust};
 use mmo_loadtest::scenario::ScenarioFile;
 use mmo_loadtest::{LoadtestError, Report, RunOptions, Scenario};
 use mmo_protocol::{ClientControl, ErrorCode, ServerControl, PROTOCOL_VERSION};
+use mmo_test_services::wait::poll_until;
 use mmo_world::EntityId;
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -107,12 +109,67 @@ behaviours = {{ {behaviours} }}
     Scenario::resolve(ScenarioFile::parse(&text).expect("the test's scenario parses"), None).expect("and resolves")
 }
 
-/// Runs `scenario`'s bots in a task; `true` on the sender makes them leave and the task return
-/// the run's report.
-pub fn start_bots(scenario: Scenario) -> (watch::Sender<bool>, JoinHandle<Result<Report, LoadtestError>>) {
-    let (stop, shutdown) = watch::channel(false);
-    let bots = tokio::spawn(async move { mmo_loadtest::run(&scenario, RunOptions::default(), shutdown).await });
-    (stop, bots)
+/// A test's bots, playing in a task until [`finish`](Bots::finish) makes them leave.
+pub struct Bots {
+    stop: watch::Sender<bool>,
+    run: JoinHandle<Result<Report, LoadtestError>>,
+    /// The cluster's run directory, named when a wait fails.
+    logs: PathBuf,
+}
+
+impl Bots {
+    /// Starts `scenario`'s bots against a cluster whose logs are in `logs`.
+    pub fn start(scenario: Scenario, logs: &Path) -> Bots {
+        let (stop, shutdown) = watch::channel(false);
+        let run = tokio::spawn(async move { mmo_loadtest::run(&scenario, RunOptions::default(), shutdown).await });
+        Bots { stop, run, logs: logs.to_path_buf() }
+    }
+
+    /// Polls `check` until it holds. After [`PATIENCE`] without it, stops the bots and panics
+    /// naming `what`, how each bot's session ended and what the services warned of: a failure
+    /// on CI, whose run directory is gone, says which bot was left behind and why.
+    pub async fn wait_until<F: Future<Output = bool>>(&mut self, what: &str, check: impl FnMut() -> F) {
+        if poll_until(PATIENCE, check).await {
+            return;
+        }
+        let _ = self.stop.send(true);
+        let bots = match (&mut self.run).await {
+            Ok(Ok(report)) => bot_lines(&report),
+            Ok(Err(e)) => format!("the run failed: {e}"),
+            Err(e) => format!("the bots' task failed: {e}"),
+        };
+        panic!(
+            "{what}: not within {PATIENCE:?}\nthe bots:\n{bots}\nwarnings (logs: {}):\n{}",
+            self.logs.display(),
+            notable_warnings(&self.logs, 40)
+        );
+    }
+
+    /// Makes the bots leave; the run's report.
+    pub async fn finish(self) -> Report {
+        let _ = self.stop.send(true);
+        self.run.await.expect("the bots ran").expect("the run completes")
+    }
+}
+
+/// One line per bot of `report`: its name, transport, how its session ended and its moves.
+fn bot_lines(report: &Report) -> String {
+    let json = serde_json::to_value(report).expect("a report is JSON");
+    let bots = json["bots"].as_array().cloned().unwrap_or_default();
+    bots.iter()
+        .map(|b| {
+            format!(
+                "  {} ({}): end {}, gateway moves {}, losses {}, snapshots {}",
+                b["name"].as_str().unwrap_or("?"),
+                b["transport"].as_str().unwrap_or("?"),
+                b["end"].as_str().unwrap_or("?"),
+                b["gateway_moves"],
+                b["gateway_losses"],
+                b["snapshots"],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A cluster of 2 zones and 2 gateways, with one coordinator deciding every 250 ms.
