@@ -1,8 +1,9 @@
 //! The invariants, checked after every simulated tick:
 //! - no entity simulated by two zones; every player simulated or frozen (in a transfer)
 //!   somewhere;
-//! - no item serial held twice (inventories of simulated entities and the ground), and none
-//!   that the world never had (starter items, NPC drops);
+//! - no item serial held twice (inventories of simulated entities and the ground; an item in
+//!   escrow, given across a border and not answered yet, is in flight like a frozen entity's),
+//!   and none that the world never had (starter items, NPC drops);
 //! - a crashed zone's cells go to live zones within the lease TTL and a period or two;
 //! - no cell owned by two zones, nor a cell by one and a quarter of it (a split's or a merge's
 //!   leftovers) by another; no cell left without an owner for longer than the takeover
@@ -293,7 +294,7 @@ impl Checker {
             self.lost_players.insert(e.id);
             held.extend(e.items.iter().map(|i| i.serial));
         }
-        held.extend(report.ground_items.iter().map(|i| i.serial));
+        held.extend(report.ground_items.iter().chain(&report.escrow).map(|i| i.serial));
         self.lost_items.extend(held.into_iter().filter(|s| !durable.contains(s)));
         self.ever.extend(report.minted);
     }

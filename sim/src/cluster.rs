@@ -26,6 +26,7 @@ use mmo_protocol::CellFrame;
 use mmo_records::SessionRoute;
 use mmo_world::rng::SplitMix64;
 use mmo_world::{CellId, Epoch, GatewayId, Layout, SessionId, Tick, WorldGeometry, ZoneId};
+use mmo_zone_core::GiveCounts;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -131,6 +132,8 @@ pub struct Summary {
     pub items_lost_with_zones: usize,
     /// Players re-created on another zone after theirs died, by their gateways.
     pub players_revived: usize,
+    /// Gives across zone borders, by how they ended (zone runs that were replaced included).
+    pub gives: GiveCounts,
     /// Cells taken from their checkpoints (no live zone handed them over).
     pub cells_restored: usize,
     pub zone_crashes: u32,
@@ -217,6 +220,8 @@ struct Sim {
     /// Players re-created after their zone died, and cells restored by zone runs that ended.
     revived: usize,
     restored: usize,
+    /// How the gives of zone runs that ended went.
+    gives: GiveCounts,
 }
 
 /// Runs one seed; the violation that ended it, if any.
@@ -258,6 +263,10 @@ pub fn run(config: SimConfig) -> Result<Summary, Violation> {
         items,
         items_lost_with_zones: checker.items_lost_with_zones(),
         players_revived: sim.revived,
+        gives: sim.zones.iter().fold(sim.gives, |mut all, z| {
+            all += z.core.give_counts();
+            all
+        }),
         cells_restored: sim.restored + sim.zones.iter().map(|z| z.restored).sum::<usize>(),
         zone_crashes: sim.runs.values().map(|r| (*r - 1) as u32).sum(),
         faults: sim.faults.clone(),
@@ -315,6 +324,7 @@ impl Sim {
             stores,
             revived: 0,
             restored: 0,
+            gives: GiveCounts::default(),
         }
     }
 
@@ -380,6 +390,13 @@ impl Sim {
             }
             self.zones[i].core.push_input(input.id, input.seq, input.buttons);
             self.collect(i);
+        }
+        for give in self.players.gives(&mut self.rng) {
+            let i = self.index(give.zone);
+            if self.zones[i].running() {
+                self.zones[i].core.chat(give.id, give.command.into());
+                self.collect(i);
+            }
         }
         self.tick_zones();
         self.revive(checker);
@@ -563,6 +580,7 @@ impl Sim {
         fresh.sync(&self.registry.table, &self.registered);
         let i = self.index(zone);
         self.restored += self.zones[i].restored;
+        self.gives += self.zones[i].core.give_counts();
         self.zones[i] = fresh;
         for z in self.zones.iter_mut().filter(|z| z.alive && z.id() != zone) {
             z.back(zone, &self.registered);
@@ -624,8 +642,8 @@ impl Sim {
                     self.watch.push_back((self.now, self.registry.table.clone()));
                 }
             }
-            let settled =
-                self.zones.iter().all(|z| z.core.transfers_pending() == 0) && self.players.missing_ids().is_empty();
+            let settled = self.zones.iter().all(|z| z.core.transfers_pending() == 0 && z.core.gives_pending() == 0)
+                && self.players.missing_ids().is_empty();
             let placed = self
                 .registry
                 .table
@@ -641,6 +659,8 @@ impl Sim {
         }
         let pending: Vec<(ZoneId, usize)> =
             self.zones.iter().map(|z| (z.id(), z.core.transfers_pending())).filter(|(_, n)| *n > 0).collect();
+        let gives: Vec<(ZoneId, usize)> =
+            self.zones.iter().map(|z| (z.id(), z.core.gives_pending())).filter(|(_, n)| *n > 0).collect();
         let unplaced: Vec<CellId> = self
             .registry
             .table
@@ -649,7 +669,7 @@ impl Sim {
             .map(|(cell, _)| *cell)
             .collect();
         let what = format!(
-            "the cluster never came to rest after the network healed: transfers pending {pending:?}, players missing {:?}, cells not taken by their owners {unplaced:?}",
+            "the cluster never came to rest after the network healed: transfers pending {pending:?}, gives pending {gives:?}, players missing {:?}, cells not taken by their owners {unplaced:?}",
             self.players.missing_ids()
         );
         Err(Violation { tick: self.now, what })

@@ -43,7 +43,9 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.trace {
-        tracing_subscriber::fmt().with_writer(std::io::stderr).without_time().init();
+        // INFO, or what RUST_LOG asks for.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
     }
     if args.scale {
         let seed = args.seed.unwrap_or(1);
@@ -72,6 +74,7 @@ fn main() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0u64, Vec::new());
     let (mut revived, mut undurable, mut items) = (0usize, 0usize, 0usize);
+    let mut gives = mmo_zone_core::GiveCounts::default();
     for seed in seeds {
         let mut config = SimConfig::small(seed);
         config.ticks = args.ticks;
@@ -85,6 +88,7 @@ fn main() -> anyhow::Result<()> {
                 revived += summary.players_revived;
                 undurable += summary.items_lost_with_zones;
                 items += summary.items;
+                gives += summary.gives;
                 if args.seed.is_some() {
                     writeln!(out, "seed {seed}: {summary:?}")?;
                 }
@@ -105,7 +109,9 @@ fn main() -> anyhow::Result<()> {
     writeln!(
         out,
         "in the seeds passed: {revived} players re-created after their zone died; {items} items held at the end, \
-         {undurable} lost with a zone before a save or checkpoint held them"
+         {undurable} lost with a zone before a save or checkpoint held them; gives across zone borders: {} accepted, \
+         {} refused or not taken, {} judged from the receiver's stored record",
+        gives.accepted, gives.refused, gives.checked
     )?;
     if !failed.is_empty() {
         bail!("{} seeds failed", failed.len());

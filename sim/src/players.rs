@@ -5,6 +5,9 @@
 //! the world, then wanders off again: the crowd event that makes cells hot. They swing at what
 //! is in front of them a quarter of the time (NPCs they kill drop items, which walkers pick up).
 //!
+//! Now and then a player gives its newest item to another player standing within reach
+//! (`/give NAME`), often one simulated by another zone across a border ([`Players::gives`]).
+//!
 //! When no frame shows a player and the zone run that last simulated it left the registry (it
 //! died), its gateway has the cell's new owner re-create it from its last frame and its stored
 //! record ([`Players::orphans`], `mmo_cluster::revive`), as the real gateway's session does. A
@@ -44,6 +47,20 @@ struct Player {
     x: i32,
     stuck: u32,
 }
+
+/// One chat command to deliver to a zone.
+#[derive(Clone, Debug)]
+pub struct Command {
+    pub zone: ZoneId,
+    pub id: EntityId,
+    pub command: String,
+}
+
+/// How near (tiles, each axis) a player must stand to another to give it an item: within the
+/// zone's reach (6 tiles).
+const GIVE_TILES: i32 = 5;
+/// One player in this many gives an item in a tick (with someone within reach).
+const GIVE_ONE_IN: u32 = 400;
 
 /// One input to deliver to a zone.
 #[derive(Clone, Copy, Debug)]
@@ -141,6 +158,40 @@ impl Players {
     /// Every player's name.
     pub fn names(&self) -> impl Iterator<Item = String> + '_ {
         self.list.iter().map(|p| p.name.to_string())
+    }
+
+    /// This tick's gives: players with an item and another player within reach give it the
+    /// newest one, one in [`GIVE_ONE_IN`] each tick. The two stood where their last frames
+    /// showed them; the zone gives only if they still stand within its reach.
+    pub fn gives(&mut self, rng: &mut SplitMix64) -> Vec<Command> {
+        let standing: Vec<(usize, i32, i32, ZoneId)> = self
+            .list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let (state, _) = p.seen.as_ref()?;
+                let pos = state.body.pos;
+                Some((i, pos.x >> SUB_SHIFT, pos.y >> SUB_SHIFT, p.route))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for &(i, x, y, zone) in &standing {
+            let p = &self.list[i];
+            let holds = p.seen.as_ref().is_some_and(|(s, _)| !s.items.is_empty());
+            if !holds || p.missing > 0 || rng.below(GIVE_ONE_IN) != 0 {
+                continue;
+            }
+            let near = |&&(j, xj, yj, _): &&(usize, i32, i32, ZoneId)| {
+                j != i && (xj - x).abs() <= GIVE_TILES && (yj - y).abs() <= GIVE_TILES
+            };
+            // Across a border if anyone near is simulated elsewhere.
+            let mut near: Vec<_> = standing.iter().filter(near).collect();
+            near.sort_by_key(|(_, _, _, z)| *z == zone);
+            if let Some(&&(j, ..)) = near.first() {
+                out.push(Command { zone, id: p.id, command: format!("/give {}", self.list[j].name) });
+            }
+        }
+        out
     }
 
     /// This tick's inputs.

@@ -5,7 +5,8 @@
 //!   [`SAVE_EVERY_TICKS`] the other changed players' records too), as one batch that lands 0 to
 //!   [`MAX_WRITE_TICKS`] ticks later: batches can land out of order, as the runtime's flush
 //!   tasks can; a killed zone loses the batches not landed yet, each but the part of it
-//!   already written ([`ZoneWrites::killed`]);
+//!   already written ([`ZoneWrites::killed`]); a batch that landed is reported to the core
+//!   (`ZoneCore::saved`: a give across a border waits for it);
 //! - a cell that no live zone hands over is taken as the zone host takes it:
 //!   `mmo_zone::restore::take_cell` (checkpoints resolved against stored records, else fresh
 //!   NPCs);
@@ -110,8 +111,8 @@ enum Write {
 #[derive(Debug)]
 pub struct ZoneWrites {
     stores: Stores,
-    /// Batches not landed yet: (the tick it lands at, its writes in order).
-    pending: Vec<(u64, Vec<Write>)>,
+    /// Batches not landed yet: (the tick it lands at, its number, its writes in order).
+    pending: Vec<(u64, u64, Vec<Write>)>,
     rng: SplitMix64,
 }
 
@@ -137,29 +138,39 @@ impl ZoneWrites {
         if tick.is_multiple_of(SAVE_EVERY_TICKS) {
             batch.extend(core.take_saves().into_iter().map(Write::Save));
         }
-        if !batch.is_empty() {
+        let number = core.seal_batch();
+        if batch.is_empty() {
+            core.saved(number);
+        } else {
             let delay = u64::from(self.rng.below(MAX_WRITE_TICKS as u32 + 1));
-            self.pending.push((tick + delay, batch));
+            self.pending.push((tick + delay, number, batch));
         }
-        self.land(tick);
+        for landed in self.land(tick) {
+            core.saved(landed);
+        }
     }
 
-    /// Lands the batches due by `tick`, the earliest due first.
-    fn land(&mut self, tick: u64) {
+    /// Lands the batches due by `tick`, the earliest due first; their numbers.
+    fn land(&mut self, tick: u64) -> Vec<u64> {
         let (due, later): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|(at, _)| *at <= tick);
+            std::mem::take(&mut self.pending).into_iter().partition(|(at, _, _)| *at <= tick);
         self.pending = later;
         let mut due = due;
-        due.sort_by_key(|(at, _)| *at);
-        for write in due.into_iter().flat_map(|(_, batch)| batch) {
-            self.stores.write(write);
+        due.sort_by_key(|(at, _, _)| *at);
+        let mut landed = Vec::with_capacity(due.len());
+        for (_, number, batch) in due {
+            for write in batch {
+                self.stores.write(write);
+            }
+            landed.push(number);
         }
+        landed
     }
 
     /// The zone was killed: of each batch on its way, a first part (maybe none, maybe all)
     /// was written; the rest is lost.
     pub fn killed(&mut self) {
-        for (_, batch) in std::mem::take(&mut self.pending) {
+        for (_, _, batch) in std::mem::take(&mut self.pending) {
             let written = self.rng.below(batch.len() as u32 + 1) as usize;
             for write in batch.into_iter().take(written) {
                 self.stores.write(write);
@@ -170,6 +181,13 @@ impl ZoneWrites {
     /// Writes every batch on its way (the zone stops cleanly, or the run ends).
     pub fn flush(&mut self) {
         self.land(u64::MAX);
+    }
+
+    /// Offers left unanswered by `core`: judged from the receivers' stored records.
+    pub fn check_gives(&self, core: &mut ZoneCore) {
+        for (id, name) in core.take_give_checks() {
+            core.give_checked(id, self.stores.load(&name).as_ref());
+        }
     }
 }
 
@@ -192,8 +210,8 @@ mod tests {
     fn a_batch_lands_when_due_and_a_killed_zone_writes_only_a_first_part_of_each() {
         let stores = Stores::default();
         let mut writes = ZoneWrites::new(stores.clone(), 1, ZoneId(1), 0);
-        writes.pending.push((5, vec![saved("ann", 1)]));
-        writes.pending.push((3, vec![saved("bob", 1)]));
+        writes.pending.push((5, 1, vec![saved("ann", 1)]));
+        writes.pending.push((3, 2, vec![saved("bob", 1)]));
         writes.land(2);
         assert_eq!((version(&stores, "ann"), version(&stores, "bob")), (None, None), "nothing due yet");
         writes.land(4);
@@ -206,7 +224,7 @@ mod tests {
         for seed in 0..200 {
             let stores = Stores::default();
             let mut writes = ZoneWrites::new(stores.clone(), seed, ZoneId(1), 0);
-            writes.pending.push((9, vec![saved("cy", 1), saved("dee", 1), saved("eve", 1)]));
+            writes.pending.push((9, 1, vec![saved("cy", 1), saved("dee", 1), saved("eve", 1)]));
             writes.killed();
             let got: Vec<bool> = ["cy", "dee", "eve"].iter().map(|n| version(&stores, n).is_some()).collect();
             let n = got.iter().filter(|g| **g).count();

@@ -156,6 +156,7 @@ impl SimZone {
         let frames = self.core.tick(Tick(tick), &mut ());
         self.cells = frames.iter().map(|f| (f.cell, f.entities.len() as u32)).collect();
         self.writes.after_tick(&mut self.core, tick);
+        self.writes.check_gives(&mut self.core);
         frames
     }
 

@@ -111,6 +111,7 @@ mod tests {
                 picked: Vec::new(),
             },
             policy: 0,
+            gives: Vec::new(),
         };
         hot.put_checkpoint(cell, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
         let ZoneCommand::RestoreCell { restored, epoch, .. } = take_cell(cell, Epoch(2), GEOMETRY, &hot, &store).await
@@ -151,6 +152,7 @@ mod tests {
             npcs: Vec::new(),
             items: CellItems { ground: Vec::new(), picked: vec![picked(7, "ann"), picked(8, "cy")] },
             policy: 0,
+            gives: Vec::new(),
         };
         hot.put_checkpoint(cell, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
         let ZoneCommand::RestoreCell { restored, .. } = take_cell(cell, Epoch(2), GEOMETRY, &hot, &store).await else {
@@ -187,6 +189,7 @@ mod tests {
                 picked: Vec::new(),
             },
             policy: 0,
+            gives: Vec::new(),
         };
         hot.put_checkpoint(parent, Tick(20), checkpoint.encode().unwrap()).await.unwrap();
         for (quarter, serial) in [(top_left, 1), (bottom_right, 2)] {

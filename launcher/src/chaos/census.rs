@@ -2,7 +2,8 @@
 //!
 //! Every item has a serial the durable store allocated and never reuses, so items can be
 //! counted. During the soak a [`Ledger`] notes every serial seen in a durable place: a player
-//! record in the durable store, or the ground of a cell checkpoint in hot state. A serial seen
+//! record in the durable store, or the ground or the escrow (a give across a zone border) of a
+//! cell checkpoint in hot state. A serial seen
 //! there was committed: whatever fails later, it must still exist at the end. (An NPC's loot
 //! that only a killed zone's memory held was never committed; it may vanish with the zone.)
 //!
@@ -40,6 +41,9 @@ impl Ledger {
         for g in &checkpoint.items.ground {
             self.seen.entry(g.item.serial).or_insert_with(|| format!("ground of cell {}", checkpoint.cell));
         }
+        for g in &checkpoint.gives {
+            self.seen.entry(g.item.serial).or_insert_with(|| format!("escrow of cell {}", checkpoint.cell));
+        }
     }
 
     pub fn committed(&self) -> usize {
@@ -66,6 +70,8 @@ impl Holdings {
     pub fn add_zone(&mut self, report: &ZoneReport) {
         let ground = report.ground_items.iter().map(|i| i.serial).collect();
         self.places.push((format!("ground of zone {}", report.zone), ground));
+        let escrow = report.escrow.iter().map(|i| i.serial).collect();
+        self.places.push((format!("escrow of zone {}", report.zone), escrow));
         for e in report.entities.iter().filter(|e| !e.items.is_empty()) {
             let serials = e.items.iter().map(|i| i.serial).collect();
             self.places.push((format!("entity {} in play on zone {}", e.id, report.zone), serials));
@@ -202,6 +208,7 @@ mod tests {
             npcs: vec![],
             items: CellItems { ground, picked: vec![] },
             policy: 0,
+            gives: vec![],
         }
     }
 

@@ -153,6 +153,7 @@ fn main() -> std::io::Result<()> {
             picked: vec![Picked { item: item(2), pos: IVec2::ZERO, by: "bob".into() }],
         },
         policy: 0,
+        gives: Vec::new(),
     };
     corpus.write("checkpoint", "cell-3.1", &cp.encode().expect("checkpoint"))?;
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);

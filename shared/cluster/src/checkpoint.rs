@@ -20,11 +20,19 @@ impl CheckpointCodec for CellCheckpoint {
         Ok(framed)
     }
 
-    /// Also reads a checkpoint written before checkpoints carried the policy version (as 0).
+    /// Also reads a checkpoint written before checkpoints carried items in escrow (as none),
+    /// or the policy version too (as 0).
     fn decode(bytes: &[u8]) -> Result<CellCheckpoint, WireError> {
-        codec::decode(bytes).or_else(|error| match codec::decode::<Unversioned>(bytes) {
-            Ok(Unversioned { cell, tick, npcs, items }) => Ok(CellCheckpoint { cell, tick, npcs, items, policy: 0 }),
-            Err(_) => Err(error),
+        codec::decode(bytes).or_else(|error| {
+            let older = match codec::decode::<WithoutGives>(bytes) {
+                Ok(WithoutGives { cell, tick, npcs, items, policy }) => (cell, tick, npcs, items, policy),
+                Err(_) => match codec::decode::<Unversioned>(bytes) {
+                    Ok(Unversioned { cell, tick, npcs, items }) => (cell, tick, npcs, items, 0),
+                    Err(_) => return Err(error),
+                },
+            };
+            let (cell, tick, npcs, items, policy) = older;
+            Ok(CellCheckpoint { cell, tick, npcs, items, policy, gives: Vec::new() })
         })
     }
 }
@@ -36,6 +44,16 @@ struct Unversioned {
     tick: mmo_world::Tick,
     npcs: Vec<mmo_records::EntityRecord>,
     items: CellItems,
+}
+
+/// A checkpoint as written before checkpoints carried items in escrow.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WithoutGives {
+    cell: mmo_world::CellId,
+    tick: mmo_world::Tick,
+    npcs: Vec<mmo_records::EntityRecord>,
+    items: CellItems,
+    policy: u16,
 }
 
 #[cfg(test)]
@@ -62,12 +80,29 @@ mod tests {
                 picked: vec![Picked { item: item(2), pos: IVec2::ZERO, by: "bob".into() }],
             },
             policy: 1,
+            gives: vec![GiveRecord {
+                id: mmo_records::GiveId { zone: mmo_world::ZoneId(2), run: 1, n: 1 },
+                item: item(3),
+                pos: IVec2::ONE,
+                from: "ann".into(),
+                to: "cy".into(),
+            }],
         };
         assert_eq!(CellCheckpoint::decode(&cp.encode().unwrap()).unwrap(), cp);
         assert!(CellCheckpoint::decode(b"\xff\xff\xff").is_err());
-        let older = Unversioned { cell: cp.cell, tick: cp.tick, npcs: Vec::new(), items: cp.items.clone() };
-        let mut bytes = codec::encode_framed(&older).unwrap();
+        let (cell, tick, items) = (cp.cell, cp.tick, cp.items.clone());
+        let without_gives = WithoutGives { cell, tick, npcs: Vec::new(), items: items.clone(), policy: 1 };
+        let expected = CellCheckpoint { gives: Vec::new(), ..cp.clone() };
+        assert_eq!(CellCheckpoint::decode(&bytes_of(&without_gives)).unwrap(), expected, "without items in escrow");
+        let unversioned = Unversioned { cell, tick, npcs: Vec::new(), items };
+        let expected = CellCheckpoint { policy: 0, gives: Vec::new(), ..cp };
+        assert_eq!(CellCheckpoint::decode(&bytes_of(&unversioned)).unwrap(), expected, "without the policy version");
+    }
+
+    /// An older checkpoint's bytes, as they were written.
+    fn bytes_of<T: serde::Serialize>(older: &T) -> Vec<u8> {
+        let mut bytes = codec::encode_framed(older).unwrap();
         bytes.drain(..4);
-        assert_eq!(CellCheckpoint::decode(&bytes).unwrap(), CellCheckpoint { policy: 0, ..cp }, "an older checkpoint");
+        bytes
     }
 }

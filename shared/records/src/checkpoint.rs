@@ -18,6 +18,14 @@
 //!   (given away, dropped and picked up by another), and an item its picker gave away must not
 //!   come back on the ground while the player it went to holds it.
 //!
+//! - an item given to a player on another zone and not answered yet is kept as a
+//!   [`GiveRecord`] in escrow: if the receiver's stored record lists the give's receipt
+//!   ([`crate::GiveId::receipt`]), the give became durable; else if the giver's stored record holds it, the give never left
+//!   the giver; else it goes on the ground where the give was made (the giver's zone sends the
+//!   offer only once the giver's save without the item and this entry are durable, and the
+//!   receiver's zone accepts only within the offer's deadline, long before the giver's zone's
+//!   lease expires).
+//!
 //! [`CellCheckpoint::resolve`] applies these rules given the stored records.
 //!
 //! A receipt names a serial, not one pickup of it, so two short windows remain where a receipt
@@ -29,6 +37,7 @@
 
 use crate::entity::EntityRecord;
 use crate::item::Item;
+use crate::peer::GiveId;
 use crate::player::PlayerRecord;
 use glam::IVec2;
 use mmo_world::{CellId, EntityId, Layout, Tick, WorldGeometry, MAX_DEPTH};
@@ -56,6 +65,17 @@ pub struct Picked {
     pub by: Arc<str>,
 }
 
+/// An item in escrow: given by `from` (standing at `pos`) to `to`, a player on another zone,
+/// and not answered yet (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiveRecord {
+    pub id: GiveId,
+    pub item: Item,
+    pub pos: IVec2,
+    pub from: Arc<str>,
+    pub to: Arc<str>,
+}
+
 /// The items of one cell: on its ground, and picked up there lately. They move with the cell
 /// when it migrates ([`crate::peer::Transfer::items`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +98,11 @@ pub struct CellCheckpoint {
     pub npcs: Vec<EntityRecord>,
     pub items: CellItems,
     /// The version of the learned policy the writing zone's hunters fought with (0: the
-    /// scripted brain). The last field: checkpoints written before it had none (read as 0).
+    /// scripted brain). Checkpoints written before it had none (read as 0).
     pub policy: u16,
+    /// Items given from this cell to players on other zones, in escrow. The last field:
+    /// checkpoints written before it had none (read as none).
+    pub gives: Vec<GiveRecord>,
 }
 
 /// The first of the newest of `candidates` (by tick).
@@ -147,6 +170,7 @@ impl CellCheckpoint {
             whole.npcs.extend(part.npcs);
             whole.items.ground.extend(part.items.ground);
             whole.items.picked.extend(part.items.picked);
+            whole.gives.extend(part.gives);
         }
         Some(whole)
     }
@@ -169,20 +193,23 @@ impl CellCheckpoint {
                 picked: picked.into_iter().filter(|p| inside(p.pos)).collect(),
             },
             policy: self.policy,
+            gives: self.gives.into_iter().filter(|g| inside(g.pos)).collect(),
         }
     }
 
     /// The players whose stored records [`resolve`](Self::resolve) needs.
     pub fn players(&self) -> BTreeSet<Arc<str>> {
         let dropped = self.items.ground.iter().filter_map(|g| g.dropped_by.clone());
-        dropped.chain(self.items.picked.iter().map(|p| p.by.clone())).collect()
+        let given = self.gives.iter().flat_map(|g| [g.from.clone(), g.to.clone()]);
+        dropped.chain(self.items.picked.iter().map(|p| p.by.clone())).chain(given).collect()
     }
 
     /// The NPCs and ground items to restore, given the stored record of each player of
     /// [`players`](Self::players) (`stored(name)`, `None` for a player with no record): a
     /// dropped item whose dropper's stored inventory holds it stays theirs; a picked-up item
     /// goes back on the ground unless its picker's stored record holds it or lists the
-    /// pickup's receipt.
+    /// pickup's receipt; an item in escrow goes on the ground unless the receiver's record
+    /// lists the give's receipt or the giver's holds the item.
     pub fn resolve<'a>(self, stored: impl Fn(&str) -> Option<&'a PlayerRecord>) -> RestoredCell {
         let holds = |name: &str, serial| stored(name).is_some_and(|r| r.holds(serial));
         let pickup_durable = |name: &str, serial| stored(name).is_some_and(|r| r.holds(serial) || r.picked_up(serial));
@@ -196,7 +223,11 @@ impl CellCheckpoint {
             dropped_by: None,
             dropped_at: None,
         });
-        for g in lying.chain(lost_pickups) {
+        let given = |g: &GiveRecord| stored(&g.to).is_some_and(|r| r.picked_up(g.id.receipt()));
+        let unsettled = self.gives.into_iter().filter(|g| !given(g) && !holds(&g.from, g.item.serial));
+        let unsettled =
+            unsettled.map(|g| GroundRecord { item: g.item, pos: g.pos, dropped_by: None, dropped_at: None });
+        for g in lying.chain(lost_pickups).chain(unsettled) {
             if seen.insert(g.item.serial) {
                 ground.push(g);
             }
@@ -234,6 +265,7 @@ mod tests {
                 ],
             },
             policy: 0,
+            gives: Vec::new(),
         }
     }
 
@@ -295,6 +327,42 @@ mod tests {
         assert_eq!(restored_serials(&restored), vec![1, 2, 3, 5], "2 and 3 lie where ann dropped them");
     }
 
+    /// Items ann gave across a border, in escrow when her zone died: 6 reached cy (she holds
+    /// it, with the give's receipt), 7 reached cy and went on (the receipt), 8 never left ann
+    /// (her save without it never landed), 9 and 10 left ann and never reached cy (refused, or
+    /// the offer was never sent; cy's receipt of her own earlier pickup of 10 says nothing of
+    /// this give): only 9 and 10 lie where ann stood.
+    #[test]
+    fn an_item_in_escrow_is_the_receivers_the_givers_or_on_the_ground() {
+        let mut cp = checkpoint();
+        let id = |n| GiveId { zone: mmo_world::ZoneId(2), run: 1, n };
+        let give = |serial| GiveRecord {
+            id: id(serial),
+            item: item(serial),
+            pos: IVec2::new(9, 9),
+            from: "ann".into(),
+            to: "cy".into(),
+        };
+        cp.gives = vec![give(6), give(7), give(8), give(9), give(10)];
+        assert!(cp.players().contains("cy"));
+        let mut stored = stored(&[("ann", &[3, 8], &[]), ("bob", &[4], &[4]), ("cy", &[6], &[10])]);
+        stored.get_mut("cy").unwrap().picked.extend([id(6).receipt(), id(7).receipt()]);
+        let restored = cp.clone().resolve(|name| stored.get(name));
+        assert_eq!(restored_serials(&restored), vec![1, 2, 5, 9, 10]);
+        assert_eq!(restored.ground[3].pos, IVec2::new(9, 9));
+        let all = vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(restored_serials(&cp.resolve(|_| None)), all, "no records: all lie");
+    }
+
+    #[test]
+    fn give_receipts_are_no_item_serials_and_differ_by_give() {
+        let id = |zone, run, n| GiveId { zone: mmo_world::ZoneId(zone), run, n };
+        let receipts: BTreeSet<ItemSerial> =
+            (1..4).flat_map(|z| (0..3).flat_map(move |r| (0..50).map(move |n| id(z, r, n).receipt()))).collect();
+        assert_eq!(receipts.len(), 3 * 3 * 50);
+        assert!(receipts.iter().all(|s| s.0 >= 1 << 63));
+    }
+
     #[test]
     fn a_serial_listed_twice_comes_back_once() {
         let mut cp = checkpoint();
@@ -327,6 +395,7 @@ mod tests {
                 npcs: Vec::new(),
                 items: CellItems { ground, picked: Vec::new() },
                 policy: 0,
+                gives: Vec::new(),
             }
         }
 

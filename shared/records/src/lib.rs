@@ -25,13 +25,13 @@ pub mod peer;
 pub mod player;
 pub mod report;
 
-pub use checkpoint::{CellCheckpoint, CellItems, GroundRecord, Picked, RestoredCell};
+pub use checkpoint::{CellCheckpoint, CellItems, GiveRecord, GroundRecord, Picked, RestoredCell};
 pub use entity::{
     BrainRecord, EntityRecord, InputRecord, NpcPart, Persistence, PlayerPart, RecordKind, SessionRoute,
     OWNER_EPOCH_SHIFT,
 };
 pub use item::Item;
 pub use mmo_world::ItemSerial;
-pub use peer::{HitRequest, PeerMessage, Transfer, TransferId};
+pub use peer::{GiveId, GiveOffer, HitRequest, PeerMessage, Transfer, TransferId};
 pub use player::{record_pickup, PlayerRecord, RecordError, PICKUP_RECEIPTS};
 pub use report::{EntityReport, ZoneReport};

@@ -5,8 +5,9 @@
 
 use crate::checkpoint::CellItems;
 use crate::entity::EntityRecord;
+use crate::item::Item;
 use glam::IVec2;
-use mmo_world::{Buttons, CellId, EntityId, Epoch, Tick, ZoneId};
+use mmo_world::{Buttons, CellId, EntityId, Epoch, ItemSerial, Tick, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -50,6 +51,56 @@ pub struct Transfer {
     pub cell: Option<(CellId, Epoch)>,
     /// A migrating cell's items: they move with the cell.
     pub items: CellItems,
+}
+
+/// One give across a zone border, unique in the cluster like a [`TransferId`]: the giver's
+/// zone, its run and the run's counter.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GiveId {
+    pub zone: ZoneId,
+    pub run: u64,
+    pub n: u64,
+}
+
+impl GiveId {
+    /// The receipt an accepted give leaves among the receiver's pickup receipts
+    /// ([`crate::PlayerRecord::picked`]): a serial with the top bit set, which no item has,
+    /// hashed from the id (FNV-1a). It names this give, where the item's own serial would not
+    /// tell it from an earlier pickup of the same item.
+    pub fn receipt(self) -> ItemSerial {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for word in [u64::from(self.zone.0), self.run, self.n] {
+            for byte in word.to_le_bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        ItemSerial(hash | 1 << 63)
+    }
+}
+
+impl fmt::Debug for GiveId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "gv{}.{}.{}", self.zone.0, self.run, self.n)
+    }
+}
+
+impl fmt::Display for GiveId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// An item offered to a player simulated by another zone (`/give NAME` across a border). The
+/// giver's zone (`id.zone`) holds it in escrow until the receiver's zone answers; the receiver's
+/// zone decides once, and accepts only up to `deadline`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiveOffer {
+    pub id: GiveId,
+    /// The receiver, where the giver's zone saw it (forwarded to wherever it went since).
+    pub to: EntityId,
+    pub from: Arc<str>,
+    pub item: Item,
+    pub deadline: Tick,
 }
 
 /// A swing on one zone that reached an entity owned by another.
@@ -110,13 +161,25 @@ pub enum PeerMessage {
         xp: u32,
         victim: EntityId,
     },
+    /// An item given across a border (link version 4, like `SharedCredit`).
+    GiveOffer(GiveOffer),
+    /// The receiver's zone's answer to the giver's zone (`id.zone`), sent once the receiver's
+    /// save holding the item is durable when `accepted`.
+    GiveAnswer {
+        id: GiveId,
+        accepted: bool,
+    },
 }
 
 impl PeerMessage {
     /// The entity a message is about, for those addressed to one.
     pub fn entity(&self) -> Option<EntityId> {
         match self {
-            PeerMessage::Transfer(_) | PeerMessage::TransferAnswer { .. } | PeerMessage::TransferSettled { .. } => None,
+            PeerMessage::Transfer(_)
+            | PeerMessage::TransferAnswer { .. }
+            | PeerMessage::TransferSettled { .. }
+            | PeerMessage::GiveAnswer { .. } => None,
+            PeerMessage::GiveOffer(offer) => Some(offer.to),
             PeerMessage::Input { entity, .. }
             | PeerMessage::Chat { entity, .. }
             | PeerMessage::Leave { entity }

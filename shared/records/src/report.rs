@@ -35,4 +35,6 @@ pub struct ZoneReport {
     pub ground_items: Vec<Item>,
     /// Serials the zone put into play (NPC drops) since it started.
     pub minted: Vec<ItemSerial>,
+    /// Items given to players on other zones, held in escrow here until answered.
+    pub escrow: Vec<Item>,
 }

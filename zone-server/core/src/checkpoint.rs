@@ -40,7 +40,9 @@ impl ZoneCore {
             .filter(|e| !e.is_player() && layout.cell_of_pos(e.body.pos) == cell)
             .map(Entity::to_record)
             .collect();
-        CellCheckpoint { cell, tick: self.now, npcs, items: self.cell_items(cell), policy: self.policy_version() }
+        let items = self.cell_items(cell);
+        let gives = self.gives.records_in(cell, &self.layout);
+        CellCheckpoint { cell, tick: self.now, npcs, items, policy: self.policy_version(), gives }
     }
 
     /// The version of the learned policy the hunters fight with here (0: scripted).

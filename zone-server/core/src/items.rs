@@ -31,7 +31,7 @@ pub const SERIAL_BLOCK: u64 = 64;
 /// How near (in fixed-point units, each axis) a player's feet must be to pick an item up.
 const PICKUP_REACH: IVec2 = IVec2::new(SUB, 2 * SUB);
 /// How near a player must stand to be given an item.
-const GIVE_REACH: i32 = 6 * SUB;
+pub(crate) const GIVE_REACH: i32 = 6 * SUB;
 /// Ticks during which a player cannot pick up an item they dropped (3 s at 20 Hz).
 const DROP_GRACE: u64 = 60;
 /// Ticks a pickup stays in its cell's checkpoints (10 s at 20 Hz): by then the picker's save is
@@ -238,7 +238,8 @@ impl ZoneCore {
                 && (e.body.pos - from_pos).abs().max_element() <= GIVE_REACH
         });
         let Some(to_id) = to.map(|e| e.id) else {
-            tracing::debug!(player = %id, to = name, "nobody of that name within reach");
+            // Not here: maybe across a border.
+            self.give_across(id, name);
             return;
         };
         let Some(Role::Player(from)) = self.entities.get_mut(id).map(|e| &mut e.role) else { return };

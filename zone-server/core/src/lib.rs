@@ -40,6 +40,7 @@ mod checkpoint;
 mod combat;
 mod entities;
 mod ghosts;
+mod gives;
 mod grid;
 pub mod handoff;
 mod input;
@@ -77,6 +78,7 @@ use publish::{OwnedCells, Published};
 use std::sync::Arc;
 
 pub use checkpoint::CHECKPOINT_EVERY_TICKS;
+pub use gives::{GiveCounts, ANSWER_TICKS, OFFER_TICKS};
 pub use items::{ItemGive, PICKED_KEEP_TICKS, SERIAL_BLOCK};
 pub use peer::PeerOutcome;
 pub use persist::LoggedOut;
@@ -207,6 +209,8 @@ pub struct ZoneCore {
     reconciling: Vec<(EntityId, Arc<str>)>,
     /// Ground items, serials in hand, inventory changes to save.
     items: items::Items,
+    /// Gives across zone borders: items in escrow here, acceptances waiting for a save.
+    gives: gives::Gives,
     /// Zones declared gone ([`ZoneCore::zone_lost`]) and not given a cell since: nothing is
     /// handed to them.
     lost: std::collections::BTreeSet<ZoneId>,
@@ -253,6 +257,7 @@ impl ZoneCore {
             handbacks: Vec::new(),
             reconciling: Vec::new(),
             items: items::Items::default(),
+            gives: gives::Gives::new(config.zone, ids.start.0),
             lost: std::collections::BTreeSet::new(),
             unreachable: std::collections::BTreeSet::new(),
             config,
@@ -534,6 +539,7 @@ impl ZoneCore {
             }
         }
         self.depart(plan);
+        self.age_gives();
         timer.phase_done(Phase::Publish);
         frames
     }

@@ -102,6 +102,10 @@ impl ZoneCore {
                 self.handoff.on_settled(id);
                 PeerOutcome::Other
             }
+            PeerMessage::GiveAnswer { id, accepted } => {
+                self.on_give_answer(id, accepted);
+                PeerOutcome::Other
+            }
             other => {
                 self.deliver_from(other, Some(from));
                 PeerOutcome::Other
@@ -207,7 +211,7 @@ impl ZoneCore {
             (Some((cell, _)), Some(sent_at)) => {
                 let npcs = entities.extract_if(.., |e| !matches!(e.kind, RecordKind::Player(_))).collect();
                 let policy = self.policy_version();
-                self.handbacks.push(CellCheckpoint { cell, tick: sent_at, npcs, items, policy });
+                self.handbacks.push(CellCheckpoint { cell, tick: sent_at, npcs, items, policy, gives: Vec::new() });
             }
             _ => self.add_cell_items(items),
         }
@@ -279,6 +283,10 @@ impl ZoneCore {
                 }
             }
             PeerMessage::Leave { .. } => {
+                if entity.is_player() {
+                    self.gives_on_logout(id);
+                }
+                let entity = self.entities.get(id).expect("still here");
                 if let Role::Player(p) = &entity.role {
                     let gateway = p.route.map(|r| r.gateway);
                     let geometry = self.config.geometry;
@@ -300,14 +308,21 @@ impl ZoneCore {
                 super::party::credit(entity, xp);
                 tracing::debug!(zone = %self.config.zone, %id, %victim, xp, "a party member's kill shared");
             }
-            PeerMessage::Transfer(_) | PeerMessage::TransferAnswer { .. } | PeerMessage::TransferSettled { .. } => {}
+            PeerMessage::GiveOffer(offer) => self.on_give_offer(offer),
+            PeerMessage::Transfer(_)
+            | PeerMessage::TransferAnswer { .. }
+            | PeerMessage::TransferSettled { .. }
+            | PeerMessage::GiveAnswer { .. } => {}
         }
     }
 
     /// Sends a message to a zone (to this one: handled at once).
     pub(crate) fn send_peer(&mut self, to: ZoneId, msg: PeerMessage) {
         if to == self.config.zone {
-            self.deliver(msg);
+            match msg {
+                PeerMessage::GiveAnswer { id, accepted } => self.on_give_answer(id, accepted),
+                msg => self.deliver(msg),
+            }
         } else {
             self.outbox.push((to, msg));
         }
@@ -328,23 +343,28 @@ impl ZoneCore {
 
     /// The handoff phase: who leaves at the end of this tick.
     pub(crate) fn plan_departures(&mut self) -> Departures {
-        let (me, g) = (self.config.zone, &self.layout);
+        let me = self.config.zone;
         let mut plan = Departures::default();
-        for (cell, _) in self.owned.iter() {
-            if let Some((zone, epoch)) = self.owners.get(cell).filter(|(z, _)| *z != me) {
-                if self.unreachable.contains(&zone) {
-                    continue;
-                }
-                plan.cells.push((cell, zone, epoch, Vec::new()));
+        let given: Vec<(CellId, ZoneId, Epoch)> = self
+            .owned
+            .iter()
+            .filter_map(|(cell, _)| self.owners.get(cell).filter(|(z, _)| *z != me).map(|(z, e)| (cell, z, e)))
+            .collect();
+        for (cell, zone, epoch) in given {
+            // Not into a link that is down, nor before the items in escrow it keeps moved.
+            if self.unreachable.contains(&zone) || self.hold_for_gives(cell) {
+                continue;
             }
+            plan.cells.push((cell, zone, epoch, Vec::new()));
         }
+        let (me, g) = (self.config.zone, &self.layout);
         for (i, e) in self.entities.as_slice().iter().enumerate() {
             let cell = g.cell_of_pos(e.body.pos);
             let owned = self.owned.contains(cell);
             if owned && plan.cells.is_empty() {
                 continue;
             }
-            let can_leave = self.handoff.can_leave(e.id);
+            let can_leave = self.handoff.can_leave(e.id) && !self.gives.holds_back(e.id);
             if let Some(c) = plan.cells.iter_mut().find(|c| c.0 == cell).filter(|_| can_leave) {
                 c.3.push(e.id);
             } else if !owned {
@@ -428,6 +448,7 @@ impl ZoneCore {
             entities,
             ground_items: self.ground_items().into_iter().map(|(item, _)| item).collect(),
             minted: self.minted_serials().to_vec(),
+            escrow: self.gives.items().collect(),
             ..ZoneReport::default()
         }
     }

@@ -174,6 +174,7 @@ impl ZoneCore {
             self.deliver(mmo_records::PeerMessage::Leave { entity: id });
             return None;
         }
+        self.gives_on_logout(id);
         let geometry = self.config.geometry;
         let mut entity = self.entities.remove(id)?;
         tracing::debug!(zone = %self.config.zone, %id, "player left");

@@ -17,8 +17,11 @@
 //!
 //! Checkpoints (with [`ZoneRuntime::with_hot`]): after each tick the core's cell checkpoints
 //! ([`ZoneCore::take_checkpoints`]) are written to hot state, in the same task as that tick's
-//! item moves and before them (see [`mmo_cluster::checkpoint`] for why that order).
+//! item moves and before them (see [`mmo_cluster::checkpoint`] for why that order). That task
+//! reports whether all of it landed ([`ZoneCore::seal_batch`]): a give across a zone border
+//! waits for it ([`gives`]).
 
+mod gives;
 mod gone;
 mod links;
 mod load;
@@ -29,6 +32,7 @@ pub use links::ZoneLinks;
 pub use load::{DEFAULT_CAPACITY, DEFAULT_REPORT_PERIOD};
 
 use crate::core::{PeerOutcome, Phase, PhaseTimer, ZoneConfig, ZoneCore};
+use gives::GiveIo;
 use gone::GoneRuns;
 use links::Links;
 use load::LoadMeter;
@@ -89,6 +93,8 @@ pub struct ZoneRuntime {
     reconciles: JoinSet<Option<(EntityId, PlayerRecord)>>,
     /// Where cell checkpoints go.
     hot: Option<AnyHot>,
+    /// Batches of writes that landed, and receivers' records read, for gives across borders.
+    gives: GiveIo,
     /// Gateway runs lately gone: their players landing here later are logged out and released.
     gone: GoneRuns,
     /// The zone's lease, as its keep-alive knows it: once it is not known valid, the zone stops
@@ -116,8 +122,9 @@ impl PhaseTimer for MetricsTimer {
 }
 
 /// Writes `checkpoints` to hot state (a failed write is logged and counted; the next one, a
-/// second later at most, replaces it).
-async fn write_checkpoints(hot: &AnyHot, checkpoints: Vec<CellCheckpoint>) {
+/// second later at most, replaces it); whether all of them were written.
+async fn write_checkpoints(hot: &AnyHot, checkpoints: Vec<CellCheckpoint>) -> bool {
+    let mut all = true;
     for checkpoint in checkpoints {
         let (cell, tick) = (checkpoint.cell, checkpoint.tick);
         let written = match checkpoint.encode() {
@@ -130,11 +137,13 @@ async fn write_checkpoints(hot: &AnyHot, checkpoints: Vec<CellCheckpoint>) {
         match written {
             Ok(()) => metrics::counter!("mmo_zone_checkpoints_written_total").increment(1),
             Err(error) => {
+                all = false;
                 metrics::counter!("mmo_zone_checkpoint_failures_total").increment(1);
                 warn!(%cell, %tick, %error, "checkpoint not written");
             }
         }
     }
+    all
 }
 
 fn log_flush(done: Result<(), tokio::task::JoinError>) {
@@ -172,6 +181,7 @@ impl ZoneRuntime {
             deferred: Vec::new(),
             flushes: JoinSet::new(),
             reconciles: JoinSet::new(),
+            gives: GiveIo::default(),
             gone: GoneRuns::default(),
             lease: None,
             hot: None,
@@ -284,6 +294,7 @@ impl ZoneRuntime {
             }
             self.refill().await;
             self.reconcile_taken_back();
+            self.gives.settle(&mut self.core, self.store.as_ref());
             self.links.retry_backlogs();
             // Answers to transfers go out at once, not after the tick.
             self.links.send_outbox(&mut self.core);
@@ -372,21 +383,29 @@ impl ZoneRuntime {
 
     /// Makes this tick's checkpoints and item moves durable, in that order: checkpoints to hot
     /// state, then gives as one store transaction each (the zone then saves both players at
-    /// newer versions), then every other changed inventory flushed at once.
+    /// newer versions), then every other changed inventory flushed at once. The batch reports
+    /// whether all of it landed.
     fn save_items(&mut self) {
         let checkpoints = if self.hot.is_some() { self.core.take_checkpoints() } else { Vec::new() };
         let gives = self.core.take_gives();
         let changed = self.core.take_inventory_changes();
         let records = if self.saver.is_some() { self.core.take_saves_of(&changed) } else { Vec::new() };
+        let batch = self.core.seal_batch();
         if checkpoints.is_empty() && gives.is_empty() && records.is_empty() {
+            self.core.saved(batch);
             return;
         }
         let (hot, store, saver) = (self.hot.clone(), self.store.clone(), self.saver.clone());
+        let report = self.gives.reporter();
         self.flushes.spawn(async move {
+            let mut durable = true;
             if let Some(hot) = hot {
-                write_checkpoints(&hot, checkpoints).await;
+                durable &= write_checkpoints(&hot, checkpoints).await;
             }
-            let (Some(store), Some(saver)) = (store, saver) else { return };
+            let (Some(store), Some(saver)) = (store, saver) else {
+                let _ = report.send((batch, durable));
+                return;
+            };
             // A give first moves the item in the stored records, so the item is never in two
             // stored inventories; if the store refuses (the item was not saved with the giver
             // yet), the flushes below carry the move, giver first.
@@ -401,9 +420,13 @@ impl ZoneRuntime {
                 let (name, version) = (record.name.clone(), record.version);
                 match saver.flush_now(record).await {
                     Ok(outcome) => debug!(player = %name, version, ?outcome, "inventory saved"),
-                    Err(error) => warn!(player = %name, version, %error, "inventory flush failed"),
+                    Err(error) => {
+                        durable = false;
+                        warn!(player = %name, version, %error, "inventory flush failed");
+                    }
                 }
             }
+            let _ = report.send((batch, durable));
         });
     }
 

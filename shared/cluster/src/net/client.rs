@@ -223,7 +223,10 @@ impl RemoteLink {
                 cmd = self.commands.recv() => {
                     let msg = match cmd {
                         None => return Ok(()),
-                        Some(ZoneCommand::Peer { msg: PeerMessage::SharedCredit { .. }, .. }) if !features.parties => {
+                        Some(ZoneCommand::Peer {
+                            msg: PeerMessage::SharedCredit { .. } | PeerMessage::GiveOffer(_) | PeerMessage::GiveAnswer { .. },
+                            ..
+                        }) if !features.parties => {
                             metrics::counter!("mmo_link_parties_not_sent_total").increment(1);
                             None
                         }

@@ -64,6 +64,8 @@ fn keep_for(msg: &PeerMessage) -> Option<Duration> {
     match msg {
         PeerMessage::Credit { .. }
         | PeerMessage::SharedCredit { .. }
+        | PeerMessage::GiveOffer(_)
+        | PeerMessage::GiveAnswer { .. }
         | PeerMessage::Leave { .. }
         | PeerMessage::Chat { .. } => Some(KEPT_FOR),
         PeerMessage::Hit(_) => Some(HIT_KEPT_FOR),

@@ -37,7 +37,7 @@ pub struct LinkFeatures {
     pub deltas: bool,
     /// Numbered peer messages and their acknowledgements (version 3 and later).
     pub acks: bool,
-    /// Players' parties (version 4).
+    /// Players' parties and gives across zone borders (version 4).
     pub parties: bool,
 }
 
