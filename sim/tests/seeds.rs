@@ -47,6 +47,13 @@ fn three_hundred_seeds_keep_every_invariant_and_exercise_the_faults() {
     let (splits, merges): (usize, usize) =
         summaries.iter().map(|s| (s.splits, s.merges)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     assert!(splits > 300 && merges > 5, "{splits} splits, {merges} merges");
+    // Players gave items across zone borders (each exactly once: the checker holds every
+    // serial once); some offers were refused or lost and judged from the stored records.
+    let gives = summaries.iter().fold(mmo_zone_core::GiveCounts::default(), |mut all, s| {
+        all += s.gives;
+        all
+    });
+    assert!(gives.accepted > 1_000 && gives.refused > 50 && gives.checked > 50, "{gives:?}");
 }
 
 #[test]
