@@ -1,20 +1,23 @@
 //! Structure-aware: two zone cores sharing a small world (zone 1 the west cell, zone 2 the
 //! east one), driven by an arbitrary sequence of operations: ticks, player inputs (walking,
-//! jumping, fighting), `/drop`, `/give NAME`, messages between the zones delivered late and interleaved
+//! jumping, fighting), `/drop`, `/give NAME` (on one zone, or across the border through
+//! escrow: every tick's writes count as durable at once, and the players' records taken then
+//! are what an unanswered offer is judged by), messages between the zones delivered late and interleaved
 //! across links (each link in order, as a connection or channel keeps it), messages lost as a
 //! broken link connection loses them (those the link does not number: transfers, their
 //! answers and settlements, inputs; `mmo_cluster::net::reliable`), and cells moved between the
 //! zones while nothing is in flight (as the coordinator moves them).
 //!
 //! Checked after every operation: no entity simulated by both zones, and no item serial held
-//! twice (inventories of simulated entities and the ground). Then every message is delivered
-//! and the zones tick until nothing is in flight: every serial the world ever had (the
-//! starter items, what NPCs dropped) is held exactly once.
+//! twice (inventories of simulated entities and the ground; an item in escrow is in flight).
+//! Then every message is delivered and the zones tick until nothing is in flight and every give
+//! settled: every serial the world ever had (the starter items, what NPCs dropped) is held
+//! exactly once.
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mmo_cluster::net::reliable::numbered;
-use mmo_records::PeerMessage;
+use mmo_records::{PeerMessage, PlayerRecord};
 use mmo_world::{Buttons, CellId, EntityId, Epoch, ItemSerial, SerialBlock, Tick, WorldGeometry, ZoneId};
 use mmo_zone_core::{ZoneConfig, ZoneCore};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -59,6 +62,8 @@ struct Cluster {
     links: BTreeMap<(usize, usize), VecDeque<PeerMessage>>,
     now: Tick,
     epoch: u64,
+    /// The players' records as last taken (the store, where every write lands at once).
+    stored: BTreeMap<String, PlayerRecord>,
 }
 
 impl Cluster {
@@ -71,7 +76,8 @@ impl Cluster {
                 ZoneCore::new(ZoneConfig { zone, seed: 7, geometry: GEOMETRY, npcs_per_cell: 2, npc_brain: Default::default() }, ids)
             })
             .collect();
-        let mut cluster = Cluster { cores: Vec::new(), links: BTreeMap::new(), now: Tick(0), epoch: 0 };
+        let mut cluster =
+            Cluster { cores: Vec::new(), links: BTreeMap::new(), now: Tick(0), epoch: 0, stored: BTreeMap::new() };
         for (i, cell) in [CellId::new(0, 0), CellId::new(1, 0)].into_iter().enumerate() {
             cluster.epoch += 1;
             cores[i].own_cell(cell, Epoch(cluster.epoch));
@@ -132,8 +138,22 @@ impl Cluster {
                     core.ghost_frame(Arc::new(f.clone()));
                 }
             }
+            // The tick's writes, durable at once.
+            let changed = core.take_inventory_changes();
+            for record in core.take_saves_of(&changed).into_iter().chain(core.take_saves()) {
+                self.stored.insert(record.name.clone(), record);
+            }
+            let batch = core.seal_batch();
+            core.saved(batch);
+            for (id, name) in core.take_give_checks() {
+                core.give_checked(id, self.stored.get(&*name));
+            }
         }
         self.collect();
+    }
+
+    fn settled(&self) -> bool {
+        self.cores.iter().all(|c| c.transfers_pending() == 0 && c.gives_pending() == 0)
     }
 
     /// The zone simulating `id`, if any.
@@ -214,8 +234,9 @@ fuzz_target!(|ops: Vec<Op>| {
         let held = cluster.census();
         assert!(held.is_subset(&ever), "serials from nowhere: {:?}", held.difference(&ever).collect::<Vec<_>>());
     }
-    // Heal: everything delivered, ticks until no transfer waits for its answer.
-    for _ in 0..200 {
+    // Heal: everything delivered, ticks until no transfer waits for its answer and every give
+    // settled (an unanswered one after `ANSWER_TICKS`).
+    for _ in 0..600 {
         // Each message at most forwarded on: a few hops per message, never without end.
         let mut hops = 0;
         while cluster.in_flight() > 0 {
@@ -223,12 +244,12 @@ fuzz_target!(|ops: Vec<Op>| {
             assert!(hops < 100_000, "messages bounce between the zones without end");
             cluster.deliver(0);
         }
-        if cluster.cores.iter().all(|c| c.transfers_pending() == 0) {
+        if cluster.settled() {
             break;
         }
         cluster.tick();
     }
-    assert!(cluster.cores.iter().all(|c| c.transfers_pending() == 0), "transfers never settle");
+    assert!(cluster.settled(), "transfers or gives never settle");
     ever.extend(cluster.minted());
     let held = cluster.census();
     let lost: Vec<_> = ever.difference(&held).collect();
