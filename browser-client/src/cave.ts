@@ -2,8 +2,10 @@
  * Inside or outside: which open tiles are cave interior. The terrain generator
  * (`shared/world/src/terrain.rs`) makes each column a height map (open air above its surface,
  * ground below) and carves caves only into the ground, so an open tile below its column's
- * surface is inside a cave. The client knows only the cells it holds: the surface of a column
- * is its first solid tile under known open air, and a column without one (nothing known above
+ * surface is inside a cave. A cave's entrance is a shaft from the surface, closed at the top by
+ * a trapdoor: a platform in the ground's top row (the ground on both sides of it), with rungs
+ * down the shaft. The client knows only the cells it holds: the surface of a column is its first
+ * solid tile (or trapdoor) under known open air, and a column without one (nothing known above
  * its ground) has no inside.
  */
 
@@ -15,9 +17,30 @@ export type TileProbe = (x: number, y: number) => number;
 /** Not loaded, or outside the world. */
 export const UNKNOWN = -1;
 
+/** The widest trapdoor the generator makes, in tiles (its shafts are 3 wide). */
+const TRAPDOOR_MAX = 4;
+
+/**
+ * Whether the platform at `(x, y)` is a trapdoor: the nearest tiles of its row that are not
+ * platforms, on both sides and within `TRAPDOOR_MAX`, are ground. (A platform in the air has
+ * open air beside it.)
+ */
+export function isTrapdoor(probe: TileProbe, x: number, y: number): boolean {
+  const groundOn = (dx: number): boolean => {
+    for (let i = 1; i <= TRAPDOOR_MAX; i++) {
+      const t = probe(x + dx * i, y);
+      if (t !== Tile.Platform) {
+        return t === Tile.Solid;
+      }
+    }
+    return false;
+  };
+  return groundOn(-1) && groundOn(1);
+}
+
 /**
  * The surface row of column `x`, scanning rows `yFrom` to `yTo` (exclusive) downwards: the
- * first Solid tile under known open air, or the first Solid tile under an unknown one (the
+ * first Solid tile or trapdoor under known open air, or the first under an unknown one (the
  * open air above it, if any, is in a cell the client does not hold, so the ground starts there
  * at the latest and an opening below it is a cave). Solid rows at the very top (the world's
  * border) do not count. Null if there is none.
@@ -28,7 +51,7 @@ export function findSurface(probe: TileProbe, x: number, yFrom: number, yTo: num
     const t = probe(x, y);
     if (t === UNKNOWN) {
       above = 'unknown';
-    } else if (t === Tile.Solid) {
+    } else if (t === Tile.Solid || (t === Tile.Platform && above !== 'border' && isTrapdoor(probe, x, y))) {
       if (above !== 'border') {
         return y;
       }
@@ -125,6 +148,31 @@ export function nearestCave(cache: SurfaceCache, worldH: number, x: number, y: n
     }
     if (best !== null) {
       return { x: best.x, y: best.y };
+    }
+  }
+  return null;
+}
+
+/**
+ * The trapdoor nearest column `x` (up to `radius` columns away, nearer first): where one stands
+ * over its middle (`x`, in tiles) and its row (`y`), or null when none is in reach.
+ */
+export function nearestTrapdoor(cache: SurfaceCache, probe: TileProbe, worldH: number, x: number, radius: number): { x: number; y: number } | null {
+  const x0 = Math.floor(x);
+  for (let r = 0; r <= radius; r++) {
+    for (const c of r === 0 ? [x0] : [x0 - r, x0 + r]) {
+      const y = cache.surface(c, worldH);
+      if (y === null || probe(c, y) !== Tile.Platform) {
+        continue;
+      }
+      let [left, right] = [c, c];
+      while (probe(left - 1, y) === Tile.Platform) {
+        left--;
+      }
+      while (probe(right + 1, y) === Tile.Platform) {
+        right++;
+      }
+      return { x: (left + right + 1) / 2, y };
     }
   }
   return null;

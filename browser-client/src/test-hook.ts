@@ -5,7 +5,7 @@
 
 import type { AudioState } from './audio/sound';
 import type { GameEventType } from './events';
-import { nearestCave } from './cave';
+import { nearestCave, nearestTrapdoor } from './cave';
 import type { Game, OtherEntity } from './game';
 import type { ActiveText } from './render/effects';
 import { SUB } from './physics';
@@ -54,10 +54,11 @@ export interface TestHook {
   drawn(): Drawn;
   /** The nearest place inside a cave (open cave all around it) to the player, in tiles, or null. */
   nearestCave(): { x: number; y: number } | null;
+  /** The nearest cave entrance's trapdoor to the player: the middle of it and its row (tiles), or null. */
+  nearestTrapdoor(): { x: number; y: number } | null;
   /**
    * Debug camera: look at tile `(x, y)` instead of the player; `lookAt(null)` follows the player
-   * again. Caves are sealed (the generator carves them at least 6 tiles under the surface), so
-   * no player walks into one: a test looks at one instead.
+   * again.
    */
   lookAt(x: number | null, y?: number): void;
   /** Floating texts (damage numbers, `+10 XP`) alive now, where drawn (world pixels). */
@@ -167,6 +168,11 @@ export function installTestHook(game: Game): void {
       const view = renderer.terrainView;
       const body = game.session?.predictor?.body ?? null;
       return view === null || body === null ? null : nearestCave(view.surfaces, view.worldH, body.pos.x / SUB, body.pos.y / SUB, CAVE_SEARCH_TILES);
+    },
+    nearestTrapdoor() {
+      const view = renderer.terrainView;
+      const body = game.session?.predictor?.body ?? null;
+      return view === null || body === null ? null : nearestTrapdoor(view.surfaces, view.probe, view.worldH, body.pos.x / SUB, CAVE_SEARCH_TILES);
     },
     lookAt(x: number | null, y?: number) {
       renderer.lookAt = x === null || y === undefined ? null : { x, y };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, findSurface, nearestCave, Openness, SurfaceCache, terrainProbe, UNKNOWN, type TileProbe } from '../src/cave';
+import { classify, findSurface, nearestCave, nearestTrapdoor, Openness, SurfaceCache, terrainProbe, UNKNOWN, type TileProbe } from '../src/cave';
 import { decodeRle, encodeRle, Tile, TerrainMap } from '../src/terrain';
 
 /** A probe over rows of `#` solid, `=` platform, `?` unknown, anything else open; outside: unknown. */
@@ -38,6 +38,33 @@ describe('the surface of a column', () => {
     expect(cache.inside(2, 3, 5)).toBe(true);
     const known = grid(['??????', '      ', '######', '#....#', '######']);
     expect(findSurface(known, 2, 0, 5)).toBe(2);
+  });
+
+  it('is the trapdoor over a shaft down to a cave, not a platform in the air', () => {
+    // A shaft three wide under a trapdoor in row 4, rungs in row 6, into the cave of rows 7-8.
+    const rows = [
+      '##########',
+      '          ',
+      '   ===    ',
+      '          ',
+      '####===###',
+      '####   ###',
+      '####===###',
+      '##.......#',
+      '##.......#',
+      '##########',
+    ];
+    const probe = grid(rows);
+    for (const x of [4, 5, 6]) {
+      expect(findSurface(probe, x, 0, rows.length), `column ${x}: the trapdoor`).toBe(4);
+    }
+    expect(findSurface(probe, 3, 0, rows.length), 'the platform in the air is not ground').toBe(4);
+    const cache = new SurfaceCache(probe);
+    expect(cache.inside(5, 5, rows.length), 'the shaft is inside').toBe(true);
+    expect(cache.inside(5, 8, rows.length), 'and the cave under it').toBe(true);
+    expect(cache.inside(4, 3, rows.length), 'above the trapdoor: the sky').toBe(false);
+    expect(nearestTrapdoor(cache, probe, rows.length, 1, 10), 'stand over its middle').toEqual({ x: 5.5, y: 4 });
+    expect(nearestTrapdoor(cache, probe, rows.length, 1, 2), 'out of reach').toBeNull();
   });
 
   it('is null for a column that is solid all the way', () => {

@@ -136,6 +136,12 @@ fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
         owners: BTreeMap::new(),
         minted: Vec::new(),
     };
+    // Where each serial was seen, to name both places of one held twice.
+    let mut at: BTreeMap<ItemSerial, String> = BTreeMap::new();
+    let mut twice = |serial: ItemSerial, place: String| match at.insert(serial, place.clone()) {
+        Some(first) => Err(broken(format!("item {serial} held twice: {first} and {place}"))),
+        None => Ok(()),
+    };
     for zone in zones.iter().filter(|z| z.alive) {
         let report = zone.core.report();
         h.minted.extend(&report.minted);
@@ -162,9 +168,8 @@ fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
             }
         }
         for item in &report.ground_items {
-            if !h.items.insert(item.serial) {
-                return Err(broken(format!("item {} held twice", item.serial)));
-            }
+            h.items.insert(item.serial);
+            twice(item.serial, format!("on the ground of {}", report.zone))?;
         }
         for e in &report.entities {
             if e.frozen {
@@ -175,9 +180,8 @@ fn holdings(zones: &[SimZone], tick: u64) -> Result<Holdings, Violation> {
                 return Err(broken(format!("{} simulated by zones {other} and {}", e.id, report.zone)));
             }
             for item in &e.items {
-                if !h.items.insert(item.serial) {
-                    return Err(broken(format!("item {} held twice", item.serial)));
-                }
+                h.items.insert(item.serial);
+                twice(item.serial, format!("by {} on {}", e.id, report.zone))?;
             }
         }
     }

@@ -3,10 +3,11 @@
 //! - each zone writes what the zone runtime writes after a tick (the tick's checkpoints, then
 //!   its gives, then the saves of the players whose inventory changed; every
 //!   [`SAVE_EVERY_TICKS`] the other changed players' records too), as one batch that lands 0 to
-//!   [`MAX_WRITE_TICKS`] ticks later: batches can land out of order, as the runtime's flush
-//!   tasks can; a killed zone loses the batches not landed yet, each but the part of it
-//!   already written ([`ZoneWrites::killed`]); a batch that landed is reported to the core
-//!   (`ZoneCore::saved`: a give across a border waits for it);
+//!   [`MAX_WRITE_TICKS`] ticks later, never before the batch before it (the runtime writes a
+//!   zone's batches one after another: a receiver's save holding a given item never lands while
+//!   the giver's save without it is lost); a killed zone loses the batches not landed yet, but
+//!   for the part of the first of them already written ([`ZoneWrites::killed`]); a batch that
+//!   landed is reported to the core (`ZoneCore::saved`: a give across a border waits for it);
 //! - a cell that no live zone hands over is taken as the zone host takes it:
 //!   `mmo_zone::restore::take_cell` (checkpoints resolved against stored records, else fresh
 //!   NPCs);
@@ -143,20 +144,19 @@ impl ZoneWrites {
             core.saved(number);
         } else {
             let delay = u64::from(self.rng.below(MAX_WRITE_TICKS as u32 + 1));
-            self.pending.push((tick + delay, number, batch));
+            let after = self.pending.last().map_or(0, |(at, _, _)| *at);
+            self.pending.push(((tick + delay).max(after), number, batch));
         }
         for landed in self.land(tick) {
             core.saved(landed);
         }
     }
 
-    /// Lands the batches due by `tick`, the earliest due first; their numbers.
+    /// Lands the batches due by `tick`, in order; their numbers.
     fn land(&mut self, tick: u64) -> Vec<u64> {
         let (due, later): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.pending).into_iter().partition(|(at, _, _)| *at <= tick);
         self.pending = later;
-        let mut due = due;
-        due.sort_by_key(|(at, _, _)| *at);
         let mut landed = Vec::with_capacity(due.len());
         for (_, number, batch) in due {
             for write in batch {
@@ -167,10 +167,10 @@ impl ZoneWrites {
         landed
     }
 
-    /// The zone was killed: of each batch on its way, a first part (maybe none, maybe all)
-    /// was written; the rest is lost.
+    /// The zone was killed: of the first batch on its way, a first part (maybe none, maybe
+    /// all) was written; the rest, and the batches after it, are lost.
     pub fn killed(&mut self) {
-        for (_, _, batch) in std::mem::take(&mut self.pending) {
+        if let Some((_, _, batch)) = std::mem::take(&mut self.pending).into_iter().next() {
             let written = self.rng.below(batch.len() as u32 + 1) as usize;
             for write in batch.into_iter().take(written) {
                 self.stores.write(write);
@@ -207,28 +207,30 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_lands_when_due_and_a_killed_zone_writes_only_a_first_part_of_each() {
+    fn batches_land_in_order_and_a_killed_zone_writes_only_a_first_part_of_the_first() {
         let stores = Stores::default();
         let mut writes = ZoneWrites::new(stores.clone(), 1, ZoneId(1), 0);
-        writes.pending.push((5, 1, vec![saved("ann", 1)]));
-        writes.pending.push((3, 2, vec![saved("bob", 1)]));
-        writes.land(2);
-        assert_eq!((version(&stores, "ann"), version(&stores, "bob")), (None, None), "nothing due yet");
-        writes.land(4);
-        assert_eq!((version(&stores, "ann"), version(&stores, "bob")), (None, Some(1)), "a later batch may land first");
-        writes.land(5);
-        assert_eq!(version(&stores, "ann"), Some(1));
+        writes.pending.push((3, 1, vec![saved("ann", 1)]));
+        writes.pending.push((5, 2, vec![saved("bob", 1)]));
+        assert!(writes.land(2).is_empty(), "nothing due yet");
+        assert_eq!(writes.land(4), [1]);
+        assert_eq!((version(&stores, "ann"), version(&stores, "bob")), (Some(1), None));
+        assert_eq!(writes.land(5), [2]);
+        assert_eq!(version(&stores, "bob"), Some(1));
 
-        // Killed with batches on their way: of each, the writes up to some point land, in order.
+        // Killed with batches on their way: of the first, the writes up to some point land, in
+        // order; nothing of the next.
         let mut landed = [0; 4];
         for seed in 0..200 {
             let stores = Stores::default();
             let mut writes = ZoneWrites::new(stores.clone(), seed, ZoneId(1), 0);
             writes.pending.push((9, 1, vec![saved("cy", 1), saved("dee", 1), saved("eve", 1)]));
+            writes.pending.push((9, 2, vec![saved("fay", 1)]));
             writes.killed();
             let got: Vec<bool> = ["cy", "dee", "eve"].iter().map(|n| version(&stores, n).is_some()).collect();
             let n = got.iter().filter(|g| **g).count();
             assert!(got.iter().take(n).all(|g| *g), "a first part only: {got:?}");
+            assert_eq!(version(&stores, "fay"), None, "the batch after it waits for it");
             landed[n] += 1;
             assert!(writes.pending.is_empty());
         }

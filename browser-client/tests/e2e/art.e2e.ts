@@ -1,11 +1,9 @@
 /**
  * How the world looks, in a real local world and real Chromium: a cave seen from inside is
- * dark where the sky above the ground is bright and blue, and the player's sprite runs through
- * its run frames while a move key is held.
- *
- * Caves are sealed under the ground (the generator carves them at least 6 tiles below the
- * surface), so no player walks into one: the cave test points the debug camera of the test
- * hook (`__mmo.lookAt`) at the nearest cave the client holds.
+ * dark where the sky above the ground is bright and blue (the debug camera of the test hook,
+ * `__mmo.lookAt`, points at the nearest cave the client holds), a player who walks onto a
+ * cave's trapdoor and holds down drops into the cave and is drawn inside it, and the player's
+ * sprite runs through its run frames while a move key is held.
  */
 
 import type { Browser, Page } from 'playwright-core';
@@ -84,6 +82,39 @@ describe('the look of the world', () => {
 
     await page.evaluate(() => window.__mmo.lookAt(null));
     await page.waitForFunction(() => !window.__mmo.drawn().inCave && window.__mmo.drawn().caveDarkness === 0, undefined, { timeout: 15_000 });
+  });
+
+  it('a player drops through a trapdoor into a cave and is drawn inside it', async () => {
+    const page = await joinAs(browser, server.url, 'delver');
+    pages = [page];
+    await page.waitForFunction(() => window.__mmo.self() !== null && window.__mmo.nearestTrapdoor() !== null, undefined, { timeout: 15_000 });
+    const door = (await page.evaluate(() => window.__mmo.nearestTrapdoor()))!;
+    // Walk (hopping over steps) until standing over the trapdoor's middle: the shaft is 3
+    // tiles wide, a player not 1.
+    let me = (await page.evaluate(() => window.__mmo.self()))!;
+    for (let tries = 0; tries < 20 && Math.abs(door.x - me.x) > 0.8; tries++) {
+      const key = door.x > me.x ? 'ArrowRight' : 'ArrowLeft';
+      const far = Math.abs(door.x - me.x) > 3;
+      await page.keyboard.down(key);
+      if (far) {
+        await page.keyboard.down('ArrowUp');
+      }
+      await page
+        .waitForFunction(([x, right]) => (right ? window.__mmo.self()!.x > x - 0.6 : window.__mmo.self()!.x < x + 0.6), [door.x, key === 'ArrowRight'] as const, { timeout: 10_000, polling: 16 })
+        .catch(() => undefined);
+      await page.keyboard.up(key);
+      await page.keyboard.up('ArrowUp');
+      await page.waitForFunction(() => window.__mmo.drawn().selfAnimation?.name === 'idle', undefined, { timeout: 10_000 });
+      me = (await page.evaluate(() => window.__mmo.self()))!;
+    }
+    expect(Math.abs(door.x - me.x), `standing over the trapdoor at ${JSON.stringify(door)}: ${JSON.stringify(me)}`).toBeLessThanOrEqual(0.8);
+    expect(await page.evaluate(() => window.__mmo.drawn().inCave), 'on the trapdoor: outside').toBe(false);
+
+    await page.keyboard.down('ArrowDown');
+    await page.waitForFunction((y) => window.__mmo.self()!.y > y + 6 && window.__mmo.drawn().inCave, door.y, { timeout: 15_000 });
+    await page.keyboard.up('ArrowDown');
+    await page.waitForFunction(() => window.__mmo.drawn().caveDarkness === 1, undefined, { timeout: 15_000 });
+    await screenshot(page, 'art-cave-entered.png');
   });
 
   it("the player's sprite runs through its run frames while a move key is held", async () => {

@@ -95,6 +95,8 @@ pub struct ZoneRuntime {
     hot: Option<AnyHot>,
     /// Batches of writes that landed, and receivers' records read, for gives across borders.
     gives: GiveIo,
+    /// Closed when the last item write (a batch, a logout's save) finished: the next starts after it.
+    last_batch: Option<oneshot::Receiver<()>>,
     /// Gateway runs lately gone: their players landing here later are logged out and released.
     gone: GoneRuns,
     /// The zone's lease, as its keep-alive knows it: once it is not known valid, the zone stops
@@ -146,6 +148,23 @@ async fn write_checkpoints(hot: &AnyHot, checkpoints: Vec<CellCheckpoint>) -> bo
     all
 }
 
+/// A write task's place in the line ([`ZoneRuntime::next_in_line`]).
+struct Turn {
+    after: Option<oneshot::Receiver<()>>,
+    done: oneshot::Sender<()>,
+}
+
+impl Turn {
+    /// Waits for the write before; the guard whose drop (when the task ends, however it ends)
+    /// lets the next one go.
+    async fn wait(self) -> oneshot::Sender<()> {
+        if let Some(before) = self.after {
+            let _ = before.await;
+        }
+        self.done
+    }
+}
+
 fn log_flush(done: Result<(), tokio::task::JoinError>) {
     if let Err(error) = done {
         warn!(%error, "a save task failed");
@@ -182,6 +201,7 @@ impl ZoneRuntime {
             flushes: JoinSet::new(),
             reconciles: JoinSet::new(),
             gives: GiveIo::default(),
+            last_batch: None,
             gone: GoneRuns::default(),
             lease: None,
             hot: None,
@@ -384,7 +404,9 @@ impl ZoneRuntime {
     /// Makes this tick's checkpoints and item moves durable, in that order: checkpoints to hot
     /// state, then gives as one store transaction each (the zone then saves both players at
     /// newer versions), then every other changed inventory flushed at once. The batch reports
-    /// whether all of it landed.
+    /// whether all of it landed. Batches are written one after another: a later tick's save of
+    /// a player who was given an item never lands while the giver's save without it is still
+    /// on its way (and lost if the zone dies then).
     fn save_items(&mut self) {
         let checkpoints = if self.hot.is_some() { self.core.take_checkpoints() } else { Vec::new() };
         let gives = self.core.take_gives();
@@ -397,7 +419,9 @@ impl ZoneRuntime {
         }
         let (hot, store, saver) = (self.hot.clone(), self.store.clone(), self.saver.clone());
         let report = self.gives.reporter();
+        let turn = self.next_in_line();
         self.flushes.spawn(async move {
+            let _done = turn.wait().await;
             let mut durable = true;
             if let Some(hot) = hot {
                 durable &= write_checkpoints(&hot, checkpoints).await;
@@ -430,7 +454,15 @@ impl ZoneRuntime {
         });
     }
 
-    /// Flushes `record` at once; `saved` is answered once it is durable.
+    /// A place in the line of item writes (a tick's batch, a logout's save): its task writes once
+    /// the one before it finished.
+    fn next_in_line(&mut self) -> Turn {
+        let (done, next) = oneshot::channel();
+        Turn { after: self.last_batch.replace(next), done }
+    }
+
+    /// Flushes `record` at once (after the item writes before it); `saved` is answered once it
+    /// is durable.
     fn flush(&mut self, record: PlayerRecord, saved: Option<oneshot::Sender<()>>) {
         let Some(saver) = self.saver.clone() else {
             if let Some(saved) = saved {
@@ -438,7 +470,9 @@ impl ZoneRuntime {
             }
             return;
         };
+        let turn = self.next_in_line();
         self.flushes.spawn(async move {
+            let _done = turn.wait().await;
             let (name, version) = (record.name.clone(), record.version);
             match saver.flush_now(record).await {
                 Ok(outcome) => debug!(player = %name, version, ?outcome, "player saved"),
