@@ -1,7 +1,8 @@
 //! Two gateways in one multi-process cluster (Redis holds who is online): players on either
-//! see each other, a name plays on one gateway at a time (a second login elsewhere is refused
-//! with `NameTaken` while the first plays, and allowed once it left), and every gateway's
-//! `/api/online` lists the world's players with their gateway. A gateway killed with `kill -9`
+//! see each other and form a party across them, a name plays on one gateway at a time (a
+//! second login elsewhere is refused with `NameTaken` while the first plays, and allowed once
+//! it left; the party is still there after the move), and every gateway's `/api/online` lists
+//! the world's players with their gateway. A gateway killed with `kill -9`
 //! holds no name once its lease expired: its players are no longer listed online and can log
 //! in on another gateway at once, not after their claims lapse (30 s).
 
@@ -9,7 +10,7 @@ mod support;
 
 use mmo_launcher::{Cluster, ClusterConfig, Role};
 use mmo_loadtest::client::{http_get, Client, Event, Trust};
-use mmo_protocol::{ErrorCode, InputFrame};
+use mmo_protocol::{ClientControl, ErrorCode, InputFrame, PartyMember, ServerControl};
 use mmo_world::EntityId;
 use std::time::{Duration, Instant};
 use support::{bin_dir, login, websocket_url, within};
@@ -30,6 +31,42 @@ async fn sees(client: &mut Client, other: EntityId) {
             Event::Control(_) | Event::Unrebuilt { .. } => {}
         }
     }
+}
+
+/// Reads until a control message `pick` takes.
+async fn until<T>(client: &mut Client, what: &str, mut pick: impl FnMut(&ServerControl) -> Option<T>) -> T {
+    within(what, async {
+        loop {
+            match client.recv().await.unwrap() {
+                Event::Control(msg) => {
+                    if let Some(found) = pick(&msg) {
+                        return found;
+                    }
+                }
+                Event::Closed(code) => panic!("closed: {code:?}"),
+                Event::Snapshot(_) | Event::Unrebuilt { .. } => {}
+            }
+        }
+    })
+    .await
+}
+
+/// Waits for a party panel listing `names`, all online.
+async fn panel(client: &mut Client, what: &str, names: &[&str]) -> Vec<PartyMember> {
+    until(client, what, |msg| match msg {
+        ServerControl::Party { members, .. }
+            if members.iter().map(|m| m.name.as_str()).eq(names.iter().copied())
+                && members.iter().all(|m| m.online) =>
+        {
+            Some(members.clone())
+        }
+        _ => None,
+    })
+    .await
+}
+
+async fn say(client: &mut Client, text: &str) {
+    client.send_control(&ClientControl::Chat { text: text.into() }).await.unwrap();
 }
 
 /// `/api/online` of a gateway: (name, gateway) pairs.
@@ -70,6 +107,13 @@ async fn two_gateways_share_the_world_and_a_name_plays_on_one_at_a_time() {
         assert_eq!(online(play).await, vec![("ann".into(), 1), ("bob".into(), 2)], "{play}/api/online");
     }
 
+    // A party across the gateways: Ann (on 1) invites Bob (on 2).
+    say(&mut ann, "/invite bob").await;
+    until(&mut bob, "Bob is invited", |m| matches!(m, ServerControl::PartyNotice { .. }).then_some(())).await;
+    say(&mut bob, "/accept").await;
+    panel(&mut ann, "Ann's panel lists both", &["ann", "bob"]).await;
+    panel(&mut bob, "Bob's panel lists both", &["ann", "bob"]).await;
+
     assert_eq!(login(&two, "ANN").await.err(), Some(ErrorCode::NameTaken), "ann plays on gateway 1");
     ann.close().await;
     let again = within("ann on gateway 2 once she left gateway 1", async {
@@ -83,6 +127,8 @@ async fn two_gateways_share_the_world_and_a_name_plays_on_one_at_a_time() {
     })
     .await;
     assert_eq!(online(&plays[0]).await, vec![("ann".into(), 2), ("bob".into(), 2)]);
+    let (mut again, _) = again;
+    panel(&mut again, "Ann, now on gateway 2, is still in the party", &["ann", "bob"]).await;
     drop(again);
     drop(bob);
     cluster.stop().await;
