@@ -260,14 +260,25 @@ impl ZoneCore {
             return;
         }
         let Some(entity) = self.entities.get_mut(id) else {
-            match self.handoff.redirect(id, msg, from) {
+            let offer = match &msg {
+                PeerMessage::GiveOffer(offer) => Some(offer.id),
+                _ => None,
+            };
+            let dropped = match self.handoff.redirect(id, msg, from) {
                 Redirected::Unknown => {
                     tracing::trace!(zone = %self.config.zone, %id, "message for an unknown entity dropped");
+                    true
                 }
                 Redirected::Bounced(to) => {
                     tracing::debug!(zone = %self.config.zone, %id, %to, "message from the zone the entity left for dropped");
+                    true
                 }
-                Redirected::Kept | Redirected::Forwarded(_) => {}
+                Redirected::Kept | Redirected::Forwarded(_) => false,
+            };
+            // An offer nobody will take is refused at once (the giver's zone gets its item back
+            // now, not after waiting for an answer).
+            if let Some(give) = offer.filter(|_| dropped) {
+                self.send_peer(give.zone, PeerMessage::GiveAnswer { id: give, accepted: false });
             }
             return;
         };

@@ -140,6 +140,21 @@ fn an_offer_reaching_its_receiver_after_the_deadline_is_refused_and_the_item_ret
     assert_eq!(b.cluster.core(WEST).give_counts().refused, 1);
 }
 
+/// Bea logged out before the offer reached her zone: it is refused at once, and the item is
+/// Ann's again without waiting for an answer that cannot come.
+#[test]
+fn an_offer_to_a_receiver_who_left_is_refused_at_once() {
+    let mut b = border();
+    let (given, offer) = b.give_and_hold_up_the_offer();
+    b.cluster.core_mut(EAST).leave_saved(b.bea).expect("Bea's final record");
+    b.cluster.core_mut(EAST).handle_peer(WEST, offer);
+    b.cluster.route();
+    assert!(b.items(WEST, b.ann).contains(&given), "refused: the item is Ann's again");
+    b.all_saved();
+    assert!(b.escrow().is_empty());
+    assert_eq!(b.cluster.core(WEST).give_counts(), mmo_zone_core::GiveCounts { accepted: 0, refused: 1, checked: 0 });
+}
+
 /// The offer never arrives (lost with a link, its receiver's zone died): after
 /// [`ANSWER_TICKS`] Ann's zone asks for Bea's stored record; the give's receipt there means it
 /// was accepted, its absence that it was not.
