@@ -124,19 +124,9 @@ mod tests {
         let entities = players
             .iter()
             .map(|&(n, name, x)| {
-                let e = player(n, name, x);
-                mmo_protocol::EntityState {
-                    id: EntityId::new(ZoneId(2), n),
-                    kind: mmo_protocol::EntityKind::Player { name: name.into() },
-                    body: e.body,
-                    hp: 100,
-                    max_hp: 100,
-                    pose: 0,
-                    xp: 0,
-                    level: 1,
-                    last_input_seq: 0,
-                    items: Vec::new(),
-                }
+                let mut e = player(n, name, x);
+                e.id = EntityId::new(ZoneId(2), n);
+                e.state(mmo_world::Tick(1))
             })
             .collect();
         let (cell, epoch, tick) = (mmo_world::CellId::new(1, 0), mmo_world::Epoch(1), mmo_world::Tick(1));

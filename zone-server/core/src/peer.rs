@@ -330,9 +330,12 @@ impl ZoneCore {
     /// Sends a message to a zone (to this one: handled at once).
     pub(crate) fn send_peer(&mut self, to: ZoneId, msg: PeerMessage) {
         if to == self.config.zone {
-            match msg {
-                PeerMessage::GiveAnswer { id, accepted } => self.on_give_answer(id, accepted),
-                msg => self.deliver(msg),
+            match msg.entity() {
+                Some(_) => self.deliver(msg),
+                // For the zone itself (an answer): handled as if it had come in.
+                None => {
+                    self.handle_peer(to, msg);
+                }
             }
         } else {
             self.outbox.push((to, msg));
